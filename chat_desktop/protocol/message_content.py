@@ -103,6 +103,11 @@ _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(Content)
 
 
+def content_kind(content: Content) -> str:
+    """The ``kind`` tag of a content ("text", "attachment", ...)."""
+    return str(type(content).__struct_config__.tag)
+
+
 def pad(data: bytes) -> bytes:
     """Append ``0x80`` then zeros up to the next multiple of :data:`PADDING_BLOCK`."""
     padded_length = (len(data) // PADDING_BLOCK + 1) * PADDING_BLOCK

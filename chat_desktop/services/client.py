@@ -1,0 +1,671 @@
+"""``ChatClient``: the headless messaging engine everything else (GUI, bots, tests) drives.
+
+One ``ChatClient`` is one unlocked account on one device. It owns the encrypted store (used
+from one worker thread), the relay link, the outbox sender, the receiver and the
+disappearing-message sweeper, and publishes typed events (:mod:`chat_desktop.services.events`).
+
+Example::
+
+    client, recovery_key = await ChatClient.create(profile, "http://127.0.0.1:8765",
+                                                   "alice", "correct horse battery")
+    await client.connect()
+    message_id = await client.send_text("bob", "hello")
+    async for event in client.events:
+        print(event)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import uuid6
+
+from chat_desktop.crypto.fingerprint import format_safety_number, safety_number
+from chat_desktop.crypto.vault import Argon2Params
+from chat_desktop.net.connection import ConnectionFailure, RelayConnection
+from chat_desktop.net.http import register_account
+from chat_desktop.protocol import events as wire_events
+from chat_desktop.protocol.auth import build_registration
+from chat_desktop.protocol.errors import ProtocolError
+from chat_desktop.protocol.message_content import (
+    MAX_TEXT_LENGTH,
+    Content,
+    ReceiptContent,
+    TextContent,
+    TimerContent,
+    TypingContent,
+    encode_content,
+)
+from chat_desktop.protocol.schemas import (
+    USERNAME_PATTERN,
+    DevicePayload,
+    KeyCounts,
+    KeysUpload,
+    MessageSend,
+    MessageSendAck,
+    PresenceSubscribe,
+    PresenceUpdate,
+)
+from chat_desktop.services import own_keys
+from chat_desktop.services.attachments import AttachmentTransfers
+from chat_desktop.services.context import EngineContext, now_ms
+from chat_desktop.services.events import (
+    ConnectionChanged,
+    ConnectionState,
+    EventStream,
+    MessagesExpired,
+    PresenceChanged,
+    TimerChanged,
+)
+from chat_desktop.services.receiving import MessageReceiver
+from chat_desktop.services.sending import (
+    OutboxPayload,
+    OutboxSender,
+    encode_payload,
+    set_paused,
+)
+from chat_desktop.services.store_worker import StoreWorker
+from chat_desktop.storage.models import (
+    Direction,
+    Message,
+    MessageKey,
+    MessageStatus,
+    NewMessage,
+    VerifiedState,
+)
+from chat_desktop.storage.store import MessageStore
+from chat_desktop.storage.vault_file import UnlockedVault, Vault
+
+logger = logging.getLogger(__name__)
+
+USERNAME_SETTING = "account.username"
+DEVICE_SETTING = "account.device_id"
+RELAY_SETTING = "account.relay_url"
+EXPIRY_POLL_S = 0.25
+TYPING_TTL_MS = 60_000
+
+_USERNAME = re.compile(USERNAME_PATTERN)
+
+
+class ClientError(Exception):
+    """A request to the engine that cannot be carried out (the message says why)."""
+
+
+class InvalidPeer(ClientError):
+    """The peer name is not a valid username."""
+
+
+class UnknownPeer(ClientError):
+    """We have never talked with this peer, so there is nothing to show or verify."""
+
+
+def new_message_id() -> str:
+    """A fresh UUIDv7 message id (time-ordered, sender-made)."""
+    return str(uuid6.uuid7())
+
+
+def _check_peer(peer: str) -> str:
+    if not _USERNAME.match(peer):
+        raise InvalidPeer("usernames are 3–32 of a-z, 0-9, '_' and '.'")
+    return peer
+
+
+ContentFactory = Callable[[str, int, int], Content]
+
+
+class ChatClient:
+    """The messaging engine of one account; create with :meth:`create` or :meth:`unlock`.
+
+    Attributes:
+        events: Every event of this client; ``async for event in client.events``.
+        username: Our account name.
+    """
+
+    def __init__(self, vault: UnlockedVault, context: EngineContext) -> None:
+        """Use :meth:`create` or :meth:`unlock`."""
+        self._vault = vault
+        self._context = context
+        self.username = context.username
+        self.events: EventStream = context.events
+        self._sender = OutboxSender(context)
+        self._transfers = AttachmentTransfers(context, self._sender)
+        self._receiver = MessageReceiver(
+            context, self._send_delivery_receipts, self._transfers.on_attachment_received
+        )
+        self._background: set[asyncio.Task[Any]] = set()
+        self._expiry_task: asyncio.Task[None] | None = None
+        self._closed = False
+        self._last_sent_at = 0
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    @classmethod
+    async def create(
+        cls,
+        profile_dir: Path,
+        relay_url: str,
+        username: str,
+        password: str,
+        *,
+        kdf_params: Argon2Params | None = None,
+        allow_weak_password: bool = False,
+    ) -> tuple[ChatClient, str]:
+        """Creates a profile and registers a new account on the relay.
+
+        Returns:
+            The unlocked client and the recovery key (show it to the user once).
+
+        Raises:
+            PasswordPolicyError: The password is too short (or weak, unless allowed).
+            VaultExists: ``profile_dir`` already holds a profile.
+            ProtocolError: The relay refused (``conflict``: the name is taken).
+            HttpFailure: The relay could not be reached.
+        """
+        _check_peer(username)
+        existed = profile_dir.exists()
+        vault, recovery_key = await asyncio.to_thread(
+            Vault.create,
+            profile_dir,
+            password,
+            allow_weak=allow_weak_password,
+            kdf_params=kdf_params,
+        )
+        try:
+            store = await asyncio.to_thread(vault.open_store)
+            worker = StoreWorker(store)
+            identity, signed, pq, one_time = await worker.run(
+                own_keys.create_identity_and_prekeys, store
+            )
+            request = build_registration(
+                username, identity.public_key, identity.sign, signed, pq, one_time
+            )
+            device_id = await register_account(relay_url, request)
+            await worker.run(_save_account, store, username, device_id, relay_url)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(vault.lock)
+            if not existed:
+                shutil.rmtree(profile_dir, ignore_errors=True)
+            raise
+        context = EngineContext(
+            username=username,
+            device_id=device_id,
+            relay_url=relay_url,
+            identity=identity,
+            worker=worker,
+        )
+        return cls(vault, context), recovery_key
+
+    @classmethod
+    async def unlock(cls, profile_dir: Path, password: str) -> ChatClient:
+        """Opens an existing profile with its password.
+
+        Raises:
+            WrongPassword: Wrong password (a growing backoff applies).
+            UnlockBackoff: Too soon after a wrong password; ``retry_after`` says when.
+            DatabaseCorrupt: The store is damaged; intact snapshots are listed.
+        """
+        vault = await asyncio.to_thread(Vault.unlock, profile_dir, password)
+        return await cls._from_vault(vault)
+
+    @classmethod
+    async def unlock_with_recovery_key(cls, profile_dir: Path, recovery_key: str) -> ChatClient:
+        """Opens an existing profile with the recovery key shown at creation."""
+        vault = await asyncio.to_thread(Vault.unlock_with_recovery_key, profile_dir, recovery_key)
+        return await cls._from_vault(vault)
+
+    @classmethod
+    async def _from_vault(cls, vault: UnlockedVault) -> ChatClient:
+        try:
+            store = await asyncio.to_thread(vault.open_store)
+            worker = StoreWorker(store)
+            username, device_id, relay_url, identity = await worker.run(_load_account, store)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(vault.lock)
+            raise
+        context = EngineContext(
+            username=username,
+            device_id=device_id,
+            relay_url=relay_url,
+            identity=identity,
+            worker=worker,
+        )
+        return cls(vault, context)
+
+    @property
+    def connected(self) -> bool:
+        """True while the relay link is up."""
+        connection = self._context.connection
+        return connection is not None and connection.connected
+
+    @property
+    def store(self) -> MessageStore:
+        """The open store (for tools and tests; call it only through :meth:`run_in_store`)."""
+        return self._context.worker.store
+
+    async def run_in_store(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Runs ``function(*args)`` on the store thread (read-only helpers, tests)."""
+        return await self._context.worker.run(function, *args)
+
+    async def connect(self) -> None:
+        """Starts the relay link (reconnecting forever) and the background work.
+
+        Returns at once; sending works offline (messages queue). Use :meth:`wait_connected`
+        to wait for the link.
+        """
+        if self._context.connection is None:
+            self._context.connection = RelayConnection(
+                self._context.relay_url,
+                self._context.username,
+                self._context.device_id,
+                self._context.identity.sign,
+                on_message=self._receiver.enqueue,
+                on_connected=self._on_connected,
+                on_disconnected=self._on_disconnected,
+                on_presence=self._on_presence,
+                on_keys_low=self._on_keys_low,
+            )
+        self._receiver.start()
+        self._sender.start()
+        if self._expiry_task is None:
+            self._expiry_task = asyncio.create_task(self._expiry_loop(), name="expiry")
+        self.events.publish(ConnectionChanged(ConnectionState.CONNECTING))
+        self._context.connection.start()
+
+    async def wait_connected(self, timeout: float = 10.0) -> None:
+        """Waits until the relay link is up (``TimeoutError`` after ``timeout`` s)."""
+        if self._context.connection is None:
+            raise ClientError("call connect() first")
+        await self._context.connection.wait_connected(timeout)
+
+    async def close(self) -> None:
+        """Disconnects, stops background work, closes the store and drops the keys (lock)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._expiry_task is not None:
+            self._expiry_task.cancel()
+        for task in list(self._background):
+            task.cancel()
+        await self._receiver.close()
+        await self._sender.close()
+        if self._context.connection is not None:
+            await self._context.connection.close()
+        await self._transfers.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            if self._expiry_task is not None:
+                await self._expiry_task
+        await self._context.worker.close()
+        await asyncio.to_thread(self._vault.lock)
+
+    # ---- sending ---------------------------------------------------------------------
+
+    async def send_text(self, peer: str, text: str) -> str:
+        """Queues a text message; returns its id. Never fails for being offline.
+
+        Raises:
+            InvalidPeer: ``peer`` is not a valid username.
+            ClientError: Empty or too long text.
+        """
+        _check_peer(peer)
+        if not text.strip():
+            raise ClientError("nothing to send")
+        if len(text) > MAX_TEXT_LENGTH:
+            raise ClientError("the message is too long")
+
+        def make(message_id: str, sent_at: int, timer: int) -> Content:
+            return TextContent(id=message_id, sent_at=sent_at, expire_timer=timer, text=text)
+
+        return await self.queue_content(peer, make, kind="text", body=text)
+
+    async def send_file(self, peer: str, path: Path) -> str:
+        """Queues a file; images are stripped of metadata and get a thumbnail first.
+
+        Raises:
+            ImageRejected: An image that is not allowed (bomb, not an image, format).
+            AttachmentTooLarge: Over 100 MiB.
+        """
+        _check_peer(peer)
+        message_id = await self._transfers.queue_file(peer, path, self.queue_content)
+        return message_id
+
+    async def queue_content(
+        self,
+        peer: str,
+        make: ContentFactory,
+        *,
+        kind: str | None,
+        body: str | None = None,
+        attachment: Any = None,
+        blob_path: str | None = None,
+    ) -> str:
+        """Stores a message row (if ``kind``) and its outbox entry in one transaction."""
+        message_id = new_message_id()
+        await self._context.worker.run(
+            self._queue_in_store, peer, message_id, make, kind, body, attachment, blob_path
+        )
+        self._sender.wake()
+        return message_id
+
+    def _queue_in_store(
+        self,
+        peer: str,
+        message_id: str,
+        make: ContentFactory,
+        kind: str | None,
+        body: str | None,
+        attachment: Any,
+        blob_path: str | None,
+    ) -> None:
+        store = self._context.worker.store
+        # Strictly increasing per device, so our messages never tie on their sort key.
+        sent_at = self._last_sent_at = max(now_ms(), self._last_sent_at + 1)
+        with store.transaction():
+            conversation = store.conversations.ensure(peer, peer_address=peer)
+            timer = conversation.expire_timer
+            content = make(message_id, sent_at, timer)
+            if kind is not None:
+                store.messages.insert(
+                    NewMessage(
+                        id=message_id,
+                        conversation_id=peer,
+                        sender=self.username,
+                        sender_device=self._context.device_id,
+                        direction=Direction.OUTGOING,
+                        sort_key=sent_at,
+                        kind=kind,
+                        body=body,
+                        status=MessageStatus.PENDING,
+                        sent_at=sent_at,
+                        expire_timer=timer,
+                        attachment=attachment,
+                    )
+                )
+            payload = OutboxPayload(
+                content=encode_content(content),
+                bodies=None,
+                # The relay's copy goes at sent_at + timer (PROTOCOL §6).
+                expires_at=sent_at + timer * 1000 if timer else None,
+                track_status=kind is not None,
+                blob_path=blob_path,
+            )
+            store.outbox.enqueue(peer, message_id, peer, encode_payload(payload))
+
+    def _send_delivery_receipts(self, delivered: dict[str, list[str]]) -> None:
+        for peer, ids in delivered.items():
+            self._spawn(self._queue_receipt(peer, "delivered", ids))
+
+    async def _queue_receipt(self, peer: str, receipt: str, ids: list[str]) -> None:
+        def make(message_id: str, sent_at: int, timer: int) -> Content:
+            return ReceiptContent(
+                id=message_id,
+                sent_at=sent_at,
+                receipt="read" if receipt == "read" else "delivered",
+                message_ids=ids,
+            )
+
+        await self.queue_content(peer, make, kind=None)
+
+    async def mark_read(self, peer: str, up_to_id: str) -> int:
+        """Marks received messages up to ``up_to_id`` read; the sender gets a read receipt.
+
+        Disappearing messages start their timer now. Returns how many became read.
+        """
+        _check_peer(peer)
+        read_ids = await self._context.worker.run(self._mark_read_in_store, peer, up_to_id)
+        if read_ids:
+            await self._queue_receipt(peer, "read", read_ids)
+        return len(read_ids)
+
+    def _mark_read_in_store(self, peer: str, up_to_id: str) -> list[str]:
+        store = self._context.worker.store
+        read_at = now_ms()
+        with store.transaction():
+            cursor = store.messages.cursor_of(MessageKey(peer, up_to_id))
+            if cursor is None:
+                return []
+            read = store.messages.mark_read(peer, cursor, read_at)
+            for message in read:
+                if message.expire_timer:
+                    # The receiver's copy disappears `timer` after reading (PROTOCOL §6).
+                    store.messages.set_expiry(
+                        MessageKey(peer, message.id), read_at + message.expire_timer * 1000
+                    )
+        return [message.id for message in read if not message.undecryptable]
+
+    async def set_typing(self, peer: str, typing: bool) -> None:
+        """Tells ``peer`` we started or stopped typing (best effort, never queued)."""
+        _check_peer(peer)
+        connection = self._context.connection
+        if connection is None or not connection.connected:
+            return
+        message_id = new_message_id()
+        content = TypingContent(
+            id=message_id, sent_at=now_ms(), typing="started" if typing else "stopped"
+        )
+        bodies = await self._context.worker.run(self._encrypt_now, peer, encode_content(content))
+        if not bodies:
+            return
+        request = MessageSend(
+            id=message_id,
+            to=peer,
+            payloads=[DevicePayload(device_id=device, body=body) for device, body in bodies],
+            expires_at=now_ms() + TYPING_TTL_MS,
+        )
+        with contextlib.suppress(ConnectionFailure, ProtocolError):
+            await connection.request(wire_events.MESSAGE_SEND, request, MessageSendAck)
+
+    def _encrypt_now(self, peer: str, plaintext: bytes) -> list[tuple[int, bytes]]:
+        store = self._context.worker.store
+        sessions = self._context.sessions
+        bodies = []
+        try:
+            with store.transaction():
+                for device_id in sessions.devices(store, peer):
+                    session = sessions.get(store, peer, device_id)
+                    if session is None:
+                        continue
+                    bodies.append((device_id, session.encrypt(plaintext)))
+                    sessions.put(store, peer, device_id, session)
+        except BaseException:
+            sessions.forget()
+            raise
+        return bodies
+
+    async def set_disappearing_timer(self, peer: str, seconds: int) -> None:
+        """Sets the conversation's disappearing timer (0 = off) and tells ``peer``."""
+        _check_peer(peer)
+        if seconds < 0:
+            raise ClientError("the timer cannot be negative")
+        await self._context.worker.run(self._set_timer_in_store, peer, seconds)
+
+        def make(message_id: str, sent_at: int, timer: int) -> Content:
+            return TimerContent(id=message_id, sent_at=sent_at, seconds=seconds)
+
+        await self.queue_content(peer, make, kind=None)
+        self.events.publish(TimerChanged(peer=peer, seconds=seconds))
+
+    def _set_timer_in_store(self, peer: str, seconds: int) -> None:
+        store = self._context.worker.store
+        with store.transaction():
+            store.conversations.ensure(peer, peer_address=peer)
+            store.conversations.set_expire_timer(peer, seconds)
+
+    async def retry(self, peer: str, message_id: str) -> bool:
+        """Sends a failed message again. Returns False if it was not failed."""
+        requeued = await self._context.worker.run(
+            self._context.worker.store.outbox.retry, peer, message_id
+        )
+        self._sender.wake()
+        return bool(requeued)
+
+    # ---- attachments -------------------------------------------------------------------
+
+    async def download_attachment(self, peer: str, message_id: str) -> None:
+        """Downloads, verifies and stores (encrypted at rest) a received attachment."""
+        await self._transfers.download(MessageKey(peer, message_id))
+
+    async def read_attachment(self, peer: str, message_id: str) -> bytes:
+        """The decrypted bytes of a stored attachment (for display)."""
+        return await self._transfers.read(MessageKey(peer, message_id))
+
+    # ---- trust -------------------------------------------------------------------------
+
+    async def safety_number(self, peer: str) -> str:
+        """The 60-digit safety number with ``peer``, in groups of five.
+
+        Raises:
+            UnknownPeer: We do not know ``peer``'s identity key yet.
+        """
+        _check_peer(peer)
+        contact = await self._context.worker.run(self._context.worker.store.contacts.get, peer)
+        if contact is None or contact.identity_key is None:
+            raise UnknownPeer("no identity key known for this contact yet")
+        digits = safety_number(
+            self._context.identity.public_key, self.username, contact.identity_key, peer
+        )
+        return format_safety_number(digits)
+
+    async def mark_verified(self, peer: str, verified: bool = True) -> None:
+        """Records that the user compared the safety number with ``peer``."""
+        _check_peer(peer)
+        await self._context.worker.run(
+            self._context.worker.store.contacts.set_verified, peer, verified
+        )
+
+    async def is_verified(self, peer: str) -> bool:
+        """Whether the user verified ``peer``'s current identity key."""
+        contact = await self._context.worker.run(self._context.worker.store.contacts.get, peer)
+        return contact is not None and contact.verified_state is VerifiedState.VERIFIED
+
+    async def accept_identity(self, peer: str) -> None:
+        """Accepts ``peer``'s new identity key: paused messages to them go out now."""
+        _check_peer(peer)
+        await self._context.worker.run(set_paused, self._context.worker.store, peer, False)
+        self._sender.wake()
+
+    # ---- reading -----------------------------------------------------------------------
+
+    async def history(
+        self, peer: str, limit: int = 50, before_id: str | None = None
+    ) -> list[Message]:
+        """Up to ``limit`` messages with ``peer``, oldest first (never expired ones)."""
+        _check_peer(peer)
+        return await self._context.worker.run(self._history_in_store, peer, limit, before_id)
+
+    def _history_in_store(self, peer: str, limit: int, before_id: str | None) -> list[Message]:
+        messages = self._context.worker.store.messages
+        if before_id is None:
+            return messages.newest(peer, limit)
+        cursor = messages.cursor_of(MessageKey(peer, before_id))
+        return [] if cursor is None else messages.before(peer, cursor, limit)
+
+    async def message(self, peer: str, message_id: str) -> Message | None:
+        """One message, or None (unknown or expired)."""
+        return await self._context.worker.run(
+            self._context.worker.store.messages.get, MessageKey(peer, message_id)
+        )
+
+    async def search(self, text: str, limit: int = 50) -> list[Message]:
+        """Messages containing every word of ``text`` (never deleted or expired ones)."""
+        return await self._context.worker.run(self._context.worker.store.search, text, limit=limit)
+
+    async def subscribe_presence(self, peers: list[str]) -> None:
+        """Asks the relay for ``peers``' presence now and on every change."""
+        for peer in peers:
+            _check_peer(peer)
+        connection = self._context.connection
+        if connection is None or not connection.connected:
+            return
+        update = await connection.request(
+            wire_events.PRESENCE_SUBSCRIBE, PresenceSubscribe(users=peers), PresenceUpdate
+        )
+        self._on_presence(update)
+
+    # ---- relay callbacks ---------------------------------------------------------------
+
+    async def _on_connected(self) -> None:
+        self.events.publish(ConnectionChanged(ConnectionState.CONNECTED))
+        self._sender.wake()
+        self._spawn(self._maintain_prekeys())
+
+    async def _on_disconnected(self) -> None:
+        self.events.publish(ConnectionChanged(ConnectionState.DISCONNECTED))
+
+    def _on_presence(self, update: PresenceUpdate) -> None:
+        for entry in update.presence:
+            self.events.publish(
+                PresenceChanged(peer=entry.user, online=entry.online, last_seen=entry.last_seen)
+            )
+
+    def _on_keys_low(self, counts: KeyCounts) -> None:
+        self._spawn(self._replenish(counts))
+
+    async def _maintain_prekeys(self) -> None:
+        worker = self._context.worker
+        upload = await worker.run(
+            own_keys.rotate_signed_prekey_if_due, worker.store, self._context.identity
+        )
+        if upload is not None:
+            await self._upload_keys(upload)
+
+    async def _replenish(self, counts: KeyCounts) -> None:
+        worker = self._context.worker
+        upload = await worker.run(
+            own_keys.replenishment, worker.store, self._context.identity, counts
+        )
+        if upload is not None:
+            await self._upload_keys(upload)
+
+    async def _upload_keys(self, upload: KeysUpload) -> None:
+        connection = self._context.connection
+        if connection is None:
+            return
+        with contextlib.suppress(ConnectionFailure, ProtocolError):
+            await connection.request(wire_events.KEYS_UPLOAD, upload, KeyCounts)
+
+    # ---- disappearing messages ---------------------------------------------------------
+
+    async def _expiry_loop(self) -> None:
+        store = self._context.worker.store
+        while True:
+            try:
+                keys = await self._context.worker.run(store.delete_expired)
+            except Exception:
+                logger.exception("deleting expired messages failed")
+                keys = []
+            by_peer: dict[str, list[str]] = {}
+            for key in keys:
+                by_peer.setdefault(key.conversation_id, []).append(key.message_id)
+            for peer, ids in by_peer.items():
+                self.events.publish(MessagesExpired(peer=peer, message_ids=tuple(ids)))
+            await asyncio.sleep(EXPIRY_POLL_S)
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+
+def _save_account(store: MessageStore, username: str, device_id: int, relay_url: str) -> None:
+    with store.transaction():
+        store.settings.set(USERNAME_SETTING, username)
+        store.settings.set(DEVICE_SETTING, device_id)
+        store.settings.set(RELAY_SETTING, relay_url)
+
+
+def _load_account(store: MessageStore) -> tuple[str, int, str, Any]:
+    username = store.settings.get(USERNAME_SETTING)
+    device_id = store.settings.get(DEVICE_SETTING)
+    relay_url = store.settings.get(RELAY_SETTING)
+    if username is None or device_id is None or relay_url is None:
+        raise ClientError("this profile has no registered account")
+    return username, int(device_id), str(relay_url), own_keys.load_identity(store)

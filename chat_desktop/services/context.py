@@ -1,0 +1,44 @@
+"""What the parts of the messaging engine share: the store thread, the link, the event bus."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from chat_desktop.crypto.identity import IdentityKeyPair
+from chat_desktop.net.connection import RelayConnection
+from chat_desktop.services.events import EventStream
+from chat_desktop.services.peer_sessions import PeerSessions
+from chat_desktop.services.store_worker import StoreWorker
+
+PAUSED_PEERS_SETTING = "trust.paused_peers"
+
+
+def now_ms() -> int:
+    """Wall-clock milliseconds since the epoch."""
+    return time.time_ns() // 1_000_000
+
+
+@dataclass
+class EngineContext:
+    """Shared state of one unlocked account.
+
+    Attributes:
+        username: Our account name on the relay.
+        device_id: Our device id on the relay.
+        relay_url: The relay's base URL.
+        identity: Our identity key pair.
+        worker: The store and its thread.
+        connection: The relay link (None until :meth:`ChatClient.connect`).
+        events: Where events are published.
+        sessions: Ratchet sessions (store thread only).
+    """
+
+    username: str
+    device_id: int
+    relay_url: str
+    identity: IdentityKeyPair
+    worker: StoreWorker
+    events: EventStream = field(default_factory=EventStream)
+    sessions: PeerSessions = field(default_factory=PeerSessions)
+    connection: RelayConnection | None = None

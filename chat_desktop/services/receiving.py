@@ -1,0 +1,313 @@
+"""Receiving: decrypt, store message and session together, then ack.
+
+Envelopes from the relay are queued and handled in arrival order by one task, in batches: the
+store thread decrypts each one and writes the message and the advanced session in one
+transaction (a savepoint per envelope inside the batch's transaction), and only after that
+commit are the envelopes acked to the relay. A duplicate (redelivered after a lost ack) is
+dropped silently; a message that cannot be decrypted is recorded as such, acked, and never
+blocks the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from chat_desktop.crypto.errors import CryptoError, DuplicateMessage
+from chat_desktop.crypto.session import Session
+from chat_desktop.crypto.wire import PREKEY_MESSAGE_TYPE, message_type, parse_prekey_message
+from chat_desktop.net.connection import ConnectionFailure
+from chat_desktop.protocol import events as wire_events
+from chat_desktop.protocol.errors import ProtocolError
+from chat_desktop.protocol.message_content import (
+    AttachmentContent,
+    Content,
+    ContentError,
+    DeleteContent,
+    ProfileContent,
+    ReceiptContent,
+    TextContent,
+    TimerContent,
+    TypingContent,
+    content_kind,
+    decode_content,
+)
+from chat_desktop.protocol.schemas import EmptyAck, MessageAck, MessageDelivery
+from chat_desktop.services import own_keys
+from chat_desktop.services.context import EngineContext, now_ms
+from chat_desktop.services.events import (
+    ClientEvent,
+    IdentityKeyChanged,
+    MessageReceived,
+    MessageUndecryptable,
+    StatusChanged,
+    TimerChanged,
+    TypingChanged,
+)
+from chat_desktop.services.sending import record_identity
+from chat_desktop.storage.models import (
+    AttachmentInfo,
+    Direction,
+    MessageKey,
+    MessageStatus,
+    NewMessage,
+)
+from chat_desktop.storage.store import MessageStore
+
+logger = logging.getLogger(__name__)
+
+BATCH = 256
+
+DeliveredCallback = Callable[[dict[str, list[str]]], None]
+AttachmentCallback = Callable[[MessageKey], None]
+
+
+@dataclass
+class BatchResult:
+    """What one batch of envelopes produced, for the loop side."""
+
+    acks: list[str] = field(default_factory=list)
+    events: list[ClientEvent] = field(default_factory=list)
+    delivered: dict[str, list[str]] = field(default_factory=dict)
+    attachments: list[MessageKey] = field(default_factory=list)
+
+
+class MessageReceiver:
+    """Handles envelopes in order; see the module docstring.
+
+    Args:
+        context: The engine's shared state.
+        on_delivered: Called on the loop with ``peer -> message ids`` to send delivery
+            receipts for (after the messages were committed).
+        on_attachment: Called on the loop for each received attachment message.
+    """
+
+    def __init__(
+        self,
+        context: EngineContext,
+        on_delivered: DeliveredCallback,
+        on_attachment: AttachmentCallback,
+    ) -> None:
+        self._context = context
+        self._queue: asyncio.Queue[MessageDelivery] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._on_delivered = on_delivered
+        self._on_attachment = on_attachment
+
+    def enqueue(self, delivery: MessageDelivery) -> None:
+        """Called by the connection for every envelope (on the loop, must not block)."""
+        self._queue.put_nowait(delivery)
+
+    def start(self) -> None:
+        """Starts handling envelopes (idempotent)."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="receiver")
+
+    async def close(self) -> None:
+        """Stops; unacked envelopes are redelivered by the relay next time."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                result = await self._context.worker.run(self._handle_batch, batch)
+            except Exception:
+                # Nothing was committed: the relay redelivers these on the next connect.
+                logger.exception("handling received messages failed")
+                self._context.sessions.forget()
+                continue
+            for event in result.events:
+                self._context.events.publish(event)
+            await self._ack(result.acks)
+            if result.delivered:
+                self._on_delivered(result.delivered)
+            for key in result.attachments:
+                self._on_attachment(key)
+
+    async def _ack(self, ids: list[str]) -> None:
+        connection = self._context.connection
+        if connection is None or not ids:
+            return
+        for start in range(0, len(ids), 1000):
+            try:
+                await connection.request(
+                    wire_events.MESSAGE_ACK, MessageAck(ids=ids[start : start + 1000]), EmptyAck
+                )
+            except (ConnectionFailure, ProtocolError):
+                # Committed but not acked: the relay redelivers; we drop it as a duplicate.
+                return
+
+    # ---- on the store thread -------------------------------------------------------------
+
+    def _handle_batch(self, batch: list[MessageDelivery]) -> BatchResult:
+        store = self._context.worker.store
+        result = BatchResult()
+        with store.transaction():
+            for delivery in batch:
+                try:
+                    with store.transaction():
+                        self._handle_one(store, delivery, result)
+                except (CryptoError, ContentError) as error:
+                    if isinstance(error, DuplicateMessage):
+                        result.acks.append(delivery.id)
+                        continue
+                    self._context.sessions.forget()
+                    self._record_undecryptable(store, delivery, result)
+                result.acks.append(delivery.id)
+        return result
+
+    def _decrypt(
+        self, store: MessageStore, delivery: MessageDelivery
+    ) -> tuple[bytes, IdentityKeyChanged | None]:
+        sessions = self._context.sessions
+        peer, device_id = delivery.from_, delivery.from_device
+        session = sessions.get(store, peer, device_id)
+        if message_type(delivery.body) != PREKEY_MESSAGE_TYPE:
+            if session is None:
+                raise own_keys.MissingPreKey("no session with the sender's device")
+            plaintext = session.decrypt(delivery.body)
+            sessions.put(store, peer, device_id, session)
+            return plaintext, None
+        message = parse_prekey_message(delivery.body)
+        if session is not None and session.is_session_of(message):
+            plaintext = session.decrypt(delivery.body)
+            sessions.put(store, peer, device_id, session)
+            return plaintext, None
+        used = own_keys.prekeys_for(store, message)
+        new_session, plaintext = Session.respond(
+            self._context.identity, delivery.body, used.signed, used.one_time, used.pq
+        )
+        change = record_identity(self._context, store, peer, message.identity_key)
+        sessions.put(store, peer, device_id, new_session)
+        own_keys.consume_one_time_prekeys(store, used)
+        return plaintext, change
+
+    def _handle_one(
+        self, store: MessageStore, delivery: MessageDelivery, result: BatchResult
+    ) -> None:
+        plaintext, change = self._decrypt(store, delivery)
+        content = decode_content(plaintext)
+        if change is not None:
+            result.events.append(change)
+        self._apply(store, delivery, content, result)
+
+    def _apply(
+        self,
+        store: MessageStore,
+        delivery: MessageDelivery,
+        content: Content,
+        result: BatchResult,
+    ) -> None:
+        peer = delivery.from_
+        if isinstance(content, TextContent | AttachmentContent):
+            attachment = None
+            body: str | None = None
+            if isinstance(content, TextContent):
+                body = content.text
+            else:
+                body = content.caption or None
+                attachment = AttachmentInfo(
+                    blob_id=content.blob_id,
+                    key=content.key,
+                    digest=content.digest,
+                    size=content.size,
+                    mime=content.mime_type,
+                    file_name=content.file_name,
+                    width=content.width,
+                    height=content.height,
+                    thumbnail=content.thumbnail,
+                    local_status="none",
+                )
+            store.conversations.ensure(peer, peer_address=peer)
+            inserted = store.messages.insert(
+                NewMessage(
+                    id=content.id,
+                    conversation_id=peer,
+                    sender=peer,
+                    sender_device=delivery.from_device,
+                    direction=Direction.INCOMING,
+                    sort_key=content.sent_at,
+                    kind=content_kind(content),
+                    body=body,
+                    status=MessageStatus.DELIVERED,
+                    sent_at=content.sent_at,
+                    received_at=now_ms(),
+                    server_ts=delivery.server_ts,
+                    expire_timer=content.expire_timer,
+                    attachment=attachment,
+                )
+            )
+            if not inserted:
+                return  # the same message id again: a duplicate
+            result.delivered.setdefault(peer, []).append(content.id)
+            result.events.append(
+                MessageReceived(
+                    peer=peer,
+                    message_id=content.id,
+                    kind=content_kind(content),
+                    text=body or "",
+                    sent_at=content.sent_at,
+                )
+            )
+            if attachment is not None:
+                result.attachments.append(MessageKey(peer, content.id))
+        elif isinstance(content, ReceiptContent):
+            status = MessageStatus.READ if content.receipt == "read" else MessageStatus.DELIVERED
+            for message_id in content.message_ids:
+                key = MessageKey(peer, message_id)
+                message = store.messages.get(key)
+                if message is None or message.direction is not Direction.OUTGOING:
+                    continue
+                if store.messages.update_status(key, status):
+                    result.events.append(
+                        StatusChanged(peer=peer, message_id=message_id, status=status.value)
+                    )
+        elif isinstance(content, TypingContent):
+            result.events.append(TypingChanged(peer=peer, typing=content.typing == "started"))
+        elif isinstance(content, TimerContent):
+            store.conversations.ensure(peer, peer_address=peer)
+            store.conversations.set_expire_timer(peer, content.seconds)
+            result.events.append(TimerChanged(peer=peer, seconds=content.seconds))
+        elif isinstance(content, DeleteContent):
+            keys = [MessageKey(peer, message_id) for message_id in content.message_ids]
+            own = [key for key in keys if _sent_by(store, key, peer)]
+            store.messages.delete(own)
+        elif isinstance(content, ProfileContent):
+            store.contacts.ensure(peer, display_name=content.display_name)
+
+    def _record_undecryptable(
+        self, store: MessageStore, delivery: MessageDelivery, result: BatchResult
+    ) -> None:
+        store.conversations.ensure(delivery.from_, peer_address=delivery.from_)
+        inserted = store.messages.insert(
+            NewMessage(
+                id=delivery.id,
+                conversation_id=delivery.from_,
+                sender=delivery.from_,
+                sender_device=delivery.from_device,
+                direction=Direction.INCOMING,
+                sort_key=delivery.server_ts,
+                kind="undecryptable",
+                status=MessageStatus.DELIVERED,
+                received_at=now_ms(),
+                server_ts=delivery.server_ts,
+                undecryptable=True,
+            )
+        )
+        if inserted:
+            result.events.append(MessageUndecryptable(peer=delivery.from_, message_id=delivery.id))
+
+
+def _sent_by(store: MessageStore, key: MessageKey, peer: str) -> bool:
+    message = store.messages.get(key)
+    return message is not None and message.sender == peer

@@ -1,0 +1,471 @@
+"""Sending: the outbox that never loses or doubles a message.
+
+A message is stored together with its outbox entry in one transaction before anything goes
+on the wire. The sender then, while connected, drains the outbox in order: it sets up
+sessions where needed (fetching prekey bundles), encrypts each entry exactly once and stores
+the ciphertext in the entry (together with the advanced sessions, one transaction), and
+emits it with the sender-made id. The relay stores each ``(sender, id)`` once, so resending
+after a lost ack or a crash is harmless. Acks are committed in batches (mark sent, start the
+sender's disappearing timer). An entry in flight when the link drops stays in the outbox and
+is sent again, with the same bytes, on the next connect (ARCHITECTURE "Delivery").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import msgspec
+
+from chat_desktop.crypto.errors import BundleRejected, CryptoError
+from chat_desktop.crypto.session import Session
+from chat_desktop.crypto.x3dh import PreKeyBundle
+from chat_desktop.net.connection import ConnectionFailure
+from chat_desktop.protocol import events as wire_events
+from chat_desktop.protocol.errors import ErrorCode, ProtocolError
+from chat_desktop.protocol.schemas import (
+    DeviceBundle,
+    DevicePayload,
+    KeysBundleAck,
+    KeysBundleRequest,
+    MessageSend,
+    MessageSendAck,
+)
+from chat_desktop.services.context import PAUSED_PEERS_SETTING, EngineContext, now_ms
+from chat_desktop.services.events import IdentityKeyChanged, StatusChanged
+from chat_desktop.storage.models import MessageKey, MessageStatus, OutboxEntry, VerifiedState
+from chat_desktop.storage.store import MessageStore
+
+logger = logging.getLogger(__name__)
+
+MAX_IN_FLIGHT = 256
+PENDING_BATCH = 512
+
+
+class OutboxPayload(msgspec.Struct, array_like=True, frozen=True):
+    """What an outbox entry holds, before and after encryption.
+
+    Attributes:
+        content: The padded plaintext content, until it is encrypted (then None: the
+            plaintext never lingers once the ciphertext exists).
+        bodies: ``(device_id, wire body)`` per recipient device, once encrypted.
+        expires_at: When the relay must drop it (disappearing messages), ms.
+        track_status: Whether a message row shows this entry's progress (not for receipts).
+        blob_path: An encrypted attachment blob still to upload before the content can be
+            completed with its blob id and encrypted.
+    """
+
+    content: bytes | None
+    bodies: list[tuple[int, bytes]] | None
+    expires_at: int | None
+    track_status: bool = True
+    blob_path: str | None = None
+
+
+_encoder = msgspec.msgpack.Encoder()
+_decoder = msgspec.msgpack.Decoder(OutboxPayload)
+
+
+def encode_payload(payload: OutboxPayload) -> bytes:
+    """Serializes an outbox payload for the store."""
+    return _encoder.encode(payload)
+
+
+def decode_payload(data: bytes) -> OutboxPayload:
+    """Parses an outbox payload from the store."""
+    return _decoder.decode(data)
+
+
+def paused_peers(store: MessageStore) -> set[str]:
+    """Peers we stopped sending to until the user accepts their new identity key."""
+    return set(store.settings.get(PAUSED_PEERS_SETTING, []))
+
+
+def set_paused(store: MessageStore, peer: str, paused: bool) -> None:
+    """Pauses or resumes sending to ``peer``."""
+    peers = paused_peers(store)
+    if paused:
+        peers.add(peer)
+    else:
+        peers.discard(peer)
+    store.settings.set(PAUSED_PEERS_SETTING, sorted(peers))
+
+
+def record_identity(
+    context: EngineContext, store: MessageStore, peer: str, identity_key: bytes
+) -> IdentityKeyChanged | None:
+    """Trust on first use; a different key than before is a key change.
+
+    A change forgets the old sessions; if the contact was verified, sending to them pauses
+    until the user accepts the new key. Runs on the store thread inside a transaction.
+    """
+    before = store.contacts.get(peer)
+    was_verified = before is not None and before.verified_state is VerifiedState.VERIFIED
+    update = store.contacts.save_identity_key(peer, identity_key)
+    if update.key_change is None:
+        return None
+    for device_id in context.sessions.devices(store, peer):
+        session = context.sessions.get(store, peer, device_id)
+        if session is not None and session.remote_identity_key != identity_key:
+            store.secrets.delete_session(peer, device_id)
+    context.sessions.forget()
+    if was_verified:
+        set_paused(store, peer, True)
+    return IdentityKeyChanged(peer=peer, sending_paused=was_verified)
+
+
+def _bundle_of(device: DeviceBundle) -> PreKeyBundle:
+    one_time = device.one_time_prekey
+    return PreKeyBundle(
+        identity_key=device.identity_key,
+        signed_prekey_id=device.signed_prekey.id,
+        signed_prekey=device.signed_prekey.public_key,
+        signed_prekey_signature=device.signed_prekey.signature,
+        pq_prekey_id=device.pq_prekey.id,
+        pq_prekey=device.pq_prekey.public_key,
+        pq_prekey_signature=device.pq_prekey.signature,
+        one_time_prekey_id=None if one_time is None else one_time.id,
+        one_time_prekey=None if one_time is None else one_time.public_key,
+    )
+
+
+@dataclass
+class _Prepared:
+    entry: OutboxEntry
+    payload: OutboxPayload
+
+
+Uploader = Callable[[OutboxEntry, "OutboxPayload"], Awaitable["OutboxPayload"]]
+
+
+class OutboxSender:
+    """Drains the outbox whenever the relay link is up; see the module docstring.
+
+    Attributes:
+        uploader: Uploads an entry's attachment blob and returns the payload with the blob
+            id filled in (set by the attachment service).
+    """
+
+    def __init__(self, context: EngineContext) -> None:
+        """Prepares the sender; :meth:`start` runs it."""
+        self._context = context
+        self._wake = asyncio.Event()
+        self._in_flight: set[int] = set()
+        self._window = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._acked: list[tuple[OutboxEntry, int]] = []
+        self._ack_ready = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._drainer: asyncio.Task[None] | None = None
+        self._committer: asyncio.Task[None] | None = None
+        self._closed = False
+        self.uploader: Uploader | None = None
+        self._hold_until = 0.0
+
+    def start(self) -> None:
+        """Starts the drain and ack-commit loops (idempotent)."""
+        if self._drainer is None:
+            self._drainer = asyncio.create_task(self._drain_loop(), name="outbox-drain")
+            self._committer = asyncio.create_task(self._commit_loop(), name="outbox-acks")
+        self.wake()
+
+    def wake(self) -> None:
+        """Something was queued, or the link came up: look at the outbox again."""
+        self._wake.set()
+
+    async def close(self) -> None:
+        """Stops sending; whatever is unacked stays in the outbox for next time."""
+        self._closed = True
+        for task in [self._drainer, self._committer, *self._tasks]:
+            if task is not None:
+                task.cancel()
+        for task in [self._drainer, self._committer, *self._tasks]:
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        # Acks that arrived but were not committed yet: commit them, they are real.
+        if self._acked:
+            with contextlib.suppress(Exception):
+                await self._commit_acks()
+
+    # ---- draining ----------------------------------------------------------------------
+
+    async def _drain_loop(self) -> None:
+        while not self._closed:
+            connection = self._context.connection
+            if connection is None or not connection.connected:
+                await self._wait_for_wake(1.0)
+                continue
+            self._wake.clear()
+            try:
+                sent_any = await self._drain_once()
+            except (ConnectionFailure, ProtocolError) as error:
+                logger.info("outbox drain interrupted: %s", type(error).__name__)
+                await asyncio.sleep(0.2)
+                continue
+            except Exception:
+                logger.exception("outbox drain failed; retrying")
+                self._context.sessions.forget()
+                await asyncio.sleep(1.0)
+                continue
+            if not sent_any:
+                await self._wait_for_wake(1.0)
+
+    async def _wait_for_wake(self, timeout: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def _drain_once(self) -> bool:
+        worker = self._context.worker
+        await self._wait_out_hold()
+        entries, paused = await worker.run(self._pending_entries)
+        entries = [
+            entry
+            for entry in entries
+            if entry.seq not in self._in_flight and entry.recipient not in paused
+        ]
+        if not entries:
+            return False
+        prepared = await self._prepare(entries)
+        for item in prepared:
+            if self._hold_until > asyncio.get_running_loop().time():
+                break  # re-read the outbox in order once the hold is over
+            await self._window.acquire()
+            connection = self._context.connection
+            if connection is None or not connection.connected:
+                self._window.release()
+                break
+            self._in_flight.add(item.entry.seq)
+            task = asyncio.create_task(self._send(item))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return bool(prepared)
+
+    async def _wait_out_hold(self) -> None:
+        """Waits while the relay asked us to slow down (``rate_limited``)."""
+        delay = self._hold_until - asyncio.get_running_loop().time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def _pending_entries(self) -> tuple[list[OutboxEntry], set[str]]:
+        store = self._context.worker.store
+        return store.outbox.pending(PENDING_BATCH), paused_peers(store)
+
+    async def _prepare(self, entries: list[OutboxEntry]) -> list[_Prepared]:
+        """Encrypts the entries that are still plaintext (setting up sessions first)."""
+        worker = self._context.worker
+        payloads = [decode_payload(entry.payload) for entry in entries]
+        for index, (entry, payload) in enumerate(zip(entries, payloads, strict=True)):
+            if payload.blob_path is not None and self.uploader is not None:
+                payloads[index] = await self.uploader(entry, payload)
+        unencrypted_peers = {
+            entry.recipient
+            for entry, payload in zip(entries, payloads, strict=True)
+            if payload.bodies is None
+        }
+        blocked: set[str] = set()
+        for peer in sorted(unencrypted_peers):
+            has_session = await worker.run(self._context.sessions.devices, worker.store, peer)
+            if not has_session and not await self._establish_sessions(peer):
+                blocked.add(peer)
+        todo = [
+            _Prepared(entry, payload)
+            for entry, payload in zip(entries, payloads, strict=True)
+            if entry.recipient not in blocked
+        ]
+        try:
+            return await worker.run(self._encrypt_all, todo)
+        except Exception:
+            self._context.sessions.forget()
+            raise
+
+    async def _establish_sessions(self, peer: str) -> bool:
+        """Fetches ``peer``'s bundles and starts a session with each device.
+
+        Returns:
+            False if nothing can be sent to ``peer`` now (unknown user, paused, bad bundle).
+        """
+        connection = self._context.connection
+        assert connection is not None
+        try:
+            ack = await connection.request(
+                wire_events.KEYS_BUNDLE, KeysBundleRequest(user=peer), KeysBundleAck
+            )
+        except ProtocolError as error:
+            if error.code is ErrorCode.NOT_FOUND:
+                await self._context.worker.run(self._fail_peer, peer)
+                return False
+            raise
+        if not ack.devices:
+            await self._context.worker.run(self._fail_peer, peer)
+            return False
+        worker = self._context.worker
+        try:
+            change, paused = await worker.run(self._start_sessions, peer, ack.devices)
+        except Exception:
+            self._context.sessions.forget()
+            raise
+        if change is not None:
+            self._context.events.publish(change)
+        return not paused
+
+    def _start_sessions(
+        self, peer: str, devices: list[DeviceBundle]
+    ) -> tuple[IdentityKeyChanged | None, bool]:
+        store = self._context.worker.store
+        identity = self._context.identity
+        with store.transaction():
+            change = record_identity(self._context, store, peer, devices[0].identity_key)
+            if peer in paused_peers(store):
+                return change, True
+            for device in devices:
+                try:
+                    session = Session.initiate(identity, _bundle_of(device))
+                except (BundleRejected, CryptoError):
+                    logger.warning("a peer device's prekey bundle was rejected")
+                    continue
+                self._context.sessions.put(store, peer, device.device_id, session)
+        return change, False
+
+    def _fail_peer(self, peer: str) -> None:
+        """The recipient does not exist: fail their queued messages (the user can retry)."""
+        store = self._context.worker.store
+        with store.transaction():
+            for entry in store.outbox.pending(PENDING_BATCH):
+                if entry.recipient == peer:
+                    store.outbox.mark_failed(entry.seq)
+
+    def _encrypt_all(self, items: list[_Prepared]) -> list[_Prepared]:
+        store = self._context.worker.store
+        sessions = self._context.sessions
+        ready: list[_Prepared] = []
+        with store.transaction():
+            for item in items:
+                payload = item.payload
+                if payload.bodies is None:
+                    assert payload.content is not None
+                    bodies = []
+                    for device_id in sessions.devices(store, item.entry.recipient):
+                        session = sessions.get(store, item.entry.recipient, device_id)
+                        if session is None:
+                            continue
+                        bodies.append((device_id, session.encrypt(payload.content)))
+                        sessions.put(store, item.entry.recipient, device_id, session)
+                    if not bodies:
+                        continue
+                    payload = OutboxPayload(
+                        content=None,
+                        bodies=bodies,
+                        expires_at=payload.expires_at,
+                        track_status=payload.track_status,
+                    )
+                    store.outbox.update_payload(item.entry.seq, encode_payload(payload))
+                ready.append(_Prepared(item.entry, payload))
+        return ready
+
+    # ---- one send ----------------------------------------------------------------------
+
+    async def _send(self, item: _Prepared) -> None:
+        keep_in_flight = False
+        try:
+            assert item.payload.bodies is not None
+            request = MessageSend(
+                id=item.entry.message_id,
+                to=item.entry.recipient,
+                payloads=[
+                    DevicePayload(device_id=device_id, body=body)
+                    for device_id, body in item.payload.bodies
+                ],
+                expires_at=item.payload.expires_at,
+            )
+            while True:
+                connection = self._context.connection
+                if connection is None:
+                    return
+                try:
+                    ack = await connection.request(
+                        wire_events.MESSAGE_SEND, request, MessageSendAck
+                    )
+                except ProtocolError as error:
+                    if error.code is ErrorCode.RATE_LIMITED:
+                        # Hold the whole queue, not just this entry, so the resend keeps the
+                        # original order; the entry stays pending and is drained again.
+                        loop = asyncio.get_running_loop()
+                        self._hold_until = max(
+                            self._hold_until, loop.time() + (error.retry_after or 1.0)
+                        )
+                        self.wake()
+                        return
+                    if error.code in (ErrorCode.INTERNAL, ErrorCode.UNAUTHORIZED):
+                        return  # transient: stays queued, sent again later
+                    logger.warning("relay refused a message: %s", error.code.value)
+                    await self._context.worker.run(self._fail_entry, item.entry)
+                    return
+                except ConnectionFailure:
+                    return
+                self._acked.append((item.entry, ack.server_ts))
+                self._ack_ready.set()
+                keep_in_flight = True  # until the ack is committed
+                return
+        finally:
+            self._window.release()
+            if not keep_in_flight:
+                self._in_flight.discard(item.entry.seq)
+
+    def _fail_entry(self, entry: OutboxEntry) -> None:
+        store = self._context.worker.store
+        store.outbox.mark_failed(entry.seq)
+        self._context.events.publish(
+            StatusChanged(peer=entry.recipient, message_id=entry.message_id, status="failed")
+        )
+
+    # ---- acks ---------------------------------------------------------------------------
+
+    async def _commit_loop(self) -> None:
+        while not self._closed:
+            await self._ack_ready.wait()
+            self._ack_ready.clear()
+            try:
+                await self._commit_acks()
+            except Exception:
+                logger.exception("committing acks failed; will retry")
+                await asyncio.sleep(0.5)
+                self._ack_ready.set()
+
+    async def _commit_acks(self) -> None:
+        batch, self._acked = self._acked, []
+        if not batch:
+            return
+        try:
+            sent = await self._context.worker.run(self._mark_acked, batch)
+        except BaseException:
+            self._acked = batch + self._acked
+            raise
+        for entry, _ in batch:
+            self._in_flight.discard(entry.seq)
+        for entry in sent:
+            self._context.events.publish(
+                StatusChanged(peer=entry.recipient, message_id=entry.message_id, status="sent")
+            )
+        self.wake()
+
+    def _mark_acked(self, batch: list[tuple[OutboxEntry, int]]) -> list[OutboxEntry]:
+        store = self._context.worker.store
+        acked_at = now_ms()
+        sent = []
+        with store.transaction():
+            for entry, server_ts in batch:
+                if not store.outbox.mark_acked(entry.seq, server_ts):
+                    continue
+                key = MessageKey(entry.conversation_id, entry.message_id)
+                message = store.messages.get(key)
+                if message is None:
+                    continue  # a receipt: no message row
+                if message.expire_timer and message.expires_at is None:
+                    # The sender's copy disappears `timer` after the relay's ack (PROTOCOL §6).
+                    store.messages.set_expiry(key, acked_at + message.expire_timer * 1000)
+                if message.status is not MessageStatus.PENDING:
+                    sent.append(entry)
+        return sent

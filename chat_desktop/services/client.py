@@ -22,6 +22,7 @@ import logging
 import re
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,20 @@ def _check_peer(peer: str) -> str:
 ContentFactory = Callable[[str, int, int], Content]
 
 
+@dataclass
+class _QueueRequest:
+    """One message waiting for the next group commit of the outbox."""
+
+    peer: str
+    message_id: str
+    make: ContentFactory
+    kind: str | None
+    body: str | None
+    attachment: Any
+    blob_path: str | None
+    done: asyncio.Future[None]
+
+
 class ChatClient:
     """The messaging engine of one account; create with :meth:`create` or :meth:`unlock`.
 
@@ -143,6 +158,8 @@ class ChatClient:
         self._expiry_task: asyncio.Task[None] | None = None
         self._closed = False
         self._last_sent_at = 0
+        self._queue_requests: list[_QueueRequest] = []
+        self._queue_committer: asyncio.Task[None] | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -295,6 +312,9 @@ class ChatClient:
             self._expiry_task.cancel()
         for task in list(self._background):
             task.cancel()
+        if self._queue_committer is not None:
+            with contextlib.suppress(Exception):
+                await self._queue_committer  # what callers were told is queued, is committed
         await self._receiver.close()
         await self._sender.close()
         if self._context.connection is not None:
@@ -347,13 +367,65 @@ class ChatClient:
         attachment: Any = None,
         blob_path: str | None = None,
     ) -> str:
-        """Stores a message row (if ``kind``) and its outbox entry in one transaction."""
+        """Stores a message row (if ``kind``) and its outbox entry in one transaction.
+
+        Returns once both are durably committed. Calls made while a commit is running are
+        committed together in the next one (group commit), each in its own savepoint.
+        """
         message_id = new_message_id()
-        await self._context.worker.run(
-            self._queue_in_store, peer, message_id, make, kind, body, attachment, blob_path
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue_requests.append(
+            _QueueRequest(peer, message_id, make, kind, body, attachment, blob_path, done)
         )
+        if self._queue_committer is None or self._queue_committer.done():
+            # A task of its own, so a caller that gives up (cancelled) never strands the
+            # requests queued behind it.
+            self._queue_committer = asyncio.create_task(self._commit_queue(), name="queue-commit")
+        await done
         self._sender.wake()
         return message_id
+
+    async def _commit_queue(self) -> None:
+        while self._queue_requests:
+            batch, self._queue_requests = self._queue_requests, []
+            await self._commit_queue_batch(batch)
+
+    async def _commit_queue_batch(self, batch: list[_QueueRequest]) -> None:
+        try:
+            errors = await self._context.worker.run(self._queue_batch_in_store, batch)
+        except Exception as error:
+            for request in batch:
+                if not request.done.done():
+                    request.done.set_exception(error)
+            return
+        for request, item_error in zip(batch, errors, strict=True):
+            if request.done.done():
+                continue  # the caller gave up waiting; the message is queued all the same
+            if item_error is None:
+                request.done.set_result(None)
+            else:
+                request.done.set_exception(item_error)
+
+    def _queue_batch_in_store(self, batch: list[_QueueRequest]) -> list[Exception | None]:
+        store = self._context.worker.store
+        errors: list[Exception | None] = []
+        with store.transaction():
+            for request in batch:
+                try:
+                    self._queue_in_store(
+                        request.peer,
+                        request.message_id,
+                        request.make,
+                        request.kind,
+                        request.body,
+                        request.attachment,
+                        request.blob_path,
+                    )
+                except Exception as error:  # this one rolled back to its savepoint
+                    errors.append(error)
+                else:
+                    errors.append(None)
+        return errors
 
     def _queue_in_store(
         self,

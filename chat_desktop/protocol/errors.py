@@ -1,0 +1,98 @@
+"""Error codes of the client ↔ relay protocol (PROTOCOL §6) and the error they travel in.
+
+Every client→relay event is answered with an ack; a refusal carries one of the codes below.
+Both ends raise and catch :class:`ProtocolError`, so a handler can refuse with one ``raise``
+and a client can branch on ``error.code`` without parsing text.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from typing import Any, Final
+
+
+class ErrorCode(enum.StrEnum):
+    """The closed set of error codes a relay may answer with (PROTOCOL §6)."""
+
+    BAD_REQUEST = "bad_request"
+    UNAUTHORIZED = "unauthorized"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    RATE_LIMITED = "rate_limited"
+    TOO_LARGE = "too_large"
+    INTERNAL = "internal"
+
+
+#: The HTTP status that carries each code on the relay's plain-HTTP endpoints.
+HTTP_STATUS: Final[dict[ErrorCode, int]] = {
+    ErrorCode.BAD_REQUEST: 400,
+    ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.TOO_LARGE: 413,
+    ErrorCode.INTERNAL: 500,
+}
+
+
+class ProtocolError(Exception):
+    """A request refused with a protocol error code.
+
+    The message is meant for logs and developers; it never contains payload bytes, keys or
+    usernames, because it is sent back over the wire and may end up in crash reports.
+
+    Attributes:
+        code: The machine-readable error code.
+        message: A short human-readable reason.
+        retry_after: For ``rate_limited`` only: seconds to wait before retrying.
+    """
+
+    def __init__(self, code: ErrorCode, message: str, *, retry_after: float | None = None):
+        """Creates the error.
+
+        Args:
+            code: The error code to answer with.
+            message: A short reason without secrets or payload data.
+            retry_after: Seconds until a retry can succeed (``rate_limited`` only).
+        """
+        super().__init__(f"{code.value}: {message}")
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+
+    def to_ack(self) -> dict[str, Any]:
+        """Returns the wire form ``{"ok": false, "error", "message"[, "retry_after"]}``.
+
+        ``retry_after`` is rounded up to milliseconds so a client that waits exactly that long
+        never comes back a moment too early.
+        """
+        ack: dict[str, Any] = {"ok": False, "error": self.code.value, "message": self.message}
+        if self.retry_after is not None:
+            ack["retry_after"] = math.ceil(self.retry_after * 1000) / 1000
+        return ack
+
+    @classmethod
+    def from_ack(cls, ack: dict[str, Any]) -> ProtocolError:
+        """Rebuilds the error a relay answered with, for clients.
+
+        An unknown or missing code becomes ``internal``, so a newer relay cannot crash an
+        older client.
+        """
+        raw_code = ack.get("error")
+        try:
+            code = ErrorCode(raw_code) if isinstance(raw_code, str) else ErrorCode.INTERNAL
+        except ValueError:
+            code = ErrorCode.INTERNAL
+        message = ack.get("message")
+        retry_after = ack.get("retry_after")
+        return cls(
+            code,
+            message if isinstance(message, str) else "",
+            retry_after=float(retry_after) if isinstance(retry_after, int | float) else None,
+        )
+
+
+def bad_request(message: str) -> ProtocolError:
+    """Shorthand for a ``bad_request`` refusal."""
+    return ProtocolError(ErrorCode.BAD_REQUEST, message)

@@ -1,0 +1,47 @@
+"""Socket.IO event names and HTTP paths of the client ↔ relay protocol (PROTOCOL §6).
+
+Kept as constants so a typo is an import error on both ends instead of a silently
+unhandled event.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: The Socket.IO endpoint path (namespace ``/``, WebSocket transport only).
+SOCKETIO_PATH: Final = "/socket.io"
+
+# client → relay, each acknowledged with {"ok": true, ...} or an error ack
+KEYS_UPLOAD: Final = "keys:upload"
+KEYS_BUNDLE: Final = "keys:bundle"
+MESSAGE_SEND: Final = "message:send"
+MESSAGE_ACK: Final = "message:ack"
+PRESENCE_SUBSCRIBE: Final = "presence:subscribe"
+ATTACHMENT_UPLOAD: Final = "attachment:upload"
+ATTACHMENT_DOWNLOAD: Final = "attachment:download"
+
+# relay → client, never acknowledged
+KEYS_LOW: Final = "keys:low"
+MESSAGE: Final = "message"
+PRESENCE: Final = "presence"
+
+#: Every event a client may send, for validation and fuzzing.
+CLIENT_EVENTS: Final = (
+    KEYS_UPLOAD,
+    KEYS_BUNDLE,
+    MESSAGE_SEND,
+    MESSAGE_ACK,
+    PRESENCE_SUBSCRIBE,
+    ATTACHMENT_UPLOAD,
+    ATTACHMENT_DOWNLOAD,
+)
+
+# plain HTTP
+HEALTH_PATH: Final = "/health"
+ACCOUNTS_PATH: Final = "/v1/accounts"
+BLOBS_PATH_PREFIX: Final = "/v1/blobs/"
+
+
+def blob_path(blob_id: str) -> str:
+    """Returns the HTTP path of one blob, for ``PUT`` and ``GET``."""
+    return f"{BLOBS_PATH_PREFIX}{blob_id}"

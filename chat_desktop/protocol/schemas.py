@@ -1,0 +1,283 @@
+"""msgspec schemas of every payload, ack and HTTP body of the relay protocol (PROTOCOL §6).
+
+Each event payload is a frozen :class:`msgspec.Struct` that refuses unknown fields, so both
+ends validate with the same types: a value that does not fit is a ``bad_request``, never a
+crash. Binary fields are ``bytes``: over Socket.IO they travel as binary attachments, in HTTP
+JSON bodies as base64url without padding (see :mod:`chat_desktop.protocol.codec`).
+
+Limits that are part of the protocol (key sizes, username alphabet, list lengths) live in the
+types. Size limits answered with ``too_large`` (message bodies, payload counts, blob sizes)
+are constants here and checked by the relay, so an oversize request gets its own error code.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Final
+
+import msgspec
+
+#: Largest body of one device payload of ``message:send``.
+MAX_BODY_SIZE: Final = 256 * 1024
+#: Most device payloads in one ``message:send``.
+MAX_PAYLOADS: Final = 16
+#: Largest encrypted attachment blob.
+MAX_BLOB_SIZE: Final = 100 * 1024 * 1024
+#: Most prekeys of one kind in one upload or registration.
+MAX_PREKEYS_PER_UPLOAD: Final = 200
+#: Most users in one ``presence:subscribe`` or message ``ack``.
+MAX_LIST_ITEMS: Final = 1000
+
+X25519_KEY_SIZE: Final = 32
+SIGNATURE_SIZE: Final = 64
+MLKEM1024_PUBLIC_KEY_SIZE: Final = 1568
+AUTH_NONCE_SIZE: Final = 16
+
+#: Usernames: 3–32 of ``a-z 0-9 _ .`` (PROTOCOL §6).
+USERNAME_PATTERN: Final = r"^[a-z0-9_.]{3,32}$"
+#: Message ids: a UUID (v7 by convention) in canonical lower-case form.
+MESSAGE_ID_PATTERN: Final = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+#: Blob ids: 32 lower-case hex characters made by the relay.
+BLOB_ID_PATTERN: Final = r"^[0-9a-f]{32}$"
+
+Username = Annotated[str, msgspec.Meta(pattern=USERNAME_PATTERN)]
+MessageId = Annotated[str, msgspec.Meta(pattern=MESSAGE_ID_PATTERN)]
+BlobId = Annotated[str, msgspec.Meta(pattern=BLOB_ID_PATTERN)]
+KeyId = Annotated[int, msgspec.Meta(ge=0, le=0xFFFFFFFF)]
+DeviceId = Annotated[int, msgspec.Meta(ge=1, le=0xFFFFFFFF)]
+Timestamp = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+Count = Annotated[int, msgspec.Meta(ge=0)]
+X25519PublicKey = Annotated[
+    bytes, msgspec.Meta(min_length=X25519_KEY_SIZE, max_length=X25519_KEY_SIZE)
+]
+Signature = Annotated[bytes, msgspec.Meta(min_length=SIGNATURE_SIZE, max_length=SIGNATURE_SIZE)]
+KemPublicKey = Annotated[
+    bytes,
+    msgspec.Meta(min_length=MLKEM1024_PUBLIC_KEY_SIZE, max_length=MLKEM1024_PUBLIC_KEY_SIZE),
+]
+
+
+class WireStruct(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omit_defaults=True):
+    """Base of every schema: unknown fields are refused, optional fields left out when unset."""
+
+
+# ---- keys ----------------------------------------------------------------------------------
+
+
+class SignedPreKey(WireStruct, frozen=True):
+    """A signed X25519 prekey; ``signature`` = Sig(IK, 0x05 ‖ public_key)."""
+
+    id: KeyId
+    public_key: X25519PublicKey
+    signature: Signature
+
+
+class PqPreKey(WireStruct, frozen=True, omit_defaults=False):
+    """An ML-KEM-1024 prekey; ``signature`` = Sig(IK, 0x0A ‖ public_key).
+
+    ``last_resort`` keys are never handed out for one use only; they stand in when the
+    one-time PQ keys are used up. ``last_resort`` may be left out on input (false) and is
+    always present on output.
+    """
+
+    id: KeyId
+    public_key: KemPublicKey
+    signature: Signature
+    last_resort: bool = False
+
+
+class OneTimePreKey(WireStruct, frozen=True):
+    """A one-time X25519 prekey, handed out at most once."""
+
+    id: KeyId
+    public_key: X25519PublicKey
+
+
+PreKeyList = Annotated[list[OneTimePreKey], msgspec.Meta(max_length=MAX_PREKEYS_PER_UPLOAD)]
+PqPreKeyList = Annotated[list[PqPreKey], msgspec.Meta(max_length=MAX_PREKEYS_PER_UPLOAD)]
+
+
+class KeysUpload(WireStruct, frozen=True):
+    """``keys:upload``: any of a new signed prekey, PQ prekeys, one-time prekeys."""
+
+    signed_prekey: SignedPreKey | None = None
+    pq_prekeys: PqPreKeyList | None = None
+    one_time_prekeys: PreKeyList | None = None
+
+
+class KeyCounts(WireStruct, frozen=True):
+    """Ack of ``keys:upload`` and payload of ``keys:low``: one-time keys left on the relay."""
+
+    one_time_count: Count
+    pq_count: Count
+
+
+class KeysBundleRequest(WireStruct, frozen=True):
+    """``keys:bundle``: fetch the prekey bundles of every device of ``user``."""
+
+    user: Username
+
+
+class DeviceBundle(WireStruct, frozen=True):
+    """One device's bundle; ``one_time_prekey`` is absent when none are left."""
+
+    device_id: DeviceId
+    identity_key: X25519PublicKey
+    signed_prekey: SignedPreKey
+    pq_prekey: PqPreKey
+    one_time_prekey: OneTimePreKey | None = None
+
+
+class KeysBundleAck(WireStruct, frozen=True):
+    """Ack of ``keys:bundle``."""
+
+    devices: list[DeviceBundle]
+
+
+# ---- messages ------------------------------------------------------------------------------
+
+
+class DevicePayload(WireStruct, frozen=True):
+    """The ciphertext for one recipient device (at most :data:`MAX_BODY_SIZE` bytes)."""
+
+    device_id: DeviceId
+    body: bytes
+
+
+class MessageSend(WireStruct, frozen=True):
+    """``message:send``: one message to every device of ``to``, deduplicated by ``id``."""
+
+    id: MessageId
+    to: Username
+    payloads: list[DevicePayload]
+    expires_at: Timestamp | None = None
+
+
+class MessageSendAck(WireStruct, frozen=True):
+    """Ack of ``message:send``, sent only once the envelope is durably stored."""
+
+    server_ts: Timestamp
+
+
+class MessageDelivery(WireStruct, frozen=True):
+    """``message`` (relay→client): one stored envelope for this device."""
+
+    id: MessageId
+    from_: Username = msgspec.field(name="from")
+    from_device: DeviceId
+    server_ts: Timestamp
+    body: bytes
+    expires_at: Timestamp | None = None
+
+
+class MessageAck(WireStruct, frozen=True):
+    """``message:ack``: the client committed these messages; the relay may delete them."""
+
+    ids: Annotated[list[MessageId], msgspec.Meta(max_length=MAX_LIST_ITEMS)]
+
+
+class EmptyAck(WireStruct, frozen=True):
+    """An ack with nothing but ``ok``."""
+
+
+# ---- presence ------------------------------------------------------------------------------
+
+
+class PresenceSubscribe(WireStruct, frozen=True):
+    """``presence:subscribe``: current presence of ``users`` now, ``presence`` events later."""
+
+    users: Annotated[list[Username], msgspec.Meta(max_length=MAX_LIST_ITEMS)]
+
+
+class PresenceEntry(WireStruct, frozen=True):
+    """One user's presence; ``last_seen`` (ms) is absent for a user never seen."""
+
+    user: Username
+    online: bool
+    last_seen: Timestamp | None = None
+
+
+class PresenceUpdate(WireStruct, frozen=True):
+    """Ack of ``presence:subscribe`` and payload of the ``presence`` event."""
+
+    presence: list[PresenceEntry]
+
+
+# ---- attachments ---------------------------------------------------------------------------
+
+
+class AttachmentUpload(WireStruct, frozen=True):
+    """``attachment:upload``: reserve a blob of at most ``size`` bytes.
+
+    ``expires_at`` (ms) is optional: the blob of a disappearing message goes no later than
+    its message (PROTOCOL §6 "Disappearing messages"). Without it the relay's retention
+    applies.
+    """
+
+    size: Annotated[int, msgspec.Meta(ge=1)]
+    expires_at: Timestamp | None = None
+
+
+class AttachmentUploadAck(WireStruct, frozen=True):
+    """Ack of ``attachment:upload``: where and with what token to ``PUT`` the blob."""
+
+    blob_id: BlobId
+    token: str
+    expires_at: Timestamp
+
+
+class AttachmentDownload(WireStruct, frozen=True):
+    """``attachment:download``: a token to ``GET`` one blob."""
+
+    blob_id: BlobId
+
+
+class AttachmentDownloadAck(WireStruct, frozen=True):
+    """Ack of ``attachment:download``."""
+
+    token: str
+
+
+# ---- connect and HTTP ----------------------------------------------------------------------
+
+
+class ConnectAuth(WireStruct, frozen=True):
+    """The Socket.IO CONNECT ``auth`` object; ``nonce`` and ``sig`` are base64url strings."""
+
+    user: Username
+    device_id: DeviceId
+    ts: Timestamp
+    nonce: Annotated[str, msgspec.Meta(max_length=64)]
+    sig: Annotated[str, msgspec.Meta(max_length=128)]
+
+
+class RegisterRequest(WireStruct, frozen=True):
+    """``POST /v1/accounts``; ``sig`` covers :func:`protocol.auth.registration_message`."""
+
+    username: Username
+    identity_key: X25519PublicKey
+    ts: Timestamp
+    sig: Signature
+    signed_prekey: SignedPreKey
+    pq_prekeys: PqPreKeyList
+    one_time_prekeys: PreKeyList
+
+
+class RegisterResponse(WireStruct, frozen=True):
+    """``201`` answer of ``POST /v1/accounts``."""
+
+    device_id: DeviceId
+
+
+class HealthResponse(WireStruct, frozen=True):
+    """``GET /health`` answer."""
+
+    status: str
+
+
+class ErrorBody(WireStruct, frozen=True):
+    """Body of a refused HTTP request; same fields as an error ack."""
+
+    ok: bool
+    error: str
+    message: str
+    retry_after: float | None = None

@@ -1,0 +1,115 @@
+"""Command line of the relay: ``chat-relay --host H --port P --data-dir DIR``.
+
+Runs until SIGINT or SIGTERM, then shuts down gracefully. With ``--port 0`` the bound port
+appears in the ``listening`` JSON log line on stdout. ``SENTRY_DSN`` turns on scrubbed error
+reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from chat_desktop.relay.app import RelayServer
+from chat_desktop.relay.config import FAILPOINTS, RateLimits, RateRule, RelayConfig
+from chat_desktop.relay.logs import configure_logging
+from chat_desktop.relay.telemetry import init_sentry
+
+_RATE_RULE = re.compile(r"^(?P<name>[a-z_]+)=(?P<count>\d+)/(?P<period>\d+(\.\d+)?)$")
+
+
+def parse_rate_limits(overrides: Sequence[str]) -> RateLimits:
+    """Applies ``NAME=COUNT/SECONDS`` overrides (e.g. ``messages=1000/1``) to the defaults.
+
+    Raises:
+        ValueError: An override is malformed or names an unknown limit.
+    """
+    limits = RateLimits()
+    for override in overrides:
+        match = _RATE_RULE.match(override)
+        if match is None or int(match["count"]) < 1 or float(match["period"]) <= 0:
+            raise ValueError(f"malformed rate limit {override!r}, expected NAME=COUNT/SECONDS")
+        limits = limits.with_rule(
+            match["name"], RateRule(int(match["count"]), float(match["period"]))
+        )
+    return limits
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Returns the command-line parser."""
+    parser = argparse.ArgumentParser(
+        prog="chat-relay", description="The chat_desktop relay: routes ciphertext between devices."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8765, help="TCP port; 0 picks a free one")
+    parser.add_argument(
+        "--data-dir", type=Path, required=True, help="folder for the database and blob files"
+    )
+    parser.add_argument(
+        "--public-url", help="URL clients use to reach this relay (default: the bound address)"
+    )
+    parser.add_argument(
+        "--rate-limit",
+        action="append",
+        default=[],
+        metavar="NAME=COUNT/SECONDS",
+        help="override a rate limit (messages, bundles, key_uploads, attachments, registrations)",
+    )
+    parser.add_argument("--sweep-interval", type=float, default=60.0, help="seconds between sweeps")
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    parser.add_argument("--failpoint", choices=FAILPOINTS, help=argparse.SUPPRESS)
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> RelayConfig:
+    """Builds the relay configuration from parsed arguments and the environment."""
+    return RelayConfig(
+        data_dir=args.data_dir,
+        host=args.host,
+        port=args.port,
+        public_url=args.public_url,
+        rate_limits=parse_rate_limits(args.rate_limit),
+        sweep_interval_s=args.sweep_interval,
+        sentry_dsn=os.environ.get("SENTRY_DSN") or None,
+        failpoint=args.failpoint,
+    )
+
+
+async def serve(config: RelayConfig) -> None:
+    """Runs a relay until SIGINT or SIGTERM, then stops it gracefully."""
+    server = RelayServer(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await server.start()
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``chat-relay``; returns the process exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = config_from_args(args)
+    except ValueError as error:
+        parser.error(str(error))
+    configure_logging(args.log_level)
+    init_sentry(config.sentry_dsn)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(config))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""Assembly of the relay: Socket.IO on aiohttp, the handler modules, store and sweeper.
+
+:func:`create_app` builds the aiohttp application (usable in-process, e.g. with
+``aiohttp.test_utils``); :class:`RelayServer` binds it to a socket, reports the bound port and
+shuts it down gracefully: clients are disconnected, queued writes committed, the store closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Final
+
+import socketio
+from aiohttp import web
+
+from chat_desktop.protocol import events
+from chat_desktop.protocol.auth import relay_origin
+from chat_desktop.protocol.schemas import MAX_BODY_SIZE, MAX_PAYLOADS, HealthResponse
+from chat_desktop.relay.blobs import BlobFiles
+from chat_desktop.relay.config import RelayConfig
+from chat_desktop.relay.context import CONTEXT_KEY, RelayContext, RelayLimiters
+from chat_desktop.relay.dispatch import register_unknown_event_handler
+from chat_desktop.relay.handlers import attachments, auth, crypto, message, presence
+from chat_desktop.relay.http import json_response
+from chat_desktop.relay.logs import log_event
+from chat_desktop.relay.sqlite_store import SqliteRelayStore
+from chat_desktop.relay.store import RelayStore
+from chat_desktop.relay.sweeper import run_sweeper
+from chat_desktop.relay.tokens import BlobTokens, load_or_create_secret
+
+#: Largest single WebSocket message: a full ``message:send`` plus framing. Binary fields travel
+#: as separate messages, so this bounds one body; bigger ones end the connection, smaller
+#: oversize ones get ``too_large``.
+MAX_WEBSOCKET_MESSAGE: Final = MAX_PAYLOADS * MAX_BODY_SIZE + 256 * 1024
+_SHUTDOWN_TIMEOUT_S: Final = 5.0
+
+_SWEEPER_KEY: Final = web.AppKey("relay_sweeper", asyncio.Task[None])
+
+
+def create_app(config: RelayConfig, store: RelayStore | None = None) -> web.Application:
+    """Builds the relay's aiohttp application.
+
+    Args:
+        config: The relay configuration.
+        store: The store to use; the embedded SQLite store in ``config.data_dir`` if omitted.
+
+    Returns:
+        The application; the store opens on startup and closes on cleanup. Set
+        ``app[CONTEXT_KEY].origin`` before clients connect when not using
+        :class:`RelayServer` (which does it from the bound port).
+    """
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        transports=["websocket"],
+        max_http_buffer_size=MAX_WEBSOCKET_MESSAGE,
+        logger=False,
+        engineio_logger=False,
+    )
+    app = web.Application(client_max_size=MAX_WEBSOCKET_MESSAGE)
+    sio.attach(app, socketio_path=events.SOCKETIO_PATH.strip("/"))
+    context = RelayContext(
+        config=config,
+        sio=sio,
+        store=store or SqliteRelayStore(config.database_path),
+        blobs=BlobFiles(config.blob_dir),
+        limiters=RelayLimiters.from_limits(config.rate_limits),
+    )
+    if config.public_url:
+        context.origin = relay_origin(config.public_url)
+    app[CONTEXT_KEY] = context
+    app.router.add_get(events.HEALTH_PATH, _health)
+    auth.register(context, app)
+    message.register(context)
+    presence.register(context)
+    crypto.register(context)
+    attachments.register(context, app)
+    register_unknown_event_handler(context)
+    app.cleanup_ctx.append(_store_lifetime)
+    app.on_shutdown.append(_disconnect_everyone)
+    return app
+
+
+async def _health(request: web.Request) -> web.StreamResponse:
+    return json_response(HealthResponse(status="ok"))
+
+
+async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:
+    context = app[CONTEXT_KEY]
+    config = context.config
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(context.blobs.prepare)
+    secret = await asyncio.to_thread(load_or_create_secret, config.token_secret_path)
+    context.tokens = BlobTokens(secret)
+    await context.store.open()
+    app[_SWEEPER_KEY] = asyncio.create_task(
+        run_sweeper(
+            context.store,
+            context.blobs,
+            config.sweep_interval_s,
+            config.retention_ms,
+            context.clock,
+        ),
+        name="relay-sweeper",
+    )
+    yield
+    app[_SWEEPER_KEY].cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await app[_SWEEPER_KEY]
+    await context.store.close()
+
+
+async def _disconnect_everyone(app: web.Application) -> None:
+    context = app[CONTEXT_KEY]
+    for device in context.sessions.all():
+        await device.delivery.stop()
+        await context.sio.disconnect(device.sid)
+    await context.sio.shutdown()
+
+
+class RelayServer:
+    """One relay listening on a TCP socket."""
+
+    def __init__(self, config: RelayConfig, store: RelayStore | None = None) -> None:
+        """Builds the application; :meth:`start` binds and serves it."""
+        self.config = config
+        self.app = create_app(config, store)
+        self._runner = web.AppRunner(
+            self.app, access_log=None, shutdown_timeout=_SHUTDOWN_TIMEOUT_S
+        )
+        self.port = 0
+
+    @property
+    def context(self) -> RelayContext:
+        """The shared relay state (for tests and embedding)."""
+        return self.app[CONTEXT_KEY]
+
+    @property
+    def url(self) -> str:
+        """The base URL clients connect to."""
+        host = self.config.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    async def start(self) -> int:
+        """Opens the store, binds the socket, starts serving; returns the bound port."""
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.config.host, self.config.port)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+        if not self.config.public_url:
+            self.context.origin = relay_origin(self.url)
+        log_event(
+            "listening",
+            host=self.config.host,
+            port=self.port,
+            origin=self.context.origin,
+        )
+        return self.port
+
+    async def stop(self) -> None:
+        """Disconnects every client, commits pending writes and closes the store."""
+        await self._runner.cleanup()
+        log_event("stopped")

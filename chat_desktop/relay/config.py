@@ -1,0 +1,101 @@
+"""Configuration of one relay process: where it listens, where it keeps data, its limits.
+
+Plain frozen dataclasses with the embedded defaults, so ``chat-relay --data-dir DIR`` needs
+nothing else and tests can start a relay with tighter or looser knobs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+DAY_MS: Final = 24 * 3600 * 1000
+#: Undelivered envelopes and unexpired blobs are kept at most this long.
+DEFAULT_RETENTION_MS: Final = 30 * DAY_MS
+#: How long an upload or download token stays valid.
+DEFAULT_TOKEN_LIFETIME_MS: Final = 3600 * 1000
+#: Failpoint for crash tests: SIGKILL the relay after a message is stored, before its ack.
+FAILPOINT_CRASH_AFTER_STORE: Final = "crash-after-store"
+FAILPOINTS: Final = (FAILPOINT_CRASH_AFTER_STORE,)
+
+
+@dataclass(frozen=True)
+class RateRule:
+    """A token bucket: at most ``count`` requests per ``period_s`` seconds, bursts included."""
+
+    count: int
+    period_s: float
+
+    @property
+    def per_second(self) -> float:
+        """The refill rate in requests per second."""
+        return self.count / self.period_s
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """The relay's rate limits (PROTOCOL §6); per account except ``registrations``."""
+
+    messages: RateRule = RateRule(60, 1.0)
+    bundles: RateRule = RateRule(30, 60.0)
+    key_uploads: RateRule = RateRule(6, 600.0)
+    attachments: RateRule = RateRule(50, 60.0)
+    #: Per client address, not per account.
+    registrations: RateRule = RateRule(5, 3600.0)
+
+    def with_rule(self, name: str, rule: RateRule) -> RateLimits:
+        """Returns a copy with the rule called ``name`` replaced.
+
+        Raises:
+            ValueError: ``name`` is not one of this class's fields.
+        """
+        if name not in {f.name for f in dataclasses.fields(self)}:
+            raise ValueError(f"unknown rate limit {name!r}")
+        return dataclasses.replace(self, **{name: rule})
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    """Everything one relay process needs to start.
+
+    Attributes:
+        data_dir: Folder holding the SQLite database, blob files and the token secret.
+        host: Address to listen on.
+        port: TCP port; 0 picks a free one (the bound port is logged as ``listening``).
+        public_url: The URL clients use to reach the relay; its origin is what connect
+            signatures cover. Defaults to ``http://host:port`` as bound.
+        rate_limits: Token-bucket limits of PROTOCOL §6.
+        sweep_interval_s: Seconds between two sweeps of expired envelopes and blobs.
+        retention_ms: Longest time anything undelivered is kept.
+        token_lifetime_ms: Validity of blob upload/download tokens.
+        sentry_dsn: Report errors to Sentry (scrubbed) when set.
+        failpoint: Testing only: one of :data:`FAILPOINTS`.
+    """
+
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8765
+    public_url: str | None = None
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    sweep_interval_s: float = 60.0
+    retention_ms: int = DEFAULT_RETENTION_MS
+    token_lifetime_ms: int = DEFAULT_TOKEN_LIFETIME_MS
+    sentry_dsn: str | None = None
+    failpoint: str | None = None
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite database file."""
+        return self.data_dir / "relay.sqlite3"
+
+    @property
+    def blob_dir(self) -> Path:
+        """The folder of uploaded blob files."""
+        return self.data_dir / "blobs"
+
+    @property
+    def token_secret_path(self) -> Path:
+        """The file holding the key that signs blob tokens."""
+        return self.data_dir / "token_secret"

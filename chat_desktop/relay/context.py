@@ -1,0 +1,76 @@
+"""The shared state of one relay process, handed to every handler module."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Final
+
+import socketio
+from aiohttp import web
+
+from chat_desktop.protocol.auth import now_ms
+from chat_desktop.relay.blobs import BlobFiles
+from chat_desktop.relay.config import RateLimits, RelayConfig
+from chat_desktop.relay.limits import RateLimiter
+from chat_desktop.relay.sessions import SessionRegistry
+from chat_desktop.relay.store import RelayStore
+from chat_desktop.relay.tokens import BlobTokens
+
+
+@dataclass(frozen=True)
+class RelayLimiters:
+    """One limiter per rate rule of PROTOCOL §6."""
+
+    messages: RateLimiter
+    bundles: RateLimiter
+    key_uploads: RateLimiter
+    attachments: RateLimiter
+    registrations: RateLimiter
+
+    @classmethod
+    def from_limits(cls, limits: RateLimits) -> RelayLimiters:
+        """Builds the limiters of ``limits``."""
+        return cls(
+            messages=RateLimiter(limits.messages),
+            bundles=RateLimiter(limits.bundles),
+            key_uploads=RateLimiter(limits.key_uploads),
+            attachments=RateLimiter(limits.attachments),
+            registrations=RateLimiter(limits.registrations),
+        )
+
+
+@dataclass
+class RelayContext:
+    """Everything handlers share.
+
+    Attributes:
+        config: The process configuration.
+        sio: The Socket.IO server.
+        store: Persistence.
+        blobs: Blob files on disk.
+        tokens: Blob token signer; set at startup (the secret lives in the data folder).
+        limiters: Rate limiters.
+        sessions: Authenticated connections.
+        origin: The relay origin that connect signatures cover; set once the port is bound.
+        clock: Current time in ms.
+    """
+
+    config: RelayConfig
+    sio: socketio.AsyncServer
+    store: RelayStore
+    blobs: BlobFiles
+    limiters: RelayLimiters
+    tokens: BlobTokens | None = None
+    sessions: SessionRegistry = field(default_factory=SessionRegistry)
+    origin: str = ""
+    clock: Callable[[], int] = now_ms
+
+    def blob_tokens(self) -> BlobTokens:
+        """Returns the token signer (available once the relay started)."""
+        assert self.tokens is not None, "the relay has not started"
+        return self.tokens
+
+
+#: Where the aiohttp application keeps the relay context, for the HTTP handlers.
+CONTEXT_KEY: Final = web.AppKey("relay_context", RelayContext)

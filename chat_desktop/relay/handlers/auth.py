@@ -1,0 +1,180 @@
+"""Accounts and connections: ``POST /v1/accounts`` and the signed Socket.IO connect.
+
+A connection is accepted only with a fresh signature by the device's identity key over the
+relay origin, a timestamp within two minutes and a nonce not seen before (PROTOCOL §6). An
+accepted connection gets a delivery queue that drains everything stored for the device;
+a newer connection of the same device replaces the older one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Final
+
+import socketio
+from aiohttp import web
+
+from chat_desktop.crypto.errors import InvalidSignature
+from chat_desktop.crypto.identity import verify_signature
+from chat_desktop.protocol import events
+from chat_desktop.protocol.auth import TIMESTAMP_WINDOW_MS, connect_message
+from chat_desktop.protocol.codec import b64url_decode, decode_event, decode_http_json
+from chat_desktop.protocol.errors import ErrorCode, ProtocolError, bad_request
+from chat_desktop.protocol.schemas import (
+    AUTH_NONCE_SIZE,
+    ConnectAuth,
+    RegisterRequest,
+    RegisterResponse,
+)
+from chat_desktop.relay.context import CONTEXT_KEY, RelayContext
+from chat_desktop.relay.delivery import DeviceDelivery
+from chat_desktop.relay.handlers import presence
+from chat_desktop.relay.handlers.crypto import warn_if_low
+from chat_desktop.relay.http import error_response, json_response, read_body
+from chat_desktop.relay.logs import log_event, log_exception
+from chat_desktop.relay.sessions import ConnectedDevice
+from chat_desktop.relay.signatures import check_registration
+from chat_desktop.relay.store import AccountExists, NewAccount
+
+#: Largest registration body: 200 PQ prekeys in base64url are about 430 KiB.
+MAX_REGISTRATION_BODY: Final = 1024 * 1024
+#: Longest wait for Socket.IO to finish a connect before delivery starts.
+_CONNECT_SETTLE_S: Final = 5.0
+
+
+def _unauthorized(reason: str) -> ProtocolError:
+    return ProtocolError(ErrorCode.UNAUTHORIZED, reason)
+
+
+async def register_account(request: web.Request) -> web.StreamResponse:
+    """``POST /v1/accounts``: creates an account from a signed registration."""
+    context = request.app[CONTEXT_KEY]
+    try:
+        context.limiters.registrations.acquire(request.remote or "unknown")
+        registration = decode_http_json(
+            await read_body(request, MAX_REGISTRATION_BODY), RegisterRequest
+        )
+        now = context.clock()
+        if abs(now - registration.ts) > TIMESTAMP_WINDOW_MS:
+            raise bad_request("registration timestamp is too far from the relay's clock")
+        await asyncio.to_thread(check_registration, registration)
+        device_id = await context.store.create_account(
+            NewAccount(
+                username=registration.username,
+                identity_key=registration.identity_key,
+                signed_prekey=registration.signed_prekey,
+                pq_prekeys=registration.pq_prekeys,
+                one_time_prekeys=registration.one_time_prekeys,
+            ),
+            now,
+        )
+    except ProtocolError as error:
+        return error_response(error)
+    except AccountExists:
+        return error_response(ProtocolError(ErrorCode.CONFLICT, "username is taken"))
+    log_event("account_created")
+    return json_response(RegisterResponse(device_id=device_id), status=201)
+
+
+async def authenticate(context: RelayContext, auth: Any) -> tuple[ConnectAuth, bytes]:
+    """Checks a CONNECT ``auth`` object; returns it and the device's identity key.
+
+    Raises:
+        ProtocolError: ``unauthorized`` for a malformed object, a stale timestamp, an unknown
+            device, a bad signature or a replayed nonce.
+    """
+    try:
+        credentials = decode_event(auth, ConnectAuth)
+        nonce = b64url_decode(credentials.nonce)
+        signature = b64url_decode(credentials.sig)
+    except ProtocolError:
+        raise _unauthorized("malformed auth") from None
+    if len(nonce) != AUTH_NONCE_SIZE:
+        raise _unauthorized("malformed auth")
+    now = context.clock()
+    if abs(now - credentials.ts) > TIMESTAMP_WINDOW_MS:
+        raise _unauthorized("stale timestamp")
+    identity_key = await context.store.identity_key(credentials.user, credentials.device_id)
+    if identity_key is None:
+        raise _unauthorized("unknown device")
+    try:
+        verify_signature(
+            identity_key, connect_message(context.origin, credentials.ts, nonce), signature
+        )
+    except InvalidSignature:
+        raise _unauthorized("bad signature") from None
+    # Remembered past both edges of the window, so no accepted timestamp outlives its nonce.
+    if not await context.store.remember_nonce(nonce, now + 2 * TIMESTAMP_WINDOW_MS, now):
+        raise _unauthorized("replayed nonce")
+    return credentials, identity_key
+
+
+def register(context: RelayContext, app: web.Application) -> None:
+    """Registers the account route and the connect / disconnect handlers."""
+    sio = context.sio
+    app.router.add_post(events.ACCOUNTS_PATH, register_account)
+
+    async def on_connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        try:
+            credentials, identity_key = await authenticate(context, auth)
+        except ProtocolError as error:
+            log_event("connect_refused", reason=error.message)
+            raise socketio.exceptions.ConnectionRefusedError(
+                error.code.value, error.to_ack()
+            ) from None
+        user, device_id = credentials.user, credentials.device_id
+
+        async def emit_message(payload: dict[str, Any]) -> None:
+            await sio.emit(events.MESSAGE, payload, to=sid)
+
+        device = ConnectedDevice(
+            sid=sid,
+            user=user,
+            device_id=device_id,
+            identity_key=identity_key,
+            delivery=DeviceDelivery(context.store, user, device_id, emit_message, context.clock),
+        )
+        came_online = not context.sessions.is_online(user)
+        previous = context.sessions.add(device)
+        if previous is not None:
+            await previous.delivery.stop()
+            await sio.disconnect(previous.sid)
+        sio.start_background_task(_after_connect, context, device, came_online)
+        log_event("connected", sid=sid, device_id=device_id)
+
+    async def on_disconnect(sid: str, reason: Any = None) -> None:
+        device = context.sessions.remove(sid)
+        if device is None:
+            return
+        await device.delivery.stop()
+        log_event("disconnected", sid=sid, device_id=device.device_id)
+        if not context.sessions.is_online(device.user):
+            last_seen = context.clock()
+            try:
+                await context.store.set_last_seen(device.user, last_seen)
+                await presence.announce(context, device.user, False, last_seen)
+            except Exception:
+                log_exception("presence_update_failed")
+
+    sio.on("connect", on_connect)
+    sio.on("disconnect", on_disconnect)
+
+
+async def _after_connect(context: RelayContext, device: ConnectedDevice, came_online: bool) -> None:
+    """Starts delivery once Socket.IO has sent CONNECT, so no event can precede it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + _CONNECT_SETTLE_S
+    while not context.sio.manager.is_connected(device.sid, "/"):
+        if context.sessions.by_sid(device.sid) is not device or loop.time() > deadline:
+            return
+        await asyncio.sleep(0.001)
+    if context.sessions.by_sid(device.sid) is not device:
+        return
+    device.delivery.start()
+    try:
+        if came_online:
+            await presence.announce(context, device.user, True, context.clock())
+        counts = await context.store.key_counts(device.user, device.device_id)
+        await warn_if_low(context, device.user, device.device_id, counts)
+    except Exception:
+        log_exception("post_connect_failed", device_id=device.device_id)

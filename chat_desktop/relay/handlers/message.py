@@ -1,0 +1,86 @@
+"""``message:send`` and ``message:ack``: store once, ack when durable, deliver, delete.
+
+A send is acked only after its envelopes are committed (group commit in the store), and a
+repeat of the same ``(sender, id)`` gets the first ``server_ts`` back without a second copy.
+Envelopes for a device connected here are pushed to its delivery queue right away; the rest
+wait in the store for the device's next connect.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from chat_desktop.protocol import events
+from chat_desktop.protocol.errors import ErrorCode, ProtocolError, bad_request
+from chat_desktop.protocol.schemas import (
+    MAX_BODY_SIZE,
+    MAX_PAYLOADS,
+    EmptyAck,
+    MessageAck,
+    MessageSend,
+    MessageSendAck,
+)
+from chat_desktop.relay.config import FAILPOINT_CRASH_AFTER_STORE
+from chat_desktop.relay.context import RelayContext
+from chat_desktop.relay.dispatch import register_event
+from chat_desktop.relay.logs import log_event
+from chat_desktop.relay.sessions import ConnectedDevice
+from chat_desktop.relay.store import UnknownRecipient
+
+
+def check_send_limits(request: MessageSend) -> None:
+    """Applies the size limits of PROTOCOL §6 to a send.
+
+    Raises:
+        ProtocolError: ``too_large`` over a limit, ``bad_request`` for no payload or one
+            device addressed twice.
+    """
+    if not request.payloads:
+        raise bad_request("a message needs at least one payload")
+    if len(request.payloads) > MAX_PAYLOADS:
+        raise ProtocolError(ErrorCode.TOO_LARGE, f"at most {MAX_PAYLOADS} payloads a message")
+    if any(len(payload.body) > MAX_BODY_SIZE for payload in request.payloads):
+        raise ProtocolError(ErrorCode.TOO_LARGE, f"a payload body is over {MAX_BODY_SIZE} bytes")
+    if len({payload.device_id for payload in request.payloads}) != len(request.payloads):
+        raise bad_request("a device is addressed twice")
+
+
+async def send(
+    context: RelayContext, device: ConnectedDevice, request: MessageSend
+) -> MessageSendAck:
+    """Stores a message durably (once per id), then acks it and pushes it to its recipient."""
+    context.limiters.messages.acquire(device.user)
+    check_send_limits(request)
+    try:
+        stored = await context.store.store_message(
+            device.user,
+            device.device_id,
+            request.id,
+            request.to,
+            request.payloads,
+            request.expires_at,
+            context.clock(),
+        )
+    except UnknownRecipient:
+        raise ProtocolError(ErrorCode.NOT_FOUND, "no such recipient or device") from None
+    if context.config.failpoint == FAILPOINT_CRASH_AFTER_STORE:
+        log_event("failpoint_crash", failpoint=FAILPOINT_CRASH_AFTER_STORE)
+        os.kill(os.getpid(), signal.SIGKILL)
+    for envelope in stored.envelopes:
+        recipient = context.sessions.by_device(envelope.recipient, envelope.recipient_device)
+        if recipient is not None:
+            recipient.delivery.push(envelope)
+    return MessageSendAck(server_ts=stored.server_ts)
+
+
+async def ack(context: RelayContext, device: ConnectedDevice, request: MessageAck) -> EmptyAck:
+    """Deletes the acking device's own envelopes with these ids (others' stay untouched)."""
+    await context.store.delete_envelopes(device.user, device.device_id, request.ids)
+    return EmptyAck()
+
+
+def register(context: RelayContext) -> None:
+    """Registers the message events."""
+    register_event(context, events.MESSAGE_SEND, MessageSend, send)
+    register_event(context, events.MESSAGE_ACK, MessageAck, ack)

@@ -1,0 +1,367 @@
+"""The embedded relay store: SQLite in WAL mode with ``synchronous=FULL`` and group commit.
+
+Implements :class:`chat_desktop.relay.store.RelayStore`. Writes go through
+:class:`~chat_desktop.relay.sqlite_writer.SqliteWriter` (one thread, batched transactions),
+reads through its reader pool. Since only the writer thread writes, every "take a one-time
+key" or "store once per id" decision is serialised without extra locking.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+from chat_desktop.protocol.schemas import (
+    DevicePayload,
+    KeyCounts,
+    OneTimePreKey,
+    PqPreKey,
+    SignedPreKey,
+)
+from chat_desktop.relay.sqlite_prekeys import insert_keys, key_counts, take_bundles
+from chat_desktop.relay.sqlite_schema import migrate
+from chat_desktop.relay.sqlite_writer import SqliteWriter
+from chat_desktop.relay.store import (
+    AccountExists,
+    BlobAlreadyUploaded,
+    BlobRecord,
+    NewAccount,
+    StoredEnvelope,
+    StoredMessage,
+    SweepResult,
+    TakenBundles,
+    UnknownBlob,
+    UnknownRecipient,
+)
+
+
+def _row_to_envelope(row: tuple[object, ...]) -> StoredEnvelope:
+    seq, recipient, recipient_device, sender, sender_device, msg_id, server_ts, expires, body = row
+    assert isinstance(seq, int) and isinstance(recipient, str)
+    assert isinstance(recipient_device, int) and isinstance(sender, str)
+    assert isinstance(sender_device, int) and isinstance(msg_id, str)
+    assert isinstance(server_ts, int) and isinstance(body, bytes)
+    assert expires is None or isinstance(expires, int)
+    return StoredEnvelope(
+        seq=seq,
+        msg_id=msg_id,
+        sender=sender,
+        sender_device=sender_device,
+        recipient=recipient,
+        recipient_device=recipient_device,
+        server_ts=server_ts,
+        expires_at=expires,
+        body=body,
+    )
+
+
+FIRST_DEVICE_ID: Final = 1
+
+
+class SqliteRelayStore:
+    """:class:`~chat_desktop.relay.store.RelayStore` on one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        """Prepares the store at ``path``; :meth:`open` creates or migrates it."""
+        self._writer = SqliteWriter(path)
+
+    async def open(self) -> None:
+        """Creates or migrates the schema and starts the writer thread."""
+        self._writer.start(migrate)
+
+    async def close(self) -> None:
+        """Commits pending writes and closes the database."""
+        await self._writer.close()
+
+    # accounts ------------------------------------------------------------------------------
+
+    async def create_account(self, account: NewAccount, now_ms: int) -> int:
+        """See :meth:`RelayStore.create_account`."""
+
+        def write(connection: sqlite3.Connection) -> int:
+            try:
+                connection.execute(
+                    "INSERT INTO accounts (username, created_at) VALUES (?, ?)",
+                    (account.username, now_ms),
+                )
+            except sqlite3.IntegrityError:
+                raise AccountExists("username is taken") from None
+            connection.execute(
+                "INSERT INTO devices VALUES (?, ?, ?, ?)",
+                (account.username, FIRST_DEVICE_ID, account.identity_key, now_ms),
+            )
+            insert_keys(
+                connection,
+                account.username,
+                FIRST_DEVICE_ID,
+                account.signed_prekey,
+                account.pq_prekeys,
+                account.one_time_prekeys,
+            )
+            return FIRST_DEVICE_ID
+
+        return await self._writer.submit(write)
+
+    async def identity_key(self, user: str, device_id: int) -> bytes | None:
+        """See :meth:`RelayStore.identity_key`."""
+
+        def read(connection: sqlite3.Connection) -> bytes | None:
+            row = connection.execute(
+                "SELECT identity_key FROM devices WHERE username = ? AND device_id = ?",
+                (user, device_id),
+            ).fetchone()
+            return None if row is None else bytes(row[0])
+
+        return await self._writer.read(read)
+
+    async def remember_nonce(self, nonce: bytes, expires_at: int, now_ms: int) -> bool:
+        """See :meth:`RelayStore.remember_nonce`."""
+
+        def write(connection: sqlite3.Connection) -> bool:
+            connection.execute(
+                "DELETE FROM auth_nonces WHERE nonce = ? AND expires_at <= ?", (nonce, now_ms)
+            )
+            cursor = connection.execute(
+                "INSERT OR IGNORE INTO auth_nonces VALUES (?, ?)", (nonce, expires_at)
+            )
+            return cursor.rowcount == 1
+
+        return await self._writer.submit(write)
+
+    async def set_last_seen(self, user: str, ts: int) -> None:
+        """See :meth:`RelayStore.set_last_seen`."""
+
+        def write(connection: sqlite3.Connection) -> None:
+            connection.execute("UPDATE accounts SET last_seen = ? WHERE username = ?", (ts, user))
+
+        await self._writer.submit(write)
+
+    async def last_seen(self, users: Sequence[str]) -> dict[str, int | None]:
+        """See :meth:`RelayStore.last_seen`."""
+        wanted = list(dict.fromkeys(users))
+
+        def read(connection: sqlite3.Connection) -> dict[str, int | None]:
+            found: dict[str, int | None] = {}
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for username, seen in connection.execute(
+                    f"SELECT username, last_seen FROM accounts WHERE username IN ({marks})",  # noqa: S608
+                    chunk,
+                ):
+                    found[username] = seen
+            return found
+
+        return await self._writer.read(read)
+
+    # prekeys -------------------------------------------------------------------------------
+
+    async def upload_keys(
+        self,
+        user: str,
+        device_id: int,
+        signed_prekey: SignedPreKey | None,
+        pq_prekeys: Sequence[PqPreKey],
+        one_time_prekeys: Sequence[OneTimePreKey],
+    ) -> KeyCounts:
+        """See :meth:`RelayStore.upload_keys`."""
+
+        def write(connection: sqlite3.Connection) -> KeyCounts:
+            insert_keys(connection, user, device_id, signed_prekey, pq_prekeys, one_time_prekeys)
+            return key_counts(connection, user, device_id)
+
+        return await self._writer.submit(write)
+
+    async def key_counts(self, user: str, device_id: int) -> KeyCounts:
+        """See :meth:`RelayStore.key_counts`."""
+        return await self._writer.read(lambda connection: key_counts(connection, user, device_id))
+
+    async def take_bundles(self, user: str) -> TakenBundles:
+        """See :meth:`RelayStore.take_bundles`.
+
+        Runs as a write so that taking a one-time key and deleting it are one step of the
+        single writer: two concurrent fetches can never get the same key.
+        """
+        return await self._writer.submit(lambda connection: take_bundles(connection, user))
+
+    # envelopes -----------------------------------------------------------------------------
+
+    async def store_message(
+        self,
+        sender: str,
+        sender_device: int,
+        msg_id: str,
+        recipient: str,
+        payloads: Sequence[DevicePayload],
+        expires_at: int | None,
+        now_ms: int,
+    ) -> StoredMessage:
+        """See :meth:`RelayStore.store_message`."""
+
+        def write(connection: sqlite3.Connection) -> StoredMessage:
+            existing = connection.execute(
+                "SELECT server_ts FROM sent_messages WHERE sender = ? AND msg_id = ?",
+                (sender, msg_id),
+            ).fetchone()
+            if existing is not None:
+                return StoredMessage(server_ts=existing[0], envelopes=())
+            devices = {
+                device_id
+                for (device_id,) in connection.execute(
+                    "SELECT device_id FROM devices WHERE username = ?", (recipient,)
+                )
+            }
+            if not devices:
+                raise UnknownRecipient("no such recipient")
+            if any(payload.device_id not in devices for payload in payloads):
+                raise UnknownRecipient("no such recipient device")
+            connection.execute(
+                "INSERT INTO sent_messages VALUES (?, ?, ?)", (sender, msg_id, now_ms)
+            )
+            envelopes = []
+            for payload in payloads:
+                cursor = connection.execute(
+                    "INSERT INTO envelopes (recipient, recipient_device, sender, sender_device,"
+                    " msg_id, server_ts, expires_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        recipient,
+                        payload.device_id,
+                        sender,
+                        sender_device,
+                        msg_id,
+                        now_ms,
+                        expires_at,
+                        payload.body,
+                    ),
+                )
+                assert cursor.lastrowid is not None
+                envelopes.append(
+                    StoredEnvelope(
+                        seq=cursor.lastrowid,
+                        msg_id=msg_id,
+                        sender=sender,
+                        sender_device=sender_device,
+                        recipient=recipient,
+                        recipient_device=payload.device_id,
+                        server_ts=now_ms,
+                        expires_at=expires_at,
+                        body=payload.body,
+                    )
+                )
+            return StoredMessage(server_ts=now_ms, envelopes=envelopes)
+
+        return await self._writer.submit(write)
+
+    async def pending_envelopes(
+        self, user: str, device_id: int, after_seq: int, now_ms: int, limit: int
+    ) -> list[StoredEnvelope]:
+        """See :meth:`RelayStore.pending_envelopes`."""
+
+        def read(connection: sqlite3.Connection) -> list[StoredEnvelope]:
+            rows = connection.execute(
+                "SELECT seq, recipient, recipient_device, sender, sender_device, msg_id,"
+                " server_ts, expires_at, body FROM envelopes"
+                " WHERE recipient = :user AND recipient_device = :device AND seq > :after"
+                " AND (expires_at IS NULL OR expires_at > :now) ORDER BY seq LIMIT :limit",
+                {
+                    "user": user,
+                    "device": device_id,
+                    "after": after_seq,
+                    "now": now_ms,
+                    "limit": limit,
+                },
+            ).fetchall()
+            return [_row_to_envelope(row) for row in rows]
+
+        return await self._writer.read(read)
+
+    async def delete_envelopes(self, user: str, device_id: int, msg_ids: Sequence[str]) -> int:
+        """See :meth:`RelayStore.delete_envelopes`."""
+        unique_ids = list(dict.fromkeys(msg_ids))
+
+        def write(connection: sqlite3.Connection) -> int:
+            deleted = 0
+            for msg_id in unique_ids:
+                deleted += connection.execute(
+                    "DELETE FROM envelopes WHERE recipient = ? AND recipient_device = ?"
+                    " AND msg_id = ?",
+                    (user, device_id, msg_id),
+                ).rowcount
+            return deleted
+
+        return await self._writer.submit(write)
+
+    # blobs ---------------------------------------------------------------------------------
+
+    async def reserve_blob(
+        self, blob_id: str, owner: str, max_size: int, expires_at: int, now_ms: int
+    ) -> None:
+        """See :meth:`RelayStore.reserve_blob`."""
+
+        def write(connection: sqlite3.Connection) -> None:
+            connection.execute(
+                "INSERT INTO blobs (blob_id, owner, max_size, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (blob_id, owner, max_size, now_ms, expires_at),
+            )
+
+        await self._writer.submit(write)
+
+    async def blob(self, blob_id: str, now_ms: int) -> BlobRecord | None:
+        """See :meth:`RelayStore.blob`."""
+
+        def read(connection: sqlite3.Connection) -> BlobRecord | None:
+            row = connection.execute(
+                "SELECT max_size, size, expires_at, uploaded FROM blobs"
+                " WHERE blob_id = ? AND expires_at > ?",
+                (blob_id, now_ms),
+            ).fetchone()
+            if row is None:
+                return None
+            max_size, size, expires_at, uploaded = row
+            return BlobRecord(blob_id, max_size, size, expires_at, bool(uploaded))
+
+        return await self._writer.read(read)
+
+    async def mark_blob_uploaded(self, blob_id: str, size: int, now_ms: int) -> None:
+        """See :meth:`RelayStore.mark_blob_uploaded`."""
+
+        def write(connection: sqlite3.Connection) -> None:
+            row = connection.execute(
+                "SELECT uploaded FROM blobs WHERE blob_id = ? AND expires_at > ?",
+                (blob_id, now_ms),
+            ).fetchone()
+            if row is None:
+                raise UnknownBlob("no such blob")
+            if row[0]:
+                raise BlobAlreadyUploaded("blob was already uploaded")
+            connection.execute(
+                "UPDATE blobs SET uploaded = 1, size = ? WHERE blob_id = ?", (size, blob_id)
+            )
+
+        await self._writer.submit(write)
+
+    # retention -----------------------------------------------------------------------------
+
+    async def sweep(self, now_ms: int, retention_ms: int) -> SweepResult:
+        """See :meth:`RelayStore.sweep`."""
+        oldest = now_ms - retention_ms
+
+        def write(connection: sqlite3.Connection) -> SweepResult:
+            envelopes = connection.execute(
+                "DELETE FROM envelopes WHERE expires_at <= ? OR server_ts < ?", (now_ms, oldest)
+            ).rowcount
+            connection.execute("DELETE FROM sent_messages WHERE server_ts < ?", (oldest,))
+            connection.execute("DELETE FROM auth_nonces WHERE expires_at <= ?", (now_ms,))
+            blob_ids = [
+                blob_id
+                for (blob_id,) in connection.execute(
+                    "DELETE FROM blobs WHERE expires_at <= ? OR created_at < ? RETURNING blob_id",
+                    (now_ms, oldest),
+                )
+            ]
+            return SweepResult(envelopes=envelopes, blob_ids=blob_ids)
+
+        return await self._writer.submit(write)

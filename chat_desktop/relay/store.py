@@ -1,0 +1,234 @@
+"""The relay's store interface: everything the handlers persist, behind one narrow protocol.
+
+Handlers talk only to :class:`RelayStore`, so the embedded SQLite store
+(:mod:`chat_desktop.relay.sqlite_store`) can be joined by a PostgreSQL one without touching
+them. Every method is async and never blocks the event loop. Times are integer ms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from chat_desktop.protocol.schemas import (
+    DeviceBundle,
+    DevicePayload,
+    KeyCounts,
+    MessageDelivery,
+    OneTimePreKey,
+    PqPreKey,
+    SignedPreKey,
+)
+
+
+class StoreError(Exception):
+    """Base class of the store's errors."""
+
+
+class AccountExists(StoreError):
+    """The username is already registered."""
+
+
+class UnknownRecipient(StoreError):
+    """The recipient account, or one of the addressed devices, does not exist."""
+
+
+class UnknownBlob(StoreError):
+    """No blob with that id is reserved, or it expired."""
+
+
+class BlobAlreadyUploaded(StoreError):
+    """The blob's bytes were already uploaded once; blobs are immutable."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    """A verified registration, ready to be stored as device 1 of a new account."""
+
+    username: str
+    identity_key: bytes
+    signed_prekey: SignedPreKey
+    pq_prekeys: Sequence[PqPreKey]
+    one_time_prekeys: Sequence[OneTimePreKey]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEnvelope:
+    """One stored ciphertext for one recipient device.
+
+    ``seq`` grows with every stored envelope and is never reused, so delivery order per
+    sender is ``seq`` order.
+    """
+
+    seq: int
+    msg_id: str
+    sender: str
+    sender_device: int
+    recipient: str
+    recipient_device: int
+    server_ts: int
+    expires_at: int | None
+    body: bytes
+
+    def to_delivery(self) -> MessageDelivery:
+        """Returns the ``message`` event payload for the recipient."""
+        return MessageDelivery(
+            id=self.msg_id,
+            from_=self.sender,
+            from_device=self.sender_device,
+            server_ts=self.server_ts,
+            body=self.body,
+            expires_at=self.expires_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """Outcome of storing a ``message:send``.
+
+    Attributes:
+        server_ts: The relay time of the first time this ``(sender, id)`` was stored.
+        envelopes: The envelopes stored now; empty when the message was a repeat.
+    """
+
+    server_ts: int
+    envelopes: Sequence[StoredEnvelope]
+
+
+@dataclass(frozen=True, slots=True)
+class TakenBundles:
+    """Outcome of fetching a user's bundles, one-time keys taken out.
+
+    Attributes:
+        bundles: One bundle per device of the user.
+        remaining: One-time key counts left afterwards, by device id, for devices that gave
+            away a one-time key in this fetch.
+    """
+
+    bundles: Sequence[DeviceBundle]
+    remaining: dict[int, KeyCounts]
+
+
+@dataclass(frozen=True, slots=True)
+class BlobRecord:
+    """A reserved (and maybe uploaded) blob."""
+
+    blob_id: str
+    max_size: int
+    size: int | None
+    expires_at: int
+    uploaded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SweepResult:
+    """What one sweep deleted; blob files named in ``blob_ids`` are for the caller to remove."""
+
+    envelopes: int
+    blob_ids: Sequence[str]
+
+
+class RelayStore(Protocol):
+    """Persistence of accounts, prekeys, envelopes, blobs and connect nonces."""
+
+    async def open(self) -> None:
+        """Opens (and creates or migrates) the store."""
+
+    async def close(self) -> None:
+        """Finishes pending writes and closes the store."""
+
+    # accounts ------------------------------------------------------------------------------
+
+    async def create_account(self, account: NewAccount, now_ms: int) -> int:
+        """Stores a new account with its first device and returns that device's id.
+
+        Raises:
+            AccountExists: The username is taken.
+        """
+
+    async def identity_key(self, user: str, device_id: int) -> bytes | None:
+        """Returns the device's identity key, or None for an unknown device."""
+
+    async def remember_nonce(self, nonce: bytes, expires_at: int, now_ms: int) -> bool:
+        """Records a connect nonce; False when it was already seen and has not expired."""
+
+    async def set_last_seen(self, user: str, ts: int) -> None:
+        """Records when the user's last device went offline."""
+
+    async def last_seen(self, users: Sequence[str]) -> dict[str, int | None]:
+        """Returns each known user's last-seen time (None if never seen); unknown users absent."""
+
+    # prekeys -------------------------------------------------------------------------------
+
+    async def upload_keys(
+        self,
+        user: str,
+        device_id: int,
+        signed_prekey: SignedPreKey | None,
+        pq_prekeys: Sequence[PqPreKey],
+        one_time_prekeys: Sequence[OneTimePreKey],
+    ) -> KeyCounts:
+        """Adds verified prekeys; a new signed or last-resort key replaces the old one."""
+
+    async def key_counts(self, user: str, device_id: int) -> KeyCounts:
+        """Returns how many one-time X25519 and PQ prekeys the device has left."""
+
+    async def take_bundles(self, user: str) -> TakenBundles:
+        """Returns a bundle per device, each one-time key handed out at most once ever.
+
+        Raises:
+            UnknownRecipient: The user does not exist.
+        """
+
+    # envelopes -----------------------------------------------------------------------------
+
+    async def store_message(
+        self,
+        sender: str,
+        sender_device: int,
+        msg_id: str,
+        recipient: str,
+        payloads: Sequence[DevicePayload],
+        expires_at: int | None,
+        now_ms: int,
+    ) -> StoredMessage:
+        """Durably stores one envelope per payload, once per ``(sender, msg_id)``.
+
+        Returns only after the write is durable. A repeat returns the first ``server_ts``
+        and stores nothing.
+
+        Raises:
+            UnknownRecipient: ``recipient`` or one of the payload devices does not exist.
+        """
+
+    async def pending_envelopes(
+        self, user: str, device_id: int, after_seq: int, now_ms: int, limit: int
+    ) -> list[StoredEnvelope]:
+        """Returns the device's unexpired envelopes with ``seq > after_seq``, in seq order."""
+
+    async def delete_envelopes(self, user: str, device_id: int, msg_ids: Sequence[str]) -> int:
+        """Deletes this device's envelopes with these ids; returns how many were deleted."""
+
+    # blobs ---------------------------------------------------------------------------------
+
+    async def reserve_blob(
+        self, blob_id: str, owner: str, max_size: int, expires_at: int, now_ms: int
+    ) -> None:
+        """Records a blob reservation made by ``attachment:upload``."""
+
+    async def blob(self, blob_id: str, now_ms: int) -> BlobRecord | None:
+        """Returns an unexpired blob record, or None."""
+
+    async def mark_blob_uploaded(self, blob_id: str, size: int, now_ms: int) -> None:
+        """Marks a blob's bytes as stored.
+
+        Raises:
+            UnknownBlob: No such unexpired reservation.
+            BlobAlreadyUploaded: The blob was uploaded before.
+        """
+
+    # retention -----------------------------------------------------------------------------
+
+    async def sweep(self, now_ms: int, retention_ms: int) -> SweepResult:
+        """Deletes expired and over-retention envelopes, blobs, dedupe entries and nonces."""

@@ -1,0 +1,221 @@
+"""Attachment files encrypted at rest, each with its own key kept (sealed) in the database.
+
+A downloaded photo is never a plain file. The file is a short header then AES-256-GCM chunks
+in the STREAM construction (nonce = chunk counter ‖ last-chunk flag), so chunks can't be
+reordered, dropped or truncated unnoticed, and neither writing nor reading ever holds the whole
+file in memory.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import struct
+import uuid
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from chat_desktop.crypto.vault import length_prefixed, open_row, seal_row
+from chat_desktop.storage.atomic import fsync_directory
+from chat_desktop.storage.db import Database
+from chat_desktop.storage.errors import AttachmentCorrupt, NotFound
+
+Clock = Callable[[], int]
+KeySource = Callable[[], bytes]
+
+CHUNK_BYTES = 64 * 1024
+_TAG_BYTES = 16
+_MAGIC = b"CDAF\x01"
+_HEADER = struct.Struct(">5sI")
+_TABLE = "attachment_files"
+_SUFFIX = ".enc"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAttachment:
+    """An attachment file written at rest.
+
+    Attributes:
+        file_id: Its id (stored in the message row's ``local_file_id``).
+        size: Plaintext size in bytes.
+    """
+
+    file_id: str
+    size: int
+
+
+def _nonce(index: int, last: bool) -> bytes:
+    return index.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
+
+
+def _associated_data(file_id: str, header: bytes) -> bytes:
+    return length_prefixed(b"chat_desktop attachment v1", file_id.encode(), header)
+
+
+class AttachmentReader(io.RawIOBase):
+    """A readable stream of a decrypted attachment, chunk by chunk.
+
+    Raises :class:`AttachmentCorrupt` from ``read`` if the file was altered or truncated.
+    """
+
+    def __init__(self, path: Path, file_id: str, key: bytes) -> None:
+        super().__init__()
+        self._file = path.open("rb")
+        self._size = os.fstat(self._file.fileno()).st_size
+        header = self._file.read(_HEADER.size)
+        try:
+            magic, self._chunk_bytes = _HEADER.unpack(header)
+        except struct.error as error:
+            self._file.close()
+            raise AttachmentCorrupt("the attachment file is truncated") from error
+        if magic != _MAGIC or not 0 < self._chunk_bytes <= 16 * CHUNK_BYTES:
+            self._file.close()
+            raise AttachmentCorrupt("the attachment file has an unknown format")
+        self._cipher: AESGCM | None = AESGCM(key)
+        self._ad = _associated_data(file_id, header)
+        self._index = 0
+        self._buffer = b""
+        self._done = False
+
+    def readable(self) -> bool:
+        """Always True."""
+        return True
+
+    def _next_chunk(self) -> None:
+        if self._cipher is None:
+            raise ValueError("the attachment stream is closed")
+        sealed = self._file.read(self._chunk_bytes + _TAG_BYTES)
+        last = self._file.tell() >= self._size
+        try:
+            self._buffer = self._cipher.decrypt(_nonce(self._index, last), sealed, self._ad)
+        except (InvalidTag, ValueError) as error:
+            raise AttachmentCorrupt("the attachment file was altered or truncated") from error
+        self._index += 1
+        self._done = last
+
+    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+        """Fill ``buffer`` with decrypted bytes; 0 at the end of the file."""
+        while not self._buffer and not self._done:
+            self._next_chunk()
+        count = min(len(buffer), len(self._buffer))
+        buffer[:count] = self._buffer[:count]
+        self._buffer = self._buffer[count:]
+        return count
+
+    def close(self) -> None:
+        """Close the file and drop the key."""
+        self._cipher = None
+        self._buffer = b""
+        self._file.close()
+        super().close()
+
+
+class AttachmentFiles:
+    """Write, read and delete encrypted-at-rest attachment files.
+
+    Args:
+        database: The open database (holds each file's sealed key).
+        directory: The profile's attachments folder.
+        clock: Current time in ms.
+        row_key: Returns the row-wrap key (raises once the store is closed).
+    """
+
+    def __init__(
+        self, database: Database, directory: Path, clock: Clock, row_key: KeySource
+    ) -> None:
+        self._db = database
+        self._directory = directory
+        self._clock = clock
+        self._row_key = row_key
+        self._readers: weakref.WeakSet[AttachmentReader] = weakref.WeakSet()
+
+    def path_of(self, file_id: str) -> Path:
+        """Where a file id is stored."""
+        return self._directory / f"{file_id}{_SUFFIX}"
+
+    def write(self, source: BinaryIO) -> StoredAttachment:
+        """Encrypt everything ``source`` yields into a new file; return its id and size.
+
+        The file is complete and fsynced before its key is committed to the database, so a
+        crash can leave an unused file (harmless, unreadable) but never a row without its file.
+        """
+        file_id = uuid.uuid4().hex
+        key = secrets.token_bytes(32)
+        cipher = AESGCM(key)
+        header = _HEADER.pack(_MAGIC, CHUNK_BYTES)
+        associated_data = _associated_data(file_id, header)
+        self._directory.mkdir(parents=True, exist_ok=True)
+        target = self.path_of(file_id)
+        temporary = target.with_name(target.name + ".tmp")
+        size = 0
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as output:
+            output.write(header)
+            index = 0
+            chunk = source.read(CHUNK_BYTES)
+            while True:
+                following = source.read(CHUNK_BYTES) if len(chunk) == CHUNK_BYTES else b""
+                last = not following
+                output.write(cipher.encrypt(_nonce(index, last), chunk, associated_data))
+                size += len(chunk)
+                index += 1
+                if last:
+                    break
+                chunk = following
+            output.flush()
+            os.fsync(output.fileno())
+        os.replace(temporary, target)
+        fsync_directory(self._directory)
+        sealed_key = seal_row(self._row_key(), _TABLE, file_id, key)
+        self._db.execute(
+            "INSERT INTO attachment_files(id, sealed_key, size, created_at) VALUES (?, ?, ?, ?)",
+            (file_id, sealed_key, size, self._clock()),
+        )
+        return StoredAttachment(file_id=file_id, size=size)
+
+    def open(self, file_id: str) -> BinaryIO:
+        """A buffered readable stream of the decrypted file.
+
+        Raises:
+            NotFound: No such attachment (deleted, or never stored).
+            AttachmentCorrupt: The key row or the file was altered.
+        """
+        sealed_key = self._db.query_value(
+            "SELECT sealed_key FROM attachment_files WHERE id = ?", (file_id,)
+        )
+        if sealed_key is None:
+            raise NotFound("no such attachment")
+        try:
+            key = open_row(self._row_key(), _TABLE, file_id, sealed_key)
+        except Exception as error:
+            raise AttachmentCorrupt("the attachment's key row is damaged") from error
+        try:
+            reader = AttachmentReader(self.path_of(file_id), file_id, key)
+        except FileNotFoundError as error:
+            raise NotFound("the attachment file is missing") from error
+        self._readers.add(reader)
+        return io.BufferedReader(reader, buffer_size=CHUNK_BYTES)
+
+    def size_of(self, file_id: str) -> int | None:
+        """Plaintext size of a stored attachment, or None."""
+        value = self._db.query_value("SELECT size FROM attachment_files WHERE id = ?", (file_id,))
+        return None if value is None else int(value)
+
+    def delete(self, file_id: str) -> None:
+        """Forget the key and remove the file (after the surrounding transaction commits)."""
+        path = self.path_of(file_id)
+        with self._db.transaction():
+            self._db.execute("DELETE FROM attachment_files WHERE id = ?", (file_id,))
+            self._db.after_commit(lambda: path.unlink(missing_ok=True))
+
+    def close_readers(self) -> None:
+        """Close every open reader (drops their keys); used when the store locks."""
+        for reader in list(self._readers):
+            reader.close()

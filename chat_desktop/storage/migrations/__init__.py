@@ -1,0 +1,38 @@
+"""Numbered, forward-only schema migrations.
+
+Each migration is a version number and a sequence of SQL statements, run in one transaction
+together with the ``user_version`` bump (SQLite DDL is transactional), so a failure or a crash
+leaves the previous schema and data exactly as they were. Never edit a released migration:
+add the next number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from chat_desktop.storage.migrations import v001_initial
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One schema step.
+
+    Attributes:
+        version: The ``user_version`` the database has after this step.
+        name: A short description for logs.
+        statements: SQL statements run in order (no multi-statement strings).
+        run: Optional Python step for data changes SQL can't express, given the connection
+            inside the migration's transaction (it must not commit).
+    """
+
+    version: int
+    name: str
+    statements: tuple[str, ...]
+    run: Callable[[Any], None] | None = None
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(version=1, name="initial schema", statements=v001_initial.STATEMENTS),
+)

@@ -1,0 +1,237 @@
+"""The rows the store hands out and takes in, as small immutable types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Direction(StrEnum):
+    """Whether a message was received or sent by this device's user."""
+
+    INCOMING = "in"
+    OUTGOING = "out"
+
+
+class MessageStatus(StrEnum):
+    """Delivery state: pending → sent → delivered → read, or failed (outgoing, never acked).
+
+    Incoming messages are stored as ``delivered`` and become ``read`` once the user saw them.
+    """
+
+    PENDING = "pending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+
+
+class VerifiedState(StrEnum):
+    """Whether the user compared a contact's safety number (reset when the key changes)."""
+
+    UNVERIFIED = "unverified"
+    VERIFIED = "verified"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageCursor:
+    """A message's position in its conversation, for keyset paging.
+
+    Attributes:
+        sort_key: The sort key (milliseconds; monotonic per conversation).
+        seq: The insertion sequence, breaking ties between equal sort keys.
+    """
+
+    sort_key: int
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentInfo:
+    """What a message says about its attachment, and where the local copy stands.
+
+    Attributes:
+        blob_id: The relay's blob id.
+        key: The attachment's 64-byte key (AES ‖ HMAC) from the sender.
+        digest: SHA-256 of the encrypted blob.
+        size: Plaintext size in bytes.
+        mime: MIME type.
+        file_name: Original file name, if any.
+        width: Image width in pixels (images only), to lay out the bubble before download.
+        height: Image height in pixels (images only).
+        thumbnail: A small JPEG preview (≤ 2 KiB), if any.
+        local_file_id: The encrypted-at-rest local file, once downloaded or sent.
+        local_status: Free-form download state ("none", "downloading", "done", "failed").
+    """
+
+    blob_id: str | None = None
+    key: bytes | None = None
+    digest: bytes | None = None
+    size: int | None = None
+    mime: str | None = None
+    file_name: str | None = None
+    width: int | None = None
+    height: int | None = None
+    thumbnail: bytes | None = None
+    local_file_id: str | None = None
+    local_status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message to insert.
+
+    Attributes:
+        id: Sender-made UUID string, unique within the conversation.
+        conversation_id: The conversation it belongs to (created if missing).
+        sender: The sender's address.
+        direction: Incoming or outgoing.
+        sort_key: Position in the conversation (e.g. server_ts or sent_at, in ms).
+        kind: Content kind ("text", "attachment", ...).
+        body: Text, if any.
+        status: Initial status (outgoing: pending; incoming: delivered).
+        sender_device: The sending device id, if known.
+        sent_at: Sender's clock, ms.
+        received_at: This device's clock at reception, ms.
+        read_at: When the user read it, ms.
+        server_ts: The relay's timestamp, ms.
+        expire_timer: Disappearing timer in seconds (0 = off).
+        expires_at: When it disappears, ms, or None.
+        undecryptable: True for a placeholder of a message that could not be decrypted.
+        attachment: Attachment metadata, if any.
+    """
+
+    id: str
+    conversation_id: str
+    sender: str
+    direction: Direction
+    sort_key: int
+    kind: str
+    body: str | None = None
+    status: MessageStatus = MessageStatus.PENDING
+    sender_device: int | None = None
+    sent_at: int | None = None
+    received_at: int | None = None
+    read_at: int | None = None
+    server_ts: int | None = None
+    expire_timer: int = 0
+    expires_at: int | None = None
+    undecryptable: bool = False
+    attachment: AttachmentInfo | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message(NewMessage):
+    """A stored message.
+
+    Attributes:
+        seq: The store's insertion sequence (tiebreak of the keyset position).
+    """
+
+    seq: int = 0
+
+    @property
+    def cursor(self) -> MessageCursor:
+        """This message's keyset position."""
+        return MessageCursor(sort_key=self.sort_key, seq=self.seq)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageKey:
+    """Identifies a message: its id is unique only within its conversation.
+
+    Attributes:
+        conversation_id: The conversation.
+        message_id: The sender-made id.
+    """
+
+    conversation_id: str
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A conversation summary for the conversation list.
+
+    Attributes:
+        id: Conversation id (the peer's address for a one-to-one chat).
+        peer_address: The other party, if one-to-one.
+        title: Display title, if set.
+        expire_timer: Disappearing-messages timer in seconds (0 = off).
+        unread_count: Unread incoming messages.
+        last_activity_at: Sort key of the newest message, ms.
+        created_at: Creation time, ms.
+    """
+
+    id: str
+    peer_address: str | None
+    title: str | None
+    expire_timer: int
+    unread_count: int
+    last_activity_at: int
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A contact and the identity key we trust for it.
+
+    Attributes:
+        address: The contact's username.
+        display_name: Name from their profile, if any.
+        identity_key: Their current identity public key, if known.
+        verified_state: Whether the user verified the safety number for this key.
+        created_at: When first seen, ms.
+        updated_at: Last change, ms.
+    """
+
+    address: str
+    display_name: str | None
+    identity_key: bytes | None
+    verified_state: VerifiedState
+    created_at: int
+    updated_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class KeyChange:
+    """One change of a contact's identity key (shown as a notice in the conversation).
+
+    Attributes:
+        address: The contact.
+        old_identity_key: The key before, if there was one.
+        new_identity_key: The key after.
+        changed_at: When the store saw the change, ms.
+    """
+
+    address: str
+    old_identity_key: bytes | None
+    new_identity_key: bytes
+    changed_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """An encrypted message waiting for the relay's ack.
+
+    Attributes:
+        seq: Order of enqueueing (resend order).
+        message_id: The message's id.
+        conversation_id: Its conversation.
+        recipient: The recipient address.
+        payload: The exact bytes to emit again on reconnect (already encrypted).
+        failed: True once it gave up (e.g. unacked for 24 h); ``retry`` clears it.
+        attempts: How many times it was emitted.
+        created_at: Enqueue time, ms.
+        last_attempt_at: Last emit time, ms.
+    """
+
+    seq: int
+    message_id: str
+    conversation_id: str
+    recipient: str
+    payload: bytes
+    failed: bool
+    attempts: int
+    created_at: int
+    last_attempt_at: int | None = field(default=None)

@@ -1,0 +1,348 @@
+"""The vault of a profile: create it, unlock it, change how it unlocks, lock it.
+
+I/O and policy over the pure key handling of :mod:`chat_desktop.crypto.vault`. The master key
+is random and never changes for the life of a profile: a password change, the recovery key and
+the keychain only add or replace *wraps* of it in the header, so no message is re-encrypted.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chat_desktop.crypto import vault as keys
+from chat_desktop.crypto.vault import Argon2Params, KeyUnwrapFailed
+from chat_desktop.storage import keychain, unlock_backoff
+from chat_desktop.storage.errors import (
+    KeychainProblem,
+    KeychainUnavailable,
+    StorageError,
+    UnlockBackoff,
+    VaultExists,
+    VaultLocked,
+    WrongPassword,
+    WrongRecoveryKey,
+)
+from chat_desktop.storage.password_policy import check_new_password
+from chat_desktop.storage.profile import ProfilePaths
+from chat_desktop.storage.vault_header import VaultHeader, read_header, write_header
+
+if TYPE_CHECKING:
+    from chat_desktop.storage.store import MessageStore
+
+WallClock = Callable[[], float]
+
+_PASSWORD_WRAP = "password"  # noqa: S105 - the name of a wrap, not a password
+_RECOVERY_WRAP = "recovery"
+_KEYCHAIN_WRAP = "keychain"
+
+
+def _choose_params(kdf_params: Argon2Params | None) -> Argon2Params:
+    params = keys.calibrate_argon2() if kdf_params is None else kdf_params
+    if not params.meets_floor():
+        raise ValueError("Argon2id parameters below RFC 9106's second recommendation")
+    return params
+
+
+class Vault:
+    """Entry points that turn a profile folder and a secret into an :class:`UnlockedVault`."""
+
+    @staticmethod
+    def exists(profile_dir: Path) -> bool:
+        """Whether the profile folder already holds a vault."""
+        return ProfilePaths(profile_dir).vault.exists()
+
+    @classmethod
+    def create(
+        cls,
+        profile_dir: Path,
+        password: str,
+        *,
+        allow_weak: bool = False,
+        kdf_params: Argon2Params | None = None,
+        now: WallClock = time.time,
+    ) -> tuple[UnlockedVault, str]:
+        """Create a vault with a fresh master key, protected by the password and a recovery key.
+
+        Args:
+            profile_dir: The profile folder (created if missing).
+            password: At least 10 characters.
+            allow_weak: Accept a guessable password (after the user saw the warning).
+            kdf_params: Fixed Argon2id parameters (tests); by default calibrated to ~0.6 s.
+            now: Wall clock, injectable for tests.
+
+        Returns:
+            The unlocked vault and the recovery key, to be shown to the user exactly once.
+
+        Raises:
+            PasswordTooShort: The password is too short.
+            WeakPassword: The password is guessable and ``allow_weak`` is False.
+            VaultExists: The folder already holds a vault (it is never overwritten).
+        """
+        check_new_password(password, allow_weak=allow_weak)
+        paths = ProfilePaths(profile_dir)
+        if paths.vault.exists():
+            raise VaultExists("an account already exists in this profile")
+        params = _choose_params(kdf_params)
+        master_key = keys.new_master_key()
+        vault_id = str(uuid.uuid4())
+        password_salt = keys.new_salt()
+        hkdf_salt = keys.new_salt()
+        recovery_key = keys.new_recovery_key()
+        recovery_bytes = keys.parse_recovery_key(recovery_key)
+        assert recovery_bytes is not None
+        header = VaultHeader(
+            vault_id=vault_id,
+            created_at_ms=int(now() * 1000),
+            password_salt=password_salt,
+            password_params=params,
+            password_wrap=keys.wrap_key(
+                keys.derive_password_kek(password, password_salt, params),
+                master_key,
+                keys.wrap_associated_data(vault_id, _PASSWORD_WRAP),
+            ),
+            hkdf_salt=hkdf_salt,
+            recovery_wrap=keys.wrap_key(
+                keys.derive_recovery_kek(recovery_bytes, hkdf_salt),
+                master_key,
+                keys.wrap_associated_data(vault_id, _RECOVERY_WRAP),
+            ),
+        )
+        profile_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(profile_dir, 0o700)
+        write_header(paths.vault, header)
+        return UnlockedVault(paths, header, master_key), recovery_key
+
+    @classmethod
+    def unlock(
+        cls, profile_dir: Path, password: str, *, now: WallClock = time.time
+    ) -> UnlockedVault:
+        """Unlock with the password.
+
+        Raises:
+            VaultNotFound: No vault in this folder.
+            VaultCorrupt: The header is unreadable.
+            UnlockBackoff: Too soon after a wrong password (the password is not even tried).
+            WrongPassword: The password is wrong; only the backoff file changes on disk.
+        """
+        paths = ProfilePaths(profile_dir)
+        header = read_header(paths.vault)
+        backoff = unlock_backoff.read_backoff(paths.backoff)
+        wait = backoff.retry_after(now())
+        if wait > 0:
+            raise UnlockBackoff(wait)
+        kek = keys.derive_password_kek(password, header.password_salt, header.password_params)
+        try:
+            master_key = keys.unwrap_key(
+                kek,
+                header.password_wrap,
+                keys.wrap_associated_data(header.vault_id, _PASSWORD_WRAP),
+            )
+        except KeyUnwrapFailed:
+            state = unlock_backoff.record_failure(paths.backoff, now())
+            raise WrongPassword(keys.backoff_delay(state.failures)) from None
+        unlock_backoff.clear_backoff(paths.backoff)
+        return UnlockedVault(paths, header, master_key)
+
+    @classmethod
+    def unlock_with_recovery_key(cls, profile_dir: Path, recovery_key: str) -> UnlockedVault:
+        """Unlock with the recovery key shown at creation (then set a new password).
+
+        Raises:
+            VaultNotFound: No vault in this folder.
+            WrongRecoveryKey: Malformed, or not this vault's recovery key.
+        """
+        paths = ProfilePaths(profile_dir)
+        header = read_header(paths.vault)
+        recovery_bytes = keys.parse_recovery_key(recovery_key)
+        if recovery_bytes is None:
+            raise WrongRecoveryKey("a recovery key is 12 groups of 4 letters and digits")
+        try:
+            master_key = keys.unwrap_key(
+                keys.derive_recovery_kek(recovery_bytes, header.hkdf_salt),
+                header.recovery_wrap,
+                keys.wrap_associated_data(header.vault_id, _RECOVERY_WRAP),
+            )
+        except KeyUnwrapFailed:
+            raise WrongRecoveryKey("this recovery key does not open this account") from None
+        unlock_backoff.clear_backoff(paths.backoff)
+        return UnlockedVault(paths, header, master_key)
+
+    @classmethod
+    def keychain_enabled(cls, profile_dir: Path) -> bool:
+        """Whether the user opted in to unlocking with the system keychain."""
+        return read_header(ProfilePaths(profile_dir).vault).keychain_wrap is not None
+
+    @classmethod
+    def unlock_with_keychain(cls, profile_dir: Path) -> UnlockedVault:
+        """Unlock with the secret kept in the OS keychain.
+
+        Raises:
+            KeychainUnavailable: Not enabled, keychain missing or locked, secret gone or
+                changed. The header is left as it is: the password still works.
+        """
+        paths = ProfilePaths(profile_dir)
+        header = read_header(paths.vault)
+        if header.keychain_wrap is None:
+            raise KeychainUnavailable(KeychainProblem.NOT_ENABLED)
+        secret = keychain.load_keychain_secret(header.vault_id)
+        try:
+            master_key = keys.unwrap_key(
+                keys.derive_keychain_kek(secret, header.hkdf_salt),
+                header.keychain_wrap,
+                keys.wrap_associated_data(header.vault_id, _KEYCHAIN_WRAP),
+            )
+        except KeyUnwrapFailed:
+            raise KeychainUnavailable(KeychainProblem.SECRET_CHANGED) from None
+        return UnlockedVault(paths, header, master_key)
+
+
+class UnlockedVault:
+    """A vault whose master key is in memory, until :meth:`lock`.
+
+    Holds the only long-lived copy of the master key (in a mutable buffer zeroed on lock) and
+    closes every store opened from it when locked.
+    """
+
+    def __init__(self, paths: ProfilePaths, header: VaultHeader, master_key: bytes) -> None:
+        self._paths = paths
+        self._header = header
+        self._master_key: bytearray | None = bytearray(master_key)
+        self._stores: list[MessageStore] = []
+
+    @property
+    def paths(self) -> ProfilePaths:
+        """The profile's files."""
+        return self._paths
+
+    @property
+    def vault_id(self) -> str:
+        """The random id of this vault."""
+        return self._header.vault_id
+
+    @property
+    def kdf_params(self) -> Argon2Params:
+        """The Argon2id parameters the current password is hashed with."""
+        return self._header.password_params
+
+    @property
+    def is_locked(self) -> bool:
+        """Whether :meth:`lock` was called."""
+        return self._master_key is None
+
+    @property
+    def keychain_enabled(self) -> bool:
+        """Whether the keychain wrap exists in the header."""
+        return self._header.keychain_wrap is not None
+
+    def _master(self) -> bytes:
+        if self._master_key is None:
+            raise VaultLocked("the vault is locked")
+        return bytes(self._master_key)
+
+    def database_key(self) -> bytes:
+        """The raw SQLCipher key, HKDF(master, "db")."""
+        return keys.derive_db_key(self._master())
+
+    def row_wrap_key(self) -> bytes:
+        """The key sealing secret rows, HKDF(master, "session-wrap")."""
+        return keys.derive_row_wrap_key(self._master())
+
+    def change_password(
+        self,
+        new_password: str,
+        *,
+        allow_weak: bool = False,
+        kdf_params: Argon2Params | None = None,
+    ) -> None:
+        """Rewrap the master key under a new password (fresh salt, recalibrated Argon2id).
+
+        Only the header is rewritten, atomically; the old password stops working, the
+        recovery key and the keychain keep working, and nothing else is re-encrypted.
+
+        Raises:
+            PasswordTooShort, WeakPassword: The new password is refused.
+            VaultLocked: The vault was locked.
+        """
+        check_new_password(new_password, allow_weak=allow_weak)
+        master_key = self._master()
+        params = _choose_params(kdf_params)
+        salt = keys.new_salt()
+        header = self._header.with_changes(
+            password_salt=salt,
+            password_params=params,
+            password_wrap=keys.wrap_key(
+                keys.derive_password_kek(new_password, salt, params),
+                master_key,
+                keys.wrap_associated_data(self._header.vault_id, _PASSWORD_WRAP),
+            ),
+        )
+        write_header(self._paths.vault, header)
+        self._header = header
+
+    def enable_keychain(self) -> None:
+        """Opt in to unlocking with the OS keychain (a third wrap of the same master key).
+
+        Raises:
+            KeychainUnavailable: No usable keychain; the header is unchanged.
+        """
+        master_key = self._master()
+        secret = keys.new_keychain_secret()
+        wrapped = keys.wrap_key(
+            keys.derive_keychain_kek(secret, self._header.hkdf_salt),
+            master_key,
+            keys.wrap_associated_data(self._header.vault_id, _KEYCHAIN_WRAP),
+        )
+        keychain.store_keychain_secret(self._header.vault_id, secret)
+        header = self._header.with_changes(keychain_wrap=wrapped)
+        write_header(self._paths.vault, header)
+        self._header = header
+
+    def disable_keychain(self) -> None:
+        """Remove the keychain wrap from the header, then the secret from the keychain."""
+        self._master()
+        header = self._header.with_changes(keychain_wrap=None)
+        write_header(self._paths.vault, header)
+        self._header = header
+        keychain.delete_keychain_secret(header.vault_id)
+
+    def open_store(self, **options: Any) -> MessageStore:
+        """Open the profile's message store with this vault's keys; closed again on lock.
+
+        Args:
+            **options: Passed to :meth:`MessageStore.open` (clock, migrations...).
+        """
+        from chat_desktop.storage.store import MessageStore
+
+        store = MessageStore.open(self._paths, self.database_key(), self.row_wrap_key(), **options)
+        self._stores.append(store)
+        return store
+
+    def restore_snapshot(self, snapshot: Path) -> Path:
+        """Replace a damaged database by an intact snapshot (stores must be closed first).
+
+        Returns:
+            The folder the damaged files were moved into (kept, never deleted).
+        """
+        from chat_desktop.storage.store import MessageStore
+
+        return MessageStore.restore_snapshot(self._paths, self.database_key(), snapshot)
+
+    def lock(self) -> None:
+        """Close every store opened from this vault and forget the master key."""
+        errors: list[StorageError] = []
+        for store in self._stores:
+            try:
+                store.close()
+            except StorageError as error:
+                errors.append(error)
+        self._stores.clear()
+        if self._master_key is not None:
+            self._master_key[:] = bytes(len(self._master_key))
+            self._master_key = None
+        if errors:
+            raise errors[0]

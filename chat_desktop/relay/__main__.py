@@ -19,7 +19,8 @@ from pathlib import Path
 
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import FAILPOINTS, RateLimits, RateRule, RelayConfig
-from chat_desktop.relay.logs import configure_logging
+from chat_desktop.relay.logs import configure_logging, log_event
+from chat_desktop.relay.sqlite_store import SqliteRelayStore
 from chat_desktop.relay.telemetry import init_sentry
 
 _RATE_RULE = re.compile(r"^(?P<name>[a-z_]+)=(?P<count>\d+)/(?P<period>\d+(\.\d+)?)$")
@@ -65,7 +66,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sweep-interval", type=float, default=60.0, help="seconds between sweeps")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
     parser.add_argument("--failpoint", choices=FAILPOINTS, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--reset-account",
+        metavar="USERNAME",
+        help="operator action: delete this account (a user who lost their device) and exit; "
+        "they can then register again with a new identity key, which their contacts see",
+    )
     return parser
+
+
+async def reset_account(config: RelayConfig, username: str) -> bool:
+    """Deletes one account from the relay's store (the relay may be running)."""
+    store = SqliteRelayStore(config.database_path)
+    await store.open()
+    try:
+        return await store.delete_account(username)
+    finally:
+        await store.close()
 
 
 def config_from_args(args: argparse.Namespace) -> RelayConfig:
@@ -105,6 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     configure_logging(args.log_level)
+    if args.reset_account:
+        deleted = asyncio.run(reset_account(config, args.reset_account))
+        log_event("account_reset" if deleted else "account_not_found")
+        return 0 if deleted else 1
     init_sentry(config.sentry_dsn)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(config))

@@ -104,6 +104,16 @@ class SqliteRelayStore:
 
         return await self._writer.submit(write)
 
+    async def delete_account(self, user: str) -> bool:
+        """See :meth:`RelayStore.delete_account`."""
+
+        def write(connection: sqlite3.Connection) -> bool:
+            connection.execute("DELETE FROM envelopes WHERE recipient = ?", (user,))
+            cursor = connection.execute("DELETE FROM accounts WHERE username = ?", (user,))
+            return cursor.rowcount > 0
+
+        return await self._writer.submit(write)
+
     async def identity_key(self, user: str, device_id: int) -> bytes | None:
         """See :meth:`RelayStore.identity_key`."""
 

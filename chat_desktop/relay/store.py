@@ -147,6 +147,14 @@ class RelayStore(Protocol):
             AccountExists: The username is taken.
         """
 
+    async def delete_account(self, user: str) -> bool:
+        """Removes an account, its devices, prekeys and undelivered envelopes (operator reset).
+
+        Used when a user lost their device and reinstalls: the name becomes free to register
+        again with a new identity key, and their contacts see the key change. Returns False if
+        there was no such account.
+        """
+
     async def identity_key(self, user: str, device_id: int) -> bytes | None:
         """Returns the device's identity key, or None for an unknown device."""
 

@@ -1,0 +1,129 @@
+"""Identity keys: trust on first use, key changes, verified contacts pause until accepted."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from engine_helpers import EventLog, new_client, wait_until
+
+from chat_desktop.relay.app import RelayServer
+from chat_desktop.services.events import IdentityKeyChanged, MessageReceived
+from chat_desktop.storage.models import MessageStatus
+
+pytestmark = pytest.mark.integration
+
+
+def operator_resets_account(relay: RelayServer, username: str) -> None:
+    """What a relay operator runs for a user who lost their device."""
+    data_dir = relay.context.config.data_dir
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "chat_desktop.relay",
+            "--data-dir",
+            str(data_dir),
+            "--reset-account",
+            username,
+        ],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+async def test_reinstall_changes_key_and_verified_contact_waits_for_approval(
+    tmp_path: Path, relay: RelayServer
+) -> None:
+    alice = await new_client(tmp_path, relay.url, "alice")
+    bob = await new_client(tmp_path, relay.url, "bob")
+    alice_log = EventLog(alice)
+    try:
+        bob_log = EventLog(bob)
+        await alice.send_text("bob", "before")
+        await bob_log.wait_for(lambda events: any(isinstance(e, MessageReceived) for e in events))
+        bob_log.close()
+        old_number = await alice.safety_number("bob")
+        await alice.mark_verified("bob")
+        assert await alice.is_verified("bob")
+
+        # Bob loses his laptop: new profile, new identity, same name.
+        await bob.close()
+        shutil.rmtree(tmp_path / "bob")
+        operator_resets_account(relay, "bob")
+        bob = await new_client(tmp_path, relay.url, "bob")
+        bob_log = EventLog(bob)
+        await bob.send_text("alice", "new laptop")
+        await alice_log.wait_for(
+            lambda events: any(isinstance(e, IdentityKeyChanged) for e in events)
+        )
+        change = alice_log.of_type(IdentityKeyChanged)[0]
+        assert change.peer == "bob" and change.sending_paused
+        assert not await alice.is_verified("bob")
+        assert await alice.safety_number("bob") != old_number
+
+        waiting = await alice.send_text("bob", "are you really bob?")
+        await asyncio.sleep(1.5)  # long enough for it to have gone out, were it allowed to
+        message = await alice.message("bob", waiting)
+        assert message is not None and message.status is MessageStatus.PENDING
+        assert not any(
+            isinstance(e, MessageReceived) and e.message_id == waiting for e in bob_log.events
+        )
+
+        await alice.accept_identity("bob")
+        await bob_log.wait_for(
+            lambda events: any(
+                isinstance(e, MessageReceived) and e.message_id == waiting for e in events
+            )
+        )
+
+        async def delivered() -> bool:
+            sent = await alice.message("bob", waiting)
+            return sent is not None and sent.status is MessageStatus.DELIVERED
+
+        await wait_until(delivered)
+        bob_log.close()
+    finally:
+        alice_log.close()
+        await alice.close()
+        await bob.close()
+
+
+async def test_unverified_contact_key_change_is_announced_but_not_blocking(
+    tmp_path: Path, relay: RelayServer
+) -> None:
+    alice = await new_client(tmp_path, relay.url, "alice")
+    bob = await new_client(tmp_path, relay.url, "bob")
+    alice_log = EventLog(alice)
+    try:
+        await alice.send_text("bob", "hi")
+        await wait_until(lambda: _has_messages(bob, "alice", 1))
+        await bob.close()
+        shutil.rmtree(tmp_path / "bob")
+        operator_resets_account(relay, "bob")
+        bob = await new_client(tmp_path, relay.url, "bob")
+        await bob.send_text("alice", "reinstalled")
+        await alice_log.wait_for(
+            lambda events: any(isinstance(e, IdentityKeyChanged) for e in events)
+        )
+        assert not alice_log.of_type(IdentityKeyChanged)[0].sending_paused
+        reply = await alice.send_text("bob", "welcome back")
+        await wait_until(lambda: _has_message(bob, "alice", reply))
+    finally:
+        alice_log.close()
+        await alice.close()
+        await bob.close()
+
+
+async def _has_messages(client: object, peer: str, count: int) -> bool:
+    return len(await client.history(peer)) >= count  # type: ignore[attr-defined]
+
+
+async def _has_message(client: object, peer: str, message_id: str) -> bool:
+    return await client.message(peer, message_id) is not None  # type: ignore[attr-defined]

@@ -63,12 +63,14 @@ from chat_desktop.services.events import (
     EventStream,
     MessagesExpired,
     PresenceChanged,
+    StatusChanged,
     TimerChanged,
 )
 from chat_desktop.services.receiving import MessageReceiver
 from chat_desktop.services.sending import (
     OutboxPayload,
     OutboxSender,
+    decode_payload,
     encode_payload,
     set_paused,
 )
@@ -90,6 +92,9 @@ USERNAME_SETTING = "account.username"
 DEVICE_SETTING = "account.device_id"
 RELAY_SETTING = "account.relay_url"
 EXPIRY_POLL_S = 0.25
+#: A message still unsent after this long is marked failed; the user can retry it.
+OUTBOX_GIVE_UP_MS = 24 * 60 * 60 * 1000
+GIVE_UP_CHECK_S = 60.0
 TYPING_TTL_MS = 60_000
 
 _USERNAME = re.compile(USERNAME_PATTERN)
@@ -211,13 +216,7 @@ class ChatClient:
             if not existed:
                 shutil.rmtree(profile_dir, ignore_errors=True)
             raise
-        context = EngineContext(
-            username=username,
-            device_id=device_id,
-            relay_url=relay_url,
-            identity=identity,
-            worker=worker,
-        )
+        context = EngineContext(username, device_id, relay_url, identity, worker)
         return cls(vault, context), recovery_key
 
     @classmethod
@@ -248,14 +247,7 @@ class ChatClient:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(vault.lock)
             raise
-        context = EngineContext(
-            username=username,
-            device_id=device_id,
-            relay_url=relay_url,
-            identity=identity,
-            worker=worker,
-        )
-        return cls(vault, context)
+        return cls(vault, EngineContext(username, device_id, relay_url, identity, worker))
 
     @property
     def connected(self) -> bool:
@@ -708,7 +700,12 @@ class ChatClient:
 
     async def _expiry_loop(self) -> None:
         store = self._context.worker.store
+        next_give_up_check = 0.0
         while True:
+            loop_time = asyncio.get_running_loop().time()
+            if loop_time >= next_give_up_check:
+                next_give_up_check = loop_time + GIVE_UP_CHECK_S
+                await self._give_up_on_stale_messages()
             try:
                 keys = await self._context.worker.run(store.delete_expired)
             except Exception:
@@ -720,6 +717,22 @@ class ChatClient:
             for peer, ids in by_peer.items():
                 self.events.publish(MessagesExpired(peer=peer, message_ids=tuple(ids)))
             await asyncio.sleep(EXPIRY_POLL_S)
+
+    async def _give_up_on_stale_messages(self) -> None:
+        """Marks messages unsent for 24 h as failed (the user can :meth:`retry` them)."""
+        outbox = self._context.worker.store.outbox
+        try:
+            failed = await self._context.worker.run(outbox.fail_stale, OUTBOX_GIVE_UP_MS)
+        except Exception:
+            logger.exception("marking stale messages failed did not work")
+            return
+        for entry in failed:
+            if decode_payload(entry.payload).track_status:
+                self.events.publish(
+                    StatusChanged(
+                        peer=entry.recipient, message_id=entry.message_id, status="failed"
+                    )
+                )
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)

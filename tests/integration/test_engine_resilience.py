@@ -130,3 +130,46 @@ async def test_sender_killed_mid_burst_drains_on_restart(
     finally:
         await alice.close()
         await bob.close()
+
+
+async def test_unsent_for_too_long_becomes_failed_and_retry_sends_it(
+    tmp_path: Path,
+    relay_process_factory: Callable[[Sequence[str]], RelayProcess],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chat_desktop.services import client as client_module
+    from chat_desktop.services.events import StatusChanged
+
+    # 24 h in production; shortened so the test sees the give-up without waiting a day.
+    monkeypatch.setattr(client_module, "GIVE_UP_CHECK_S", 0.1)
+    monkeypatch.setattr(client_module, "OUTBOX_GIVE_UP_MS", 500)
+    relay = relay_process_factory(FAST_LIMITS)
+    port = relay.port
+    alice = await new_client(tmp_path, relay.url, "alice")
+    bob = await new_client(tmp_path, relay.url, "bob")
+    alice_log = EventLog(alice)
+    try:
+        relay.kill()
+        message_id = await alice.send_text("bob", "into the void")
+        await alice_log.wait_for(
+            lambda events: any(
+                isinstance(e, StatusChanged) and e.message_id == message_id and e.status == "failed"
+                for e in events
+            )
+        )
+        failed = await alice.message("bob", message_id)
+        assert failed is not None and failed.status is MessageStatus.FAILED
+
+        monkeypatch.setattr(client_module, "OUTBOX_GIVE_UP_MS", 24 * 60 * 60 * 1000)
+        await asyncio.to_thread(relay.start, [*FAST_LIMITS, "--port", str(port)])
+        assert await alice.retry("bob", message_id)
+
+        async def delivered() -> bool:
+            message = await bob.message("alice", message_id)
+            return message is not None and message.body == "into the void"
+
+        await wait_until(delivered, timeout=60)
+    finally:
+        alice_log.close()
+        await alice.close()
+        await bob.close()

@@ -76,6 +76,7 @@ from chat_desktop.services.sending import (
 )
 from chat_desktop.services.store_worker import StoreWorker
 from chat_desktop.storage.models import (
+    Conversation,
     Direction,
     Message,
     MessageKey,
@@ -631,6 +632,34 @@ class ChatClient:
             return messages.newest(peer, limit)
         cursor = messages.cursor_of(MessageKey(peer, before_id))
         return [] if cursor is None else messages.before(peer, cursor, limit)
+
+    async def history_after(self, peer: str, after_id: str, limit: int = 50) -> list[Message]:
+        """Up to ``limit`` messages newer than ``after_id``, oldest first."""
+        _check_peer(peer)
+        messages = self._context.worker.store.messages
+
+        def page() -> list[Message]:
+            cursor = messages.cursor_of(MessageKey(peer, after_id))
+            return [] if cursor is None else messages.after(peer, cursor, limit)
+
+        return await self._context.worker.run(page)
+
+    async def history_around(self, peer: str, message_id: str, limit: int = 50) -> list[Message]:
+        """About ``limit`` messages centred on ``message_id`` (a search hit), oldest first."""
+        _check_peer(peer)
+        return await self._context.worker.run(
+            self._context.worker.store.messages.around, MessageKey(peer, message_id), limit
+        )
+
+    async def message_count(self, peer: str) -> int:
+        """How many (unexpired) messages the conversation with ``peer`` holds."""
+        return await self._context.worker.run(self._context.worker.store.messages.count, peer)
+
+    async def conversations(self, limit: int = 500) -> list[Conversation]:
+        """Conversations, most recently active first (for the conversation list)."""
+        return await self._context.worker.run(
+            self._context.worker.store.conversations.list_recent, limit
+        )
 
     async def message(self, peer: str, message_id: str) -> Message | None:
         """One message, or None (unknown or expired)."""

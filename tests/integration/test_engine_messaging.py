@@ -71,6 +71,11 @@ async def test_text_both_ways_with_receipts_and_typing(tmp_path: Path, relay: Re
         bob_history = [m.body for m in await bob.history("alice")]
         assert alice_history == bob_history == ["hello bob", "hi alice"]
         assert [m.id for m in await bob.search("hello")] == [first]
+        assert [c.id for c in await alice.conversations()] == ["bob"]
+        assert await alice.message_count("bob") == 2
+        assert [m.id for m in await alice.history_after("bob", first)] == [reply]
+        assert [m.id for m in await alice.history("bob", before_id=reply)] == [first]
+        assert [m.id for m in await alice.history_around("bob", first, 3)] == [first, reply]
         assert await alice.safety_number("bob") == await bob.safety_number("alice")
     finally:
         alice_log.close()

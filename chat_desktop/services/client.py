@@ -38,6 +38,7 @@ from chat_desktop.protocol.errors import ProtocolError
 from chat_desktop.protocol.message_content import (
     MAX_TEXT_LENGTH,
     Content,
+    ProfileContent,
     ReceiptContent,
     TextContent,
     TimerContent,
@@ -158,7 +159,10 @@ class ChatClient:
         self._sender = OutboxSender(context)
         self._transfers = AttachmentTransfers(context, self._sender)
         self._receiver = MessageReceiver(
-            context, self._send_delivery_receipts, self._transfers.on_attachment_received
+            context,
+            self._send_delivery_receipts,
+            self._transfers.on_attachment_received,
+            self._repair_session,
         )
         self._background: set[asyncio.Task[Any]] = set()
         self._expiry_task: asyncio.Task[None] | None = None
@@ -467,6 +471,14 @@ class ChatClient:
     def _send_delivery_receipts(self, delivered: dict[str, list[str]]) -> None:
         for peer, ids in delivered.items():
             self._spawn(self._queue_receipt(peer, "delivered", ids))
+
+    def _repair_session(self, peer: str) -> None:
+        """Answers a message on a lost session with a new one (our profile, end-to-end)."""
+
+        def make(message_id: str, sent_at: int, timer: int) -> Content:
+            return ProfileContent(id=message_id, sent_at=sent_at, display_name=self.username)
+
+        self._spawn(self.queue_content(peer, make, kind=None))
 
     async def _queue_receipt(self, peer: str, receipt: str, ids: list[str]) -> None:
         def make(message_id: str, sent_at: int, timer: int) -> Content:

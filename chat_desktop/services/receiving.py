@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from chat_desktop.crypto.errors import CryptoError, DuplicateMessage
+from chat_desktop.crypto.errors import CryptoError, DuplicateMessage, InvalidMessage
 from chat_desktop.crypto.session import Session
 from chat_desktop.crypto.wire import PREKEY_MESSAGE_TYPE, message_type, parse_prekey_message
 from chat_desktop.net.connection import ConnectionFailure
@@ -60,9 +60,22 @@ from chat_desktop.storage.store import MessageStore
 logger = logging.getLogger(__name__)
 
 BATCH = 256
+#: At most one session repair per peer in this many seconds (see ``NoSession``).
+REPAIR_INTERVAL_S = 60.0
+
+
+class NoSession(InvalidMessage):
+    """A normal (0x02) message from a device we have no session with.
+
+    Typically we reinstalled, or lost the session: the sender still uses the old one. The
+    message cannot be read; we answer with a fresh session so the sender learns our new
+    identity key (a key-change notice on their side) and their next messages work.
+    """
+
 
 DeliveredCallback = Callable[[dict[str, list[str]]], None]
 AttachmentCallback = Callable[[MessageKey], None]
+RepairCallback = Callable[[str], None]
 
 
 @dataclass
@@ -73,6 +86,7 @@ class BatchResult:
     events: list[ClientEvent] = field(default_factory=list)
     delivered: dict[str, list[str]] = field(default_factory=dict)
     attachments: list[MessageKey] = field(default_factory=list)
+    repair: set[str] = field(default_factory=set)
 
 
 class MessageReceiver:
@@ -83,6 +97,8 @@ class MessageReceiver:
         on_delivered: Called on the loop with ``peer -> message ids`` to send delivery
             receipts for (after the messages were committed).
         on_attachment: Called on the loop for each received attachment message.
+        on_repair: Called on the loop with a peer who writes to us on a session we no
+            longer have; the engine answers with a new session (at most once a minute).
     """
 
     def __init__(
@@ -90,8 +106,11 @@ class MessageReceiver:
         context: EngineContext,
         on_delivered: DeliveredCallback,
         on_attachment: AttachmentCallback,
+        on_repair: RepairCallback,
     ) -> None:
         self._context = context
+        self._on_repair = on_repair
+        self._last_repair: dict[str, float] = {}
         self._queue: asyncio.Queue[MessageDelivery] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._on_delivered = on_delivered
@@ -133,6 +152,11 @@ class MessageReceiver:
                 self._on_delivered(result.delivered)
             for key in result.attachments:
                 self._on_attachment(key)
+            now = asyncio.get_running_loop().time()
+            for peer in result.repair:
+                if now - self._last_repair.get(peer, -REPAIR_INTERVAL_S) >= REPAIR_INTERVAL_S:
+                    self._last_repair[peer] = now
+                    self._on_repair(peer)
 
     async def _ack(self, ids: list[str]) -> None:
         connection = self._context.connection
@@ -163,6 +187,8 @@ class MessageReceiver:
                         continue
                     self._context.sessions.forget()
                     self._record_undecryptable(store, delivery, result)
+                    if isinstance(error, NoSession):
+                        result.repair.add(delivery.from_)
                 result.acks.append(delivery.id)
         return result
 
@@ -174,7 +200,7 @@ class MessageReceiver:
         session = sessions.get(store, peer, device_id)
         if message_type(delivery.body) != PREKEY_MESSAGE_TYPE:
             if session is None:
-                raise own_keys.MissingPreKey("no session with the sender's device")
+                raise NoSession("no session with the sender's device")
             plaintext = session.decrypt(delivery.body)
             sessions.put(store, peer, device_id, session)
             return plaintext, None

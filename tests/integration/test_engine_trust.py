@@ -12,7 +12,11 @@ import pytest
 from engine_helpers import EventLog, new_client, wait_until
 
 from chat_desktop.relay.app import RelayServer
-from chat_desktop.services.events import IdentityKeyChanged, MessageReceived
+from chat_desktop.services.events import (
+    IdentityKeyChanged,
+    MessageReceived,
+    MessageUndecryptable,
+)
 from chat_desktop.storage.models import MessageStatus
 
 pytestmark = pytest.mark.integration
@@ -127,3 +131,41 @@ async def _has_messages(client: object, peer: str, count: int) -> bool:
 
 async def _has_message(client: object, peer: str, message_id: str) -> bool:
     return await client.message(peer, message_id) is not None  # type: ignore[attr-defined]
+
+
+async def test_message_on_a_lost_session_heals_it_and_announces_the_new_key(
+    tmp_path: Path, relay: RelayServer
+) -> None:
+    alice = await new_client(tmp_path, relay.url, "alice")
+    bob = await new_client(tmp_path, relay.url, "bob")
+    alice_log = EventLog(alice)
+    try:
+        await alice.send_text("bob", "hi")
+        await wait_until(lambda: _has_messages(bob, "alice", 1))
+        await bob.close()
+        shutil.rmtree(tmp_path / "bob")
+        operator_resets_account(relay, "bob")
+        bob = await new_client(tmp_path, relay.url, "bob")
+        bob_log = EventLog(bob)
+        # Alice writes first, still on the old session: Bob cannot read it...
+        lost = await alice.send_text("bob", "sent to the old laptop's session")
+        await bob_log.wait_for(
+            lambda events: any(isinstance(e, MessageUndecryptable) for e in events)
+        )
+        assert bob_log.of_type(MessageUndecryptable)[0].message_id == lost
+        # ...so Bob's engine answers with a new session: Alice learns the new key,
+        await alice_log.wait_for(
+            lambda events: any(isinstance(e, IdentityKeyChanged) for e in events)
+        )
+        # and what she writes next reaches him.
+        after = await alice.send_text("bob", "and this one?")
+        await bob_log.wait_for(
+            lambda events: any(
+                isinstance(e, MessageReceived) and e.message_id == after for e in events
+            )
+        )
+        bob_log.close()
+    finally:
+        alice_log.close()
+        await alice.close()
+        await bob.close()

@@ -93,6 +93,8 @@ logger = logging.getLogger(__name__)
 USERNAME_SETTING = "account.username"
 DEVICE_SETTING = "account.device_id"
 RELAY_SETTING = "account.relay_url"
+CRASH_REPORTS_SETTING = "telemetry.enabled"
+CRASH_REPORTS_DSN_SETTING = "telemetry.dsn"
 EXPIRY_POLL_S = 0.25
 #: A message still unsent after this long is marked failed; the user can retry it.
 OUTBOX_GIVE_UP_MS = 24 * 60 * 60 * 1000
@@ -628,6 +630,35 @@ class ChatClient:
         _check_peer(peer)
         await self._context.worker.run(set_paused, self._context.worker.store, peer, False)
         self._sender.wake()
+
+    # ---- settings ------------------------------------------------------------------------
+
+    async def crash_reports(self) -> tuple[bool, str | None]:
+        """Whether the user opted in to crash reports, and the Sentry DSN they configured.
+
+        Off until the user says otherwise; the composition root enables
+        :class:`chat_desktop.telemetry.Telemetry` accordingly after unlock.
+        """
+        settings = self._context.worker.store.settings
+
+        def read() -> tuple[bool, str | None]:
+            return bool(settings.get(CRASH_REPORTS_SETTING, False)), settings.get(
+                CRASH_REPORTS_DSN_SETTING
+            )
+
+        return await self._context.worker.run(read)
+
+    async def set_crash_reports(self, enabled: bool, dsn: str | None = None) -> None:
+        """Records the user's crash-report choice (and DSN) in the encrypted settings."""
+        settings = self._context.worker.store.settings
+
+        def write() -> None:
+            with self._context.worker.store.transaction():
+                settings.set(CRASH_REPORTS_SETTING, enabled)
+                if dsn is not None:
+                    settings.set(CRASH_REPORTS_DSN_SETTING, dsn)
+
+        await self._context.worker.run(write)
 
     # ---- reading -----------------------------------------------------------------------
 

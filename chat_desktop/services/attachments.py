@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import io
 import logging
+import os
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -243,9 +244,7 @@ class AttachmentTransfers:
                 blob_size_for(info.size),
                 progress,
             )
-            plaintext = await asyncio.to_thread(
-                _decrypt_blob, blob_path, info.key, info.digest, info.size
-            )
+            file_id = await self._decrypt_into_store(blob_path, info.key, info.digest, info.size)
         except AttachmentRejected:
             await worker.run(
                 worker.store.messages.update_attachment_state,
@@ -256,7 +255,45 @@ class AttachmentTransfers:
             raise
         finally:
             blob_path.unlink(missing_ok=True)
-        await worker.run(_store_download, worker.store, key, plaintext)
+        await worker.run(_record_download, worker.store, key, file_id)
+
+    async def _decrypt_into_store(
+        self, blob_path: Path, key: bytes, digest: bytes, size: int
+    ) -> str:
+        """Verifies and decrypts a blob straight into an encrypted-at-rest file.
+
+        The plaintext flows through a pipe from the decrypting thread to the store thread, so
+        it is never in a plain file and never whole in memory.
+
+        Raises:
+            AttachmentRejected: Digest or MAC mismatch; nothing is kept.
+        """
+        worker = self._context.worker
+        read_fd, write_fd = os.pipe()
+        reader = os.fdopen(read_fd, "rb")
+        writer = os.fdopen(write_fd, "wb")
+
+        def decrypt() -> None:
+            try:
+                with blob_path.open("rb") as source:
+                    decrypt_attachment(source, writer, key, digest, size)
+            finally:
+                writer.close()
+
+        def store_stream() -> str:
+            try:
+                return str(worker.store.attachments.write(reader).file_id)
+            finally:
+                reader.close()
+
+        stored = asyncio.ensure_future(worker.run(store_stream))
+        try:
+            await asyncio.to_thread(decrypt)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await worker.run(worker.store.attachments.delete, await stored)
+            raise
+        return await stored
 
     async def read(self, key: MessageKey) -> bytes:
         """The decrypted bytes of a stored attachment."""
@@ -283,20 +320,9 @@ def _store_local_copy(store: Any, path: Path, data: bytes | None) -> str:
         return str(store.attachments.write(source).file_id)
 
 
-def _decrypt_blob(blob_path: Path, key: bytes, digest: bytes, size: int) -> bytes:
-    # Decrypted into memory, never into a plain file; stored encrypted at rest right after.
-    sink = io.BytesIO()
-    with blob_path.open("rb") as source:
-        decrypt_attachment(source, sink, key, digest, size)
-    return sink.getvalue()
-
-
-def _store_download(store: Any, key: MessageKey, plaintext: bytes) -> None:
-    stored = store.attachments.write(io.BytesIO(plaintext))
+def _record_download(store: Any, key: MessageKey, file_id: str) -> None:
     with store.transaction():
-        store.messages.update_attachment_state(
-            key, local_file_id=stored.file_id, local_status="done"
-        )
+        store.messages.update_attachment_state(key, local_file_id=file_id, local_status="done")
 
 
 def _read_local(store: Any, file_id: str) -> bytes:

@@ -125,6 +125,8 @@ async def test_tampered_blob_is_rejected_and_nothing_is_stored(
             await bob.download_attachment("alice", message_id)
         info = await attachment_message(bob, "alice", message_id)
         assert info.local_file_id is None and info.local_status == "failed"  # type: ignore[attr-defined]
+        kept = [path for path in bob.store.paths.attachments.rglob("*") if path.is_file()]
+        assert kept == []  # no partial plaintext, not even an encrypted one
     finally:
         bob_log.close()
         await alice.close()

@@ -1,0 +1,79 @@
+"""The composition root: parses the command line, starts Qt + qasync, runs the controller.
+
+``chat-desktop [--profile DIR] [--relay URL]``. This is the only non-GUI module that imports
+PySide6 and qasync: it builds the ``QApplication``, runs the asyncio loop on Qt's thread
+through ``qasync.QEventLoop`` and hands control to :class:`chat_desktop.gui.app_controller.
+AppController`, which awaits the headless engine on that loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import platformdirs
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from chat_desktop.gui.app_controller import AppController
+from chat_desktop.gui.style import apply_style
+
+DEFAULT_RELAY_URL = "http://127.0.0.1:8765"
+
+
+def default_profile_dir() -> Path:
+    """The profile folder used without ``--profile``: the user's data folder."""
+    return Path(platformdirs.user_data_dir("chat_desktop")) / "profile"
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parses ``chat-desktop``'s command line."""
+    parser = argparse.ArgumentParser(
+        prog="chat-desktop", description="End-to-end encrypted desktop chat."
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="profile folder (default: the user data folder)",
+    )
+    parser.add_argument(
+        "--relay",
+        default=DEFAULT_RELAY_URL,
+        help=f"relay URL offered when creating an account (default {DEFAULT_RELAY_URL})",
+    )
+    return parser.parse_args(argv)
+
+
+async def run_app(app: QApplication, controller: AppController) -> None:
+    """Runs until the user quits, then closes the client (locks the store)."""
+    finished = asyncio.Event()
+    controller.quitRequested.connect(finished.set)
+    controller.start()
+    await finished.wait()
+    await controller.shutdown()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of ``chat-desktop`` / ``python -m chat_desktop``."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    profile_dir: Path = args.profile or default_profile_dir()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("chat_desktop")
+    app.setQuitOnLastWindowClosed(False)  # switching dialog ⇄ window must not quit
+    apply_style(app)
+    controller = AppController(profile_dir, args.relay)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        loop.run_until_complete(run_app(app, controller))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,348 @@
+"""First-run account creation, the one-time recovery key, and the unlock dialog.
+
+Creating or unlocking runs Argon2id (about a second) in the engine's worker threads: the
+dialogs await it on the qasync loop and show a busy state meanwhile, never blocking Qt.
+Passwords live only in the line edits and the awaited call; they are never logged.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QFontDatabase, QKeyEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from chat_desktop.crypto.vault import Argon2Params
+from chat_desktop.gui.tasks import spawn
+from chat_desktop.net.http import HttpFailure
+from chat_desktop.protocol.errors import ErrorCode, ProtocolError
+from chat_desktop.services.client import ChatClient, ClientError
+from chat_desktop.storage.errors import (
+    PasswordTooShort,
+    StorageError,
+    UnlockBackoff,
+    WeakPassword,
+    WrongPassword,
+)
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setObjectName("errorLabel")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def _busy_bar() -> QProgressBar:
+    bar = QProgressBar()
+    bar.setRange(0, 0)  # indeterminate: Argon2id gives no progress
+    bar.setTextVisible(False)
+    bar.setMaximumHeight(6)
+    bar.hide()
+    return bar
+
+
+class CreateAccountDialog(QDialog):
+    """Asks for a username, relay and password, then creates and registers the account.
+
+    Signals:
+        created(object, str): The unlocked ``ChatClient`` and the recovery key to show once.
+    """
+
+    created = Signal(object, str)
+
+    def __init__(
+        self,
+        profile_dir: Path,
+        relay_url: str,
+        *,
+        kdf_params: Argon2Params | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        """Builds the form; ``kdf_params`` fixes Argon2id's cost (tests), else calibrated."""
+        super().__init__(parent)
+        self.setObjectName("createAccountDialog")
+        self.setWindowTitle("Create your account")
+        self._profile_dir = profile_dir
+        self._kdf_params = kdf_params
+        self.username_edit = QLineEdit()
+        self.username_edit.setPlaceholderText("3–32 of a-z, 0-9, _ and .")
+        self.relay_edit = QLineEdit(relay_url)
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.confirm_edit = QLineEdit()
+        self.confirm_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error_label = _error_label()
+        self.busy_bar = _busy_bar()
+        self.use_anyway_button = QPushButton("Use this password anyway")
+        self.use_anyway_button.hide()
+        self.create_button = QPushButton("Create account")
+        self.create_button.setDefault(True)
+        intro = QLabel(
+            "Your messages are encrypted on this computer with a key protected by this password. "
+            "Nobody, not even the relay, can reset it for you."
+        )
+        intro.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Username", self.username_edit)
+        form.addRow("Relay", self.relay_edit)
+        form.addRow("Password", self.password_edit)
+        form.addRow("Confirm password", self.confirm_edit)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.use_anyway_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.create_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(10)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.busy_bar)
+        layout.addLayout(buttons)
+        self.setMinimumWidth(460)
+        self.create_button.clicked.connect(lambda: self.submit(allow_weak=False))
+        self.use_anyway_button.clicked.connect(lambda: self.submit(allow_weak=True))
+        self.password_edit.textChanged.connect(self.use_anyway_button.hide)
+
+    def submit(self, *, allow_weak: bool = False) -> None:
+        """Checks the form and starts creating the account."""
+        username = self.username_edit.text().strip().lower()
+        relay_url = self.relay_edit.text().strip()
+        password = self.password_edit.text()
+        if not username or not relay_url:
+            self.show_error("Enter a username and the relay's address.")
+            return
+        if password != self.confirm_edit.text():
+            self.show_error("The two passwords differ.")
+            return
+        spawn(self._create(username, relay_url, password, allow_weak), "create account")
+
+    async def _create(self, username: str, relay_url: str, password: str, allow_weak: bool) -> None:
+        self._set_busy(True)
+        try:
+            client, recovery_key = await ChatClient.create(
+                self._profile_dir,
+                relay_url,
+                username,
+                password,
+                kdf_params=self._kdf_params,
+                allow_weak_password=allow_weak,
+            )
+        except PasswordTooShort as error:
+            self.show_error(f"The password needs at least {error.minimum} characters.")
+        except WeakPassword as error:
+            self.show_error(
+                "This password is easy to guess (" + "; ".join(error.reasons) + "). "
+                "Choose another, or use it anyway."
+            )
+            self.use_anyway_button.show()
+        except ProtocolError as error:
+            if error.code is ErrorCode.CONFLICT:
+                self.show_error("This username is taken: choose another.")
+            elif error.code is ErrorCode.RATE_LIMITED:
+                self.show_error("The relay is busy: try again in a minute.")
+            else:
+                self.show_error(f"The relay refused the account ({error.code.value}).")
+        except HttpFailure:
+            self.show_error("The relay could not be reached. Check its address and your network.")
+        except (ClientError, StorageError) as error:
+            self.show_error(str(error))
+        else:
+            self.error_label.hide()
+            self.password_edit.clear()
+            self.confirm_edit.clear()
+            self.created.emit(client, recovery_key)
+            self.accept()
+        finally:
+            self._set_busy(False)
+
+    def show_error(self, text: str) -> None:
+        """Shows ``text`` under the form."""
+        self.error_label.setText(text)
+        self.error_label.show()
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy_bar.setVisible(busy)
+        for widget in (
+            self.username_edit,
+            self.relay_edit,
+            self.password_edit,
+            self.confirm_edit,
+            self.create_button,
+            self.use_anyway_button,
+        ):
+            widget.setEnabled(not busy)
+
+
+class RecoveryKeyDialog(QDialog):
+    """Shows the recovery key once; it only closes after the user says it is written down."""
+
+    def __init__(self, recovery_key: str, parent: QWidget | None = None) -> None:
+        """Builds the dialog for ``recovery_key``."""
+        super().__init__(parent)
+        self.setObjectName("recoveryKeyDialog")
+        self.setWindowTitle("Your recovery key")
+        explanation = QLabel(
+            "Write this key down and keep it somewhere safe. It opens your account if you forget "
+            "your password. It is shown only this once."
+        )
+        explanation.setWordWrap(True)
+        self.key_label = QLabel(recovery_key)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setPointSizeF(mono.pointSizeF() * 1.2)
+        self.key_label.setFont(mono)
+        self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.confirm_box = QCheckBox("I have written down my recovery key")
+        self.continue_button = QPushButton("Continue")
+        self.continue_button.setEnabled(False)
+        self.confirm_box.toggled.connect(self.continue_button.setEnabled)
+        self.continue_button.clicked.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
+        layout.addWidget(explanation)
+        layout.addWidget(self.key_label)
+        layout.addWidget(self.confirm_box)
+        layout.addWidget(self.continue_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.setMinimumWidth(640)
+
+    def reject(self) -> None:
+        """Escape does nothing until the key is acknowledged."""
+        if self.confirm_box.isChecked():
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        """The window cannot be closed before the key is acknowledged."""
+        if self.confirm_box.isChecked():
+            super().closeEvent(event)
+        else:
+            event.ignore()
+
+
+class UnlockDialog(QDialog):
+    """Asks for the password and unlocks the profile.
+
+    Signals:
+        unlocked(object): The unlocked ``ChatClient``.
+    """
+
+    unlocked = Signal(object)
+
+    def __init__(self, profile_dir: Path, parent: QWidget | None = None) -> None:
+        """Builds the dialog for the profile in ``profile_dir``."""
+        super().__init__(parent)
+        self.setObjectName("unlockDialog")
+        self.setWindowTitle("Unlock chat_desktop")
+        self._profile_dir = profile_dir
+        title = QLabel("🔒 Your messages are locked")
+        title.setObjectName("unlockTitle")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        title.setFont(font)
+        hint = QLabel("Enter your password to open your encrypted messages on this computer.")
+        hint.setWordWrap(True)
+        self.password_edit = QLineEdit()
+        self.password_edit.setObjectName("passwordEdit")
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setPlaceholderText("Password")
+        self.error_label = _error_label()
+        self.busy_bar = _busy_bar()
+        self.unlock_button = QPushButton("Unlock")
+        self.unlock_button.setObjectName("unlockButton")
+        self.unlock_button.setDefault(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(10)
+        layout.addWidget(title)
+        layout.addWidget(hint)
+        layout.addWidget(self.password_edit)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.busy_bar)
+        layout.addWidget(self.unlock_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.setMinimumWidth(440)
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(250)
+        self._countdown.timeout.connect(self._tick)
+        self._remaining = 0.0
+        self._busy = False
+        self.unlock_button.clicked.connect(self.submit)
+
+    def submit(self) -> None:
+        """Starts unlocking with the typed password."""
+        password = self.password_edit.text()
+        if not password or self._remaining > 0 or self._busy:
+            return
+        spawn(self._unlock(password), "unlock")
+
+    async def _unlock(self, password: str) -> None:
+        self._set_busy(True)
+        try:
+            client = await ChatClient.unlock(self._profile_dir, password)
+        except WrongPassword as error:
+            self._start_wait("Wrong password.", error.retry_after)
+        except UnlockBackoff as error:
+            self._start_wait("Too many wrong passwords.", error.retry_after)
+        except (StorageError, ClientError) as error:
+            self.show_error(str(error))
+        else:
+            self.password_edit.clear()
+            self.error_label.hide()
+            self.unlocked.emit(client)
+            self.accept()
+        finally:
+            self._set_busy(False)
+
+    def show_error(self, text: str) -> None:
+        """Shows ``text`` under the password."""
+        self.error_label.setText(text)
+        self.error_label.show()
+
+    def _start_wait(self, reason: str, seconds: float) -> None:
+        self._reason = reason
+        self._remaining = max(0.0, seconds)
+        self.password_edit.selectAll()
+        self._tick(step=0.0)
+        if self._remaining > 0:
+            self._countdown.start()
+
+    def _tick(self, step: float = 0.25) -> None:
+        self._remaining = max(0.0, self._remaining - step)
+        if self._remaining > 0:
+            self.show_error(f"{self._reason} Try again in {math.ceil(self._remaining)} s.")
+            self.unlock_button.setEnabled(False)
+        else:
+            self._countdown.stop()
+            self.show_error(f"{self._reason} Try again.")
+            self.unlock_button.setEnabled(True)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.busy_bar.setVisible(busy)
+        self.password_edit.setEnabled(not busy)
+        self.unlock_button.setEnabled(not busy and self._remaining <= 0)
+        if not busy:
+            self.password_edit.setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        """Enter unlocks (never closes the dialog with an empty password)."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.submit()
+            return
+        super().keyPressEvent(event)

@@ -1,0 +1,110 @@
+"""``EventBridge``: the one adapter from the engine's async events to Qt signals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from PySide6.QtCore import QObject, Signal
+
+from chat_desktop.services.events import (
+    ClientEvent,
+    ConnectionChanged,
+    EventStream,
+    IdentityKeyChanged,
+    MessageReceived,
+    MessagesExpired,
+    MessageUndecryptable,
+    PresenceChanged,
+    StatusChanged,
+    TimerChanged,
+    TransferProgress,
+    TypingChanged,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class EventBridge(QObject):
+    """Consumes ``client.events`` on the qasync loop and re-emits each event as a Qt signal.
+
+    Widgets connect to these signals and never see the engine's queue. Signals carry ids and
+    names; the text of a received message stays in the store (widgets read it from there).
+
+    Signals:
+        messageReceived(str peer, str message_id, str kind): A message was stored.
+        messageUndecryptable(str peer, str message_id): A message could not be decrypted.
+        statusChanged(str peer, str message_id, str status): sent/delivered/read/failed.
+        typingChanged(str peer, bool typing): The peer started or stopped typing.
+        presenceChanged(str peer, bool online, object last_seen_ms): Online state.
+        identityKeyChanged(str peer, bool sending_paused): The peer's key changed.
+        messagesExpired(str peer, list message_ids): Disappearing messages were deleted.
+        timerChanged(str peer, int seconds): The disappearing timer changed.
+        connectionChanged(str state): ``connecting``, ``connected`` or ``disconnected``.
+        transferProgress(str message_id, str direction, int done, int total): Bytes moved.
+    """
+
+    messageReceived = Signal(str, str, str)  # noqa: N815
+    messageUndecryptable = Signal(str, str)  # noqa: N815
+    statusChanged = Signal(str, str, str)  # noqa: N815
+    typingChanged = Signal(str, bool)  # noqa: N815
+    presenceChanged = Signal(str, bool, object)  # noqa: N815
+    identityKeyChanged = Signal(str, bool)  # noqa: N815
+    messagesExpired = Signal(str, list)  # noqa: N815
+    timerChanged = Signal(str, int)  # noqa: N815
+    connectionChanged = Signal(str)  # noqa: N815
+    transferProgress = Signal(str, str, object, object)  # noqa: N815
+
+    def __init__(self, events: EventStream, parent: QObject | None = None) -> None:
+        """Subscribes to ``events`` right away, so nothing published from now on is lost."""
+        super().__init__(parent)
+        self._events = events
+        self._queue = events.subscribe()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Starts forwarding (on the running qasync loop)."""
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._forward())
+
+    async def stop(self) -> None:
+        """Stops forwarding and unsubscribes."""
+        self._events.unsubscribe(self._queue)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _forward(self) -> None:
+        while True:
+            event = await self._queue.get()
+            try:
+                self.dispatch(event)
+            except Exception:  # a broken slot must not stop the bridge
+                logger.exception("handling a %s event failed", type(event).__name__)
+
+    def dispatch(self, event: ClientEvent) -> None:
+        """Emits the signal matching ``event``."""
+        match event:
+            case MessageReceived(peer=peer, message_id=message_id, kind=kind):
+                self.messageReceived.emit(peer, message_id, kind)
+            case MessageUndecryptable(peer=peer, message_id=message_id):
+                self.messageUndecryptable.emit(peer, message_id)
+            case StatusChanged(peer=peer, message_id=message_id, status=status):
+                self.statusChanged.emit(peer, message_id, status)
+            case TypingChanged(peer=peer, typing=typing):
+                self.typingChanged.emit(peer, typing)
+            case PresenceChanged(peer=peer, online=online, last_seen=last_seen):
+                self.presenceChanged.emit(peer, online, last_seen)
+            case IdentityKeyChanged(peer=peer, sending_paused=paused):
+                self.identityKeyChanged.emit(peer, paused)
+            case MessagesExpired(peer=peer, message_ids=ids):
+                self.messagesExpired.emit(peer, list(ids))
+            case TimerChanged(peer=peer, seconds=seconds):
+                self.timerChanged.emit(peer, seconds)
+            case ConnectionChanged(state=state):
+                self.connectionChanged.emit(state.value)
+            case TransferProgress(message_id=message_id, direction=direction, done=d, total=t):
+                self.transferProgress.emit(message_id, direction, d, t)

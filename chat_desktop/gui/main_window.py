@@ -1,0 +1,150 @@
+"""``MainWindow``: conversation list on the left, the open conversation on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+)
+
+from chat_desktop.gui.conversation_list import ConversationList
+from chat_desktop.gui.conversation_view import ConversationView
+from chat_desktop.gui.event_bridge import EventBridge
+from chat_desktop.gui.tasks import spawn
+from chat_desktop.services.client import ChatClient, ClientError
+
+CONNECTION_TEXT = {
+    "connecting": "● connecting…",
+    "connected": "● connected",
+    "disconnected": "● offline (messages wait in the outbox)",
+}
+
+
+class MainWindow(QMainWindow):
+    """The chat window of one unlocked account.
+
+    Signals:
+        lockRequested(): The user chose "Lock" (the controller closes the client).
+        closed(): The window was closed by the user (quit).
+    """
+
+    lockRequested = Signal()  # noqa: N815
+    closed = Signal()
+
+    def __init__(self, client: ChatClient, bridge: EventBridge) -> None:
+        """Builds the window and connects it to ``bridge``'s signals."""
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(f"chat_desktop — {client.username}")
+        self._client = client
+        self._locking = False
+        #: Opens the most recent conversation at the first list refresh (as chat apps do).
+        self.open_latest_on_start = True
+        self.conversation_list = ConversationList()
+        self.conversation_list.account_label.setText(f"Signed in as <b>{client.username}</b>")
+        self.conversation_view = ConversationView(client)
+        self._placeholder = QLabel("Choose a conversation, or start a new chat.")
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._placeholder.setObjectName("emptyPlaceholder")
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self._placeholder)
+        self._stack.addWidget(self.conversation_view)
+        splitter = QSplitter()
+        splitter.addWidget(self.conversation_list)
+        splitter.addWidget(self._stack)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([240, 760])
+        self.setCentralWidget(splitter)
+        self.resize(1000, 680)
+
+        lock = QAction("Lock", self)
+        lock.setShortcut(QKeySequence("Ctrl+L"))
+        lock.triggered.connect(self.lock)
+        account_menu = self.menuBar().addMenu("&Account")
+        account_menu.addAction(lock)
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        account_menu.addAction(quit_action)
+        self.lock_action = lock
+
+        view = self.conversation_view
+        bridge.messageReceived.connect(view.on_message_received)
+        bridge.messageUndecryptable.connect(view.on_message_received)
+        bridge.statusChanged.connect(view.on_status_changed)
+        bridge.typingChanged.connect(view.on_typing_changed)
+        bridge.presenceChanged.connect(view.on_presence_changed)
+        bridge.identityKeyChanged.connect(view.on_identity_key_changed)
+        bridge.messagesExpired.connect(view.on_messages_expired)
+        bridge.timerChanged.connect(view.on_timer_changed)
+        bridge.transferProgress.connect(view.on_transfer_progress)
+        bridge.connectionChanged.connect(self._show_connection)
+        bridge.connectionChanged.connect(view.on_connection_changed)
+        bridge.messageReceived.connect(self.refresh_conversations)
+        bridge.messageUndecryptable.connect(self.refresh_conversations)
+        bridge.messagesExpired.connect(self.refresh_conversations)
+        view.conversationsChanged.connect(self.refresh_conversations)
+        self.conversation_list.conversationSelected.connect(self.open_conversation)
+        self.conversation_list.newChatRequested.connect(self.open_conversation)
+        self._show_connection("connected" if client.connected else "connecting")
+
+    # ---- conversations ------------------------------------------------------------------------
+
+    def refresh_conversations(self, *_args: object) -> None:
+        """Reloads the conversation list (unread counts, order)."""
+        spawn(self._refresh(), "list conversations")
+
+    async def _refresh(self) -> None:
+        conversations = await self._client.conversations()
+        self.conversation_list.set_conversations(conversations, self.conversation_view.peer)
+        if self.conversation_view.peer is None and conversations and self.open_latest_on_start:
+            self.open_latest_on_start = False
+            latest = conversations[0]
+            await self.open_conversation_now(latest.peer_address or latest.id)
+
+    def open_conversation(self, peer: str) -> None:
+        """Shows the conversation with ``peer`` (a new one if we never talked)."""
+        spawn(self.open_conversation_now(peer), "open conversation", self._show_error)
+
+    async def open_conversation_now(self, peer: str) -> None:
+        """Awaitable :meth:`open_conversation` (tests, the demo)."""
+        conversations = await self._client.conversations()
+        timer = next((c.expire_timer for c in conversations if c.id == peer), 0)
+        await self.conversation_view.open(peer, timer)
+        self._stack.setCurrentWidget(self.conversation_view)
+        self.conversation_list.set_conversations(conversations, peer)
+
+    def _show_error(self, error: BaseException) -> None:
+        text = str(error) if isinstance(error, ClientError) else type(error).__name__
+        QMessageBox.warning(self, "chat_desktop", text)
+
+    def _show_connection(self, state: str) -> None:
+        self.conversation_list.connection_label.setText(CONNECTION_TEXT.get(state, state))
+        self.conversation_list.connection_label.setProperty("state", state)
+        style = self.conversation_list.connection_label.style()
+        style.unpolish(self.conversation_list.connection_label)
+        style.polish(self.conversation_list.connection_label)
+
+    # ---- lock / close ---------------------------------------------------------------------------
+
+    def lock(self) -> None:
+        """Asks the controller to lock (close the client, forget the keys)."""
+        self._locking = True
+        self.lockRequested.emit()
+
+    def close_for_lock(self) -> None:
+        """Closes the window without it counting as "quit" (the controller locks or quits)."""
+        self._locking = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        """Closing the window quits the app (the controller closes the client)."""
+        super().closeEvent(event)
+        if not self._locking:
+            self.closed.emit()

@@ -1,0 +1,381 @@
+"""``MessageDelegate``: paints one message as a chat bubble and says how tall it is.
+
+Layout is one pure function of (message, available width, fonts), :func:`layout_message`,
+used by both ``sizeHint`` and ``paint``, so a row's height never disagrees with what is
+drawn. An image's box comes from the width/height stored in the message, never from the
+pixels, so a row keeps its height when the full image arrives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QDateTime, QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from chat_desktop.gui.message_model import IMAGE_ROLE, MESSAGE_ROLE
+from chat_desktop.storage.models import Direction, Message, MessageStatus
+
+ROW_MARGIN_V = 3
+ROW_MARGIN_H = 14
+BUBBLE_PAD_H = 10
+BUBBLE_PAD_V = 6
+BUBBLE_RADIUS = 9
+MAX_BUBBLE_WIDTH = 460
+BUBBLE_WIDTH_SHARE = 0.72
+MAX_IMAGE_HEIGHT = 340
+FOOTER_GAP = 2
+MIN_BUBBLE_WIDTH = 64
+
+OURS_COLOR = QColor("#d9fdd3")
+THEIRS_COLOR = QColor("#ffffff")
+TEXT_COLOR = QColor("#111b21")
+META_COLOR = QColor("#667781")
+READ_COLOR = QColor("#34b7f1")
+FAILED_COLOR = QColor("#d93025")
+PLACEHOLDER_COLOR = QColor("#c8d0d4")
+NOTICE_COLOR = QColor("#54656f")
+NOTICE_BACKGROUND = QColor("#fff5c4")
+
+UNDECRYPTABLE_NOTICE = "🔒 A message from this contact could not be decrypted."
+STATUS_MARKS = {
+    MessageStatus.SENT: "✓",
+    MessageStatus.DELIVERED: "✓✓",
+    MessageStatus.READ: "✓✓",
+    MessageStatus.FAILED: "!",
+}
+
+
+def is_image(message: Message) -> bool:
+    """Whether ``message`` is an image attachment with known dimensions."""
+    info = message.attachment
+    return (
+        info is not None
+        and (info.mime or "").startswith("image/")
+        and bool(info.width)
+        and bool(info.height)
+    )
+
+
+def is_notice(message: Message) -> bool:
+    """Whether ``message`` is drawn as a centred notice rather than a bubble."""
+    return message.undecryptable or message.kind == "undecryptable"
+
+
+def image_box(width: int, height: int, max_width: int) -> QSize:
+    """The displayed size of a ``width`` × ``height`` image fitting ``max_width`` and the cap."""
+    scale = min(1.0, max_width / width, MAX_IMAGE_HEIGHT / height)
+    return QSize(max(1, round(width * scale)), max(1, round(height * scale)))
+
+
+def attachment_label(message: Message) -> str:
+    """The line shown for a non-image attachment."""
+    info = message.attachment
+    name = (info.file_name if info else None) or "file"
+    size = info.size if info and info.size is not None else None
+    return f"📎 {name}" + (f" ({_human_size(size)})" if size is not None else "")
+
+
+def _human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def message_text(message: Message) -> str:
+    """The text drawn in the bubble (empty for a bare image)."""
+    if message.kind == "attachment" and message.attachment is not None:
+        return message.body or ("" if is_image(message) else attachment_label(message))
+    return message.body or ""
+
+
+def time_label(message: Message) -> str:
+    """The hour shown in the bubble's footer."""
+    stamp = message.sent_at or message.sort_key
+    return QDateTime.fromMSecsSinceEpoch(stamp).toString("HH:mm")
+
+
+@dataclass(frozen=True)
+class MessageLayout:
+    """Where everything of one row goes, relative to the row's top-left corner."""
+
+    height: int
+    bubble: QRect
+    image: QRect | None
+    text: QRect | None
+    footer: QRect
+    notice: bool
+
+
+class MessageDelegate(QStyledItemDelegate):
+    """Paints messages as bubbles: ours right, theirs left, with time and status marks."""
+
+    def __init__(self, view: QWidget) -> None:
+        """Creates the delegate for ``view`` (its viewport width drives the layout)."""
+        super().__init__(view)
+        self._view = view
+        self._thumbnails: dict[str, QImage] = {}
+
+    # ---- layout -------------------------------------------------------------------------
+
+    def available_width(self) -> int:
+        """The width rows are laid out in."""
+        viewport = getattr(self._view, "viewport", None)
+        widget = viewport() if callable(viewport) else self._view
+        return max(200, widget.width())
+
+    def layout_message(self, message: Message, width: int, font: QFont) -> MessageLayout:
+        """The layout of ``message`` in a row ``width`` pixels wide."""
+        metrics = QFontMetrics(font)
+        meta_metrics = QFontMetrics(_meta_font(font))
+        if is_notice(message):
+            notice_rect = metrics.boundingRect(
+                QRect(0, 0, width - 4 * ROW_MARGIN_H, 10_000),
+                int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter),
+                UNDECRYPTABLE_NOTICE,
+            )
+            bubble = QRect(
+                (width - notice_rect.width()) // 2 - BUBBLE_PAD_H,
+                ROW_MARGIN_V,
+                notice_rect.width() + 2 * BUBBLE_PAD_H,
+                notice_rect.height() + 2 * BUBBLE_PAD_V,
+            )
+            inner = bubble.adjusted(BUBBLE_PAD_H, BUBBLE_PAD_V, -BUBBLE_PAD_H, -BUBBLE_PAD_V)
+            return MessageLayout(
+                bubble.bottom() + 1 + ROW_MARGIN_V, bubble, None, inner, QRect(), True
+            )
+        bubble_max = int(min(MAX_BUBBLE_WIDTH, (width - 2 * ROW_MARGIN_H) * BUBBLE_WIDTH_SHARE))
+        content_max = bubble_max - 2 * BUBBLE_PAD_H
+        footer_width = meta_metrics.horizontalAdvance(time_label(message) + "  ✓✓") + 4
+        content_width = footer_width
+        content_height = 0
+        image_size: QSize | None = None
+        if is_image(message):
+            info = message.attachment
+            assert info is not None and info.width and info.height
+            image_size = image_box(info.width, info.height, content_max)
+            content_width = max(content_width, image_size.width())
+            content_height += image_size.height() + BUBBLE_PAD_V
+        text = message_text(message)
+        text_size = QSize(0, 0)
+        if text:
+            text_size = metrics.boundingRect(
+                QRect(0, 0, content_max, 100_000), int(Qt.TextFlag.TextWordWrap), text
+            ).size()
+            content_width = max(content_width, text_size.width())
+            content_height += text_size.height()
+        content_height += FOOTER_GAP + meta_metrics.height()
+        bubble_width = max(MIN_BUBBLE_WIDTH, min(bubble_max, content_width + 2 * BUBBLE_PAD_H))
+        outgoing = message.direction is Direction.OUTGOING
+        left = width - ROW_MARGIN_H - bubble_width if outgoing else ROW_MARGIN_H
+        bubble = QRect(left, ROW_MARGIN_V, bubble_width, content_height + 2 * BUBBLE_PAD_V)
+        inner_left = left + BUBBLE_PAD_H
+        top = ROW_MARGIN_V + BUBBLE_PAD_V
+        image_rect: QRect | None = None
+        if image_size is not None:
+            image_rect = QRect(
+                left + (bubble_width - image_size.width()) // 2,
+                top,
+                image_size.width(),
+                image_size.height(),
+            )
+            top += image_size.height() + BUBBLE_PAD_V
+        text_rect: QRect | None = None
+        if text:
+            text_rect = QRect(inner_left, top, bubble_width - 2 * BUBBLE_PAD_H, text_size.height())
+            top += text_size.height()
+        footer = QRect(
+            inner_left, top + FOOTER_GAP, bubble_width - 2 * BUBBLE_PAD_H, meta_metrics.height()
+        )
+        return MessageLayout(
+            bubble.bottom() + 1 + ROW_MARGIN_V, bubble, image_rect, text_rect, footer, False
+        )
+
+    def sizeHint(  # noqa: N802
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        """The row's size: the full width, and the height of its bubble."""
+        message = index.data(MESSAGE_ROLE)
+        if not isinstance(message, Message):
+            return QSize(0, 0)
+        width = self.available_width()
+        return QSize(width, self.layout_message(message, width, option.font).height)
+
+    # ---- painting ---------------------------------------------------------------------------
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        """Draws the bubble, its image or placeholder, text, time and status mark."""
+        message = index.data(MESSAGE_ROLE)
+        if not isinstance(message, Message):
+            return
+        rect: QRect = option.rect
+        font: QFont = option.font
+        layout = self.layout_message(message, rect.width(), font)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.translate(rect.topLeft())
+        if layout.notice:
+            self._paint_notice(painter, layout, font)
+        else:
+            self._paint_bubble(painter, layout, message, font, index)
+        state = option.state
+        if state & QStyle.StateFlag.State_HasFocus and state & QStyle.StateFlag.State_Selected:
+            painter.setPen(QPen(READ_COLOR, 1.5))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(layout.bubble, BUBBLE_RADIUS, BUBBLE_RADIUS)
+        painter.restore()
+
+    def _paint_notice(self, painter: QPainter, layout: MessageLayout, font: QFont) -> None:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(NOTICE_BACKGROUND)
+        painter.drawRoundedRect(layout.bubble, BUBBLE_RADIUS, BUBBLE_RADIUS)
+        painter.setPen(NOTICE_COLOR)
+        italic = QFont(font)
+        italic.setItalic(True)
+        painter.setFont(italic)
+        assert layout.text is not None
+        painter.drawText(
+            layout.text,
+            int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter),
+            UNDECRYPTABLE_NOTICE,
+        )
+
+    def _paint_bubble(
+        self,
+        painter: QPainter,
+        layout: MessageLayout,
+        message: Message,
+        font: QFont,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        outgoing = message.direction is Direction.OUTGOING
+        painter.setPen(QPen(QColor(0, 0, 0, 28), 1))
+        painter.setBrush(OURS_COLOR if outgoing else THEIRS_COLOR)
+        painter.drawRoundedRect(layout.bubble, BUBBLE_RADIUS, BUBBLE_RADIUS)
+        if layout.image is not None:
+            self._paint_image(painter, layout.image, message, index)
+        text = message_text(message)
+        if layout.text is not None and text:
+            painter.setFont(font)
+            painter.setPen(TEXT_COLOR)
+            painter.drawText(layout.text, int(Qt.TextFlag.TextWordWrap), text)
+        self._paint_footer(painter, layout.footer, message, font)
+
+    def _paint_image(
+        self,
+        painter: QPainter,
+        box: QRect,
+        message: Message,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        clip = QPainterPath()
+        clip.addRoundedRect(box, 6, 6)
+        painter.save()
+        painter.setClipPath(clip)
+        image = index.data(IMAGE_ROLE)
+        if isinstance(image, QImage) and not image.isNull():
+            painter.drawImage(box, image)
+        else:
+            painter.fillRect(box, PLACEHOLDER_COLOR)
+            thumbnail = self._blurred_thumbnail(message)
+            if thumbnail is not None:
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                painter.drawImage(box, thumbnail)
+        painter.restore()
+
+    def _blurred_thumbnail(self, message: Message) -> QImage | None:
+        cached = self._thumbnails.get(message.id)
+        if cached is not None:
+            return cached
+        info = message.attachment
+        if info is None or not info.thumbnail:
+            return None
+        image = QImage.fromData(info.thumbnail)
+        if image.isNull():
+            return None
+        # Shrinking then smoothly enlarging is a cheap blur: the preview reads as a preview.
+        small = image.scaled(
+            max(1, image.width() // 4),
+            max(1, image.height() // 4),
+            Qt.AspectRatioMode.IgnoreAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        blurred = small.scaled(
+            image.width() * 2,
+            image.height() * 2,
+            Qt.AspectRatioMode.IgnoreAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        if len(self._thumbnails) > 200:
+            self._thumbnails.clear()
+        self._thumbnails[message.id] = blurred
+        return blurred
+
+    def _paint_footer(
+        self, painter: QPainter, footer: QRect, message: Message, font: QFont
+    ) -> None:
+        meta_font = _meta_font(font)
+        metrics = QFontMetrics(meta_font)
+        painter.setFont(meta_font)
+        right = footer.right()
+        if message.direction is Direction.OUTGOING:
+            mark_width = metrics.horizontalAdvance("✓✓")
+            mark_rect = QRect(right - mark_width, footer.top(), mark_width, footer.height())
+            self._paint_status(painter, mark_rect, message.status, meta_font)
+            right = mark_rect.left() - 4
+        painter.setPen(META_COLOR)
+        painter.drawText(
+            QRect(footer.left(), footer.top(), right - footer.left(), footer.height()),
+            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+            time_label(message),
+        )
+
+    def _paint_status(
+        self, painter: QPainter, rect: QRect, status: MessageStatus, font: QFont
+    ) -> None:
+        if status is MessageStatus.PENDING:
+            _paint_clock(painter, rect)
+            return
+        mark = STATUS_MARKS[status]
+        if status is MessageStatus.FAILED:
+            diameter = min(rect.height(), rect.width()) - 1
+            circle = QRect(rect.right() - diameter, rect.top(), diameter, diameter)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(FAILED_COLOR)
+            painter.drawEllipse(circle)
+            bold = QFont(font)
+            bold.setBold(True)
+            painter.setFont(bold)
+            painter.setPen(QColor("white"))
+            painter.drawText(circle, int(Qt.AlignmentFlag.AlignCenter), mark)
+            return
+        painter.setPen(READ_COLOR if status is MessageStatus.READ else META_COLOR)
+        painter.drawText(
+            rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), mark
+        )
+
+
+def _meta_font(font: QFont) -> QFont:
+    small = QFont(font)
+    small.setPointSizeF(max(6.0, font.pointSizeF() * 0.8))
+    return small
+
+
+def _paint_clock(painter: QPainter, rect: QRect) -> None:
+    """A small clock face: the message waits in the outbox."""
+    diameter = min(rect.width(), rect.height()) - 3
+    center = QPointF(rect.right() - diameter / 2 - 1, rect.center().y() + 0.5)
+    painter.setPen(QPen(META_COLOR, 1.2))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawEllipse(center, diameter / 2, diameter / 2)
+    painter.drawLine(center, QPointF(center.x(), center.y() - diameter * 0.32))
+    painter.drawLine(center, QPointF(center.x() + diameter * 0.25, center.y()))

@@ -1,0 +1,121 @@
+"""``SafetyNumberDialog``: compare the 60-digit safety number with a contact, or scan its QR."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase, QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+GROUPS_PER_LINE = 4
+
+
+def safety_number_lines(formatted: str) -> list[str]:
+    """The 12 groups of 5 digits as 3 lines of 4 groups (how people read them aloud)."""
+    groups = formatted.split()
+    return [
+        "  ".join(groups[start : start + GROUPS_PER_LINE])
+        for start in range(0, len(groups), GROUPS_PER_LINE)
+    ]
+
+
+def qr_pixmap(digits: str, scale: int = 5) -> QPixmap:
+    """A QR code of the safety number's digits, rendered by ``segno``."""
+    buffer = io.BytesIO()
+    segno.make(digits, error="m", micro=False).save(buffer, kind="png", scale=scale, border=2)
+    pixmap = QPixmap()
+    pixmap.loadFromData(buffer.getvalue(), "PNG")
+    return pixmap
+
+
+class SafetyNumberDialog(QDialog):
+    """Shows the safety number with ``peer`` and lets the user record that it matched.
+
+    Signals:
+        verifiedChanged(bool): The user pressed "Mark as verified" (True) or "Clear" (False).
+    """
+
+    verifiedChanged = Signal(bool)  # noqa: N815
+
+    def __init__(
+        self, peer: str, formatted: str, verified: bool, parent: QWidget | None = None
+    ) -> None:
+        """Builds the dialog for ``formatted`` (12 groups of 5 digits)."""
+        super().__init__(parent)
+        self.setObjectName("safetyNumberDialog")
+        self.setWindowTitle(f"Safety number with {peer}")
+        self._verified = verified
+        heading = QLabel(f"Safety number with {peer}")
+        heading_font = heading.font()
+        heading_font.setPointSizeF(heading_font.pointSizeF() * 1.25)
+        heading_font.setBold(True)
+        heading.setFont(heading_font)
+        intro = QLabel(
+            f"Compare these numbers with the ones on {peer}'s device, in person or on a call "
+            "you trust, or scan the code. If they match, nobody is in the middle."
+        )
+        intro.setWordWrap(True)
+        self.number_label = QLabel("\n".join(safety_number_lines(formatted)))
+        self.number_label.setObjectName("safetyNumber")
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setPointSizeF(mono.pointSizeF() * 1.35)
+        mono.setWeight(QFont.Weight.DemiBold)
+        self.number_label.setFont(mono)
+        self.number_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        qr = QLabel()
+        qr.setObjectName("safetyQr")
+        qr.setPixmap(qr_pixmap(formatted.replace(" ", "")))
+        qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.state_label = QLabel()
+        self.state_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.verify_button = QPushButton()
+        self.verify_button.setObjectName("verifyButton")
+        self.verify_button.clicked.connect(self._toggle)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        buttons.accepted.connect(self.accept)
+        row = QHBoxLayout()
+        row.addWidget(self.verify_button)
+        row.addStretch(1)
+        row.addWidget(buttons)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.addWidget(heading)
+        layout.addWidget(intro)
+        layout.addSpacing(8)
+        layout.addWidget(self.number_label)
+        layout.addSpacing(8)
+        layout.addWidget(qr)
+        layout.addWidget(self.state_label)
+        layout.addLayout(row)
+        self.setMinimumWidth(440)
+        self._show_state()
+
+    @property
+    def verified(self) -> bool:
+        """Whether the contact is shown as verified."""
+        return self._verified
+
+    def _toggle(self) -> None:
+        self._verified = not self._verified
+        self._show_state()
+        self.verifiedChanged.emit(self._verified)
+
+    def _show_state(self) -> None:
+        if self._verified:
+            self.state_label.setText("✅ Verified")
+            self.verify_button.setText("Clear verification")
+        else:
+            self.state_label.setText("Not verified yet")
+            self.verify_button.setText("Mark as verified")

@@ -1,0 +1,88 @@
+"""First-run and unlock dialogs: errors shown inline, never the password."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from conftest import PASSWORD, wait_for
+from pytestqt.qtbot import QtBot
+
+from chat_desktop.crypto.vault import FLOOR_PARAMS
+from chat_desktop.gui.account_dialogs import CreateAccountDialog, UnlockDialog
+from chat_desktop.storage.vault_file import Vault
+
+pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
+
+WRONG = "not the right password at all"
+
+
+def closed_port_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def fill(dialog: CreateAccountDialog, username: str, password: str) -> None:
+    dialog.username_edit.setText(username)
+    dialog.password_edit.setText(password)
+    dialog.confirm_edit.setText(password)
+
+
+async def test_create_dialog_explains_policy_and_network_errors_inline(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    profile = tmp_path / "profile"
+    dialog = CreateAccountDialog(profile, closed_port_url(), kdf_params=FLOOR_PARAMS)
+    qtbot.addWidget(dialog)
+    dialog.show()
+
+    fill(dialog, "carol", "short")
+    dialog.submit()
+    await wait_for(lambda: "at least" in dialog.error_label.text())
+
+    fill(dialog, "carol", "password123")
+    dialog.submit()
+    await wait_for(lambda: "easy to guess" in dialog.error_label.text())
+    assert dialog.use_anyway_button.isVisible()
+
+    fill(dialog, "carol", PASSWORD)
+    dialog.confirm_edit.setText(PASSWORD + "!")
+    dialog.submit()
+    assert "differ" in dialog.error_label.text()
+
+    fill(dialog, "carol", PASSWORD)
+    dialog.submit()
+    await wait_for(lambda: "could not be reached" in dialog.error_label.text())
+    await wait_for(lambda: dialog.create_button.isEnabled())
+    assert PASSWORD not in dialog.error_label.text()
+    assert not Vault.exists(profile)  # a failed registration leaves no half-made profile
+
+
+async def test_unlock_dialog_shows_wrong_password_and_the_backoff(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    profile = tmp_path / "profile"
+    vault, _recovery = Vault.create(profile, PASSWORD, kdf_params=FLOOR_PARAMS)
+    vault.lock()
+    first = UnlockDialog(profile)
+    qtbot.addWidget(first)
+    first.show()
+    first.password_edit.setText(WRONG)
+    first.submit()
+    await wait_for(lambda: first.error_label.text() != "")
+    assert first.error_label.text().startswith("Wrong password. Try again in")
+    assert not first.unlock_button.isEnabled()  # the dialog enforces the wait too
+    # Right after, as if the app were restarted: the vault refuses before even trying.
+    second = UnlockDialog(profile)
+    qtbot.addWidget(second)
+    second.show()
+    second.password_edit.setText(PASSWORD)
+    second.submit()
+    await wait_for(lambda: second.error_label.text() != "")
+    assert second.error_label.text().startswith("Too many wrong passwords. Try again in")
+    for dialog in (first, second):
+        assert WRONG not in dialog.error_label.text()
+        assert PASSWORD not in dialog.error_label.text()

@@ -19,12 +19,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from relay import run_pairs, start_server
+from relay import run_pairs, start_relay
 
 from chat_desktop.crypto.identity import IdentityKeyPair
 from chat_desktop.crypto.prekeys import OneTimePreKey, PqPreKey, SignedPreKey
@@ -126,22 +125,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as folder:
         work = Path(folder)
-        relay, relay_url = start_server(
-            [
-                sys.executable,
-                "-m",
-                "chat_desktop.relay",
-                "--port",
-                "0",
-                "--data-dir",
-                str(work / "relay"),
-                "--rate-limit",
-                "messages=1000000/1",
-                "--rate-limit",
-                "registrations=1000000/1",
-            ],
-            work / "relay.log",
-        )
+        relay, relay_url = start_relay(work / "relay", work / "relay.log")
         try:
             ratchet_rate = ratchet_only(args.messages)
             relay_rate, _ = asyncio.run(

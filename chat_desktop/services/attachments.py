@@ -159,13 +159,7 @@ class AttachmentTransfers:
             AttachmentUploadAck,
         )
 
-        def progress(done: int, total: int) -> None:
-            self._context.events.publish(
-                TransferProgress(
-                    message_id=entry.message_id, direction="up", done=done, total=total
-                )
-            )
-
+        progress = self._progress_reporter(entry.message_id, "up")
         await upload_blob(
             self._context.relay_url, ticket.blob_id, ticket.token, blob_path, progress
         )
@@ -180,6 +174,16 @@ class AttachmentTransfers:
         await worker.run(worker.store.outbox.update_payload, entry.seq, encode_payload(completed))
         blob_path.unlink(missing_ok=True)
         return completed
+
+    def _progress_reporter(self, message_id: str, direction: str) -> Callable[[int, int], None]:
+        """A callback publishing :class:`TransferProgress` events for one transfer."""
+
+        def report(done: int, total: int) -> None:
+            self._context.events.publish(
+                TransferProgress(message_id=message_id, direction=direction, done=done, total=total)
+            )
+
+        return report
 
     # ---- receiving ---------------------------------------------------------------------
 
@@ -228,13 +232,7 @@ class AttachmentTransfers:
         self._download_dir.mkdir(mode=0o700, exist_ok=True)
         blob_path = self._download_dir / f"{uuid.uuid4().hex}.blob"
 
-        def progress(done: int, total: int) -> None:
-            self._context.events.publish(
-                TransferProgress(
-                    message_id=key.message_id, direction="down", done=done, total=total
-                )
-            )
-
+        progress = self._progress_reporter(key.message_id, "down")
         try:
             await download_blob(
                 self._context.relay_url,

@@ -12,6 +12,7 @@ import pytest
 from engine_helpers import EventLog, new_client, wait_until
 
 from chat_desktop.relay.app import RelayServer
+from chat_desktop.services.client import ChatClient
 from chat_desktop.services.events import (
     IdentityKeyChanged,
     MessageReceived,
@@ -42,6 +43,15 @@ def operator_resets_account(relay: RelayServer, username: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+async def reinstall(client: ChatClient, root: Path, relay: RelayServer) -> ChatClient:
+    """The user loses their device: profile gone, the operator frees the name, new identity."""
+    name = client.username
+    await client.close()
+    shutil.rmtree(root / name)
+    operator_resets_account(relay, name)
+    return await new_client(root, relay.url, name)
+
+
 async def test_reinstall_changes_key_and_verified_contact_waits_for_approval(
     tmp_path: Path, relay: RelayServer
 ) -> None:
@@ -58,10 +68,7 @@ async def test_reinstall_changes_key_and_verified_contact_waits_for_approval(
         assert await alice.is_verified("bob")
 
         # Bob loses his laptop: new profile, new identity, same name.
-        await bob.close()
-        shutil.rmtree(tmp_path / "bob")
-        operator_resets_account(relay, "bob")
-        bob = await new_client(tmp_path, relay.url, "bob")
+        bob = await reinstall(bob, tmp_path, relay)
         bob_log = EventLog(bob)
         await bob.send_text("alice", "new laptop")
         await alice_log.wait_for(
@@ -108,10 +115,7 @@ async def test_unverified_contact_key_change_is_announced_but_not_blocking(
     try:
         await alice.send_text("bob", "hi")
         await wait_until(lambda: _has_messages(bob, "alice", 1))
-        await bob.close()
-        shutil.rmtree(tmp_path / "bob")
-        operator_resets_account(relay, "bob")
-        bob = await new_client(tmp_path, relay.url, "bob")
+        bob = await reinstall(bob, tmp_path, relay)
         await bob.send_text("alice", "reinstalled")
         await alice_log.wait_for(
             lambda events: any(isinstance(e, IdentityKeyChanged) for e in events)
@@ -125,12 +129,12 @@ async def test_unverified_contact_key_change_is_announced_but_not_blocking(
         await bob.close()
 
 
-async def _has_messages(client: object, peer: str, count: int) -> bool:
-    return len(await client.history(peer)) >= count  # type: ignore[attr-defined]
+async def _has_messages(client: ChatClient, peer: str, count: int) -> bool:
+    return len(await client.history(peer)) >= count
 
 
-async def _has_message(client: object, peer: str, message_id: str) -> bool:
-    return await client.message(peer, message_id) is not None  # type: ignore[attr-defined]
+async def _has_message(client: ChatClient, peer: str, message_id: str) -> bool:
+    return await client.message(peer, message_id) is not None
 
 
 async def test_message_on_a_lost_session_heals_it_and_announces_the_new_key(
@@ -142,10 +146,7 @@ async def test_message_on_a_lost_session_heals_it_and_announces_the_new_key(
     try:
         await alice.send_text("bob", "hi")
         await wait_until(lambda: _has_messages(bob, "alice", 1))
-        await bob.close()
-        shutil.rmtree(tmp_path / "bob")
-        operator_resets_account(relay, "bob")
-        bob = await new_client(tmp_path, relay.url, "bob")
+        bob = await reinstall(bob, tmp_path, relay)
         bob_log = EventLog(bob)
         # Alice writes first, still on the old session: Bob cannot read it...
         lost = await alice.send_text("bob", "sent to the old laptop's session")

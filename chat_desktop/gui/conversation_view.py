@@ -45,7 +45,6 @@ TIMER_CHOICES = (
     ("1 day", 86_400),
 )
 #: How long to wait for a finished download to be committed to the store.
-DOWNLOAD_SETTLE_S = 5.0
 
 
 def _user_message(error: BaseException) -> str:
@@ -224,23 +223,14 @@ class ConversationView(QWidget):
         if peer == self._peer:
             self._select_timer(seconds)
 
-    def on_transfer_progress(self, message_id: str, direction: str, done: int, total: int) -> None:
-        """Once a download completes, shows the image in place of its placeholder."""
-        if direction == "down" and done >= total and self._peer is not None:
-            spawn(self._refresh_when_downloaded(self._peer, message_id), "refresh download")
+    def on_attachment_stored(self, peer: str, message_id: str, ok: bool) -> None:
+        """Once a download is stored, shows the image in place of its placeholder."""
+        if peer == self._peer:
+            spawn(self._refresh_downloaded(peer, message_id), "refresh download")
 
-    async def _refresh_when_downloaded(self, peer: str, message_id: str) -> None:
-        # The engine publishes progress, not completion: the store commit follows the last
-        # byte by a few ms, so poll that one row briefly (see the report: a wanted event).
-        async with asyncio.timeout(DOWNLOAD_SETTLE_S):
-            while True:
-                message = await self.model.refresh_message(peer, message_id)
-                if message is None or message.attachment is None:
-                    return
-                if message.attachment.local_status in ("done", "failed"):
-                    self.view.check_images()
-                    return
-                await asyncio.sleep(0.05)
+    async def _refresh_downloaded(self, peer: str, message_id: str) -> None:
+        await self.model.refresh_message(peer, message_id)
+        self.view.check_images()
 
     # ---- user actions ------------------------------------------------------------------------
 

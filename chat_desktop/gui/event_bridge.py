@@ -9,6 +9,7 @@ import logging
 from PySide6.QtCore import QObject, Signal
 
 from chat_desktop.services.events import (
+    AttachmentStored,
     ClientEvent,
     ConnectionChanged,
     EventStream,
@@ -43,6 +44,8 @@ class EventBridge(QObject):
         timerChanged(str peer, int seconds): The disappearing timer changed.
         connectionChanged(str state): ``connecting``, ``connected`` or ``disconnected``.
         transferProgress(str message_id, str direction, int done, int total): Bytes moved.
+        attachmentStored(str peer, str message_id, bool ok): A download finished (or was
+            rejected).
     """
 
     messageReceived = Signal(str, str, str)  # noqa: N815
@@ -55,6 +58,7 @@ class EventBridge(QObject):
     timerChanged = Signal(str, int)  # noqa: N815
     connectionChanged = Signal(str)  # noqa: N815
     transferProgress = Signal(str, str, object, object)  # noqa: N815
+    attachmentStored = Signal(str, str, bool)  # noqa: N815
 
     def __init__(self, events: EventStream, parent: QObject | None = None) -> None:
         """Subscribes to ``events`` right away, so nothing published from now on is lost."""
@@ -108,3 +112,5 @@ class EventBridge(QObject):
                 self.connectionChanged.emit(state.value)
             case TransferProgress(message_id=message_id, direction=direction, done=d, total=t):
                 self.transferProgress.emit(message_id, direction, d, t)
+            case AttachmentStored(peer=peer, message_id=message_id, ok=ok):
+                self.attachmentStored.emit(peer, message_id, ok)

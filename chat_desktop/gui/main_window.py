@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         bridge.identityKeyChanged.connect(view.on_identity_key_changed)
         bridge.messagesExpired.connect(view.on_messages_expired)
         bridge.timerChanged.connect(view.on_timer_changed)
-        bridge.transferProgress.connect(view.on_transfer_progress)
+        bridge.attachmentStored.connect(view.on_attachment_stored)
         bridge.connectionChanged.connect(self._show_connection)
         bridge.connectionChanged.connect(view.on_connection_changed)
         bridge.messageReceived.connect(self.refresh_conversations)

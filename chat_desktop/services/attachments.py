@@ -44,7 +44,7 @@ from chat_desktop.protocol.schemas import (
     AttachmentUploadAck,
 )
 from chat_desktop.services.context import EngineContext
-from chat_desktop.services.events import TransferProgress
+from chat_desktop.services.events import AttachmentStored, TransferProgress
 from chat_desktop.services.image_processing import (
     guess_mime_type,
     is_image_candidate,
@@ -250,10 +250,16 @@ class AttachmentTransfers:
                 local_file_id=None,
                 local_status="failed",
             )
+            self._context.events.publish(
+                AttachmentStored(peer=key.conversation_id, message_id=key.message_id, ok=False)
+            )
             raise
         finally:
             blob_path.unlink(missing_ok=True)
         await worker.run(_record_download, worker.store, key, file_id)
+        self._context.events.publish(
+            AttachmentStored(peer=key.conversation_id, message_id=key.message_id, ok=True)
+        )
 
     async def _decrypt_into_store(
         self, blob_path: Path, key: bytes, digest: bytes, size: int

@@ -111,6 +111,18 @@ class TransferProgress:
     total: int
 
 
+@dataclass(frozen=True)
+class AttachmentStored:
+    """A received attachment finished downloading and is stored (encrypted at rest).
+
+    ``ok`` is False when the blob failed its digest or MAC check: nothing was kept.
+    """
+
+    peer: str
+    message_id: str
+    ok: bool
+
+
 ClientEvent = (
     MessageReceived
     | MessageUndecryptable
@@ -122,6 +134,7 @@ ClientEvent = (
     | TimerChanged
     | ConnectionChanged
     | TransferProgress
+    | AttachmentStored
 )
 
 

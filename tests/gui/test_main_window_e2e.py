@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD, RELAXED_LIMITS, wait_for
+from gui_helpers import PASSWORD, RELAXED_LIMITS, wait_for
 from PIL import Image
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PEER, StoreMessageSource, message_id, seed_one, wait_for
+from gui_helpers import PEER, StoreMessageSource, message_id, seed_one, wait_for
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 

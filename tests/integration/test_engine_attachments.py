@@ -14,7 +14,7 @@ from PIL import ExifTags, Image
 from chat_desktop.crypto.errors import AttachmentRejected
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.services.client import ChatClient
-from chat_desktop.services.events import MessageReceived, MessagesExpired
+from chat_desktop.services.events import AttachmentStored, MessageReceived, MessagesExpired
 from chat_desktop.services.image_processing import ImageTooLarge, NotAnImage, prepare_image
 
 pytestmark = pytest.mark.integration
@@ -61,6 +61,12 @@ async def test_photo_arrives_without_metadata_with_size_known_before_download(
             return attachment.local_status == "done"  # type: ignore[attr-defined]
 
         await wait_until(downloaded)
+        await bob_log.wait_for(
+            lambda events: any(
+                isinstance(e, AttachmentStored) and e.message_id == message_id and e.ok
+                for e in events
+            )
+        )
         data = await bob.read_attachment("alice", message_id)
         for marker in (b"Exif", b"GPS"):
             assert marker not in data
@@ -123,6 +129,7 @@ async def test_tampered_blob_is_rejected_and_nothing_is_stored(
         blob_file.write_bytes(bytes(data))
         with pytest.raises(AttachmentRejected):
             await bob.download_attachment("alice", message_id)
+        assert [e.ok for e in bob_log.of_type(AttachmentStored)] == [False]
         info = await attachment_message(bob, "alice", message_id)
         assert info.local_file_id is None and info.local_status == "failed"  # type: ignore[attr-defined]
         kept = [path for path in bob.store.paths.attachments.rglob("*") if path.is_file()]

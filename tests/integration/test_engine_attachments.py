@@ -129,6 +129,7 @@ async def test_tampered_blob_is_rejected_and_nothing_is_stored(
         blob_file.write_bytes(bytes(data))
         with pytest.raises(AttachmentRejected):
             await bob.download_attachment("alice", message_id)
+        await bob_log.wait_for(lambda events: any(isinstance(e, AttachmentStored) for e in events))
         assert [e.ok for e in bob_log.of_type(AttachmentStored)] == [False]
         info = await attachment_message(bob, "alice", message_id)
         assert info.local_file_id is None and info.local_status == "failed"  # type: ignore[attr-defined]

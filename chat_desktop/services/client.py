@@ -257,6 +257,11 @@ class ChatClient:
         return cls(vault, EngineContext(username, device_id, relay_url, identity, worker))
 
     @property
+    def relay_url(self) -> str:
+        """The relay this account is registered on."""
+        return self._context.relay_url
+
+    @property
     def connected(self) -> bool:
         """True while the relay link is up."""
         connection = self._context.connection

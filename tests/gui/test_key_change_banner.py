@@ -1,0 +1,72 @@
+"""The key-change banner in the real window: a verified contact reinstalls, sending pauses,
+the user accepts the new key from the banner and the waiting message goes out."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from gui_helpers import wait_for
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+from test_main_window_e2e import eventually, new_client, open_chat
+
+from chat_desktop.services.client import ChatClient
+from chat_desktop.storage.models import MessageStatus
+
+pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
+
+
+async def test_banner_accepts_the_new_key_of_a_verified_contact(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    async with open_chat(tmp_path, qtbot) as chat:
+        view = chat.window.conversation_view
+        await chat.alice.send_text("bob", "before")
+        await eventually(lambda: _bob_has(chat.bob, 1))
+        await chat.alice.mark_verified("bob")
+        assert not view.banner.isVisible()
+
+        # Bob loses his laptop; the operator frees his name; he comes back with a new key.
+        await chat.bob.close()
+        shutil.rmtree(tmp_path / "bob")
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "chat_desktop.relay",
+                "--data-dir",
+                str(tmp_path / "relay"),
+                "--reset-account",
+                "bob",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        bob = await new_client(tmp_path, chat.alice.relay_url, "bob")
+        try:
+            await bob.send_text("alice", "new laptop, same bob")
+            await wait_for(lambda: view.banner.isVisible())
+            assert view.accept_key_button.isVisible()  # verified contact: sending is paused
+
+            waiting = await chat.alice.send_text("bob", "is that you?")
+            pending = await chat.alice.message("bob", waiting)
+            assert pending is not None and pending.status is MessageStatus.PENDING
+
+            qtbot.mouseClick(view.accept_key_button, Qt.MouseButton.LeftButton)
+            await eventually(lambda: _has(bob, waiting))
+            await wait_for(lambda: not view.banner.isVisible())
+        finally:
+            await bob.close()
+
+
+async def _bob_has(bob: ChatClient, count: int) -> bool:
+    return len(await bob.history("alice")) >= count
+
+
+async def _has(bob: ChatClient, message_id: str) -> bool:
+    return await bob.message("alice", message_id) is not None

@@ -36,6 +36,7 @@ from chat_desktop.storage.errors import (
     UnlockBackoff,
     WeakPassword,
     WrongPassword,
+    WrongRecoveryKey,
 )
 
 
@@ -267,6 +268,11 @@ class UnlockDialog(QDialog):
         self.unlock_button = QPushButton("Unlock")
         self.unlock_button.setObjectName("unlockButton")
         self.unlock_button.setDefault(True)
+        self.recovery_button = QPushButton("Forgot your password? Use your recovery key")
+        self.recovery_button.setObjectName("useRecoveryKeyButton")
+        self.recovery_button.setFlat(True)
+        self.recovery_button.setCheckable(True)
+        self._hint = hint
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(10)
@@ -275,7 +281,11 @@ class UnlockDialog(QDialog):
         layout.addWidget(self.password_edit)
         layout.addWidget(self.error_label)
         layout.addWidget(self.busy_bar)
-        layout.addWidget(self.unlock_button, 0, Qt.AlignmentFlag.AlignRight)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.recovery_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.unlock_button)
+        layout.addLayout(buttons)
         self.setMinimumWidth(440)
         self._countdown = QTimer(self)
         self._countdown.setInterval(250)
@@ -283,6 +293,33 @@ class UnlockDialog(QDialog):
         self._remaining = 0.0
         self._busy = False
         self.unlock_button.clicked.connect(self.submit)
+        self.recovery_button.toggled.connect(self._use_recovery_key)
+        self.new_password_dialog: NewPasswordDialog | None = None
+
+    @property
+    def using_recovery_key(self) -> bool:
+        """Whether the field takes the recovery key instead of the password."""
+        return self.recovery_button.isChecked()
+
+    def _use_recovery_key(self, on: bool) -> None:
+        self.password_edit.clear()
+        self.error_label.hide()
+        if on:
+            self._hint.setText(
+                "Enter the recovery key you wrote down when you created this account. "
+                "You will then choose a new password."
+            )
+            self.password_edit.setEchoMode(QLineEdit.EchoMode.Normal)
+            self.password_edit.setPlaceholderText("XXXX-XXXX-XXXX-…")
+            self.recovery_button.setText("Use my password instead")
+        else:
+            self._hint.setText(
+                "Enter your password to open your encrypted messages on this computer."
+            )
+            self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+            self.password_edit.setPlaceholderText("Password")
+            self.recovery_button.setText("Forgot your password? Use your recovery key")
+        self.password_edit.setFocus()
 
     def submit(self) -> None:
         """Starts unlocking with the typed password."""
@@ -291,10 +328,15 @@ class UnlockDialog(QDialog):
             return
         spawn(self._unlock(password), "unlock")
 
-    async def _unlock(self, password: str) -> None:
+    async def _unlock(self, secret: str) -> None:
         self._set_busy(True)
         try:
-            client = await ChatClient.unlock(self._profile_dir, password)
+            if self.using_recovery_key:
+                client = await ChatClient.unlock_with_recovery_key(self._profile_dir, secret)
+            else:
+                client = await ChatClient.unlock(self._profile_dir, secret)
+        except WrongRecoveryKey:
+            self.show_error("That recovery key does not open this profile.")
         except WrongPassword as error:
             self._start_wait("Wrong password.", error.retry_after)
         except UnlockBackoff as error:
@@ -304,10 +346,19 @@ class UnlockDialog(QDialog):
         else:
             self.password_edit.clear()
             self.error_label.hide()
-            self.unlocked.emit(client)
-            self.accept()
+            if self.using_recovery_key:
+                # The old password is forgotten: the user picks a new one before going on.
+                self.new_password_dialog = NewPasswordDialog(client, self)
+                self.new_password_dialog.finished.connect(lambda _result: self._finish(client))
+                self.new_password_dialog.open()
+            else:
+                self._finish(client)
         finally:
             self._set_busy(False)
+
+    def _finish(self, client: ChatClient) -> None:
+        self.unlocked.emit(client)
+        self.accept()
 
     def show_error(self, text: str) -> None:
         """Shows ``text`` under the password."""
@@ -346,3 +397,56 @@ class UnlockDialog(QDialog):
             self.submit()
             return
         super().keyPressEvent(event)
+
+
+class NewPasswordDialog(QDialog):
+    """Asks for a new password after a recovery-key unlock and sets it."""
+
+    def __init__(self, client: ChatClient, parent: QWidget | None = None) -> None:
+        """Builds the dialog for the unlocked ``client``."""
+        super().__init__(parent)
+        self.setObjectName("newPasswordDialog")
+        self.setWindowTitle("Choose a new password")
+        self._client = client
+        hint = QLabel("Choose a new password (at least 10 characters) for this computer.")
+        hint.setWordWrap(True)
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setPlaceholderText("New password")
+        self.confirm_edit = QLineEdit()
+        self.confirm_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.confirm_edit.setPlaceholderText("New password again")
+        self.error_label = _error_label()
+        self.save_button = QPushButton("Set password")
+        self.save_button.setDefault(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        for widget in (hint, self.password_edit, self.confirm_edit, self.error_label):
+            layout.addWidget(widget)
+        layout.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.setMinimumWidth(420)
+        self.save_button.clicked.connect(self.submit)
+
+    def submit(self) -> None:
+        """Checks the two fields and sets the new password."""
+        password = self.password_edit.text()
+        if password != self.confirm_edit.text():
+            self.error_label.setText("The two passwords differ.")
+            self.error_label.show()
+            return
+        spawn(self._save(password), "change password")
+
+    async def _save(self, password: str) -> None:
+        self.save_button.setEnabled(False)
+        try:
+            await self._client.change_password(password)
+        except PasswordTooShort as error:
+            self.error_label.setText(str(error))
+            self.error_label.show()
+        except WeakPassword:
+            self.error_label.setText("That password is easy to guess; choose another one.")
+            self.error_label.show()
+        else:
+            self.accept()
+        finally:
+            self.save_button.setEnabled(True)

@@ -638,6 +638,16 @@ class ChatClient:
 
     # ---- settings ------------------------------------------------------------------------
 
+    async def change_password(self, new_password: str, *, allow_weak: bool = False) -> None:
+        """Protects this profile with a new password (e.g. after a recovery-key unlock).
+
+        Only the master key's wrap changes (atomically); nothing else is re-encrypted.
+
+        Raises:
+            PasswordPolicyError: Too short, or weak unless ``allow_weak``.
+        """
+        await asyncio.to_thread(self._vault.change_password, new_password, allow_weak=allow_weak)
+
     async def crash_reports(self) -> tuple[bool, str | None]:
         """Whether the user opted in to crash reports, and the Sentry DSN they configured.
 

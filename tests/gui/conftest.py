@@ -23,6 +23,8 @@ from chat_desktop.storage.vault_file import Vault
 
 def _qasync_loop() -> asyncio.AbstractEventLoop:
     app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)  # as in the app: closing a dialog must not quit
     return qasync.QEventLoop(app)
 
 

@@ -86,3 +86,50 @@ async def test_unlock_dialog_shows_wrong_password_and_the_backoff(
     for dialog in (first, second):
         assert WRONG not in dialog.error_label.text()
         assert PASSWORD not in dialog.error_label.text()
+
+
+async def test_forgotten_password_recovery_key_then_a_new_password(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from chat_desktop.relay.app import RelayServer
+    from chat_desktop.relay.config import RelayConfig
+    from chat_desktop.services.client import ChatClient
+    from chat_desktop.storage.errors import WrongPassword
+
+    relay = RelayServer(RelayConfig(data_dir=tmp_path / "relay", port=0))
+    await relay.start()
+    profile = tmp_path / "profile"
+    try:
+        client, recovery_key = await ChatClient.create(
+            profile, relay.url, "carol", PASSWORD, kdf_params=FLOOR_PARAMS
+        )
+        await client.close()
+        dialog = UnlockDialog(profile)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        unlocked: list[ChatClient] = []
+        dialog.unlocked.connect(unlocked.append)
+
+        dialog.recovery_button.setChecked(True)
+        dialog.password_edit.setText("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH-IIII-JJJJ-KKKK-LLLL")
+        dialog.submit()
+        await wait_for(lambda: "does not open" in dialog.error_label.text())
+
+        dialog.password_edit.setText(recovery_key)
+        dialog.submit()
+        await wait_for(lambda: dialog.new_password_dialog is not None)
+        chooser = dialog.new_password_dialog
+        assert chooser is not None
+        new_password = "a brand new passphrase 77"
+        chooser.password_edit.setText(new_password)
+        chooser.confirm_edit.setText(new_password)
+        chooser.submit()
+        await wait_for(lambda: bool(unlocked))
+        await unlocked[0].close()
+
+        reopened = await ChatClient.unlock(profile, new_password)
+        await reopened.close()
+        with pytest.raises(WrongPassword):
+            await ChatClient.unlock(profile, PASSWORD)
+    finally:
+        await relay.stop()

@@ -19,7 +19,7 @@ import platformdirs
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from chat_desktop.gui.app_controller import AppController
+from chat_desktop.gui.app_controller import DEFAULT_IDLE_LOCK_S, AppController
 from chat_desktop.gui.style import apply_style
 
 DEFAULT_RELAY_URL = "http://127.0.0.1:8765"
@@ -40,6 +40,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=Path,
         default=None,
         help="profile folder (default: the user data folder)",
+    )
+    parser.add_argument(
+        "--lock-after",
+        type=float,
+        default=DEFAULT_IDLE_LOCK_S / 60,
+        metavar="MINUTES",
+        help="lock after this many idle minutes (0 = never; default 15)",
     )
     parser.add_argument(
         "--relay",
@@ -68,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     app.setApplicationName("chat_desktop")
     app.setQuitOnLastWindowClosed(False)  # switching dialog ⇄ window must not quit
     apply_style(app)
-    controller = AppController(profile_dir, args.relay)
+    controller = AppController(profile_dir, args.relay, idle_lock_s=args.lock_after * 60)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:

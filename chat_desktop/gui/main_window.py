@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from chat_desktop.gui.conversation_list import ConversationList
 from chat_desktop.gui.conversation_view import ConversationView
+from chat_desktop.gui.crash_reports import CrashReportsDialog
 from chat_desktop.gui.event_bridge import EventBridge
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.client import ChatClient, ClientError
@@ -30,10 +31,13 @@ class MainWindow(QMainWindow):
 
     Signals:
         lockRequested(): The user chose "Lock" (the controller closes the client).
+        crashReportsChanged(bool enabled, str dsn): The user changed the crash-report choice
+            (already saved; the controller applies it).
         closed(): The window was closed by the user (quit).
     """
 
     lockRequested = Signal()  # noqa: N815
+    crashReportsChanged = Signal(bool, str)  # noqa: N815
     closed = Signal()
 
     def __init__(self, client: ChatClient, bridge: EventBridge) -> None:
@@ -68,6 +72,9 @@ class MainWindow(QMainWindow):
         lock.triggered.connect(self.lock)
         account_menu = self.menuBar().addMenu("&Account")
         account_menu.addAction(lock)
+        crash_reports = QAction("Crash reports…", self)
+        crash_reports.triggered.connect(lambda: spawn(self._edit_crash_reports(), "crash reports"))
+        account_menu.addAction(crash_reports)
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -132,6 +139,17 @@ class MainWindow(QMainWindow):
         style.polish(self.conversation_list.connection_label)
 
     # ---- lock / close ---------------------------------------------------------------------------
+
+    async def _edit_crash_reports(self) -> None:
+        enabled, dsn = await self._client.crash_reports()
+        dialog = CrashReportsDialog(enabled, dsn, self)
+        dialog.accepted.connect(lambda: spawn(self._save_crash_reports(dialog), "save choice"))
+        dialog.open()
+
+    async def _save_crash_reports(self, dialog: CrashReportsDialog) -> None:
+        enabled, dsn = dialog.choice
+        await self._client.set_crash_reports(enabled and bool(dsn), dsn or None)
+        self.crashReportsChanged.emit(enabled and bool(dsn), dsn)
 
     def lock(self) -> None:
         """Asks the controller to lock (close the client, forget the keys)."""

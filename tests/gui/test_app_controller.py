@@ -1,0 +1,60 @@
+"""The app's lifecycle: unlock, crash-report opt-in applied, idle auto-lock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gui_helpers import PASSWORD, wait_for
+from pytestqt.qtbot import QtBot
+
+from chat_desktop.crypto.vault import FLOOR_PARAMS
+from chat_desktop.gui.account_dialogs import UnlockDialog
+from chat_desktop.gui.app_controller import AppController
+from chat_desktop.relay.app import RelayServer
+from chat_desktop.relay.config import RelayConfig
+from chat_desktop.services.client import ChatClient
+
+pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
+
+DSN = "https://publickey@127.0.0.1:9/1"  # never reached: nothing is captured in this test
+
+
+async def test_unlock_applies_the_crash_report_choice_and_idle_locks(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    relay = RelayServer(RelayConfig(data_dir=tmp_path / "relay", port=0))
+    await relay.start()
+    profile = tmp_path / "profile"
+    controller: AppController | None = None
+    try:
+        client, _ = await ChatClient.create(
+            profile, relay.url, "dana", PASSWORD, kdf_params=FLOOR_PARAMS
+        )
+        await client.set_crash_reports(True, DSN)
+        await client.close()
+
+        controller = AppController(profile, relay.url, idle_lock_s=1.0)
+        assert not controller.telemetry.enabled  # nothing before the user's choice is read
+        controller.start()
+        dialog = controller.dialog
+        assert isinstance(dialog, UnlockDialog)
+        qtbot.addWidget(dialog)
+        dialog.password_edit.setText(PASSWORD)
+        dialog.submit()
+        await wait_for(lambda: controller is not None and controller.window is not None)
+        assert controller.telemetry.enabled  # the stored opt-in is applied after unlock
+
+        # No input for a second: the app locks itself, drops the client and its keys.
+        await wait_for(
+            lambda: controller is not None and isinstance(controller.dialog, UnlockDialog),
+            timeout=10,
+        )
+        assert controller.client is None and controller.window is None
+        assert not controller.telemetry.enabled  # a locked app reports nothing
+    finally:
+        if controller is not None:
+            await controller.shutdown()
+            if controller.dialog is not None:
+                controller.dialog.close()
+        await relay.stop()

@@ -31,6 +31,7 @@ from chat_desktop.net.http import HttpFailure
 from chat_desktop.protocol.errors import ErrorCode, ProtocolError
 from chat_desktop.services.client import ChatClient, ClientError
 from chat_desktop.storage.errors import (
+    KeychainUnavailable,
     PasswordTooShort,
     StorageError,
     UnlockBackoff,
@@ -295,6 +296,25 @@ class UnlockDialog(QDialog):
         self.unlock_button.clicked.connect(self.submit)
         self.recovery_button.toggled.connect(self._use_recovery_key)
         self.new_password_dialog: NewPasswordDialog | None = None
+        if ChatClient.keychain_unlock_enabled(profile_dir):
+            # The user opted in: try the keychain first; the password stays available.
+            QTimer.singleShot(0, lambda: spawn(self._unlock_with_keychain(), "keychain unlock"))
+
+    async def _unlock_with_keychain(self) -> None:
+        self._set_busy(True)
+        try:
+            client = await ChatClient.unlock_with_keychain(self._profile_dir)
+        except KeychainUnavailable as error:
+            self.show_error(
+                f"The system keychain could not unlock ({error.problem.value}). "
+                "Enter your password."
+            )
+        except (StorageError, ClientError) as error:
+            self.show_error(str(error))
+        else:
+            self._finish(client)
+        finally:
+            self._set_busy(False)
 
     @property
     def using_recovery_key(self) -> bool:

@@ -18,6 +18,7 @@ from chat_desktop.gui.crash_reports import CrashReportsDialog
 from chat_desktop.gui.event_bridge import EventBridge
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.client import ChatClient, ClientError
+from chat_desktop.storage.errors import StorageError
 
 CONNECTION_TEXT = {
     "connecting": "● connecting…",
@@ -72,6 +73,12 @@ class MainWindow(QMainWindow):
         lock.triggered.connect(self.lock)
         account_menu = self.menuBar().addMenu("&Account")
         account_menu.addAction(lock)
+        keychain = QAction("Unlock with the system keychain", self)
+        keychain.setCheckable(True)
+        keychain.setChecked(ChatClient.keychain_unlock_enabled(client.store.paths.root))
+        keychain.toggled.connect(lambda on: spawn(self._set_keychain(on), "keychain"))
+        account_menu.addAction(keychain)
+        self.keychain_action = keychain
         crash_reports = QAction("Crash reports…", self)
         crash_reports.triggered.connect(lambda: spawn(self._edit_crash_reports(), "crash reports"))
         account_menu.addAction(crash_reports)
@@ -139,6 +146,15 @@ class MainWindow(QMainWindow):
         style.polish(self.conversation_list.connection_label)
 
     # ---- lock / close ---------------------------------------------------------------------------
+
+    async def _set_keychain(self, on: bool) -> None:
+        try:
+            await self._client.set_keychain_unlock(on)
+        except StorageError as error:
+            self.keychain_action.blockSignals(True)
+            self.keychain_action.setChecked(not on)
+            self.keychain_action.blockSignals(False)
+            self._show_error(error)
 
     async def _edit_crash_reports(self) -> None:
         enabled, dsn = await self._client.crash_reports()

@@ -245,6 +245,33 @@ class ChatClient:
         return await cls._from_vault(vault)
 
     @classmethod
+    async def unlock_with_keychain(cls, profile_dir: Path) -> ChatClient:
+        """Opens the profile with the secret kept in the OS keychain (if the user opted in).
+
+        Raises:
+            KeychainUnavailable: Not enabled, keychain missing/locked, or its secret changed
+                (``problem`` says which); the password still works.
+        """
+        vault = await asyncio.to_thread(Vault.unlock_with_keychain, profile_dir)
+        return await cls._from_vault(vault)
+
+    @staticmethod
+    def keychain_unlock_enabled(profile_dir: Path) -> bool:
+        """Whether the user opted in to unlocking this profile with the OS keychain."""
+        return Vault.keychain_enabled(profile_dir)
+
+    async def set_keychain_unlock(self, enabled: bool) -> None:
+        """Opts in to (or out of) unlocking with the OS keychain.
+
+        Raises:
+            KeychainUnavailable: No usable keychain; nothing changed.
+        """
+        if enabled:
+            await asyncio.to_thread(self._vault.enable_keychain)
+        else:
+            await asyncio.to_thread(self._vault.disable_keychain)
+
+    @classmethod
     async def _from_vault(cls, vault: UnlockedVault) -> ChatClient:
         try:
             store = await asyncio.to_thread(vault.open_store)

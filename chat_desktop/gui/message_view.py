@@ -81,6 +81,15 @@ class MessageListView(QListView):
         self._idle_check.setInterval(0)
         self._idle_check.timeout.connect(self._after_layout)
         self._watched_window: QWidget | None = None
+        # A short conversation sits at the bottom, next to the composer, as in every chat app.
+        self._top_gap = 0
+        self._align_timer = QTimer(self)
+        self._align_timer.setSingleShot(True)
+        self._align_timer.setInterval(0)
+        self._align_timer.timeout.connect(self._align_to_bottom)
+        for changed in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+            changed.connect(self._align_timer.start)
+        model.windowReset.connect(self._align_timer.start)
 
     @property
     def new_messages_button(self) -> QPushButton:
@@ -236,9 +245,23 @@ class MessageListView(QListView):
             hint.height(),
         )
 
+    def _align_to_bottom(self) -> None:
+        """Puts the free space above the messages when they don't fill the view."""
+        available = self.viewport().height() + self._top_gap
+        content = 0
+        for row in range(self._model.rowCount()):
+            content += self.sizeHintForRow(row)
+            if content >= available:
+                break
+        gap = max(0, available - content)
+        if gap != self._top_gap:
+            self._top_gap = gap
+            self.setViewportMargins(0, gap, 0, 0)
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         """Keeps the "new messages" button in place and the bottom in view if stuck to it."""
         stuck = self._stick_to_bottom
+        self._align_timer.start()
         super().resizeEvent(event)
         self._place_new_button()
         if stuck:

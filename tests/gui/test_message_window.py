@@ -147,3 +147,32 @@ async def test_scrolled_up_a_new_message_shows_the_button_instead_of_jumping(
     assert await model.add_message(PEER, message_id(5_002))
     await wait_for(view.at_bottom)
     assert not view.new_messages_button.isVisible()
+
+
+async def test_a_short_conversation_sits_at_the_bottom(qtbot: QtBot, tmp_path: object) -> None:
+    from pathlib import Path
+
+    from gui_helpers import PASSWORD, seed_messages
+
+    from chat_desktop.crypto.vault import FLOOR_PARAMS
+    from chat_desktop.storage.vault_file import Vault
+
+    assert isinstance(tmp_path, Path)
+    vault, _ = Vault.create(tmp_path / "short", PASSWORD, kdf_params=FLOOR_PARAMS)
+    store = vault.open_store()
+    try:
+        seed_messages(store, 3)
+        model, view = make_view(qtbot, store)
+        await model.open_conversation(PEER)
+        last = model.index(model.rowCount() - 1)
+
+        def last_row_bottom_in_view() -> int:
+            rect = view.visualRect(last)
+            return view.viewport().mapTo(view, rect.bottomLeft()).y()
+
+        # The newest message ends next to the view's bottom edge, the free space is above.
+        await wait_for(lambda: view.height() - last_row_bottom_in_view() < 30)
+        first_top = view.viewport().mapTo(view, view.visualRect(model.index(0)).topLeft()).y()
+        assert first_top > view.height() // 2
+    finally:
+        vault.lock()

@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 AckT = TypeVar("AckT", bound=msgspec.Struct)
 
 DEFAULT_REQUEST_TIMEOUT = 30.0
+CLOSE_TIMEOUT_S = 5.0
 
 
 class ConnectionFailure(Exception):
@@ -132,8 +133,13 @@ class RelayConnection:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._supervisor
             self._supervisor = None
-        with contextlib.suppress(Exception):
-            await self._sio.disconnect()
+        # A polite disconnect waits for the server's close handshake; never let a dead or
+        # stuck relay hold up closing (and with it, locking) the app.
+        try:
+            await asyncio.wait_for(self._sio.disconnect(), CLOSE_TIMEOUT_S)
+        except Exception:  # TimeoutError included
+            with contextlib.suppress(Exception):
+                await self._sio.eio.disconnect(abort=True)
         self._connected.clear()
         self._fail_pending()
 

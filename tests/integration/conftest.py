@@ -14,6 +14,9 @@ accounts from one address); message and attachment limits keep their protocol de
 
 from __future__ import annotations
 
+import asyncio
+import sys
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -23,6 +26,28 @@ from relay_harness import RELAXED_LIMITS, RelayClient, RelayProcess, TestAccount
 from chat_desktop.relay.__main__ import parse_rate_limits
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
+
+#: Shortly before pytest-timeout (150 s) stops a stuck test, print what every asyncio task is
+#: waiting on: pytest-timeout's own dump shows threads only, and a stuck coroutine leaves
+#: every thread idle.
+TASK_DUMP_AFTER_S = 140.0
+
+
+def _dump_tasks() -> None:
+    print("\n+++ asyncio tasks of the stuck test +++", file=sys.stderr)
+    for task in asyncio.all_tasks():
+        task.print_stack(file=sys.stderr)
+
+
+@pytest.fixture(autouse=True)
+async def dump_tasks_if_stuck() -> AsyncIterator[None]:
+    """Prints the asyncio tasks if the test is about to hit its timeout."""
+    loop = asyncio.get_running_loop()
+    timer = threading.Timer(TASK_DUMP_AFTER_S, lambda: loop.call_soon_threadsafe(_dump_tasks))
+    timer.daemon = True
+    timer.start()
+    yield
+    timer.cancel()
 
 
 @pytest.fixture

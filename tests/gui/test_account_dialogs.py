@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from gui_helpers import PASSWORD, wait_for
+from keyring_double import MemoryKeyring
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
@@ -135,33 +136,13 @@ async def test_forgotten_password_recovery_key_then_a_new_password(
         await relay.stop()
 
 
-async def test_keychain_opt_in_unlocks_without_the_password(qtbot: QtBot, tmp_path: Path) -> None:
-    import keyring
-    from keyring.backend import KeyringBackend
-
+async def test_keychain_opt_in_unlocks_without_the_password(
+    qtbot: QtBot, tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
     from chat_desktop.relay.app import RelayServer
     from chat_desktop.relay.config import RelayConfig
     from chat_desktop.services.client import ChatClient
 
-    class MemoryKeyring(KeyringBackend):
-        priority = 1  # type: ignore[assignment]
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.entries: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.entries.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.entries[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.entries.pop((service, username), None)
-
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
     relay = RelayServer(RelayConfig(data_dir=tmp_path / "relay", port=0))
     await relay.start()
     profile = tmp_path / "profile"
@@ -179,7 +160,7 @@ async def test_keychain_opt_in_unlocks_without_the_password(qtbot: QtBot, tmp_pa
         await wait_for(lambda: bool(unlocked))  # no password typed
         await unlocked[0].close()
 
-        backend.entries.clear()  # the keychain lost the secret: the password still works
+        memory_keyring.entries.clear()  # the keychain lost the secret: the password still works
         second = UnlockDialog(profile)
         qtbot.addWidget(second)
         second.show()
@@ -191,5 +172,4 @@ async def test_keychain_opt_in_unlocks_without_the_password(qtbot: QtBot, tmp_pa
         await wait_for(lambda: bool(reopened))
         await reopened[0].close()
     finally:
-        keyring.set_keyring(previous)
         await relay.stop()

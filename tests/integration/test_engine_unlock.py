@@ -4,47 +4,17 @@ OS keychain is not what is tested), and a password change."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 from engine_helpers import PASSWORD, new_client
-from keyring.backend import KeyringBackend
+from keyring_double import MemoryKeyring
 
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.services.client import ChatClient
 from chat_desktop.storage.errors import KeychainUnavailable, WrongPassword
 
 pytestmark = pytest.mark.integration
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keychain that lives in this process only."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 async def test_keychain_opt_in_then_out(

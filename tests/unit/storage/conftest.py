@@ -8,35 +8,13 @@ from pathlib import Path
 import keyring
 import keyring.errors
 import pytest
-from keyring.backend import KeyringBackend
+from keyring_double import MemoryKeyring
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
 from chat_desktop.storage.store import MessageStore
 from chat_desktop.storage.vault_file import UnlockedVault, Vault
 
 PASSWORD = "correct horse battery staple"
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keychain that lives in a dict: the OS keychain is not what these tests test."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.entries[(service, username)]
-        except KeyError as error:
-            raise keyring.errors.PasswordDeleteError("no such entry") from error
 
 
 class LockedKeyring(MemoryKeyring):
@@ -65,15 +43,6 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

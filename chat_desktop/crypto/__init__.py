@@ -11,6 +11,8 @@ Modules, from the bottom up:
 - ``ratchet``: the Double Ratchet state.
 - ``wire``: framing of 0x01 PreKey / 0x02 normal message bodies.
 - ``session``: ``Session``, the API the messaging engine uses.
+- ``session_record``: ``SessionRecord``, every session with one device (the current one and
+  up to 40 earlier ones), so crossed first messages converge.
 - ``fingerprint``: safety numbers.
 - ``attachment``: streamed attachment encryption.
 - ``vault``: the local key vault (Argon2id, key wrapping).

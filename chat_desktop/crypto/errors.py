@@ -28,6 +28,15 @@ class DuplicateMessage(InvalidMessage):
     """The message was already decrypted once; the application drops it silently."""
 
 
+class MessageKeyLost(InvalidMessage):
+    """The message arrived after its stored key was discarded, so it can never be decrypted.
+
+    Its skipped message key expired (after 30 days) or was evicted (too many messages were
+    missing at once). Unlike :class:`DuplicateMessage`, the user never saw this message: the
+    application should tell them one message from this contact could not be decrypted.
+    """
+
+
 class TooManySkippedMessages(InvalidMessage):
     """A message would require skipping more message keys than the protocol allows."""
 

@@ -7,13 +7,22 @@ Decryption is transactional: every new value (chain keys, root key, skipped keys
 into locals, and only after the tag verified and the plaintext came out are they committed.
 A failed or duplicate message therefore leaves the state, and its serialization, unchanged,
 without the cost of copying the state for every message.
+
+Three outcomes for a message that is not the next one of a chain: its skipped key is stored
+(it decrypts, however many DH steps later), its key was discarded by expiry or eviction
+(:class:`MessageKeyLost`: the user should learn a message is missing), or its key was used
+(:class:`DuplicateMessage`: dropped silently). Telling the last two apart needs a memory of
+discarded keys; it is kept as half-open counter ranges per chain, which stay few because keys
+are discarded oldest first and a chain's keys are stored in counter order.
 """
 
 from __future__ import annotations
 
 import struct
 import time
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 from typing import Final
 
 import msgspec
@@ -24,6 +33,7 @@ from chat_desktop.crypto.errors import (
     InvalidKey,
     InvalidMessage,
     InvalidState,
+    MessageKeyLost,
     TooManySkippedMessages,
 )
 from chat_desktop.crypto.primitives import (
@@ -48,13 +58,19 @@ MAX_STORED_SKIPPED_KEYS: Final = 2000
 SKIPPED_KEY_MAX_AGE: Final = 30 * 24 * 3600
 #: How many finished receiving chains we remember, to tell duplicates from forgeries.
 MAX_REMEMBERED_CHAINS: Final = 64
+#: Most ranges of discarded (expired or evicted) skipped keys remembered per session, to report
+#: their messages as lost; the oldest are forgotten first, and a forgotten one is then taken
+#: for a duplicate. One range covers any run of consecutive counters of one chain.
+MAX_LOST_KEY_RANGES: Final = MAX_STORED_SKIPPED_KEYS
 
 #: Smallest ratchet message: header, one AES block, tag.
 MIN_MESSAGE_SIZE: Final = HEADER_SIZE + 16 + TAG_SIZE
 
 _COUNTERS: Final = struct.Struct(">II")
 _U32_MAX: Final = 0xFFFFFFFF
-_STATE_VERSION: Final = 1
+#: Version 2 added ``lost_keys``; version-1 records are read as having none.
+_STATE_VERSION: Final = 2
+_READABLE_STATE_VERSIONS: Final = frozenset((1, 2))
 
 KeyGenerator = Callable[[], X25519PrivateKey]
 """Makes a new ratchet key pair; tests inject recorded keys, production uses fresh ones."""
@@ -80,8 +96,21 @@ class SkippedKeyRecord(msgspec.Struct, array_like=True, frozen=True):
     stored_at: int
 
 
+class LostKeyRanges(msgspec.Struct, array_like=True, frozen=True):
+    """Counters of one receiving chain whose skipped keys were discarded before use.
+
+    ``ranges`` is flat and ascending: ``[start0, stop0, start1, stop1, ...]``, half-open.
+    """
+
+    ratchet_key: bytes
+    ranges: list[int]
+
+
 class RatchetRecord(msgspec.Struct, array_like=True, frozen=True):
-    """The serializable form of a :class:`RatchetState` (version 1)."""
+    """The serializable form of a :class:`RatchetState` (version 2).
+
+    Version 1 lacked the trailing ``lost_keys``; its bytes decode with an empty list.
+    """
 
     version: int
     associated_data: bytes
@@ -95,9 +124,14 @@ class RatchetRecord(msgspec.Struct, array_like=True, frozen=True):
     receive_counter: int
     skipped: list[SkippedKeyRecord]
     finished_chains: list[tuple[bytes, int]]
+    lost_keys: list[LostKeyRanges] = msgspec.field(default_factory=list)
 
 
 _RATCHET_DECODER: Final = msgspec.msgpack.Decoder(RatchetRecord)
+_LOST_MESSAGE: Final = (
+    "message arrived after its key was discarded (too late or too many missing); "
+    "it cannot be decrypted, ask the sender to resend it"
+)
 _ENCODER: Final = msgspec.msgpack.Encoder()
 
 
@@ -113,6 +147,8 @@ class RatchetState:
         "_associated_data",
         "_finished_chains",
         "_key_generator",
+        "_lost",
+        "_lost_range_count",
         "_own_key",
         "_own_public",
         "_previous_send_counter",
@@ -150,6 +186,10 @@ class RatchetState:
         self._skipped: dict[tuple[bytes, int], tuple[bytes, int]] = {}
         # Remote ratchet key of a finished receiving chain -> that chain's length.
         self._finished_chains: dict[bytes, int] = {}
+        # Ratchet key -> flat ascending half-open ranges of counters whose skipped keys were
+        # discarded unused; insertion order = order of each chain's first loss.
+        self._lost: dict[bytes, list[int]] = {}
+        self._lost_range_count = 0
         self._key_generator: KeyGenerator = key_generator or X25519PrivateKey.generate
 
     @classmethod
@@ -216,6 +256,28 @@ class RatchetState:
         """How many skipped message keys are stored."""
         return len(self._skipped)
 
+    @property
+    def lost_key_range_count(self) -> int:
+        """How many ranges of discarded skipped keys are remembered (at most the cap)."""
+        return self._lost_range_count
+
+    def knows_chain_of(self, message: bytes) -> bool:
+        """Whether ``message``'s header names a receiving chain this state has or had.
+
+        True for the current receiving chain, a remembered finished chain, or a stored or
+        discarded skipped key. Such a message belongs to this state (or is forged): no other
+        session can decrypt it, so a caller holding several sessions need not try the others.
+        """
+        if len(message) < HEADER_SIZE:
+            return False
+        ratchet_key = message[:32]
+        if ratchet_key in self._finished_chains or (
+            ratchet_key == self._remote_public and self._receive_chain_key is not None
+        ):
+            return True
+        counter = _COUNTERS.unpack_from(message, 32)[1]
+        return (ratchet_key, counter) in self._skipped or self._is_lost(ratchet_key, counter)
+
     def encrypt(self, plaintext: bytes) -> bytes:
         """Encrypts one message with the next sending message key.
 
@@ -246,8 +308,10 @@ class RatchetState:
             The plaintext.
 
         Raises:
-            DuplicateMessage: The message's key was already used (or its skipped key expired
-                or was evicted). The application drops it silently.
+            DuplicateMessage: The message's key was already used. The application drops it
+                silently.
+            MessageKeyLost: The message's skipped key expired or was evicted: it can never be
+                decrypted, and the user should be told a message is missing.
             TooManySkippedMessages: The message would skip more than ``MAX_SKIP`` keys.
             InvalidMessage: The message is malformed or fails authentication.
         """
@@ -258,6 +322,14 @@ class RatchetState:
         ratchet_key = message[:32]
         previous_counter, counter = _COUNTERS.unpack_from(message, 32)
         associated_data = self._associated_data
+
+        # Stored skipped keys first: they outlive the memory of finished chains.
+        if self._skipped:
+            entry = self._skipped.get((ratchet_key, counter))
+            if entry is not None:
+                return self._decrypt_skipped(ratchet_key, counter, entry, message, timestamp)
+        if self._lost and self._is_lost(ratchet_key, counter):
+            raise MessageKeyLost(_LOST_MESSAGE)
 
         if ratchet_key == self._remote_public:
             receive_counter = self._receive_counter
@@ -271,23 +343,34 @@ class RatchetState:
                     self._prune_expired(timestamp)
                 return plaintext
             if counter < receive_counter:
-                return self._decrypt_skipped(ratchet_key, counter, message, timestamp)
+                raise DuplicateMessage("message was already decrypted")
             return self._decrypt_ahead(ratchet_key, counter, message, timestamp)
 
         if ratchet_key in self._finished_chains:
             if counter < self._finished_chains[ratchet_key]:
-                return self._decrypt_skipped(ratchet_key, counter, message, timestamp)
+                raise DuplicateMessage("message was already decrypted")
             raise InvalidMessage("message lies beyond the end of a finished chain")
         return self._decrypt_new_chain(ratchet_key, previous_counter, counter, message, timestamp)
 
     def _decrypt_skipped(
-        self, ratchet_key: bytes, counter: int, message: bytes, timestamp: int
+        self,
+        ratchet_key: bytes,
+        counter: int,
+        entry: tuple[bytes, int],
+        message: bytes,
+        timestamp: int,
     ) -> bytes:
-        entry = self._skipped.get((ratchet_key, counter))
-        if entry is None or entry[1] < timestamp - SKIPPED_KEY_MAX_AGE:
-            raise DuplicateMessage("message was already decrypted")
+        """A message whose skipped key is stored; an expired key is never used.
+
+        A chain older than the remembered ones is remembered again, up to this counter, so
+        that a copy of this message is recognized as a duplicate rather than a forgery.
+        """
+        if entry[1] < timestamp - SKIPPED_KEY_MAX_AGE:
+            raise MessageKeyLost(_LOST_MESSAGE)
         plaintext = open_message(entry[0], self._associated_data, message)
         del self._skipped[ratchet_key, counter]
+        if ratchet_key != self._remote_public and ratchet_key not in self._finished_chains:
+            self._remember_finished_chain(ratchet_key, counter + 1)
         self._prune_expired(timestamp)
         return plaintext
 
@@ -377,6 +460,8 @@ class RatchetState:
         if overflow > 0:
             for key in list(store)[:overflow]:
                 del store[key]
+                self._remember_lost(*key)
+            self._forget_oldest_lost_ranges()
         self._prune_expired(timestamp)
 
     def _prune_expired(self, timestamp: int) -> None:
@@ -389,11 +474,59 @@ class RatchetState:
         if not store:
             return
         cutoff = timestamp - SKIPPED_KEY_MAX_AGE
+        pruned = False
         while store:
             oldest = next(iter(store))
             if store[oldest][1] >= cutoff:
-                return
+                break
             del store[oldest]
+            self._remember_lost(*oldest)
+            pruned = True
+        if pruned:
+            self._forget_oldest_lost_ranges()
+
+    def _is_lost(self, ratchet_key: bytes, counter: int) -> bool:
+        ranges = self._lost.get(ratchet_key)
+        # An odd insertion point lies inside [start, stop).
+        return ranges is not None and bisect_right(ranges, counter) % 2 == 1
+
+    def _remember_lost(self, ratchet_key: bytes, counter: int) -> None:
+        """Adds one discarded key's counter to its chain's ranges, merging neighbours."""
+        ranges = self._lost.get(ratchet_key)
+        if ranges is None:
+            self._lost[ratchet_key] = [counter, counter + 1]
+            self._lost_range_count += 1
+            return
+        if ranges[-1] == counter:  # the usual case: the next key of the newest range
+            ranges[-1] = counter + 1
+            return
+        index = bisect_right(ranges, counter)
+        if index % 2:
+            return  # already inside a range
+        joins_previous = index > 0 and ranges[index - 1] == counter
+        joins_next = index < len(ranges) and ranges[index] == counter + 1
+        if joins_previous and joins_next:
+            del ranges[index - 1 : index + 1]
+            self._lost_range_count -= 1
+        elif joins_previous:
+            ranges[index - 1] = counter + 1
+        elif joins_next:
+            ranges[index] = counter
+        else:
+            ranges[index:index] = [counter, counter + 1]
+            self._lost_range_count += 1
+
+    def _forget_oldest_lost_ranges(self) -> None:
+        """Keeps at most ``MAX_LOST_KEY_RANGES``, dropping the oldest chain's lowest first."""
+        lost = self._lost
+        while self._lost_range_count > MAX_LOST_KEY_RANGES:
+            oldest = next(iter(lost))
+            ranges = lost[oldest]
+            excess = min(self._lost_range_count - MAX_LOST_KEY_RANGES, len(ranges) // 2)
+            del ranges[: 2 * excess]
+            self._lost_range_count -= excess
+            if not ranges:
+                del lost[oldest]
 
     def to_record(self) -> RatchetRecord:
         """The state as a serializable record (holds secrets: persist it only wrapped)."""
@@ -413,6 +546,10 @@ class RatchetState:
                 for (ratchet_key, counter), (message_key, stored_at) in self._skipped.items()
             ],
             finished_chains=list(self._finished_chains.items()),
+            lost_keys=[
+                LostKeyRanges(ratchet_key, list(ranges))
+                for ratchet_key, ranges in self._lost.items()
+            ],
         )
 
     @classmethod
@@ -421,10 +558,14 @@ class RatchetState:
     ) -> RatchetState:
         """Rebuilds a state from :meth:`to_record`'s output.
 
+        Reads version 1 (no memory of discarded keys: their messages count as duplicates, as
+        they did) and version 2.
+
         Raises:
-            InvalidState: The record has an unknown version or unusable keys.
+            InvalidState: The record has an unknown version, unusable keys or malformed
+                ranges.
         """
-        if record.version != _STATE_VERSION:
+        if record.version not in _READABLE_STATE_VERSIONS:
             raise InvalidState("unsupported ratchet state version")
         try:
             own_key = load_x25519_private(record.own_private_key)
@@ -447,6 +588,12 @@ class RatchetState:
             for entry in record.skipped
         }
         state._finished_chains = dict(record.finished_chains)
+        for entry in record.lost_keys:
+            ranges = entry.ranges
+            if not ranges or len(ranges) % 2 or any(a >= b for a, b in pairwise(ranges)):
+                raise InvalidState("ratchet state holds malformed lost-key ranges")
+            state._lost[entry.ratchet_key] = list(ranges)
+            state._lost_range_count += len(ranges) // 2
         return state
 
     def to_bytes(self) -> bytes:

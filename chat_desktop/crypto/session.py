@@ -12,6 +12,11 @@ This is what the messaging engine calls. A typical flow::
 
 A 0x01 body that Alice resent before Bob's reply reached her still belongs to Bob's existing
 session (:meth:`Session.is_session_of` tells), and :meth:`Session.decrypt` accepts it.
+
+The engine keeps the sessions with one device in a
+:class:`~chat_desktop.crypto.session_record.SessionRecord` (the current one and up to 40
+earlier ones), so that simultaneous session starts and late messages of an earlier session
+still decrypt.
 """
 
 from __future__ import annotations
@@ -229,6 +234,17 @@ class Session:
             and hashlib.sha256(message.prefix).digest() == self._prekey_prefix_digest
         )
 
+    def knows_chain_of(self, body: bytes) -> bool:
+        """Whether a normal (0x02) body names a receiving chain this session has or had.
+
+        Such a body belongs to this session or is forged: no other session can decrypt it.
+        :class:`~chat_desktop.crypto.session_record.SessionRecord` uses this to try only the
+        right one of its sessions. False for any other body.
+        """
+        return (
+            bool(body) and body[0] == NORMAL_MESSAGE_TYPE and self._ratchet.knows_chain_of(body[1:])
+        )
+
     def encrypt(self, plaintext: bytes) -> bytes:
         """Encrypts ``plaintext`` into a full wire body.
 
@@ -252,6 +268,8 @@ class Session:
 
         Raises:
             DuplicateMessage: Already decrypted; drop it silently.
+            MessageKeyLost: Its key expired or was evicted before it arrived; tell the user a
+                message from this device could not be decrypted.
             TooManySkippedMessages: The message skips more than the protocol allows.
             UntrustedIdentity: A 0x01 body from another identity key than this session's.
             InvalidMessage: Malformed, failed authentication, or a 0x01 body of another

@@ -1,6 +1,6 @@
 """Key derivation and key wrapping for the local vault (pure: no I/O, no globals).
 
-The key hierarchy (ARCHITECTURE.md):
+The key hierarchy:
 
     password ──Argon2id(salt, params)──► KEK ──AES-256-GCM unwrap──► master key
     recovery key ──HKDF──► KEK            keychain secret ──HKDF──► KEK

@@ -20,7 +20,7 @@ from chat_desktop.crypto.fingerprint import (
 
 pytestmark = pytest.mark.unit
 
-VECTOR = Path(__file__).parents[4] / "shared" / "vectors" / "safety_number_signal.json"
+VECTOR = Path(__file__).parents[2] / "vectors" / "safety_number_signal.json"
 
 
 @pytest.fixture(scope="module")

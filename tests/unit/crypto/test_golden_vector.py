@@ -1,4 +1,4 @@
-"""The known-answer transcript `shared/vectors/x3dh_ratchet_golden.json` (PROTOCOL §7).
+"""The known-answer transcript `tests/vectors/x3dh_ratchet_golden.json` (PROTOCOL §7).
 
 Produced by an independent implementation (Syndace's python-x3dh + python-doubleratchet);
 we must reproduce the X3DH secret, the AD and every wire byte of the ratchet script.
@@ -21,7 +21,7 @@ from chat_desktop.crypto.x3dh import PreKeyBundle, x3dh_initiate_classic, x3dh_r
 
 pytestmark = pytest.mark.unit
 
-GOLDEN = Path(__file__).parents[4] / "shared" / "vectors" / "x3dh_ratchet_golden.json"
+GOLDEN = Path(__file__).parents[2] / "vectors" / "x3dh_ratchet_golden.json"
 NOW = 1_700_000_000
 
 

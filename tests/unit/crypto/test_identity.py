@@ -20,7 +20,7 @@ from chat_desktop.crypto.primitives import FIELD_PRIME, load_x25519_private, x25
 
 pytestmark = pytest.mark.unit
 
-GOLDEN = Path(__file__).parents[4] / "shared" / "vectors" / "x3dh_ratchet_golden.json"
+GOLDEN = Path(__file__).parents[2] / "vectors" / "x3dh_ratchet_golden.json"
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from chat_desktop.crypto.errors import (
     DuplicateMessage,
     InvalidMessage,
     InvalidState,
+    MessageKeyLost,
     TooManySkippedMessages,
 )
 from chat_desktop.crypto.primitives import x25519_public_bytes
@@ -121,15 +122,16 @@ def _fill_chain_skips(alice: RatchetState, bob: RatchetState) -> list[bytes]:
     return messages[:-1]
 
 
-def test_stored_skipped_keys_never_exceed_the_cap_and_oldest_are_evicted() -> None:
+def test_stored_skipped_keys_never_exceed_the_cap_and_oldest_are_evicted_as_lost() -> None:
     alice, bob, _ = _established()
     first_chain = _fill_chain_skips(alice, bob)
     second_chain = _fill_chain_skips(alice, bob)
     assert bob.stored_skipped_key_count == 2 * MAX_SKIP == MAX_STORED_SKIPPED_KEYS
     third_chain = _fill_chain_skips(alice, bob)
     assert bob.stored_skipped_key_count == MAX_STORED_SKIPPED_KEYS
-    # The first chain's keys were the oldest: gone. Later ones still decrypt.
-    with pytest.raises(DuplicateMessage):
+    # The first chain's keys were the oldest: evicted, so its messages are lost. Later ones
+    # still decrypt.
+    with pytest.raises(MessageKeyLost):
         bob.decrypt(first_chain[0], now=NOW)
     assert bob.decrypt(second_chain[0], now=NOW) == b"m0"
     assert bob.decrypt(third_chain[-1], now=NOW) == b"m%d" % (MAX_SKIP - 1)
@@ -142,7 +144,7 @@ def test_skipped_keys_expire_after_30_days() -> None:
     bob.decrypt(alice.encrypt(b"on time"), now=NOW)
     assert bob.stored_skipped_key_count == 1
     before = bob.to_bytes()
-    with pytest.raises(DuplicateMessage):
+    with pytest.raises(MessageKeyLost):
         bob.decrypt(late, now=NOW + SKIPPED_KEY_MAX_AGE + 1)
     assert bob.to_bytes() == before
     # Any successful decrypt after the deadline prunes the expired key.
@@ -195,6 +197,6 @@ def test_state_round_trips_through_bytes() -> None:
 def test_unknown_state_version_is_rejected() -> None:
     _, bob, _ = _established()
     record = bob.to_record()
-    data = msgspec.msgpack.encode(msgspec.structs.replace(record, version=2))
+    data = msgspec.msgpack.encode(msgspec.structs.replace(record, version=3))
     with pytest.raises(InvalidState):
         RatchetState.from_bytes(data)

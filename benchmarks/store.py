@@ -7,9 +7,12 @@
 - ``window_1m_vs_1k_ratio``: a 100-message window at the newest, middle and oldest point of a
   1,000,000-message conversation vs a 1,000-message one, worst point (target ≤ 2).
 - ``fts_1m_ms``: a full-text query over 1M messages (``fts_1k_ms``: the same over 1k).
-- ``unlock_s``: Argon2id with calibrated parameters + opening the 1M-message database with its
-  page-authentication check (``unlock_kdf_s``: the Argon2id part alone;
-  ``open_1m_without_page_check_s``: opening without that check).
+- ``unlock_after_kdf_s``: from the raw keys to an open 1M-message store that has answered its
+  first query (the newest window): what the user waits for after Argon2id (target ≤ 0.2 s).
+  ``unlock_s``: Argon2id with calibrated parameters + that open (``unlock_kdf_s``: the
+  Argon2id part alone). ``open_1m_with_page_check_s``: opening with the page authentication
+  that used to run at every open; ``housekeeping_1m_s``: the background housekeeping (page
+  check + snapshot + orphan cleanup) that replaced it.
 
 Run: ``.venv/bin/python benchmarks/store.py`` (a few minutes; not run by CI).
 """
@@ -78,8 +81,13 @@ def _plain_database(path: Path) -> Database:
     ):
         connection.execute(pragma)
     database = Database(connection)
+    # FTS5's secure-delete option (schema v2) needs SQLite >= 3.44, which the system sqlite3
+    # may predate; it only changes deletes, not the inserts measured here.
+    fts_secure_delete = sqlite3.sqlite_version_info >= (3, 44, 0)
     with database.transaction():
         for migration in MIGRATIONS:
+            if migration.version >= 2 and not fts_secure_delete:
+                continue
             for statement in migration.statements:
                 database.execute(statement)
     return database
@@ -199,15 +207,30 @@ def main() -> None:
         result["db_1m_mb"] = round(vault.paths.database.stat().st_size / 2**20, 1)
         vault.lock()
 
-        # Unlock as at app start: Argon2id at the calibrated cost, then open + page check.
+        # Unlock as at app start: Argon2id at the calibrated cost, then the quick open.
         started = time.perf_counter()
         unlocked = Vault.unlock(root / "profile", PASSWORD)
         reopened = unlocked.open_store()
+        reopened.messages.newest("big", WINDOW)
         result["unlock_s"] = round(time.perf_counter() - started, 3)
         reopened.close()
+        db_key, row_key = unlocked.database_key(), unlocked.row_wrap_key()
+        samples = []
+        for _ in range(5):
+            started = time.perf_counter()
+            opened = MessageStore.open(unlocked.paths, db_key, row_key)
+            opened.messages.newest("big", WINDOW)
+            samples.append(time.perf_counter() - started)
+            opened.close()
+        result["unlock_after_kdf_s"] = round(statistics.median(samples), 3)
         started = time.perf_counter()
-        unlocked.open_store(verify_pages_on_open=False).close()
-        result["open_1m_without_page_check_s"] = round(time.perf_counter() - started, 3)
+        unlocked.open_store(verify_pages_on_open=True).close()
+        result["open_1m_with_page_check_s"] = round(time.perf_counter() - started, 3)
+        opened = unlocked.open_store()
+        started = time.perf_counter()
+        opened.run_housekeeping(snapshot_interval_ms=0)
+        result["housekeeping_1m_s"] = round(time.perf_counter() - started, 3)
+        opened.close()
         params = unlocked.kdf_params
         started = time.perf_counter()
         derive_password_kek(PASSWORD, b"\x00" * 16, params)

@@ -37,3 +37,29 @@ def write_atomically(path: Path, data: bytes) -> None:
         os.fsync(handle.fileno())
     os.replace(temporary, path)
     fsync_directory(path.parent)
+
+
+PRIVATE_FILE_MODE = 0o600
+
+
+def ensure_private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 if it is missing, and make an existing one 0600.
+
+    SQLite creates a database with the process umask (usually 0644) and gives its ``-wal`` and
+    ``-shm`` files the mode of the database. Creating the empty file first with 0600 keeps the
+    database and its companions private from the start, before any data is written.
+    """
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE)
+    try:
+        if hasattr(os, "fchmod"):  # not on Windows, where the mode bits mean little
+            os.fchmod(descriptor, PRIVATE_FILE_MODE)
+    finally:
+        os.close(descriptor)
+
+
+def make_private(path: Path) -> None:
+    """Set an existing file to mode 0600 (no-op if it does not exist)."""
+    try:
+        os.chmod(path, PRIVATE_FILE_MODE)
+    except FileNotFoundError:
+        return

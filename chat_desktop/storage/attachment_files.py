@@ -12,6 +12,7 @@ import io
 import os
 import secrets
 import struct
+import threading
 import uuid
 import weakref
 from collections.abc import Callable
@@ -36,6 +37,19 @@ _MAGIC = b"CDAF\x01"
 _HEADER = struct.Struct(">5sI")
 _TABLE = "attachment_files"
 _SUFFIX = ".enc"
+
+
+@dataclass(frozen=True, slots=True)
+class OrphanCleanup:
+    """What :meth:`AttachmentFiles.remove_orphans` removed.
+
+    Attributes:
+        files: Files removed (no key row, or a temporary file left by a crash).
+        rows: Key rows removed (no message refers to them any more).
+    """
+
+    files: int
+    rows: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +149,10 @@ class AttachmentFiles:
         self._clock = clock
         self._row_key = row_key
         self._readers: weakref.WeakSet[AttachmentReader] = weakref.WeakSet()
+        # Files written since the store opened: the engine links them to a message in a later
+        # call, so orphan cleanup leaves them alone until the next session.
+        self._written: set[str] = set()
+        self._written_lock = threading.Lock()
 
     def path_of(self, file_id: str) -> Path:
         """Where a file id is stored."""
@@ -147,6 +165,8 @@ class AttachmentFiles:
         crash can leave an unused file (harmless, unreadable) but never a row without its file.
         """
         file_id = uuid.uuid4().hex
+        with self._written_lock:
+            self._written.add(file_id)
         key = secrets.token_bytes(32)
         cipher = AESGCM(key)
         header = _HEADER.pack(_MAGIC, CHUNK_BYTES)
@@ -215,7 +235,52 @@ class AttachmentFiles:
             self._db.execute("DELETE FROM attachment_files WHERE id = ?", (file_id,))
             self._db.after_commit(lambda: path.unlink(missing_ok=True))
 
+    def remove_orphans(self) -> OrphanCleanup:
+        """Remove attachment files and key rows that no message refers to any more.
+
+        They are left by a crash between writing a file and recording it, by a conversation
+        deleted before this version cleaned up its files, or by a crash after a delete
+        committed but before its files were unlinked. Files and rows written since the store
+        opened are kept (the engine links them to their message in a later step). Runs under
+        the connection lock, so no write of another thread is half done meanwhile; files are
+        unlinked after the row deletions commit.
+        """
+        with self._written_lock:
+            recent = set(self._written)
+        with self._db.hold(), self._db.transaction():
+            unreferenced = [
+                str(row[0])
+                for row in self._db.query_all(
+                    "SELECT id FROM attachment_files AS f WHERE NOT EXISTS "
+                    "(SELECT 1 FROM messages WHERE att_file_id = f.id)"
+                )
+                if row[0] not in recent
+            ]
+            for file_id in unreferenced:
+                self._db.execute("DELETE FROM attachment_files WHERE id = ?", (file_id,))
+            kept = {str(row[0]) for row in self._db.query_all("SELECT id FROM attachment_files")}
+            doomed = []
+            if self._directory.is_dir():
+                for path in self._directory.iterdir():
+                    name = path.name
+                    if name.endswith(_SUFFIX + ".tmp"):
+                        file_id = name[: -len(_SUFFIX + ".tmp")]
+                    elif name.endswith(_SUFFIX):
+                        file_id = name[: -len(_SUFFIX)]
+                    else:
+                        continue  # not ours
+                    if file_id in recent or (file_id in kept and name.endswith(_SUFFIX)):
+                        continue
+                    doomed.append(path)
+            self._db.after_commit(lambda: _unlink_all(doomed))
+        return OrphanCleanup(files=len(doomed), rows=len(unreferenced))
+
     def close_readers(self) -> None:
         """Close every open reader (drops their keys); used when the store locks."""
         for reader in list(self._readers):
             reader.close()
+
+
+def _unlink_all(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)

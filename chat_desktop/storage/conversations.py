@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from chat_desktop.storage.db import Database, Row
 from chat_desktop.storage.models import Conversation
@@ -30,11 +31,19 @@ class ConversationRepository:
     Args:
         database: The open database.
         clock: Current time in ms.
+        attachment_path: Maps an attachment file id to its path (for deletion); without it,
+            the files of a deleted conversation are left to the orphan cleanup.
     """
 
-    def __init__(self, database: Database, clock: Clock) -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        attachment_path: Callable[[str], Path] | None = None,
+    ) -> None:
         self._db = database
         self._clock = clock
+        self._attachment_path = attachment_path
 
     def ensure(
         self, conversation_id: str, *, peer_address: str | None = None, title: str | None = None
@@ -84,5 +93,27 @@ class ConversationRepository:
         )
 
     def delete(self, conversation_id: str) -> None:
-        """Delete a conversation and (by cascade) its messages."""
-        self._db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+        """Delete a conversation, its messages (by cascade) and their attachment files.
+
+        The files are unlinked once the deletion commits.
+        """
+        with self._db.transaction():
+            file_ids = [
+                str(row[0])
+                for row in self._db.query_all(
+                    "SELECT att_file_id FROM messages "
+                    "WHERE conversation_id = ? AND att_file_id IS NOT NULL",
+                    (conversation_id,),
+                )
+            ]
+            self._db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+            for file_id in file_ids:
+                self._db.execute("DELETE FROM attachment_files WHERE id = ?", (file_id,))
+            if self._attachment_path is not None:
+                paths = [self._attachment_path(file_id) for file_id in file_ids]
+                self._db.after_commit(lambda: _unlink_all(paths))
+
+
+def _unlink_all(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)

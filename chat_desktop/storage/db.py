@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlcipher3
 
+from chat_desktop.storage.atomic import ensure_private_file, make_private
 from chat_desktop.storage.errors import (
     DatabaseCorrupt,
     DatabaseError,
@@ -36,7 +37,7 @@ def connect_encrypted(path: Path, raw_key: bytes) -> Any:
     ``PRAGMA key`` accepts any key; the first read is what proves it, so this reads the
     schema before returning. WAL, ``synchronous=FULL`` (a returned commit survives a power
     cut), foreign keys, secure delete, and temporary tables kept in memory (never in a
-    plaintext temp file).
+    plaintext temp file). The file and its ``-wal``/``-shm`` companions are kept at mode 0600.
 
     Raises:
         DatabaseKeyRejected: The file does not open with this key, or is not a database.
@@ -44,6 +45,9 @@ def connect_encrypted(path: Path, raw_key: bytes) -> Any:
     """
     if len(raw_key) != 32:
         raise ValueError("the database key must be 32 bytes")
+    ensure_private_file(path)
+    for companion in ("-wal", "-shm"):  # SQLite copies the database's mode when it creates them
+        make_private(Path(f"{path}{companion}"))
     connection = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
     try:
         # Otherwise a wrong key prints "hmac check failed" on stderr.
@@ -151,6 +155,16 @@ class Database:
         """Run a query and return the first column of its first row (None if no row)."""
         row = self.query_one(sql, params)
         return None if row is None else row[0]
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Keep every other thread off this connection for the block (no transaction is open).
+
+        Another thread's transaction holds the same lock from ``BEGIN`` to ``COMMIT``, so inside
+        this block no uncommitted write of another thread is pending.
+        """
+        with self._lock:
+            yield
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the current outermost transaction commits (e.g. unlink files).

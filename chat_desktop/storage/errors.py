@@ -65,7 +65,10 @@ class WeakPassword(PasswordPolicyError):
     """A new password is easy to guess; the caller may warn and retry with ``allow_weak``."""
 
     def __init__(self, reasons: Sequence[str]) -> None:
-        super().__init__("the password is easy to guess: " + "; ".join(reasons))
+        sentences = (
+            reason if reason.endswith((".", "!", "?")) else f"{reason}." for reason in reasons
+        )
+        super().__init__("the password is easy to guess: " + " ".join(sentences))
         self.reasons = tuple(reasons)
 
 
@@ -131,3 +134,13 @@ class NotFound(StorageError):
 
 class AttachmentCorrupt(StorageError):
     """An attachment file at rest failed authentication (altered or truncated)."""
+
+
+class ProfileInUse(StorageError):
+    """Another process (or window) has this profile unlocked; it can be open only once.
+
+    Two openers would both send on the same ratchet chains and reuse message keys.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("this profile is already open in another window or program")

@@ -234,7 +234,7 @@ class MessageRepository:
             raise NotFound("no such message")
 
     def delete(self, keys: Sequence[MessageKey]) -> int:
-        """Delete messages with their search entries and their attachment files.
+        """Delete messages with their search entries, attachment files and outbox entries.
 
         Files are unlinked only after the transaction commits. Returns how many were deleted.
         """
@@ -256,6 +256,11 @@ class MessageRepository:
                     file_ids.append(rows[0][0])
             for file_id in file_ids:
                 self._db.execute("DELETE FROM attachment_files WHERE id = ?", (file_id,))
+            for key in keys:  # an unsent copy (plaintext until encrypted) must not outlive it
+                self._db.execute(
+                    "DELETE FROM outbox WHERE conversation_id = ? AND message_id = ?",
+                    (key.conversation_id, key.message_id),
+                )
             for conversation_id in touched:
                 self._recount_unread(conversation_id)
             paths = [self._attachment_path(file_id) for file_id in file_ids]

@@ -19,11 +19,16 @@ def schema_version(database: Database) -> int:
 
 
 def migrate(
-    database: Database, migrations: Sequence[Migration], snapshot_dir: Path, now_ms: int
+    database: Database,
+    migrations: Sequence[Migration],
+    snapshot_dir: Path,
+    now_ms: int,
+    raw_key: bytes,
 ) -> int:
     """Bring the schema up to the newest migration; return the resulting version.
 
-    An existing database is copied (encrypted) into ``snapshot_dir`` first. All pending steps
+    An existing database is copied (encrypted with ``raw_key``, like every snapshot without
+    its disappearing messages) into ``snapshot_dir`` first. All pending steps
     and the version bump run in one transaction: a failure, or a kill -9, leaves the old
     schema and data untouched.
 
@@ -43,7 +48,11 @@ def migrate(
         return current
     if current > 0:
         take_snapshot(
-            database.connection, snapshot_dir, f"{PRE_MIGRATION_LABEL}-v{current}", now_ms
+            database.connection,
+            snapshot_dir,
+            f"{PRE_MIGRATION_LABEL}-v{current}",
+            now_ms,
+            raw_key,
         )
         prune_snapshots(snapshot_dir, PRE_MIGRATION_LABEL, KEEP_PRE_MIGRATION_COPIES)
     try:

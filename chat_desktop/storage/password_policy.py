@@ -1,68 +1,67 @@
-"""Rules for a new vault password: a hard minimum length and warnings for guessable ones."""
+"""Rules for a new vault password: a hard minimum length, and a warning for guessable ones.
+
+Guessability is estimated with zxcvbn (dictionaries of common passwords, names and words,
+keyboard patterns, sequences, repeats, dates, l33t substitutions), which also says why a
+password is weak and how to make it stronger.
+"""
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+from zxcvbn import zxcvbn  # type: ignore[import-untyped]
 
 from chat_desktop.storage.errors import PasswordTooShort, WeakPassword
 
 MIN_PASSWORD_CHARACTERS = 10
-_MIN_DISTINCT_CHARACTERS = 5
-_SEQUENCES = (
-    "abcdefghijklmnopqrstuvwxyz",
-    "0123456789",
-    "qwertyuiopasdfghjklzxcvbnm",
-    "azertyuiopqsdfghjklmwxcvbn",
-)
-_COMMON_WORDS = (
-    "password",
-    "passwort",
-    "motdepasse",
-    "letmein",
-    "welcome",
-    "iloveyou",
-    "admin",
-    "dragon",
-    "monkey",
-    "football",
-    "baseball",
-    "sunshine",
-    "princess",
-    "trustno1",
-    "chatdesktop",
-)
+#: zxcvbn scores 0-4; 3 means "safely unguessable" (about 10^8 guesses or more).
+MIN_ZXCVBN_SCORE = 3
+#: zxcvbn refuses longer inputs (its matching is quadratic); the first 72 characters decide.
+_ZXCVBN_MAX_CHARACTERS = 72
+_GENERIC_REASON = "it would be found quickly by a password-guessing program"
 
 
-def password_weaknesses(password: str) -> list[str]:
-    """Reasons a password is easy to guess (empty when none is found).
+def password_weaknesses(password: str, user_inputs: Sequence[str] = ()) -> list[str]:
+    """Why a password is easy to guess, in zxcvbn's words (empty when it is strong enough).
 
-    A heuristic, not an estimate of entropy: it catches the patterns attackers try first.
+    Args:
+        password: The candidate password.
+        user_inputs: Words a guesser would try first (the username...): a password built on
+            them counts as weak.
+
+    Returns:
+        zxcvbn's warning then its suggestions (fixed sentences, never the password itself).
     """
-    text = unicodedata.normalize("NFKC", password).casefold()
-    reasons: list[str] = []
-    if len(set(text)) < _MIN_DISTINCT_CHARACTERS:
-        reasons.append("too few different characters")
-    if text.isdigit():
-        reasons.append("only digits")
-    if any(word in text for word in _COMMON_WORDS):
-        reasons.append("contains a common password")
-    stripped = "".join(ch for ch in text if ch.isalnum())
-    if len(stripped) >= 6 and any(
-        stripped in sequence or stripped in sequence[::-1] for sequence in _SEQUENCES
-    ):
-        reasons.append("a keyboard or alphabet sequence")
-    return reasons
+    text = unicodedata.normalize("NFKC", password)[:_ZXCVBN_MAX_CHARACTERS]
+    result: dict[str, Any] = zxcvbn(text, user_inputs=[str(word) for word in user_inputs])
+    if int(result["score"]) >= MIN_ZXCVBN_SCORE:
+        return []
+    feedback = result.get("feedback") or {}
+    reasons = [str(feedback.get("warning") or "")]
+    reasons += [str(suggestion) for suggestion in feedback.get("suggestions") or ()]
+    reasons = [reason for reason in reasons if reason]
+    return reasons or [_GENERIC_REASON]
 
 
-def check_new_password(password: str, *, allow_weak: bool) -> None:
+def check_new_password(password: str, *, allow_weak: bool, user_inputs: Sequence[str] = ()) -> None:
     """Refuse a short password always, and a weak one unless the user confirmed it.
+
+    Args:
+        password: The new password.
+        allow_weak: The user saw the warning and insists.
+        user_inputs: Words a guesser would try first (the username...).
 
     Raises:
         PasswordTooShort: Fewer than :data:`MIN_PASSWORD_CHARACTERS` characters.
-        WeakPassword: A guessable password while ``allow_weak`` is False.
+        WeakPassword: A guessable password while ``allow_weak`` is False; ``reasons`` holds
+            zxcvbn's feedback to show the user.
     """
     if len(unicodedata.normalize("NFKC", password)) < MIN_PASSWORD_CHARACTERS:
         raise PasswordTooShort(MIN_PASSWORD_CHARACTERS)
-    reasons = password_weaknesses(password)
-    if reasons and not allow_weak:
+    if allow_weak:
+        return
+    reasons = password_weaknesses(password, user_inputs)
+    if reasons:
         raise WeakPassword(reasons)

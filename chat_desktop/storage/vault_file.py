@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +29,11 @@ from chat_desktop.storage.errors import (
 )
 from chat_desktop.storage.password_policy import check_new_password
 from chat_desktop.storage.profile import ProfilePaths
+from chat_desktop.storage.profile_lock import ProfileLock
 from chat_desktop.storage.vault_header import VaultHeader, read_header, write_header
 
 if TYPE_CHECKING:
+    from chat_desktop.storage.snapshots import RestoreReport
     from chat_desktop.storage.store import MessageStore
 
 WallClock = Callable[[], float]
@@ -48,8 +50,28 @@ def _choose_params(kdf_params: Argon2Params | None) -> Argon2Params:
     return params
 
 
+def _unlock_holding_lock(
+    paths: ProfilePaths, header: VaultHeader, master_key: Callable[[], bytes]
+) -> UnlockedVault:
+    """Take the profile lock, then recover the master key; the lock is released on failure.
+
+    The lock comes first so a second opener fails fast with ProfileInUse, before any key
+    derivation and before anything (the backoff file) is written.
+    """
+    lock = ProfileLock.acquire(paths.root)
+    try:
+        return UnlockedVault(paths, header, master_key(), lock)
+    except BaseException:
+        lock.release()
+        raise
+
+
 class Vault:
-    """Entry points that turn a profile folder and a secret into an :class:`UnlockedVault`."""
+    """Entry points that turn a profile folder and a secret into an :class:`UnlockedVault`.
+
+    Each holds the profile's OS lock from the moment it succeeds until
+    :meth:`UnlockedVault.lock`: a profile is open in one place at a time (ProfileInUse).
+    """
 
     @staticmethod
     def exists(profile_dir: Path) -> bool:
@@ -65,6 +87,7 @@ class Vault:
         allow_weak: bool = False,
         kdf_params: Argon2Params | None = None,
         now: WallClock = time.time,
+        user_inputs: Sequence[str] = (),
     ) -> tuple[UnlockedVault, str]:
         """Create a vault with a fresh master key, protected by the password and a recovery key.
 
@@ -74,6 +97,7 @@ class Vault:
             allow_weak: Accept a guessable password (after the user saw the warning).
             kdf_params: Fixed Argon2id parameters (tests); by default calibrated to ~0.6 s.
             now: Wall clock, injectable for tests.
+            user_inputs: Words a guesser would try first (the username, the relay host).
 
         Returns:
             The unlocked vault and the recovery key, to be shown to the user exactly once.
@@ -82,11 +106,31 @@ class Vault:
             PasswordTooShort: The password is too short.
             WeakPassword: The password is guessable and ``allow_weak`` is False.
             VaultExists: The folder already holds a vault (it is never overwritten).
+            ProfileInUse: Another process holds the profile folder.
         """
-        check_new_password(password, allow_weak=allow_weak)
+        check_new_password(password, allow_weak=allow_weak, user_inputs=user_inputs)
         paths = ProfilePaths(profile_dir)
         if paths.vault.exists():
             raise VaultExists("an account already exists in this profile")
+        profile_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(profile_dir, 0o700)
+        lock = ProfileLock.acquire(profile_dir)
+        try:
+            if paths.vault.exists():  # created meanwhile by the process that held the lock
+                raise VaultExists("an account already exists in this profile")
+            return cls._create_locked(paths, password, kdf_params, now, lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    @staticmethod
+    def _create_locked(
+        paths: ProfilePaths,
+        password: str,
+        kdf_params: Argon2Params | None,
+        now: WallClock,
+        lock: ProfileLock,
+    ) -> tuple[UnlockedVault, str]:
         params = _choose_params(kdf_params)
         master_key = keys.new_master_key()
         vault_id = str(uuid.uuid4())
@@ -112,10 +156,8 @@ class Vault:
                 keys.wrap_associated_data(vault_id, _RECOVERY_WRAP),
             ),
         )
-        profile_dir.mkdir(parents=True, exist_ok=True)
-        os.chmod(profile_dir, 0o700)
         write_header(paths.vault, header)
-        return UnlockedVault(paths, header, master_key), recovery_key
+        return UnlockedVault(paths, header, master_key, lock), recovery_key
 
     @classmethod
     def unlock(
@@ -128,25 +170,30 @@ class Vault:
             VaultCorrupt: The header is unreadable.
             UnlockBackoff: Too soon after a wrong password (the password is not even tried).
             WrongPassword: The password is wrong; only the backoff file changes on disk.
+            ProfileInUse: The profile is open elsewhere (nothing was tried or written).
         """
         paths = ProfilePaths(profile_dir)
         header = read_header(paths.vault)
-        backoff = unlock_backoff.read_backoff(paths.backoff)
-        wait = backoff.retry_after(now())
-        if wait > 0:
-            raise UnlockBackoff(wait)
-        kek = keys.derive_password_kek(password, header.password_salt, header.password_params)
-        try:
-            master_key = keys.unwrap_key(
-                kek,
-                header.password_wrap,
-                keys.wrap_associated_data(header.vault_id, _PASSWORD_WRAP),
-            )
-        except KeyUnwrapFailed:
-            state = unlock_backoff.record_failure(paths.backoff, now())
-            raise WrongPassword(keys.backoff_delay(state.failures)) from None
-        unlock_backoff.clear_backoff(paths.backoff)
-        return UnlockedVault(paths, header, master_key)
+
+        def master_key() -> bytes:
+            backoff = unlock_backoff.read_backoff(paths.backoff)
+            wait = backoff.retry_after(now())
+            if wait > 0:
+                raise UnlockBackoff(wait)
+            kek = keys.derive_password_kek(password, header.password_salt, header.password_params)
+            try:
+                key = keys.unwrap_key(
+                    kek,
+                    header.password_wrap,
+                    keys.wrap_associated_data(header.vault_id, _PASSWORD_WRAP),
+                )
+            except KeyUnwrapFailed:
+                state = unlock_backoff.record_failure(paths.backoff, now())
+                raise WrongPassword(keys.backoff_delay(state.failures)) from None
+            unlock_backoff.clear_backoff(paths.backoff)
+            return key
+
+        return _unlock_holding_lock(paths, header, master_key)
 
     @classmethod
     def unlock_with_recovery_key(cls, profile_dir: Path, recovery_key: str) -> UnlockedVault:
@@ -155,22 +202,27 @@ class Vault:
         Raises:
             VaultNotFound: No vault in this folder.
             WrongRecoveryKey: Malformed, or not this vault's recovery key.
+            ProfileInUse: The profile is open elsewhere.
         """
         paths = ProfilePaths(profile_dir)
         header = read_header(paths.vault)
         recovery_bytes = keys.parse_recovery_key(recovery_key)
         if recovery_bytes is None:
             raise WrongRecoveryKey("a recovery key is 12 groups of 4 letters and digits")
-        try:
-            master_key = keys.unwrap_key(
-                keys.derive_recovery_kek(recovery_bytes, header.hkdf_salt),
-                header.recovery_wrap,
-                keys.wrap_associated_data(header.vault_id, _RECOVERY_WRAP),
-            )
-        except KeyUnwrapFailed:
-            raise WrongRecoveryKey("this recovery key does not open this account") from None
-        unlock_backoff.clear_backoff(paths.backoff)
-        return UnlockedVault(paths, header, master_key)
+
+        def master_key() -> bytes:
+            try:
+                key = keys.unwrap_key(
+                    keys.derive_recovery_kek(recovery_bytes, header.hkdf_salt),
+                    header.recovery_wrap,
+                    keys.wrap_associated_data(header.vault_id, _RECOVERY_WRAP),
+                )
+            except KeyUnwrapFailed:
+                raise WrongRecoveryKey("this recovery key does not open this account") from None
+            unlock_backoff.clear_backoff(paths.backoff)
+            return key
+
+        return _unlock_holding_lock(paths, header, master_key)
 
     @classmethod
     def keychain_enabled(cls, profile_dir: Path) -> bool:
@@ -184,35 +236,43 @@ class Vault:
         Raises:
             KeychainUnavailable: Not enabled, keychain missing or locked, secret gone or
                 changed. The header is left as it is: the password still works.
+            ProfileInUse: The profile is open elsewhere.
         """
         paths = ProfilePaths(profile_dir)
         header = read_header(paths.vault)
-        if header.keychain_wrap is None:
+        wrap = header.keychain_wrap
+        if wrap is None:
             raise KeychainUnavailable(KeychainProblem.NOT_ENABLED)
-        secret = keychain.load_keychain_secret(header.vault_id)
-        try:
-            master_key = keys.unwrap_key(
-                keys.derive_keychain_kek(secret, header.hkdf_salt),
-                header.keychain_wrap,
-                keys.wrap_associated_data(header.vault_id, _KEYCHAIN_WRAP),
-            )
-        except KeyUnwrapFailed:
-            raise KeychainUnavailable(KeychainProblem.SECRET_CHANGED) from None
-        return UnlockedVault(paths, header, master_key)
+
+        def master_key() -> bytes:
+            secret = keychain.load_keychain_secret(header.vault_id)
+            try:
+                return keys.unwrap_key(
+                    keys.derive_keychain_kek(secret, header.hkdf_salt),
+                    wrap,
+                    keys.wrap_associated_data(header.vault_id, _KEYCHAIN_WRAP),
+                )
+            except KeyUnwrapFailed:
+                raise KeychainUnavailable(KeychainProblem.SECRET_CHANGED) from None
+
+        return _unlock_holding_lock(paths, header, master_key)
 
 
 class UnlockedVault:
     """A vault whose master key is in memory, until :meth:`lock`.
 
     Holds the only long-lived copy of the master key (in a mutable buffer zeroed on lock) and
-    closes every store opened from it when locked.
+    the profile's OS lock, and closes every store opened from it when locked.
     """
 
-    def __init__(self, paths: ProfilePaths, header: VaultHeader, master_key: bytes) -> None:
+    def __init__(
+        self, paths: ProfilePaths, header: VaultHeader, master_key: bytes, lock: ProfileLock
+    ) -> None:
         self._paths = paths
         self._header = header
         self._master_key: bytearray | None = bytearray(master_key)
         self._stores: list[MessageStore] = []
+        self._profile_lock = lock
 
     @property
     def paths(self) -> ProfilePaths:
@@ -258,6 +318,7 @@ class UnlockedVault:
         *,
         allow_weak: bool = False,
         kdf_params: Argon2Params | None = None,
+        user_inputs: Sequence[str] = (),
     ) -> None:
         """Rewrap the master key under a new password (fresh salt, recalibrated Argon2id).
 
@@ -268,7 +329,7 @@ class UnlockedVault:
             PasswordTooShort, WeakPassword: The new password is refused.
             VaultLocked: The vault was locked.
         """
-        check_new_password(new_password, allow_weak=allow_weak)
+        check_new_password(new_password, allow_weak=allow_weak, user_inputs=user_inputs)
         master_key = self._master()
         params = _choose_params(kdf_params)
         salt = keys.new_salt()
@@ -313,6 +374,9 @@ class UnlockedVault:
     def open_store(self, **options: Any) -> MessageStore:
         """Open the profile's message store with this vault's keys; closed again on lock.
 
+        Opening is quick (no page check, no snapshot); call
+        :meth:`MessageStore.run_housekeeping` afterwards, in the background.
+
         Args:
             **options: Passed to :meth:`MessageStore.open` (clock, migrations...).
         """
@@ -322,18 +386,24 @@ class UnlockedVault:
         self._stores.append(store)
         return store
 
-    def restore_snapshot(self, snapshot: Path) -> Path:
+    def restore_snapshot(self, snapshot: Path) -> RestoreReport:
         """Replace a damaged database by an intact snapshot (stores must be closed first).
 
+        Ratchet sessions, and outbox entries already encrypted on them, are dropped from the
+        restored database (see :class:`~chat_desktop.storage.snapshots.RestoreReport`).
+
         Returns:
-            The folder the damaged files were moved into (kept, never deleted).
+            Where the damaged files went (kept, never deleted) and what was dropped.
+
+        Raises:
+            DatabaseError: The snapshot is damaged too; nothing was moved.
         """
         from chat_desktop.storage.store import MessageStore
 
         return MessageStore.restore_snapshot(self._paths, self.database_key(), snapshot)
 
     def lock(self) -> None:
-        """Close every store opened from this vault and forget the master key."""
+        """Close every store opened from this vault, forget the master key, free the profile."""
         errors: list[StorageError] = []
         for store in self._stores:
             try:
@@ -344,5 +414,6 @@ class UnlockedVault:
         if self._master_key is not None:
             self._master_key[:] = bytes(len(self._master_key))
             self._master_key = None
+        self._profile_lock.release()
         if errors:
             raise errors[0]

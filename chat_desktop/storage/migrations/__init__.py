@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chat_desktop.storage.migrations import v001_initial
+from chat_desktop.storage.migrations import v001_initial, v002_fts_secure_delete
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,4 +35,9 @@ class Migration:
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(version=1, name="initial schema", statements=v001_initial.STATEMENTS),
+    Migration(
+        version=2,
+        name="search index secure delete",
+        statements=v002_fts_secure_delete.STATEMENTS,
+    ),
 )

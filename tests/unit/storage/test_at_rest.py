@@ -77,7 +77,8 @@ def test_canary_is_in_no_file_of_the_profile(
     assert _files_containing(profile_dir, canary) == []
     names = {path.name for path in profile_dir.rglob("*") if path.is_file()}
     assert "vault.json" in names
-    assert len(list(ProfilePaths(profile_dir).snapshots.iterdir())) == 2
+    # Only the explicit one: opening no longer takes a snapshot (housekeeping does).
+    assert len(list(ProfilePaths(profile_dir).snapshots.iterdir())) == 1
 
 
 def _write(store: MessageStore, data: bytes) -> tuple[str, Path]:

@@ -59,9 +59,14 @@ def rewrite_then_hang(connection):
     sys.stdout.flush()
     time.sleep(120)
 
-steps = (*MIGRATIONS, Migration(2, "slow", ("CREATE TABLE extra (x)",), rewrite_then_hang))
+slow = Migration(MIGRATIONS[-1].version + 1, "slow", ("CREATE TABLE extra (x)",), rewrite_then_hang)
+steps = (*MIGRATIONS, slow)
 MessageStore.open(paths, db_key, row_key, migrations=steps, snapshot_interval_ms=None)
 """
+
+
+CURRENT = MIGRATIONS[-1].version
+NEXT = CURRENT + 1
 
 
 def _start_child(vault: UnlockedVault, script: str) -> subprocess.Popen[str]:
@@ -126,7 +131,7 @@ def _seed_v1(vault: UnlockedVault) -> None:
 
 
 def _assert_v1_data_intact(store: MessageStore) -> None:
-    assert store._db.query_value("PRAGMA user_version") == 1
+    assert store._db.query_value("PRAGMA user_version") == CURRENT
     assert store._db.query_value("SELECT count(*) FROM sqlite_master WHERE name = 'extra'") == 0
     assert store.messages.count("bob") == 200
     message = store.messages.get(MessageKey("bob", "m00007"))
@@ -150,22 +155,22 @@ def test_kill_9_during_a_migration_leaves_the_old_database(vault: UnlockedVault)
 
 def test_a_failing_migration_rolls_back_everything(vault: UnlockedVault) -> None:
     _seed_v1(vault)
-    broken = Migration(2, "broken", ("CREATE TABLE extra (x)", "UPDATE nowhere SET x = 1"))
+    broken = Migration(NEXT, "broken", ("CREATE TABLE extra (x)", "UPDATE nowhere SET x = 1"))
     with pytest.raises(MigrationFailed) as failure:
         vault.open_store(migrations=(*MIGRATIONS, broken))
-    assert (failure.value.from_version, failure.value.to_version) == (1, 2)
+    assert (failure.value.from_version, failure.value.to_version) == (CURRENT, NEXT)
     _assert_v1_data_intact(vault.open_store())
 
 
 def test_a_successful_migration_and_a_database_newer_than_the_app(vault: UnlockedVault) -> None:
     _seed_v1(vault)
-    step = Migration(2, "extra table", ("CREATE TABLE extra (x)",))
+    step = Migration(NEXT, "extra table", ("CREATE TABLE extra (x)",))
     upgraded = vault.open_store(migrations=(*MIGRATIONS, step))
-    assert upgraded._db.query_value("PRAGMA user_version") == 2
+    assert upgraded._db.query_value("PRAGMA user_version") == NEXT
     assert upgraded.messages.count("bob") == 200
     upgraded.close()
     (copy,) = list_snapshots(vault.paths.snapshots, PRE_MIGRATION_LABEL)
-    assert copy.name.startswith("pre-migration-v1-")
+    assert copy.name.startswith(f"pre-migration-v{CURRENT}-")
     with pytest.raises(SchemaTooNew):
         vault.open_store()
 
@@ -176,9 +181,13 @@ def _flip_bit(path: Path, offset: int) -> None:
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("offset", [200, 3 * 4096 + 1000], ids=["first-page", "data-page"])
+@pytest.mark.parametrize(
+    ("offset", "found_at_open"),
+    [(200, True), (3 * 4096 + 1000, False)],
+    ids=["first-page-at-open", "data-page-by-housekeeping"],
+)
 def test_a_flipped_bit_is_detected_and_the_snapshot_restores(
-    vault: UnlockedVault, clock: Any, offset: int
+    vault: UnlockedVault, clock: Any, offset: int, found_at_open: bool
 ) -> None:
     _seed_v1(vault)
     store = vault.open_store(clock=clock.millis)
@@ -189,13 +198,19 @@ def test_a_flipped_bit_is_detected_and_the_snapshot_restores(
     damaged_bytes[offset] ^= 0x10
     _flip_bit(paths.database, offset)
 
-    with pytest.raises(DatabaseCorrupt) as corrupt:
-        vault.open_store(clock=clock.millis)
+    if found_at_open:  # the first page is read (and authenticated) by every open
+        with pytest.raises(DatabaseCorrupt) as corrupt:
+            vault.open_store(clock=clock.millis)
+    else:  # other pages: the background page check finds it before it is read
+        damaged = vault.open_store(clock=clock.millis)
+        with pytest.raises(DatabaseCorrupt) as corrupt:
+            damaged.run_housekeeping()
+        damaged.close()
     assert corrupt.value.snapshots[0] == good_snapshot
     assert paths.database.read_bytes() == bytes(damaged_bytes)  # nothing deleted or "fixed"
 
-    quarantine = vault.restore_snapshot(corrupt.value.snapshots[0])
-    assert (quarantine / "store.db").read_bytes() == bytes(damaged_bytes)
+    report = vault.restore_snapshot(corrupt.value.snapshots[0])
+    assert (report.quarantine / "store.db").read_bytes() == bytes(damaged_bytes)
     _assert_v1_data_intact(vault.open_store(clock=clock.millis))
 
 

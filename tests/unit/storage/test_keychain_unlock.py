@@ -30,8 +30,11 @@ def test_keychain_wrap_opens_the_vault(
     assert Vault.keychain_enabled(profile_dir)
     (secret,) = memory_keyring.entries.values()
     assert secret not in ProfilePaths(profile_dir).vault.read_text()
+    database_key = vault.database_key()
+    vault.lock()  # a profile is open in one place at a time
     opened = Vault.unlock_with_keychain(profile_dir)
-    assert opened.database_key() == vault.database_key()
+    assert opened.database_key() == database_key
+    opened.lock()
 
 
 def test_not_enabled_is_a_clear_error(vault: UnlockedVault, profile_dir: Path) -> None:
@@ -68,32 +71,37 @@ def test_missing_or_changed_secret_leaves_the_password_working(
     problem: KeychainProblem,
 ) -> None:
     vault.enable_keychain()
+    database_key = vault.database_key()
+    vault.lock()
     header = _header(profile_dir)
     damage(memory_keyring.entries)
     with pytest.raises(KeychainUnavailable) as error:
         Vault.unlock_with_keychain(profile_dir)
     assert error.value.problem is problem
     assert _header(profile_dir) == header
-    assert Vault.unlock(profile_dir, PASSWORD).database_key() == vault.database_key()
+    assert Vault.unlock(profile_dir, PASSWORD).database_key() == database_key
 
 
 def test_keychain_gone_after_opt_in(
     vault: UnlockedVault, profile_dir: Path, memory_keyring: Any
 ) -> None:
     vault.enable_keychain()
+    database_key = vault.database_key()
+    vault.lock()
     header = _header(profile_dir)
     keyring.set_keyring(fail.Keyring())
     with pytest.raises(KeychainUnavailable) as error:
         Vault.unlock_with_keychain(profile_dir)
     assert error.value.problem is KeychainProblem.UNAVAILABLE
     assert _header(profile_dir) == header
-    assert Vault.unlock(profile_dir, PASSWORD).database_key() == vault.database_key()
+    assert Vault.unlock(profile_dir, PASSWORD).database_key() == database_key
 
 
 def test_locked_keychain_is_reported_as_locked(
     vault: UnlockedVault, profile_dir: Path, memory_keyring: Any, locked_keyring_class: Any
 ) -> None:
     vault.enable_keychain()
+    vault.lock()
     locked = locked_keyring_class()
     locked.entries = dict(memory_keyring.entries)
     keyring.set_keyring(locked)
@@ -120,6 +128,7 @@ def test_disable_removes_the_wrap_and_the_secret(
 ) -> None:
     vault.enable_keychain()
     vault.disable_keychain()
+    vault.lock()
     assert memory_keyring.entries == {}
     assert json.loads(_header(profile_dir))["keychain"] is None
     with pytest.raises(KeychainUnavailable):

@@ -54,10 +54,12 @@ def test_header_holds_params_salt_and_wraps_but_no_secret(
 def test_unlock_with_the_password_gives_the_same_keys(
     vault: UnlockedVault, profile_dir: Path
 ) -> None:
+    keys = (vault.database_key(), vault.row_wrap_key())
+    vault.lock()
     reopened = Vault.unlock(profile_dir, PASSWORD)
-    assert reopened.database_key() == vault.database_key()
-    assert reopened.row_wrap_key() == vault.row_wrap_key()
+    assert (reopened.database_key(), reopened.row_wrap_key()) == keys
     assert reopened.kdf_params == FLOOR_PARAMS
+    reopened.lock()
 
 
 def test_create_refuses_short_weak_and_existing(profile_dir: Path) -> None:
@@ -87,6 +89,7 @@ def test_params_below_the_rfc_floor_are_refused(profile_dir: Path) -> None:
 def test_default_creation_calibrates_at_or_above_the_floor(tmp_path: Path) -> None:
     vault, _ = Vault.create(tmp_path / "calibrated", PASSWORD)
     assert vault.kdf_params.meets_floor()
+    vault.lock()
     assert Vault.unlock(tmp_path / "calibrated", PASSWORD).vault_id == vault.vault_id
 
 
@@ -117,12 +120,15 @@ def test_wrong_password_changes_no_file_and_persists_a_backoff(
         Vault.unlock(profile_dir, PASSWORD, now=clock.seconds)
     clock.advance(0.5)
     unlocked = Vault.unlock(profile_dir, PASSWORD, now=clock.seconds)
-    assert unlocked.database_key() == Vault.unlock(profile_dir, PASSWORD).database_key()
+    database_key = unlocked.database_key()
+    unlocked.lock()
+    assert database_key == Vault.unlock(profile_dir, PASSWORD).database_key()
     assert not paths.backoff.exists()
     assert all_files(profile_dir) == before
 
 
 def test_backoff_caps_at_five_minutes(vault: UnlockedVault, profile_dir: Path) -> None:
+    vault.lock()
     paths = ProfilePaths(profile_dir)
     paths.backoff.write_text(json.dumps({"failures": 40, "last_failure_at": 1000.0}))
     with pytest.raises(UnlockBackoff) as backoff:
@@ -135,8 +141,11 @@ def test_recovery_key_opens_and_a_wrong_one_does_not(
     created_vault: tuple[UnlockedVault, str], profile_dir: Path
 ) -> None:
     vault, recovery_key = created_vault
+    database_key = vault.database_key()
+    vault.lock()
     recovered = Vault.unlock_with_recovery_key(profile_dir, recovery_key.lower())
-    assert recovered.database_key() == vault.database_key()
+    assert recovered.database_key() == database_key
+    recovered.lock()
     other = "AAAA-" * 11 + "AAAA"
     with pytest.raises(WrongRecoveryKey):
         Vault.unlock_with_recovery_key(profile_dir, other)
@@ -156,6 +165,8 @@ def test_password_change_rewraps_only_the_header(
     old_header = json.loads(paths.vault.read_text())
 
     vault.change_password("a brand new passphrase", kdf_params=FLOOR_PARAMS)
+    database_key = vault.database_key()
+    vault.lock()
 
     after = all_files(profile_dir)
     assert {name for name in after if after[name] != before.get(name)} == {"vault.json"}
@@ -167,7 +178,7 @@ def test_password_change_rewraps_only_the_header(
         Vault.unlock(profile_dir, PASSWORD)
     paths.backoff.unlink()
     reopened = Vault.unlock(profile_dir, "a brand new passphrase")
-    assert reopened.database_key() == vault.database_key()
+    assert reopened.database_key() == database_key
     assert reopened.open_store().settings.get("theme") == "dark"
     reopened.lock()
     assert Vault.unlock_with_recovery_key(profile_dir, recovery_key).vault_id == vault.vault_id

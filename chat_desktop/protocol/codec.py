@@ -23,7 +23,7 @@ from chat_desktop.protocol.errors import bad_request
 
 T = TypeVar("T")
 
-_B64URL_ALPHABET: Final = re.compile(r"^[A-Za-z0-9_-]*$")
+_B64URL_ALPHABET: Final = re.compile(r"[A-Za-z0-9_-]*")
 
 
 def b64url_encode(data: bytes) -> str:
@@ -40,7 +40,7 @@ def b64url_decode(text: str) -> bytes:
     Raises:
         ProtocolError: ``bad_request`` when ``text`` is not canonical base64url.
     """
-    if not _B64URL_ALPHABET.match(text) or len(text) % 4 == 1:
+    if not _B64URL_ALPHABET.fullmatch(text) or len(text) % 4 == 1:
         raise bad_request("malformed base64url value")
     try:
         data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

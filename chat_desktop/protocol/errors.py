@@ -11,6 +11,12 @@ import enum
 import math
 from typing import Any, Final
 
+#: Longest wait a relay may ask for (s); a longer ``retry_after`` is cut to this, so a hostile
+#: or misconfigured relay cannot stall a client for a year.
+MAX_RETRY_AFTER_S: Final = 3600.0
+#: Longest error message kept from a relay's answer, in characters.
+MAX_MESSAGE_LENGTH: Final = 200
+
 
 class ErrorCode(enum.StrEnum):
     """The closed set of error codes a relay may answer with (PROTOCOL §6)."""
@@ -77,7 +83,9 @@ class ProtocolError(Exception):
         """Rebuilds the error a relay answered with, for clients.
 
         An unknown or missing code becomes ``internal``, so a newer relay cannot crash an
-        older client.
+        older client. What a relay sends is bounded: ``retry_after`` is cut to
+        :data:`MAX_RETRY_AFTER_S` (a negative one becomes 0, a non-number or NaN is dropped),
+        the message to :data:`MAX_MESSAGE_LENGTH` characters.
         """
         raw_code = ack.get("error")
         try:
@@ -85,12 +93,25 @@ class ProtocolError(Exception):
         except ValueError:
             code = ErrorCode.INTERNAL
         message = ack.get("message")
-        retry_after = ack.get("retry_after")
         return cls(
             code,
-            message if isinstance(message, str) else "",
-            retry_after=float(retry_after) if isinstance(retry_after, int | float) else None,
+            message[:MAX_MESSAGE_LENGTH] if isinstance(message, str) else "",
+            retry_after=bounded_retry_after(ack.get("retry_after")),
         )
+
+
+def bounded_retry_after(value: Any) -> float | None:
+    """Returns a relay's ``retry_after`` within ``[0, MAX_RETRY_AFTER_S]``, or None.
+
+    None for anything that is not a finite-or-infinite real number (``bool``, strings, NaN);
+    infinity and anything above the cap become the cap.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    seconds = float(value)
+    if math.isnan(seconds):
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
 def bad_request(message: str) -> ProtocolError:

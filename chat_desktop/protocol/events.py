@@ -17,6 +17,8 @@ KEYS_BUNDLE: Final = "keys:bundle"
 MESSAGE_SEND: Final = "message:send"
 MESSAGE_ACK: Final = "message:ack"
 PRESENCE_SUBSCRIBE: Final = "presence:subscribe"
+#: ``{visible: bool}`` → ``{}``: "show when I'm online", enforced and kept by the relay.
+PRESENCE_VISIBILITY: Final = "presence:visibility"
 ATTACHMENT_UPLOAD: Final = "attachment:upload"
 ATTACHMENT_DOWNLOAD: Final = "attachment:download"
 
@@ -32,6 +34,7 @@ CLIENT_EVENTS: Final = (
     MESSAGE_SEND,
     MESSAGE_ACK,
     PRESENCE_SUBSCRIBE,
+    PRESENCE_VISIBILITY,
     ATTACHMENT_UPLOAD,
     ATTACHMENT_DOWNLOAD,
 )

@@ -4,17 +4,68 @@ Content is a versioned, typed msgpack structure (a msgspec tagged union on ``kin
 with ``0x80 0x00…`` to a multiple of 160 bytes before encryption so that message lengths on the
 wire say little about what was written. Receipts and typing travel here, end-to-end encrypted,
 so the relay never learns who reads or types.
+
+Every field a peer supplies is bounded in the schema (``msgspec.Meta``): a number out of its
+range, an over-long string or list, a key of the wrong length or a malformed id is refused by
+:func:`decode_content` with :class:`ContentError`, so no hostile content can reach the store or
+the GUI with, say, a timer of 2**62 seconds or a ``sent_at`` past the year 9999
+(:data:`~chat_desktop.protocol.schemas.MAX_TIMESTAMP_MS`).
+
+The bounds are checked when decoding only; a sender that builds content out of range finds
+out through its peer refusing it, so senders keep their own inputs within the same limits
+(the constants below).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Final, Literal
 
 import msgspec
 
+from chat_desktop.protocol.schemas import MAX_BLOB_SIZE, MAX_TIMESTAMP_MS, MESSAGE_ID_PATTERN
+
 CONTENT_VERSION = 1
 PADDING_BLOCK = 160
+#: Longest text (and caption), in characters (code points).
 MAX_TEXT_LENGTH = 64 * 1024
+#: Longest disappearing timer, in seconds: one year (the app offers up to one day).
+MAX_TIMER_SECONDS: Final = 365 * 24 * 3600
+#: Largest attachment plaintext: the relay's blob maximum (PROTOCOL §5, 100 MiB).
+MAX_ATTACHMENT_SIZE: Final = MAX_BLOB_SIZE
+#: Largest image side in pixels (the sender scales images to at most 4096 px; JPEG's own
+#: limit is 65 535).
+MAX_IMAGE_SIDE: Final = 65_535
+#: Largest inline thumbnail (PROTOCOL §5: "≤ 2 KiB JPEG thumbnail").
+MAX_THUMBNAIL_SIZE: Final = 2048
+#: Most message ids in one receipt or delete; senders split longer lists.
+MAX_IDS_PER_CONTENT: Final = 2000
+#: Longest file name in characters (the longest a common file system allows).
+MAX_FILE_NAME_LENGTH: Final = 255
+#: Longest MIME type (RFC 6838: 127 for the type and 127 for the subtype, plus the slash).
+MAX_MIME_TYPE_LENGTH: Final = 255
+#: Longest display name, in characters.
+MAX_DISPLAY_NAME_LENGTH: Final = 128
+#: Attachment key: AES-256 key ‖ HMAC-SHA256 key (PROTOCOL §5).
+ATTACHMENT_KEY_SIZE: Final = 64
+#: Attachment digest: SHA-256 of the blob.
+ATTACHMENT_DIGEST_SIZE: Final = 32
+
+# ``\A`` and ``\Z`` because msgspec searches patterns (``re.search``): ``^…$`` would also
+# accept a value followed by a newline.
+#: A relay blob id, or empty while the sender's upload is still pending (outbox only).
+_BLOB_ID_PATTERN: Final = r"\A(?:[0-9a-f]{32})?\Z"
+#: Printable ASCII only.
+_MIME_TYPE_PATTERN: Final = r"\A[ -~]*\Z"
+#: No path separator or NUL: a file name is a name, never a path.
+_FILE_NAME_PATTERN: Final = r"\A[^/\x00]*\Z"
+
+MessageId = Annotated[str, msgspec.Meta(pattern=MESSAGE_ID_PATTERN)]
+TimestampMs = Annotated[int, msgspec.Meta(ge=0, le=MAX_TIMESTAMP_MS)]
+TimerSeconds = Annotated[int, msgspec.Meta(ge=0, le=MAX_TIMER_SECONDS)]
+MessageIds = Annotated[list[MessageId], msgspec.Meta(max_length=MAX_IDS_PER_CONTENT)]
+ImageSide = Annotated[int, msgspec.Meta(ge=1, le=MAX_IMAGE_SIDE)]
+TextBody = Annotated[str, msgspec.Meta(max_length=MAX_TEXT_LENGTH)]
 
 
 class ContentError(ValueError):
@@ -28,15 +79,15 @@ class _Content(msgspec.Struct, frozen=True, tag_field="kind", kw_only=True):
     """Fields every content carries."""
 
     v: int = CONTENT_VERSION
-    id: str
-    sent_at: int
-    expire_timer: int = 0
+    id: MessageId
+    sent_at: TimestampMs
+    expire_timer: TimerSeconds = 0
 
 
 class TextContent(_Content, frozen=True, tag="text"):
     """A text message."""
 
-    text: str
+    text: TextBody
 
 
 class AttachmentContent(_Content, frozen=True, tag="attachment"):
@@ -46,23 +97,31 @@ class AttachmentContent(_Content, frozen=True, tag="attachment"):
     before the download finishes (PROTOCOL §5).
     """
 
-    blob_id: str
-    key: bytes
-    digest: bytes
-    size: int
-    mime_type: str
-    file_name: str
-    caption: str = ""
-    width: int | None = None
-    height: int | None = None
-    thumbnail: bytes | None = None
+    blob_id: Annotated[str, msgspec.Meta(pattern=_BLOB_ID_PATTERN)]
+    key: Annotated[
+        bytes, msgspec.Meta(min_length=ATTACHMENT_KEY_SIZE, max_length=ATTACHMENT_KEY_SIZE)
+    ]
+    digest: Annotated[
+        bytes, msgspec.Meta(min_length=ATTACHMENT_DIGEST_SIZE, max_length=ATTACHMENT_DIGEST_SIZE)
+    ]
+    size: Annotated[int, msgspec.Meta(ge=0, le=MAX_ATTACHMENT_SIZE)]
+    mime_type: Annotated[
+        str, msgspec.Meta(max_length=MAX_MIME_TYPE_LENGTH, pattern=_MIME_TYPE_PATTERN)
+    ]
+    file_name: Annotated[
+        str, msgspec.Meta(max_length=MAX_FILE_NAME_LENGTH, pattern=_FILE_NAME_PATTERN)
+    ]
+    caption: TextBody = ""
+    width: ImageSide | None = None
+    height: ImageSide | None = None
+    thumbnail: Annotated[bytes, msgspec.Meta(max_length=MAX_THUMBNAIL_SIZE)] | None = None
 
 
 class ReceiptContent(_Content, frozen=True, tag="receipt"):
     """Delivery or read receipts for the named message ids."""
 
     receipt: Literal["delivered", "read"]
-    message_ids: list[str]
+    message_ids: MessageIds
 
 
 class TypingContent(_Content, frozen=True, tag="typing"):
@@ -74,19 +133,25 @@ class TypingContent(_Content, frozen=True, tag="typing"):
 class TimerContent(_Content, frozen=True, tag="timer"):
     """The conversation's disappearing-message timer changed to ``seconds`` (0 = off)."""
 
-    seconds: int
+    seconds: TimerSeconds
 
 
 class DeleteContent(_Content, frozen=True, tag="delete"):
     """The sender deleted these messages for everyone."""
 
-    message_ids: list[str]
+    message_ids: MessageIds
+
+
+class RetryContent(_Content, frozen=True, tag="retry"):
+    """The sender could not decrypt these messages of ours and asks us to send them again."""
+
+    message_ids: MessageIds
 
 
 class ProfileContent(_Content, frozen=True, tag="profile"):
     """The sender's display name."""
 
-    display_name: str
+    display_name: Annotated[str, msgspec.Meta(max_length=MAX_DISPLAY_NAME_LENGTH)]
 
 
 Content = (
@@ -97,7 +162,10 @@ Content = (
     | TimerContent
     | DeleteContent
     | ProfileContent
+    | RetryContent
 )
+
+_QUOTED: Final = re.compile(r"'[^']*'")
 
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(Content)
@@ -130,13 +198,28 @@ def encode_content(content: Content) -> bytes:
 
 
 def decode_content(data: bytes) -> Content:
-    """Unpad and parse decrypted bytes into a typed content."""
+    """Unpad and parse decrypted bytes into a typed content.
+
+    Raises:
+        ContentError: The bytes are not valid content: bad padding, not msgpack, an unknown
+            kind or version, a wrong type, or any value outside its bound (the message names
+            the field, never its value).
+    """
     try:
         content: Content = _decoder.decode(unpad(data))
-    except msgspec.DecodeError as error:
-        raise ContentError("content is not a valid message structure") from error
+    except msgspec.ValidationError as error:
+        raise ContentError(f"content does not fit its schema: {_without_values(error)}") from None
+    except msgspec.DecodeError:
+        raise ContentError("content is not a valid message structure") from None
     if content.v != CONTENT_VERSION:
-        raise ContentError(f"unsupported content version {content.v}")
-    if isinstance(content, TextContent) and len(content.text) > MAX_TEXT_LENGTH:
-        raise ContentError("text content is too long")
+        raise ContentError("unsupported content version")
     return content
+
+
+def _without_values(error: msgspec.ValidationError) -> str:
+    """msgspec's reason and field path with every quoted value left out.
+
+    msgspec quotes the offending value of an unknown ``kind`` or enum (peer-chosen text), so
+    quoted parts are dropped; the path (``$.message_ids[3]``) names only schema fields.
+    """
+    return _QUOTED.sub("…", str(error))

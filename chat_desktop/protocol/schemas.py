@@ -24,28 +24,48 @@ MAX_PAYLOADS: Final = 16
 MAX_BLOB_SIZE: Final = 100 * 1024 * 1024
 #: Most prekeys of one kind in one upload or registration.
 MAX_PREKEYS_PER_UPLOAD: Final = 200
-#: Most users in one ``presence:subscribe`` or message ``ack``.
+#: Most items in one list of a payload (users of ``presence:subscribe``, ids of a
+#: ``message:ack``, entries of a ``presence`` event); longer lists are ``bad_request``.
 MAX_LIST_ITEMS: Final = 1000
+#: Most users one connection follows with ``presence:subscribe`` (all its requests together);
+#: a request that would pass it is refused with ``too_large``.
+MAX_PRESENCE_SUBSCRIPTIONS: Final = 500
+#: Most devices of one account in a ``keys:bundle`` answer.
+MAX_DEVICES: Final = 100
+#: Latest timestamp accepted anywhere: 9999-12-31T23:59:59.999Z in ms (beyond, ``datetime``
+#: cannot show it); far below 2**53, so sums of a time and a timer stay exact.
+MAX_TIMESTAMP_MS: Final = 253_402_300_799_999
+#: Largest one-time key count a relay may report.
+MAX_KEY_COUNT: Final = 1_000_000
+#: Longest blob token string.
+MAX_TOKEN_LENGTH: Final = 1024
+#: Longest ``message`` of an error answer.
+MAX_ERROR_MESSAGE_LENGTH: Final = 1024
 
 X25519_KEY_SIZE: Final = 32
 SIGNATURE_SIZE: Final = 64
 MLKEM1024_PUBLIC_KEY_SIZE: Final = 1568
 AUTH_NONCE_SIZE: Final = 16
 
+# Patterns are anchored with ``\A`` and ``\Z``, never ``^`` and ``$``: ``$`` also matches
+# before a final newline, so ``"alice\n"`` would pass ``re.match``/``re.search`` (which
+# msgspec uses). With ``\A…\Z`` every use (``re.match``, ``fullmatch``, msgspec) is exact.
+
 #: Usernames: 3–32 of ``a-z 0-9 _ .`` (PROTOCOL §6).
-USERNAME_PATTERN: Final = r"^[a-z0-9_.]{3,32}$"
+USERNAME_PATTERN: Final = r"\A[a-z0-9_.]{3,32}\Z"
 #: Message ids: a UUID (v7 by convention) in canonical lower-case form.
-MESSAGE_ID_PATTERN: Final = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+MESSAGE_ID_PATTERN: Final = r"\A[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"
 #: Blob ids: 32 lower-case hex characters made by the relay.
-BLOB_ID_PATTERN: Final = r"^[0-9a-f]{32}$"
+BLOB_ID_PATTERN: Final = r"\A[0-9a-f]{32}\Z"
 
 Username = Annotated[str, msgspec.Meta(pattern=USERNAME_PATTERN)]
 MessageId = Annotated[str, msgspec.Meta(pattern=MESSAGE_ID_PATTERN)]
 BlobId = Annotated[str, msgspec.Meta(pattern=BLOB_ID_PATTERN)]
 KeyId = Annotated[int, msgspec.Meta(ge=0, le=0xFFFFFFFF)]
 DeviceId = Annotated[int, msgspec.Meta(ge=1, le=0xFFFFFFFF)]
-Timestamp = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
-Count = Annotated[int, msgspec.Meta(ge=0)]
+Timestamp = Annotated[int, msgspec.Meta(ge=0, le=MAX_TIMESTAMP_MS)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_KEY_COUNT)]
+Token = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TOKEN_LENGTH)]
 X25519PublicKey = Annotated[
     bytes, msgspec.Meta(min_length=X25519_KEY_SIZE, max_length=X25519_KEY_SIZE)
 ]
@@ -130,7 +150,7 @@ class DeviceBundle(WireStruct, frozen=True):
 class KeysBundleAck(WireStruct, frozen=True):
     """Ack of ``keys:bundle``."""
 
-    devices: list[DeviceBundle]
+    devices: Annotated[list[DeviceBundle], msgspec.Meta(max_length=MAX_DEVICES)]
 
 
 # ---- messages ------------------------------------------------------------------------------
@@ -148,7 +168,7 @@ class MessageSend(WireStruct, frozen=True):
 
     id: MessageId
     to: Username
-    payloads: list[DevicePayload]
+    payloads: Annotated[list[DevicePayload], msgspec.Meta(max_length=MAX_LIST_ITEMS)]
     expires_at: Timestamp | None = None
 
 
@@ -165,7 +185,7 @@ class MessageDelivery(WireStruct, frozen=True):
     from_: Username = msgspec.field(name="from")
     from_device: DeviceId
     server_ts: Timestamp
-    body: bytes
+    body: Annotated[bytes, msgspec.Meta(max_length=MAX_BODY_SIZE)]
     expires_at: Timestamp | None = None
 
 
@@ -199,7 +219,18 @@ class PresenceEntry(WireStruct, frozen=True):
 class PresenceUpdate(WireStruct, frozen=True):
     """Ack of ``presence:subscribe`` and payload of the ``presence`` event."""
 
-    presence: list[PresenceEntry]
+    presence: Annotated[list[PresenceEntry], msgspec.Meta(max_length=MAX_LIST_ITEMS)]
+
+
+class PresenceVisibility(WireStruct, frozen=True):
+    """``presence:visibility``: "show when I'm online" on or off; acked with ``{}``.
+
+    The relay enforces it and keeps it per account (default visible): while ``visible`` is
+    false every subscriber sees the account offline without ``last_seen``, and no
+    ``presence`` event reveals its connects or disconnects.
+    """
+
+    visible: bool
 
 
 # ---- attachments ---------------------------------------------------------------------------
@@ -213,7 +244,7 @@ class AttachmentUpload(WireStruct, frozen=True):
     applies.
     """
 
-    size: Annotated[int, msgspec.Meta(ge=1)]
+    size: Annotated[int, msgspec.Meta(ge=1, le=2**53)]
     expires_at: Timestamp | None = None
 
 
@@ -221,7 +252,7 @@ class AttachmentUploadAck(WireStruct, frozen=True):
     """Ack of ``attachment:upload``: where and with what token to ``PUT`` the blob."""
 
     blob_id: BlobId
-    token: str
+    token: Token
     expires_at: Timestamp
 
 
@@ -234,7 +265,7 @@ class AttachmentDownload(WireStruct, frozen=True):
 class AttachmentDownloadAck(WireStruct, frozen=True):
     """Ack of ``attachment:download``."""
 
-    token: str
+    token: Token
 
 
 # ---- connect and HTTP ----------------------------------------------------------------------
@@ -271,13 +302,14 @@ class RegisterResponse(WireStruct, frozen=True):
 class HealthResponse(WireStruct, frozen=True):
     """``GET /health`` answer."""
 
-    status: str
+    status: Annotated[str, msgspec.Meta(max_length=64)]
 
 
 class ErrorBody(WireStruct, frozen=True):
     """Body of a refused HTTP request; same fields as an error ack."""
 
     ok: bool
-    error: str
-    message: str
-    retry_after: float | None = None
+    error: Annotated[str, msgspec.Meta(max_length=64)]
+    message: Annotated[str, msgspec.Meta(max_length=MAX_ERROR_MESSAGE_LENGTH)]
+    # Loosely bounded here; ProtocolError.from_ack cuts it to errors.MAX_RETRY_AFTER_S.
+    retry_after: Annotated[float, msgspec.Meta(ge=0, le=2**31)] | None = None

@@ -23,7 +23,7 @@ from chat_desktop.relay.logs import configure_logging, log_event
 from chat_desktop.relay.sqlite_store import SqliteRelayStore
 from chat_desktop.relay.telemetry import init_sentry
 
-_RATE_RULE = re.compile(r"^(?P<name>[a-z_]+)=(?P<count>\d+)/(?P<period>\d+(\.\d+)?)$")
+_RATE_RULE = re.compile(r"(?P<name>[a-z_]+)=(?P<count>[0-9]+)/(?P<period>[0-9]+(\.[0-9]+)?)")
 
 
 def parse_rate_limits(overrides: Sequence[str]) -> RateLimits:
@@ -34,7 +34,7 @@ def parse_rate_limits(overrides: Sequence[str]) -> RateLimits:
     """
     limits = RateLimits()
     for override in overrides:
-        match = _RATE_RULE.match(override)
+        match = _RATE_RULE.fullmatch(override)
         if match is None or int(match["count"]) < 1 or float(match["period"]) <= 0:
             raise ValueError(f"malformed rate limit {override!r}, expected NAME=COUNT/SECONDS")
         limits = limits.with_rule(
@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=COUNT/SECONDS",
-        help="override a rate limit (messages, bundles, key_uploads, attachments, registrations)",
+        help="override a rate limit (messages, bundles, key_uploads, attachments, registrations, "
+        "presence, visibility)",
     )
     parser.add_argument("--sweep-interval", type=float, default=60.0, help="seconds between sweeps")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
@@ -76,7 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def reset_account(config: RelayConfig, username: str) -> bool:
-    """Deletes one account from the relay's store (the relay may be running)."""
+    """Deletes one account from the relay's store (the relay may be running).
+
+    The deletion is logged in the store; a running relay on the same data folder sees the
+    log within ``reset_check_interval_s`` and cuts the account's live connections.
+    """
     store = SqliteRelayStore(config.database_path)
     await store.open()
     try:

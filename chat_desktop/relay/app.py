@@ -25,6 +25,7 @@ from chat_desktop.relay.dispatch import register_unknown_event_handler
 from chat_desktop.relay.handlers import attachments, auth, crypto, message, presence
 from chat_desktop.relay.http import json_response
 from chat_desktop.relay.logs import log_event
+from chat_desktop.relay.resets import ResetWatcher
 from chat_desktop.relay.sqlite_store import SqliteRelayStore
 from chat_desktop.relay.store import RelayStore
 from chat_desktop.relay.sweeper import run_sweeper
@@ -37,6 +38,7 @@ MAX_WEBSOCKET_MESSAGE: Final = MAX_PAYLOADS * MAX_BODY_SIZE + 256 * 1024
 _SHUTDOWN_TIMEOUT_S: Final = 5.0
 
 _SWEEPER_KEY: Final = web.AppKey("relay_sweeper", asyncio.Task[None])
+_RESET_WATCHER_KEY: Final = web.AppKey("relay_reset_watcher", asyncio.Task[None])
 
 
 def create_app(config: RelayConfig, store: RelayStore | None = None) -> web.Application:
@@ -67,6 +69,7 @@ def create_app(config: RelayConfig, store: RelayStore | None = None) -> web.Appl
         blobs=BlobFiles(config.blob_dir),
         limiters=RelayLimiters.from_limits(config.rate_limits),
     )
+    context.resets = ResetWatcher(context)
     if config.public_url:
         context.origin = relay_origin(config.public_url)
     app[CONTEXT_KEY] = context
@@ -94,6 +97,11 @@ async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:
     secret = await asyncio.to_thread(load_or_create_secret, config.token_secret_path)
     context.tokens = BlobTokens(secret)
     await context.store.open()
+    assert context.resets is not None
+    await context.resets.prime()
+    app[_RESET_WATCHER_KEY] = asyncio.create_task(
+        context.resets.run(config.reset_check_interval_s), name="relay-reset-watcher"
+    )
     app[_SWEEPER_KEY] = asyncio.create_task(
         run_sweeper(
             context.store,
@@ -105,9 +113,10 @@ async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:
         name="relay-sweeper",
     )
     yield
-    app[_SWEEPER_KEY].cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await app[_SWEEPER_KEY]
+    for key in (_SWEEPER_KEY, _RESET_WATCHER_KEY):
+        app[key].cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await app[key]
     await context.store.close()
 
 

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import BinaryIO, Final
 
-_BLOB_ID: Final = re.compile(r"^[0-9a-f]{32}$")
+_BLOB_ID: Final = re.compile(r"[0-9a-f]{32}")
 
 
 class BlobTooLarge(Exception):
@@ -48,7 +48,7 @@ class BlobFiles:
         Raises:
             ValueError: ``blob_id`` is not a relay-made id (guards against path tricks).
         """
-        if not _BLOB_ID.match(blob_id):
+        if not _BLOB_ID.fullmatch(blob_id):
             raise ValueError("malformed blob id")
         return self._directory / blob_id
 

@@ -42,6 +42,10 @@ class RateLimits:
     bundles: RateRule = RateRule(30, 60.0)
     key_uploads: RateRule = RateRule(6, 600.0)
     attachments: RateRule = RateRule(50, 60.0)
+    #: ``presence:subscribe`` requests (each may name up to 1000 users to look up).
+    presence: RateRule = RateRule(30, 60.0)
+    #: ``presence:visibility`` changes (each may notify every follower).
+    visibility: RateRule = RateRule(10, 60.0)
     #: Per client address, not per account.
     registrations: RateRule = RateRule(5, 3600.0)
 
@@ -68,6 +72,9 @@ class RelayConfig:
             signatures cover. Defaults to ``http://host:port`` as bound.
         rate_limits: Token-bucket limits of PROTOCOL §6.
         sweep_interval_s: Seconds between two sweeps of expired envelopes and blobs.
+        reset_check_interval_s: Seconds between two looks at the log of operator resets
+            (``--reset-account`` runs in another process); a reset account's connections
+            are cut within this time.
         retention_ms: Longest time anything undelivered is kept.
         token_lifetime_ms: Validity of blob upload/download tokens.
         sentry_dsn: Report errors to Sentry (scrubbed) when set.
@@ -80,6 +87,7 @@ class RelayConfig:
     public_url: str | None = None
     rate_limits: RateLimits = field(default_factory=RateLimits)
     sweep_interval_s: float = 60.0
+    reset_check_interval_s: float = 0.5
     retention_ms: int = DEFAULT_RETENTION_MS
     token_lifetime_ms: int = DEFAULT_TOKEN_LIFETIME_MS
     sentry_dsn: str | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import socketio
 from aiohttp import web
@@ -17,6 +17,9 @@ from chat_desktop.relay.sessions import SessionRegistry
 from chat_desktop.relay.store import RelayStore
 from chat_desktop.relay.tokens import BlobTokens
 
+if TYPE_CHECKING:
+    from chat_desktop.relay.resets import ResetWatcher
+
 
 @dataclass(frozen=True)
 class RelayLimiters:
@@ -27,6 +30,8 @@ class RelayLimiters:
     key_uploads: RateLimiter
     attachments: RateLimiter
     registrations: RateLimiter
+    presence: RateLimiter
+    visibility: RateLimiter
 
     @classmethod
     def from_limits(cls, limits: RateLimits) -> RelayLimiters:
@@ -37,6 +42,8 @@ class RelayLimiters:
             key_uploads=RateLimiter(limits.key_uploads),
             attachments=RateLimiter(limits.attachments),
             registrations=RateLimiter(limits.registrations),
+            presence=RateLimiter(limits.presence),
+            visibility=RateLimiter(limits.visibility),
         )
 
 
@@ -50,6 +57,7 @@ class RelayContext:
         store: Persistence.
         blobs: Blob files on disk.
         tokens: Blob token signer; set at startup (the secret lives in the data folder).
+        resets: Follows operator resets to cut their connections; set by ``create_app``.
         limiters: Rate limiters.
         sessions: Authenticated connections.
         origin: The relay origin that connect signatures cover; set once the port is bound.
@@ -62,6 +70,7 @@ class RelayContext:
     blobs: BlobFiles
     limiters: RelayLimiters
     tokens: BlobTokens | None = None
+    resets: ResetWatcher | None = None
     sessions: SessionRegistry = field(default_factory=SessionRegistry)
     origin: str = ""
     clock: Callable[[], int] = now_ms

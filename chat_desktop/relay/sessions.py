@@ -18,6 +18,8 @@ class ConnectedDevice:
         identity_key: The device's identity key, to check signatures of uploaded prekeys.
         delivery: The connection's delivery queue.
         subscriptions: Users whose presence this connection follows.
+        visible: The account's "show when I'm online" setting as this process knows it;
+            loaded from the store after connect, updated by ``presence:visibility``.
     """
 
     sid: str
@@ -26,6 +28,7 @@ class ConnectedDevice:
     identity_key: bytes
     delivery: DeviceDelivery
     subscriptions: set[str] = field(default_factory=set)
+    visible: bool = True
 
 
 class SessionRegistry:
@@ -69,6 +72,13 @@ class SessionRegistry:
     def by_device(self, user: str, device_id: int) -> ConnectedDevice | None:
         """Returns the current connection of a device, if it is online here."""
         return self._by_device.get((user, device_id))
+
+    def devices_of(self, user: str) -> list[ConnectedDevice]:
+        """Returns the current connections of every device of ``user`` here."""
+        return [
+            self._by_device[(user, device_id)]
+            for device_id in sorted(self._devices_of_user.get(user, ()))
+        ]
 
     def is_online(self, user: str) -> bool:
         """True when at least one of the user's devices is connected here."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Final
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 _SCHEMA_V1: Final = """
 CREATE TABLE accounts (
@@ -86,16 +86,43 @@ CREATE INDEX auth_nonces_by_expiry ON auth_nonces (expires_at);
 """
 
 
+# v2: "show when I'm online" per account, and the log of operator resets that running relays
+# watch to cut a reset account's live connections (another process deletes the account).
+_SCHEMA_V2: Final = """
+ALTER TABLE accounts ADD COLUMN show_online INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE account_resets (
+    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+    username TEXT NOT NULL,
+    reset_at INTEGER NOT NULL
+);
+CREATE INDEX account_resets_by_age ON account_resets (reset_at);
+"""
+
+#: The statements that take a database from version ``index`` to ``index + 1``.
+_STEPS: Final = (_SCHEMA_V1, _SCHEMA_V2)
+
+
 def migrate(connection: sqlite3.Connection) -> None:
-    """Creates the schema in a new database; refuses a database from a newer relay."""
+    """Creates or upgrades the schema in one transaction; refuses a newer relay's database.
+
+    Raises:
+        RuntimeError: The database was made by a newer relay (unknown schema version).
+    """
     (version,) = connection.execute("PRAGMA user_version").fetchone()
     if version == SCHEMA_VERSION:
         return
-    if version != 0:
+    if not 0 <= version < SCHEMA_VERSION:
         raise RuntimeError(f"relay database has unknown schema version {version}")
     connection.execute("BEGIN IMMEDIATE")
-    for statement in _SCHEMA_V1.split(";"):
-        if statement.strip():
-            connection.execute(statement)
-    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    try:
+        # Read again inside the write lock: another process may have migrated meanwhile.
+        (version,) = connection.execute("PRAGMA user_version").fetchone()
+        for step in _STEPS[version:]:
+            for statement in step.split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
     connection.execute("COMMIT")

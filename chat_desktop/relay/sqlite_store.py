@@ -9,6 +9,7 @@ key" or "store once per id" decision is serialised without extra locking.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
@@ -25,9 +26,11 @@ from chat_desktop.relay.sqlite_schema import migrate
 from chat_desktop.relay.sqlite_writer import SqliteWriter
 from chat_desktop.relay.store import (
     AccountExists,
+    AccountReset,
     BlobAlreadyUploaded,
     BlobRecord,
     NewAccount,
+    PresenceRecord,
     StoredEnvelope,
     StoredMessage,
     SweepResult,
@@ -110,9 +113,36 @@ class SqliteRelayStore:
         def write(connection: sqlite3.Connection) -> bool:
             connection.execute("DELETE FROM envelopes WHERE recipient = ?", (user,))
             cursor = connection.execute("DELETE FROM accounts WHERE username = ?", (user,))
-            return cursor.rowcount > 0
+            if cursor.rowcount == 0:
+                return False
+            connection.execute(
+                "INSERT INTO account_resets (username, reset_at) VALUES (?, ?)",
+                (user, int(time.time() * 1000)),
+            )
+            return True
 
         return await self._writer.submit(write)
+
+    async def last_reset_seq(self) -> int:
+        """See :meth:`RelayStore.last_reset_seq`."""
+
+        def read(connection: sqlite3.Connection) -> int:
+            (seq,) = connection.execute("SELECT max(seq) FROM account_resets").fetchone()
+            return int(seq or 0)
+
+        return await self._writer.read(read)
+
+    async def resets_after(self, seq: int, limit: int) -> list[AccountReset]:
+        """See :meth:`RelayStore.resets_after`."""
+
+        def read(connection: sqlite3.Connection) -> list[AccountReset]:
+            rows = connection.execute(
+                "SELECT seq, username FROM account_resets WHERE seq > ? ORDER BY seq LIMIT ?",
+                (seq, limit),
+            ).fetchall()
+            return [AccountReset(seq=row[0], username=row[1]) for row in rows]
+
+        return await self._writer.read(read)
 
     async def identity_key(self, user: str, device_id: int) -> bytes | None:
         """See :meth:`RelayStore.identity_key`."""
@@ -165,6 +195,35 @@ class SqliteRelayStore:
             return found
 
         return await self._writer.read(read)
+
+    async def presence_records(self, users: Sequence[str]) -> dict[str, PresenceRecord]:
+        """See :meth:`RelayStore.presence_records`."""
+        wanted = list(dict.fromkeys(users))
+
+        def read(connection: sqlite3.Connection) -> dict[str, PresenceRecord]:
+            found: dict[str, PresenceRecord] = {}
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for username, seen, show_online in connection.execute(
+                    "SELECT username, last_seen, show_online FROM accounts"  # noqa: S608
+                    f" WHERE username IN ({marks})",
+                    chunk,
+                ):
+                    found[username] = PresenceRecord(visible=bool(show_online), last_seen=seen)
+            return found
+
+        return await self._writer.read(read)
+
+    async def set_show_online(self, user: str, visible: bool) -> None:
+        """See :meth:`RelayStore.set_show_online`."""
+
+        def write(connection: sqlite3.Connection) -> None:
+            connection.execute(
+                "UPDATE accounts SET show_online = ? WHERE username = ?", (int(visible), user)
+            )
+
+        await self._writer.submit(write)
 
     # prekeys -------------------------------------------------------------------------------
 
@@ -365,6 +424,7 @@ class SqliteRelayStore:
             ).rowcount
             connection.execute("DELETE FROM sent_messages WHERE server_ts < ?", (oldest,))
             connection.execute("DELETE FROM auth_nonces WHERE expires_at <= ?", (now_ms,))
+            connection.execute("DELETE FROM account_resets WHERE reset_at < ?", (oldest,))
             blob_ids = [
                 blob_id
                 for (blob_id,) in connection.execute(

@@ -122,6 +122,27 @@ class BlobRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class PresenceRecord:
+    """What the relay keeps about one account's presence.
+
+    Attributes:
+        visible: The account's "show when I'm online" setting (default True).
+        last_seen: When its last device went offline while visible (ms), None if never.
+    """
+
+    visible: bool
+    last_seen: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountReset:
+    """One operator reset, in the order they happened (``seq`` grows, never reused)."""
+
+    seq: int
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
 class SweepResult:
     """What one sweep deleted; blob files named in ``blob_ids`` are for the caller to remove."""
 
@@ -151,9 +172,16 @@ class RelayStore(Protocol):
         """Removes an account, its devices, prekeys and undelivered envelopes (operator reset).
 
         Used when a user lost their device and reinstalls: the name becomes free to register
-        again with a new identity key, and their contacts see the key change. Returns False if
-        there was no such account.
+        again with a new identity key, and their contacts see the key change. The reset is
+        logged (see :meth:`resets_after`) so running relays cut the account's connections.
+        Returns False if there was no such account.
         """
+
+    async def last_reset_seq(self) -> int:
+        """Returns the ``seq`` of the newest logged reset (0 when there is none)."""
+
+    async def resets_after(self, seq: int, limit: int) -> list[AccountReset]:
+        """Returns up to ``limit`` logged resets with a ``seq`` above ``seq``, oldest first."""
 
     async def identity_key(self, user: str, device_id: int) -> bytes | None:
         """Returns the device's identity key, or None for an unknown device."""
@@ -166,6 +194,12 @@ class RelayStore(Protocol):
 
     async def last_seen(self, users: Sequence[str]) -> dict[str, int | None]:
         """Returns each known user's last-seen time (None if never seen); unknown users absent."""
+
+    async def presence_records(self, users: Sequence[str]) -> dict[str, PresenceRecord]:
+        """Returns each known user's visibility and last-seen time; unknown users absent."""
+
+    async def set_show_online(self, user: str, visible: bool) -> None:
+        """Stores the account's "show when I'm online" setting."""
 
     # prekeys -------------------------------------------------------------------------------
 
@@ -239,4 +273,5 @@ class RelayStore(Protocol):
     # retention -----------------------------------------------------------------------------
 
     async def sweep(self, now_ms: int, retention_ms: int) -> SweepResult:
-        """Deletes expired and over-retention envelopes, blobs, dedupe entries and nonces."""
+        """Deletes expired and over-retention envelopes, blobs, dedupe entries, nonces and
+        reset log entries."""

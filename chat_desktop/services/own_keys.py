@@ -1,4 +1,9 @@
-"""This device's own keys: identity, signed prekey rotation, one-time prekey supply.
+"""This device's own keys: identity, prekey rotation, one-time prekey supply.
+
+The signed prekey and the last-resort PQ prekey are rotated weekly
+(:func:`rotation_if_due`); a replaced key's private half is kept 30 days after it was
+replaced, so a first message made from a bundle fetched just before the rotation, and held
+by the relay for up to its 30-day retention, still decrypts.
 
 Runs on the store thread (every function takes the open store): private keys are written
 only sealed by the store, and key ids come from the store's persisted counters so they never
@@ -7,7 +12,9 @@ repeat for this device (PROTOCOL §1).
 
 from __future__ import annotations
 
+import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from chat_desktop.crypto.errors import InvalidMessage
@@ -25,8 +32,12 @@ PQ_LAST_RESORT = "pq_last_resort"
 ONE_TIME_BATCH = 100
 LOW_WATERMARK = 20
 SIGNED_PREKEY_ROTATE_S = 7 * 24 * 3600
+#: How long a replaced signed or last-resort key is kept, counted from its replacement.
 SIGNED_PREKEY_KEEP_S = 30 * 24 * 3600
+#: The last-resort PQ prekey rotates on the signed prekey's schedule.
+PQ_LAST_RESORT_ROTATE_S = SIGNED_PREKEY_ROTATE_S
 CURRENT_SIGNED_SETTING = "own_keys.current_signed_prekey"
+CURRENT_PQ_LAST_RESORT_SETTING = "own_keys.current_pq_last_resort"
 
 
 class MissingPreKey(InvalidMessage):
@@ -66,9 +77,11 @@ def _wire_pq(prekey: PqPreKey) -> schemas.PqPreKey:
     )
 
 
-def _new_signed_prekey(store: MessageStore, identity: IdentityKeyPair) -> SignedPreKey:
+def _new_signed_prekey(
+    store: MessageStore, identity: IdentityKeyPair, now: float | None = None
+) -> SignedPreKey:
     (key_id,) = store.secrets.allocate_key_ids(SIGNED)
-    prekey = SignedPreKey.generate(identity, key_id)
+    prekey = SignedPreKey.generate(identity, key_id, None if now is None else int(now))
     store.secrets.put_prekey(SIGNED, key_id, prekey.to_bytes(), prekey.public_key)
     store.settings.set(CURRENT_SIGNED_SETTING, key_id)
     return prekey
@@ -85,14 +98,21 @@ def _new_one_time_prekeys(store: MessageStore, count: int) -> list[schemas.OneTi
 
 
 def _new_pq_prekeys(
-    store: MessageStore, identity: IdentityKeyPair, count: int, *, last_resort: bool = False
+    store: MessageStore,
+    identity: IdentityKeyPair,
+    count: int,
+    *,
+    last_resort: bool = False,
+    now: float | None = None,
 ) -> list[schemas.PqPreKey]:
     # One id space for one-time and last-resort PQ keys: a message names only the id.
     ids = store.secrets.allocate_key_ids(PQ, count)
     kind = PQ_LAST_RESORT if last_resort else PQ
     wire = []
     for key_id in ids:
-        prekey = PqPreKey.generate(identity, key_id, last_resort=last_resort)
+        prekey = PqPreKey.generate(
+            identity, key_id, last_resort=last_resort, now=None if now is None else int(now)
+        )
         store.secrets.put_prekey(kind, key_id, prekey.to_bytes(), prekey.public_key)
         wire.append(_wire_pq(prekey))
     return wire
@@ -112,7 +132,9 @@ def create_identity_and_prekeys(
         store.secrets.put_identity(identity.seed)
         signed = _new_signed_prekey(store, identity)
         pq = _new_pq_prekeys(store, identity, ONE_TIME_BATCH)
-        pq += _new_pq_prekeys(store, identity, 1, last_resort=True)
+        last_resort = _new_pq_prekeys(store, identity, 1, last_resort=True)
+        store.settings.set(CURRENT_PQ_LAST_RESORT_SETTING, last_resort[0].id)
+        pq += last_resort
         one_time = _new_one_time_prekeys(store, ONE_TIME_BATCH)
     return identity, _wire_signed(signed), pq, one_time
 
@@ -133,34 +155,111 @@ def replenishment(
     return schemas.KeysUpload(one_time_prekeys=one_time, pq_prekeys=pq)
 
 
+def rotation_if_due(
+    store: MessageStore, identity: IdentityKeyPair, now_ms: int | None = None
+) -> schemas.KeysUpload | None:
+    """Rotates the signed and the last-resort PQ prekey when due; forgets replaced ones.
+
+    Call it at connect and on a timer while connected (hourly is plenty), and upload what it
+    returns with ``keys:upload``: the relay replaces its signed prekey and its last-resort PQ
+    prekey with the new ones. Each key is replaced once it is
+    :data:`SIGNED_PREKEY_ROTATE_S` old (or dated in the future by a wrong clock); a replaced
+    key's private half is deleted :data:`SIGNED_PREKEY_KEEP_S` after its replacement was made.
+    One transaction, so a crash leaves either both rotations or neither.
+
+    Args:
+        store: The open store (call on the store thread).
+        identity: This device's identity, to sign new keys.
+        now_ms: The time in ms since the epoch; the wall clock when omitted.
+
+    Returns:
+        The upload with the new key(s), or None when nothing was due.
+    """
+    now = time.time() if now_ms is None else now_ms / 1000
+    with store.transaction():
+        signed = None
+        current_signed = _current_key(store, SIGNED, CURRENT_SIGNED_SETTING, _signed_created_at)
+        if current_signed is None or _due(now, current_signed[1], SIGNED_PREKEY_ROTATE_S):
+            signed = _wire_signed(_new_signed_prekey(store, identity, now))
+        last_resort = None
+        current_pq = _current_key(
+            store, PQ_LAST_RESORT, CURRENT_PQ_LAST_RESORT_SETTING, _pq_created_at
+        )
+        if current_pq is None or _due(now, current_pq[1], PQ_LAST_RESORT_ROTATE_S):
+            (last_resort,) = _new_pq_prekeys(store, identity, 1, last_resort=True, now=now)
+            store.settings.set(CURRENT_PQ_LAST_RESORT_SETTING, last_resort.id)
+        _forget_replaced(store, SIGNED, CURRENT_SIGNED_SETTING, _signed_created_at, now)
+        _forget_replaced(store, PQ_LAST_RESORT, CURRENT_PQ_LAST_RESORT_SETTING, _pq_created_at, now)
+    if signed is None and last_resort is None:
+        return None
+    return schemas.KeysUpload(
+        signed_prekey=signed, pq_prekeys=None if last_resort is None else [last_resort]
+    )
+
+
 def rotate_signed_prekey_if_due(
     store: MessageStore, identity: IdentityKeyPair, now: float | None = None
 ) -> schemas.KeysUpload | None:
-    """Makes a new signed prekey once a week; forgets old ones after 30 days.
+    """The former name of :func:`rotation_if_due` (``now`` in seconds); rotates both keys."""
+    return rotation_if_due(store, identity, None if now is None else round(now * 1000))
 
-    Old signed prekeys are kept that long so late initial messages still decrypt.
+
+def _signed_created_at(data: bytes) -> int:
+    return SignedPreKey.from_bytes(data).created_at
+
+
+def _pq_created_at(data: bytes) -> int:
+    return PqPreKey.from_bytes(data).created_at
+
+
+def _due(now: float, created_at: int, period_s: int) -> bool:
+    """True when a key made at ``created_at`` must be replaced: too old, or from the future."""
+    return not 0 <= now - created_at < period_s
+
+
+def _current_key(
+    store: MessageStore, kind: str, setting: str, created_at: Callable[[bytes], int]
+) -> tuple[int, int] | None:
+    """The id and creation time of the key of ``kind`` in use, or None if there is none.
+
+    The setting names it; profiles made before the setting existed use their newest key
+    (ids only grow).
     """
-    now = time.time() if now is None else now
-    with store.transaction():
-        current_id = store.settings.get(CURRENT_SIGNED_SETTING)
-        current_bytes = None if current_id is None else store.secrets.get_prekey(SIGNED, current_id)
-        upload = None
-        if current_bytes is None or (
-            now - SignedPreKey.from_bytes(current_bytes).created_at >= SIGNED_PREKEY_ROTATE_S
-        ):
-            upload = schemas.KeysUpload(
-                signed_prekey=_wire_signed(_new_signed_prekey(store, identity))
-            )
-        newest = store.settings.get(CURRENT_SIGNED_SETTING)
-        for key_id in store.secrets.prekey_ids(SIGNED):
-            data = store.secrets.get_prekey(SIGNED, key_id)
-            if (
-                key_id != newest
-                and data is not None
-                and now - SignedPreKey.from_bytes(data).created_at >= SIGNED_PREKEY_KEEP_S
-            ):
-                store.secrets.delete_prekey(SIGNED, key_id)
-    return upload
+    key_id = store.settings.get(setting)
+    if key_id is None or store.secrets.get_prekey(kind, key_id) is None:
+        ids = store.secrets.prekey_ids(kind)
+        if not ids:
+            return None
+        key_id = max(ids)
+    data = store.secrets.get_prekey(kind, key_id)
+    assert data is not None
+    return key_id, created_at(data)
+
+
+def _forget_replaced(
+    store: MessageStore,
+    kind: str,
+    setting: str,
+    created_at: Callable[[bytes], int],
+    now: float,
+) -> None:
+    """Deletes keys of ``kind`` replaced at least :data:`SIGNED_PREKEY_KEEP_S` ago.
+
+    A key was replaced when the next newer key of its kind was made (ids only grow), so a
+    key stays 30 days after the relay stopped handing it out, not 30 days after its birth.
+    """
+    current = _current_key(store, kind, setting, created_at)
+    if current is None:
+        return
+    born = {}
+    for key_id in store.secrets.prekey_ids(kind):
+        data = store.secrets.get_prekey(kind, key_id)
+        if data is not None:
+            born[key_id] = created_at(data)
+    ids = sorted(born)
+    for older, newer in itertools.pairwise(ids):
+        if older != current[0] and now - born[newer] >= SIGNED_PREKEY_KEEP_S:
+            store.secrets.delete_prekey(kind, older)
 
 
 def prekeys_for(store: MessageStore, message: PreKeyMessage) -> PreKeysForMessage:

@@ -9,7 +9,7 @@ a newer connection of the same device replaces the older one.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import socketio
 from aiohttp import web
@@ -115,13 +115,13 @@ def register(context: RelayContext, app: web.Application) -> None:
     app.router.add_post(events.ACCOUNTS_PATH, register_account)
 
     async def on_connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        resets = context.resets
+        assert resets is not None
+        resets_seen = resets.seq
         try:
             credentials, identity_key = await authenticate(context, auth)
         except ProtocolError as error:
-            log_event("connect_refused", reason=error.message)
-            raise socketio.exceptions.ConnectionRefusedError(
-                error.code.value, error.to_ack()
-            ) from None
+            _refuse(error)
         user, device_id = credentials.user, credentials.device_id
 
         async def emit_message(payload: dict[str, Any]) -> None:
@@ -134,11 +134,20 @@ def register(context: RelayContext, app: web.Application) -> None:
             identity_key=identity_key,
             delivery=DeviceDelivery(context.store, user, device_id, emit_message, context.clock),
         )
+        # Before any event can arrive (none precede CONNECT), so no visibility change races it.
+        await presence.load_visibility(context, device)
         came_online = not context.sessions.is_online(user)
         previous = context.sessions.add(device)
         if previous is not None:
             await previous.delivery.stop()
             await sio.disconnect(previous.sid)
+        # An operator reset handled while we authenticated may have missed this device, which
+        # was not registered yet: look at its key again (rare, only when a reset was seen).
+        if resets.seq != resets_seen and (
+            await context.store.identity_key(user, device_id) != identity_key
+        ):
+            context.sessions.remove(sid)
+            _refuse(_unauthorized("unknown device"))
         sio.start_background_task(_after_connect, context, device, came_online)
         log_event("connected", sid=sid, device_id=device_id)
 
@@ -148,7 +157,8 @@ def register(context: RelayContext, app: web.Application) -> None:
             return
         await device.delivery.stop()
         log_event("disconnected", sid=sid, device_id=device.device_id)
-        if not context.sessions.is_online(device.user):
+        # A hidden account's disconnects are neither announced nor kept as last_seen.
+        if device.visible and not context.sessions.is_online(device.user):
             last_seen = context.clock()
             try:
                 await context.store.set_last_seen(device.user, last_seen)
@@ -160,19 +170,31 @@ def register(context: RelayContext, app: web.Application) -> None:
     sio.on("disconnect", on_disconnect)
 
 
+def _refuse(error: ProtocolError) -> NoReturn:
+    """Refuses a Socket.IO connect with ``error`` as the ``connect_error`` payload."""
+    log_event("connect_refused", reason=error.message)
+    raise socketio.exceptions.ConnectionRefusedError(error.code.value, error.to_ack()) from None
+
+
 async def _after_connect(context: RelayContext, device: ConnectedDevice, came_online: bool) -> None:
     """Starts delivery once Socket.IO has sent CONNECT, so no event can precede it."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + _CONNECT_SETTLE_S
     while not context.sio.manager.is_connected(device.sid, "/"):
         if context.sessions.by_sid(device.sid) is not device or loop.time() > deadline:
-            return
+            break
         await asyncio.sleep(0.001)
     if context.sessions.by_sid(device.sid) is not device:
+        # Replaced by a newer connection or cut (operator reset) while connecting: a cut made
+        # before CONNECT went out could not close the socket, so close it now.
+        if context.sio.manager.is_connected(device.sid, "/"):
+            await context.sio.disconnect(device.sid)
+        return
+    if not context.sio.manager.is_connected(device.sid, "/"):
         return
     device.delivery.start()
     try:
-        if came_online:
+        if came_online and device.visible:
             await presence.announce(context, device.user, True, context.clock())
         counts = await context.store.key_counts(device.user, device.device_id)
         await warn_if_low(context, device.user, device.device_id, counts)

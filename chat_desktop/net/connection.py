@@ -1,9 +1,9 @@
 """The device's Socket.IO link to its relay: signed auth, reconnection, acknowledged requests.
 
-python-socketio's ``call()`` keeps waiting out its whole timeout when the server dies
-(NOTES.md), and its built-in reconnection signs nothing anew. So this module drives the
-connection itself: every attempt builds a fresh signed ``auth`` (new timestamp and nonce),
-backs off with jitter between attempts, and every request in flight is failed with
+python-socketio's ``call()`` keeps waiting out its whole timeout when the server dies (it is
+not failed on disconnect), and its built-in reconnection signs nothing anew. So this module
+drives the connection itself: every attempt builds a fresh signed ``auth`` (new timestamp and
+nonce), backs off with jitter between attempts, and every request in flight is failed with
 :class:`ConnectionLost` the moment the link drops, so the caller treats it as unacked and
 sends it again after the reconnect.
 """

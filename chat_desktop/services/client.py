@@ -21,7 +21,7 @@ import contextlib
 import logging
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,24 +36,29 @@ from chat_desktop.protocol import events as wire_events
 from chat_desktop.protocol.auth import build_registration
 from chat_desktop.protocol.errors import ProtocolError
 from chat_desktop.protocol.message_content import (
+    MAX_IDS_PER_CONTENT,
     MAX_TEXT_LENGTH,
+    MAX_TIMER_SECONDS,
     Content,
-    ProfileContent,
     ReceiptContent,
+    RetryContent,
     TextContent,
     TimerContent,
     TypingContent,
     encode_content,
 )
 from chat_desktop.protocol.schemas import (
+    MAX_PRESENCE_SUBSCRIPTIONS,
     USERNAME_PATTERN,
     DevicePayload,
+    EmptyAck,
     KeyCounts,
     KeysUpload,
     MessageSend,
     MessageSendAck,
     PresenceSubscribe,
     PresenceUpdate,
+    PresenceVisibility,
 )
 from chat_desktop.services import own_keys
 from chat_desktop.services.attachments import AttachmentTransfers
@@ -68,11 +73,15 @@ from chat_desktop.services.events import (
     TimerChanged,
 )
 from chat_desktop.services.receiving import MessageReceiver
+from chat_desktop.services.resending import requeue_after_restore
 from chat_desktop.services.sending import (
     OutboxPayload,
     OutboxSender,
+    UnknownRecipient,
     decode_payload,
     encode_payload,
+    encrypt_to_peer,
+    paused_peers,
     set_paused,
 )
 from chat_desktop.services.store_worker import StoreWorker
@@ -85,7 +94,7 @@ from chat_desktop.storage.models import (
     NewMessage,
     VerifiedState,
 )
-from chat_desktop.storage.store import MessageStore
+from chat_desktop.storage.store import HousekeepingReport, MessageStore
 from chat_desktop.storage.vault_file import UnlockedVault, Vault
 
 logger = logging.getLogger(__name__)
@@ -95,11 +104,14 @@ DEVICE_SETTING = "account.device_id"
 RELAY_SETTING = "account.relay_url"
 CRASH_REPORTS_SETTING = "telemetry.enabled"
 CRASH_REPORTS_DSN_SETTING = "telemetry.dsn"
+SHOW_ONLINE_SETTING = "privacy.show_online"
 EXPIRY_POLL_S = 0.25
 #: A message still unsent after this long is marked failed; the user can retry it.
 OUTBOX_GIVE_UP_MS = 24 * 60 * 60 * 1000
 GIVE_UP_CHECK_S = 60.0
 TYPING_TTL_MS = 60_000
+#: How often (s) the prekey rotation schedule is checked while the app runs.
+KEY_UPKEEP_INTERVAL_S = 3600.0
 
 _USERNAME = re.compile(USERNAME_PATTERN)
 
@@ -112,6 +124,10 @@ class InvalidPeer(ClientError):
     """The peer name is not a valid username."""
 
 
+class UnknownUser(ClientError):
+    """The relay has no account of that name."""
+
+
 class UnknownPeer(ClientError):
     """We have never talked with this peer, so there is nothing to show or verify."""
 
@@ -122,7 +138,7 @@ def new_message_id() -> str:
 
 
 def _check_peer(peer: str) -> str:
-    if not _USERNAME.match(peer):
+    if not _USERNAME.fullmatch(peer):
         raise InvalidPeer("usernames are 3–32 of a-z, 0-9, '_' and '.'")
     return peer
 
@@ -164,10 +180,11 @@ class ChatClient:
             context,
             self._send_delivery_receipts,
             self._transfers.on_attachment_received,
-            self._repair_session,
+            self._request_retry,
+            self._sender.wake,
         )
         self._background: set[asyncio.Task[Any]] = set()
-        self._expiry_task: asyncio.Task[None] | None = None
+        self._rotation_to_upload: KeysUpload | None = None
         self._closed = False
         self._last_sent_at = 0
         self._queue_requests: list[_QueueRequest] = []
@@ -205,6 +222,7 @@ class ChatClient:
             password,
             allow_weak=allow_weak_password,
             kdf_params=kdf_params,
+            user_inputs=(username,),
         )
         try:
             store = await asyncio.to_thread(vault.open_store)
@@ -272,6 +290,62 @@ class ChatClient:
             await asyncio.to_thread(self._vault.disable_keychain)
 
     @classmethod
+    async def restore_and_unlock(
+        cls, profile_dir: Path, password: str, snapshot: Path
+    ) -> ChatClient:
+        """Unlocks a profile whose database is damaged by restoring one of its snapshots.
+
+        For the restore offer at unlock (``unlock`` raised ``DatabaseCorrupt`` listing the
+        intact snapshots). The damaged files are moved aside, never deleted.
+
+        Raises:
+            WrongPassword, UnlockBackoff: As :meth:`unlock`.
+            DatabaseError: The snapshot is damaged too.
+        """
+        vault = await asyncio.to_thread(Vault.unlock, profile_dir, password)
+        try:
+            report = await asyncio.to_thread(vault.restore_snapshot, snapshot)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(vault.lock)
+            raise
+        client = await cls._from_vault(vault)
+        await client._requeue_after_restore(report.outbox_dropped)
+        return client
+
+    async def restore_snapshot(self, snapshot: Path) -> ChatClient:
+        """Replaces this profile's damaged database by a snapshot; returns the new client.
+
+        This client is closed (its keys stay in the returned one). Sessions from the snapshot
+        are not reused: peers' next messages set up fresh ones, and our messages whose
+        ciphertext the restore had to drop are queued again.
+
+        Raises:
+            DatabaseError: The snapshot is damaged too (this client is closed all the same).
+        """
+        await self._stop_engine()
+        report = await asyncio.to_thread(self._vault.restore_snapshot, snapshot)
+        client = await ChatClient._from_vault(self._vault)
+        await client._requeue_after_restore(report.outbox_dropped)
+        return client
+
+    async def _requeue_after_restore(self, keys: Sequence[MessageKey]) -> None:
+        if keys:
+            await self._context.worker.run(requeue_after_restore, self.store, keys)
+
+    async def housekeeping(self) -> HousekeepingReport:
+        """The slow upkeep left out of unlocking: check every page, snapshot, orphan files.
+
+        Call it in the background once the window shows; messages keep flowing meanwhile
+        (it reads through a connection of its own). Closing the client interrupts it.
+
+        Raises:
+            DatabaseCorrupt: The database is damaged; ``snapshots`` lists intact snapshots
+                for :meth:`restore_snapshot`.
+        """
+        return await asyncio.to_thread(self.store.run_housekeeping)
+
+    @classmethod
     async def _from_vault(cls, vault: UnlockedVault) -> ChatClient:
         try:
             store = await asyncio.to_thread(vault.open_store)
@@ -323,8 +397,8 @@ class ChatClient:
             )
         self._receiver.start()
         self._sender.start()
-        if self._expiry_task is None:
-            self._expiry_task = asyncio.create_task(self._expiry_loop(), name="expiry")
+        self._context.supervisor.start("expiry", self._expiry_loop)
+        self._context.supervisor.start("key-upkeep", self._key_upkeep_loop)
         self.events.publish(ConnectionChanged(ConnectionState.CONNECTING))
         self._context.connection.start()
 
@@ -338,24 +412,23 @@ class ChatClient:
         """Disconnects, stops background work, closes the store and drops the keys (lock)."""
         if self._closed:
             return
+        await self._stop_engine()
+        await asyncio.to_thread(self._vault.lock)
+
+    async def _stop_engine(self) -> None:
+        """Stops every task and the link and closes the store; the vault stays unlocked."""
         self._closed = True
-        if self._expiry_task is not None:
-            self._expiry_task.cancel()
+        await self._context.supervisor.close()
         for task in list(self._background):
             task.cancel()
         if self._queue_committer is not None:
             with contextlib.suppress(Exception):
                 await self._queue_committer  # what callers were told is queued, is committed
-        await self._receiver.close()
         await self._sender.close()
         if self._context.connection is not None:
             await self._context.connection.close()
         await self._transfers.close()
-        with contextlib.suppress(asyncio.CancelledError):
-            if self._expiry_task is not None:
-                await self._expiry_task
         await self._context.worker.close()
-        await asyncio.to_thread(self._vault.lock)
 
     # ---- sending ---------------------------------------------------------------------
 
@@ -387,6 +460,45 @@ class ChatClient:
         _check_peer(peer)
         message_id = await self._transfers.queue_file(peer, path, self.queue_content)
         return message_id
+
+    async def start_conversation(self, peer: str) -> bool:
+        """Opens a conversation with ``peer``, checking with the relay that they exist.
+
+        Returns:
+            True if the relay confirmed the user (and sessions are ready), False if we are
+            offline and could not check yet (the conversation exists all the same).
+
+        Raises:
+            InvalidPeer: Not a valid username, or our own.
+            UnknownUser: The relay has no such user ("no such user").
+        """
+        _check_peer(peer)
+        if peer == self.username:
+            raise InvalidPeer("that is your own username")
+        worker = self._context.worker
+        connection = self._context.connection
+        confirmed = False
+        if connection is not None and connection.connected:
+            has_session = await worker.run(self._context.sessions.devices, worker.store, peer)
+            if not has_session:
+                try:
+                    await self._sender.establish_sessions(peer)
+                except UnknownRecipient:
+                    raise UnknownUser("no such user") from None
+                except (ConnectionFailure, ProtocolError):
+                    return await self._ensure_conversation(peer, confirmed=False)
+            confirmed = True
+        return await self._ensure_conversation(peer, confirmed=confirmed)
+
+    async def _ensure_conversation(self, peer: str, *, confirmed: bool) -> bool:
+        store = self._context.worker.store
+
+        def ensure() -> None:
+            with store.transaction():
+                store.conversations.ensure(peer, peer_address=peer)
+
+        await self._context.worker.run(ensure)
+        return confirmed
 
     async def queue_content(
         self,
@@ -506,24 +618,32 @@ class ChatClient:
         for peer, ids in delivered.items():
             self._spawn(self._queue_receipt(peer, "delivered", ids))
 
-    def _repair_session(self, peer: str) -> None:
-        """Answers a message on a lost session with a new one (our profile, end-to-end)."""
+    def _request_retry(self, peer: str, envelope_ids: list[str]) -> None:
+        """Asks ``peer`` to resend messages we could not decrypt (on a fresh session)."""
+        for start in range(0, len(envelope_ids), MAX_IDS_PER_CONTENT):
+            ids = envelope_ids[start : start + MAX_IDS_PER_CONTENT]
 
-        def make(message_id: str, sent_at: int, timer: int) -> Content:
-            return ProfileContent(id=message_id, sent_at=sent_at, display_name=self.username)
+            def make(message_id: str, sent_at: int, timer: int, ids: list[str] = ids) -> Content:
+                return RetryContent(id=message_id, sent_at=sent_at, message_ids=ids)
 
-        self._spawn(self.queue_content(peer, make, kind=None))
+            self._spawn(self.queue_content(peer, make, kind=None))
 
     async def _queue_receipt(self, peer: str, receipt: str, ids: list[str]) -> None:
-        def make(message_id: str, sent_at: int, timer: int) -> Content:
-            return ReceiptContent(
-                id=message_id,
-                sent_at=sent_at,
-                receipt="read" if receipt == "read" else "delivered",
-                message_ids=ids,
-            )
+        # A peer refuses longer id lists (the content schema's bound): split them.
+        for start in range(0, len(ids), MAX_IDS_PER_CONTENT):
+            chunk = ids[start : start + MAX_IDS_PER_CONTENT]
 
-        await self.queue_content(peer, make, kind=None)
+            def make(
+                message_id: str, sent_at: int, timer: int, chunk: list[str] = chunk
+            ) -> Content:
+                return ReceiptContent(
+                    id=message_id,
+                    sent_at=sent_at,
+                    receipt="read" if receipt == "read" else "delivered",
+                    message_ids=chunk,
+                )
+
+            await self.queue_content(peer, make, kind=None)
 
     async def mark_read(self, peer: str, up_to_id: str) -> int:
         """Marks received messages up to ``up_to_id`` read; the sender gets a read receipt.
@@ -575,27 +695,22 @@ class ChatClient:
             await connection.request(wire_events.MESSAGE_SEND, request, MessageSendAck)
 
     def _encrypt_now(self, peer: str, plaintext: bytes) -> list[tuple[int, bytes]]:
+        """Encrypts a typing notice now; nothing for a peer we paused (key change)."""
         store = self._context.worker.store
-        sessions = self._context.sessions
-        bodies = []
+        if peer in paused_peers(store):
+            return []
         try:
             with store.transaction():
-                for device_id in sessions.devices(store, peer):
-                    session = sessions.get(store, peer, device_id)
-                    if session is None:
-                        continue
-                    bodies.append((device_id, session.encrypt(plaintext)))
-                    sessions.put(store, peer, device_id, session)
+                return encrypt_to_peer(self._context, store, peer, plaintext)
         except BaseException:
-            sessions.forget()
+            self._context.sessions.forget()
             raise
-        return bodies
 
     async def set_disappearing_timer(self, peer: str, seconds: int) -> None:
         """Sets the conversation's disappearing timer (0 = off) and tells ``peer``."""
         _check_peer(peer)
-        if seconds < 0:
-            raise ClientError("the timer cannot be negative")
+        if not 0 <= seconds <= MAX_TIMER_SECONDS:
+            raise ClientError("the timer must be between 0 (off) and one year")
         await self._context.worker.run(self._set_timer_in_store, peer, seconds)
 
         def make(message_id: str, sent_at: int, timer: int) -> Content:
@@ -673,7 +788,12 @@ class ChatClient:
         Raises:
             PasswordPolicyError: Too short, or weak unless ``allow_weak``.
         """
-        await asyncio.to_thread(self._vault.change_password, new_password, allow_weak=allow_weak)
+        await asyncio.to_thread(
+            self._vault.change_password,
+            new_password,
+            allow_weak=allow_weak,
+            user_inputs=(self.username,),
+        )
 
     async def crash_reports(self) -> tuple[bool, str | None]:
         """Whether the user opted in to crash reports, and the Sentry DSN they configured.
@@ -701,6 +821,35 @@ class ChatClient:
                     settings.set(CRASH_REPORTS_DSN_SETTING, dsn)
 
         await self._context.worker.run(write)
+
+    async def show_online(self) -> bool:
+        """Whether contacts may see when we are online (on unless the user turned it off)."""
+        settings = self._context.worker.store.settings
+        return bool(await self._context.worker.run(settings.get, SHOW_ONLINE_SETTING, True))
+
+    async def set_show_online(self, visible: bool) -> None:
+        """Turns "show when I'm online" on or off; the relay enforces it for every contact.
+
+        Kept in the encrypted settings and told to the relay now and at every connect.
+        """
+        store = self._context.worker.store
+
+        def write() -> None:
+            with store.transaction():
+                store.settings.set(SHOW_ONLINE_SETTING, visible)
+
+        await self._context.worker.run(write)
+        await self._send_presence_visibility()
+
+    async def _send_presence_visibility(self) -> None:
+        connection = self._context.connection
+        if connection is None or not connection.connected:
+            return  # sent at the next connect
+        visible = await self.show_online()
+        with contextlib.suppress(ConnectionFailure, ProtocolError):
+            await connection.request(
+                wire_events.PRESENCE_VISIBILITY, PresenceVisibility(visible=visible), EmptyAck
+            )
 
     # ---- reading -----------------------------------------------------------------------
 
@@ -757,15 +906,25 @@ class ChatClient:
         return await self._context.worker.run(self._context.worker.store.search, text, limit=limit)
 
     async def subscribe_presence(self, peers: list[str]) -> None:
-        """Asks the relay for ``peers``' presence now and on every change."""
+        """Asks the relay for ``peers``' presence now and on every change.
+
+        The relay follows at most ``MAX_PRESENCE_SUBSCRIPTIONS`` users per connection; the
+        first that many are asked for. A refusal (rate limit, offline) is not an error: the
+        presence shown just stays as it was.
+        """
         for peer in peers:
             _check_peer(peer)
         connection = self._context.connection
         if connection is None or not connection.connected:
             return
-        update = await connection.request(
-            wire_events.PRESENCE_SUBSCRIBE, PresenceSubscribe(users=peers), PresenceUpdate
-        )
+        wanted = list(dict.fromkeys(peers))[:MAX_PRESENCE_SUBSCRIPTIONS]
+        try:
+            update = await connection.request(
+                wire_events.PRESENCE_SUBSCRIBE, PresenceSubscribe(users=wanted), PresenceUpdate
+            )
+        except (ConnectionFailure, ProtocolError) as error:
+            logger.info("presence subscription refused: %s", type(error).__name__)
+            return
         self._on_presence(update)
 
     # ---- relay callbacks ---------------------------------------------------------------
@@ -773,6 +932,7 @@ class ChatClient:
     async def _on_connected(self) -> None:
         self.events.publish(ConnectionChanged(ConnectionState.CONNECTED))
         self._sender.wake()
+        self._spawn(self._send_presence_visibility())
         self._spawn(self._maintain_prekeys())
 
     async def _on_disconnected(self) -> None:
@@ -787,13 +947,27 @@ class ChatClient:
     def _on_keys_low(self, counts: KeyCounts) -> None:
         self._spawn(self._replenish(counts))
 
+    async def _key_upkeep_loop(self) -> None:
+        """Rotates our prekeys when due, also while the link stays up for weeks."""
+        while True:
+            await asyncio.sleep(KEY_UPKEEP_INTERVAL_S)
+            if self.connected:
+                await self._maintain_prekeys()
+
     async def _maintain_prekeys(self) -> None:
+        """Rotates the signed and last-resort PQ prekeys when due and uploads them.
+
+        A rotation whose upload failed (offline, refused) is uploaded again at the next
+        connect or upkeep tick: the relay must not keep handing out a retired key.
+        """
         worker = self._context.worker
-        upload = await worker.run(
-            own_keys.rotate_signed_prekey_if_due, worker.store, self._context.identity
-        )
+        upload = await worker.run(own_keys.rotation_if_due, worker.store, self._context.identity)
         if upload is not None:
-            await self._upload_keys(upload)
+            self._rotation_to_upload = upload
+        if self._rotation_to_upload is not None and await self._upload_keys(
+            self._rotation_to_upload
+        ):
+            self._rotation_to_upload = None
 
     async def _replenish(self, counts: KeyCounts) -> None:
         worker = self._context.worker
@@ -803,12 +977,16 @@ class ChatClient:
         if upload is not None:
             await self._upload_keys(upload)
 
-    async def _upload_keys(self, upload: KeysUpload) -> None:
+    async def _upload_keys(self, upload: KeysUpload) -> bool:
+        """Uploads prekeys; returns whether the relay took them."""
         connection = self._context.connection
         if connection is None:
-            return
-        with contextlib.suppress(ConnectionFailure, ProtocolError):
+            return False
+        try:
             await connection.request(wire_events.KEYS_UPLOAD, upload, KeyCounts)
+        except (ConnectionFailure, ProtocolError):
+            return False
+        return True
 
     # ---- disappearing messages ---------------------------------------------------------
 

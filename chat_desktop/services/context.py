@@ -10,6 +10,7 @@ from chat_desktop.net.connection import RelayConnection
 from chat_desktop.services.events import EventStream
 from chat_desktop.services.peer_sessions import PeerSessions
 from chat_desktop.services.store_worker import StoreWorker
+from chat_desktop.services.supervisor import TaskSupervisor
 
 PAUSED_PEERS_SETTING = "trust.paused_peers"
 
@@ -32,6 +33,7 @@ class EngineContext:
         connection: The relay link (None until :meth:`ChatClient.connect`).
         events: Where events are published.
         sessions: Ratchet sessions (store thread only).
+        supervisor: Runs the long-lived tasks and restarts any that dies.
     """
 
     username: str
@@ -42,3 +44,7 @@ class EngineContext:
     events: EventStream = field(default_factory=EventStream)
     sessions: PeerSessions = field(default_factory=PeerSessions)
     connection: RelayConnection | None = None
+    supervisor: TaskSupervisor = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.supervisor = TaskSupervisor(self.events)

@@ -123,8 +123,27 @@ class AttachmentStored:
     ok: bool
 
 
+@dataclass(frozen=True)
+class MessageRecovered:
+    """A message first recorded as undecryptable arrived again, readable (the sender resent
+    it after our retry request): the placeholder row now holds the message."""
+
+    peer: str
+    message_id: str
+
+
+@dataclass(frozen=True)
+class EngineTaskRestarted:
+    """A long-running engine task (receiver, outbox, expiry, key upkeep) failed and was
+    restarted. ``task`` names it; the error itself is in the log (by type only)."""
+
+    task: str
+
+
 ClientEvent = (
     MessageReceived
+    | MessageRecovered
+    | EngineTaskRestarted
     | MessageUndecryptable
     | StatusChanged
     | TypingChanged

@@ -11,7 +11,6 @@ blocks the queue.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from chat_desktop.protocol.message_content import (
     DeleteContent,
     ProfileContent,
     ReceiptContent,
+    RetryContent,
     TextContent,
     TimerContent,
     TypingContent,
@@ -42,11 +42,13 @@ from chat_desktop.services.events import (
     ClientEvent,
     IdentityKeyChanged,
     MessageReceived,
+    MessageRecovered,
     MessageUndecryptable,
     StatusChanged,
     TimerChanged,
     TypingChanged,
 )
+from chat_desktop.services.resending import Resender
 from chat_desktop.services.sending import record_identity
 from chat_desktop.storage.models import (
     AttachmentInfo,
@@ -60,22 +62,20 @@ from chat_desktop.storage.store import MessageStore
 logger = logging.getLogger(__name__)
 
 BATCH = 256
-#: At most one session repair per peer in this many seconds (see ``NoSession``).
-REPAIR_INTERVAL_S = 60.0
 
 
 class NoSession(InvalidMessage):
     """A normal (0x02) message from a device we have no session with.
 
-    Typically we reinstalled, or lost the session: the sender still uses the old one. The
-    message cannot be read; we answer with a fresh session so the sender learns our new
-    identity key (a key-change notice on their side) and their next messages work.
+    Typically we reinstalled, restored a snapshot or lost the session: the sender still uses
+    the old one. The message cannot be read; we ask the sender to resend it, on a fresh
+    session (so they also learn a new identity key, if ours changed).
     """
 
 
 DeliveredCallback = Callable[[dict[str, list[str]]], None]
 AttachmentCallback = Callable[[MessageKey], None]
-RepairCallback = Callable[[str], None]
+RetryCallback = Callable[[str, list[str]], None]
 
 
 @dataclass
@@ -86,7 +86,29 @@ class BatchResult:
     events: list[ClientEvent] = field(default_factory=list)
     delivered: dict[str, list[str]] = field(default_factory=dict)
     attachments: list[MessageKey] = field(default_factory=list)
-    repair: set[str] = field(default_factory=set)
+    #: Peer -> ids of their envelopes we could not decrypt (we ask them to resend).
+    retry: dict[str, list[str]] = field(default_factory=dict)
+    #: Messages were queued to send (resends asked for by a peer).
+    queued: bool = False
+
+    def mark(self) -> tuple[int, int, dict[str, int]]:
+        """Where the per-envelope lists stand, to undo one envelope's additions."""
+        return (
+            len(self.events),
+            len(self.attachments),
+            {peer: len(ids) for peer, ids in self.delivered.items()},
+        )
+
+    def rewind(self, mark: tuple[int, int, dict[str, int]]) -> None:
+        """Drops what an envelope added after ``mark`` (its savepoint was rolled back)."""
+        events, attachments, delivered = mark
+        del self.events[events:]
+        del self.attachments[attachments:]
+        for peer in list(self.delivered):
+            if peer in delivered:
+                del self.delivered[peer][delivered[peer] :]
+            else:
+                del self.delivered[peer]
 
 
 class MessageReceiver:
@@ -97,8 +119,10 @@ class MessageReceiver:
         on_delivered: Called on the loop with ``peer -> message ids`` to send delivery
             receipts for (after the messages were committed).
         on_attachment: Called on the loop for each received attachment message.
-        on_repair: Called on the loop with a peer who writes to us on a session we no
-            longer have; the engine answers with a new session (at most once a minute).
+        on_retry: Called on the loop with a peer and the ids of their messages we could
+            not decrypt; the engine asks them to resend, on a fresh session.
+        wake_sender: Called on the loop when messages were queued (resends a peer asked
+            for).
     """
 
     def __init__(
@@ -106,13 +130,16 @@ class MessageReceiver:
         context: EngineContext,
         on_delivered: DeliveredCallback,
         on_attachment: AttachmentCallback,
-        on_repair: RepairCallback,
+        on_retry: RetryCallback,
+        wake_sender: Callable[[], None],
     ) -> None:
         self._context = context
-        self._on_repair = on_repair
-        self._last_repair: dict[str, float] = {}
+        self._on_retry = on_retry
+        self._wake_sender = wake_sender
+        self._resender = Resender()
         self._queue: asyncio.Queue[MessageDelivery] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        #: The batch being handled, kept so a restarted loop handles it again (not lost).
+        self._current: list[MessageDelivery] = []
         self._on_delivered = on_delivered
         self._on_attachment = on_attachment
 
@@ -121,30 +148,27 @@ class MessageReceiver:
         self._queue.put_nowait(delivery)
 
     def start(self) -> None:
-        """Starts handling envelopes (idempotent)."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="receiver")
-
-    async def close(self) -> None:
-        """Stops; unacked envelopes are redelivered by the relay next time."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Starts handling envelopes under the engine's supervisor (idempotent)."""
+        self._context.supervisor.start("receiver", self._run)
 
     async def _run(self) -> None:
         while True:
-            batch = [await self._queue.get()]
-            while len(batch) < BATCH and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+            if self._current:
+                batch = self._current  # the loop was restarted in the middle of this batch
+            else:
+                batch = [await self._queue.get()]
+                while len(batch) < BATCH and not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                self._current = batch
             try:
                 result = await self._context.worker.run(self._handle_batch, batch)
             except Exception:
                 # Nothing was committed: the relay redelivers these on the next connect.
-                logger.exception("handling received messages failed")
+                logger.error("handling received messages failed; retrying them")
                 self._context.sessions.forget()
+                await asyncio.sleep(1.0)
                 continue
+            self._current = []
             for event in result.events:
                 self._context.events.publish(event)
             await self._ack(result.acks)
@@ -152,11 +176,10 @@ class MessageReceiver:
                 self._on_delivered(result.delivered)
             for key in result.attachments:
                 self._on_attachment(key)
-            now = asyncio.get_running_loop().time()
-            for peer in result.repair:
-                if now - self._last_repair.get(peer, -REPAIR_INTERVAL_S) >= REPAIR_INTERVAL_S:
-                    self._last_repair[peer] = now
-                    self._on_repair(peer)
+            for peer, ids in result.retry.items():
+                self._on_retry(peer, ids)
+            if result.queued:
+                self._wake_sender()
 
     async def _ack(self, ids: list[str]) -> None:
         connection = self._context.connection
@@ -178,17 +201,28 @@ class MessageReceiver:
         result = BatchResult()
         with store.transaction():
             for delivery in batch:
+                mark = result.mark()
                 try:
                     with store.transaction():
                         self._handle_one(store, delivery, result)
-                except (CryptoError, ContentError) as error:
-                    if isinstance(error, DuplicateMessage):
-                        result.acks.append(delivery.id)
-                        continue
+                except DuplicateMessage:
+                    result.rewind(mark)
+                except Exception as error:
+                    # Whatever goes wrong with one envelope stays with it: it is recorded,
+                    # acked, and never fails the batch (nor holds back other senders).
+                    result.rewind(mark)
                     self._context.sessions.forget()
+                    if not isinstance(error, CryptoError | ContentError):
+                        logger.warning(
+                            "a received message could not be handled: %s", type(error).__name__
+                        )
                     self._record_undecryptable(store, delivery, result)
-                    if isinstance(error, NoSession):
-                        result.repair.add(delivery.from_)
+                    if isinstance(error, CryptoError):
+                        # Ask the sender to send it again, on a fresh session of ours.
+                        self._context.sessions.archive_current(
+                            store, delivery.from_, delivery.from_device
+                        )
+                        result.retry.setdefault(delivery.from_, []).append(delivery.id)
                 result.acks.append(delivery.id)
         return result
 
@@ -197,24 +231,21 @@ class MessageReceiver:
     ) -> tuple[bytes, IdentityKeyChanged | None]:
         sessions = self._context.sessions
         peer, device_id = delivery.from_, delivery.from_device
-        session = sessions.get(store, peer, device_id)
         if message_type(delivery.body) != PREKEY_MESSAGE_TYPE:
-            if session is None:
+            if not sessions.has_record(store, peer, device_id):
                 raise NoSession("no session with the sender's device")
-            plaintext = session.decrypt(delivery.body)
-            sessions.put(store, peer, device_id, session)
-            return plaintext, None
+            return sessions.decrypt(store, peer, device_id, delivery.body), None
         message = parse_prekey_message(delivery.body)
-        if session is not None and session.is_session_of(message):
-            plaintext = session.decrypt(delivery.body)
-            sessions.put(store, peer, device_id, session)
-            return plaintext, None
+        if sessions.session_of(store, peer, device_id, message) is not None:
+            # A resent (or replayed) first message of a session we have: a replay is a
+            # duplicate there and changes nothing.
+            return sessions.decrypt(store, peer, device_id, delivery.body), None
         used = own_keys.prekeys_for(store, message)
         new_session, plaintext = Session.respond(
             self._context.identity, delivery.body, used.signed, used.one_time, used.pq
         )
         change = record_identity(self._context, store, peer, message.identity_key)
-        sessions.put(store, peer, device_id, new_session)
+        sessions.start(store, peer, device_id, new_session)
         own_keys.consume_one_time_prekeys(store, used)
         return plaintext, change
 
@@ -255,6 +286,8 @@ class MessageReceiver:
                     local_status="none",
                 )
             store.conversations.ensure(peer, peer_address=peer)
+            key = MessageKey(peer, content.id)
+            recovered = _drop_placeholder(store, key, peer)
             inserted = store.messages.insert(
                 NewMessage(
                     id=content.id,
@@ -276,15 +309,18 @@ class MessageReceiver:
             if not inserted:
                 return  # the same message id again: a duplicate
             result.delivered.setdefault(peer, []).append(content.id)
-            result.events.append(
-                MessageReceived(
-                    peer=peer,
-                    message_id=content.id,
-                    kind=content_kind(content),
-                    text=body or "",
-                    sent_at=content.sent_at,
+            if recovered:
+                result.events.append(MessageRecovered(peer=peer, message_id=content.id))
+            else:
+                result.events.append(
+                    MessageReceived(
+                        peer=peer,
+                        message_id=content.id,
+                        kind=content_kind(content),
+                        text=body or "",
+                        sent_at=content.sent_at,
+                    )
                 )
-            )
             if attachment is not None:
                 result.attachments.append(MessageKey(peer, content.id))
         elif isinstance(content, ReceiptContent):
@@ -310,6 +346,9 @@ class MessageReceiver:
             store.messages.delete(own)
         elif isinstance(content, ProfileContent):
             store.contacts.ensure(peer, display_name=content.display_name)
+        elif isinstance(content, RetryContent):
+            queued = self._resender.queue_resends(store, peer, list(content.message_ids), now_ms())
+            result.queued = result.queued or queued > 0
 
     def _record_undecryptable(
         self, store: MessageStore, delivery: MessageDelivery, result: BatchResult
@@ -332,6 +371,18 @@ class MessageReceiver:
         )
         if inserted:
             result.events.append(MessageUndecryptable(peer=delivery.from_, message_id=delivery.id))
+
+
+def _drop_placeholder(store: MessageStore, key: MessageKey, peer: str) -> bool:
+    """Removes the "could not be decrypted" placeholder a resent message replaces.
+
+    Only a placeholder of an envelope from the same peer in the same conversation: a
+    message never replaces anything else.
+    """
+    existing = store.messages.get(key)
+    if existing is None or not existing.undecryptable or existing.sender != peer:
+        return False
+    return store.messages.delete([key]) == 1
 
 
 def _sent_by(store: MessageStore, key: MessageKey, peer: str) -> bool:

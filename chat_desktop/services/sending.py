@@ -7,7 +7,7 @@ the ciphertext in the entry (together with the advanced sessions, one transactio
 emits it with the sender-made id. The relay stores each ``(sender, id)`` once, so resending
 after a lost ack or a crash is harmless. Acks are committed in batches (mark sent, start the
 sender's disappearing timer). An entry in flight when the link drops stays in the outbox and
-is sent again, with the same bytes, on the next connect (ARCHITECTURE "Delivery").
+is sent again, with the same bytes, on the next connect.
 """
 
 from __future__ import annotations
@@ -43,6 +43,12 @@ logger = logging.getLogger(__name__)
 
 MAX_IN_FLIGHT = 256
 PENDING_BATCH = 512
+#: After a refused bundle answer, wait this long (s) before asking the relay again.
+BUNDLE_RETRY_S = 30.0
+
+
+class UnknownRecipient(Exception):
+    """The relay has no such user (or they have no device left to write to)."""
 
 
 class OutboxPayload(msgspec.Struct, array_like=True, frozen=True):
@@ -107,11 +113,7 @@ def record_identity(
     update = store.contacts.save_identity_key(peer, identity_key)
     if update.key_change is None:
         return None
-    for device_id in context.sessions.devices(store, peer):
-        session = context.sessions.get(store, peer, device_id)
-        if session is not None and session.remote_identity_key != identity_key:
-            store.secrets.delete_session(peer, device_id)
-    context.sessions.forget()
+    context.sessions.drop_other_keys(store, peer, identity_key)
     if was_verified:
         set_paused(store, peer, True)
     return IdentityKeyChanged(peer=peer, sending_paused=was_verified)
@@ -130,6 +132,28 @@ def _bundle_of(device: DeviceBundle) -> PreKeyBundle:
         one_time_prekey_id=None if one_time is None else one_time.id,
         one_time_prekey=None if one_time is None else one_time.public_key,
     )
+
+
+def encrypt_to_peer(
+    context: EngineContext, store: MessageStore, peer: str, plaintext: bytes
+) -> list[tuple[int, bytes]]:
+    """Encrypts ``plaintext`` to every device of ``peer`` we have a current session with.
+
+    Only sessions bound to the identity key we trust for the contact are used: a session
+    with any other key (a device a relay slipped in) never gets a byte. Runs on the store
+    thread inside the caller's transaction (the advanced sessions are written with it).
+    """
+    contact = store.contacts.get(peer)
+    trusted_key = None if contact is None else contact.identity_key
+    sessions = context.sessions
+    bodies = []
+    for device_id in sessions.devices(store, peer):
+        session = sessions.get(store, peer, device_id)
+        if session is None or session.remote_identity_key != trusted_key:
+            continue
+        bodies.append((device_id, session.encrypt(plaintext)))
+        sessions.put(store, peer, device_id, session)
+    return bodies
 
 
 @dataclass
@@ -158,17 +182,17 @@ class OutboxSender:
         self._acked: list[tuple[OutboxEntry, int]] = []
         self._ack_ready = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._drainer: asyncio.Task[None] | None = None
-        self._committer: asyncio.Task[None] | None = None
         self._closed = False
         self.uploader: Uploader | None = None
         self._hold_until = 0.0
+        #: Peers whose last bundle answer was refused: not asked again before this loop time.
+        self._bundle_retry_at: dict[str, float] = {}
 
     def start(self) -> None:
-        """Starts the drain and ack-commit loops (idempotent)."""
-        if self._drainer is None:
-            self._drainer = asyncio.create_task(self._drain_loop(), name="outbox-drain")
-            self._committer = asyncio.create_task(self._commit_loop(), name="outbox-acks")
+        """Starts the drain and ack-commit loops under supervision (idempotent)."""
+        supervisor = self._context.supervisor
+        supervisor.start("outbox-drain", self._drain_loop)
+        supervisor.start("outbox-acks", self._commit_loop)
         self.wake()
 
     def wake(self) -> None:
@@ -176,15 +200,18 @@ class OutboxSender:
         self._wake.set()
 
     async def close(self) -> None:
-        """Stops sending; whatever is unacked stays in the outbox for next time."""
+        """Stops sending; whatever is unacked stays in the outbox for next time.
+
+        The drain and ack loops belong to the engine's supervisor, which the engine closes
+        first; this stops the sends still in flight and commits the acks already received.
+        """
         self._closed = True
-        for task in [self._drainer, self._committer, *self._tasks]:
-            if task is not None:
-                task.cancel()
-        for task in [self._drainer, self._committer, *self._tasks]:
-            if task is not None:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         # Acks that arrived but were not committed yet: commit them, they are real.
         if self._acked:
             with contextlib.suppress(Exception):
@@ -228,7 +255,7 @@ class OutboxSender:
         ]
         if not entries:
             return False
-        prepared = await self._prepare(entries)
+        prepared = await self._prepare(entries, paused)
         for item in prepared:
             if self._hold_until > asyncio.get_running_loop().time():
                 break  # re-read the outbox in order once the hold is over
@@ -253,7 +280,9 @@ class OutboxSender:
         store = self._context.worker.store
         return store.outbox.pending(PENDING_BATCH), paused_peers(store)
 
-    async def _prepare(self, entries: list[OutboxEntry]) -> list[_Prepared]:
+    async def _prepare(
+        self, entries: list[OutboxEntry], paused: set[str] | None = None
+    ) -> list[_Prepared]:
         """Encrypts the entries that are still plaintext (setting up sessions first)."""
         worker = self._context.worker
         payloads = [decode_payload(entry.payload) for entry in entries]
@@ -266,9 +295,10 @@ class OutboxSender:
             if payload.bodies is None
         }
         blocked: set[str] = set()
+        paused = paused or set()
         for peer in sorted(unencrypted_peers):
             has_session = await worker.run(self._context.sessions.devices, worker.store, peer)
-            if not has_session and not await self._establish_sessions(peer):
+            if peer in paused or (not has_session and not await self._sessions_for_queued(peer)):
                 blocked.add(peer)
         todo = [
             _Prepared(entry, payload)
@@ -281,25 +311,44 @@ class OutboxSender:
             self._context.sessions.forget()
             raise
 
-    async def _establish_sessions(self, peer: str) -> bool:
+    async def _sessions_for_queued(self, peer: str) -> bool:
+        """Sets up sessions for queued messages; an unknown recipient fails them."""
+        try:
+            return await self.establish_sessions(peer)
+        except UnknownRecipient:
+            await self._context.worker.run(self._fail_peer, peer)
+            return False
+
+    async def establish_sessions(self, peer: str) -> bool:
         """Fetches ``peer``'s bundles and starts a session with each device.
 
         Returns:
-            False if nothing can be sent to ``peer`` now (unknown user, paused, bad bundle).
+            False if nothing can be sent to ``peer`` now (paused after a key change, a
+            refused answer).
+
+        Raises:
+            UnknownRecipient: The relay has no such user.
+            ProtocolError, ConnectionFailure: The request failed.
         """
         connection = self._context.connection
         assert connection is not None
+        if self._bundle_retry_at.get(peer, 0.0) > asyncio.get_running_loop().time():
+            return False
         try:
             ack = await connection.request(
                 wire_events.KEYS_BUNDLE, KeysBundleRequest(user=peer), KeysBundleAck
             )
         except ProtocolError as error:
             if error.code is ErrorCode.NOT_FOUND:
-                await self._context.worker.run(self._fail_peer, peer)
-                return False
+                raise UnknownRecipient(peer) from None
             raise
         if not ack.devices:
-            await self._context.worker.run(self._fail_peer, peer)
+            raise UnknownRecipient(peer)
+        device_ids = [device.device_id for device in ack.devices]
+        if len(set(device_ids)) != len(device_ids):
+            # A well-behaved relay never names a device twice: refuse the whole answer.
+            logger.warning("refused a bundle answer that names a device twice")
+            self._bundle_retry_at[peer] = asyncio.get_running_loop().time() + BUNDLE_RETRY_S
             return False
         worker = self._context.worker
         try:
@@ -314,9 +363,21 @@ class OutboxSender:
     def _start_sessions(
         self, peer: str, devices: list[DeviceBundle]
     ) -> tuple[IdentityKeyChanged | None, bool]:
+        """Starts a session with each device of a bundle answer, after checking the answer.
+
+        One account has one identity key, whichever device it names (PROTOCOL §8). A device
+        with a different key than the others is a key change: then nothing starts, sending to
+        the peer pauses until the user accepts, and the user is told. This is what keeps a
+        relay from adding a hidden device of its own to a contact.
+        """
         store = self._context.worker.store
         identity = self._context.identity
         with store.transaction():
+            keys = {device.identity_key for device in devices}
+            if len(keys) != 1:
+                logger.warning("a bundle answer names devices with different identity keys")
+                set_paused(store, peer, True)
+                return IdentityKeyChanged(peer=peer, sending_paused=True), True
             change = record_identity(self._context, store, peer, devices[0].identity_key)
             if peer in paused_peers(store):
                 return change, True
@@ -326,7 +387,7 @@ class OutboxSender:
                 except (BundleRejected, CryptoError):
                     logger.warning("a peer device's prekey bundle was rejected")
                     continue
-                self._context.sessions.put(store, peer, device.device_id, session)
+                self._context.sessions.start(store, peer, device.device_id, session)
         return change, False
 
     def _fail_peer(self, peer: str) -> None:
@@ -339,20 +400,15 @@ class OutboxSender:
 
     def _encrypt_all(self, items: list[_Prepared]) -> list[_Prepared]:
         store = self._context.worker.store
-        sessions = self._context.sessions
         ready: list[_Prepared] = []
         with store.transaction():
             for item in items:
                 payload = item.payload
                 if payload.bodies is None:
                     assert payload.content is not None
-                    bodies = []
-                    for device_id in sessions.devices(store, item.entry.recipient):
-                        session = sessions.get(store, item.entry.recipient, device_id)
-                        if session is None:
-                            continue
-                        bodies.append((device_id, session.encrypt(payload.content)))
-                        sessions.put(store, item.entry.recipient, device_id, session)
+                    bodies = encrypt_to_peer(
+                        self._context, store, item.entry.recipient, payload.content
+                    )
                     if not bodies:
                         continue
                     payload = OutboxPayload(

@@ -17,6 +17,7 @@ from chat_desktop.services.events import (
     IdentityKeyChanged,
     MessageReceived,
     MessageUndecryptable,
+    TypingChanged,
 )
 from chat_desktop.storage.models import MessageStatus
 
@@ -165,6 +166,38 @@ async def test_message_on_a_lost_session_heals_it_and_announces_the_new_key(
                 isinstance(e, MessageReceived) and e.message_id == after for e in events
             )
         )
+        bob_log.close()
+    finally:
+        alice_log.close()
+        await alice.close()
+        await bob.close()
+
+
+async def test_typing_waits_like_other_content_while_a_verified_contact_is_paused(
+    tmp_path: Path, relay: RelayServer
+) -> None:
+    alice = await new_client(tmp_path, relay.url, "alice")
+    bob = await new_client(tmp_path, relay.url, "bob")
+    alice_log = EventLog(alice)
+    try:
+        await alice.send_text("bob", "hi")
+        await wait_until(lambda: _has_messages(bob, "alice", 1))
+        await alice.mark_verified("bob")
+        bob = await reinstall(bob, tmp_path, relay)
+        bob_log = EventLog(bob)
+        await bob.send_text("alice", "new laptop")
+        await alice_log.wait_for(
+            lambda events: any(isinstance(e, IdentityKeyChanged) for e in events)
+        )
+        assert alice_log.of_type(IdentityKeyChanged)[0].sending_paused
+
+        await alice.set_typing("bob", True)
+        await asyncio.sleep(1.0)  # time enough for a typing notice to arrive, were it sent
+        assert not bob_log.of_type(TypingChanged)
+
+        await alice.accept_identity("bob")
+        await alice.set_typing("bob", True)
+        await bob_log.wait_for(lambda events: any(isinstance(e, TypingChanged) for e in events))
         bob_log.close()
     finally:
         alice_log.close()

@@ -1,4 +1,4 @@
-"""The wire protocol shared by client and relay (docs/protocol.md); imports nothing from the project.
+"""The wire protocol shared by client and relay (docs/protocol.md); imports nothing else.
 
 - :mod:`~chat_desktop.protocol.events`: event names and HTTP paths.
 - :mod:`~chat_desktop.protocol.schemas`: msgspec schemas of every payload, ack and HTTP body.

@@ -4,6 +4,11 @@
 PySide6 and qasync: it builds the ``QApplication``, runs the asyncio loop on Qt's thread
 through ``qasync.QEventLoop`` and hands control to :class:`chat_desktop.gui.app_controller.
 AppController`, which awaits the headless engine on that loop.
+
+One process per profile: a second ``chat-desktop`` on a profile that is already open asks the
+first one to raise its window and exits (status 0, a line on stderr) before touching the
+profile. Every blocking dialog call is refused inside coroutines from the start
+(:func:`chat_desktop.gui.notices.install_nested_loop_guard`).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from chat_desktop.gui.app_controller import DEFAULT_IDLE_LOCK_S, AppController
+from chat_desktop.gui.notices import install_nested_loop_guard
+from chat_desktop.gui.single_instance import SingleInstance
 from chat_desktop.gui.style import apply_style
 
 DEFAULT_RELAY_URL = "http://127.0.0.1:8765"
@@ -56,6 +63,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+ALREADY_RUNNING = (
+    "chat_desktop is already running for this profile: its window was brought to the front."
+)
+
+
 async def run_app(app: QApplication, controller: AppController) -> None:
     """Runs until the user quits, then closes the client (locks the store)."""
     finished = asyncio.Event()
@@ -63,6 +75,8 @@ async def run_app(app: QApplication, controller: AppController) -> None:
     controller.start()
     await finished.wait()
     await controller.shutdown()
+    for window in app.topLevelWidgets():
+        window.close()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -74,12 +88,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     assert isinstance(app, QApplication)
     app.setApplicationName("chat_desktop")
     app.setQuitOnLastWindowClosed(False)  # switching dialog ⇄ window must not quit
+    install_nested_loop_guard()
+    instance = SingleInstance(profile_dir)
+    if instance.ask_running_instance_to_raise():
+        print(ALREADY_RUNNING, file=sys.stderr)
+        return
+    instance.listen()
     apply_style(app)
     controller = AppController(profile_dir, args.relay, idle_lock_s=args.lock_after * 60)
+    instance.raiseRequested.connect(controller.raise_window)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    with loop:
-        loop.run_until_complete(run_app(app, controller))
+    try:
+        with loop:
+            loop.run_until_complete(run_app(app, controller))
+    finally:
+        instance.close()
 
 
 if __name__ == "__main__":

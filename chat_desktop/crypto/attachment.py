@@ -1,4 +1,4 @@
-"""Attachment encryption (PROTOCOL §5), streamed so a file is never held in memory.
+"""Attachment encryption (docs/protocol.md §5), streamed so a file is never held in memory.
 
 ``blob = iv ‖ AES-256-CBC(PKCS7(file ‖ zero padding)) ‖ HMAC-SHA256(mac_key, iv ‖ ct)`` with a
 random 64-byte key (AES 32 ‖ HMAC 32) per file and ``digest = SHA-256(blob)``. The file is

@@ -1,4 +1,4 @@
-"""Safety numbers: Signal's numeric fingerprint, version 1 (PROTOCOL §1).
+"""Safety numbers: Signal's numeric fingerprint, version 1 (docs/protocol.md §1).
 
 Two users compare 60 digits (or scan each other's QR code carrying the same digits) to be
 sure no one sits between them. Each side contributes 30 digits derived from its identity key

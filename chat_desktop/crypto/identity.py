@@ -1,4 +1,4 @@
-"""Identity keys: one Ed25519 seed that both signs and does X25519 (PROTOCOL §1).
+"""Identity keys: one Ed25519 seed that both signs and does X25519 (docs/protocol.md §1).
 
 The published identity key is an X25519 public key (Montgomery u). Signatures are plain
 Ed25519 signatures made with the seed; they are verified the XEdDSA way (convert u to the
@@ -27,7 +27,7 @@ from chat_desktop.crypto.primitives import (
 
 SEED_SIZE: Final = 32
 SIGNATURE_SIZE: Final = 64
-#: The type byte of ``Encode(PK)`` (PROTOCOL §1).
+#: The type byte of ``Encode(PK)`` (docs/protocol.md §1).
 DJB_KEY_TYPE: Final = 0x05
 
 _SIGN_BIT: Final = 0x80  # bit 7 of byte 31 of an Ed25519 public key: the sign of x
@@ -134,7 +134,7 @@ def montgomery_to_edwards(identity_key: bytes) -> Ed25519PublicKey:
 
 
 def verify_signature(identity_key: bytes, message: bytes, signature: bytes) -> None:
-    """XEdDSA verification (PROTOCOL §1) of ``signature`` over ``message``.
+    """XEdDSA verification (docs/protocol.md §1) of ``signature`` over ``message``.
 
     Args:
         identity_key: The signer's X25519 identity public key (32 bytes, Montgomery u).

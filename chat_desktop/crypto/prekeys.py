@@ -1,4 +1,4 @@
-"""Prekeys a device publishes so others can start sessions with it offline (PROTOCOL §1).
+"""Prekeys a device publishes so others can start sessions with it offline (docs/protocol.md §1).
 
 Three kinds: the signed prekey (X25519, rotated weekly), one-time prekeys (X25519, used
 once) and PQ prekeys (ML-KEM-1024, one-time or a signed last-resort key). Each private half
@@ -24,7 +24,7 @@ from chat_desktop.crypto.primitives import (
     x25519_public_bytes,
 )
 
-#: The type byte of ``EncodeKEM(PK)`` (PROTOCOL §1).
+#: The type byte of ``EncodeKEM(PK)`` (docs/protocol.md §1).
 KEM_KEY_TYPE: Final = 0x0A
 #: ``opk_id`` on the wire when a PreKey message used no one-time prekey; never a real id.
 NO_PREKEY_ID: Final = 0xFFFFFFFF

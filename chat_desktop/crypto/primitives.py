@@ -1,7 +1,7 @@
 """Thin, checked wrappers over the pyca/cryptography primitives the protocol uses.
 
 Everything here is stateless. The wrappers exist to apply the protocol's rules in one place
-(PROTOCOL §1: reject non-canonical and low-order X25519 public keys and all-zero DH outputs)
+(docs/protocol.md §1: reject non-canonical and low-order X25519 public keys and all-zero DH outputs)
 and to turn library exceptions into the typed errors of :mod:`chat_desktop.crypto.errors`.
 """
 

@@ -1,4 +1,4 @@
-"""The Double Ratchet (PROTOCOL §3; Signal's Double Ratchet spec §3 with §5.2's algorithms).
+"""The Double Ratchet (docs/protocol.md §3; Signal's Double Ratchet spec §3 with §5.2's algorithms).
 
 :class:`RatchetState` is one side's ratchet. It encrypts to and decrypts from ratchet
 messages (``header ‖ ct ‖ tag``); framing them into wire bodies is :mod:`.session`'s job.

@@ -1,4 +1,4 @@
-"""The Double Ratchet's cryptographic algorithms (PROTOCOL §3; DR spec §5.2).
+"""The Double Ratchet's cryptographic algorithms (docs/protocol.md §3; DR spec §5.2).
 
 KDF_RK, KDF_CK and the message AEAD (HKDF-derived AES-256-CBC + HMAC-SHA256 over
 ``AD ‖ header ‖ ct``). They run for every message, so they call pyca/cryptography directly

@@ -1,4 +1,4 @@
-"""Framing of encrypted message bodies (PROTOCOL §2 step 7).
+"""Framing of encrypted message bodies (docs/protocol.md §2 step 7).
 
 A body is either a PreKey message
 ``0x01 ‖ IKa(32) ‖ EKa(32) ‖ spk_id ‖ opk_id ‖ pqpk_id ‖ CT(1568) ‖ ratchet message``

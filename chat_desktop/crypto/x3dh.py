@@ -1,4 +1,4 @@
-"""Session key agreement: PQXDH (PROTOCOL §2), and classic X3DH for the known-answer vector.
+"""Session key agreement: PQXDH (docs/protocol.md §2), and classic X3DH for the known-answer vector.
 
 The initiator (Alice) checks Bob's bundle, then derives the shared secret SK and the
 associated data AD; the responder (Bob) derives the same from the PreKey message's fields and
@@ -170,7 +170,7 @@ def pqxdh_initiate(
     bundle: PreKeyBundle,
     ephemeral_key: X25519PrivateKey | None = None,
 ) -> InitiatorAgreement:
-    """Alice's side of PQXDH (PROTOCOL §2 steps 2–6).
+    """Alice's side of PQXDH (docs/protocol.md §2 steps 2–6).
 
     Args:
         identity: Alice's identity.

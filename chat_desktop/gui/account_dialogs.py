@@ -26,13 +26,17 @@ from PySide6.QtWidgets import (
 )
 
 from chat_desktop.crypto.vault import Argon2Params
+from chat_desktop.gui.notices import user_message
+from chat_desktop.gui.restore import RestoreOfferDialog
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.net.http import HttpFailure
 from chat_desktop.protocol.errors import ErrorCode, ProtocolError
 from chat_desktop.services.client import ChatClient, ClientError
 from chat_desktop.storage.errors import (
+    DatabaseCorrupt,
     KeychainUnavailable,
     PasswordTooShort,
+    ProfileInUse,
     StorageError,
     UnlockBackoff,
     WeakPassword,
@@ -163,7 +167,7 @@ class CreateAccountDialog(QDialog):
         except HttpFailure:
             self.show_error("The relay could not be reached. Check its address and your network.")
         except (ClientError, StorageError) as error:
-            self.show_error(str(error))
+            self.show_error(user_message(error))
         else:
             self.error_label.hide()
             self.password_edit.clear()
@@ -240,11 +244,16 @@ class RecoveryKeyDialog(QDialog):
 class UnlockDialog(QDialog):
     """Asks for the password and unlocks the profile.
 
+    A damaged database found while opening is met with an offer to restore a snapshot
+    (:class:`RestoreOfferDialog`), with the password just typed.
+
     Signals:
         unlocked(object): The unlocked ``ChatClient``.
+        profileInUse(str): Another chat_desktop process has this profile open (the message).
     """
 
     unlocked = Signal(object)
+    profileInUse = Signal(str)  # noqa: N815
 
     def __init__(self, profile_dir: Path, parent: QWidget | None = None) -> None:
         """Builds the dialog for the profile in ``profile_dir``."""
@@ -296,6 +305,7 @@ class UnlockDialog(QDialog):
         self.unlock_button.clicked.connect(self.submit)
         self.recovery_button.toggled.connect(self._use_recovery_key)
         self.new_password_dialog: NewPasswordDialog | None = None
+        self.restore_dialog: RestoreOfferDialog | None = None
         if ChatClient.keychain_unlock_enabled(profile_dir):
             # The user opted in: try the keychain first; the password stays available.
             QTimer.singleShot(0, lambda: spawn(self._unlock_with_keychain(), "keychain unlock"))
@@ -309,8 +319,10 @@ class UnlockDialog(QDialog):
                 f"The system keychain could not unlock ({error.problem.value}). "
                 "Enter your password."
             )
+        except ProfileInUse as error:
+            self._in_use(error)
         except (StorageError, ClientError) as error:
-            self.show_error(str(error))
+            self.show_error(user_message(error))
         else:
             self._finish(client)
         finally:
@@ -361,8 +373,14 @@ class UnlockDialog(QDialog):
             self._start_wait("Wrong password.", error.retry_after)
         except UnlockBackoff as error:
             self._start_wait("Too many wrong passwords.", error.retry_after)
+        except DatabaseCorrupt as error:
+            self.show_error("The message database is damaged.")
+            if not self.using_recovery_key:
+                self._offer_restore(secret, error.snapshots)
+        except ProfileInUse as error:
+            self._in_use(error)
         except (StorageError, ClientError) as error:
-            self.show_error(str(error))
+            self.show_error(user_message(error))
         else:
             self.password_edit.clear()
             self.error_label.hide()
@@ -379,6 +397,33 @@ class UnlockDialog(QDialog):
     def _finish(self, client: ChatClient) -> None:
         self.unlocked.emit(client)
         self.accept()
+
+    def _in_use(self, error: StorageError) -> None:
+        self.show_error(user_message(error))
+        self.unlock_button.setEnabled(False)
+        self.profileInUse.emit(user_message(error))
+
+    def _offer_restore(self, password: str, snapshots: tuple[Path, ...]) -> None:
+        dialog = RestoreOfferDialog(snapshots, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.restoreChosen.connect(
+            lambda snapshot: spawn(self._restore(password, snapshot), "restore snapshot")
+        )
+        self.restore_dialog = dialog
+        dialog.open()
+
+    async def _restore(self, password: str, snapshot: Path) -> None:
+        self._set_busy(True)
+        try:
+            client = await ChatClient.restore_and_unlock(self._profile_dir, password, snapshot)
+        except (StorageError, ClientError) as error:
+            self.show_error(user_message(error))
+        else:
+            self.password_edit.clear()
+            self.error_label.hide()
+            self._finish(client)
+        finally:
+            self._set_busy(False)
 
     def show_error(self, text: str) -> None:
         """Shows ``text`` under the password."""
@@ -461,10 +506,13 @@ class NewPasswordDialog(QDialog):
         try:
             await self._client.change_password(password)
         except PasswordTooShort as error:
-            self.error_label.setText(str(error))
+            self.error_label.setText(user_message(error))
             self.error_label.show()
         except WeakPassword:
             self.error_label.setText("That password is easy to guess; choose another one.")
+            self.error_label.show()
+        except (StorageError, ClientError) as error:
+            self.error_label.setText(user_message(error))
             self.error_label.show()
         else:
             self.accept()

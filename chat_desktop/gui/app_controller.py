@@ -1,23 +1,32 @@
-"""``AppController``: the app's states (create account → unlocked ⇄ locked) and their windows."""
+"""``AppController``: the app's states (create account → unlocked ⇄ locked) and their windows.
+
+Once the window shows, the controller runs the engine's housekeeping (the full database check
+included) in the background; a damaged database is met with a non-blocking offer to restore
+a snapshot, after which the app goes on with the restored client.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog
 
 from chat_desktop.crypto.vault import Argon2Params
 from chat_desktop.gui.account_dialogs import CreateAccountDialog, RecoveryKeyDialog, UnlockDialog
 from chat_desktop.gui.event_bridge import EventBridge
 from chat_desktop.gui.main_window import MainWindow
+from chat_desktop.gui.notices import show_error, show_notice
+from chat_desktop.gui.restore import RestoreOfferDialog
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.client import ChatClient
+from chat_desktop.storage.errors import DatabaseCorrupt
 from chat_desktop.storage.vault_file import Vault
 from chat_desktop.telemetry import InvalidDsn, Telemetry
 
-#: Lock after this long without keyboard or mouse input (ARCHITECTURE: idle timeout).
+#: Lock after this long without keyboard or mouse input.
 DEFAULT_IDLE_LOCK_S = 15 * 60
 _USER_INPUT = {
     QEvent.Type.KeyPress,
@@ -35,10 +44,13 @@ class AppController(QObject):
     Signals:
         quitRequested(): The user closed the app (the caller stops the loop).
         windowShown(object): A main window was shown for a freshly unlocked client.
+        housekeepingDone(object): The background check after unlock ended (the error it
+            raised, or None).
     """
 
     quitRequested = Signal()  # noqa: N815
     windowShown = Signal(object)  # noqa: N815
+    housekeepingDone = Signal(object)  # noqa: N815
 
     def __init__(
         self,
@@ -58,6 +70,7 @@ class AppController(QObject):
         self.window: MainWindow | None = None
         self.dialog: QDialog | None = None
         self._bridge: EventBridge | None = None
+        self.restore_dialog: RestoreOfferDialog | None = None
         self.telemetry = telemetry or Telemetry()
         # Idle auto-lock: any key or mouse input restarts the countdown; 0 turns it off.
         self._idle_timer = QTimer(self)
@@ -85,7 +98,24 @@ class AppController(QObject):
         dialog = UnlockDialog(self.profile_dir)
         dialog.unlocked.connect(lambda client: spawn(self._enter(client), "open account"))
         dialog.rejected.connect(self.quitRequested.emit)
+        dialog.profileInUse.connect(self._quit_in_use)
         self._show_dialog(dialog)
+
+    def _quit_in_use(self, text: str) -> None:
+        """Another process has the profile: say so, then quit once the user read it."""
+        box = show_notice(self.dialog, "chat_desktop is already running", text)
+        box.finished.connect(lambda _result: self.quitRequested.emit())
+
+    def raise_window(self) -> None:
+        """Brings the app's current window (main window or dialog) to the front."""
+        target = self.window if self.window is not None else self.dialog
+        if target is None:
+            return
+        if target.isMinimized():
+            target.showNormal()
+        target.show()
+        target.raise_()
+        target.activateWindow()
 
     def _show_dialog(self, dialog: QDialog) -> None:
         self.dialog = dialog
@@ -116,6 +146,54 @@ class AppController(QObject):
         window.show()
         self._restart_idle_countdown()
         self.windowShown.emit(window)
+        spawn(self._housekeeping(client), "housekeeping")
+
+    async def _housekeeping(self, client: ChatClient) -> None:
+        """Runs the engine's background upkeep; a damaged database brings the restore offer."""
+        outcome: BaseException | None = None
+        try:
+            await client.housekeeping()
+        except DatabaseCorrupt as error:
+            outcome = error
+            if client is self.client:
+                self.offer_restore(error.snapshots)
+        except Exception as error:  # the app goes on; the log has the type only
+            outcome = error
+            logger.warning("housekeeping failed: %s", type(error).__name__)
+        self.housekeepingDone.emit(outcome)
+
+    def offer_restore(self, snapshots: tuple[Path, ...]) -> None:
+        """Shows the non-blocking offer to restore one of ``snapshots`` (newest first)."""
+        dialog = RestoreOfferDialog(snapshots, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.restoreChosen.connect(
+            lambda snapshot: spawn(self._restore(snapshot), "restore snapshot")
+        )
+        dialog.finished.connect(lambda _result: self._forget_restore_dialog(dialog))
+        self.restore_dialog = dialog
+        dialog.show()
+
+    def _forget_restore_dialog(self, dialog: RestoreOfferDialog) -> None:
+        if self.restore_dialog is dialog:
+            self.restore_dialog = None
+
+    async def _restore(self, snapshot: Path) -> None:
+        """Swaps the damaged client for one on the restored snapshot and reopens the window."""
+        client = self.client
+        if client is None:
+            return
+        await self._close_window()
+        self.client = None
+        try:
+            restored = await client.restore_snapshot(snapshot)
+        except Exception as error:
+            logger.warning("restoring a snapshot failed: %s", type(error).__name__)
+            with contextlib.suppress(Exception):
+                await client.close()
+            self.show_unlock()
+            show_error(self.dialog, error, "Could not restore the snapshot")
+            return
+        await self._enter(restored)
 
     async def lock(self) -> None:
         """Closes the client (dropping its keys) and goes back to the unlock dialog."""
@@ -149,8 +227,18 @@ class AppController(QObject):
 
     async def shutdown(self) -> None:
         """Closes the window and the client, if any (on lock and on quit)."""
+        await self._close_window()
+        client, self.client = self.client, None
+        if client is not None:
+            await client.close()
+
+    async def _close_window(self) -> None:
+        """Closes the window and its event bridge, leaving the client open."""
         self._idle_timer.stop()
         self.telemetry.disable()  # a locked app reports nothing
+        restore_dialog, self.restore_dialog = self.restore_dialog, None
+        if restore_dialog is not None:
+            restore_dialog.close()
         window, self.window = self.window, None
         if window is not None:
             window.close_for_lock()
@@ -158,6 +246,3 @@ class AppController(QObject):
         bridge, self._bridge = self._bridge, None
         if bridge is not None:
             await bridge.stop()
-        client, self.client = self.client, None
-        if client is not None:
-            await client.close()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPlainTextEdit, QToolButton, QWidget
+
+from chat_desktop.gui.notices import choose_file
 
 #: "Typing" is re-sent at most this often while the user keeps typing.
 TYPING_REPEAT_MS = 4_000
@@ -79,6 +79,7 @@ class Composer(QWidget):
         self._idle.timeout.connect(lambda: self._set_typing(False))
         self.edit.submitted.connect(self.submit)
         self.send_button.clicked.connect(self.submit)
+        self.file_chooser: QFileDialog | None = None
         self.attach_button.clicked.connect(self._choose_file)
         self.edit.textChanged.connect(self._on_text_changed)
 
@@ -92,9 +93,7 @@ class Composer(QWidget):
         self.sendRequested.emit(text)
 
     def _choose_file(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, "Send a file")
-        if path:
-            self.attachRequested.emit(Path(path))
+        self.file_chooser = choose_file(self, "Send a file", self.attachRequested.emit)
 
     def _on_text_changed(self) -> None:
         lines = max(2, min(MAX_LINES_SHOWN, self.edit.document().blockCount()))

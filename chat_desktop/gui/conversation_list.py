@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -31,11 +30,11 @@ class ConversationList(QWidget):
 
     Signals:
         conversationSelected(str): The user opened the conversation with this peer.
-        newChatRequested(str): The user typed a username to start a chat with.
+        newChatClicked(): The user pressed "New chat" (the window asks who, without blocking).
     """
 
     conversationSelected = Signal(str)  # noqa: N815
-    newChatRequested = Signal(str)  # noqa: N815
+    newChatClicked = Signal()  # noqa: N815
 
     def __init__(self, parent: QWidget | None = None) -> None:
         """Builds the pane."""
@@ -55,7 +54,7 @@ class ConversationList(QWidget):
         layout.addWidget(self.connection_label)
         layout.addWidget(self.new_chat_button)
         layout.addWidget(self.list, 1)
-        self.new_chat_button.clicked.connect(self._ask_for_peer)
+        self.new_chat_button.clicked.connect(self.newChatClicked.emit)
         self.list.currentItemChanged.connect(self._on_current_changed)
         self._updating = False
 
@@ -85,9 +84,3 @@ class ConversationList(QWidget):
     def _on_current_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
         if current is not None and not self._updating:
             self.conversationSelected.emit(str(current.data(PEER_ROLE)))
-
-    def _ask_for_peer(self) -> None:
-        name, ok = QInputDialog.getText(self, "New chat", "Username of the person to write to:")
-        name = name.strip().lower()
-        if ok and name:
-            self.newChatRequested.emit(name)

@@ -6,8 +6,8 @@ import asyncio
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QDateTime, QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QBuffer, QByteArray, QDateTime, QIODevice, QModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QImage, QImageReader
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -29,6 +29,7 @@ from chat_desktop.gui.message_delegate import (
 )
 from chat_desktop.gui.message_model import MessageWindowModel
 from chat_desktop.gui.message_view import MessageListView
+from chat_desktop.gui.notices import show_error, show_notice
 from chat_desktop.gui.safety_number import SafetyNumberDialog
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.client import ChatClient, UnknownPeer
@@ -44,18 +45,27 @@ TIMER_CHOICES = (
     ("1 hour", 3_600),
     ("1 day", 86_400),
 )
-#: How long to wait for a finished download to be committed to the store.
-
-
-def _user_message(error: BaseException) -> str:
-    """A short explanation for the user (typed errors carry no content in their text)."""
-    return str(error) or type(error).__name__
+#: Qt refuses to allocate more than this (MiB) for one decoded image: a 4096² RGBA is 64 MiB.
+IMAGE_ALLOCATION_LIMIT_MB = 128
 
 
 def decode_scaled(data: bytes, size: QSize) -> QImage:
-    """Decodes image bytes and scales them to the bubble's box (runs in a worker thread)."""
-    image = QImage.fromData(data)
-    if image.isNull():
+    """Decodes image bytes straight to the bubble's box (runs in a worker thread).
+
+    The reader decodes at the target size where the format allows it (JPEG) and refuses
+    images whose decoded size would pass :data:`IMAGE_ALLOCATION_LIMIT_MB`: a peer's file
+    can claim any dimensions. A null image means "not shown".
+    """
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
+    reader.setAllocationLimit(IMAGE_ALLOCATION_LIMIT_MB)
+    if not reader.size().isValid():
+        return QImage()
+    reader.setScaledSize(size)
+    image = reader.read()
+    if image.isNull() or image.size() == size:
         return image
     return image.scaled(
         size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
@@ -228,6 +238,11 @@ class ConversationView(QWidget):
         if peer == self._peer:
             spawn(self._refresh_downloaded(peer, message_id), "refresh download")
 
+    def on_message_recovered(self, peer: str, message_id: str) -> None:
+        """Shows the readable message in place of its "could not be decrypted" notice."""
+        if peer == self._peer:
+            spawn(self.model.refresh_message(peer, message_id), "refresh recovered message")
+
     async def _refresh_downloaded(self, peer: str, message_id: str) -> None:
         await self.model.refresh_message(peer, message_id)
         self.view.check_images()
@@ -321,10 +336,11 @@ class ConversationView(QWidget):
         try:
             formatted = await self._client.safety_number(peer)
         except UnknownPeer:
-            QMessageBox.information(
+            self.safety_notice = show_notice(
                 self,
                 "Safety number",
                 f"There is no safety number with {peer} yet: exchange a message first.",
+                QMessageBox.Icon.Information,
             )
             return
         verified = await self._client.is_verified(peer)
@@ -366,4 +382,4 @@ class ConversationView(QWidget):
         self.presence_label.setText("typing…" if self._typing else self._presence)
 
     def _show_error(self, error: BaseException) -> None:
-        QMessageBox.warning(self, "Could not do that", _user_message(error))
+        show_error(self, error, "Could not do that")

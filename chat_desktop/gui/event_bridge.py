@@ -12,9 +12,11 @@ from chat_desktop.services.events import (
     AttachmentStored,
     ClientEvent,
     ConnectionChanged,
+    EngineTaskRestarted,
     EventStream,
     IdentityKeyChanged,
     MessageReceived,
+    MessageRecovered,
     MessagesExpired,
     MessageUndecryptable,
     PresenceChanged,
@@ -46,6 +48,9 @@ class EventBridge(QObject):
         transferProgress(str message_id, str direction, int done, int total): Bytes moved.
         attachmentStored(str peer, str message_id, bool ok): A download finished (or was
             rejected).
+        messageRecovered(str peer, str message_id): An undecryptable placeholder now holds
+            the message (the sender resent it).
+        engineTaskRestarted(str task): An engine task died and was restarted.
     """
 
     messageReceived = Signal(str, str, str)  # noqa: N815
@@ -59,6 +64,8 @@ class EventBridge(QObject):
     connectionChanged = Signal(str)  # noqa: N815
     transferProgress = Signal(str, str, object, object)  # noqa: N815
     attachmentStored = Signal(str, str, bool)  # noqa: N815
+    messageRecovered = Signal(str, str)  # noqa: N815
+    engineTaskRestarted = Signal(str)  # noqa: N815
 
     def __init__(self, events: EventStream, parent: QObject | None = None) -> None:
         """Subscribes to ``events`` right away, so nothing published from now on is lost."""
@@ -114,3 +121,7 @@ class EventBridge(QObject):
                 self.transferProgress.emit(message_id, direction, d, t)
             case AttachmentStored(peer=peer, message_id=message_id, ok=ok):
                 self.attachmentStored.emit(peer, message_id, ok)
+            case MessageRecovered(peer=peer, message_id=message_id):
+                self.messageRecovered.emit(peer, message_id)
+            case EngineTaskRestarted(task=task):
+                self.engineTaskRestarted.emit(task)

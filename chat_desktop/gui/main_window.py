@@ -7,7 +7,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
 )
@@ -16,9 +15,16 @@ from chat_desktop.gui.conversation_list import ConversationList
 from chat_desktop.gui.conversation_view import ConversationView
 from chat_desktop.gui.crash_reports import CrashReportsDialog
 from chat_desktop.gui.event_bridge import EventBridge
+from chat_desktop.gui.new_chat import NewChatDialog
+from chat_desktop.gui.notices import show_error
 from chat_desktop.gui.tasks import spawn
-from chat_desktop.services.client import ChatClient, ClientError
+from chat_desktop.services.client import ChatClient
 from chat_desktop.storage.errors import StorageError
+
+#: How long a short note stays in the status bar.
+STATUS_NOTE_MS = 8_000
+#: What the user reads when the engine restarted one of its background tasks.
+TASK_RESTARTED_NOTE = "A background task of the app stopped unexpectedly and was restarted."
 
 CONNECTION_TEXT = {
     "connecting": "● connecting…",
@@ -98,6 +104,7 @@ class MainWindow(QMainWindow):
         bridge.messagesExpired.connect(view.on_messages_expired)
         bridge.timerChanged.connect(view.on_timer_changed)
         bridge.attachmentStored.connect(view.on_attachment_stored)
+        bridge.messageRecovered.connect(view.on_message_recovered)
         bridge.connectionChanged.connect(self._show_connection)
         bridge.connectionChanged.connect(view.on_connection_changed)
         bridge.messageReceived.connect(self.refresh_conversations)
@@ -105,7 +112,10 @@ class MainWindow(QMainWindow):
         bridge.messagesExpired.connect(self.refresh_conversations)
         view.conversationsChanged.connect(self.refresh_conversations)
         self.conversation_list.conversationSelected.connect(self.open_conversation)
-        self.conversation_list.newChatRequested.connect(self.open_conversation)
+        self.conversation_list.newChatClicked.connect(self.show_new_chat_dialog)
+        bridge.engineTaskRestarted.connect(self._show_task_restarted)
+        self.new_chat_dialog: NewChatDialog | None = None
+        self.crash_reports_dialog: CrashReportsDialog | None = None
         self._show_connection("connected" if client.connected else "connecting")
 
     # ---- conversations ------------------------------------------------------------------------
@@ -134,9 +144,29 @@ class MainWindow(QMainWindow):
         self._stack.setCurrentWidget(self.conversation_view)
         self.conversation_list.set_conversations(conversations, peer)
 
+    def show_new_chat_dialog(self) -> None:
+        """Asks who to write to (non-blocking; the dialog checks the name with the relay)."""
+        if self.new_chat_dialog is not None:
+            self.new_chat_dialog.raise_()
+            self.new_chat_dialog.activateWindow()
+            return
+        dialog = NewChatDialog(self._client, self)
+        dialog.started.connect(self.open_conversation)
+        dialog.finished.connect(lambda _result: self._forget_new_chat_dialog(dialog))
+        self.new_chat_dialog = dialog
+        dialog.open()
+
+    def _forget_new_chat_dialog(self, dialog: NewChatDialog) -> None:
+        if self.new_chat_dialog is dialog:
+            self.new_chat_dialog = None
+        dialog.deleteLater()
+
     def _show_error(self, error: BaseException) -> None:
-        text = str(error) if isinstance(error, ClientError) else type(error).__name__
-        QMessageBox.warning(self, "chat_desktop", text)
+        show_error(self, error)
+
+    def _show_task_restarted(self, _task: str) -> None:
+        # The task's name is for the log; the user only needs to know it recovered.
+        self.statusBar().showMessage(TASK_RESTARTED_NOTE, STATUS_NOTE_MS)
 
     def _show_connection(self, state: str) -> None:
         self.conversation_list.connection_label.setText(CONNECTION_TEXT.get(state, state))
@@ -159,11 +189,14 @@ class MainWindow(QMainWindow):
     async def _edit_crash_reports(self) -> None:
         enabled, dsn = await self._client.crash_reports()
         dialog = CrashReportsDialog(enabled, dsn, self)
-        dialog.accepted.connect(lambda: spawn(self._save_crash_reports(dialog), "save choice"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(
+            lambda: spawn(self._save_crash_reports(*dialog.choice), "save choice")
+        )
+        self.crash_reports_dialog = dialog
         dialog.open()
 
-    async def _save_crash_reports(self, dialog: CrashReportsDialog) -> None:
-        enabled, dsn = dialog.choice
+    async def _save_crash_reports(self, enabled: bool, dsn: str) -> None:
         await self._client.set_crash_reports(enabled and bool(dsn), dsn or None)
         self.crashReportsChanged.emit(enabled and bool(dsn), dsn)
 

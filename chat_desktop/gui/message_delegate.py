@@ -8,13 +8,36 @@ pixels, so a row keeps its height when the full image arrives.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
-from PySide6.QtCore import QDateTime, QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QDateTime,
+    QIODevice,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    QRect,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QImageReader,
+    QPainter,
+    QPainterPath,
+    QPen,
+)
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from chat_desktop.gui.message_model import IMAGE_ROLE, MESSAGE_ROLE
+from chat_desktop.gui.tasks import spawn
+from chat_desktop.services.image_processing import THUMBNAIL_MAX_BYTES
 from chat_desktop.storage.models import Direction, Message, MessageStatus
 
 ROW_MARGIN_V = 3
@@ -38,6 +61,13 @@ PLACEHOLDER_COLOR = QColor("#c8d0d4")
 NOTICE_COLOR = QColor("#54656f")
 NOTICE_BACKGROUND = QColor("#fff5c4")
 
+#: The largest thumbnail side accepted: the sender's app makes at most 96 px (image_processing).
+MAX_THUMBNAIL_SIDE = 96
+#: Qt may allocate at most this (MiB) to decode one thumbnail; 96² RGBA needs 36 KiB.
+THUMBNAIL_ALLOCATION_LIMIT_MB = 1
+#: Thumbnails kept decoded for painting (each at most 24 × 24 px).
+MAX_CACHED_THUMBNAILS = 200
+
 UNDECRYPTABLE_NOTICE = "🔒 A message from this contact could not be decrypted."
 STATUS_MARKS = {
     MessageStatus.SENT: "✓",
@@ -45,6 +75,38 @@ STATUS_MARKS = {
     MessageStatus.READ: "✓✓",
     MessageStatus.FAILED: "!",
 }
+
+
+def decode_thumbnail(data: bytes) -> QImage | None:
+    """Decodes a peer's thumbnail into a small blurred preview, or None if it is refused.
+
+    Runs in a worker thread (``QImage`` is thread-safe, ``QPixmap`` is not). The thumbnail
+    comes from the peer and can claim any size: more than :data:`THUMBNAIL_MAX_BYTES` bytes
+    or :data:`MAX_THUMBNAIL_SIDE` pixels a side (what the sender's app makes) is refused
+    before a pixel is decoded, and the reader may not allocate more than
+    :data:`THUMBNAIL_ALLOCATION_LIMIT_MB`. The result is never larger than the thumbnail:
+    it is stretched over the placeholder when painted.
+    """
+    if len(data) > THUMBNAIL_MAX_BYTES:
+        return None
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
+    reader.setAllocationLimit(THUMBNAIL_ALLOCATION_LIMIT_MB)
+    size = reader.size()
+    if not size.isValid() or max(size.width(), size.height()) > MAX_THUMBNAIL_SIDE:
+        return None
+    image = reader.read()
+    if image.isNull() or image.size() != size:
+        return None
+    # Shrinking is a cheap blur once drawn stretched: the preview reads as a preview.
+    return image.scaled(
+        max(1, image.width() // 4),
+        max(1, image.height() // 4),
+        Qt.AspectRatioMode.IgnoreAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
 
 
 def is_image(message: Message) -> bool:
@@ -119,6 +181,8 @@ class MessageDelegate(QStyledItemDelegate):
         super().__init__(view)
         self._view = view
         self._thumbnails: dict[str, QImage] = {}
+        self._decoding: set[str] = set()
+        self._refused: set[str] = set()
 
     # ---- layout -------------------------------------------------------------------------
 
@@ -293,32 +357,47 @@ class MessageDelegate(QStyledItemDelegate):
         painter.restore()
 
     def _blurred_thumbnail(self, message: Message) -> QImage | None:
+        """The thumbnail to draw, or None while it is decoded in a worker (or was refused).
+
+        A peer's thumbnail is never decoded on the GUI thread: paint asks a worker for it
+        and repaints the row when it is ready.
+        """
         cached = self._thumbnails.get(message.id)
         if cached is not None:
             return cached
         info = message.attachment
-        if info is None or not info.thumbnail:
+        if (
+            info is None
+            or not info.thumbnail
+            or message.id in self._decoding
+            or message.id in self._refused
+        ):
             return None
-        image = QImage.fromData(info.thumbnail)
-        if image.isNull():
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # painted outside the app's loop (a still render): placeholder
             return None
-        # Shrinking then smoothly enlarging is a cheap blur: the preview reads as a preview.
-        small = image.scaled(
-            max(1, image.width() // 4),
-            max(1, image.height() // 4),
-            Qt.AspectRatioMode.IgnoreAspectRatio,
-            Qt.TransformationMode.SmoothTransformation,
-        )
-        blurred = small.scaled(
-            image.width() * 2,
-            image.height() * 2,
-            Qt.AspectRatioMode.IgnoreAspectRatio,
-            Qt.TransformationMode.SmoothTransformation,
-        )
-        if len(self._thumbnails) > 200:
+        self._decoding.add(message.id)
+        spawn(self._decode_thumbnail(message.id, info.thumbnail), "decode thumbnail")
+        return None
+
+    async def _decode_thumbnail(self, message_id: str, data: bytes) -> None:
+        try:
+            image = await asyncio.to_thread(decode_thumbnail, data)
+        finally:
+            self._decoding.discard(message_id)
+        if image is None:
+            self._refused.add(message_id)
+            return
+        if len(self._thumbnails) >= MAX_CACHED_THUMBNAILS:
             self._thumbnails.clear()
-        self._thumbnails[message.id] = blurred
-        return blurred
+        self._thumbnails[message_id] = image
+        viewport = getattr(self._view, "viewport", None)
+        (viewport() if callable(viewport) else self._view).update()
+
+    def cached_thumbnail(self, message_id: str) -> QImage | None:
+        """The decoded thumbnail of ``message_id`` held for painting, if any."""
+        return self._thumbnails.get(message_id)
 
     def _paint_footer(
         self, painter: QPainter, footer: QRect, message: Message, font: QFont

@@ -20,6 +20,11 @@ from chat_desktop.storage.models import Direction, Message, MessageStatus
 
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
 IMAGE_ROLE = Qt.ItemDataRole.UserRole + 2
+#: Why a red "!" is there and what to do about it (tooltip of a failed message).
+FAILED_EXPLANATION = (
+    "Not delivered: the relay never accepted this message (the user may not exist, or the "
+    "connection failed for too long). Click it to send it again."
+)
 
 #: Outgoing status only moves forward (a late "sent" ack never hides "read").
 _STATUS_RANK = {
@@ -111,6 +116,8 @@ class MessageWindowModel(QAbstractListModel):
             return message.body or ""
         if role == IMAGE_ROLE:
             return self._images.get(message.id)
+        if role == Qt.ItemDataRole.ToolTipRole and message.status is MessageStatus.FAILED:
+            return FAILED_EXPLANATION if message.direction is Direction.OUTGOING else None
         return None
 
     # ---- state -------------------------------------------------------------------------------

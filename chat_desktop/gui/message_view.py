@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QPushButton, 
 
 from chat_desktop.gui.message_delegate import MessageDelegate, is_image
 from chat_desktop.gui.message_model import MessageWindowModel
+from chat_desktop.gui.notices import popup_menu
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.storage.models import Direction, MessageStatus
 
@@ -347,8 +348,10 @@ class MessageListView(QListView):
         if message.body:
             body = message.body
             menu.addAction("Copy text", lambda: _copy(body))
-        if not menu.isEmpty():
-            menu.exec(event.globalPos())
+        if menu.isEmpty():
+            menu.deleteLater()
+        else:
+            popup_menu(menu, event.globalPos())
 
 
 def _copy(text: str) -> None:

@@ -2,7 +2,7 @@
 
 Pure functions, no I/O and no crypto: signing is passed in as ``sign``, so the client can
 use its identity key and the relay can verify with the same message builders. Layouts are
-PROTOCOL §1 (prekey encodings) and §6 (registration and connect signatures).
+docs/protocol.md §1 (prekey encodings) and §6 (registration and connect signatures).
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from chat_desktop.protocol.schemas import (
 
 REGISTER_CONTEXT: Final = b"chat_desktop register v1"
 CONNECT_CONTEXT: Final = b"chat_desktop auth v1"
-#: Type byte of ``Encode(PK)`` for X25519 keys (PROTOCOL §1).
+#: Type byte of ``Encode(PK)`` for X25519 keys (docs/protocol.md §1).
 X25519_KEY_TYPE: Final = 0x05
-#: Type byte of ``EncodeKEM(PK)`` for ML-KEM-1024 keys (PROTOCOL §1).
+#: Type byte of ``EncodeKEM(PK)`` for ML-KEM-1024 keys (docs/protocol.md §1).
 KEM_KEY_TYPE: Final = 0x0A
-#: How far a signed timestamp may be from the relay's clock (PROTOCOL §6).
+#: How far a signed timestamp may be from the relay's clock (docs/protocol.md §6).
 TIMESTAMP_WINDOW_MS: Final = 120_000
 
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -78,7 +78,7 @@ def registration_message(username: str, identity_key: bytes, ts: int) -> bytes:
 
 
 def connect_message(origin: str, ts: int, nonce: bytes) -> bytes:
-    """Returns ``"chat_desktop auth v1" ‖ origin ‖ ts u64be ‖ nonce`` (PROTOCOL §6)."""
+    """Returns ``"chat_desktop auth v1" ‖ origin ‖ ts u64be ‖ nonce`` (docs/protocol.md §6)."""
     return CONNECT_CONTEXT + origin.encode("ascii") + struct.pack(">Q", ts) + nonce
 
 

@@ -1,4 +1,4 @@
-"""Error codes of the client ↔ relay protocol (PROTOCOL §6) and the error they travel in.
+"""Error codes of the client ↔ relay protocol (docs/protocol.md §6) and the error they travel in.
 
 Every client→relay event is answered with an ack; a refusal carries one of the codes below.
 Both ends raise and catch :class:`ProtocolError`, so a handler can refuse with one ``raise``
@@ -19,7 +19,7 @@ MAX_MESSAGE_LENGTH: Final = 200
 
 
 class ErrorCode(enum.StrEnum):
-    """The closed set of error codes a relay may answer with (PROTOCOL §6)."""
+    """The closed set of error codes a relay may answer with (docs/protocol.md §6)."""
 
     BAD_REQUEST = "bad_request"
     UNAUTHORIZED = "unauthorized"

@@ -1,4 +1,4 @@
-"""Socket.IO event names and HTTP paths of the client ↔ relay protocol (PROTOCOL §6).
+"""Socket.IO event names and HTTP paths of the client ↔ relay protocol (docs/protocol.md §6).
 
 Kept as constants so a typo is an import error on both ends instead of a silently
 unhandled event.

@@ -1,4 +1,4 @@
-"""The plaintext inside a ratchet message (PROTOCOL §4).
+"""The plaintext inside a ratchet message (docs/protocol.md §4).
 
 Content is a versioned, typed msgpack structure (a msgspec tagged union on ``kind``), padded
 with ``0x80 0x00…`` to a multiple of 160 bytes before encryption so that message lengths on the
@@ -31,12 +31,12 @@ PADDING_BLOCK = 160
 MAX_TEXT_LENGTH = 64 * 1024
 #: Longest disappearing timer, in seconds: one year (the app offers up to one day).
 MAX_TIMER_SECONDS: Final = 365 * 24 * 3600
-#: Largest attachment plaintext: the relay's blob maximum (PROTOCOL §5, 100 MiB).
+#: Largest attachment plaintext: the relay's blob maximum (docs/protocol.md §5, 100 MiB).
 MAX_ATTACHMENT_SIZE: Final = MAX_BLOB_SIZE
 #: Largest image side in pixels (the sender scales images to at most 4096 px; JPEG's own
 #: limit is 65 535).
 MAX_IMAGE_SIDE: Final = 65_535
-#: Largest inline thumbnail (PROTOCOL §5: "≤ 2 KiB JPEG thumbnail").
+#: Largest inline thumbnail (docs/protocol.md §5: "≤ 2 KiB JPEG thumbnail").
 MAX_THUMBNAIL_SIZE: Final = 2048
 #: Most message ids in one receipt or delete; senders split longer lists.
 MAX_IDS_PER_CONTENT: Final = 2000
@@ -46,7 +46,7 @@ MAX_FILE_NAME_LENGTH: Final = 255
 MAX_MIME_TYPE_LENGTH: Final = 255
 #: Longest display name, in characters.
 MAX_DISPLAY_NAME_LENGTH: Final = 128
-#: Attachment key: AES-256 key ‖ HMAC-SHA256 key (PROTOCOL §5).
+#: Attachment key: AES-256 key ‖ HMAC-SHA256 key (docs/protocol.md §5).
 ATTACHMENT_KEY_SIZE: Final = 64
 #: Attachment digest: SHA-256 of the blob.
 ATTACHMENT_DIGEST_SIZE: Final = 32
@@ -94,7 +94,7 @@ class AttachmentContent(_Content, frozen=True, tag="attachment"):
     """A file or image; the blob itself is fetched from the relay by ``blob_id``.
 
     Width, height and the thumbnail let the receiver lay out the bubble at its final size
-    before the download finishes (PROTOCOL §5).
+    before the download finishes (docs/protocol.md §5).
     """
 
     blob_id: Annotated[str, msgspec.Meta(pattern=_BLOB_ID_PATTERN)]

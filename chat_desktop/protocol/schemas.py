@@ -1,4 +1,4 @@
-"""msgspec schemas of every payload, ack and HTTP body of the relay protocol (PROTOCOL §6).
+"""msgspec schemas of every payload, ack and HTTP body of the relay protocol (docs/protocol.md §6).
 
 Each event payload is a frozen :class:`msgspec.Struct` that refuses unknown fields, so both
 ends validate with the same types: a value that does not fit is a ``bad_request``, never a
@@ -51,7 +51,7 @@ AUTH_NONCE_SIZE: Final = 16
 # before a final newline, so ``"alice\n"`` would pass ``re.match``/``re.search`` (which
 # msgspec uses). With ``\A…\Z`` every use (``re.match``, ``fullmatch``, msgspec) is exact.
 
-#: Usernames: 3–32 of ``a-z 0-9 _ .`` (PROTOCOL §6).
+#: Usernames: 3–32 of ``a-z 0-9 _ .`` (docs/protocol.md §6).
 USERNAME_PATTERN: Final = r"\A[a-z0-9_.]{3,32}\Z"
 #: Message ids: a UUID (v7 by convention) in canonical lower-case form.
 MESSAGE_ID_PATTERN: Final = r"\A[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"
@@ -240,7 +240,7 @@ class AttachmentUpload(WireStruct, frozen=True):
     """``attachment:upload``: reserve a blob of at most ``size`` bytes.
 
     ``expires_at`` (ms) is optional: the blob of a disappearing message goes no later than
-    its message (PROTOCOL §6 "Disappearing messages"). Without it the relay's retention
+    its message (docs/protocol.md §6 "Disappearing messages"). Without it the relay's retention
     applies.
     """
 

@@ -36,7 +36,7 @@ class RateRule:
 
 @dataclass(frozen=True)
 class RateLimits:
-    """The relay's rate limits (PROTOCOL §6); per account except ``registrations``."""
+    """The relay's rate limits (docs/protocol.md §6); per account except ``registrations``."""
 
     messages: RateRule = RateRule(60, 1.0)
     bundles: RateRule = RateRule(30, 60.0)
@@ -70,7 +70,7 @@ class RelayConfig:
         port: TCP port; 0 picks a free one (the bound port is logged as ``listening``).
         public_url: The URL clients use to reach the relay; its origin is what connect
             signatures cover. Defaults to ``http://host:port`` as bound.
-        rate_limits: Token-bucket limits of PROTOCOL §6.
+        rate_limits: Token-bucket limits of docs/protocol.md §6.
         sweep_interval_s: Seconds between two sweeps of expired envelopes and blobs.
         reset_check_interval_s: Seconds between two looks at the log of operator resets
             (``--reset-account`` runs in another process); a reset account's connections

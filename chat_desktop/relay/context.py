@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RelayLimiters:
-    """One limiter per rate rule of PROTOCOL §6."""
+    """One limiter per rate rule of docs/protocol.md §6."""
 
     messages: RateLimiter
     bundles: RateLimiter

@@ -2,7 +2,7 @@
 
 :func:`register_event` wraps a typed handler: it finds the authenticated connection,
 validates the payload against the event's msgspec schema, runs the handler and turns the
-outcome into the ack of PROTOCOL §6. Whatever a client sends, it gets ``bad_request`` or
+outcome into the ack of docs/protocol.md §6. Whatever a client sends, it gets ``bad_request`` or
 another typed error back and its connection keeps working; an unexpected failure is logged
 (without payload) and answered with ``internal``.
 """

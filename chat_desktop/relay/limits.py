@@ -1,4 +1,4 @@
-"""Token-bucket rate limits (PROTOCOL §6), answered with ``rate_limited`` + ``retry_after``.
+"""Token-bucket rate limits (docs/protocol.md §6), answered with ``rate_limited`` + ``retry_after``.
 
 One :class:`RateLimiter` per rule, keyed by account (or client address for registrations).
 Buckets live in memory: a restarted relay starts everyone with full buckets, which errs on

@@ -1,4 +1,4 @@
-"""Checks of the identity-key signatures the relay receives (PROTOCOL §1, §6).
+"""Checks of the identity-key signatures the relay receives (docs/protocol.md §1, §6).
 
 The relay verifies prekey and registration signatures before storing anything, so a bundle
 it hands out always verifies under the identity key it hands out with it. Verification is

@@ -51,7 +51,7 @@ def insert_keys(
             "DELETE FROM pq_prekeys WHERE username = ? AND device_id = ? AND last_resort",
             (user, device_id),
         )
-    # Key ids never repeat for a device (PROTOCOL §1): a repeated id is a retried upload.
+    # Key ids never repeat for a device (docs/protocol.md §1): a repeated id is a retried upload.
     connection.executemany(
         "INSERT OR IGNORE INTO pq_prekeys VALUES (?, ?, ?, ?, ?, ?)",
         [

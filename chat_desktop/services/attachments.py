@@ -2,7 +2,7 @@
 
 Sending: images are re-encoded without metadata and measured (width, height, a ≤ 2 KiB
 thumbnail) so the receiver lays out the bubble before the download; the file is encrypted
-into a blob (PROTOCOL §5) kept in the profile until the outbox uploads it, and our own copy
+into a blob (docs/protocol.md §5) kept in the profile until the outbox uploads it, and our own copy
 is stored encrypted at rest. The message itself queues like any other, offline included.
 Receiving: the blob is downloaded, its digest and MAC checked before any plaintext is
 produced, and the file is stored encrypted at rest: a received photo is never a plain file.

@@ -607,7 +607,7 @@ class ChatClient:
             payload = OutboxPayload(
                 content=encode_content(content),
                 bodies=None,
-                # The relay's copy goes at sent_at + timer (PROTOCOL §6).
+                # The relay's copy goes at sent_at + timer (docs/protocol.md §6).
                 expires_at=sent_at + timer * 1000 if timer else None,
                 track_status=kind is not None,
                 blob_path=blob_path,
@@ -666,7 +666,7 @@ class ChatClient:
             read = store.messages.mark_read(peer, cursor, read_at)
             for message in read:
                 if message.expire_timer:
-                    # The receiver's copy disappears `timer` after reading (PROTOCOL §6).
+                    # The receiver's copy disappears `timer` after reading (docs/protocol.md §6).
                     store.messages.set_expiry(
                         MessageKey(peer, message.id), read_at + message.expire_timer * 1000
                     )

@@ -1,6 +1,6 @@
 """Prepare image attachments: decode safely, apply orientation, strip metadata, make a thumbnail.
 
-PROTOCOL §5: images are re-encoded by the sender with all EXIF/XMP/GPS metadata removed
+docs/protocol.md §5: images are re-encoded by the sender with all EXIF/XMP/GPS metadata removed
 (orientation applied first), and the attachment content carries width, height and a ≤ 2 KiB
 JPEG thumbnail so the receiver can lay out the bubble at its final size before the image
 arrives. Files that are not images are sent as they are, with a name and a MIME type.
@@ -59,7 +59,7 @@ DEFAULT_MAX_DIMENSION: Final = 4096
 """Longest side of the re-encoded image, in pixels."""
 
 THUMBNAIL_MAX_BYTES: Final = 2048
-"""PROTOCOL §5: the thumbnail carried inside the message is at most 2 KiB."""
+"""docs/protocol.md §5: the thumbnail carried inside the message is at most 2 KiB."""
 
 MAX_ANIMATION_FRAMES: Final = 1000
 """More frames than this is not a sticker or a meme but an attack on the encoder."""

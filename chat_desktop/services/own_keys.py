@@ -7,7 +7,7 @@ by the relay for up to its 30-day retention, still decrypts.
 
 Runs on the store thread (every function takes the open store): private keys are written
 only sealed by the store, and key ids come from the store's persisted counters so they never
-repeat for this device (PROTOCOL §1).
+repeat for this device (docs/protocol.md §1).
 """
 
 from __future__ import annotations

@@ -365,7 +365,7 @@ class OutboxSender:
     ) -> tuple[IdentityKeyChanged | None, bool]:
         """Starts a session with each device of a bundle answer, after checking the answer.
 
-        One account has one identity key, whichever device it names (PROTOCOL §8). A device
+        One account has one identity key, whichever device it names (docs/protocol.md §8). A device
         with a different key than the others is a key change: then nothing starts, sending to
         the peer pauses until the user accepts, and the user is told. This is what keeps a
         relay from adding a hidden device of its own to a contact.
@@ -520,7 +520,7 @@ class OutboxSender:
                 if message is None:
                     continue  # a receipt: no message row
                 if message.expire_timer and message.expires_at is None:
-                    # The sender's copy disappears `timer` after the relay's ack (PROTOCOL §6).
+                    # The sender's copy disappears `timer` after the relay's ack (protocol §6.9).
                     store.messages.set_expiry(key, acked_at + message.expire_timer * 1000)
                 if message.status is not MessageStatus.PENDING:
                     sent.append(entry)

@@ -1,5 +1,5 @@
-"""Supervision of the engine's long-running tasks (ARCHITECTURE: "Long-running engine tasks are
-supervised").
+"""Supervision of the engine's long-running tasks: a task that dies is logged, reported and
+restarted, never silently gone.
 
 The receiver, the outbox drain and its ack committer, the disappearing-message sweeper and the
 key upkeep each run for as long as the account is open. If one of them dies of an unexpected

@@ -17,8 +17,12 @@ from gui_helpers import PASSWORD, seed_messages
 from PySide6.QtWidgets import QApplication
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
+from chat_desktop.gui.notices import install_nested_loop_guard
 from chat_desktop.storage.store import MessageStore
 from chat_desktop.storage.vault_file import Vault
+
+# As in the app: a blocking dialog started inside a coroutine raises instead of nesting a loop.
+install_nested_loop_guard()
 
 
 def _qasync_loop() -> asyncio.AbstractEventLoop:

@@ -1,4 +1,4 @@
-"""Fixtures that start the real relay on 127.0.0.1 port 0 (PROTOCOL §6).
+"""Fixtures that start the real relay on 127.0.0.1 port 0 (docs/protocol.md §6).
 
 - ``relay``: an in-process relay (fast; same event loop as the test). Yields a
   :class:`chat_desktop.relay.app.RelayServer`: use ``relay.url``, ``relay.context``.

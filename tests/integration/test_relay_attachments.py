@@ -1,4 +1,4 @@
-"""Blobs and disappearing messages (PROTOCOL §5, §6; acceptance 5 and the upload limits)."""
+"""Blobs and disappearing messages (docs/protocol.md §5, §6; acceptance 5 and the upload limits)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Registration and connect authentication of the relay (PROTOCOL §6, acceptance 1)."""
+"""Registration and connect authentication of the relay (docs/protocol.md §6, acceptance 1)."""
 
 from __future__ import annotations
 

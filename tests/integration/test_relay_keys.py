@@ -1,4 +1,4 @@
-"""Prekey upload and bundle fetch (PROTOCOL §6 ``keys:*``, acceptance 2)."""
+"""Prekey upload and bundle fetch (docs/protocol.md §6 ``keys:*``, acceptance 2)."""
 
 from __future__ import annotations
 

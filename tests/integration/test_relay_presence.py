@@ -1,4 +1,4 @@
-"""Presence: ``presence:subscribe`` answers and ``presence`` events (PROTOCOL §6)."""
+"""Presence: ``presence:subscribe`` answers and ``presence`` events (docs/protocol.md §6)."""
 
 from __future__ import annotations
 

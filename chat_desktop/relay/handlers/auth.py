@@ -1,7 +1,7 @@
 """Accounts and connections: ``POST /v1/accounts`` and the signed Socket.IO connect.
 
 A connection is accepted only with a fresh signature by the device's identity key over the
-relay origin, a timestamp within two minutes and a nonce not seen before (PROTOCOL §6). An
+relay origin, a timestamp within two minutes and a nonce not seen before (docs/protocol.md §6). An
 accepted connection gets a delivery queue that drains everything stored for the device;
 a newer connection of the same device replaces the older one.
 """

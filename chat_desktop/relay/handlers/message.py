@@ -30,7 +30,7 @@ from chat_desktop.relay.store import UnknownRecipient
 
 
 def check_send_limits(request: MessageSend) -> None:
-    """Applies the size limits of PROTOCOL §6 to a send.
+    """Applies the size limits of docs/protocol.md §6 to a send.
 
     Raises:
         ProtocolError: ``too_large`` over a limit, ``bad_request`` for no payload or one

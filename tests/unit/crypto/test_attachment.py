@@ -1,4 +1,4 @@
-"""Attachment encryption (PROTOCOL §5): streaming, padding, and checks before plaintext."""
+"""Attachment encryption (docs/protocol.md §5): streaming, padding, and checks before plaintext."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Safety numbers (PROTOCOL §1) against Signal's published known answer."""
+"""Safety numbers (docs/protocol.md §1) against Signal's published known answer."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The known-answer transcript `tests/vectors/x3dh_ratchet_golden.json` (PROTOCOL §7).
+"""The known-answer transcript `tests/vectors/x3dh_ratchet_golden.json` (docs/protocol.md §7).
 
 Produced by an independent implementation (Syndace's python-x3dh + python-doubleratchet);
 we must reproduce the X3DH secret, the AD and every wire byte of the ratchet script.

@@ -1,4 +1,4 @@
-"""Identity keys: Ed25519 seed signing, XEdDSA verification (PROTOCOL §1)."""
+"""Identity keys: Ed25519 seed signing, XEdDSA verification (docs/protocol.md §1)."""
 
 from __future__ import annotations
 

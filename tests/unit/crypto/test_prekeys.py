@@ -1,4 +1,4 @@
-"""Prekey generation, signatures and versioned secret-state serialization (PROTOCOL §1)."""
+"""Prekey generation, signatures and versioned secret-state serialization (docs/protocol.md §1)."""
 
 from __future__ import annotations
 

@@ -125,7 +125,7 @@ def test_rfc7748_vector_1_through_checked_wrapper() -> None:
 
 
 def test_rfc7748_vector_2_input_is_non_canonical_for_the_protocol() -> None:
-    # Its u sets bit 255, which RFC 7748 masks but PROTOCOL §1 rejects as non-canonical.
+    # Its u sets bit 255, which RFC 7748 masks but docs/protocol.md §1 rejects as non-canonical.
     with pytest.raises(InvalidKey):
         load_x25519_public(bytes.fromhex(RFC7748_SCALARMULT[1][1]))
 

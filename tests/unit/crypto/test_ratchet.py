@@ -1,4 +1,4 @@
-"""Double Ratchet limits and bookkeeping (PROTOCOL §3): skips, eviction, expiry, duplicates."""
+"""Double Ratchet limits and bookkeeping (docs/protocol.md §3): skips, eviction, expiry."""
 
 from __future__ import annotations
 

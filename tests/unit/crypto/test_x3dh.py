@@ -1,4 +1,4 @@
-"""PQXDH agreement (PROTOCOL §2): both sides derive the same SK and AD."""
+"""PQXDH agreement (docs/protocol.md §2): both sides derive the same SK and AD."""
 
 from __future__ import annotations
 

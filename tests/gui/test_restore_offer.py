@@ -1,0 +1,134 @@
+"""A database found damaged after unlock gets a non-blocking offer to restore a snapshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gui_helpers import PASSWORD, wait_for
+from pytestqt.qtbot import QtBot
+
+from chat_desktop.crypto.vault import FLOOR_PARAMS
+from chat_desktop.gui.account_dialogs import UnlockDialog
+from chat_desktop.gui.app_controller import AppController
+from chat_desktop.gui.main_window import MainWindow
+from chat_desktop.gui.restore import RestoreOfferDialog
+from chat_desktop.relay.app import RelayServer
+from chat_desktop.relay.config import RelayConfig
+from chat_desktop.services.client import ChatClient
+from chat_desktop.storage.errors import DatabaseCorrupt
+
+pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
+
+
+def damage(database: Path) -> None:
+    """Zeroes 64 bytes in the middle of the file (a bad sector, a bad copy)."""
+    data = bytearray(database.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(64)
+    database.write_bytes(bytes(data))
+
+
+async def test_a_damaged_database_is_offered_a_restore_and_the_app_goes_on(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    relay = RelayServer(RelayConfig(data_dir=tmp_path / "relay", port=0))
+    await relay.start()
+    profile = tmp_path / "profile"
+    controller: AppController | None = None
+    try:
+        client, _ = await ChatClient.create(
+            profile, relay.url, "erin", PASSWORD, kdf_params=FLOOR_PARAMS
+        )
+        for number in range(300):  # enough pages that the damage lands in the data
+            await client.send_text("erin_friend", f"note {number} " + "x" * 200)
+        report = await client.run_in_store(
+            lambda: client.store.run_housekeeping(snapshot_interval_ms=0)
+        )
+        assert report.snapshot is not None
+        await client.close()
+        damage(profile / "store.db")
+
+        controller = AppController(profile, relay.url, idle_lock_s=0)
+        controller.start()
+        dialog = controller.dialog
+        assert isinstance(dialog, UnlockDialog)
+        qtbot.addWidget(dialog)
+        dialog.password_edit.setText(PASSWORD)
+        dialog.submit()
+
+        # The window shows first; the check runs behind it and finds the damage.
+        await wait_for(lambda: controller is not None and controller.restore_dialog is not None)
+        offer = controller.restore_dialog
+        assert isinstance(offer, RestoreOfferDialog)
+        assert offer.isVisible() and not offer.isModal()
+        assert offer.chosen == report.snapshot
+        first_window = controller.window
+        assert isinstance(first_window, MainWindow)
+
+        outcome: list[object] = []  # the restored client's check (the first one has reported)
+        controller.housekeepingDone.connect(outcome.append)
+        offer.restore_button.click()
+        await wait_for(
+            lambda: (
+                controller is not None
+                and isinstance(controller.window, MainWindow)
+                and controller.window is not first_window
+                and controller.client is not None
+            )
+        )
+        restored = controller.client
+        assert restored is not None
+        assert await restored.message_count("erin_friend") == 300
+        await wait_for(lambda: bool(outcome))
+        assert not isinstance(outcome[0], DatabaseCorrupt)  # the restored database is sound
+    finally:
+        if controller is not None:
+            await controller.shutdown()
+            if controller.dialog is not None:
+                controller.dialog.close()
+        await relay.stop()
+
+
+async def test_damage_found_at_unlock_after_a_crash_is_offered_a_restore(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    relay = RelayServer(RelayConfig(data_dir=tmp_path / "relay", port=0))
+    await relay.start()
+    profile = tmp_path / "profile"
+    controller: AppController | None = None
+    try:
+        client, _ = await ChatClient.create(
+            profile, relay.url, "fred", PASSWORD, kdf_params=FLOOR_PARAMS
+        )
+        for number in range(300):
+            await client.send_text("fred_friend", f"note {number} " + "y" * 200)
+        report = await client.run_in_store(
+            lambda: client.store.run_housekeeping(snapshot_interval_ms=0)
+        )
+        await client.close()
+        damage(profile / "store.db")
+        (profile / "store.running").touch()  # the app had crashed: open checks everything
+
+        controller = AppController(profile, relay.url, idle_lock_s=0)
+        controller.start()
+        dialog = controller.dialog
+        assert isinstance(dialog, UnlockDialog)
+        qtbot.addWidget(dialog)
+        dialog.password_edit.setText(PASSWORD)
+        dialog.submit()
+        await wait_for(lambda: dialog.restore_dialog is not None)
+        offer = dialog.restore_dialog
+        assert isinstance(offer, RestoreOfferDialog)
+        assert offer.chosen == report.snapshot
+        offer.restore_button.click()
+        await wait_for(lambda: controller is not None and controller.client is not None)
+        restored = controller.client
+        assert restored is not None
+        assert await restored.message_count("fred_friend") == 300
+    finally:
+        if controller is not None:
+            await controller.shutdown()
+            if controller.dialog is not None:
+                controller.dialog.close()
+        await relay.stop()

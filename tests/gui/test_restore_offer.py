@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from gui_helpers import PASSWORD, wait_for
+from profile_damage import damage_database
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
@@ -21,12 +22,18 @@ from chat_desktop.storage.errors import DatabaseCorrupt
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
 
 
-def damage(database: Path) -> None:
-    """Zeroes 64 bytes in the middle of the file (a bad sector, a bad copy)."""
-    data = bytearray(database.read_bytes())
-    middle = len(data) // 2
-    data[middle : middle + 64] = bytes(64)
-    database.write_bytes(bytes(data))
+async def damaged_profile_with_snapshot(profile: Path, relay_url: str, name: str) -> Path:
+    """A profile with 300 messages to ``{name}_friend``, a snapshot of them, then damage."""
+    client, _ = await ChatClient.create(profile, relay_url, name, PASSWORD, kdf_params=FLOOR_PARAMS)
+    for number in range(300):  # enough pages that the damage lands in the data
+        await client.send_text(f"{name}_friend", f"note {number} " + "x" * 200)
+    report = await client.run_in_store(
+        lambda: client.store.run_housekeeping(snapshot_interval_ms=0)
+    )
+    await client.close()
+    assert report.snapshot is not None
+    damage_database(profile / "store.db")
+    return report.snapshot
 
 
 async def test_a_damaged_database_is_offered_a_restore_and_the_app_goes_on(
@@ -37,17 +44,7 @@ async def test_a_damaged_database_is_offered_a_restore_and_the_app_goes_on(
     profile = tmp_path / "profile"
     controller: AppController | None = None
     try:
-        client, _ = await ChatClient.create(
-            profile, relay.url, "erin", PASSWORD, kdf_params=FLOOR_PARAMS
-        )
-        for number in range(300):  # enough pages that the damage lands in the data
-            await client.send_text("erin_friend", f"note {number} " + "x" * 200)
-        report = await client.run_in_store(
-            lambda: client.store.run_housekeeping(snapshot_interval_ms=0)
-        )
-        assert report.snapshot is not None
-        await client.close()
-        damage(profile / "store.db")
+        snapshot = await damaged_profile_with_snapshot(profile, relay.url, "erin")
 
         controller = AppController(profile, relay.url, idle_lock_s=0)
         controller.start()
@@ -62,7 +59,7 @@ async def test_a_damaged_database_is_offered_a_restore_and_the_app_goes_on(
         offer = controller.restore_dialog
         assert isinstance(offer, RestoreOfferDialog)
         assert offer.isVisible() and not offer.isModal()
-        assert offer.chosen == report.snapshot
+        assert offer.chosen == snapshot
         first_window = controller.window
         assert isinstance(first_window, MainWindow)
 
@@ -98,16 +95,7 @@ async def test_damage_found_at_unlock_after_a_crash_is_offered_a_restore(
     profile = tmp_path / "profile"
     controller: AppController | None = None
     try:
-        client, _ = await ChatClient.create(
-            profile, relay.url, "fred", PASSWORD, kdf_params=FLOOR_PARAMS
-        )
-        for number in range(300):
-            await client.send_text("fred_friend", f"note {number} " + "y" * 200)
-        report = await client.run_in_store(
-            lambda: client.store.run_housekeeping(snapshot_interval_ms=0)
-        )
-        await client.close()
-        damage(profile / "store.db")
+        snapshot = await damaged_profile_with_snapshot(profile, relay.url, "fred")
         (profile / "store.running").touch()  # the app had crashed: open checks everything
 
         controller = AppController(profile, relay.url, idle_lock_s=0)
@@ -120,7 +108,7 @@ async def test_damage_found_at_unlock_after_a_crash_is_offered_a_restore(
         await wait_for(lambda: dialog.restore_dialog is not None)
         offer = dialog.restore_dialog
         assert isinstance(offer, RestoreOfferDialog)
-        assert offer.chosen == report.snapshot
+        assert offer.chosen == snapshot
         offer.restore_button.click()
         await wait_for(lambda: controller is not None and controller.client is not None)
         restored = controller.client

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from engine_helpers import PASSWORD, EventLog, new_client, wait_until
+from profile_damage import damage_database
 
 from chat_desktop.crypto.wire import NORMAL_MESSAGE_TYPE, PREKEY_MESSAGE_TYPE
 from chat_desktop.protocol import events as wire_events
@@ -41,13 +42,6 @@ async def texts(client: ChatClient, peer: str) -> list[str]:
     return [m.body or "" for m in await client.history(peer, limit=100) if m.sender == peer]
 
 
-def damage(database: Path) -> None:
-    data = bytearray(database.read_bytes())
-    middle = len(data) // 2
-    data[middle : middle + 64] = bytes(64)
-    database.write_bytes(bytes(data))
-
-
 async def test_after_a_restore_new_sessions_start_and_lost_messages_come_back(
     tmp_path: Path, relay: RelayServer
 ) -> None:
@@ -70,7 +64,7 @@ async def test_after_a_restore_new_sessions_start_and_lost_messages_come_back(
         await wait_until(lambda: _has(bob, "alice", "four"))
 
         await alice.close()
-        damage(tmp_path / "alice" / "store.db")
+        damage_database(tmp_path / "alice" / "store.db")
         reopened = await ChatClient.unlock(tmp_path / "alice", PASSWORD)
         with pytest.raises(DatabaseCorrupt) as corrupt:
             await reopened.housekeeping()

@@ -1,4 +1,4 @@
-"""Opening and closing every dialog never stops the engine (ARCHITECTURE: qasync's one rule).
+"""Opening and closing every dialog never stops the engine (the one rule of asyncio under qasync).
 
 A blocking dialog opened inside a coroutine nests Qt's event loop: every task that wakes while
 it is open dies ("Cannot enter into task … while another task … is being executed"), messages

@@ -1,4 +1,4 @@
-"""No code path of the GUI may start a nested Qt event loop (ARCHITECTURE: qasync's one rule).
+"""No code path of the GUI may start a nested Qt event loop (the one rule of asyncio under qasync).
 
 Under qasync a nested loop (``QDialog.exec()``, ``QMessageBox.warning()``, ``QMenu.exec()``,
 ``QEventLoop.exec()``, ``processEvents()``) started while a coroutine runs re-enters the asyncio

@@ -1,6 +1,8 @@
 """The composition root: parses the command line, starts Qt + qasync, runs the controller.
 
-``chat-desktop [--profile DIR] [--relay URL]``. This is the only non-GUI module that imports
+``chat-desktop [--profile DIR] [--relay URL]``, or ``chat-desktop --demo`` for two windows
+(Alice and Bob) chatting through an in-process relay in a temporary folder
+(:mod:`chat_desktop.desktop_demo`). This is the only non-GUI module that imports
 PySide6 and qasync: it builds the ``QApplication``, runs the asyncio loop on Qt's thread
 through ``qasync.QEventLoop`` and hands control to :class:`chat_desktop.gui.app_controller.
 AppController`, which awaits the headless engine on that loop.
@@ -24,6 +26,7 @@ import platformdirs
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from chat_desktop.desktop_demo import DemoError, run_demo
 from chat_desktop.gui.app_controller import DEFAULT_IDLE_LOCK_S, AppController
 from chat_desktop.gui.notices import install_nested_loop_guard
 from chat_desktop.gui.single_instance import SingleInstance
@@ -60,7 +63,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=DEFAULT_RELAY_URL,
         help=f"relay URL offered when creating an account (default {DEFAULT_RELAY_URL})",
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open two windows (alice and bob) chatting through a local relay, in a temporary "
+        "folder removed on exit; the user's profile is not touched",
+    )
+    args = parser.parse_args(argv)
+    if args.demo and args.profile is not None:
+        parser.error("--demo uses throw-away profiles of its own: leave out --profile")
+    return args
 
 
 ALREADY_RUNNING = (
@@ -89,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     app.setApplicationName("chat_desktop")
     app.setQuitOnLastWindowClosed(False)  # switching dialog ⇄ window must not quit
     install_nested_loop_guard()
+    if args.demo:
+        run_demo_app(app)
+        return
     instance = SingleInstance(profile_dir)
     if instance.ask_running_instance_to_raise():
         print(ALREADY_RUNNING, file=sys.stderr)
@@ -104,6 +119,19 @@ def main(argv: Sequence[str] | None = None) -> None:
             loop.run_until_complete(run_app(app, controller))
     finally:
         instance.close()
+
+
+def run_demo_app(app: QApplication) -> None:
+    """Runs ``--demo`` on a qasync loop until a window closes; exits with status 1 if it fails."""
+    apply_style(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        with loop:
+            loop.run_until_complete(run_demo())
+    except DemoError as error:
+        print(f"chat-desktop --demo: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -465,7 +465,10 @@ class UnlockDialog(QDialog):
 
 
 class NewPasswordDialog(QDialog):
-    """Asks for a new password after a recovery-key unlock and sets it."""
+    """Asks for a new password after a recovery-key unlock and sets it.
+
+    Like sign-up, a weak password gets a warning with the reasons and can be used anyway.
+    """
 
     def __init__(self, client: ChatClient, parent: QWidget | None = None) -> None:
         """Builds the dialog for the unlocked ``client``."""
@@ -484,33 +487,46 @@ class NewPasswordDialog(QDialog):
         self.error_label = _error_label()
         self.save_button = QPushButton("Set password")
         self.save_button.setDefault(True)
+        self.use_anyway_button = QPushButton("Use this password anyway")
+        self.use_anyway_button.hide()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.use_anyway_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(10)
         for widget in (hint, self.password_edit, self.confirm_edit, self.error_label):
             layout.addWidget(widget)
-        layout.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignRight)
-        self.setMinimumWidth(420)
-        self.save_button.clicked.connect(self.submit)
+        layout.addLayout(buttons)
+        self.setMinimumWidth(460)
+        self.save_button.clicked.connect(lambda: self.submit(allow_weak=False))
+        self.use_anyway_button.clicked.connect(lambda: self.submit(allow_weak=True))
+        self.password_edit.textChanged.connect(self.use_anyway_button.hide)
 
-    def submit(self) -> None:
+    def submit(self, *, allow_weak: bool = False) -> None:
         """Checks the two fields and sets the new password."""
         password = self.password_edit.text()
         if password != self.confirm_edit.text():
             self.error_label.setText("The two passwords differ.")
             self.error_label.show()
             return
-        spawn(self._save(password), "change password")
+        spawn(self._save(password, allow_weak), "change password")
 
-    async def _save(self, password: str) -> None:
+    async def _save(self, password: str, allow_weak: bool) -> None:
         self.save_button.setEnabled(False)
         try:
-            await self._client.change_password(password)
+            await self._client.change_password(password, allow_weak=allow_weak)
         except PasswordTooShort as error:
             self.error_label.setText(user_message(error))
             self.error_label.show()
-        except WeakPassword:
-            self.error_label.setText("That password is easy to guess; choose another one.")
+        except WeakPassword as error:
+            self.error_label.setText(
+                "This password is easy to guess (" + "; ".join(error.reasons) + "). "
+                "Choose another, or use it anyway."
+            )
             self.error_label.show()
+            self.use_anyway_button.show()
         except (StorageError, ClientError) as error:
             self.error_label.setText(user_message(error))
             self.error_label.show()

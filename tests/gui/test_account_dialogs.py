@@ -121,8 +121,17 @@ async def test_forgotten_password_recovery_key_then_a_new_password(
         await wait_for(lambda: dialog.new_password_dialog is not None)
         chooser = dialog.new_password_dialog
         assert chooser is not None
+        # A weak one is warned about, as at sign-up, and may be used anyway.
+        weak = "password12345"
+        chooser.password_edit.setText(weak)
+        chooser.confirm_edit.setText(weak)
+        chooser.submit()
+        await wait_for(lambda: "easy to guess" in chooser.error_label.text())
+        assert chooser.use_anyway_button.isVisibleTo(chooser)
+        assert not unlocked
         new_password = "a brand new passphrase 77"
         chooser.password_edit.setText(new_password)
+        assert not chooser.use_anyway_button.isVisibleTo(chooser)  # a new try, a new check
         chooser.confirm_edit.setText(new_password)
         chooser.submit()
         await wait_for(lambda: bool(unlocked))

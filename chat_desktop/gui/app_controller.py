@@ -133,6 +133,7 @@ class AppController(QObject):
         self.dialog = None
         bridge = EventBridge(client.events)
         window = MainWindow(client, bridge)
+        window.restore_state(await client.window_state())
         window.lockRequested.connect(lambda: spawn(self.lock(), "lock"))
         window.crashReportsChanged.connect(self._apply_crash_reports)
         enabled, dsn = await client.crash_reports()
@@ -241,6 +242,11 @@ class AppController(QObject):
             restore_dialog.close()
         window, self.window = self.window, None
         if window is not None:
+            if self.client is not None:
+                try:  # size, split and open conversation come back at the next unlock
+                    await self.client.set_window_state(window.current_state())
+                except Exception as error:  # a damaged store must not keep the app open
+                    logger.warning("the window state was not saved: %s", type(error).__name__)
             window.close_for_lock()
             window.deleteLater()
         bridge, self._bridge = self._bridge, None

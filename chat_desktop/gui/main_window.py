@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -18,7 +18,7 @@ from chat_desktop.gui.event_bridge import EventBridge
 from chat_desktop.gui.new_chat import NewChatDialog
 from chat_desktop.gui.notices import show_error
 from chat_desktop.gui.tasks import spawn
-from chat_desktop.services.client import ChatClient
+from chat_desktop.services.client import ChatClient, WindowState
 from chat_desktop.storage.errors import StorageError
 
 #: How long a short note stays in the status bar.
@@ -54,8 +54,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"chat_desktop — {client.username}")
         self._client = client
         self._locking = False
-        #: Opens the most recent conversation at the first list refresh (as chat apps do).
+        #: Opens a conversation at the first list refresh (as chat apps do): ``start_peer``'s
+        #: (the one open when the window last closed) if it still exists, else the latest.
         self.open_latest_on_start = True
+        self.start_peer: str | None = None
         self.conversation_list = ConversationList()
         self.conversation_list.account_label.setText(f"Signed in as <b>{client.username}</b>")
         self.conversation_view = ConversationView(client)
@@ -71,6 +73,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([240, 760])
+        self.splitter = splitter
         self.setCentralWidget(splitter)
         self.resize(1000, 680)
 
@@ -129,8 +132,30 @@ class MainWindow(QMainWindow):
         self.conversation_list.set_conversations(conversations, self.conversation_view.peer)
         if self.conversation_view.peer is None and conversations and self.open_latest_on_start:
             self.open_latest_on_start = False
-            latest = conversations[0]
-            await self.open_conversation_now(latest.peer_address or latest.id)
+            known = {c.peer_address or c.id for c in conversations}
+            if self.start_peer is not None and self.start_peer in known:
+                await self.open_conversation_now(self.start_peer)
+            else:
+                latest = conversations[0]
+                await self.open_conversation_now(latest.peer_address or latest.id)
+
+    # ---- window state ---------------------------------------------------------------------
+
+    def restore_state(self, state: WindowState) -> None:
+        """Puts back size, position, split and open conversation as the user left them."""
+        if state.geometry is not None:
+            self.restoreGeometry(QByteArray(state.geometry))
+        if state.splitter is not None:
+            self.splitter.restoreState(QByteArray(state.splitter))
+        self.start_peer = state.open_peer
+
+    def current_state(self) -> WindowState:
+        """The state to remember when the window closes (lock, quit)."""
+        return WindowState(
+            geometry=bytes(self.saveGeometry().data()),
+            splitter=bytes(self.splitter.saveState().data()),
+            open_peer=self.conversation_view.peer,
+        )
 
     def open_conversation(self, peer: str) -> None:
         """Shows the conversation with ``peer`` (a new one if we never talked)."""

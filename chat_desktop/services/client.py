@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import re
@@ -105,6 +106,7 @@ RELAY_SETTING = "account.relay_url"
 CRASH_REPORTS_SETTING = "telemetry.enabled"
 CRASH_REPORTS_DSN_SETTING = "telemetry.dsn"
 SHOW_ONLINE_SETTING = "privacy.show_online"
+WINDOW_STATE_SETTING = "ui.window_state"
 EXPIRY_POLL_S = 0.25
 #: A message still unsent after this long is marked failed; the user can retry it.
 OUTBOX_GIVE_UP_MS = 24 * 60 * 60 * 1000
@@ -144,6 +146,23 @@ def _check_peer(peer: str) -> str:
 
 
 ContentFactory = Callable[[str, int, int], Content]
+
+
+@dataclass(frozen=True)
+class WindowState:
+    """How the user left the main window, restored at the next start and unlock.
+
+    Kept in the encrypted settings: which conversation was open is nobody else's business.
+
+    Attributes:
+        geometry: The window's size and position (Qt's ``saveGeometry`` bytes).
+        splitter: The list/conversation split (Qt's ``QSplitter.saveState`` bytes).
+        open_peer: The conversation that was open, if any.
+    """
+
+    geometry: bytes | None = None
+    splitter: bytes | None = None
+    open_peer: str | None = None
 
 
 @dataclass
@@ -819,6 +838,46 @@ class ChatClient:
                 settings.set(CRASH_REPORTS_SETTING, enabled)
                 if dsn is not None:
                     settings.set(CRASH_REPORTS_DSN_SETTING, dsn)
+
+        await self._context.worker.run(write)
+
+    async def window_state(self) -> WindowState:
+        """The main window's state as the user left it (empty the first time)."""
+        settings = self._context.worker.store.settings
+        stored = await self._context.worker.run(settings.get, WINDOW_STATE_SETTING, None)
+        if not isinstance(stored, dict):
+            return WindowState()
+
+        def blob(name: str) -> bytes | None:
+            value = stored.get(name)
+            if not isinstance(value, str):
+                return None
+            try:
+                return base64.b64decode(value, validate=True)
+            except ValueError:
+                return None
+
+        peer = stored.get("open_peer")
+        valid_peer = isinstance(peer, str) and _USERNAME.fullmatch(peer) is not None
+        return WindowState(blob("geometry"), blob("splitter"), peer if valid_peer else None)
+
+    async def set_window_state(self, state: WindowState) -> None:
+        """Remembers the main window's state (in the encrypted settings)."""
+        store = self._context.worker.store
+
+        def encoded(value: bytes | None) -> str | None:
+            return None if value is None else base64.b64encode(value).decode("ascii")
+
+        def write() -> None:
+            with store.transaction():
+                store.settings.set(
+                    WINDOW_STATE_SETTING,
+                    {
+                        "geometry": encoded(state.geometry),
+                        "splitter": encoded(state.splitter),
+                        "open_peer": state.open_peer,
+                    },
+                )
 
         await self._context.worker.run(write)
 

@@ -1,0 +1,67 @@
+"""Size, split and open conversation come back after locking and unlocking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gui_helpers import PASSWORD, wait_for
+from pytestqt.qtbot import QtBot
+
+from chat_desktop.crypto.vault import FLOOR_PARAMS
+from chat_desktop.gui.account_dialogs import UnlockDialog
+from chat_desktop.gui.app_controller import AppController
+from chat_desktop.gui.main_window import MainWindow
+from chat_desktop.relay.app import RelayServer
+from chat_desktop.relay.config import RelayConfig
+from chat_desktop.services.client import ChatClient
+
+pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
+
+
+async def _unlock(controller: AppController, qtbot: QtBot) -> MainWindow:
+    dialog = controller.dialog
+    assert isinstance(dialog, UnlockDialog)
+    qtbot.addWidget(dialog)
+    dialog.password_edit.setText(PASSWORD)
+    dialog.submit()
+    await wait_for(lambda: isinstance(controller.window, MainWindow))
+    window = controller.window
+    assert isinstance(window, MainWindow)
+    await wait_for(lambda: window.conversation_view.peer is not None)
+    return window
+
+
+async def test_the_window_comes_back_as_the_user_left_it(qtbot: QtBot, tmp_path: Path) -> None:
+    relay = RelayServer(RelayConfig(data_dir=tmp_path / "relay", port=0))
+    await relay.start()
+    profile = tmp_path / "profile"
+    controller: AppController | None = None
+    try:
+        client, _ = await ChatClient.create(
+            profile, relay.url, "hana", PASSWORD, kdf_params=FLOOR_PARAMS
+        )
+        await client.send_text("ivan", "older conversation")
+        await client.send_text("jude", "newest conversation")
+        await client.close()
+
+        controller = AppController(profile, relay.url, idle_lock_s=0)
+        controller.start()
+        window = await _unlock(controller, qtbot)
+        assert window.conversation_view.peer == "jude"  # the newest, the first time
+        window.resize(720, 540)  # within the offscreen screen (800×600)
+        window.splitter.setSizes([300, 420])
+        await window.open_conversation_now("ivan")
+        sizes = window.splitter.sizes()
+
+        await controller.lock()
+        window = await _unlock(controller, qtbot)
+        assert (window.width(), window.height()) == (720, 540)
+        assert window.splitter.sizes() == sizes
+        assert window.conversation_view.peer == "ivan"  # not the newest: the one left open
+    finally:
+        if controller is not None:
+            await controller.shutdown()
+            if controller.dialog is not None:
+                controller.dialog.close()
+        await relay.stop()

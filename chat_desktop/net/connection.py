@@ -95,7 +95,11 @@ class RelayConnection:
         self._on_keys_low = on_keys_low
         self._reconnect_delay = reconnect_delay
         self._reconnect_delay_max = reconnect_delay_max
-        self._sio = socketio.AsyncClient(reconnection=False, logger=False, engineio_logger=False)
+        # handle_sigint=False: the library would take over Ctrl+C and cancel every task of
+        # the process mid-flight; quitting is the app's decision (it closes the client).
+        self._sio = socketio.AsyncClient(
+            reconnection=False, logger=False, engineio_logger=False, handle_sigint=False
+        )
         self._emit_lock = asyncio.Lock()
         self._pending: set[asyncio.Future[Any]] = set()
         self._connected = asyncio.Event()

@@ -12,6 +12,7 @@ The Sentry SDK keeps its client in a process-wide scope, so a process has one `T
 
 from __future__ import annotations
 
+import os
 from importlib.metadata import PackageNotFoundError, version
 from typing import Final
 
@@ -21,9 +22,23 @@ from sentry_sdk.utils import BadDsn
 
 from chat_desktop.scrubbing import sentry_init_kwargs
 
-__all__ = ["InvalidDsn", "Telemetry", "TelemetryError", "default_release"]
+__all__ = ["InvalidDsn", "Telemetry", "TelemetryError", "configured_dsn", "default_release"]
 
 _DISTRIBUTION: Final = "chat_desktop"
+#: Where reports go is the build's or the operator's choice, never the user's: an installer
+#: sets ``BUILD_DSN``; an operator may point a deployment elsewhere with this variable.
+DSN_ENVIRONMENT_VARIABLE: Final = "CHAT_DESKTOP_SENTRY_DSN"
+BUILD_DSN: str | None = None
+
+
+def configured_dsn() -> str | None:
+    """The Sentry DSN crash reports go to, if this build or deployment has one.
+
+    The user only says yes or no to crash reports; without a DSN their "yes" is kept and
+    nothing is sent.
+    """
+    from_environment = os.environ.get(DSN_ENVIRONMENT_VARIABLE, "").strip()
+    return from_environment or BUILD_DSN
 
 
 class TelemetryError(Exception):

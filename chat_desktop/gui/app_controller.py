@@ -24,7 +24,7 @@ from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.client import ChatClient
 from chat_desktop.storage.errors import DatabaseCorrupt
 from chat_desktop.storage.vault_file import Vault
-from chat_desktop.telemetry import InvalidDsn, Telemetry
+from chat_desktop.telemetry import InvalidDsn, Telemetry, configured_dsn
 
 #: Lock after this long without keyboard or mouse input.
 DEFAULT_IDLE_LOCK_S = 15 * 60
@@ -60,6 +60,7 @@ class AppController(QObject):
         kdf_params: Argon2Params | None = None,
         telemetry: Telemetry | None = None,
         idle_lock_s: float = DEFAULT_IDLE_LOCK_S,
+        crash_report_dsn: str | None = None,
     ) -> None:
         """Prepares the controller; :meth:`start` shows the first window."""
         super().__init__()
@@ -72,6 +73,8 @@ class AppController(QObject):
         self._bridge: EventBridge | None = None
         self.restore_dialog: RestoreOfferDialog | None = None
         self.telemetry = telemetry or Telemetry()
+        #: Where crash reports go, if the user opts in: the build's or deployment's choice.
+        self._crash_report_dsn = crash_report_dsn or configured_dsn()
         # Idle auto-lock: any key or mouse input restarts the countdown; 0 turns it off.
         self._idle_timer = QTimer(self)
         self._idle_timer.setSingleShot(True)
@@ -136,8 +139,7 @@ class AppController(QObject):
         window.restore_state(await client.window_state())
         window.lockRequested.connect(lambda: spawn(self.lock(), "lock"))
         window.crashReportsChanged.connect(self._apply_crash_reports)
-        enabled, dsn = await client.crash_reports()
-        self._apply_crash_reports(enabled, dsn or "")
+        self._apply_crash_reports(await client.crash_reports())
         window.closed.connect(self.quitRequested.emit)
         self._bridge = bridge
         self.window = window
@@ -201,8 +203,12 @@ class AppController(QObject):
         await self.shutdown()
         self.show_unlock()
 
-    def _apply_crash_reports(self, enabled: bool, dsn: str) -> None:
-        """Turns crash reports on or off as the user chose (off unless they opted in)."""
+    def _apply_crash_reports(self, enabled: bool) -> None:
+        """Turns crash reports on or off as the user chose (off unless they opted in).
+
+        They go to the build's or deployment's DSN; with none configured, nothing is sent.
+        """
+        dsn = self._crash_report_dsn
         if not (enabled and dsn):
             self.telemetry.disable()
             return

@@ -20,6 +20,7 @@ from chat_desktop.gui.notices import show_error
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.client import ChatClient, WindowState
 from chat_desktop.storage.errors import StorageError
+from chat_desktop.telemetry import configured_dsn
 
 #: How long a short note stays in the status bar.
 STATUS_NOTE_MS = 8_000
@@ -38,13 +39,13 @@ class MainWindow(QMainWindow):
 
     Signals:
         lockRequested(): The user chose "Lock" (the controller closes the client).
-        crashReportsChanged(bool enabled, str dsn): The user changed the crash-report choice
+        crashReportsChanged(bool enabled): The user changed the crash-report choice
             (already saved; the controller applies it).
         closed(): The window was closed by the user (quit).
     """
 
     lockRequested = Signal()  # noqa: N815
-    crashReportsChanged = Signal(bool, str)  # noqa: N815
+    crashReportsChanged = Signal(bool)  # noqa: N815
     closed = Signal()
 
     def __init__(self, client: ChatClient, bridge: EventBridge) -> None:
@@ -212,18 +213,18 @@ class MainWindow(QMainWindow):
             self._show_error(error)
 
     async def _edit_crash_reports(self) -> None:
-        enabled, dsn = await self._client.crash_reports()
-        dialog = CrashReportsDialog(enabled, dsn, self)
+        enabled = await self._client.crash_reports()
+        dialog = CrashReportsDialog(enabled, configured_dsn() is not None, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(
-            lambda: spawn(self._save_crash_reports(*dialog.choice), "save choice")
+            lambda: spawn(self._save_crash_reports(dialog.choice), "save choice")
         )
         self.crash_reports_dialog = dialog
         dialog.open()
 
-    async def _save_crash_reports(self, enabled: bool, dsn: str) -> None:
-        await self._client.set_crash_reports(enabled and bool(dsn), dsn or None)
-        self.crashReportsChanged.emit(enabled and bool(dsn), dsn)
+    async def _save_crash_reports(self, enabled: bool) -> None:
+        await self._client.set_crash_reports(enabled)
+        self.crashReportsChanged.emit(enabled)
 
     def lock(self) -> None:
         """Asks the controller to lock (close the client, forget the keys)."""

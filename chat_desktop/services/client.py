@@ -814,30 +814,24 @@ class ChatClient:
             user_inputs=(self.username,),
         )
 
-    async def crash_reports(self) -> tuple[bool, str | None]:
-        """Whether the user opted in to crash reports, and the Sentry DSN they configured.
+    async def crash_reports(self) -> bool:
+        """Whether the user opted in to crash reports.
 
         Off until the user says otherwise; the composition root enables
-        :class:`chat_desktop.telemetry.Telemetry` accordingly after unlock.
+        :class:`chat_desktop.telemetry.Telemetry` accordingly after unlock, with the DSN of
+        the build or deployment (never one the user types).
         """
         settings = self._context.worker.store.settings
+        return bool(await self._context.worker.run(settings.get, CRASH_REPORTS_SETTING, False))
 
-        def read() -> tuple[bool, str | None]:
-            return bool(settings.get(CRASH_REPORTS_SETTING, False)), settings.get(
-                CRASH_REPORTS_DSN_SETTING
-            )
-
-        return await self._context.worker.run(read)
-
-    async def set_crash_reports(self, enabled: bool, dsn: str | None = None) -> None:
-        """Records the user's crash-report choice (and DSN) in the encrypted settings."""
-        settings = self._context.worker.store.settings
+    async def set_crash_reports(self, enabled: bool) -> None:
+        """Records the user's crash-report choice in the encrypted settings."""
+        store = self._context.worker.store
 
         def write() -> None:
-            with self._context.worker.store.transaction():
-                settings.set(CRASH_REPORTS_SETTING, enabled)
-                if dsn is not None:
-                    settings.set(CRASH_REPORTS_DSN_SETTING, dsn)
+            with store.transaction():
+                store.settings.set(CRASH_REPORTS_SETTING, enabled)
+                store.settings.delete(CRASH_REPORTS_DSN_SETTING)  # once typed by users; unused
 
         await self._context.worker.run(write)
 

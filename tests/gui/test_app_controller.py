@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from gui_helpers import PASSWORD, wait_for
+from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
@@ -31,10 +32,10 @@ async def test_unlock_applies_the_crash_report_choice_and_idle_locks(
         client, _ = await ChatClient.create(
             profile, relay.url, "dana", PASSWORD, kdf_params=FLOOR_PARAMS
         )
-        await client.set_crash_reports(True, DSN)
+        await client.set_crash_reports(True)
         await client.close()
 
-        controller = AppController(profile, relay.url, idle_lock_s=1.0)
+        controller = AppController(profile, relay.url, idle_lock_s=1.0, crash_report_dsn=DSN)
         assert not controller.telemetry.enabled  # nothing before the user's choice is read
         controller.start()
         dialog = controller.dialog
@@ -52,6 +53,49 @@ async def test_unlock_applies_the_crash_report_choice_and_idle_locks(
         )
         assert controller.client is None and controller.window is None
         assert not controller.telemetry.enabled  # a locked app reports nothing
+    finally:
+        if controller is not None:
+            await controller.shutdown()
+            if controller.dialog is not None:
+                controller.dialog.close()
+        await relay.stop()
+
+
+async def test_crash_reports_are_a_yes_or_no_and_go_to_the_builds_server(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from chat_desktop.gui.crash_reports import CrashReportsDialog
+    from chat_desktop.gui.main_window import MainWindow
+
+    relay = RelayServer(RelayConfig(data_dir=tmp_path / "relay", port=0))
+    await relay.start()
+    profile = tmp_path / "profile"
+    controller: AppController | None = None
+    try:
+        client, _ = await ChatClient.create(
+            profile, relay.url, "kira", PASSWORD, kdf_params=FLOOR_PARAMS
+        )
+        await client.close()
+        controller = AppController(profile, relay.url, idle_lock_s=0, crash_report_dsn=DSN)
+        controller.start()
+        dialog = controller.dialog
+        assert isinstance(dialog, UnlockDialog)
+        qtbot.addWidget(dialog)
+        dialog.password_edit.setText(PASSWORD)
+        dialog.submit()
+        await wait_for(lambda: controller is not None and controller.window is not None)
+        window = controller.window
+        assert isinstance(window, MainWindow)
+        assert not controller.telemetry.enabled
+
+        await window._edit_crash_reports()
+        chooser = window.crash_reports_dialog
+        assert isinstance(chooser, CrashReportsDialog)
+        assert not chooser.findChildren(QLineEdit)  # nothing to type: a yes or a no
+        chooser.enabled_box.setChecked(True)
+        chooser.accept()
+        await wait_for(lambda: controller is not None and controller.telemetry.enabled)
+        assert controller.client is not None and await controller.client.crash_reports()
     finally:
         if controller is not None:
             await controller.shutdown()

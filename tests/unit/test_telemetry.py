@@ -410,3 +410,15 @@ def test_scrub_keeps_code_facts_and_replaces_the_rest() -> None:
 
 def test_transactions_are_dropped() -> None:
     assert scrub_event({"type": "transaction", "transaction": "GET /x"}, {}) is None
+
+
+def test_the_dsn_is_the_deployments_choice_not_the_users(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chat_desktop import telemetry
+
+    monkeypatch.delenv(telemetry.DSN_ENVIRONMENT_VARIABLE, raising=False)
+    monkeypatch.setattr(telemetry, "BUILD_DSN", None)
+    assert telemetry.configured_dsn() is None  # a build without a server sends nothing
+    monkeypatch.setattr(telemetry, "BUILD_DSN", "https://build@sentry.example/1")
+    assert telemetry.configured_dsn() == "https://build@sentry.example/1"
+    monkeypatch.setenv(telemetry.DSN_ENVIRONMENT_VARIABLE, " https://ops@sentry.example/2 ")
+    assert telemetry.configured_dsn() == "https://ops@sentry.example/2"

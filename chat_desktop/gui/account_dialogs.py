@@ -259,9 +259,14 @@ class UnlockDialog(QDialog):
         """Builds the dialog for the profile in ``profile_dir``."""
         super().__init__(parent)
         self.setObjectName("unlockDialog")
-        self.setWindowTitle("Unlock chat_desktop")
         self._profile_dir = profile_dir
-        title = QLabel("🔒 Your messages are locked")
+        account = ChatClient.account_name(profile_dir)
+        self.setWindowTitle(
+            f"Unlock {account} — chat_desktop" if account else "Unlock chat_desktop"
+        )
+        title = QLabel(
+            f"🔒 {account}'s messages are locked" if account else "🔒 Your messages are locked"
+        )
         title.setObjectName("unlockTitle")
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)

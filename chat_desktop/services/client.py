@@ -254,6 +254,7 @@ class ChatClient:
             )
             device_id = await register_account(relay_url, request)
             await worker.run(_save_account, store, username, device_id, relay_url)
+            await asyncio.to_thread(vault.set_account_label, username)
         except BaseException:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(vault.lock)
@@ -291,6 +292,11 @@ class ChatClient:
         """
         vault = await asyncio.to_thread(Vault.unlock_with_keychain, profile_dir)
         return await cls._from_vault(vault)
+
+    @staticmethod
+    def account_name(profile_dir: Path) -> str | None:
+        """The username of the profile's account, readable while locked (None if unknown)."""
+        return Vault.account_label(profile_dir)
 
     @staticmethod
     def keychain_unlock_enabled(profile_dir: Path) -> bool:
@@ -370,6 +376,8 @@ class ChatClient:
             store = await asyncio.to_thread(vault.open_store)
             worker = StoreWorker(store)
             username, device_id, relay_url, identity = await worker.run(_load_account, store)
+            # Profiles made before the unlock dialog named the account learn it now.
+            await asyncio.to_thread(vault.set_account_label, username)
         except BaseException:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(vault.lock)

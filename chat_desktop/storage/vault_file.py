@@ -224,6 +224,14 @@ class Vault:
 
         return _unlock_holding_lock(paths, header, master_key)
 
+    @staticmethod
+    def account_label(profile_dir: Path) -> str | None:
+        """The username of the profile's account, for the unlock dialog (None if unknown)."""
+        try:
+            return read_header(ProfilePaths(profile_dir).vault).account
+        except StorageError:
+            return None
+
     @classmethod
     def keychain_enabled(cls, profile_dir: Path) -> bool:
         """Whether the user opted in to unlocking with the system keychain."""
@@ -293,6 +301,14 @@ class UnlockedVault:
     def is_locked(self) -> bool:
         """Whether :meth:`lock` was called."""
         return self._master_key is None
+
+    def set_account_label(self, username: str) -> None:
+        """Records the account's username in the header, for the unlock dialog to show."""
+        if self._header.account == username:
+            return
+        header = self._header.with_changes(account=username)
+        write_header(self._paths.vault, header)
+        self._header = header
 
     @property
     def keychain_enabled(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from chat_desktop.storage.atomic import write_atomically
 from chat_desktop.storage.errors import VaultCorrupt, VaultNotFound
 
 HEADER_FORMAT = "chat_desktop-vault"
+_ACCOUNT = re.compile(r"[a-z0-9_.]{3,32}")
 HEADER_VERSION = 1
 
 
@@ -34,6 +36,8 @@ class VaultHeader:
         hkdf_salt: Salt of the recovery and keychain KEK derivations.
         recovery_wrap: Master key wrapped by the recovery key's KEK.
         keychain_wrap: Master key wrapped by the keychain secret's KEK, if the user opted in.
+        account: The account's username, shown by the unlock dialog (not a secret: the relay
+            and every contact know it; a header without it is valid).
     """
 
     vault_id: str
@@ -44,6 +48,7 @@ class VaultHeader:
     hkdf_salt: bytes
     recovery_wrap: WrappedKey
     keychain_wrap: WrappedKey | None = None
+    account: str | None = None
 
     def with_changes(self, **changes: Any) -> VaultHeader:
         """A copy with some fields replaced."""
@@ -79,6 +84,8 @@ def header_to_bytes(header: VaultHeader) -> bytes:
             None if header.keychain_wrap is None else {"wrap": _wrap_to_json(header.keychain_wrap)}
         ),
     }
+    if header.account is not None:
+        document["account"] = header.account
     return json.dumps(document, indent=2, sort_keys=True).encode("utf-8") + b"\n"
 
 
@@ -92,6 +99,13 @@ def _int_field(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError("expected an integer")
     return value
+
+
+def _account_field(value: Any) -> str | None:
+    """The username to show, or None when absent or not a plausible username (display only)."""
+    if isinstance(value, str) and _ACCOUNT.fullmatch(value):
+        return value
+    return None
 
 
 def _wrap_from_json(value: Any) -> WrappedKey:
@@ -130,6 +144,7 @@ def header_from_bytes(data: bytes) -> VaultHeader:
             hkdf_salt=_bytes_field(document["hkdf_salt"]),
             recovery_wrap=_wrap_from_json(document["recovery"]["wrap"]),
             keychain_wrap=None if keychain is None else _wrap_from_json(keychain["wrap"]),
+            account=_account_field(document.get("account")),
         )
     except VaultCorrupt:
         raise

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from gui_helpers import PASSWORD, wait_for
 from keyring_double import MemoryKeyring
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
@@ -108,6 +109,8 @@ async def test_forgotten_password_recovery_key_then_a_new_password(
         dialog = UnlockDialog(profile)
         qtbot.addWidget(dialog)
         dialog.show()
+        assert "carol" in dialog.windowTitle()  # the dialog names the account it opens
+        assert "carol" in dialog.findChild(QLabel, "unlockTitle").text()
         unlocked: list[ChatClient] = []
         dialog.unlocked.connect(unlocked.append)
 

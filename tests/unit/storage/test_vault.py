@@ -211,3 +211,21 @@ def test_missing_and_tampered_headers_are_typed_errors(tmp_path: Path, profile_d
     paths.vault.write_text("{not json")
     with pytest.raises(VaultCorrupt):
         Vault.unlock(profile_dir, PASSWORD)
+
+
+def test_the_header_names_the_account_without_breaking_older_headers(tmp_path: Path) -> None:
+    from chat_desktop.storage.vault_header import header_from_bytes, header_to_bytes
+
+    vault, _ = Vault.create(tmp_path / "p", PASSWORD, kdf_params=FLOOR_PARAMS)
+    assert Vault.account_label(tmp_path / "p") is None  # older profiles: no name
+    vault.set_account_label("alice")
+    vault.lock()
+    assert Vault.account_label(tmp_path / "p") == "alice"
+    header = header_from_bytes((tmp_path / "p" / "vault.json").read_bytes())
+    assert header.account == "alice"
+    # A name that is not a username is not shown (display only: the header stays valid).
+    odd = header_to_bytes(header).replace(b'"alice"', b'"<b>x</b>"')
+    assert header_from_bytes(odd).account is None
+    # The password still opens it, and a header without the field still parses.
+    Vault.unlock(tmp_path / "p", PASSWORD).lock()
+    assert header_from_bytes(header_to_bytes(header.with_changes(account=None))).account is None

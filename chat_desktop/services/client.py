@@ -445,6 +445,7 @@ class ChatClient:
     async def _stop_engine(self) -> None:
         """Stops every task and the link and closes the store; the vault stays unlocked."""
         self._closed = True
+        self._sender.begin_close()
         await self._context.supervisor.close()
         for task in list(self._background):
             task.cancel()

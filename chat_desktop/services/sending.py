@@ -199,6 +199,11 @@ class OutboxSender:
         """Something was queued, or the link came up: look at the outbox again."""
         self._wake.set()
 
+    def begin_close(self) -> None:
+        """Tells the drain and ack loops to end (before the supervisor cancels them)."""
+        self._closed = True
+        self.wake()
+
     async def close(self) -> None:
         """Stops sending; whatever is unacked stays in the outbox for next time.
 
@@ -223,6 +228,9 @@ class OutboxSender:
         while not self._closed:
             connection = self._context.connection
             if connection is None or not connection.connected:
+                # Offline, a wake (a message queued) changes nothing: forget it and wait for
+                # the link (connecting wakes us again), never spin on a set event.
+                self._wake.clear()
                 await self._wait_for_wake(1.0)
                 continue
             self._wake.clear()

@@ -20,6 +20,7 @@ from engine_helpers import (
 )
 from relay_harness import RELAXED_LIMITS, RelayProcess
 
+from chat_desktop.relay.app import RelayServer
 from chat_desktop.services.client import ChatClient
 from chat_desktop.services.events import MessageReceived
 from chat_desktop.storage.models import MessageStatus
@@ -72,6 +73,7 @@ async def test_relay_killed_three_times_during_a_burst(
 SENDER_SCRIPT = """
 import asyncio, sys
 from pathlib import Path
+from chat_desktop.relay.app import RelayServer
 from chat_desktop.services.client import ChatClient
 
 async def main() -> None:
@@ -173,3 +175,20 @@ async def test_unsent_for_too_long_becomes_failed_and_retry_sends_it(
         alice_log.close()
         await alice.close()
         await bob.close()
+
+
+async def test_locking_while_offline_with_messages_queued_ends_promptly(
+    tmp_path: Path, relay: RelayServer
+) -> None:
+    """An offline laptop must still lock: no engine task may outlive ``close()``."""
+    client = await new_client(tmp_path, relay.url, "lena")
+    await client.close()
+    await relay.stop()  # the relay is gone: the link keeps trying to reconnect
+    client = await ChatClient.unlock(tmp_path / "lena", PASSWORD)
+    await client.connect()
+    await client.send_text("mark", "queued while offline")  # wakes the outbox
+    await asyncio.sleep(1.5)  # the drain loop runs offline for a while
+    await asyncio.wait_for(client.close(), timeout=20)
+    reopened = await ChatClient.unlock(tmp_path / "lena", PASSWORD)  # the profile is free
+    assert [m.body for m in await reopened.history("mark")] == ["queued while offline"]
+    await reopened.close()

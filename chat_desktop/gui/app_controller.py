@@ -185,8 +185,9 @@ class AppController(QObject):
         client = self.client
         if client is None:
             return
-        await self._close_window()
+        # Nothing more is written to the damaged store (not even the window state).
         self.client = None
+        await self._close_window()
         try:
             restored = await client.restore_snapshot(snapshot)
         except Exception as error:

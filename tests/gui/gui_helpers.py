@@ -6,6 +6,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from pytestqt.qtbot import QtBot
+
+from chat_desktop.gui.account_dialogs import UnlockDialog
+from chat_desktop.gui.app_controller import AppController
+from chat_desktop.gui.main_window import MainWindow
 from chat_desktop.storage.models import Direction, Message, MessageKey, MessageStatus, NewMessage
 from chat_desktop.storage.store import MessageStore
 
@@ -83,3 +88,25 @@ def seed_messages(store: MessageStore, count: int) -> None:
 def seed_one(store: MessageStore, number: int) -> None:
     """Inserts one more numbered message (as if it had just arrived)."""
     store.messages.insert(numbered_message(number))
+
+
+async def unlock_in(controller: AppController, qtbot: QtBot) -> MainWindow:
+    """Types the password into the controller's unlock dialog; returns the main window."""
+    dialog = controller.dialog
+    assert isinstance(dialog, UnlockDialog)
+    qtbot.addWidget(dialog)
+    dialog.password_edit.setText(PASSWORD)
+    dialog.submit()
+    await wait_for(lambda: isinstance(controller.window, MainWindow))
+    window = controller.window
+    assert isinstance(window, MainWindow)
+    return window
+
+
+async def close_app(controller: AppController | None) -> None:
+    """Closes what a test's controller left open (window, client, dialog)."""
+    if controller is None:
+        return
+    await controller.shutdown()
+    if controller.dialog is not None:
+        controller.dialog.close()

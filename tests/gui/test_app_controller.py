@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_helpers import PASSWORD, wait_for
+from gui_helpers import PASSWORD, close_app, unlock_in, wait_for
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
@@ -65,7 +65,6 @@ async def test_crash_reports_are_a_yes_or_no_and_go_to_the_builds_server(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
     from chat_desktop.gui.crash_reports import CrashReportsDialog
-    from chat_desktop.gui.main_window import MainWindow
 
     relay = RelayServer(RelayConfig(data_dir=tmp_path / "relay", port=0))
     await relay.start()
@@ -78,14 +77,7 @@ async def test_crash_reports_are_a_yes_or_no_and_go_to_the_builds_server(
         await client.close()
         controller = AppController(profile, relay.url, idle_lock_s=0, crash_report_dsn=DSN)
         controller.start()
-        dialog = controller.dialog
-        assert isinstance(dialog, UnlockDialog)
-        qtbot.addWidget(dialog)
-        dialog.password_edit.setText(PASSWORD)
-        dialog.submit()
-        await wait_for(lambda: controller is not None and controller.window is not None)
-        window = controller.window
-        assert isinstance(window, MainWindow)
+        window = await unlock_in(controller, qtbot)
         assert not controller.telemetry.enabled
 
         await window._edit_crash_reports()
@@ -97,8 +89,5 @@ async def test_crash_reports_are_a_yes_or_no_and_go_to_the_builds_server(
         await wait_for(lambda: controller is not None and controller.telemetry.enabled)
         assert controller.client is not None and await controller.client.crash_reports()
     finally:
-        if controller is not None:
-            await controller.shutdown()
-            if controller.dialog is not None:
-                controller.dialog.close()
+        await close_app(controller)
         await relay.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_helpers import PASSWORD, wait_for
+from gui_helpers import PASSWORD, close_app, wait_for
 from profile_damage import damage_database
 from pytestqt.qtbot import QtBot
 
@@ -80,10 +80,7 @@ async def test_a_damaged_database_is_offered_a_restore_and_the_app_goes_on(
         await wait_for(lambda: bool(outcome))
         assert not isinstance(outcome[0], DatabaseCorrupt)  # the restored database is sound
     finally:
-        if controller is not None:
-            await controller.shutdown()
-            if controller.dialog is not None:
-                controller.dialog.close()
+        await close_app(controller)
         await relay.stop()
 
 
@@ -115,8 +112,5 @@ async def test_damage_found_at_unlock_after_a_crash_is_offered_a_restore(
         assert restored is not None
         assert await restored.message_count("fred_friend") == 300
     finally:
-        if controller is not None:
-            await controller.shutdown()
-            if controller.dialog is not None:
-                controller.dialog.close()
+        await close_app(controller)
         await relay.stop()

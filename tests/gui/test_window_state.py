@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_helpers import PASSWORD, wait_for
+from gui_helpers import PASSWORD, close_app, unlock_in, wait_for
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.account_dialogs import UnlockDialog
 from chat_desktop.gui.app_controller import AppController
 from chat_desktop.gui.main_window import MainWindow
 from chat_desktop.relay.app import RelayServer
@@ -20,14 +19,7 @@ pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
 
 
 async def _unlock(controller: AppController, qtbot: QtBot) -> MainWindow:
-    dialog = controller.dialog
-    assert isinstance(dialog, UnlockDialog)
-    qtbot.addWidget(dialog)
-    dialog.password_edit.setText(PASSWORD)
-    dialog.submit()
-    await wait_for(lambda: isinstance(controller.window, MainWindow))
-    window = controller.window
-    assert isinstance(window, MainWindow)
+    window = await unlock_in(controller, qtbot)
     await wait_for(lambda: window.conversation_view.peer is not None)
     return window
 
@@ -60,8 +52,5 @@ async def test_the_window_comes_back_as_the_user_left_it(qtbot: QtBot, tmp_path:
         assert window.splitter.sizes() == sizes
         assert window.conversation_view.peer == "ivan"  # not the newest: the one left open
     finally:
-        if controller is not None:
-            await controller.shutdown()
-            if controller.dialog is not None:
-                controller.dialog.close()
+        await close_app(controller)
         await relay.stop()

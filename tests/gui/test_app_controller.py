@@ -38,12 +38,7 @@ async def test_unlock_applies_the_crash_report_choice_and_idle_locks(
         controller = AppController(profile, relay.url, idle_lock_s=1.0, crash_report_dsn=DSN)
         assert not controller.telemetry.enabled  # nothing before the user's choice is read
         controller.start()
-        dialog = controller.dialog
-        assert isinstance(dialog, UnlockDialog)
-        qtbot.addWidget(dialog)
-        dialog.password_edit.setText(PASSWORD)
-        dialog.submit()
-        await wait_for(lambda: controller is not None and controller.window is not None)
+        await unlock_in(controller, qtbot)
         assert controller.telemetry.enabled  # the stored opt-in is applied after unlock
 
         # No input for a second: the app locks itself, drops the client and its keys.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_helpers import PASSWORD, close_app, wait_for
+from gui_helpers import PASSWORD, close_app, unlock_in, wait_for
 from profile_damage import damage_database
 from pytestqt.qtbot import QtBot
 
@@ -48,11 +48,7 @@ async def test_a_damaged_database_is_offered_a_restore_and_the_app_goes_on(
 
         controller = AppController(profile, relay.url, idle_lock_s=0)
         controller.start()
-        dialog = controller.dialog
-        assert isinstance(dialog, UnlockDialog)
-        qtbot.addWidget(dialog)
-        dialog.password_edit.setText(PASSWORD)
-        dialog.submit()
+        await unlock_in(controller, qtbot)
 
         # The window shows first; the check runs behind it and finds the damage.
         await wait_for(lambda: controller is not None and controller.restore_dialog is not None)

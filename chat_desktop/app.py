@@ -27,10 +27,12 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from chat_desktop.desktop_demo import DemoError, run_demo
-from chat_desktop.gui.app_controller import DEFAULT_IDLE_LOCK_S, AppController
+from chat_desktop.gui.app_controller import AppController
+from chat_desktop.gui.icons import app_icon
 from chat_desktop.gui.notices import install_nested_loop_guard
 from chat_desktop.gui.single_instance import SingleInstance
-from chat_desktop.gui.style import apply_style
+from chat_desktop.gui.theme import apply_theme
+from chat_desktop.gui.translation import apply_language
 
 DEFAULT_RELAY_URL = "http://127.0.0.1:8765"
 
@@ -54,9 +56,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--lock-after",
         type=float,
-        default=DEFAULT_IDLE_LOCK_S / 60,
+        default=None,
         metavar="MINUTES",
-        help="lock after this many idle minutes (0 = never; default 15)",
+        help="lock after this many idle minutes (0 = never), overriding the account's setting "
+        "(Settings → Privacy; 15 unless changed) for this run",
     )
     parser.add_argument(
         "--relay",
@@ -99,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("chat_desktop")
+    app.setDesktopFileName("chat-desktop")
+    app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # switching dialog ⇄ window must not quit
     install_nested_loop_guard()
     if args.demo:
@@ -109,8 +114,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(ALREADY_RUNNING, file=sys.stderr)
         return
     instance.listen()
-    apply_style(app)
-    controller = AppController(profile_dir, args.relay, idle_lock_s=args.lock_after * 60)
+    lock_after_s = None if args.lock_after is None else args.lock_after * 60
+    controller = AppController(profile_dir, args.relay, idle_lock_s=lock_after_s)
     instance.raiseRequested.connect(controller.raise_window)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -123,7 +128,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def run_demo_app(app: QApplication) -> None:
     """Runs ``--demo`` on a qasync loop until a window closes; exits with status 1 if it fails."""
-    apply_style(app)
+    apply_language("system")
+    apply_theme(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QCoreApplication, QRect
 from PySide6.QtGui import QGuiApplication
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
@@ -149,14 +149,17 @@ class DemoSession:
     def _build_window(self, client: ChatClient, bridge: EventBridge) -> MainWindow:
         """The main window of one demo account: no lock, no keychain, closing it quits."""
         window = MainWindow(client, bridge)
-        window.setWindowTitle(f"{client.username} — chat_desktop demo")
+        window.setWindowTitle(
+            QCoreApplication.translate("Demo", "%1 — chat_desktop demo").replace(
+                "%1", client.username
+            )
+        )
         window.open_latest_on_start = False  # the session opens the peer's conversation
         # Locking would close the client with no unlock dialog to come back to; the demo's
-        # profiles are throw-away, so neither the lock nor the keychain has a purpose here.
-        window.lock_action.setEnabled(False)
-        window.lock_action.setToolTip("Not in the demo: its profiles are removed on exit")
-        window.keychain_action.setEnabled(False)
-        window.keychain_action.setToolTip("Not in the demo: its profiles are removed on exit")
+        # profiles are throw-away, so account settings (keychain, password, deletion) have
+        # no purpose here either.
+        for action in (window.lock_action, window.settings_action):
+            action.setEnabled(False)
         window.closed.connect(self.request_quit)
         return window
 

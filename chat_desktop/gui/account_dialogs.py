@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFontDatabase, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QFontDatabase, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from chat_desktop.crypto.vault import Argon2Params
+from chat_desktop.gui.accessibility import mark_as_data, name_controls
+from chat_desktop.gui.icons import icon
 from chat_desktop.gui.notices import user_message
 from chat_desktop.gui.restore import RestoreOfferDialog
 from chat_desktop.gui.tasks import spawn
@@ -82,11 +84,11 @@ class CreateAccountDialog(QDialog):
         """Builds the form; ``kdf_params`` fixes Argon2id's cost (tests), else calibrated."""
         super().__init__(parent)
         self.setObjectName("createAccountDialog")
-        self.setWindowTitle("Create your account")
+        self.setWindowTitle(self.tr("Create your account"))
         self._profile_dir = profile_dir
         self._kdf_params = kdf_params
         self.username_edit = QLineEdit()
-        self.username_edit.setPlaceholderText("3–32 of a-z, 0-9, _ and .")
+        self.username_edit.setPlaceholderText(self.tr("3–32 of a-z, 0-9, _ and ."))
         self.relay_edit = QLineEdit(relay_url)
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -94,20 +96,33 @@ class CreateAccountDialog(QDialog):
         self.confirm_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.error_label = _error_label()
         self.busy_bar = _busy_bar()
-        self.use_anyway_button = QPushButton("Use this password anyway")
+        self.use_anyway_button = QPushButton(self.tr("Use this password anyway"))
         self.use_anyway_button.hide()
-        self.create_button = QPushButton("Create account")
+        self.create_button = QPushButton(self.tr("Create account"))
         self.create_button.setDefault(True)
         intro = QLabel(
-            "Your messages are encrypted on this computer with a key protected by this password. "
-            "Nobody, not even the relay, can reset it for you."
+            self.tr(
+                "Your messages are encrypted on this computer with a key protected by this "
+                "password. Nobody, not even the relay, can reset it for you."
+            )
         )
         intro.setWordWrap(True)
         form = QFormLayout()
-        form.addRow("Username", self.username_edit)
-        form.addRow("Relay", self.relay_edit)
-        form.addRow("Password", self.password_edit)
-        form.addRow("Confirm password", self.confirm_edit)
+        form.addRow(self.tr("Username"), self.username_edit)
+        form.addRow(self.tr("Relay"), self.relay_edit)
+        form.addRow(self.tr("Password"), self.password_edit)
+        form.addRow(self.tr("Confirm password"), self.confirm_edit)
+        name_controls(
+            (self.username_edit, self.tr("Username")),
+            (self.relay_edit, self.tr("Relay address")),
+            (self.password_edit, self.tr("Password")),
+            (self.confirm_edit, self.tr("Confirm password")),
+            (self.use_anyway_button, self.tr("Use this password anyway")),
+            (self.create_button, self.tr("Create account")),
+        )
+        self.relay_edit.setAccessibleDescription(
+            self.tr("The address of the relay that passes on your encrypted messages")
+        )
         buttons = QHBoxLayout()
         buttons.addWidget(self.use_anyway_button)
         buttons.addStretch(1)
@@ -131,10 +146,10 @@ class CreateAccountDialog(QDialog):
         relay_url = self.relay_edit.text().strip()
         password = self.password_edit.text()
         if not username or not relay_url:
-            self.show_error("Enter a username and the relay's address.")
+            self.show_error(self.tr("Enter a username and the relay's address."))
             return
         if password != self.confirm_edit.text():
-            self.show_error("The two passwords differ.")
+            self.show_error(self.tr("The two passwords differ."))
             return
         spawn(self._create(username, relay_url, password, allow_weak), "create account")
 
@@ -150,22 +165,23 @@ class CreateAccountDialog(QDialog):
                 allow_weak_password=allow_weak,
             )
         except PasswordTooShort as error:
-            self.show_error(f"The password needs at least {error.minimum} characters.")
+            self.show_error(user_message(error))
         except WeakPassword as error:
-            self.show_error(
-                "This password is easy to guess (" + "; ".join(error.reasons) + "). "
-                "Choose another, or use it anyway."
-            )
+            self.show_error(user_message(error))
             self.use_anyway_button.show()
         except ProtocolError as error:
             if error.code is ErrorCode.CONFLICT:
-                self.show_error("This username is taken: choose another.")
+                self.show_error(self.tr("This username is taken: choose another."))
             elif error.code is ErrorCode.RATE_LIMITED:
-                self.show_error("The relay is busy: try again in a minute.")
+                self.show_error(self.tr("The relay is busy: try again in a minute."))
             else:
-                self.show_error(f"The relay refused the account ({error.code.value}).")
+                self.show_error(
+                    self.tr("The relay refused the account (%1).").replace("%1", error.code.value)
+                )
         except HttpFailure:
-            self.show_error("The relay could not be reached. Check its address and your network.")
+            self.show_error(
+                self.tr("The relay could not be reached. Check its address and your network.")
+            )
         except (ClientError, StorageError) as error:
             self.show_error(user_message(error))
         else:
@@ -202,10 +218,12 @@ class RecoveryKeyDialog(QDialog):
         """Builds the dialog for ``recovery_key``."""
         super().__init__(parent)
         self.setObjectName("recoveryKeyDialog")
-        self.setWindowTitle("Your recovery key")
+        self.setWindowTitle(self.tr("Your recovery key"))
         explanation = QLabel(
-            "Write this key down and keep it somewhere safe. It opens your account if you forget "
-            "your password. It is shown only this once."
+            self.tr(
+                "Write this key down and keep it somewhere safe. It opens your account if you "
+                "forget your password. It is shown only this once."
+            )
         )
         explanation.setWordWrap(True)
         self.key_label = QLabel(recovery_key)
@@ -214,8 +232,14 @@ class RecoveryKeyDialog(QDialog):
         self.key_label.setFont(mono)
         self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.confirm_box = QCheckBox("I have written down my recovery key")
-        self.continue_button = QPushButton("Continue")
+        self.key_label.setAccessibleName(self.tr("Recovery key"))
+        mark_as_data(self.key_label)
+        self.confirm_box = QCheckBox(self.tr("I have written down my recovery key"))
+        self.continue_button = QPushButton(self.tr("Continue"))
+        name_controls(
+            (self.confirm_box, self.tr("I have written down my recovery key")),
+            (self.continue_button, self.tr("Continue")),
+        )
         self.continue_button.setEnabled(False)
         self.confirm_box.toggled.connect(self.continue_button.setEnabled)
         self.continue_button.clicked.connect(self.accept)
@@ -262,36 +286,54 @@ class UnlockDialog(QDialog):
         self._profile_dir = profile_dir
         account = ChatClient.account_name(profile_dir)
         self.setWindowTitle(
-            f"Unlock {account} — chat_desktop" if account else "Unlock chat_desktop"
+            self.tr("Unlock %1 — chat_desktop").replace("%1", account)
+            if account
+            else self.tr("Unlock chat_desktop")
         )
         title = QLabel(
-            f"🔒 {account}'s messages are locked" if account else "🔒 Your messages are locked"
+            self.tr("%1's messages are locked").replace("%1", account)
+            if account
+            else self.tr("Your messages are locked")
         )
         title.setObjectName("unlockTitle")
+        lock_icon = QLabel()
+        lock_icon.setObjectName("unlockIcon")
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         title.setFont(font)
-        hint = QLabel("Enter your password to open your encrypted messages on this computer.")
+        lock_size = QFontMetrics(font).height()
+        lock_icon.setPixmap(icon("lock").pixmap(lock_size, lock_size))
+        hint = QLabel(
+            self.tr("Enter your password to open your encrypted messages on this computer.")
+        )
         hint.setWordWrap(True)
         self.password_edit = QLineEdit()
         self.password_edit.setObjectName("passwordEdit")
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_edit.setPlaceholderText("Password")
+        self.password_edit.setPlaceholderText(self.tr("Password"))
         self.error_label = _error_label()
         self.busy_bar = _busy_bar()
-        self.unlock_button = QPushButton("Unlock")
+        self.unlock_button = QPushButton(self.tr("Unlock"))
         self.unlock_button.setObjectName("unlockButton")
         self.unlock_button.setDefault(True)
-        self.recovery_button = QPushButton("Forgot your password? Use your recovery key")
+        self.recovery_button = QPushButton(self.tr("Forgot your password? Use your recovery key"))
         self.recovery_button.setObjectName("useRecoveryKeyButton")
         self.recovery_button.setFlat(True)
         self.recovery_button.setCheckable(True)
         self._hint = hint
+        name_controls(
+            (self.password_edit, self.tr("Password")),
+            (self.unlock_button, self.tr("Unlock")),
+            (self.recovery_button, self.tr("Use the recovery key instead of the password")),
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(10)
-        layout.addWidget(title)
+        heading = QHBoxLayout()
+        heading.addWidget(lock_icon)
+        heading.addWidget(title, 1)
+        layout.addLayout(heading)
         layout.addWidget(hint)
         layout.addWidget(self.password_edit)
         layout.addWidget(self.error_label)
@@ -321,8 +363,9 @@ class UnlockDialog(QDialog):
             client = await ChatClient.unlock_with_keychain(self._profile_dir)
         except KeychainUnavailable as error:
             self.show_error(
-                f"The system keychain could not unlock ({error.problem.value}). "
-                "Enter your password."
+                self.tr("The system keychain could not unlock (%1). Enter your password.").replace(
+                    "%1", error.problem.value
+                )
             )
         except ProfileInUse as error:
             self._in_use(error)
@@ -343,19 +386,23 @@ class UnlockDialog(QDialog):
         self.error_label.hide()
         if on:
             self._hint.setText(
-                "Enter the recovery key you wrote down when you created this account. "
-                "You will then choose a new password."
+                self.tr(
+                    "Enter the recovery key you wrote down when you created this account. "
+                    "You will then choose a new password."
+                )
             )
             self.password_edit.setEchoMode(QLineEdit.EchoMode.Normal)
-            self.password_edit.setPlaceholderText("XXXX-XXXX-XXXX-…")
-            self.recovery_button.setText("Use my password instead")
+            self.password_edit.setPlaceholderText(self.tr("XXXX-XXXX-XXXX-…"))
+            self.recovery_button.setText(self.tr("Use my password instead"))
+            self.password_edit.setAccessibleName(self.tr("Recovery key"))
         else:
             self._hint.setText(
-                "Enter your password to open your encrypted messages on this computer."
+                self.tr("Enter your password to open your encrypted messages on this computer.")
             )
             self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-            self.password_edit.setPlaceholderText("Password")
-            self.recovery_button.setText("Forgot your password? Use your recovery key")
+            self.password_edit.setPlaceholderText(self.tr("Password"))
+            self.password_edit.setAccessibleName(self.tr("Password"))
+            self.recovery_button.setText(self.tr("Forgot your password? Use your recovery key"))
         self.password_edit.setFocus()
 
     def submit(self) -> None:
@@ -373,13 +420,13 @@ class UnlockDialog(QDialog):
             else:
                 client = await ChatClient.unlock(self._profile_dir, secret)
         except WrongRecoveryKey:
-            self.show_error("That recovery key does not open this profile.")
+            self.show_error(self.tr("That recovery key does not open this profile."))
         except WrongPassword as error:
-            self._start_wait("Wrong password.", error.retry_after)
+            self._start_wait(self.tr("Wrong password."), error.retry_after)
         except UnlockBackoff as error:
-            self._start_wait("Too many wrong passwords.", error.retry_after)
+            self._start_wait(self.tr("Too many wrong passwords."), error.retry_after)
         except DatabaseCorrupt as error:
-            self.show_error("The message database is damaged.")
+            self.show_error(self.tr("The message database is damaged."))
             if not self.using_recovery_key:
                 self._offer_restore(secret, error.snapshots)
         except ProfileInUse as error:
@@ -446,11 +493,15 @@ class UnlockDialog(QDialog):
     def _tick(self, step: float = 0.25) -> None:
         self._remaining = max(0.0, self._remaining - step)
         if self._remaining > 0:
-            self.show_error(f"{self._reason} Try again in {math.ceil(self._remaining)} s.")
+            self.show_error(
+                self.tr("%1 Try again in %2 s.")
+                .replace("%1", self._reason)
+                .replace("%2", str(math.ceil(self._remaining)))
+            )
             self.unlock_button.setEnabled(False)
         else:
             self._countdown.stop()
-            self.show_error(f"{self._reason} Try again.")
+            self.show_error(self.tr("%1 Try again.").replace("%1", self._reason))
             self.unlock_button.setEnabled(True)
 
     def _set_busy(self, busy: bool) -> None:
@@ -479,21 +530,27 @@ class NewPasswordDialog(QDialog):
         """Builds the dialog for the unlocked ``client``."""
         super().__init__(parent)
         self.setObjectName("newPasswordDialog")
-        self.setWindowTitle("Choose a new password")
+        self.setWindowTitle(self.tr("Choose a new password"))
         self._client = client
-        hint = QLabel("Choose a new password (at least 10 characters) for this computer.")
+        hint = QLabel(self.tr("Choose a new password (at least 10 characters) for this computer."))
         hint.setWordWrap(True)
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_edit.setPlaceholderText("New password")
+        self.password_edit.setPlaceholderText(self.tr("New password"))
         self.confirm_edit = QLineEdit()
         self.confirm_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.confirm_edit.setPlaceholderText("New password again")
+        self.confirm_edit.setPlaceholderText(self.tr("New password again"))
         self.error_label = _error_label()
-        self.save_button = QPushButton("Set password")
+        self.save_button = QPushButton(self.tr("Set password"))
         self.save_button.setDefault(True)
-        self.use_anyway_button = QPushButton("Use this password anyway")
+        self.use_anyway_button = QPushButton(self.tr("Use this password anyway"))
         self.use_anyway_button.hide()
+        name_controls(
+            (self.password_edit, self.tr("New password")),
+            (self.confirm_edit, self.tr("New password again")),
+            (self.save_button, self.tr("Set password")),
+            (self.use_anyway_button, self.tr("Use this password anyway")),
+        )
         buttons = QHBoxLayout()
         buttons.addWidget(self.use_anyway_button)
         buttons.addStretch(1)
@@ -513,7 +570,7 @@ class NewPasswordDialog(QDialog):
         """Checks the two fields and sets the new password."""
         password = self.password_edit.text()
         if password != self.confirm_edit.text():
-            self.error_label.setText("The two passwords differ.")
+            self.error_label.setText(self.tr("The two passwords differ."))
             self.error_label.show()
             return
         spawn(self._save(password, allow_weak), "change password")
@@ -526,10 +583,7 @@ class NewPasswordDialog(QDialog):
             self.error_label.setText(user_message(error))
             self.error_label.show()
         except WeakPassword as error:
-            self.error_label.setText(
-                "This password is easy to guess (" + "; ".join(error.reasons) + "). "
-                "Choose another, or use it anyway."
-            )
+            self.error_label.setText(user_message(error))
             self.error_label.show()
             self.use_anyway_button.show()
         except (StorageError, ClientError) as error:

@@ -20,14 +20,19 @@ from chat_desktop.gui.event_bridge import EventBridge
 from chat_desktop.gui.main_window import MainWindow
 from chat_desktop.gui.notices import show_error, show_notice
 from chat_desktop.gui.restore import RestoreOfferDialog
+from chat_desktop.gui.settings_window import SettingsWindow
 from chat_desktop.gui.tasks import spawn
+from chat_desktop.gui.theme import apply_theme
+from chat_desktop.gui.translation import apply_language
 from chat_desktop.services.client import ChatClient
 from chat_desktop.storage.errors import DatabaseCorrupt
 from chat_desktop.storage.vault_file import Vault
 from chat_desktop.telemetry import InvalidDsn, Telemetry, configured_dsn
 
-#: Lock after this long without keyboard or mouse input.
+#: Lock after this long without keyboard or mouse input, until the account's setting is read.
 DEFAULT_IDLE_LOCK_S = 15 * 60
+#: The settings window's "Appearance" section (shown again after a language change).
+APPEARANCE_SECTION = 2
 _USER_INPUT = {
     QEvent.Type.KeyPress,
     QEvent.Type.MouseButtonPress,
@@ -59,10 +64,14 @@ class AppController(QObject):
         *,
         kdf_params: Argon2Params | None = None,
         telemetry: Telemetry | None = None,
-        idle_lock_s: float = DEFAULT_IDLE_LOCK_S,
+        idle_lock_s: float | None = None,
         crash_report_dsn: str | None = None,
     ) -> None:
-        """Prepares the controller; :meth:`start` shows the first window."""
+        """Prepares the controller; :meth:`start` shows the first window.
+
+        ``idle_lock_s`` overrides the account's "lock after" setting (the command line's
+        ``--lock-after``); None follows the setting.
+        """
         super().__init__()
         self.profile_dir = profile_dir
         self._default_relay_url = default_relay_url
@@ -79,13 +88,27 @@ class AppController(QObject):
         self._idle_timer = QTimer(self)
         self._idle_timer.setSingleShot(True)
         self._idle_timer.timeout.connect(self._lock_when_idle)
-        self._idle_lock_ms = int(idle_lock_s * 1000)
+        self._idle_lock_override_ms = None if idle_lock_s is None else int(idle_lock_s * 1000)
+        self._idle_lock_ms = (
+            int(DEFAULT_IDLE_LOCK_S * 1000)
+            if self._idle_lock_override_ms is None
+            else self._idle_lock_override_ms
+        )
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
 
+    def apply_appearance(self) -> None:
+        """Applies the profile's theme, text size and language (readable before unlock)."""
+        appearance = ChatClient.appearance(self.profile_dir)
+        apply_language(appearance.language)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, appearance.theme, appearance.text_scale_percent)
+
     def start(self) -> None:
         """Shows the account-creation dialog on first run, else the unlock dialog."""
+        self.apply_appearance()
         if Vault.exists(self.profile_dir):
             self.show_unlock()
         else:
@@ -106,7 +129,7 @@ class AppController(QObject):
 
     def _quit_in_use(self, text: str) -> None:
         """Another process has the profile: say so, then quit once the user read it."""
-        box = show_notice(self.dialog, "chat_desktop is already running", text)
+        box = show_notice(self.dialog, self.tr("chat_desktop is already running"), text)
         box.finished.connect(lambda _result: self.quitRequested.emit())
 
     def raise_window(self) -> None:
@@ -134,22 +157,78 @@ class AppController(QObject):
     async def _enter(self, client: ChatClient) -> None:
         self.client = client
         self.dialog = None
-        bridge = EventBridge(client.events)
-        window = MainWindow(client, bridge)
-        window.restore_state(await client.window_state())
-        window.lockRequested.connect(lambda: spawn(self.lock(), "lock"))
-        window.crashReportsChanged.connect(self._apply_crash_reports)
+        preferences = await client.preferences()
+        if self._idle_lock_override_ms is None:
+            self._idle_lock_ms = preferences.idle_lock_minutes * 60_000
         self._apply_crash_reports(await client.crash_reports())
-        window.closed.connect(self.quitRequested.emit)
-        self._bridge = bridge
-        self.window = window
-        bridge.start()
+        window = await self._open_window(client)
         await client.connect()
         window.refresh_conversations()
         window.show()
         self._restart_idle_countdown()
         self.windowShown.emit(window)
         spawn(self._housekeeping(client), "housekeeping")
+
+    async def _open_window(self, client: ChatClient) -> MainWindow:
+        """Builds the main window (and its event bridge) for ``client``, as the user left it."""
+        bridge = EventBridge(client.events)
+        window = MainWindow(client, bridge)
+        window.restore_state(await client.window_state())
+        window.lockRequested.connect(lambda: spawn(self.lock(), "lock"))
+        window.settingsOpened.connect(self._connect_settings)
+        window.closed.connect(self.quitRequested.emit)
+        self._bridge = bridge
+        self.window = window
+        bridge.start()
+        return window
+
+    # ---- settings applied live -------------------------------------------------------------
+
+    def _connect_settings(self, settings: SettingsWindow) -> None:
+        settings.themeChanged.connect(lambda _theme: self.apply_appearance_now())
+        settings.textScaleChanged.connect(lambda _percent: self.apply_appearance_now())
+        settings.languageChanged.connect(
+            lambda _language: spawn(self._change_language(), "change language")
+        )
+        settings.idleLockChanged.connect(self._set_idle_lock_minutes)
+        settings.crashReportsChanged.connect(self._apply_crash_reports)
+        settings.accountDeleted.connect(lambda: spawn(self._account_deleted(), "account deleted"))
+
+    def apply_appearance_now(self) -> None:
+        """Repaints with the theme and text size just chosen."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            appearance = ChatClient.appearance(self.profile_dir)
+            apply_theme(app, appearance.theme, appearance.text_scale_percent)
+
+    async def _change_language(self) -> None:
+        """Switches the language: the open window is rebuilt in it, settings shown again."""
+        client = self.client
+        if client is None:
+            return
+        apply_language(ChatClient.appearance(self.profile_dir).language)
+        await self._close_window()
+        window = await self._open_window(client)
+        window.refresh_conversations()
+        window.show()
+        window.show_settings(APPEARANCE_SECTION)
+        self._restart_idle_countdown()
+        self.windowShown.emit(window)
+
+    def _set_idle_lock_minutes(self, minutes: int) -> None:
+        if self._idle_lock_override_ms is not None:
+            return  # the command line decided for this run
+        self._idle_lock_ms = minutes * 60_000
+        if self._idle_lock_ms > 0:
+            self._restart_idle_countdown()
+        else:
+            self._idle_timer.stop()
+
+    async def _account_deleted(self) -> None:
+        """The account is gone (the client closed itself and erased the profile): start over."""
+        self.client = None
+        await self._close_window()
+        self.start()
 
     async def _housekeeping(self, client: ChatClient) -> None:
         """Runs the engine's background upkeep; a damaged database brings the restore offer."""
@@ -195,7 +274,7 @@ class AppController(QObject):
             with contextlib.suppress(Exception):
                 await client.close()
             self.show_unlock()
-            show_error(self.dialog, error, "Could not restore the snapshot")
+            show_error(self.dialog, error, self.tr("Could not restore the snapshot"))
             return
         await self._enter(restored)
 

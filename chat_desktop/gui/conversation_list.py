@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chat_desktop.gui.accessibility import mark_as_data, name_controls
+from chat_desktop.gui.icons import icon
 from chat_desktop.storage.models import Conversation
 
 PEER_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -40,14 +42,22 @@ class ConversationList(QWidget):
         """Builds the pane."""
         super().__init__(parent)
         self.setObjectName("conversationPane")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # the sheet's colour
         self.account_label = QLabel()
         self.account_label.setObjectName("accountLabel")
-        self.connection_label = QLabel("connecting…")
+        self.connection_label = QLabel(self.tr("connecting…"))
         self.connection_label.setObjectName("connectionLabel")
-        self.new_chat_button = QPushButton("New chat")
+        self.new_chat_button = QPushButton(self.tr("New chat"))
         self.new_chat_button.setObjectName("newChatButton")
+        self.new_chat_button.setIcon(icon("new-chat"))
+        self.new_chat_button.setToolTip(self.tr("Start a conversation (Ctrl+N)"))
         self.list = QListWidget()
         self.list.setObjectName("conversationList")
+        mark_as_data(self.list)  # contacts' names
+        name_controls(
+            (self.new_chat_button, self.tr("New chat")),
+            (self.list, self.tr("Conversations")),
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.account_label)
@@ -67,6 +77,7 @@ class ConversationList(QWidget):
                 peer = conversation.peer_address or conversation.id
                 item = QListWidgetItem(conversation_label(conversation))
                 item.setData(PEER_ROLE, peer)
+                item.setData(Qt.ItemDataRole.AccessibleTextRole, self.accessible_text(conversation))
                 if conversation.unread_count and peer != current:
                     font = item.font()
                     font.setBold(True)
@@ -76,6 +87,13 @@ class ConversationList(QWidget):
                     self.list.setCurrentItem(item)
         finally:
             self._updating = False
+
+    def accessible_text(self, conversation: Conversation) -> str:
+        """What a screen reader says for a conversation: its name and its unread count."""
+        name = conversation.title or conversation.peer_address or conversation.id
+        if not conversation.unread_count:
+            return name
+        return self.tr("%1, %n unread", "", conversation.unread_count).replace("%1", name)
 
     def peers(self) -> list[str]:
         """The peers listed, top to bottom."""

@@ -6,7 +6,18 @@ import asyncio
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QDateTime, QIODevice, QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QBuffer,
+    QByteArray,
+    QDateTime,
+    QIODevice,
+    QLocale,
+    QModelIndex,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QImage, QImageReader
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,7 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chat_desktop.gui.accessibility import mark_as_data, name_controls
 from chat_desktop.gui.composer import Composer
+from chat_desktop.gui.icons import icon
 from chat_desktop.gui.message_delegate import (
     BUBBLE_PAD_H,
     BUBBLE_WIDTH_SHARE,
@@ -39,11 +52,11 @@ logger = logging.getLogger(__name__)
 
 #: The disappearing-timer choices offered (label, seconds).
 TIMER_CHOICES = (
-    ("Off", 0),
-    ("30 seconds", 30),
-    ("5 minutes", 300),
-    ("1 hour", 3_600),
-    ("1 day", 86_400),
+    (str(QT_TRANSLATE_NOOP("ConversationView", "Off")), 0),
+    (str(QT_TRANSLATE_NOOP("ConversationView", "30 seconds")), 30),
+    (str(QT_TRANSLATE_NOOP("ConversationView", "5 minutes")), 300),
+    (str(QT_TRANSLATE_NOOP("ConversationView", "1 hour")), 3_600),
+    (str(QT_TRANSLATE_NOOP("ConversationView", "1 day")), 86_400),
 )
 #: Qt refuses to allocate more than this (MiB) for one decoded image: a 4096² RGBA is 64 MiB.
 IMAGE_ALLOCATION_LIMIT_MB = 128
@@ -94,15 +107,17 @@ class ConversationView(QWidget):
 
         self.peer_label = QLabel()
         self.peer_label.setObjectName("peerName")
+        mark_as_data(self.peer_label)
         self.presence_label = QLabel()
         self.presence_label.setObjectName("presenceLabel")
         self.timer_box = QComboBox()
         self.timer_box.setObjectName("timerBox")
-        self.timer_box.setToolTip("Disappearing messages")
+        self.timer_box.setToolTip(self.tr("Disappearing messages"))
         for label, seconds in TIMER_CHOICES:
-            self.timer_box.addItem(f"⏱ {label}", seconds)
-        self.safety_button = QPushButton("Safety number")
+            self.timer_box.addItem(icon("timer"), self.tr(label), seconds)
+        self.safety_button = QPushButton(self.tr("Safety number"))
         self.safety_button.setObjectName("safetyButton")
+        self.safety_button.setIcon(icon("verified"))
         header = QFrame()
         header.setObjectName("conversationHeader")
         header_layout = QHBoxLayout(header)
@@ -116,15 +131,27 @@ class ConversationView(QWidget):
 
         self.banner = QFrame()
         self.banner.setObjectName("keyChangeBanner")
+        self.banner_icon = QLabel()
+        self.banner_icon.setObjectName("keyChangeIcon")
         self.banner_label = QLabel()
         self.banner_label.setWordWrap(True)
-        self.accept_key_button = QPushButton("Accept new key")
+        self.accept_key_button = QPushButton(self.tr("Accept new key"))
         self.accept_key_button.setObjectName("acceptKeyButton")
         banner_layout = QHBoxLayout(self.banner)
+        banner_layout.addWidget(self.banner_icon)
         banner_layout.addWidget(self.banner_label, 1)
         banner_layout.addWidget(self.accept_key_button)
         self.banner.hide()
 
+        name_controls(
+            (self.timer_box, self.tr("Disappearing messages")),
+            (self.safety_button, self.tr("Safety number")),
+            (self.accept_key_button, self.tr("Accept new key")),
+            (self.view, self.tr("Messages")),
+        )
+        self.timer_box.setAccessibleDescription(
+            self.tr("How long new messages in this conversation stay before they disappear")
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -204,12 +231,14 @@ class ConversationView(QWidget):
         if peer != self._peer:
             return
         if online:
-            self._presence = "online"
+            self._presence = self.tr("online")
         elif last_seen:
-            stamp = QDateTime.fromMSecsSinceEpoch(last_seen).toString("d MMM, HH:mm")
-            self._presence = f"last seen {stamp}"
+            stamp = QLocale().toString(
+                QDateTime.fromMSecsSinceEpoch(last_seen), QLocale.FormatType.ShortFormat
+            )
+            self._presence = self.tr("last seen %1").replace("%1", stamp)
         else:
-            self._presence = "offline"
+            self._presence = self.tr("offline")
         self._show_presence()
 
     def on_identity_key_changed(self, peer: str, sending_paused: bool) -> None:
@@ -218,13 +247,19 @@ class ConversationView(QWidget):
             return
         if sending_paused:
             self.banner_label.setText(
-                f"⚠ {peer}'s safety number changed. Sending is paused until you accept the new "
-                "key; compare the safety number first if you can."
+                self.tr(
+                    "%1's safety number changed. Sending is paused until you accept the new "
+                    "key; compare the safety number first if you can."
+                ).replace("%1", peer)
             )
         else:
             self.banner_label.setText(
-                f"ℹ {peer}'s safety number changed (a new device or a reinstall)."
+                self.tr("%1's safety number changed (a new device or a reinstall).").replace(
+                    "%1", peer
+                )
             )
+        size = self.banner_label.fontMetrics().height()
+        self.banner_icon.setPixmap(icon("warning" if sending_paused else "info").pixmap(size, size))
         self.accept_key_button.setVisible(sending_paused)
         self.banner.show()
 
@@ -338,8 +373,10 @@ class ConversationView(QWidget):
         except UnknownPeer:
             self.safety_notice = show_notice(
                 self,
-                "Safety number",
-                f"There is no safety number with {peer} yet: exchange a message first.",
+                self.tr("Safety number"),
+                self.tr("There is no safety number with %1 yet: exchange a message first.").replace(
+                    "%1", peer
+                ),
                 QMessageBox.Icon.Information,
             )
             return
@@ -374,12 +411,14 @@ class ConversationView(QWidget):
     def _select_timer(self, seconds: int) -> None:
         index = self.timer_box.findData(seconds)
         if index < 0:
-            self.timer_box.addItem(f"⏱ {seconds} s", seconds)
+            self.timer_box.addItem(
+                icon("timer"), self.tr("%1 s").replace("%1", str(seconds)), seconds
+            )
             index = self.timer_box.count() - 1
         self.timer_box.setCurrentIndex(index)
 
     def _show_presence(self) -> None:
-        self.presence_label.setText("typing…" if self._typing else self._presence)
+        self.presence_label.setText(self.tr("typing…") if self._typing else self._presence)
 
     def _show_error(self, error: BaseException) -> None:
-        show_error(self, error, "Could not do that")
+        show_error(self, error, self.tr("Could not do that"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -13,25 +13,33 @@ from PySide6.QtWidgets import (
 
 from chat_desktop.gui.conversation_list import ConversationList
 from chat_desktop.gui.conversation_view import ConversationView
-from chat_desktop.gui.crash_reports import CrashReportsDialog
 from chat_desktop.gui.event_bridge import EventBridge
 from chat_desktop.gui.new_chat import NewChatDialog
 from chat_desktop.gui.notices import show_error
+from chat_desktop.gui.quick_switcher import QuickSwitcher
+from chat_desktop.gui.search_panel import SearchPanel
+from chat_desktop.gui.settings_window import SettingsWindow
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.client import ChatClient, WindowState
-from chat_desktop.storage.errors import StorageError
-from chat_desktop.telemetry import configured_dsn
 
 #: How long a short note stays in the status bar.
 STATUS_NOTE_MS = 8_000
 #: What the user reads when the engine restarted one of its background tasks.
-TASK_RESTARTED_NOTE = "A background task of the app stopped unexpectedly and was restarted."
+TASK_RESTARTED_NOTE = str(
+    QT_TRANSLATE_NOOP(
+        "MainWindow", "A background task of the app stopped unexpectedly and was restarted."
+    )
+)
 
 CONNECTION_TEXT = {
-    "connecting": "● connecting…",
-    "connected": "● connected",
-    "disconnected": "● offline (messages wait in the outbox)",
+    "connecting": str(QT_TRANSLATE_NOOP("MainWindow", "connecting…")),
+    "connected": str(QT_TRANSLATE_NOOP("MainWindow", "connected")),
+    "disconnected": str(QT_TRANSLATE_NOOP("MainWindow", "offline (messages wait in the outbox)")),
 }
+
+
+#: The settings window's "About" section (Help → About).
+ABOUT_SECTION = 3
 
 
 class MainWindow(QMainWindow):
@@ -39,20 +47,20 @@ class MainWindow(QMainWindow):
 
     Signals:
         lockRequested(): The user chose "Lock" (the controller closes the client).
-        crashReportsChanged(bool enabled): The user changed the crash-report choice
-            (already saved; the controller applies it).
+        settingsOpened(object): The settings window was opened (the controller connects its
+            live changes: theme, text size, language, idle lock, crash reports, deletion).
         closed(): The window was closed by the user (quit).
     """
 
     lockRequested = Signal()  # noqa: N815
-    crashReportsChanged = Signal(bool)  # noqa: N815
+    settingsOpened = Signal(object)  # noqa: N815
     closed = Signal()
 
     def __init__(self, client: ChatClient, bridge: EventBridge) -> None:
         """Builds the window and connects it to ``bridge``'s signals."""
         super().__init__()
         self.setObjectName("mainWindow")
-        self.setWindowTitle(f"chat_desktop — {client.username}")
+        self.setWindowTitle(self.tr("chat_desktop — %1").replace("%1", client.username))
         self._client = client
         self._locking = False
         #: Opens a conversation at the first list refresh (as chat apps do): ``start_peer``'s
@@ -60,9 +68,11 @@ class MainWindow(QMainWindow):
         self.open_latest_on_start = True
         self.start_peer: str | None = None
         self.conversation_list = ConversationList()
-        self.conversation_list.account_label.setText(f"Signed in as <b>{client.username}</b>")
+        self.conversation_list.account_label.setText(
+            self.tr("Signed in as <b>%1</b>").replace("%1", client.username)
+        )
         self.conversation_view = ConversationView(client)
-        self._placeholder = QLabel("Choose a conversation, or start a new chat.")
+        self._placeholder = QLabel(self.tr("Choose a conversation, or start a new chat."))
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._placeholder.setObjectName("emptyPlaceholder")
         self._stack = QStackedWidget()
@@ -78,25 +88,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
         self.resize(1000, 680)
 
-        lock = QAction("Lock", self)
-        lock.setShortcut(QKeySequence("Ctrl+L"))
-        lock.triggered.connect(self.lock)
-        account_menu = self.menuBar().addMenu("&Account")
-        account_menu.addAction(lock)
-        keychain = QAction("Unlock with the system keychain", self)
-        keychain.setCheckable(True)
-        keychain.setChecked(ChatClient.keychain_unlock_enabled(client.store.paths.root))
-        keychain.toggled.connect(lambda on: spawn(self._set_keychain(on), "keychain"))
-        account_menu.addAction(keychain)
-        self.keychain_action = keychain
-        crash_reports = QAction("Crash reports…", self)
-        crash_reports.triggered.connect(lambda: spawn(self._edit_crash_reports(), "crash reports"))
-        account_menu.addAction(crash_reports)
-        quit_action = QAction("Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        account_menu.addAction(quit_action)
-        self.lock_action = lock
+        self._build_menus()
+        self.setTabOrder(self.conversation_list.new_chat_button, self.conversation_list.list)
+        self.setTabOrder(self.conversation_list.list, self.conversation_view.composer)
 
         view = self.conversation_view
         bridge.messageReceived.connect(view.on_message_received)
@@ -119,8 +113,51 @@ class MainWindow(QMainWindow):
         self.conversation_list.newChatClicked.connect(self.show_new_chat_dialog)
         bridge.engineTaskRestarted.connect(self._show_task_restarted)
         self.new_chat_dialog: NewChatDialog | None = None
-        self.crash_reports_dialog: CrashReportsDialog | None = None
+        self.quick_switcher: QuickSwitcher | None = None
+        self.search_panel: SearchPanel | None = None
+        self.settings_window: SettingsWindow | None = None
         self._show_connection("connected" if client.connected else "connecting")
+
+    def _build_menus(self) -> None:
+        """The menus and their shortcuts (every action reachable from the keyboard)."""
+
+        def action(text: str, shortcut: QKeySequence | None, slot: object) -> QAction:
+            made = QAction(text, self)
+            if shortcut is not None:
+                made.setShortcut(shortcut)
+            made.triggered.connect(slot)
+            return made
+
+        self.new_chat_action = action(
+            self.tr("New chat…"), QKeySequence("Ctrl+N"), self.show_new_chat_dialog
+        )
+        self.switch_action = action(
+            self.tr("Go to conversation…"), QKeySequence("Ctrl+K"), self.show_quick_switcher
+        )
+        self.search_action = action(
+            self.tr("Search messages…"), QKeySequence("Ctrl+F"), self.show_search
+        )
+        self.settings_action = action(
+            self.tr("Settings…"), QKeySequence("Ctrl+,"), lambda: self.show_settings()
+        )
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.lock_action = action(self.tr("Lock"), QKeySequence("Ctrl+L"), self.lock)
+        self.quit_action = action(
+            self.tr("Quit"), QKeySequence(QKeySequence.StandardKey.Quit), self.close
+        )
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.about_action = action(
+            self.tr("About chat_desktop"), None, lambda: self.show_settings(ABOUT_SECTION)
+        )
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        chat_menu = self.menuBar().addMenu(self.tr("&Chat"))
+        for item in (self.new_chat_action, self.switch_action, self.search_action):
+            chat_menu.addAction(item)
+        chat_menu.addSeparator()
+        for item in (self.settings_action, self.lock_action, self.quit_action):
+            chat_menu.addAction(item)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        help_menu.addAction(self.about_action)
 
     # ---- conversations ------------------------------------------------------------------------
 
@@ -168,7 +205,79 @@ class MainWindow(QMainWindow):
         timer = next((c.expire_timer for c in conversations if c.id == peer), 0)
         await self.conversation_view.open(peer, timer)
         self._stack.setCurrentWidget(self.conversation_view)
+        if self.isActiveWindow():
+            self.conversation_view.composer.edit.setFocus()
         self.conversation_list.set_conversations(conversations, peer)
+
+    # ---- keyboard: switcher, search, settings ----------------------------------------------
+
+    def show_quick_switcher(self) -> None:
+        """Ctrl+K: type a name, press Enter, the conversation opens."""
+        switcher = QuickSwitcher(self.conversation_list.peers(), self)
+        switcher.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        switcher.conversationChosen.connect(self.open_conversation)
+        switcher.finished.connect(lambda _result: self._forget("quick_switcher", switcher))
+        self.quick_switcher = switcher
+        switcher.open()
+
+    def show_search(self) -> None:
+        """Ctrl+F: searches every conversation; a result opens the chat at that message."""
+        if self.search_panel is not None:
+            self.search_panel.raise_()
+            self.search_panel.activateWindow()
+            self.search_panel.query_edit.setFocus()
+            return
+        panel = SearchPanel(self._client, self)
+        panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        panel.messageChosen.connect(self.open_message)
+        panel.finished.connect(lambda _result: self._forget("search_panel", panel))
+        self.search_panel = panel
+        panel.open()
+
+    def open_message(self, peer: str, message_id: str) -> None:
+        """Opens the conversation with ``peer`` scrolled to ``message_id`` (search results)."""
+        spawn(self.open_message_now(peer, message_id), "open message", self._show_error)
+
+    async def open_message_now(self, peer: str, message_id: str) -> None:
+        """Awaitable :meth:`open_message`."""
+        if self.conversation_view.peer != peer:
+            await self.open_conversation_now(peer)
+        await self.conversation_view.view.jump_to(message_id)
+
+    def show_settings(self, section: int = 0) -> None:
+        """Opens the settings window (a single one) at ``section``."""
+        if self.settings_window is None:
+            window = SettingsWindow(self._client)
+            window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            window.destroyed.connect(lambda _obj=None: self._forget_settings(window))
+            self.settings_window = window
+            self.settingsOpened.emit(window)
+        window = self.settings_window
+        window.show_section(section)
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def _forget_settings(self, window: SettingsWindow) -> None:
+        if self.settings_window is window:
+            self.settings_window = None
+
+    def _forget(self, attribute: str, dialog: QuickSwitcher | SearchPanel) -> None:
+        if getattr(self, attribute) is dialog:
+            setattr(self, attribute, None)
+        self.take_focus_back()
+
+    def take_focus_back(self) -> None:
+        """After a dialog closes, the keyboard goes back to this window (and its composer).
+
+        Window managers usually re-activate the parent; without one (or when the dialog
+        was closed by a shortcut) the keys would otherwise go nowhere.
+        """
+        self.activateWindow()
+        if self.conversation_view.peer is not None:
+            self.conversation_view.composer.edit.setFocus()
+        else:
+            self.conversation_list.list.setFocus()
 
     def show_new_chat_dialog(self) -> None:
         """Asks who to write to (non-blocking; the dialog checks the name with the relay)."""
@@ -186,45 +295,24 @@ class MainWindow(QMainWindow):
         if self.new_chat_dialog is dialog:
             self.new_chat_dialog = None
         dialog.deleteLater()
+        self.take_focus_back()
 
     def _show_error(self, error: BaseException) -> None:
         show_error(self, error)
 
     def _show_task_restarted(self, _task: str) -> None:
         # The task's name is for the log; the user only needs to know it recovered.
-        self.statusBar().showMessage(TASK_RESTARTED_NOTE, STATUS_NOTE_MS)
+        self.statusBar().showMessage(self.tr(TASK_RESTARTED_NOTE), STATUS_NOTE_MS)
 
     def _show_connection(self, state: str) -> None:
-        self.conversation_list.connection_label.setText(CONNECTION_TEXT.get(state, state))
+        text = CONNECTION_TEXT.get(state)
+        self.conversation_list.connection_label.setText(self.tr(text) if text else state)
         self.conversation_list.connection_label.setProperty("state", state)
         style = self.conversation_list.connection_label.style()
         style.unpolish(self.conversation_list.connection_label)
         style.polish(self.conversation_list.connection_label)
 
     # ---- lock / close ---------------------------------------------------------------------------
-
-    async def _set_keychain(self, on: bool) -> None:
-        try:
-            await self._client.set_keychain_unlock(on)
-        except StorageError as error:
-            self.keychain_action.blockSignals(True)
-            self.keychain_action.setChecked(not on)
-            self.keychain_action.blockSignals(False)
-            self._show_error(error)
-
-    async def _edit_crash_reports(self) -> None:
-        enabled = await self._client.crash_reports()
-        dialog = CrashReportsDialog(enabled, configured_dsn() is not None, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(
-            lambda: spawn(self._save_crash_reports(dialog.choice), "save choice")
-        )
-        self.crash_reports_dialog = dialog
-        dialog.open()
-
-    async def _save_crash_reports(self, enabled: bool) -> None:
-        await self._client.set_crash_reports(enabled)
-        self.crashReportsChanged.emit(enabled)
 
     def lock(self) -> None:
         """Asks the controller to lock (close the client, forget the keys)."""
@@ -234,6 +322,8 @@ class MainWindow(QMainWindow):
     def close_for_lock(self) -> None:
         """Closes the window without it counting as "quit" (the controller locks or quits)."""
         self._locking = True
+        if self.settings_window is not None:
+            self.settings_window.close()
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

@@ -4,6 +4,10 @@ Layout is one pure function of (message, available width, fonts), :func:`layout_
 used by both ``sizeHint`` and ``paint``, so a row's height never disagrees with what is
 drawn. An image's box comes from the width/height stored in the message, never from the
 pixels, so a row keeps its height when the full image arrives.
+
+Colours come from the theme at paint time (:func:`~chat_desktop.gui.theme.current_colors`),
+so a theme switch only needs a repaint; status marks and the file and lock symbols are
+icons, never glyphs a font may lack.
 """
 
 from __future__ import annotations
@@ -12,13 +16,14 @@ import asyncio
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QBuffer,
     QByteArray,
+    QCoreApplication,
     QDateTime,
     QIODevice,
     QModelIndex,
     QPersistentModelIndex,
-    QPointF,
     QRect,
     QSize,
     Qt,
@@ -35,8 +40,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from chat_desktop.gui.icons import tinted_icon
 from chat_desktop.gui.message_model import IMAGE_ROLE, MESSAGE_ROLE
 from chat_desktop.gui.tasks import spawn
+from chat_desktop.gui.theme import ThemeColors, current_colors
 from chat_desktop.services.image_processing import THUMBNAIL_MAX_BYTES
 from chat_desktop.storage.models import Direction, Message, MessageStatus
 
@@ -44,22 +51,16 @@ ROW_MARGIN_V = 3
 ROW_MARGIN_H = 14
 BUBBLE_PAD_H = 10
 BUBBLE_PAD_V = 6
-BUBBLE_RADIUS = 9
+BUBBLE_RADIUS = 12
 MAX_BUBBLE_WIDTH = 460
 BUBBLE_WIDTH_SHARE = 0.72
 MAX_IMAGE_HEIGHT = 340
 FOOTER_GAP = 2
 MIN_BUBBLE_WIDTH = 64
-
-OURS_COLOR = QColor("#d9fdd3")
-THEIRS_COLOR = QColor("#ffffff")
-TEXT_COLOR = QColor("#111b21")
-META_COLOR = QColor("#667781")
-READ_COLOR = QColor("#34b7f1")
-FAILED_COLOR = QColor("#d93025")
-PLACEHOLDER_COLOR = QColor("#c8d0d4")
-NOTICE_COLOR = QColor("#54656f")
-NOTICE_BACKGROUND = QColor("#fff5c4")
+#: Between a status mark and the time, and between an icon and its text (in font heights).
+ICON_GAP_SHARE = 0.3
+#: A file's round badge, in line heights of the message font.
+FILE_BADGE_LINES = 2.4
 
 #: The largest thumbnail side accepted: the sender's app makes at most 96 px (image_processing).
 MAX_THUMBNAIL_SIDE = 96
@@ -68,13 +69,33 @@ THUMBNAIL_ALLOCATION_LIMIT_MB = 1
 #: Thumbnails kept decoded for painting (each at most 24 × 24 px).
 MAX_CACHED_THUMBNAILS = 200
 
-UNDECRYPTABLE_NOTICE = "🔒 A message from this contact could not be decrypted."
-STATUS_MARKS = {
-    MessageStatus.SENT: "✓",
-    MessageStatus.DELIVERED: "✓✓",
-    MessageStatus.READ: "✓✓",
-    MessageStatus.FAILED: "!",
+_CONTEXT = "MessageDelegate"
+#: Untranslated; shown through :func:`undecryptable_notice`.
+UNDECRYPTABLE_NOTICE = str(
+    QT_TRANSLATE_NOOP("MessageDelegate", "A message from this contact could not be decrypted.")
+)
+#: The icon of each status mark (drawn, never a glyph: fonts may lack ✓).
+STATUS_ICONS = {
+    MessageStatus.PENDING: "status-pending",
+    MessageStatus.SENT: "status-sent",
+    MessageStatus.DELIVERED: "status-delivered",
+    MessageStatus.READ: "status-read",
+    MessageStatus.FAILED: "status-failed",
 }
+
+
+def undecryptable_notice() -> str:
+    """The notice drawn in place of a message that could not be decrypted (translated)."""
+    return QCoreApplication.translate(_CONTEXT, UNDECRYPTABLE_NOTICE)
+
+
+def status_color(status: MessageStatus, colors: ThemeColors) -> str:
+    """The colour of a status mark: READ in the accent, FAILED in danger, others muted."""
+    if status is MessageStatus.READ:
+        return colors.accent
+    if status is MessageStatus.FAILED:
+        return colors.danger
+    return colors.meta_text
 
 
 def decode_thumbnail(data: bytes) -> QImage | None:
@@ -131,12 +152,33 @@ def image_box(width: int, height: int, max_width: int) -> QSize:
     return QSize(max(1, round(width * scale)), max(1, round(height * scale)))
 
 
-def attachment_label(message: Message) -> str:
-    """The line shown for a non-image attachment."""
+def is_file(message: Message) -> bool:
+    """Whether ``message`` is drawn as a file row (an attachment that is not an image)."""
+    return message.kind == "attachment" and message.attachment is not None and not is_image(message)
+
+
+def file_name(message: Message) -> str:
+    """The attachment's file name, or a translated "file" when the sender gave none."""
     info = message.attachment
-    name = (info.file_name if info else None) or "file"
-    size = info.size if info and info.size is not None else None
-    return f"📎 {name}" + (f" ({_human_size(size)})" if size is not None else "")
+    return (info.file_name if info else None) or QCoreApplication.translate(_CONTEXT, "file")
+
+
+def file_size_label(message: Message) -> str:
+    """The attachment's size for people ("12.3 KB"), empty when unknown."""
+    info = message.attachment
+    return _human_size(info.size) if info is not None and info.size is not None else ""
+
+
+def attachment_label(message: Message) -> str:
+    """A one-line description of a non-image attachment ("name (size)")."""
+    size = file_size_label(message)
+    if not size:
+        return file_name(message)
+    return (
+        QCoreApplication.translate(_CONTEXT, "%1 (%2)")
+        .replace("%1", file_name(message))
+        .replace("%2", size)
+    )
 
 
 def _human_size(size: int) -> str:
@@ -149,9 +191,7 @@ def _human_size(size: int) -> str:
 
 
 def message_text(message: Message) -> str:
-    """The text drawn in the bubble (empty for a bare image)."""
-    if message.kind == "attachment" and message.attachment is not None:
-        return message.body or ("" if is_image(message) else attachment_label(message))
+    """The text drawn in the bubble (empty for a bare image or file: their rows say it)."""
     return message.body or ""
 
 
@@ -171,6 +211,8 @@ class MessageLayout:
     text: QRect | None
     footer: QRect
     notice: bool
+    file_row: QRect | None = None
+    notice_icon: QRect | None = None
 
 
 class MessageDelegate(QStyledItemDelegate):
@@ -197,24 +239,15 @@ class MessageDelegate(QStyledItemDelegate):
         metrics = QFontMetrics(font)
         meta_metrics = QFontMetrics(_meta_font(font))
         if is_notice(message):
-            notice_rect = metrics.boundingRect(
-                QRect(0, 0, width - 4 * ROW_MARGIN_H, 10_000),
-                int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter),
-                UNDECRYPTABLE_NOTICE,
-            )
-            bubble = QRect(
-                (width - notice_rect.width()) // 2 - BUBBLE_PAD_H,
-                ROW_MARGIN_V,
-                notice_rect.width() + 2 * BUBBLE_PAD_H,
-                notice_rect.height() + 2 * BUBBLE_PAD_V,
-            )
-            inner = bubble.adjusted(BUBBLE_PAD_H, BUBBLE_PAD_V, -BUBBLE_PAD_H, -BUBBLE_PAD_V)
-            return MessageLayout(
-                bubble.bottom() + 1 + ROW_MARGIN_V, bubble, None, inner, QRect(), True
-            )
+            return _notice_layout(width, metrics)
         bubble_max = int(min(MAX_BUBBLE_WIDTH, (width - 2 * ROW_MARGIN_H) * BUBBLE_WIDTH_SHARE))
         content_max = bubble_max - 2 * BUBBLE_PAD_H
-        footer_width = meta_metrics.horizontalAdvance(time_label(message) + "  ✓✓") + 4
+        mark = meta_metrics.height()
+        footer_width = (
+            meta_metrics.horizontalAdvance(time_label(message))
+            + round(mark * (1 + 2 * ICON_GAP_SHARE))
+            + 4
+        )
         content_width = footer_width
         content_height = 0
         image_size: QSize | None = None
@@ -224,6 +257,11 @@ class MessageDelegate(QStyledItemDelegate):
             image_size = image_box(info.width, info.height, content_max)
             content_width = max(content_width, image_size.width())
             content_height += image_size.height() + BUBBLE_PAD_V
+        file_size: QSize | None = None
+        if is_file(message):
+            file_size = _file_row_size(message, font, content_max)
+            content_width = max(content_width, file_size.width())
+            content_height += file_size.height() + BUBBLE_PAD_V
         text = message_text(message)
         text_size = QSize(0, 0)
         if text:
@@ -238,6 +276,7 @@ class MessageDelegate(QStyledItemDelegate):
         left = width - ROW_MARGIN_H - bubble_width if outgoing else ROW_MARGIN_H
         bubble = QRect(left, ROW_MARGIN_V, bubble_width, content_height + 2 * BUBBLE_PAD_V)
         inner_left = left + BUBBLE_PAD_H
+        inner_width = bubble_width - 2 * BUBBLE_PAD_H
         top = ROW_MARGIN_V + BUBBLE_PAD_V
         image_rect: QRect | None = None
         if image_size is not None:
@@ -248,15 +287,23 @@ class MessageDelegate(QStyledItemDelegate):
                 image_size.height(),
             )
             top += image_size.height() + BUBBLE_PAD_V
+        file_rect: QRect | None = None
+        if file_size is not None:
+            file_rect = QRect(inner_left, top, inner_width, file_size.height())
+            top += file_size.height() + BUBBLE_PAD_V
         text_rect: QRect | None = None
         if text:
-            text_rect = QRect(inner_left, top, bubble_width - 2 * BUBBLE_PAD_H, text_size.height())
+            text_rect = QRect(inner_left, top, inner_width, text_size.height())
             top += text_size.height()
-        footer = QRect(
-            inner_left, top + FOOTER_GAP, bubble_width - 2 * BUBBLE_PAD_H, meta_metrics.height()
-        )
+        footer = QRect(inner_left, top + FOOTER_GAP, inner_width, meta_metrics.height())
         return MessageLayout(
-            bubble.bottom() + 1 + ROW_MARGIN_V, bubble, image_rect, text_rect, footer, False
+            bubble.bottom() + 1 + ROW_MARGIN_V,
+            bubble,
+            image_rect,
+            text_rect,
+            footer,
+            False,
+            file_row=file_rect,
         )
 
     def sizeHint(  # noqa: N802
@@ -283,26 +330,31 @@ class MessageDelegate(QStyledItemDelegate):
             return
         rect: QRect = option.rect
         font: QFont = option.font
+        colors = current_colors()
         layout = self.layout_message(message, rect.width(), font)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.translate(rect.topLeft())
         if layout.notice:
-            self._paint_notice(painter, layout, font)
+            self._paint_notice(painter, layout, font, colors)
         else:
-            self._paint_bubble(painter, layout, message, font, index)
+            self._paint_bubble(painter, layout, message, font, index, colors)
         state = option.state
         if state & QStyle.StateFlag.State_HasFocus and state & QStyle.StateFlag.State_Selected:
-            painter.setPen(QPen(READ_COLOR, 1.5))
+            painter.setPen(QPen(QColor(colors.accent), 1.5))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(layout.bubble, BUBBLE_RADIUS, BUBBLE_RADIUS)
         painter.restore()
 
-    def _paint_notice(self, painter: QPainter, layout: MessageLayout, font: QFont) -> None:
+    def _paint_notice(
+        self, painter: QPainter, layout: MessageLayout, font: QFont, colors: ThemeColors
+    ) -> None:
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(NOTICE_BACKGROUND)
+        painter.setBrush(QColor(colors.notice_background))
         painter.drawRoundedRect(layout.bubble, BUBBLE_RADIUS, BUBBLE_RADIUS)
-        painter.setPen(NOTICE_COLOR)
+        if layout.notice_icon is not None:
+            tinted_icon("lock", colors.notice_text).paint(painter, layout.notice_icon)
+        painter.setPen(QColor(colors.notice_text))
         italic = QFont(font)
         italic.setItalic(True)
         painter.setFont(italic)
@@ -310,7 +362,7 @@ class MessageDelegate(QStyledItemDelegate):
         painter.drawText(
             layout.text,
             int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter),
-            UNDECRYPTABLE_NOTICE,
+            undecryptable_notice(),
         )
 
     def _paint_bubble(
@@ -320,19 +372,26 @@ class MessageDelegate(QStyledItemDelegate):
         message: Message,
         font: QFont,
         index: QModelIndex | QPersistentModelIndex,
+        colors: ThemeColors,
     ) -> None:
         outgoing = message.direction is Direction.OUTGOING
-        painter.setPen(QPen(QColor(0, 0, 0, 28), 1))
-        painter.setBrush(OURS_COLOR if outgoing else THEIRS_COLOR)
+        painter.setPen(Qt.PenStyle.NoPen)
+        shadow = QColor(colors.bubble_shadow)
+        if shadow.alpha():
+            painter.setBrush(shadow)
+            painter.drawRoundedRect(layout.bubble.translated(0, 1), BUBBLE_RADIUS, BUBBLE_RADIUS)
+        painter.setBrush(QColor(colors.bubble_outgoing if outgoing else colors.bubble_incoming))
         painter.drawRoundedRect(layout.bubble, BUBBLE_RADIUS, BUBBLE_RADIUS)
         if layout.image is not None:
-            self._paint_image(painter, layout.image, message, index)
+            self._paint_image(painter, layout.image, message, index, colors)
+        if layout.file_row is not None:
+            _paint_file_row(painter, layout.file_row, message, font, colors)
         text = message_text(message)
         if layout.text is not None and text:
             painter.setFont(font)
-            painter.setPen(TEXT_COLOR)
+            painter.setPen(QColor(colors.bubble_text))
             painter.drawText(layout.text, int(Qt.TextFlag.TextWordWrap), text)
-        self._paint_footer(painter, layout.footer, message, font)
+        self._paint_footer(painter, layout.footer, message, font, colors)
 
     def _paint_image(
         self,
@@ -340,6 +399,7 @@ class MessageDelegate(QStyledItemDelegate):
         box: QRect,
         message: Message,
         index: QModelIndex | QPersistentModelIndex,
+        colors: ThemeColors,
     ) -> None:
         clip = QPainterPath()
         clip.addRoundedRect(box, 6, 6)
@@ -349,7 +409,7 @@ class MessageDelegate(QStyledItemDelegate):
         if isinstance(image, QImage) and not image.isNull():
             painter.drawImage(box, image)
         else:
-            painter.fillRect(box, PLACEHOLDER_COLOR)
+            painter.fillRect(box, QColor(colors.image_placeholder))
             thumbnail = self._blurred_thumbnail(message)
             if thumbnail is not None:
                 painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
@@ -400,46 +460,23 @@ class MessageDelegate(QStyledItemDelegate):
         return self._thumbnails.get(message_id)
 
     def _paint_footer(
-        self, painter: QPainter, footer: QRect, message: Message, font: QFont
+        self, painter: QPainter, footer: QRect, message: Message, font: QFont, colors: ThemeColors
     ) -> None:
         meta_font = _meta_font(font)
-        metrics = QFontMetrics(meta_font)
         painter.setFont(meta_font)
-        right = footer.right()
+        right = footer.right() + 1
         if message.direction is Direction.OUTGOING:
-            mark_width = metrics.horizontalAdvance("✓✓")
-            mark_rect = QRect(right - mark_width, footer.top(), mark_width, footer.height())
-            self._paint_status(painter, mark_rect, message.status, meta_font)
-            right = mark_rect.left() - 4
-        painter.setPen(META_COLOR)
+            side = footer.height()
+            mark = QRect(right - side, footer.top(), side, side)
+            tinted_icon(STATUS_ICONS[message.status], status_color(message.status, colors)).paint(
+                painter, mark
+            )
+            right = mark.left() - round(side * ICON_GAP_SHARE)
+        painter.setPen(QColor(colors.meta_text))
         painter.drawText(
             QRect(footer.left(), footer.top(), right - footer.left(), footer.height()),
             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
             time_label(message),
-        )
-
-    def _paint_status(
-        self, painter: QPainter, rect: QRect, status: MessageStatus, font: QFont
-    ) -> None:
-        if status is MessageStatus.PENDING:
-            _paint_clock(painter, rect)
-            return
-        mark = STATUS_MARKS[status]
-        if status is MessageStatus.FAILED:
-            diameter = min(rect.height(), rect.width()) - 1
-            circle = QRect(rect.right() - diameter, rect.top(), diameter, diameter)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(FAILED_COLOR)
-            painter.drawEllipse(circle)
-            bold = QFont(font)
-            bold.setBold(True)
-            painter.setFont(bold)
-            painter.setPen(QColor("white"))
-            painter.drawText(circle, int(Qt.AlignmentFlag.AlignCenter), mark)
-            return
-        painter.setPen(READ_COLOR if status is MessageStatus.READ else META_COLOR)
-        painter.drawText(
-            rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), mark
         )
 
 
@@ -449,12 +486,96 @@ def _meta_font(font: QFont) -> QFont:
     return small
 
 
-def _paint_clock(painter: QPainter, rect: QRect) -> None:
-    """A small clock face: the message waits in the outbox."""
-    diameter = min(rect.width(), rect.height()) - 3
-    center = QPointF(rect.right() - diameter / 2 - 1, rect.center().y() + 0.5)
-    painter.setPen(QPen(META_COLOR, 1.2))
-    painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.drawEllipse(center, diameter / 2, diameter / 2)
-    painter.drawLine(center, QPointF(center.x(), center.y() - diameter * 0.32))
-    painter.drawLine(center, QPointF(center.x() + diameter * 0.25, center.y()))
+def _name_font(font: QFont) -> QFont:
+    bold = QFont(font)
+    bold.setWeight(QFont.Weight.DemiBold)
+    return bold
+
+
+def _notice_layout(width: int, metrics: QFontMetrics) -> MessageLayout:
+    """A centred notice: a lock icon, then the wrapped text."""
+    side = metrics.height()
+    gap = round(side * ICON_GAP_SHARE) + 2
+    notice_rect = metrics.boundingRect(
+        QRect(0, 0, width - 4 * ROW_MARGIN_H - side - gap, 10_000),
+        int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter),
+        undecryptable_notice(),
+    )
+    content_width = side + gap + notice_rect.width()
+    bubble = QRect(
+        (width - content_width) // 2 - BUBBLE_PAD_H,
+        ROW_MARGIN_V,
+        content_width + 2 * BUBBLE_PAD_H,
+        max(side, notice_rect.height()) + 2 * BUBBLE_PAD_V,
+    )
+    inner = bubble.adjusted(BUBBLE_PAD_H, BUBBLE_PAD_V, -BUBBLE_PAD_H, -BUBBLE_PAD_V)
+    icon_rect = QRect(inner.left(), inner.top() + (inner.height() - side) // 2, side, side)
+    text_rect = QRect(icon_rect.right() + 1 + gap, inner.top(), notice_rect.width(), inner.height())
+    return MessageLayout(
+        bubble.bottom() + 1 + ROW_MARGIN_V,
+        bubble,
+        None,
+        text_rect,
+        QRect(),
+        True,
+        notice_icon=icon_rect,
+    )
+
+
+def _file_row_size(message: Message, font: QFont, content_max: int) -> QSize:
+    """The size of a file row: a round badge, the name above the size (elided to fit)."""
+    metrics = QFontMetrics(font)
+    meta_metrics = QFontMetrics(_meta_font(font))
+    badge = round(metrics.height() * FILE_BADGE_LINES)
+    gap = round(metrics.height() * 0.5)
+    text_width = max(
+        QFontMetrics(_name_font(font)).horizontalAdvance(file_name(message)),
+        meta_metrics.horizontalAdvance(file_size_label(message)),
+    )
+    height = max(badge, metrics.height() + meta_metrics.height())
+    return QSize(min(content_max, badge + gap + text_width + 1), height)
+
+
+def _paint_file_row(
+    painter: QPainter, row: QRect, message: Message, font: QFont, colors: ThemeColors
+) -> None:
+    metrics = QFontMetrics(font)
+    meta_font = _meta_font(font)
+    meta_metrics = QFontMetrics(meta_font)
+    badge_side = round(metrics.height() * FILE_BADGE_LINES)
+    badge = QRect(row.left(), row.top() + (row.height() - badge_side) // 2, badge_side, badge_side)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(colors.file_badge))
+    painter.drawEllipse(badge)
+    info = message.attachment
+    waiting = (
+        message.direction is Direction.INCOMING and info is not None and not info.local_file_id
+    )
+    glyph = badge_side * 0.55
+    icon_rect = QRect(
+        round(badge.center().x() - glyph / 2 + 0.5),
+        round(badge.center().y() - glyph / 2 + 0.5),
+        round(glyph),
+        round(glyph),
+    )
+    tinted_icon("download" if waiting else "file", colors.accent_text).paint(painter, icon_rect)
+    left = badge.right() + 1 + round(metrics.height() * 0.5)
+    width = max(1, row.right() - left + 1)
+    lines_height = metrics.height() + meta_metrics.height()
+    top = row.top() + (row.height() - lines_height) // 2
+    bold = _name_font(font)
+    painter.setFont(bold)
+    painter.setPen(QColor(colors.bubble_text))
+    name = QFontMetrics(bold).elidedText(file_name(message), Qt.TextElideMode.ElideMiddle, width)
+    painter.drawText(
+        QRect(left, top, width, metrics.height()),
+        int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+        name,
+    )
+    painter.setFont(meta_font)
+    painter.setPen(QColor(colors.meta_text))
+    painter.drawText(
+        QRect(left, top + metrics.height(), width, meta_metrics.height()),
+        int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+        file_size_label(message),
+    )

@@ -13,7 +13,17 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractListModel,
+    QCoreApplication,
+    QDateTime,
+    QLocale,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QImage
 
 from chat_desktop.storage.models import Direction, Message, MessageStatus
@@ -21,10 +31,43 @@ from chat_desktop.storage.models import Direction, Message, MessageStatus
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
 IMAGE_ROLE = Qt.ItemDataRole.UserRole + 2
 #: Why a red "!" is there and what to do about it (tooltip of a failed message).
-FAILED_EXPLANATION = (
-    "Not delivered: the relay never accepted this message (the user may not exist, or the "
-    "connection failed for too long). Click it to send it again."
+FAILED_EXPLANATION = str(
+    QT_TRANSLATE_NOOP(
+        "MessageWindowModel",
+        "Not delivered: the relay never accepted this message (the user may not exist, or the "
+        "connection failed for too long). Click it to send it again.",
+    )
 )
+
+_STATUS_WORDS = {
+    MessageStatus.PENDING: str(QT_TRANSLATE_NOOP("MessageText", "sending")),
+    MessageStatus.SENT: str(QT_TRANSLATE_NOOP("MessageText", "sent")),
+    MessageStatus.DELIVERED: str(QT_TRANSLATE_NOOP("MessageText", "delivered")),
+    MessageStatus.READ: str(QT_TRANSLATE_NOOP("MessageText", "read")),
+    MessageStatus.FAILED: str(QT_TRANSLATE_NOOP("MessageText", "not delivered")),
+}
+
+
+def accessible_text(message: Message) -> str:
+    """What a screen reader says for a bubble: who, when, what, and (ours) how far it got."""
+    when = QLocale().toString(
+        QDateTime.fromMSecsSinceEpoch(message.sent_at or message.sort_key),
+        QLocale.FormatType.ShortFormat,
+    )
+    content = message.body or (
+        QCoreApplication.translate("MessageText", "attachment") if message.kind != "text" else ""
+    )
+    if message.direction is Direction.OUTGOING:
+        status = _STATUS_WORDS.get(message.status)
+        text = QCoreApplication.translate("MessageText", "You, %1: %2. %3.").replace(
+            "%3", QCoreApplication.translate("MessageText", status) if status else ""
+        )
+    else:
+        text = QCoreApplication.translate("MessageText", "%4, %1: %2.").replace(
+            "%4", message.sender
+        )
+    return text.replace("%1", when).replace("%2", content)
+
 
 #: Outgoing status only moves forward (a late "sent" ack never hides "read").
 _STATUS_RANK = {
@@ -112,12 +155,14 @@ class MessageWindowModel(QAbstractListModel):
         message = self._rows[index.row()]
         if role == MESSAGE_ROLE:
             return message
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return message.body or ""
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return accessible_text(message)
         if role == IMAGE_ROLE:
             return self._images.get(message.id)
         if role == Qt.ItemDataRole.ToolTipRole and message.status is MessageStatus.FAILED:
-            return FAILED_EXPLANATION if message.direction is Direction.OUTGOING else None
+            return self.tr(FAILED_EXPLANATION) if message.direction is Direction.OUTGOING else None
         return None
 
     # ---- state -------------------------------------------------------------------------------

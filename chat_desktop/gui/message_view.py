@@ -67,7 +67,8 @@ class MessageListView(QListView):
         self.require_active_window = True
         self._stick_to_bottom = True
         self._paging = False
-        self._new_button = QPushButton("New messages ↓", self)
+        self._new_button = QPushButton(self.tr("New messages"), self)
+        self._new_button.setAccessibleName(self.tr("Jump to the new messages"))
         self._new_button.setObjectName("newMessagesButton")
         self._new_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self._new_button.hide()
@@ -344,10 +345,10 @@ class MessageListView(QListView):
         message = self._model.message_at(index.row())
         menu = QMenu(self)
         if message.direction is Direction.OUTGOING and message.status is MessageStatus.FAILED:
-            menu.addAction("Retry sending", lambda: self.retryRequested.emit(message.id))
+            menu.addAction(self.tr("Retry sending"), lambda: self.retryRequested.emit(message.id))
         if message.body:
             body = message.body
-            menu.addAction("Copy text", lambda: _copy(body))
+            menu.addAction(self.tr("Copy text"), lambda: _copy(body))
         if menu.isEmpty():
             menu.deleteLater()
         else:

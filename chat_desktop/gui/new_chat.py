@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chat_desktop.gui.accessibility import name_controls
 from chat_desktop.gui.notices import user_message
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.client import ChatClient, ClientError, InvalidPeer, UnknownUser
@@ -34,24 +35,29 @@ class NewChatDialog(QDialog):
         """Builds the form for ``client``."""
         super().__init__(parent)
         self.setObjectName("newChatDialog")
-        self.setWindowTitle("New chat")
+        self.setWindowTitle(self.tr("New chat"))
         self._client = client
         self._busy = False
         #: Whether the relay confirmed the peer (False: started offline, unchecked).
         self.confirmed = False
-        prompt = QLabel("Username of the person to write to:")
+        prompt = QLabel(self.tr("Username of the person to write to:"))
         self.name_edit = QLineEdit()
         self.name_edit.setObjectName("newChatName")
-        self.name_edit.setPlaceholderText("e.g. bob")
+        self.name_edit.setPlaceholderText(self.tr("e.g. bob"))
         self.error_label = QLabel()
         self.error_label.setObjectName("errorLabel")
         self.error_label.setWordWrap(True)
         self.error_label.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.start_button = QPushButton("Start chat")
+        self.start_button = QPushButton(self.tr("Start chat"))
         self.start_button.setObjectName("startChatButton")
         self.start_button.setDefault(True)
         buttons.addButton(self.start_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        prompt.setBuddy(self.name_edit)
+        name_controls(
+            (self.name_edit, self.tr("Username of the person to write to")),
+            (self.start_button, self.tr("Start chat")),
+        )
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -72,7 +78,7 @@ class NewChatDialog(QDialog):
         try:
             confirmed = await self._client.start_conversation(peer)
         except UnknownUser:
-            self.show_error(f"No such user: {peer}. Check the spelling.")
+            self.show_error(self.tr("No such user: %1. Check the spelling.").replace("%1", peer))
         except (InvalidPeer, ClientError) as error:
             self.show_error(user_message(error))
         else:

@@ -20,17 +20,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QCoreApplication, QPoint, Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QWidget
 
+from chat_desktop.gui.error_text import translated_error
 from chat_desktop.net.http import HttpFailure
 from chat_desktop.protocol.errors import ProtocolError
+from chat_desktop.services.account import AccountError
 from chat_desktop.services.client import ClientError
 from chat_desktop.storage.errors import StorageError
 
 #: Errors whose text was written for the user (no content, keys or passwords in it).
 _TYPED_ERRORS: tuple[type[BaseException], ...] = (
     ClientError,
+    AccountError,
     StorageError,
     ProtocolError,
     HttpFailure,
@@ -46,13 +49,19 @@ def user_message(error: BaseException) -> str:
     """The explanation shown for ``error``.
 
     Typed errors of the engine carry a message written for the user, free of content, keys
-    and passwords: it is shown as it is (never the bare class name). Anything else is a bug
+    and passwords: the translated text for it (:mod:`chat_desktop.gui.error_text`), else its
+    English message, is shown (never the bare class name). Anything else is a bug
     whose text may hold anything, so only its kind is shown.
     """
+    translated = translated_error(error)
+    if translated is not None:
+        return translated
     if isinstance(error, _TYPED_ERRORS) and str(error):
         text = str(error)
         return text[:1].upper() + text[1:]
-    return f"Something went wrong ({type(error).__name__}). Try again; if it persists, restart."
+    return QCoreApplication.translate(
+        "Notices", "Something went wrong (%1). Try again; if it persists, restart."
+    ).replace("%1", type(error).__name__)
 
 
 def show_notice(
@@ -70,7 +79,7 @@ def show_notice(
 
 
 def show_error(parent: QWidget | None, error: BaseException, title: str = "chat_desktop") -> None:
-    """Shows :func:`user_message` of ``error`` in a non-blocking box."""
+    """Shows :func:`user_message` of ``error`` in a non-blocking box (``title``: translated)."""
     show_notice(parent, title, user_message(error))
 
 

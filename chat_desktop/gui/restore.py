@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QDateTime, QLocale, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -17,16 +17,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chat_desktop.gui.accessibility import mark_as_data, name_controls
+
 SNAPSHOT_ROLE = Qt.ItemDataRole.UserRole + 1
 
-DAMAGED_TEXT = (
-    "The message database on this computer is damaged. Nothing was deleted. You can go "
-    "back to a snapshot the app made earlier: messages received after it are lost on this "
-    "computer."
+DAMAGED_TEXT = str(
+    QT_TRANSLATE_NOOP(
+        "RestoreOfferDialog",
+        "The message database on this computer is damaged. Nothing was deleted. You can go "
+        "back to a snapshot the app made earlier: messages received after it are lost on this "
+        "computer.",
+    )
 )
-NO_SNAPSHOT_TEXT = (
-    "The message database on this computer is damaged, and there is no snapshot to restore "
-    "from. Nothing was deleted. Keep a copy of the profile folder before trying anything else."
+NO_SNAPSHOT_TEXT = str(
+    QT_TRANSLATE_NOOP(
+        "RestoreOfferDialog",
+        "The message database on this computer is damaged, and there is no snapshot to restore "
+        "from. Nothing was deleted. Keep a copy of the profile folder before trying anything else.",
+    )
 )
 
 
@@ -36,7 +44,7 @@ def snapshot_label(path: Path) -> str:
         stamp = QDateTime.fromSecsSinceEpoch(int(path.stat().st_mtime))
     except OSError:
         return path.name
-    return stamp.toString("d MMM yyyy, HH:mm")
+    return QLocale().toString(stamp, QLocale.FormatType.LongFormat)
 
 
 class RestoreOfferDialog(QDialog):
@@ -52,13 +60,14 @@ class RestoreOfferDialog(QDialog):
         """Builds the offer for ``snapshots`` (newest first; may be empty)."""
         super().__init__(parent)
         self.setObjectName("restoreOfferDialog")
-        self.setWindowTitle("Damaged message database")
-        explanation = QLabel(DAMAGED_TEXT if snapshots else NO_SNAPSHOT_TEXT)
+        self.setWindowTitle(self.tr("Damaged message database"))
+        explanation = QLabel(self.tr(DAMAGED_TEXT if snapshots else NO_SNAPSHOT_TEXT))
         explanation.setObjectName("restoreExplanation")
         explanation.setWordWrap(True)
         self.explanation = explanation
         self.snapshot_list = QListWidget()
         self.snapshot_list.setObjectName("snapshotList")
+        mark_as_data(self.snapshot_list)  # dates (and a file name when the date is unreadable)
         for path in snapshots:
             item = QListWidgetItem(snapshot_label(path))
             item.setData(SNAPSHOT_ROLE, str(path))
@@ -67,14 +76,20 @@ class RestoreOfferDialog(QDialog):
             self.snapshot_list.setCurrentRow(0)
         self.snapshot_list.setVisible(bool(snapshots))
         buttons = QDialogButtonBox()
-        self.restore_button = QPushButton("Restore this snapshot")
+        self.restore_button = QPushButton(self.tr("Restore this snapshot"))
         self.restore_button.setObjectName("restoreButton")
         self.restore_button.setVisible(bool(snapshots))
         buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.AcceptRole)
         close = buttons.addButton(
-            "Not now" if snapshots else "Close", QDialogButtonBox.ButtonRole.RejectRole
+            self.tr("Not now") if snapshots else self.tr("Close"),
+            QDialogButtonBox.ButtonRole.RejectRole,
         )
         close.setObjectName("notNowButton")
+        name_controls(
+            (self.snapshot_list, self.tr("Snapshots, newest first")),
+            (self.restore_button, self.tr("Restore this snapshot")),
+            (close, close.text()),
+        )
         buttons.accepted.connect(self._restore)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -6,7 +6,7 @@ import io
 
 import segno
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QPixmap
+from PySide6.QtGui import QFont, QFontDatabase, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from chat_desktop.gui.icons import icon
 
 GROUPS_PER_LINE = 4
 
@@ -53,20 +55,23 @@ class SafetyNumberDialog(QDialog):
         """Builds the dialog for ``formatted`` (12 groups of 5 digits)."""
         super().__init__(parent)
         self.setObjectName("safetyNumberDialog")
-        self.setWindowTitle(f"Safety number with {peer}")
+        self.setWindowTitle(self.tr("Safety number with %1").replace("%1", peer))
         self._verified = verified
-        heading = QLabel(f"Safety number with {peer}")
+        heading = QLabel(self.tr("Safety number with %1").replace("%1", peer))
         heading_font = heading.font()
         heading_font.setPointSizeF(heading_font.pointSizeF() * 1.25)
         heading_font.setBold(True)
         heading.setFont(heading_font)
         intro = QLabel(
-            f"Compare these numbers with the ones on {peer}'s device, in person or on a call "
-            "you trust, or scan the code. If they match, nobody is in the middle."
+            self.tr(
+                "Compare these numbers with the ones on %1's device, in person or on a call "
+                "you trust, or scan the code. If they match, nobody is in the middle."
+            ).replace("%1", peer)
         )
         intro.setWordWrap(True)
         self.number_label = QLabel("\n".join(safety_number_lines(formatted)))
         self.number_label.setObjectName("safetyNumber")
+        self.number_label.setAccessibleName(self.tr("Safety number"))
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setPointSizeF(mono.pointSizeF() * 1.35)
         mono.setWeight(QFont.Weight.DemiBold)
@@ -75,6 +80,7 @@ class SafetyNumberDialog(QDialog):
         self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         qr = QLabel()
         qr.setObjectName("safetyQr")
+        qr.setAccessibleName(self.tr("Safety number as a QR code"))
         qr.setPixmap(qr_pixmap(formatted.replace(" ", "")))
         qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.state_label = QLabel()
@@ -114,8 +120,11 @@ class SafetyNumberDialog(QDialog):
 
     def _show_state(self) -> None:
         if self._verified:
-            self.state_label.setText("✅ Verified")
-            self.verify_button.setText("Clear verification")
+            self.state_label.setText(self.tr("Verified"))
+            self.verify_button.setIcon(icon("verified"))
+            self.verify_button.setText(self.tr("Clear verification"))
         else:
-            self.state_label.setText("Not verified yet")
-            self.verify_button.setText("Mark as verified")
+            self.state_label.setText(self.tr("Not verified yet"))
+            self.verify_button.setIcon(QIcon())
+            self.verify_button.setText(self.tr("Mark as verified"))
+        self.verify_button.setAccessibleName(self.verify_button.text())

@@ -28,6 +28,9 @@ MESSAGE: Final = "message"
 PRESENCE: Final = "presence"
 
 #: Every event a client may send, for validation and fuzzing.
+#: ``{user}`` → ``{}``: deletes the connection's own account (docs/protocol.md §6.10).
+ACCOUNT_DELETE: Final = "account:delete"
+
 CLIENT_EVENTS: Final = (
     KEYS_UPLOAD,
     KEYS_BUNDLE,
@@ -37,6 +40,7 @@ CLIENT_EVENTS: Final = (
     PRESENCE_VISIBILITY,
     ATTACHMENT_UPLOAD,
     ATTACHMENT_DOWNLOAD,
+    ACCOUNT_DELETE,
 )
 
 # plain HTTP

@@ -313,3 +313,14 @@ class ErrorBody(WireStruct, frozen=True):
     message: Annotated[str, msgspec.Meta(max_length=MAX_ERROR_MESSAGE_LENGTH)]
     # Loosely bounded here; ProtocolError.from_ack cuts it to errors.MAX_RETRY_AFTER_S.
     retry_after: Annotated[float, msgspec.Meta(ge=0, le=2**31)] | None = None
+
+
+class AccountDelete(WireStruct, frozen=True):
+    """``account:delete``: ``user`` must be the connection's own account (a confirmation).
+
+    The account deleted is always the one the connection authenticated as; naming another
+    one is refused ``unauthorized``, so a confused or hostile caller cannot delete anyone
+    else, and a client bug cannot delete the wrong account.
+    """
+
+    user: Username

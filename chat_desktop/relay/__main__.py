@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=COUNT/SECONDS",
         help="override a rate limit (messages, bundles, key_uploads, attachments, registrations, "
-        "presence, visibility)",
+        "presence, visibility, account_deletions)",
     )
     parser.add_argument("--sweep-interval", type=float, default=60.0, help="seconds between sweeps")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")

@@ -22,7 +22,7 @@ from chat_desktop.relay.blobs import BlobFiles
 from chat_desktop.relay.config import RelayConfig
 from chat_desktop.relay.context import CONTEXT_KEY, RelayContext, RelayLimiters
 from chat_desktop.relay.dispatch import register_unknown_event_handler
-from chat_desktop.relay.handlers import attachments, auth, crypto, message, presence
+from chat_desktop.relay.handlers import account, attachments, auth, crypto, message, presence
 from chat_desktop.relay.http import json_response
 from chat_desktop.relay.logs import log_event
 from chat_desktop.relay.resets import ResetWatcher
@@ -78,6 +78,7 @@ def create_app(config: RelayConfig, store: RelayStore | None = None) -> web.Appl
     message.register(context)
     presence.register(context)
     crypto.register(context)
+    account.register(context)
     attachments.register(context, app)
     register_unknown_event_handler(context)
     app.cleanup_ctx.append(_store_lifetime)

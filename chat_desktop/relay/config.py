@@ -48,6 +48,8 @@ class RateLimits:
     visibility: RateRule = RateRule(10, 60.0)
     #: Per client address, not per account.
     registrations: RateRule = RateRule(5, 3600.0)
+    #: ``account:delete`` requests (a successful one ends the account anyway).
+    account_deletions: RateRule = RateRule(5, 3600.0)
 
     def with_rule(self, name: str, rule: RateRule) -> RateLimits:
         """Returns a copy with the rule called ``name`` replaced.

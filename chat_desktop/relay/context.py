@@ -32,6 +32,7 @@ class RelayLimiters:
     registrations: RateLimiter
     presence: RateLimiter
     visibility: RateLimiter
+    account_deletions: RateLimiter
 
     @classmethod
     def from_limits(cls, limits: RateLimits) -> RelayLimiters:
@@ -44,6 +45,7 @@ class RelayLimiters:
             registrations=RateLimiter(limits.registrations),
             presence=RateLimiter(limits.presence),
             visibility=RateLimiter(limits.visibility),
+            account_deletions=RateLimiter(limits.account_deletions),
         )
 
 

@@ -61,7 +61,7 @@ from chat_desktop.protocol.schemas import (
     PresenceUpdate,
     PresenceVisibility,
 )
-from chat_desktop.services import own_keys
+from chat_desktop.services import account, own_keys
 from chat_desktop.services.attachments import AttachmentTransfers
 from chat_desktop.services.context import EngineContext, now_ms
 from chat_desktop.services.events import (
@@ -72,6 +72,19 @@ from chat_desktop.services.events import (
     PresenceChanged,
     StatusChanged,
     TimerChanged,
+)
+from chat_desktop.services.preferences import (
+    SHOW_ONLINE_SETTING,
+    Appearance,
+    Preferences,
+    load_appearance,
+    load_preferences,
+    normalise_relay_url,
+    read_receipts_enabled,
+    save_appearance,
+    save_preferences,
+    typing_indicators_enabled,
+    validate_preferences,
 )
 from chat_desktop.services.receiving import MessageReceiver
 from chat_desktop.services.resending import requeue_after_restore
@@ -105,7 +118,6 @@ DEVICE_SETTING = "account.device_id"
 RELAY_SETTING = "account.relay_url"
 CRASH_REPORTS_SETTING = "telemetry.enabled"
 CRASH_REPORTS_DSN_SETTING = "telemetry.dsn"
-SHOW_ONLINE_SETTING = "privacy.show_online"
 WINDOW_STATE_SETTING = "ui.window_state"
 EXPIRY_POLL_S = 0.25
 #: A message still unsent after this long is marked failed; the user can retry it.
@@ -676,21 +688,26 @@ class ChatClient:
     async def mark_read(self, peer: str, up_to_id: str) -> int:
         """Marks received messages up to ``up_to_id`` read; the sender gets a read receipt.
 
+        No read receipt goes out while the user turned them off (:class:`Preferences`).
+
         Disappearing messages start their timer now. Returns how many became read.
         """
         _check_peer(peer)
-        read_ids = await self._context.worker.run(self._mark_read_in_store, peer, up_to_id)
-        if read_ids:
+        read_ids, send_receipt = await self._context.worker.run(
+            self._mark_read_in_store, peer, up_to_id
+        )
+        if read_ids and send_receipt:
             await self._queue_receipt(peer, "read", read_ids)
         return len(read_ids)
 
-    def _mark_read_in_store(self, peer: str, up_to_id: str) -> list[str]:
+    def _mark_read_in_store(self, peer: str, up_to_id: str) -> tuple[list[str], bool]:
+        """Marks read; returns the ids for a receipt and whether the user sends read receipts."""
         store = self._context.worker.store
         read_at = now_ms()
         with store.transaction():
             cursor = store.messages.cursor_of(MessageKey(peer, up_to_id))
             if cursor is None:
-                return []
+                return [], False
             read = store.messages.mark_read(peer, cursor, read_at)
             for message in read:
                 if message.expire_timer:
@@ -698,10 +715,14 @@ class ChatClient:
                     store.messages.set_expiry(
                         MessageKey(peer, message.id), read_at + message.expire_timer * 1000
                     )
-        return [message.id for message in read if not message.undecryptable]
+            send_receipt = read_receipts_enabled(store)
+        return [message.id for message in read if not message.undecryptable], send_receipt
 
     async def set_typing(self, peer: str, typing: bool) -> None:
-        """Tells ``peer`` we started or stopped typing (best effort, never queued)."""
+        """Tells ``peer`` we started or stopped typing (best effort, never queued).
+
+        Nothing is sent while the user turned typing indicators off (:class:`Preferences`).
+        """
         _check_peer(peer)
         connection = self._context.connection
         if connection is None or not connection.connected:
@@ -723,9 +744,9 @@ class ChatClient:
             await connection.request(wire_events.MESSAGE_SEND, request, MessageSendAck)
 
     def _encrypt_now(self, peer: str, plaintext: bytes) -> list[tuple[int, bytes]]:
-        """Encrypts a typing notice now; nothing for a peer we paused (key change)."""
+        """Encrypts a typing notice now; nothing for a paused peer or with typing turned off."""
         store = self._context.worker.store
-        if peer in paused_peers(store):
+        if not typing_indicators_enabled(store) or peer in paused_peers(store):
             return []
         try:
             with store.transaction():
@@ -808,6 +829,14 @@ class ChatClient:
 
     # ---- settings ------------------------------------------------------------------------
 
+    async def verify_password(self, password: str) -> None:
+        """Checks the current password (the app asks for it before changing it).
+
+        Raises:
+            WrongPassword, UnlockBackoff: As at unlock; failures count towards the backoff.
+        """
+        await account.verify_password(self._vault, password)
+
     async def change_password(self, new_password: str, *, allow_weak: bool = False) -> None:
         """Protects this profile with a new password (e.g. after a recovery-key unlock).
 
@@ -883,6 +912,73 @@ class ChatClient:
                 )
 
         await self._context.worker.run(write)
+
+    async def preferences(self) -> Preferences:
+        """The user's privacy and notification preferences (defaults until changed)."""
+        return await self._context.worker.run(load_preferences, self._context.worker.store)
+
+    async def set_preferences(self, preferences: Preferences) -> None:
+        """Saves every preference in one transaction; a new "show online" reaches the relay now.
+
+        Raises:
+            InvalidPreference: A field is out of range (``field`` says which); nothing saved.
+        """
+        validate_preferences(preferences)
+        previous = await self._context.worker.run(
+            save_preferences, self._context.worker.store, preferences
+        )
+        if previous.show_online != preferences.show_online:
+            await self._send_presence_visibility()
+
+    @staticmethod
+    def appearance(profile_dir: Path) -> Appearance:
+        """The profile's theme, text size and language, readable while locked."""
+        return load_appearance(profile_dir)
+
+    @staticmethod
+    def set_appearance(profile_dir: Path, appearance: Appearance) -> None:
+        """Saves the profile's appearance (``appearance.json``, atomic, mode 0600).
+
+        Raises:
+            InvalidPreference: A field is out of range; the file is unchanged.
+            OSError: The profile folder cannot be written.
+        """
+        save_appearance(profile_dir, appearance)
+
+    async def set_relay_url(self, url: str) -> None:
+        """Saves a new relay address for this account; it is used from the next unlock on.
+
+        :attr:`relay_url` keeps the address in use until then.
+
+        Raises:
+            InvalidPreference: Not ``http(s)://host[:port]`` (``field`` is ``relay_url``).
+        """
+        normalised = normalise_relay_url(url)
+        await self._context.worker.run(_save_relay_url, self._context.worker.store, normalised)
+
+    async def rotate_recovery_key(self, password: str) -> str:
+        """Checks the password, replaces the recovery key and returns the new one.
+
+        The old recovery key stops working at once; the password and keychain still work.
+        We never keep a recovery key, so showing it again means making a new one.
+
+        Raises:
+            WrongPassword, UnlockBackoff: As at unlock; the recovery key is unchanged.
+        """
+        return await account.rotate_recovery_key(self._vault, password)
+
+    async def delete_account(self, password: str) -> None:
+        """Deletes the account on the relay, then closes this client and erases the profile.
+
+        Raises:
+            WrongPassword, UnlockBackoff: The password check failed; nothing was deleted.
+            AccountDeletionFailed: The relay could not be reached or refused; nothing was
+                deleted (here or there) and the client keeps running.
+            ProfileNotErased: Deleted on the relay, but some local files stayed behind.
+        """
+        await account.delete_on_relay(self._context, self._vault, password)
+        await self._stop_engine()
+        await account.erase_profile(self._vault)
 
     async def show_online(self) -> bool:
         """Whether contacts may see when we are online (on unless the user turned it off)."""
@@ -1098,6 +1194,11 @@ def _save_account(store: MessageStore, username: str, device_id: int, relay_url:
     with store.transaction():
         store.settings.set(USERNAME_SETTING, username)
         store.settings.set(DEVICE_SETTING, device_id)
+        store.settings.set(RELAY_SETTING, relay_url)
+
+
+def _save_relay_url(store: MessageStore, relay_url: str) -> None:
+    with store.transaction():
         store.settings.set(RELAY_SETTING, relay_url)
 
 

@@ -48,6 +48,7 @@ from chat_desktop.services.events import (
     TimerChanged,
     TypingChanged,
 )
+from chat_desktop.services.preferences import typing_indicators_enabled
 from chat_desktop.services.resending import Resender
 from chat_desktop.services.sending import record_identity
 from chat_desktop.storage.models import (
@@ -335,7 +336,9 @@ class MessageReceiver:
                         StatusChanged(peer=peer, message_id=message_id, status=status.value)
                     )
         elif isinstance(content, TypingContent):
-            result.events.append(TypingChanged(peer=peer, typing=content.typing == "started"))
+            # Typing indicators are symmetric: a user who sends none is shown none.
+            if typing_indicators_enabled(store):
+                result.events.append(TypingChanged(peer=peer, typing=content.typing == "started"))
         elif isinstance(content, TimerContent):
             store.conversations.ensure(peer, peer_address=peer)
             store.conversations.set_expire_timer(peer, content.seconds)

@@ -7,7 +7,10 @@ the keychain only add or replace *wraps* of it in the header, so no message is r
 
 from __future__ import annotations
 
+import hmac
+import logging
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -17,11 +20,13 @@ from typing import TYPE_CHECKING, Any
 from chat_desktop.crypto import vault as keys
 from chat_desktop.crypto.vault import Argon2Params, KeyUnwrapFailed
 from chat_desktop.storage import keychain, unlock_backoff
+from chat_desktop.storage.atomic import fsync_directory
 from chat_desktop.storage.errors import (
     KeychainProblem,
     KeychainUnavailable,
     StorageError,
     UnlockBackoff,
+    VaultCorrupt,
     VaultExists,
     VaultLocked,
     WrongPassword,
@@ -36,6 +41,8 @@ if TYPE_CHECKING:
     from chat_desktop.storage.snapshots import RestoreReport
     from chat_desktop.storage.store import MessageStore
 
+logger = logging.getLogger(__name__)
+
 WallClock = Callable[[], float]
 
 _PASSWORD_WRAP = "password"  # noqa: S105 - the name of a wrap, not a password
@@ -48,6 +55,33 @@ def _choose_params(kdf_params: Argon2Params | None) -> Argon2Params:
     if not params.meets_floor():
         raise ValueError("Argon2id parameters below RFC 9106's second recommendation")
     return params
+
+
+def _unwrap_with_password(
+    paths: ProfilePaths, header: VaultHeader, password: str, now: WallClock
+) -> bytes:
+    """The master key unwrapped with the password, under the persisted wrong-password backoff.
+
+    Raises:
+        UnlockBackoff: Too soon after a wrong password (the password is not even tried).
+        WrongPassword: The password is wrong; the failure is recorded in the backoff file.
+    """
+    backoff = unlock_backoff.read_backoff(paths.backoff)
+    wait = backoff.retry_after(now())
+    if wait > 0:
+        raise UnlockBackoff(wait)
+    kek = keys.derive_password_kek(password, header.password_salt, header.password_params)
+    try:
+        key = keys.unwrap_key(
+            kek,
+            header.password_wrap,
+            keys.wrap_associated_data(header.vault_id, _PASSWORD_WRAP),
+        )
+    except KeyUnwrapFailed:
+        state = unlock_backoff.record_failure(paths.backoff, now())
+        raise WrongPassword(keys.backoff_delay(state.failures)) from None
+    unlock_backoff.clear_backoff(paths.backoff)
+    return key
 
 
 def _unlock_holding_lock(
@@ -174,26 +208,9 @@ class Vault:
         """
         paths = ProfilePaths(profile_dir)
         header = read_header(paths.vault)
-
-        def master_key() -> bytes:
-            backoff = unlock_backoff.read_backoff(paths.backoff)
-            wait = backoff.retry_after(now())
-            if wait > 0:
-                raise UnlockBackoff(wait)
-            kek = keys.derive_password_kek(password, header.password_salt, header.password_params)
-            try:
-                key = keys.unwrap_key(
-                    kek,
-                    header.password_wrap,
-                    keys.wrap_associated_data(header.vault_id, _PASSWORD_WRAP),
-                )
-            except KeyUnwrapFailed:
-                state = unlock_backoff.record_failure(paths.backoff, now())
-                raise WrongPassword(keys.backoff_delay(state.failures)) from None
-            unlock_backoff.clear_backoff(paths.backoff)
-            return key
-
-        return _unlock_holding_lock(paths, header, master_key)
+        return _unlock_holding_lock(
+            paths, header, lambda: _unwrap_with_password(paths, header, password, now)
+        )
 
     @classmethod
     def unlock_with_recovery_key(cls, profile_dir: Path, recovery_key: str) -> UnlockedVault:
@@ -361,6 +378,47 @@ class UnlockedVault:
         write_header(self._paths.vault, header)
         self._header = header
 
+    def verify_password(self, password: str, *, now: WallClock = time.time) -> None:
+        """Checks the password again before a grave action (new recovery key, deleting).
+
+        Costs one Argon2id derivation and shares the unlock's wrong-password backoff, so the
+        settings window is no faster a guessing oracle than the unlock dialog.
+
+        Raises:
+            UnlockBackoff: Too soon after a wrong password (the password is not even tried).
+            WrongPassword: The password is wrong (the failure counts towards the backoff).
+            VaultLocked: The vault was locked.
+        """
+        master_key = self._master()
+        key = _unwrap_with_password(self._paths, self._header, password, now)
+        if not hmac.compare_digest(key, master_key):  # another vault's header: never ours
+            raise VaultCorrupt("the vault header no longer matches the open profile")
+
+    def rotate_recovery_key(self) -> str:
+        """Replaces the recovery key by a new one and returns it (show it to the user once).
+
+        Only the recovery wrap in the header changes, atomically: the old recovery key stops
+        working at once, the password and the keychain keep working. The HKDF salt is kept
+        because the keychain wrap is derived with it too.
+
+        Raises:
+            VaultLocked: The vault was locked.
+        """
+        master_key = self._master()
+        recovery_key = keys.new_recovery_key()
+        recovery_bytes = keys.parse_recovery_key(recovery_key)
+        assert recovery_bytes is not None
+        header = self._header.with_changes(
+            recovery_wrap=keys.wrap_key(
+                keys.derive_recovery_kek(recovery_bytes, self._header.hkdf_salt),
+                master_key,
+                keys.wrap_associated_data(self._header.vault_id, _RECOVERY_WRAP),
+            )
+        )
+        write_header(self._paths.vault, header)
+        self._header = header
+        return recovery_key
+
     def enable_keychain(self) -> None:
         """Opt in to unlocking with the OS keychain (a third wrap of the same master key).
 
@@ -420,6 +478,39 @@ class UnlockedVault:
 
     def lock(self) -> None:
         """Close every store opened from this vault, forget the master key, free the profile."""
+        errors = self._close_stores()
+        self._forget_master_key()
+        self._profile_lock.release()
+        if errors:
+            raise errors[0]
+
+    def erase(self) -> None:
+        """Deletes the whole profile folder for good (the account was deleted): locks first.
+
+        The vault header goes first, durably: from then on nothing can unlock what is left,
+        even if removing the other files fails half-way. The keychain secret, if the user
+        opted in, is deleted too (best effort: a keychain that cannot be reached keeps a
+        secret that opens nothing any more).
+
+        Raises:
+            OSError: A file could not be removed; the profile can no longer be unlocked, and
+                deleting the folder by hand finishes the job.
+        """
+        errors = self._close_stores()
+        self._forget_master_key()
+        keychain_enabled = self._header.keychain_wrap is not None
+        try:
+            self._paths.vault.unlink(missing_ok=True)
+            fsync_directory(self._paths.root)
+        finally:
+            self._profile_lock.release()
+        if keychain_enabled:
+            keychain.delete_keychain_secret(self._header.vault_id)
+        shutil.rmtree(self._paths.root)
+        if errors:
+            logger.warning("a store did not close cleanly before the profile was erased")
+
+    def _close_stores(self) -> list[StorageError]:
         errors: list[StorageError] = []
         for store in self._stores:
             try:
@@ -427,9 +518,9 @@ class UnlockedVault:
             except StorageError as error:
                 errors.append(error)
         self._stores.clear()
+        return errors
+
+    def _forget_master_key(self) -> None:
         if self._master_key is not None:
             self._master_key[:] = bytes(len(self._master_key))
             self._master_key = None
-        self._profile_lock.release()
-        if errors:
-            raise errors[0]

@@ -18,6 +18,8 @@ from chat_desktop.services.client import ChatClient
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
 
+#: The settings window's "Privacy" section.
+PRIVACY_SECTION = 1
 DSN = "https://publickey@127.0.0.1:9/1"  # never reached: nothing is captured in this test
 
 
@@ -59,8 +61,6 @@ async def test_unlock_applies_the_crash_report_choice_and_idle_locks(
 async def test_crash_reports_are_a_yes_or_no_and_go_to_the_builds_server(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
-    from chat_desktop.gui.crash_reports import CrashReportsDialog
-
     relay = RelayServer(RelayConfig(data_dir=tmp_path / "relay", port=0))
     await relay.start()
     profile = tmp_path / "profile"
@@ -75,12 +75,14 @@ async def test_crash_reports_are_a_yes_or_no_and_go_to_the_builds_server(
         window = await unlock_in(controller, qtbot)
         assert not controller.telemetry.enabled
 
-        await window._edit_crash_reports()
-        chooser = window.crash_reports_dialog
-        assert isinstance(chooser, CrashReportsDialog)
-        assert not chooser.findChildren(QLineEdit)  # nothing to type: a yes or a no
-        chooser.enabled_box.setChecked(True)
-        chooser.accept()
+        window.show_settings(PRIVACY_SECTION)
+        settings = window.settings_window
+        assert settings is not None
+        await settings.loading
+        privacy = settings.privacy_page
+        typed = [e for e in privacy.findChildren(QLineEdit) if not e.objectName().startswith("qt_")]
+        assert not typed  # nothing to type (a DSN): a yes or a no
+        privacy.crash_reports_box.setChecked(True)
         await wait_for(lambda: controller is not None and controller.telemetry.enabled)
         assert controller.client is not None and await controller.client.crash_reports()
     finally:

@@ -82,9 +82,9 @@ async def test_a_message_typed_in_alices_window_reaches_bobs_window(
         greetings = [text for _sender, _recipient, text in GREETINGS]
         await wait_for(lambda: shown_bodies(alice) == greetings)
         await wait_for(lambda: shown_bodies(bob) == greetings)
-        # Both conversations are listed; no lock and no keychain in the demo.
+        # Both conversations are listed; no lock and no account settings in the demo.
         assert not alice.lock_action.isEnabled()
-        assert not alice.keychain_action.isEnabled()
+        assert not alice.settings_action.isEnabled()
 
         # Alice types and presses Enter, as a user would.
         text = "typed in alice's window"

@@ -177,12 +177,19 @@ async def test_every_dialog_opens_and_closes_while_messages_flow(
                 view.composer.submit()
 
         dialogs: list[tuple[str, Callable[[], Any], Callable[[QWidget], bool]]] = [
-            ("keychain (none on this machine)", window.keychain_action.trigger, is_notice),
             (
-                "crash reports",
-                lambda: _trigger_menu_action(window, "Crash reports…"),
-                lambda w: type(w).__name__ == "CrashReportsDialog",
+                "settings",
+                lambda: _trigger_menu_action(window, "Settings…"),
+                lambda w: type(w).__name__ == "SettingsWindow",
             ),
+            (
+                "keychain (none on this machine)",
+                lambda: asyncio.ensure_future(_turn_on_keychain(window)),
+                is_notice,
+            ),
+            ("quick switcher", window.switch_action.trigger, _named("QuickSwitcher")),
+            ("search", window.search_action.trigger, _named("SearchPanel")),
+            ("new chat", window.new_chat_action.trigger, _named("NewChatDialog")),
             ("file chooser", view.composer.attach_button.click, _is_file_dialog),
             ("context menu", lambda: _context_menu(window), lambda w: isinstance(w, QMenu)),
         ]
@@ -276,6 +283,19 @@ def _trigger_menu_action(window: MainWindow, text: str) -> None:
             action.trigger()
             return
     raise AssertionError(f"no menu action {text!r}")
+
+
+def _named(class_name: str) -> Callable[[QWidget], bool]:
+    return lambda widget: type(widget).__name__ == class_name
+
+
+async def _turn_on_keychain(window: MainWindow) -> None:
+    """Settings → Privacy → "Unlock with the system keychain" (there is none here)."""
+    window.show_settings(1)
+    settings = window.settings_window
+    assert settings is not None
+    await settings.loading
+    settings.privacy_page.keychain_box.click()
 
 
 def _is_file_dialog(widget: QWidget) -> bool:

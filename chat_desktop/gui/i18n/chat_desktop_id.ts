@@ -1,0 +1,1194 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="id" sourcelanguage="en">
+<context>
+    <name>AboutPage</name>
+    <message>
+        <source>development copy</source>
+        <translation>salinan pengembangan</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Versi</translation>
+    </message>
+    <message>
+        <source>End-to-end encrypted chat. This copy runs on these components:</source>
+        <translation>Obrolan terenkripsi ujung ke ujung. Salinan ini berjalan dengan komponen berikut:</translation>
+    </message>
+    <message>
+        <source>Component</source>
+        <translation>Komponen</translation>
+    </message>
+    <message>
+        <source>Licence</source>
+        <translation>Lisensi</translation>
+    </message>
+    <message>
+        <source>Components and their licences</source>
+        <translation>Komponen dan lisensinya</translation>
+    </message>
+    <message>
+        <source>Qt is used under the GNU Lesser General Public License version 3, and SQLCipher under its BSD licence; every component keeps its own licence, as listed above.</source>
+        <translation>Qt digunakan di bawah GNU Lesser General Public License versi 3, dan SQLCipher di bawah lisensi BSD-nya; setiap komponen tetap memakai lisensinya sendiri, seperti tercantum di atas.</translation>
+    </message>
+    <message>
+        <source>%1 (in %2)</source>
+        <translation>%1 (dalam %2)</translation>
+    </message>
+    <message>
+        <source>in %1</source>
+        <translation>dalam %1</translation>
+    </message>
+    <message>
+        <source>not stated</source>
+        <translation>tidak disebutkan</translation>
+    </message>
+</context>
+<context>
+    <name>AccountPage</name>
+    <message>
+        <source>Account</source>
+        <translation>Akun</translation>
+    </message>
+    <message>
+        <source>https://relay.example.org</source>
+        <translation>https://relai.contoh.id</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Simpan</translation>
+    </message>
+    <message>
+        <source>A new relay address is used from the next unlock.</source>
+        <translation>Alamat relai baru dipakai mulai buka kunci berikutnya.</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>Nama pengguna</translation>
+    </message>
+    <message>
+        <source>Relay</source>
+        <translation>Relai</translation>
+    </message>
+    <message>
+        <source>Change password…</source>
+        <translation>Ganti kata sandi…</translation>
+    </message>
+    <message>
+        <source>New recovery key…</source>
+        <translation>Kunci pemulihan baru…</translation>
+    </message>
+    <message>
+        <source>Delete account and data…</source>
+        <translation>Hapus akun dan data…</translation>
+    </message>
+    <message>
+        <source>Relay address</source>
+        <translation>Alamat relai</translation>
+    </message>
+    <message>
+        <source>Save the relay address</source>
+        <translation>Simpan alamat relai</translation>
+    </message>
+    <message>
+        <source>Change password</source>
+        <translation>Ganti kata sandi</translation>
+    </message>
+    <message>
+        <source>New recovery key</source>
+        <translation>Kunci pemulihan baru</translation>
+    </message>
+    <message>
+        <source>Delete account and data</source>
+        <translation>Hapus akun dan data</translation>
+    </message>
+    <message>
+        <source>The relay that passes on your encrypted messages; used from the next unlock</source>
+        <translation>Relai yang meneruskan pesan terenkripsi Anda; dipakai mulai buka kunci berikutnya</translation>
+    </message>
+    <message>
+        <source>Makes a new recovery key; the old one stops working</source>
+        <translation>Membuat kunci pemulihan baru; kunci lama tidak berlaku lagi</translation>
+    </message>
+    <message>
+        <source>The password that opens your messages on this computer.</source>
+        <translation>Kata sandi yang membuka pesan Anda di komputer ini.</translation>
+    </message>
+    <message>
+        <source>The key that opens your account if you forget the password. The app never keeps it, so it can only make a new one: the old key stops working.</source>
+        <translation>Kunci yang membuka akun Anda jika Anda lupa kata sandi. Aplikasi tidak pernah menyimpannya, jadi hanya dapat membuat yang baru: kunci lama tidak berlaku lagi.</translation>
+    </message>
+    <message>
+        <source>Deletes your account on the relay and every message on this computer, for good.</source>
+        <translation>Menghapus akun Anda di relai dan semua pesan di komputer ini, untuk selamanya.</translation>
+    </message>
+    <message>
+        <source>Saved. The app uses this relay from the next unlock.</source>
+        <translation>Tersimpan. Aplikasi memakai relai ini mulai buka kunci berikutnya.</translation>
+    </message>
+    <message>
+        <source>Enter your current password first.</source>
+        <translation>Masukkan kata sandi Anda saat ini terlebih dahulu.</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>Lanjut</translation>
+    </message>
+    <message>
+        <source>Password changed</source>
+        <translation>Kata sandi diganti</translation>
+    </message>
+    <message>
+        <source>Your new password opens this profile from now on.</source>
+        <translation>Kata sandi baru Anda membuka profil ini mulai sekarang.</translation>
+    </message>
+    <message>
+        <source>Enter your password to make a new recovery key. Your current recovery key stops working.</source>
+        <translation>Masukkan kata sandi untuk membuat kunci pemulihan baru. Kunci pemulihan Anda saat ini tidak berlaku lagi.</translation>
+    </message>
+    <message>
+        <source>Make a new key</source>
+        <translation>Buat kunci baru</translation>
+    </message>
+    <message>
+        <source>This deletes your account on the relay and every message, contact and key on this computer. It cannot be undone. If the relay cannot be reached, nothing is deleted.</source>
+        <translation>Ini menghapus akun Anda di relai serta semua pesan, kontak, dan kunci di komputer ini. Tindakan ini tidak dapat dibatalkan. Jika relai tidak dapat dihubungi, tidak ada yang dihapus.</translation>
+    </message>
+    <message>
+        <source>Delete for good</source>
+        <translation>Hapus selamanya</translation>
+    </message>
+    <message>
+        <source>I understand that my account and messages are deleted for good</source>
+        <translation>Saya mengerti bahwa akun dan pesan saya dihapus untuk selamanya</translation>
+    </message>
+</context>
+<context>
+    <name>AppController</name>
+    <message>
+        <source>chat_desktop is already running</source>
+        <extracomment>Lock after this long without keyboard or mouse input, until the account's setting is read. The settings window's "Appearance" section (shown again after a language change). Where crash reports go, if the user opts in: the build's or deployment's choice.</extracomment>
+        <translation>chat_desktop sudah berjalan</translation>
+    </message>
+    <message>
+        <source>Could not restore the snapshot</source>
+        <translation>Cuplikan tidak dapat dipulihkan</translation>
+    </message>
+</context>
+<context>
+    <name>AppearancePage</name>
+    <message>
+        <source>Follow the system</source>
+        <translation>Ikuti sistem</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>Terang</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>Gelap</translation>
+    </message>
+    <message>
+        <source>Appearance</source>
+        <translation>Tampilan</translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>Tema</translation>
+    </message>
+    <message>
+        <source>Text size</source>
+        <translation>Ukuran teks</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Bahasa</translation>
+    </message>
+    <message>
+        <source>Changes apply at once, to the unlock window too.</source>
+        <translation>Perubahan langsung berlaku, juga untuk jendela buka kunci.</translation>
+    </message>
+</context>
+<context>
+    <name>Composer</name>
+    <message>
+        <source>Write a message…</source>
+        <extracomment>"Typing" is re-sent at most this often while the user keeps typing. "Stopped typing" after this long without a keystroke. The attach and send icons, in line heights of the composer's font (they grow with the text).</extracomment>
+        <translation>Tulis pesan…</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Pesan</translation>
+    </message>
+    <message>
+        <source>Enter sends the message; Shift+Enter starts a new line.</source>
+        <translation>Enter mengirim pesan; Shift+Enter membuat baris baru.</translation>
+    </message>
+    <message>
+        <source>Enter sends, Shift+Enter starts a new line</source>
+        <translation>Enter mengirim, Shift+Enter membuat baris baru</translation>
+    </message>
+    <message>
+        <source>Send a file or an image</source>
+        <translation>Kirim berkas atau gambar</translation>
+    </message>
+    <message>
+        <source>Attach a file</source>
+        <translation>Lampirkan berkas</translation>
+    </message>
+    <message>
+        <source>Send (Enter)</source>
+        <translation>Kirim (Enter)</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Kirim</translation>
+    </message>
+    <message>
+        <source>Sends the message you typed</source>
+        <translation>Mengirim pesan yang Anda ketik</translation>
+    </message>
+    <message>
+        <source>Send a file</source>
+        <translation>Kirim berkas</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationList</name>
+    <message>
+        <source>connecting…</source>
+        <translation>menyambung…</translation>
+    </message>
+    <message>
+        <source>New chat</source>
+        <translation>Obrolan baru</translation>
+    </message>
+    <message>
+        <source>Start a conversation (Ctrl+N)</source>
+        <translation>Mulai percakapan (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>Percakapan</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1, %n unread</source>
+        <translation><numerusform>%1, %n belum dibaca</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>ConversationView</name>
+    <message>
+        <source>Off</source>
+        <extracomment>The disappearing-timer choices offered (label, seconds).</extracomment>
+        <translation>Mati</translation>
+    </message>
+    <message>
+        <source>30 seconds</source>
+        <translation>30 detik</translation>
+    </message>
+    <message>
+        <source>5 minutes</source>
+        <translation>5 menit</translation>
+    </message>
+    <message>
+        <source>1 hour</source>
+        <translation>1 jam</translation>
+    </message>
+    <message>
+        <source>1 day</source>
+        <translation>1 hari</translation>
+    </message>
+    <message>
+        <source>Disappearing messages</source>
+        <extracomment>Qt refuses to allocate more than this (MiB) for one decoded image: a 4096² RGBA is 64 MiB.</extracomment>
+        <translation>Pesan sementara</translation>
+    </message>
+    <message>
+        <source>Safety number</source>
+        <translation>Nomor keamanan</translation>
+    </message>
+    <message>
+        <source>Accept new key</source>
+        <translation>Terima kunci baru</translation>
+    </message>
+    <message>
+        <source>Messages</source>
+        <translation>Pesan</translation>
+    </message>
+    <message>
+        <source>How long new messages in this conversation stay before they disappear</source>
+        <translation>Berapa lama pesan baru di percakapan ini bertahan sebelum menghilang</translation>
+    </message>
+    <message>
+        <source>online</source>
+        <translation>daring</translation>
+    </message>
+    <message>
+        <source>last seen %1</source>
+        <translation>terakhir dilihat %1</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>luring</translation>
+    </message>
+    <message>
+        <source>%1's safety number changed. Sending is paused until you accept the new key; compare the safety number first if you can.</source>
+        <translation>Nomor keamanan %1 berubah. Pengiriman dijeda sampai Anda menerima kunci baru; bandingkan nomor keamanannya dulu jika bisa.</translation>
+    </message>
+    <message>
+        <source>%1's safety number changed (a new device or a reinstall).</source>
+        <translation>Nomor keamanan %1 berubah (perangkat baru atau pemasangan ulang).</translation>
+    </message>
+    <message>
+        <source>There is no safety number with %1 yet: exchange a message first.</source>
+        <translation>Belum ada nomor keamanan dengan %1: bertukar pesan dulu.</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 dtk</translation>
+    </message>
+    <message>
+        <source>typing…</source>
+        <translation>mengetik…</translation>
+    </message>
+    <message>
+        <source>Could not do that</source>
+        <translation>Tidak dapat melakukannya</translation>
+    </message>
+</context>
+<context>
+    <name>CreateAccountDialog</name>
+    <message>
+        <source>Create your account</source>
+        <translation>Buat akun Anda</translation>
+    </message>
+    <message>
+        <source>3–32 of a-z, 0-9, _ and .</source>
+        <translation>3–32 dari a-z, 0-9, _ dan .</translation>
+    </message>
+    <message>
+        <source>Use this password anyway</source>
+        <translation>Tetap gunakan kata sandi ini</translation>
+    </message>
+    <message>
+        <source>Create account</source>
+        <translation>Buat akun</translation>
+    </message>
+    <message>
+        <source>Your messages are encrypted on this computer with a key protected by this password. Nobody, not even the relay, can reset it for you.</source>
+        <translation>Pesan Anda dienkripsi di komputer ini dengan kunci yang dilindungi kata sandi ini. Tidak ada yang bisa mengatur ulang kata sandi untuk Anda, termasuk relai.</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>Nama pengguna</translation>
+    </message>
+    <message>
+        <source>Relay</source>
+        <translation>Relai</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Kata sandi</translation>
+    </message>
+    <message>
+        <source>Confirm password</source>
+        <translation>Ulangi kata sandi</translation>
+    </message>
+    <message>
+        <source>Relay address</source>
+        <translation>Alamat relai</translation>
+    </message>
+    <message>
+        <source>The address of the relay that passes on your encrypted messages</source>
+        <translation>Alamat relai yang meneruskan pesan terenkripsi Anda</translation>
+    </message>
+    <message>
+        <source>Enter a username and the relay's address.</source>
+        <translation>Masukkan nama pengguna dan alamat relai.</translation>
+    </message>
+    <message>
+        <source>The two passwords differ.</source>
+        <translation>Kedua kata sandi berbeda.</translation>
+    </message>
+    <message>
+        <source>This username is taken: choose another.</source>
+        <translation>Nama pengguna ini sudah dipakai: pilih yang lain.</translation>
+    </message>
+    <message>
+        <source>The relay is busy: try again in a minute.</source>
+        <translation>Relai sedang sibuk: coba lagi sebentar lagi.</translation>
+    </message>
+    <message>
+        <source>The relay refused the account (%1).</source>
+        <translation>Relai menolak akun ini (%1).</translation>
+    </message>
+    <message>
+        <source>The relay could not be reached. Check its address and your network.</source>
+        <translation>Relai tidak dapat dihubungi. Periksa alamatnya dan jaringan Anda.</translation>
+    </message>
+</context>
+<context>
+    <name>Demo</name>
+    <message>
+        <source>%1 — chat_desktop demo</source>
+        <extracomment>The two demo accounts, in window order (left, right). The first messages, so both conversations exist when the windows open. Longest wait for the relay link or for a greeting to arrive before the demo gives up. The signals that end the demo cleanly instead of killing it mid-write.</extracomment>
+        <translation>%1 — demo chat_desktop</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorText</name>
+    <message>
+        <source>it is not turned on</source>
+        <extracomment>``translate("ErrorText", …)`` spelled so that ``pyside6-lupdate`` finds every text.</extracomment>
+        <translation>fitur ini belum dinyalakan</translation>
+    </message>
+    <message>
+        <source>no system keychain is available</source>
+        <translation>tidak ada gantungan kunci sistem</translation>
+    </message>
+    <message>
+        <source>the keychain is locked</source>
+        <translation>gantungan kunci terkunci</translation>
+    </message>
+    <message>
+        <source>the keychain no longer holds the key</source>
+        <translation>gantungan kunci tidak lagi menyimpan kuncinya</translation>
+    </message>
+    <message>
+        <source>the key in the keychain was changed</source>
+        <translation>kunci di gantungan kunci telah berubah</translation>
+    </message>
+    <message>
+        <source>The relay is busy: try again in a minute.</source>
+        <translation>Relai sedang sibuk: coba lagi sebentar lagi.</translation>
+    </message>
+    <message>
+        <source>This username is taken: choose another.</source>
+        <translation>Nama pengguna ini sudah dipakai: pilih yang lain.</translation>
+    </message>
+    <message>
+        <source>This is too large for the relay.</source>
+        <translation>Ini terlalu besar untuk relai.</translation>
+    </message>
+    <message>
+        <source>The relay does not know this.</source>
+        <translation>Relai tidak mengenal ini.</translation>
+    </message>
+    <message>
+        <source>Wrong password. Try again in %1 s.</source>
+        <translation>Kata sandi salah. Coba lagi dalam %1 dtk.</translation>
+    </message>
+    <message>
+        <source>Too many wrong passwords. Try again in %1 s.</source>
+        <translation>Terlalu banyak kata sandi salah. Coba lagi dalam %1 dtk.</translation>
+    </message>
+    <message>
+        <source>That recovery key does not open this profile.</source>
+        <translation>Kunci pemulihan itu tidak membuka profil ini.</translation>
+    </message>
+    <message>
+        <source>The password needs at least %1 characters.</source>
+        <translation>Kata sandi memerlukan paling sedikit %1 karakter.</translation>
+    </message>
+    <message>
+        <source>This password is easy to guess (%1). Choose another, or use it anyway.</source>
+        <translation>Kata sandi ini mudah ditebak (%1). Pilih yang lain, atau tetap gunakan.</translation>
+    </message>
+    <message>
+        <source>System keychain unlock is not possible (%1); use the password.</source>
+        <translation>Membuka dengan gantungan kunci sistem tidak mungkin (%1); gunakan kata sandi.</translation>
+    </message>
+    <message>
+        <source>The message database is damaged. Nothing was deleted.</source>
+        <translation>Basis data pesan rusak. Tidak ada yang dihapus.</translation>
+    </message>
+    <message>
+        <source>This profile is already open in another window or program.</source>
+        <translation>Profil ini sudah terbuka di jendela atau program lain.</translation>
+    </message>
+    <message>
+        <source>This file was damaged on this computer and cannot be opened.</source>
+        <translation>Berkas ini rusak di komputer ini dan tidak dapat dibuka.</translation>
+    </message>
+    <message>
+        <source>The relay has no user of that name. Check the spelling.</source>
+        <translation>Relai tidak memiliki pengguna dengan nama itu. Periksa ejaannya.</translation>
+    </message>
+    <message>
+        <source>The relay did not delete the account, so nothing was deleted on this computer either. Check your connection and try again.</source>
+        <translation>Relai tidak menghapus akun, jadi tidak ada yang dihapus di komputer ini juga. Periksa sambungan Anda dan coba lagi.</translation>
+    </message>
+    <message>
+        <source>The account is deleted, but some files of the profile folder stayed behind: delete the folder by hand.</source>
+        <translation>Akun sudah dihapus, tetapi beberapa berkas di folder profil tertinggal: hapus folder itu secara manual.</translation>
+    </message>
+    <message>
+        <source>The relay could not be reached. Check its address and your network.</source>
+        <translation>Relai tidak dapat dihubungi. Periksa alamatnya dan jaringan Anda.</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>A background task of the app stopped unexpectedly and was restarted.</source>
+        <extracomment>How long a short note stays in the status bar. What the user reads when the engine restarted one of its background tasks.</extracomment>
+        <translation>Sebuah tugas latar belakang aplikasi berhenti tiba-tiba dan telah dijalankan ulang.</translation>
+    </message>
+    <message>
+        <source>connecting…</source>
+        <translation>menyambung…</translation>
+    </message>
+    <message>
+        <source>connected</source>
+        <translation>tersambung</translation>
+    </message>
+    <message>
+        <source>offline (messages wait in the outbox)</source>
+        <translation>luring (pesan menunggu di kotak keluar)</translation>
+    </message>
+    <message>
+        <source>chat_desktop — %1</source>
+        <extracomment>The settings window's "About" section (Help → About).</extracomment>
+        <translation>chat_desktop — %1</translation>
+    </message>
+    <message>
+        <source>Signed in as &lt;b&gt;%1&lt;/b&gt;</source>
+        <extracomment>Opens a conversation at the first list refresh (as chat apps do): ``start_peer``'s (the one open when the window last closed) if it still exists, else the latest.</extracomment>
+        <translation>Masuk sebagai &lt;b&gt;%1&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Choose a conversation, or start a new chat.</source>
+        <translation>Pilih percakapan, atau mulai obrolan baru.</translation>
+    </message>
+    <message>
+        <source>New chat…</source>
+        <translation>Obrolan baru…</translation>
+    </message>
+    <message>
+        <source>Go to conversation…</source>
+        <translation>Buka percakapan…</translation>
+    </message>
+    <message>
+        <source>Search messages…</source>
+        <translation>Cari pesan…</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>Pengaturan…</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>Kunci</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Keluar</translation>
+    </message>
+    <message>
+        <source>About chat_desktop</source>
+        <translation>Tentang chat_desktop</translation>
+    </message>
+    <message>
+        <source>&amp;Chat</source>
+        <translation>&amp;Obrolan</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Bantuan</translation>
+    </message>
+</context>
+<context>
+    <name>MessageDelegate</name>
+    <message>
+        <source>A message from this contact could not be decrypted.</source>
+        <extracomment>Between a status mark and the time, and between an icon and its text (in font heights). A file's round badge, in line heights of the message font. The largest thumbnail side accepted: the sender's app makes at most 96 px (image_processing). Qt may allocate at most this (MiB) to decode one thumbnail; 96² RGBA needs 36 KiB. Thumbnails kept decoded for painting (each at most 24 × 24 px). Untranslated; shown through :func:`undecryptable_notice`.</extracomment>
+        <translation>Sebuah pesan dari kontak ini tidak dapat didekripsi.</translation>
+    </message>
+</context>
+<context>
+    <name>MessageListView</name>
+    <message>
+        <source>New messages</source>
+        <extracomment>Pixels from an edge at which the next page is fetched.</extracomment>
+        <translation>Pesan baru</translation>
+    </message>
+    <message>
+        <source>Jump to the new messages</source>
+        <translation>Lompat ke pesan baru</translation>
+    </message>
+    <message>
+        <source>Retry sending</source>
+        <translation>Coba kirim lagi</translation>
+    </message>
+    <message>
+        <source>Copy text</source>
+        <translation>Salin teks</translation>
+    </message>
+</context>
+<context>
+    <name>MessageText</name>
+    <message>
+        <source>sending</source>
+        <translation>mengirim</translation>
+    </message>
+    <message>
+        <source>sent</source>
+        <translation>terkirim</translation>
+    </message>
+    <message>
+        <source>delivered</source>
+        <translation>diterima</translation>
+    </message>
+    <message>
+        <source>read</source>
+        <translation>dibaca</translation>
+    </message>
+    <message>
+        <source>not delivered</source>
+        <translation>tidak terkirim</translation>
+    </message>
+    <message>
+        <source>attachment</source>
+        <translation>lampiran</translation>
+    </message>
+    <message>
+        <source>You, %1: %2. %3.</source>
+        <translation>Anda, %1: %2. %3.</translation>
+    </message>
+    <message>
+        <source>%4, %1: %2.</source>
+        <translation>%4, %1: %2.</translation>
+    </message>
+</context>
+<context>
+    <name>MessageWindowModel</name>
+    <message>
+        <source>Not delivered: the relay never accepted this message (the user may not exist, or the connection failed for too long). Click it to send it again.</source>
+        <extracomment>Why a red "!" is there and what to do about it (tooltip of a failed message).</extracomment>
+        <translation>Tidak terkirim: relai tidak pernah menerima pesan ini (pengguna mungkin tidak ada, atau sambungan terlalu lama gagal). Klik untuk mengirim ulang.</translation>
+    </message>
+</context>
+<context>
+    <name>NewChatDialog</name>
+    <message>
+        <source>New chat</source>
+        <translation>Obrolan baru</translation>
+    </message>
+    <message>
+        <source>Username of the person to write to:</source>
+        <extracomment>Whether the relay confirmed the peer (False: started offline, unchecked).</extracomment>
+        <translation>Nama pengguna orang yang akan dikirimi pesan:</translation>
+    </message>
+    <message>
+        <source>e.g. bob</source>
+        <translation>mis. bob</translation>
+    </message>
+    <message>
+        <source>Start chat</source>
+        <translation>Mulai obrolan</translation>
+    </message>
+    <message>
+        <source>Username of the person to write to</source>
+        <translation>Nama pengguna orang yang akan dikirimi pesan</translation>
+    </message>
+    <message>
+        <source>No such user: %1. Check the spelling.</source>
+        <translation>Pengguna tidak ada: %1. Periksa ejaannya.</translation>
+    </message>
+</context>
+<context>
+    <name>NewPasswordDialog</name>
+    <message>
+        <source>Choose a new password</source>
+        <translation>Pilih kata sandi baru</translation>
+    </message>
+    <message>
+        <source>Choose a new password (at least 10 characters) for this computer.</source>
+        <translation>Pilih kata sandi baru (paling sedikit 10 karakter) untuk komputer ini.</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>Kata sandi baru</translation>
+    </message>
+    <message>
+        <source>New password again</source>
+        <translation>Ulangi kata sandi baru</translation>
+    </message>
+    <message>
+        <source>Set password</source>
+        <translation>Simpan kata sandi</translation>
+    </message>
+    <message>
+        <source>Use this password anyway</source>
+        <translation>Tetap gunakan kata sandi ini</translation>
+    </message>
+    <message>
+        <source>The two passwords differ.</source>
+        <translation>Kedua kata sandi berbeda.</translation>
+    </message>
+</context>
+<context>
+    <name>Notices</name>
+    <message>
+        <source>Something went wrong (%1). Try again; if it persists, restart.</source>
+        <extracomment>Errors whose text was written for the user (no content, keys or passwords in it).</extracomment>
+        <translation>Terjadi kesalahan (%1). Coba lagi; jika terus terjadi, mulai ulang aplikasi.</translation>
+    </message>
+</context>
+<context>
+    <name>PasswordPromptDialog</name>
+    <message>
+        <source>Your password</source>
+        <translation>Kata sandi Anda</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Kata sandi</translation>
+    </message>
+    <message>
+        <source>Wrong password.</source>
+        <translation>Kata sandi salah.</translation>
+    </message>
+    <message>
+        <source>Too many wrong passwords.</source>
+        <translation>Terlalu banyak kata sandi salah.</translation>
+    </message>
+    <message>
+        <source>%1 Try again in %2 s.</source>
+        <translation>%1 Coba lagi dalam %2 dtk.</translation>
+    </message>
+</context>
+<context>
+    <name>PrivacyPage</name>
+    <message>
+        <source>Sender and message text</source>
+        <extracomment>The text sizes offered, in percent of the system's (a value saved elsewhere is added). Language names are autonyms, never translated: someone who cannot read the current language must still recognise their own.</extracomment>
+        <translation>Pengirim dan teks pesan</translation>
+    </message>
+    <message>
+        <source>Only “New message”</source>
+        <translation>Hanya “Pesan baru”</translation>
+    </message>
+    <message>
+        <source>No notifications</source>
+        <translation>Tanpa notifikasi</translation>
+    </message>
+    <message>
+        <source>Privacy</source>
+        <translation>Privasi</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> mnt</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>Tidak pernah</translation>
+    </message>
+    <message>
+        <source>Unlock with the system keychain</source>
+        <translation>Buka dengan gantungan kunci sistem</translation>
+    </message>
+    <message>
+        <source>Show contacts when I’m online</source>
+        <translation>Tunjukkan ke kontak saat saya daring</translation>
+    </message>
+    <message>
+        <source>Send read receipts</source>
+        <translation>Kirim tanda sudah dibaca</translation>
+    </message>
+    <message>
+        <source>Send typing indicators</source>
+        <translation>Kirim indikator mengetik</translation>
+    </message>
+    <message>
+        <source>Send crash reports</source>
+        <translation>Kirim laporan kerusakan</translation>
+    </message>
+    <message>
+        <source>Lock after this many idle minutes</source>
+        <translation>Kunci setelah sekian menit tidak aktif</translation>
+    </message>
+    <message>
+        <source>Notification content</source>
+        <translation>Isi notifikasi</translation>
+    </message>
+    <message>
+        <source>0 means never lock by itself</source>
+        <translation>0 berarti tidak pernah terkunci sendiri</translation>
+    </message>
+    <message>
+        <source>The app opens without asking for your password while you are signed in to this computer.</source>
+        <translation>Aplikasi terbuka tanpa meminta kata sandi selama Anda masuk di komputer ini.</translation>
+    </message>
+    <message>
+        <source>Reports hold the kind of error and where in the code it happened, never your messages, contacts, file names or keys.</source>
+        <translation>Laporan berisi jenis galat dan letaknya dalam kode, tidak pernah pesan, kontak, nama berkas, atau kunci Anda.</translation>
+    </message>
+    <message>
+        <source>Reports hold the kind of error and where in the code it happened, never your messages, contacts, file names or keys. This copy of the app has no crash-report server, so nothing is sent for now.</source>
+        <translation>Laporan berisi jenis galat dan letaknya dalam kode, tidak pernah pesan, kontak, nama berkas, atau kunci Anda. Salinan aplikasi ini tidak memiliki server laporan kerusakan, jadi untuk saat ini tidak ada yang dikirim.</translation>
+    </message>
+    <message>
+        <source>Lock after</source>
+        <translation>Kunci setelah</translation>
+    </message>
+    <message>
+        <source>Notifications</source>
+        <translation>Notifikasi</translation>
+    </message>
+</context>
+<context>
+    <name>QPlatformTheme</name>
+    <message>
+        <source>OK</source>
+        <extracomment>Where the compiled catalogues live (package data). The languages the app speaks; English is the source language (no catalogue needed). Each language's name in itself (never translated: a reader of one language must find it). The app's name, the same in every language.</extracomment>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Tutup</translation>
+    </message>
+    <message>
+        <source>&amp;Yes</source>
+        <translation>&amp;Ya</translation>
+    </message>
+    <message>
+        <source>&amp;No</source>
+        <translation>&amp;Tidak</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>Terapkan</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Simpan</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>Buang</translation>
+    </message>
+    <message>
+        <source>Help</source>
+        <translation>Bantuan</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Buka</translation>
+    </message>
+</context>
+<context>
+    <name>QuickSwitcher</name>
+    <message>
+        <source>Go to a conversation</source>
+        <translation>Buka percakapan</translation>
+    </message>
+    <message>
+        <source>Type a name…</source>
+        <translation>Ketik nama…</translation>
+    </message>
+    <message>
+        <source>Name of the conversation to open</source>
+        <translation>Nama percakapan yang akan dibuka</translation>
+    </message>
+    <message>
+        <source>Matching conversations</source>
+        <translation>Percakapan yang cocok</translation>
+    </message>
+</context>
+<context>
+    <name>RecoveryKeyDialog</name>
+    <message>
+        <source>Your recovery key</source>
+        <translation>Kunci pemulihan Anda</translation>
+    </message>
+    <message>
+        <source>Write this key down and keep it somewhere safe. It opens your account if you forget your password. It is shown only this once.</source>
+        <translation>Tulis kunci ini dan simpan di tempat aman. Kunci ini membuka akun Anda jika Anda lupa kata sandi. Kunci hanya ditampilkan sekali ini.</translation>
+    </message>
+    <message>
+        <source>Recovery key</source>
+        <translation>Kunci pemulihan</translation>
+    </message>
+    <message>
+        <source>I have written down my recovery key</source>
+        <translation>Saya sudah menulis kunci pemulihan saya</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>Lanjut</translation>
+    </message>
+</context>
+<context>
+    <name>RestoreOfferDialog</name>
+    <message>
+        <source>The message database on this computer is damaged. Nothing was deleted. You can go back to a snapshot the app made earlier: messages received after it are lost on this computer.</source>
+        <translation>Basis data pesan di komputer ini rusak. Tidak ada yang dihapus. Anda dapat kembali ke cuplikan yang dibuat aplikasi sebelumnya: pesan yang diterima setelahnya hilang dari komputer ini.</translation>
+    </message>
+    <message>
+        <source>The message database on this computer is damaged, and there is no snapshot to restore from. Nothing was deleted. Keep a copy of the profile folder before trying anything else.</source>
+        <translation>Basis data pesan di komputer ini rusak, dan tidak ada cuplikan untuk dipulihkan. Tidak ada yang dihapus. Simpan salinan folder profil sebelum mencoba hal lain.</translation>
+    </message>
+    <message>
+        <source>Damaged message database</source>
+        <translation>Basis data pesan rusak</translation>
+    </message>
+    <message>
+        <source>Restore this snapshot</source>
+        <translation>Pulihkan cuplikan ini</translation>
+    </message>
+    <message>
+        <source>Not now</source>
+        <translation>Nanti saja</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Tutup</translation>
+    </message>
+    <message>
+        <source>Snapshots, newest first</source>
+        <translation>Cuplikan, terbaru lebih dulu</translation>
+    </message>
+</context>
+<context>
+    <name>SafetyNumberDialog</name>
+    <message>
+        <source>Safety number with %1</source>
+        <translation>Nomor keamanan dengan %1</translation>
+    </message>
+    <message>
+        <source>Compare these numbers with the ones on %1's device, in person or on a call you trust, or scan the code. If they match, nobody is in the middle.</source>
+        <translation>Bandingkan angka-angka ini dengan yang ada di perangkat %1, secara langsung atau lewat panggilan yang Anda percayai, atau pindai kodenya. Jika cocok, tidak ada pihak di tengah.</translation>
+    </message>
+    <message>
+        <source>Safety number</source>
+        <translation>Nomor keamanan</translation>
+    </message>
+    <message>
+        <source>Safety number as a QR code</source>
+        <translation>Nomor keamanan sebagai kode QR</translation>
+    </message>
+    <message>
+        <source>Verified</source>
+        <translation>Terverifikasi</translation>
+    </message>
+    <message>
+        <source>Clear verification</source>
+        <translation>Hapus verifikasi</translation>
+    </message>
+    <message>
+        <source>Not verified yet</source>
+        <translation>Belum diverifikasi</translation>
+    </message>
+    <message>
+        <source>Mark as verified</source>
+        <translation>Tandai terverifikasi</translation>
+    </message>
+</context>
+<context>
+    <name>SearchPanel</name>
+    <message>
+        <source>Search messages</source>
+        <extracomment>Wait this long after the last keystroke before searching (ms). Results shown at most. Characters of the message shown in a result line.</extracomment>
+        <translation>Cari pesan</translation>
+    </message>
+    <message>
+        <source>Search all conversations…</source>
+        <translation>Cari di semua percakapan…</translation>
+    </message>
+    <message>
+        <source>Words to search for</source>
+        <translation>Kata yang dicari</translation>
+    </message>
+    <message>
+        <source>Messages found</source>
+        <translation>Pesan yang ditemukan</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n message(s) found</source>
+        <translation><numerusform>%n pesan ditemukan</numerusform></translation>
+    </message>
+    <message>
+        <source>No messages found</source>
+        <translation>Tidak ada pesan ditemukan</translation>
+    </message>
+    <message>
+        <source>%1 · %2
+%3</source>
+        <translation>%1 · %2
+%3</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsWindow</name>
+    <message>
+        <source>Read receipts</source>
+        <extracomment>Runs the grave change with the password typed; raises the engine's typed errors. Added to the engine's wait after a wrong password, so the next try is surely allowed. What each field is called when a value is refused.</extracomment>
+        <translation>Tanda sudah dibaca</translation>
+    </message>
+    <message>
+        <source>Typing indicators</source>
+        <translation>Indikator mengetik</translation>
+    </message>
+    <message>
+        <source>Show when I’m online</source>
+        <translation>Tunjukkan saat saya daring</translation>
+    </message>
+    <message>
+        <source>Lock after</source>
+        <translation>Kunci setelah</translation>
+    </message>
+    <message>
+        <source>Notifications</source>
+        <translation>Notifikasi</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>Tema</translation>
+    </message>
+    <message>
+        <source>Text size</source>
+        <translation>Ukuran teks</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Bahasa</translation>
+    </message>
+    <message>
+        <source>Relay address</source>
+        <translation>Alamat relai</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>Setting not saved</source>
+        <extracomment>How far a check box's text starts from its left edge (hints line up with it).</extracomment>
+        <translation>Pengaturan tidak tersimpan</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <extracomment>The window's size when it first opens (everything fits at 100 % text size).</extracomment>
+        <translation>Pengaturan</translation>
+    </message>
+    <message>
+        <source>Settings sections</source>
+        <translation>Bagian pengaturan</translation>
+    </message>
+    <message>
+        <source>Account</source>
+        <translation>Akun</translation>
+    </message>
+    <message>
+        <source>Privacy</source>
+        <translation>Privasi</translation>
+    </message>
+    <message>
+        <source>Appearance</source>
+        <translation>Tampilan</translation>
+    </message>
+    <message>
+        <source>About</source>
+        <translation>Tentang</translation>
+    </message>
+</context>
+<context>
+    <name>UnlockDialog</name>
+    <message>
+        <source>Unlock %1 — chat_desktop</source>
+        <translation>Buka kunci %1 — chat_desktop</translation>
+    </message>
+    <message>
+        <source>Unlock chat_desktop</source>
+        <translation>Buka kunci chat_desktop</translation>
+    </message>
+    <message>
+        <source>%1's messages are locked</source>
+        <translation>Pesan %1 terkunci</translation>
+    </message>
+    <message>
+        <source>Your messages are locked</source>
+        <translation>Pesan Anda terkunci</translation>
+    </message>
+    <message>
+        <source>Enter your password to open your encrypted messages on this computer.</source>
+        <translation>Masukkan kata sandi untuk membuka pesan terenkripsi Anda di komputer ini.</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Kata sandi</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>Buka kunci</translation>
+    </message>
+    <message>
+        <source>Forgot your password? Use your recovery key</source>
+        <translation>Lupa kata sandi? Gunakan kunci pemulihan</translation>
+    </message>
+    <message>
+        <source>Use the recovery key instead of the password</source>
+        <translation>Gunakan kunci pemulihan sebagai ganti kata sandi</translation>
+    </message>
+    <message>
+        <source>The system keychain could not unlock (%1). Enter your password.</source>
+        <translation>Gantungan kunci sistem tidak dapat membuka (%1). Masukkan kata sandi Anda.</translation>
+    </message>
+    <message>
+        <source>Enter the recovery key you wrote down when you created this account. You will then choose a new password.</source>
+        <translation>Masukkan kunci pemulihan yang Anda tulis saat membuat akun ini. Setelah itu Anda memilih kata sandi baru.</translation>
+    </message>
+    <message>
+        <source>XXXX-XXXX-XXXX-…</source>
+        <translation>XXXX-XXXX-XXXX-…</translation>
+    </message>
+    <message>
+        <source>Use my password instead</source>
+        <translation>Gunakan kata sandi saya</translation>
+    </message>
+    <message>
+        <source>Recovery key</source>
+        <translation>Kunci pemulihan</translation>
+    </message>
+    <message>
+        <source>That recovery key does not open this profile.</source>
+        <translation>Kunci pemulihan itu tidak membuka profil ini.</translation>
+    </message>
+    <message>
+        <source>Wrong password.</source>
+        <translation>Kata sandi salah.</translation>
+    </message>
+    <message>
+        <source>Too many wrong passwords.</source>
+        <translation>Terlalu banyak kata sandi salah.</translation>
+    </message>
+    <message>
+        <source>The message database is damaged.</source>
+        <translation>Basis data pesan rusak.</translation>
+    </message>
+    <message>
+        <source>%1 Try again in %2 s.</source>
+        <translation>%1 Coba lagi dalam %2 dtk.</translation>
+    </message>
+    <message>
+        <source>%1 Try again.</source>
+        <translation>%1 Coba lagi.</translation>
+    </message>
+</context>
+</TS>

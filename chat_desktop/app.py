@@ -22,11 +22,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+# The engine is imported before PySide6: once loaded, PySide6's import hook inspects every
+# module imported after it, which made the app's start about 0.2 s slower (benchmarks/ui.py).
+import chat_desktop.services.client  # noqa: F401
+
+# isort: split
 import platformdirs
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from chat_desktop.desktop_demo import DemoError, run_demo
 from chat_desktop.gui.app_controller import AppController
 from chat_desktop.gui.icons import app_icon
 from chat_desktop.gui.notices import install_nested_loop_guard
@@ -128,6 +132,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def run_demo_app(app: QApplication) -> None:
     """Runs ``--demo`` on a qasync loop until a window closes; exits with status 1 if it fails."""
+    # Imported here: the demo brings the whole relay server, which a normal start never needs.
+    from chat_desktop.desktop_demo import DemoError, run_demo
+
     apply_language("system")
     apply_theme(app)
     loop = qasync.QEventLoop(app)

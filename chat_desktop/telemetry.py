@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import os
 from importlib.metadata import PackageNotFoundError, version
-from typing import Final
-
-import sentry_sdk
-from sentry_sdk.transport import Transport
-from sentry_sdk.utils import BadDsn
+from typing import TYPE_CHECKING, Final
 
 from chat_desktop.scrubbing import sentry_init_kwargs
+
+if TYPE_CHECKING:  # the SDK is imported when the user opts in, not at every start (~0.2 s)
+    import sentry_sdk
+    from sentry_sdk.transport import Transport
 
 __all__ = ["InvalidDsn", "Telemetry", "TelemetryError", "configured_dsn", "default_release"]
 
@@ -91,6 +91,9 @@ class Telemetry:
         Raises:
             InvalidDsn: The DSN is empty or malformed.
         """
+        import sentry_sdk
+        from sentry_sdk.utils import BadDsn
+
         if not dsn.strip():
             raise InvalidDsn()
         self.disable()
@@ -112,6 +115,8 @@ class Telemetry:
         client, self._client = self._client, None
         if client is None:
             return
+        import sentry_sdk
+
         sentry_sdk.get_global_scope().set_client(None)
         # No flush: once the user says no, nothing more leaves the device.
         client.close(timeout=0.0)
@@ -133,4 +138,6 @@ class Telemetry:
         """
         if self._client is None:
             return None
+        import sentry_sdk
+
         return sentry_sdk.capture_exception(error)

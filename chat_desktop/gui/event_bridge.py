@@ -12,16 +12,20 @@ from chat_desktop.services.events import (
     AttachmentStored,
     ClientEvent,
     ConnectionChanged,
+    ConversationChanged,
     EngineTaskRestarted,
     EventStream,
     IdentityKeyChanged,
+    MessageChanged,
     MessageReceived,
     MessageRecovered,
     MessagesExpired,
+    MessagesRemoved,
     MessageUndecryptable,
     PresenceChanged,
     StatusChanged,
     TimerChanged,
+    TransferFinished,
     TransferProgress,
     TypingChanged,
 )
@@ -45,7 +49,15 @@ class EventBridge(QObject):
         messagesExpired(str peer, list message_ids): Disappearing messages were deleted.
         timerChanged(str peer, int seconds): The disappearing timer changed.
         connectionChanged(str state): ``connecting``, ``connected`` or ``disconnected``.
-        transferProgress(str message_id, str direction, int done, int total): Bytes moved.
+        transferProgress(str peer, str message_id, str direction, int done, int total):
+            Bytes of an attachment moved ("up" or "down").
+        transferFinished(str peer, str message_id, str direction, bool ok, bool cancelled):
+            An upload or download ended.
+        messageChanged(str peer, str message_id, str change): A stored message changed
+            ("edited", "deleted" for everyone, "reactions", "details"): reload it.
+        messagesRemoved(str peer, list message_ids): Deleted on this device (an empty list:
+            the whole conversation).
+        conversationChanged(str peer): Muted, pinned, archived, or deleted.
         attachmentStored(str peer, str message_id, bool ok): A download finished (or was
             rejected).
         messageRecovered(str peer, str message_id): An undecryptable placeholder now holds
@@ -62,7 +74,11 @@ class EventBridge(QObject):
     messagesExpired = Signal(str, list)  # noqa: N815
     timerChanged = Signal(str, int)  # noqa: N815
     connectionChanged = Signal(str)  # noqa: N815
-    transferProgress = Signal(str, str, object, object)  # noqa: N815
+    transferProgress = Signal(str, str, str, object, object)  # noqa: N815
+    transferFinished = Signal(str, str, str, bool, bool)  # noqa: N815
+    messageChanged = Signal(str, str, str)  # noqa: N815
+    messagesRemoved = Signal(str, list)  # noqa: N815
+    conversationChanged = Signal(str)  # noqa: N815
     attachmentStored = Signal(str, str, bool)  # noqa: N815
     messageRecovered = Signal(str, str)  # noqa: N815
     engineTaskRestarted = Signal(str)  # noqa: N815
@@ -117,8 +133,20 @@ class EventBridge(QObject):
                 self.timerChanged.emit(peer, seconds)
             case ConnectionChanged(state=state):
                 self.connectionChanged.emit(state.value)
-            case TransferProgress(message_id=message_id, direction=direction, done=d, total=t):
-                self.transferProgress.emit(message_id, direction, d, t)
+            case TransferProgress(
+                peer=peer, message_id=message_id, direction=direction, done=d, total=t
+            ):
+                self.transferProgress.emit(peer, message_id, direction, d, t)
+            case TransferFinished(
+                peer=peer, message_id=message_id, direction=direction, ok=ok, cancelled=cancelled
+            ):
+                self.transferFinished.emit(peer, message_id, direction, ok, cancelled)
+            case MessageChanged(peer=peer, message_id=message_id, change=change):
+                self.messageChanged.emit(peer, message_id, change)
+            case MessagesRemoved(peer=peer, message_ids=ids):
+                self.messagesRemoved.emit(peer, list(ids))
+            case ConversationChanged(peer=peer):
+                self.conversationChanged.emit(peer)
             case AttachmentStored(peer=peer, message_id=message_id, ok=ok):
                 self.attachmentStored.emit(peer, message_id, ok)
             case MessageRecovered(peer=peer, message_id=message_id):

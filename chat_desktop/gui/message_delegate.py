@@ -1,30 +1,37 @@
-"""``MessageDelegate``: paints one message as a chat bubble and says how tall it is.
+"""``MessageDelegate``: paints one message row and says how tall it is.
 
-Layout is one pure function of (message, available width, fonts), :func:`layout_message`,
-used by both ``sizeHint`` and ``paint``, so a row's height never disagrees with what is
-drawn. An image's box comes from the width/height stored in the message, never from the
+Layout is computed by :mod:`chat_desktop.gui.message_layout` and cached there (per message
+content, width, font and row decorations); ``sizeHint``, ``paint`` and the view's
+hit-testing read that same layout, so a row's height, its drawing and what a click hits never
+disagree. An image's box comes from the width/height stored in the message, never from the
 pixels, so a row keeps its height when the full image arrives.
 
-Colours come from the theme at paint time (:func:`~chat_desktop.gui.theme.current_colors`),
-so a theme switch only needs a repaint; status marks and the file and lock symbols are
-icons, never glyphs a font may lack.
+Everything is painted (no widgets per row): day separators and the "Unread messages" line
+above a row, quote blocks, links, the file row with its progress bar and buttons, the
+footer's disappearing timer and "edited" mark, reaction chips, the highlight flash after a
+jump and the keyboard focus ring. Colours come from the theme at paint time
+(:func:`~chat_desktop.gui.theme.current_colors`), so a theme switch only needs a repaint;
+symbols are icons, never glyphs a font may lack.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from PySide6.QtCore import (
-    QT_TRANSLATE_NOOP,
     QBuffer,
     QByteArray,
     QCoreApplication,
     QDateTime,
+    QEvent,
     QIODevice,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
+    QPointF,
     QRect,
+    QRectF,
     QSize,
     Qt,
 )
@@ -32,35 +39,111 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetrics,
+    QHelpEvent,
     QImage,
     QImageReader,
     QPainter,
     QPainterPath,
     QPen,
 )
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolTip,
+    QWidget,
+)
 
 from chat_desktop.gui.icons import tinted_icon
-from chat_desktop.gui.message_model import IMAGE_ROLE, MESSAGE_ROLE
+from chat_desktop.gui.message_layout import (
+    BUBBLE_PAD_H,
+    BUBBLE_PAD_V,
+    BUBBLE_RADIUS,
+    BUBBLE_WIDTH_SHARE,
+    FILE_BADGE_LINES,
+    FOOTER_GAP,
+    MAX_BUBBLE_WIDTH,
+    MAX_IMAGE_HEIGHT,
+    MIN_BUBBLE_WIDTH,
+    QUOTE_BAR,
+    ROW_MARGIN_H,
+    ROW_MARGIN_V,
+    UNDECRYPTABLE_NOTICE,
+    Hit,
+    LayoutCache,
+    MessageLayout,
+    RowDecor,
+    TransferState,
+    download_text,
+    file_name,
+    file_size_label,
+    hit_test,
+    human_size,
+    image_box,
+    is_file,
+    is_image,
+    is_notice,
+    is_timer_note,
+    italic_font,
+    message_text,
+    meta_font,
+    name_font,
+    time_label,
+    transfer_state,
+    transfer_text,
+    undecryptable_notice,
+)
+from chat_desktop.gui.message_model import (
+    DECOR_ROLE,
+    IMAGE_ROLE,
+    MESSAGE_ROLE,
+    PROGRESS_ROLE,
+    MessageWindowModel,
+)
+from chat_desktop.gui.message_words import (
+    edited_text,
+    edited_tooltip,
+    quote_excerpt,
+    quote_not_found_text,
+    remaining_text,
+    unread_line_text,
+    you_text,
+)
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.gui.theme import ThemeColors, current_colors
 from chat_desktop.services.image_processing import THUMBNAIL_MAX_BYTES
 from chat_desktop.storage.models import Direction, Message, MessageStatus
 
-ROW_MARGIN_V = 3
-ROW_MARGIN_H = 14
-BUBBLE_PAD_H = 10
-BUBBLE_PAD_V = 6
-BUBBLE_RADIUS = 12
-MAX_BUBBLE_WIDTH = 460
-BUBBLE_WIDTH_SHARE = 0.72
-MAX_IMAGE_HEIGHT = 340
-FOOTER_GAP = 2
-MIN_BUBBLE_WIDTH = 64
-#: Between a status mark and the time, and between an icon and its text (in font heights).
-ICON_GAP_SHARE = 0.3
-#: A file's round badge, in line heights of the message font.
-FILE_BADGE_LINES = 2.4
+__all__ = [
+    "BUBBLE_PAD_H",
+    "BUBBLE_PAD_V",
+    "BUBBLE_RADIUS",
+    "BUBBLE_WIDTH_SHARE",
+    "FILE_BADGE_LINES",
+    "FOOTER_GAP",
+    "MAX_BUBBLE_WIDTH",
+    "MAX_IMAGE_HEIGHT",
+    "MIN_BUBBLE_WIDTH",
+    "ROW_MARGIN_H",
+    "ROW_MARGIN_V",
+    "UNDECRYPTABLE_NOTICE",
+    "MessageDelegate",
+    "MessageLayout",
+    "attachment_label",
+    "decode_thumbnail",
+    "file_name",
+    "file_size_label",
+    "image_box",
+    "is_file",
+    "is_image",
+    "is_notice",
+    "is_timer_note",
+    "message_text",
+    "status_color",
+    "time_label",
+    "undecryptable_notice",
+]
 
 #: The largest thumbnail side accepted: the sender's app makes at most 96 px (image_processing).
 MAX_THUMBNAIL_SIDE = 96
@@ -68,12 +151,10 @@ MAX_THUMBNAIL_SIDE = 96
 THUMBNAIL_ALLOCATION_LIMIT_MB = 1
 #: Thumbnails kept decoded for painting (each at most 24 × 24 px).
 MAX_CACHED_THUMBNAILS = 200
+#: How strongly a highlighted bubble is tinted with the accent (0–255).
+HIGHLIGHT_ALPHA = 90
 
 _CONTEXT = "MessageDelegate"
-#: Untranslated; shown through :func:`undecryptable_notice`.
-UNDECRYPTABLE_NOTICE = str(
-    QT_TRANSLATE_NOOP("MessageDelegate", "A message from this contact could not be decrypted.")
-)
 #: The icon of each status mark (drawn, never a glyph: fonts may lack ✓).
 STATUS_ICONS = {
     MessageStatus.PENDING: "status-pending",
@@ -84,11 +165,6 @@ STATUS_ICONS = {
 }
 
 
-def undecryptable_notice() -> str:
-    """The notice drawn in place of a message that could not be decrypted (translated)."""
-    return QCoreApplication.translate(_CONTEXT, UNDECRYPTABLE_NOTICE)
-
-
 def status_color(status: MessageStatus, colors: ThemeColors) -> str:
     """The colour of a status mark: READ in the accent, FAILED in danger, others muted."""
     if status is MessageStatus.READ:
@@ -96,6 +172,12 @@ def status_color(status: MessageStatus, colors: ThemeColors) -> str:
     if status is MessageStatus.FAILED:
         return colors.danger
     return colors.meta_text
+
+
+def _with_alpha(color: str, alpha: int) -> QColor:
+    tinted = QColor(color)
+    tinted.setAlpha(alpha)
+    return tinted
 
 
 def decode_thumbnail(data: bytes) -> QImage | None:
@@ -130,45 +212,6 @@ def decode_thumbnail(data: bytes) -> QImage | None:
     )
 
 
-def is_image(message: Message) -> bool:
-    """Whether ``message`` is an image attachment with known dimensions."""
-    info = message.attachment
-    return (
-        info is not None
-        and (info.mime or "").startswith("image/")
-        and bool(info.width)
-        and bool(info.height)
-    )
-
-
-def is_notice(message: Message) -> bool:
-    """Whether ``message`` is drawn as a centred notice rather than a bubble."""
-    return message.undecryptable or message.kind == "undecryptable"
-
-
-def image_box(width: int, height: int, max_width: int) -> QSize:
-    """The displayed size of a ``width`` × ``height`` image fitting ``max_width`` and the cap."""
-    scale = min(1.0, max_width / width, MAX_IMAGE_HEIGHT / height)
-    return QSize(max(1, round(width * scale)), max(1, round(height * scale)))
-
-
-def is_file(message: Message) -> bool:
-    """Whether ``message`` is drawn as a file row (an attachment that is not an image)."""
-    return message.kind == "attachment" and message.attachment is not None and not is_image(message)
-
-
-def file_name(message: Message) -> str:
-    """The attachment's file name, or a translated "file" when the sender gave none."""
-    info = message.attachment
-    return (info.file_name if info else None) or QCoreApplication.translate(_CONTEXT, "file")
-
-
-def file_size_label(message: Message) -> str:
-    """The attachment's size for people ("12.3 KB"), empty when unknown."""
-    info = message.attachment
-    return _human_size(info.size) if info is not None and info.size is not None else ""
-
-
 def attachment_label(message: Message) -> str:
     """A one-line description of a non-image attachment ("name (size)")."""
     size = file_size_label(message)
@@ -181,42 +224,15 @@ def attachment_label(message: Message) -> str:
     )
 
 
-def _human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
-
-
-def message_text(message: Message) -> str:
-    """The text drawn in the bubble (empty for a bare image or file: their rows say it)."""
-    return message.body or ""
-
-
-def time_label(message: Message) -> str:
-    """The hour shown in the bubble's footer."""
-    stamp = message.sent_at or message.sort_key
-    return QDateTime.fromMSecsSinceEpoch(stamp).toString("HH:mm")
-
-
-@dataclass(frozen=True)
-class MessageLayout:
-    """Where everything of one row goes, relative to the row's top-left corner."""
-
-    height: int
-    bubble: QRect
-    image: QRect | None
-    text: QRect | None
-    footer: QRect
-    notice: bool
-    file_row: QRect | None = None
-    notice_icon: QRect | None = None
-
-
 class MessageDelegate(QStyledItemDelegate):
-    """Paints messages as bubbles: ours right, theirs left, with time and status marks."""
+    """Paints message rows: bubbles (ours right, theirs left), notes, separators, chips.
+
+    Attributes:
+        layouts: The layout cache (``layouts.computed`` counts layouts made).
+        size_hints: How many times Qt asked for a row's size (tests compare the two).
+        highlighted_id: The message flashed after a jump, or None (the view sets it).
+        now_ms: The clock the disappearing countdown reads (tests may replace it).
+    """
 
     def __init__(self, view: QWidget) -> None:
         """Creates the delegate for ``view`` (its viewport width drives the layout)."""
@@ -225,6 +241,10 @@ class MessageDelegate(QStyledItemDelegate):
         self._thumbnails: dict[str, QImage] = {}
         self._decoding: set[str] = set()
         self._refused: set[str] = set()
+        self.layouts = LayoutCache()
+        self.size_hints = 0
+        self.highlighted_id: str | None = None
+        self.now_ms: Callable[[], int] = QDateTime.currentMSecsSinceEpoch
 
     # ---- layout -------------------------------------------------------------------------
 
@@ -234,87 +254,94 @@ class MessageDelegate(QStyledItemDelegate):
         widget = viewport() if callable(viewport) else self._view
         return max(200, widget.width())
 
-    def layout_message(self, message: Message, width: int, font: QFont) -> MessageLayout:
-        """The layout of ``message`` in a row ``width`` pixels wide."""
-        metrics = QFontMetrics(font)
-        meta_metrics = QFontMetrics(_meta_font(font))
-        if is_notice(message):
-            return _notice_layout(width, metrics)
-        bubble_max = int(min(MAX_BUBBLE_WIDTH, (width - 2 * ROW_MARGIN_H) * BUBBLE_WIDTH_SHARE))
-        content_max = bubble_max - 2 * BUBBLE_PAD_H
-        mark = meta_metrics.height()
-        footer_width = (
-            meta_metrics.horizontalAdvance(time_label(message))
-            + round(mark * (1 + 2 * ICON_GAP_SHARE))
-            + 4
-        )
-        content_width = footer_width
-        content_height = 0
-        image_size: QSize | None = None
-        if is_image(message):
-            info = message.attachment
-            assert info is not None and info.width and info.height
-            image_size = image_box(info.width, info.height, content_max)
-            content_width = max(content_width, image_size.width())
-            content_height += image_size.height() + BUBBLE_PAD_V
-        file_size: QSize | None = None
-        if is_file(message):
-            file_size = _file_row_size(message, font, content_max)
-            content_width = max(content_width, file_size.width())
-            content_height += file_size.height() + BUBBLE_PAD_V
-        text = message_text(message)
-        text_size = QSize(0, 0)
-        if text:
-            text_size = metrics.boundingRect(
-                QRect(0, 0, content_max, 100_000), int(Qt.TextFlag.TextWordWrap), text
-            ).size()
-            content_width = max(content_width, text_size.width())
-            content_height += text_size.height()
-        content_height += FOOTER_GAP + meta_metrics.height()
-        bubble_width = max(MIN_BUBBLE_WIDTH, min(bubble_max, content_width + 2 * BUBBLE_PAD_H))
-        outgoing = message.direction is Direction.OUTGOING
-        left = width - ROW_MARGIN_H - bubble_width if outgoing else ROW_MARGIN_H
-        bubble = QRect(left, ROW_MARGIN_V, bubble_width, content_height + 2 * BUBBLE_PAD_V)
-        inner_left = left + BUBBLE_PAD_H
-        inner_width = bubble_width - 2 * BUBBLE_PAD_H
-        top = ROW_MARGIN_V + BUBBLE_PAD_V
-        image_rect: QRect | None = None
-        if image_size is not None:
-            image_rect = QRect(
-                left + (bubble_width - image_size.width()) // 2,
-                top,
-                image_size.width(),
-                image_size.height(),
-            )
-            top += image_size.height() + BUBBLE_PAD_V
-        file_rect: QRect | None = None
-        if file_size is not None:
-            file_rect = QRect(inner_left, top, inner_width, file_size.height())
-            top += file_size.height() + BUBBLE_PAD_V
-        text_rect: QRect | None = None
-        if text:
-            text_rect = QRect(inner_left, top, inner_width, text_size.height())
-            top += text_size.height()
-        footer = QRect(inner_left, top + FOOTER_GAP, inner_width, meta_metrics.height())
-        return MessageLayout(
-            bubble.bottom() + 1 + ROW_MARGIN_V,
-            bubble,
-            image_rect,
-            text_rect,
-            footer,
-            False,
-            file_row=file_rect,
+    def layout_message(
+        self, message: Message, width: int, font: QFont, decor: RowDecor | None = None
+    ) -> MessageLayout:
+        """The (cached) layout of ``message`` in a row ``width`` pixels wide.
+
+        Without ``decor``, the row's decorations are looked up in the view's model (so the
+        layout is the one painted), or none when the message is not shown.
+        """
+        if decor is None:
+            decor = RowDecor()
+            model = getattr(self._view, "model", None)
+            shown = model() if callable(model) else None
+            if isinstance(shown, MessageWindowModel):
+                row = shown.row_of(message.id)
+                if row is not None:
+                    decor = shown.decor(row)
+        return self.layouts.get(message, width, font, decor, current_colors().accent)
+
+    def layout_for(
+        self, index: QModelIndex | QPersistentModelIndex, width: int, font: QFont
+    ) -> MessageLayout | None:
+        """The layout of the row at ``index`` (with its separators), or None."""
+        message = index.data(MESSAGE_ROLE)
+        if not isinstance(message, Message):
+            return None
+        decor = index.data(DECOR_ROLE)
+        return self.layout_message(
+            message, width, font, decor if isinstance(decor, RowDecor) else RowDecor()
         )
 
     def sizeHint(  # noqa: N802
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
-        """The row's size: the full width, and the height of its bubble."""
-        message = index.data(MESSAGE_ROLE)
-        if not isinstance(message, Message):
-            return QSize(0, 0)
+        """The row's size: the full width, and the height of everything in it."""
+        self.size_hints += 1
         width = self.available_width()
-        return QSize(width, self.layout_message(message, width, option.font).height)
+        layout = self.layout_for(index, width, option.font)
+        return QSize(0, 0) if layout is None else QSize(width, layout.height)
+
+    def hit(
+        self, index: QModelIndex | QPersistentModelIndex, point: QPoint, font: QFont
+    ) -> Hit | None:
+        """What ``point`` (row coordinates) is on in the row at ``index``."""
+        layout = self.layout_for(index, self.available_width(), font)
+        message = index.data(MESSAGE_ROLE)
+        if layout is None or not isinstance(message, Message):
+            return None
+        return hit_test(layout, message, point, self._state(index, message))
+
+    @staticmethod
+    def _state(index: QModelIndex | QPersistentModelIndex, message: Message) -> TransferState:
+        progress = index.data(PROGRESS_ROLE)
+        return transfer_state(message, progress if isinstance(progress, tuple) else None)
+
+    def _is_ours(self, index: QModelIndex | QPersistentModelIndex, reactor: str) -> bool:
+        model = index.model()
+        return isinstance(model, MessageWindowModel) and model.is_own(reactor)
+
+    # ---- tooltips -------------------------------------------------------------------------
+
+    def helpEvent(  # noqa: N802
+        self,
+        event: QHelpEvent,
+        view: QAbstractItemView,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> bool:
+        """Tooltips of the parts: when it was edited, a link's address, who reacted."""
+        if event.type() == QEvent.Type.ToolTip and index.isValid():
+            message = index.data(MESSAGE_ROLE)
+            point = event.pos() - option.rect.topLeft()
+            hit = self.hit(index, point, option.font)
+            text = ""
+            if hit is not None and isinstance(message, Message):
+                if hit.kind == "edited" and message.edited_at is not None:
+                    text = edited_tooltip(message.edited_at)
+                elif hit.kind == "link":
+                    text = hit.value
+                elif hit.kind == "chip":
+                    text = ", ".join(
+                        you_text() if self._is_ours(index, reaction.reactor) else reaction.reactor
+                        for reaction in message.reactions
+                        if reaction.emoji == hit.value
+                    )
+            if text:
+                QToolTip.showText(event.globalPos(), text, view)
+                return True
+        return super().helpEvent(event, view, option, index)
 
     # ---- painting ---------------------------------------------------------------------------
 
@@ -324,46 +351,39 @@ class MessageDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        """Draws the bubble, its image or placeholder, text, time and status mark."""
+        """Draws the row: separators, then the notice, note or bubble with all its parts."""
         message = index.data(MESSAGE_ROLE)
         if not isinstance(message, Message):
             return
         rect: QRect = option.rect
         font: QFont = option.font
         colors = current_colors()
-        layout = self.layout_message(message, rect.width(), font)
+        layout = self.layout_for(index, rect.width(), font)
+        assert layout is not None
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.translate(rect.topLeft())
-        if layout.notice:
-            self._paint_notice(painter, layout, font, colors)
+        decor = index.data(DECOR_ROLE)
+        if layout.separator is not None and isinstance(decor, RowDecor) and decor.day_label:
+            _paint_day_separator(painter, layout.separator, decor.day_label, font, colors)
+        if layout.unread is not None:
+            _paint_unread_line(painter, layout.unread, font, colors)
+        if layout.notice or layout.note:
+            _paint_pill(painter, layout, font, colors)
         else:
             self._paint_bubble(painter, layout, message, font, index, colors)
-        state = option.state
-        if state & QStyle.StateFlag.State_HasFocus and state & QStyle.StateFlag.State_Selected:
-            painter.setPen(QPen(QColor(colors.accent), 1.5))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
+        if message.id == self.highlighted_id:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(_with_alpha(colors.accent, HIGHLIGHT_ALPHA))
             painter.drawRoundedRect(layout.bubble, BUBBLE_RADIUS, BUBBLE_RADIUS)
+        ring = bool(getattr(self._view, "focus_ring_visible", True))
+        if ring and option.state & QStyle.StateFlag.State_HasFocus:
+            painter.setPen(QPen(QColor(colors.accent), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(
+                QRectF(layout.bubble).adjusted(-2, -2, 2, 2), BUBBLE_RADIUS + 2, BUBBLE_RADIUS + 2
+            )
         painter.restore()
-
-    def _paint_notice(
-        self, painter: QPainter, layout: MessageLayout, font: QFont, colors: ThemeColors
-    ) -> None:
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(colors.notice_background))
-        painter.drawRoundedRect(layout.bubble, BUBBLE_RADIUS, BUBBLE_RADIUS)
-        if layout.notice_icon is not None:
-            tinted_icon("lock", colors.notice_text).paint(painter, layout.notice_icon)
-        painter.setPen(QColor(colors.notice_text))
-        italic = QFont(font)
-        italic.setItalic(True)
-        painter.setFont(italic)
-        assert layout.text is not None
-        painter.drawText(
-            layout.text,
-            int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter),
-            undecryptable_notice(),
-        )
 
     def _paint_bubble(
         self,
@@ -382,16 +402,76 @@ class MessageDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(layout.bubble.translated(0, 1), BUBBLE_RADIUS, BUBBLE_RADIUS)
         painter.setBrush(QColor(colors.bubble_outgoing if outgoing else colors.bubble_incoming))
         painter.drawRoundedRect(layout.bubble, BUBBLE_RADIUS, BUBBLE_RADIUS)
+        if layout.quote is not None and message.quote is not None:
+            self._paint_quote(painter, layout, message, font, index, colors)
+        progress = index.data(PROGRESS_ROLE)
+        progress = progress if isinstance(progress, tuple) else None
+        state = transfer_state(message, progress)
         if layout.image is not None:
             self._paint_image(painter, layout.image, message, index, colors)
-        if layout.file_row is not None:
-            _paint_file_row(painter, layout.file_row, message, font, colors)
-        text = message_text(message)
-        if layout.text is not None and text:
-            painter.setFont(font)
-            painter.setPen(QColor(colors.bubble_text))
-            painter.drawText(layout.text, int(Qt.TextFlag.TextWordWrap), text)
-        self._paint_footer(painter, layout.footer, message, font, colors)
+            _paint_image_transfer(painter, layout, state, progress, colors)
+        if layout.file is not None:
+            _paint_file_row(painter, layout, message, font, colors, state, progress)
+        if layout.text is not None and layout.text_layout is not None:
+            painter.setFont(italic_font(font) if message.deleted else font)
+            painter.setPen(QColor(colors.meta_text if message.deleted else colors.bubble_text))
+            layout.text_layout.draw(painter, QPointF(layout.text.topLeft()))
+        self._paint_footer(painter, layout, message, font, colors)
+        for chip in layout.chips:
+            ours = any(self._is_ours(index, reactor) for reactor in chip.reactors)
+            _paint_chip(painter, chip.rect, chip.label, ours, font, colors)
+
+    def _paint_quote(
+        self,
+        painter: QPainter,
+        layout: MessageLayout,
+        message: Message,
+        font: QFont,
+        index: QModelIndex | QPersistentModelIndex,
+        colors: ThemeColors,
+    ) -> None:
+        quote = message.quote
+        block = layout.quote
+        assert quote is not None and block is not None
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_with_alpha(colors.accent, 28))
+        painter.drawRoundedRect(block.rect, 6, 6)
+        painter.setBrush(QColor(colors.accent))
+        painter.drawRoundedRect(
+            QRect(block.rect.left(), block.rect.top(), QUOTE_BAR, block.rect.height()), 1.5, 1.5
+        )
+        author = you_text() if self._is_ours(index, quote.author) else quote.author
+        bold = name_font(font)
+        painter.setFont(bold)
+        painter.setPen(QColor(colors.accent))
+        painter.drawText(
+            block.author_rect,
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            QFontMetrics(bold).elidedText(
+                author, Qt.TextElideMode.ElideRight, block.author_rect.width()
+            ),
+        )
+        excerpt_font = italic_font(font) if quote.deleted else font
+        painter.setFont(excerpt_font)
+        painter.setPen(QColor(colors.meta_text if quote.deleted else colors.bubble_text))
+        painter.drawText(
+            block.excerpt_rect,
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            QFontMetrics(excerpt_font).elidedText(
+                quote_excerpt(quote), Qt.TextElideMode.ElideRight, block.excerpt_rect.width()
+            ),
+        )
+        if block.note_rect is not None:
+            small = italic_font(meta_font(font))
+            painter.setFont(small)
+            painter.setPen(QColor(colors.meta_text))
+            painter.drawText(
+                block.note_rect,
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                QFontMetrics(small).elidedText(
+                    quote_not_found_text(), Qt.TextElideMode.ElideRight, block.note_rect.width()
+                ),
+            )
 
     def _paint_image(
         self,
@@ -460,122 +540,206 @@ class MessageDelegate(QStyledItemDelegate):
         return self._thumbnails.get(message_id)
 
     def _paint_footer(
-        self, painter: QPainter, footer: QRect, message: Message, font: QFont, colors: ThemeColors
+        self,
+        painter: QPainter,
+        layout: MessageLayout,
+        message: Message,
+        font: QFont,
+        colors: ThemeColors,
     ) -> None:
-        meta_font = _meta_font(font)
-        painter.setFont(meta_font)
-        right = footer.right() + 1
-        if message.direction is Direction.OUTGOING:
-            side = footer.height()
-            mark = QRect(right - side, footer.top(), side, side)
+        parts = layout.footer_parts
+        if parts is None:
+            return
+        painter.setFont(meta_font(font))
+        if parts.status is not None:
             tinted_icon(STATUS_ICONS[message.status], status_color(message.status, colors)).paint(
-                painter, mark
+                painter, parts.status
             )
-            right = mark.left() - round(side * ICON_GAP_SHARE)
         painter.setPen(QColor(colors.meta_text))
-        painter.drawText(
-            QRect(footer.left(), footer.top(), right - footer.left(), footer.height()),
-            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-            time_label(message),
+        right_aligned = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        painter.drawText(parts.time, right_aligned, time_label(message))
+        if parts.edited is not None:
+            painter.drawText(parts.edited, right_aligned, edited_text())
+        if (
+            parts.timer_icon is not None
+            and parts.timer_text is not None
+            and message.expires_at is not None
+        ):
+            tinted_icon("timer", colors.meta_text).paint(painter, parts.timer_icon)
+            painter.drawText(
+                parts.timer_text,
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                remaining_text(message.expires_at - self.now_ms()),
+            )
+
+
+def _paint_day_separator(
+    painter: QPainter, band: QRect, label: str, font: QFont, colors: ThemeColors
+) -> None:
+    small = meta_font(font)
+    metrics = QFontMetrics(small)
+    width = metrics.horizontalAdvance(label) + 2 * BUBBLE_PAD_H
+    height = metrics.height() + 2 * 3
+    pill = QRect(band.center().x() - width // 2, band.center().y() - height // 2, width, height)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(colors.bubble_incoming))
+    painter.drawRoundedRect(pill, height / 2, height / 2)
+    painter.setFont(small)
+    painter.setPen(QColor(colors.meta_text))
+    painter.drawText(pill, int(Qt.AlignmentFlag.AlignCenter), label)
+
+
+def _paint_unread_line(painter: QPainter, band: QRect, font: QFont, colors: ThemeColors) -> None:
+    small = name_font(meta_font(font))
+    metrics = QFontMetrics(small)
+    label = unread_line_text()
+    text_width = metrics.horizontalAdvance(label) + 2 * BUBBLE_PAD_H
+    middle = band.center().y()
+    text_left = band.center().x() - text_width // 2
+    accent = QColor(colors.accent)
+    painter.fillRect(QRect(ROW_MARGIN_H, middle, text_left - ROW_MARGIN_H, 1), accent)
+    right = text_left + text_width
+    painter.fillRect(QRect(right, middle, band.right() - ROW_MARGIN_H - right, 1), accent)
+    painter.setPen(accent)
+    painter.setFont(small)
+    painter.drawText(
+        QRect(text_left, band.top(), text_width, band.height()),
+        int(Qt.AlignmentFlag.AlignCenter),
+        label,
+    )
+
+
+def _paint_pill(painter: QPainter, layout: MessageLayout, font: QFont, colors: ThemeColors) -> None:
+    """The undecryptable notice (warning colours) or a timer note (neutral, small)."""
+    if layout.notice:
+        background, foreground, text_font, icon_name = (
+            colors.notice_background,
+            colors.notice_text,
+            italic_font(font),
+            "lock",
         )
-
-
-def _meta_font(font: QFont) -> QFont:
-    small = QFont(font)
-    small.setPointSizeF(max(6.0, font.pointSizeF() * 0.8))
-    return small
-
-
-def _name_font(font: QFont) -> QFont:
-    bold = QFont(font)
-    bold.setWeight(QFont.Weight.DemiBold)
-    return bold
-
-
-def _notice_layout(width: int, metrics: QFontMetrics) -> MessageLayout:
-    """A centred notice: a lock icon, then the wrapped text."""
-    side = metrics.height()
-    gap = round(side * ICON_GAP_SHARE) + 2
-    notice_rect = metrics.boundingRect(
-        QRect(0, 0, width - 4 * ROW_MARGIN_H - side - gap, 10_000),
+    else:
+        background, foreground, text_font, icon_name = (
+            colors.bubble_incoming,
+            colors.meta_text,
+            meta_font(font),
+            "timer",
+        )
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(background))
+    painter.drawRoundedRect(layout.bubble, BUBBLE_RADIUS, BUBBLE_RADIUS)
+    if layout.notice_icon is not None:
+        tinted_icon(icon_name, foreground).paint(painter, layout.notice_icon)
+    painter.setPen(QColor(foreground))
+    painter.setFont(text_font)
+    assert layout.text is not None
+    painter.drawText(
+        layout.text,
         int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter),
-        undecryptable_notice(),
-    )
-    content_width = side + gap + notice_rect.width()
-    bubble = QRect(
-        (width - content_width) // 2 - BUBBLE_PAD_H,
-        ROW_MARGIN_V,
-        content_width + 2 * BUBBLE_PAD_H,
-        max(side, notice_rect.height()) + 2 * BUBBLE_PAD_V,
-    )
-    inner = bubble.adjusted(BUBBLE_PAD_H, BUBBLE_PAD_V, -BUBBLE_PAD_H, -BUBBLE_PAD_V)
-    icon_rect = QRect(inner.left(), inner.top() + (inner.height() - side) // 2, side, side)
-    text_rect = QRect(icon_rect.right() + 1 + gap, inner.top(), notice_rect.width(), inner.height())
-    return MessageLayout(
-        bubble.bottom() + 1 + ROW_MARGIN_V,
-        bubble,
-        None,
-        text_rect,
-        QRect(),
-        True,
-        notice_icon=icon_rect,
+        layout.notice_text,
     )
 
 
-def _file_row_size(message: Message, font: QFont, content_max: int) -> QSize:
-    """The size of a file row: a round badge, the name above the size (elided to fit)."""
-    metrics = QFontMetrics(font)
-    meta_metrics = QFontMetrics(_meta_font(font))
-    badge = round(metrics.height() * FILE_BADGE_LINES)
-    gap = round(metrics.height() * 0.5)
-    text_width = max(
-        QFontMetrics(_name_font(font)).horizontalAdvance(file_name(message)),
-        meta_metrics.horizontalAdvance(file_size_label(message)),
+def _paint_chip(
+    painter: QPainter, rect: QRect, label: str, ours: bool, font: QFont, colors: ThemeColors
+) -> None:
+    radius = rect.height() / 2
+    if ours:
+        painter.setPen(QPen(QColor(colors.accent), 1.5))
+        painter.setBrush(QColor(colors.selection_background))
+    else:
+        painter.setPen(QPen(QColor(colors.divider), 1))
+        painter.setBrush(QColor(colors.bubble_incoming))
+    painter.drawRoundedRect(QRectF(rect).adjusted(0.75, 0.75, -0.75, -0.75), radius, radius)
+    painter.setFont(meta_font(font))
+    painter.setPen(QColor(colors.bubble_text))
+    painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), label)
+
+
+def _paint_bar(painter: QPainter, bar: QRect, share: float, colors: ThemeColors) -> None:
+    radius = bar.height() / 2
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(_with_alpha(colors.meta_text, 70))
+    painter.drawRoundedRect(bar, radius, radius)
+    done = QRect(
+        bar.left(), bar.top(), round(bar.width() * max(0.0, min(1.0, share))), bar.height()
     )
-    height = max(badge, metrics.height() + meta_metrics.height())
-    return QSize(min(content_max, badge + gap + text_width + 1), height)
+    if done.width() > 0:
+        painter.setBrush(QColor(colors.accent))
+        painter.drawRoundedRect(done, radius, radius)
+
+
+def _share(progress: tuple[int, int] | None) -> float:
+    if progress is None or progress[1] <= 0:
+        return 0.0
+    return progress[0] / progress[1]
+
+
+def _paint_round_button(painter: QPainter, box: QRect, icon_name: str, colors: ThemeColors) -> None:
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(colors.file_badge))
+    painter.drawEllipse(box)
+    glyph = box.width() * 0.55
+    icon_rect = QRect(
+        round(box.center().x() - glyph / 2 + 0.5),
+        round(box.center().y() - glyph / 2 + 0.5),
+        round(glyph),
+        round(glyph),
+    )
+    tinted_icon(icon_name, colors.accent_text).paint(painter, icon_rect)
+
+
+def _paint_image_transfer(
+    painter: QPainter,
+    layout: MessageLayout,
+    state: TransferState,
+    progress: tuple[int, int] | None,
+    colors: ThemeColors,
+) -> None:
+    if layout.image_button is None or layout.image_bar is None:
+        return
+    if state == "transfer":
+        _paint_round_button(painter, layout.image_button, "close", colors)
+        _paint_bar(painter, layout.image_bar, _share(progress), colors)
+    elif state == "download":
+        _paint_round_button(painter, layout.image_button, "download", colors)
 
 
 def _paint_file_row(
-    painter: QPainter, row: QRect, message: Message, font: QFont, colors: ThemeColors
+    painter: QPainter,
+    layout: MessageLayout,
+    message: Message,
+    font: QFont,
+    colors: ThemeColors,
+    state: TransferState,
+    progress: tuple[int, int] | None,
 ) -> None:
-    metrics = QFontMetrics(font)
-    meta_font = _meta_font(font)
-    meta_metrics = QFontMetrics(meta_font)
-    badge_side = round(metrics.height() * FILE_BADGE_LINES)
-    badge = QRect(row.left(), row.top() + (row.height() - badge_side) // 2, badge_side, badge_side)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(colors.file_badge))
-    painter.drawEllipse(badge)
-    info = message.attachment
-    waiting = (
-        message.direction is Direction.INCOMING and info is not None and not info.local_file_id
-    )
-    glyph = badge_side * 0.55
-    icon_rect = QRect(
-        round(badge.center().x() - glyph / 2 + 0.5),
-        round(badge.center().y() - glyph / 2 + 0.5),
-        round(glyph),
-        round(glyph),
-    )
-    tinted_icon("download" if waiting else "file", colors.accent_text).paint(painter, icon_rect)
-    left = badge.right() + 1 + round(metrics.height() * 0.5)
-    width = max(1, row.right() - left + 1)
-    lines_height = metrics.height() + meta_metrics.height()
-    top = row.top() + (row.height() - lines_height) // 2
-    bold = _name_font(font)
+    parts = layout.file
+    assert parts is not None
+    icon_name = {"transfer": "close", "download": "download"}.get(state, "file")
+    _paint_round_button(painter, parts.badge, icon_name, colors)
+    bold = name_font(font)
     painter.setFont(bold)
     painter.setPen(QColor(colors.bubble_text))
-    name = QFontMetrics(bold).elidedText(file_name(message), Qt.TextElideMode.ElideMiddle, width)
+    left_aligned = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     painter.drawText(
-        QRect(left, top, width, metrics.height()),
-        int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-        name,
+        parts.name,
+        left_aligned,
+        QFontMetrics(bold).elidedText(
+            file_name(message), Qt.TextElideMode.ElideMiddle, parts.name.width()
+        ),
     )
-    painter.setFont(meta_font)
+    small = meta_font(font)
+    painter.setFont(small)
     painter.setPen(QColor(colors.meta_text))
-    painter.drawText(
-        QRect(left, top + metrics.height(), width, meta_metrics.height()),
-        int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-        file_size_label(message),
-    )
+    if state == "transfer":
+        info = message.attachment
+        done, total = progress if progress is not None else (0, (info.size if info else 0) or 0)
+        text = transfer_text(human_size(done), human_size(total))
+        painter.drawText(parts.meta, left_aligned, text)
+        _paint_bar(painter, parts.bar, _share(progress), colors)
+        return
+    painter.drawText(parts.meta, left_aligned, file_size_label(message))
+    if state == "download" and parts.download is not None:
+        painter.setPen(QColor(colors.accent))
+        painter.drawText(parts.download, left_aligned, download_text())

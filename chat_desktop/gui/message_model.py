@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
@@ -17,6 +18,7 @@ from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QAbstractListModel,
     QCoreApplication,
+    QDate,
     QDateTime,
     QLocale,
     QModelIndex,
@@ -26,10 +28,23 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QImage
 
+from chat_desktop.gui.message_layout import RowDecor, is_timer_note
+from chat_desktop.gui.message_words import (
+    day_label,
+    deleted_text,
+    local_date,
+    quote_excerpt,
+    timer_note_text,
+    you_text,
+)
 from chat_desktop.storage.models import Direction, Message, MessageStatus
 
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
 IMAGE_ROLE = Qt.ItemDataRole.UserRole + 2
+#: The row's :class:`~chat_desktop.gui.message_layout.RowDecor` (day separator, unread line).
+DECOR_ROLE = Qt.ItemDataRole.UserRole + 3
+#: ``(done, total)`` bytes of a running upload or download, or None.
+PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 4
 #: Why a red "!" is there and what to do about it (tooltip of a failed message).
 FAILED_EXPLANATION = str(
     QT_TRANSLATE_NOOP(
@@ -48,15 +63,27 @@ _STATUS_WORDS = {
 }
 
 
-def accessible_text(message: Message) -> str:
-    """What a screen reader says for a bubble: who, when, what, and (ours) how far it got."""
+def accessible_text(message: Message, own: str | None = None) -> str:
+    """What a screen reader says for a row: who, when, what, and (ours) how far it got.
+
+    It also says what a sighted user sees around the text: the quote a reply answers,
+    "edited", a deleted message, the reactions; a timer note is read as its sentence.
+    ``own`` is our username (quotes of our own messages say "You").
+    """
+    if is_timer_note(message):
+        return timer_note_text(message)
     when = QLocale().toString(
         QDateTime.fromMSecsSinceEpoch(message.sent_at or message.sort_key),
         QLocale.FormatType.ShortFormat,
     )
-    content = message.body or (
-        QCoreApplication.translate("MessageText", "attachment") if message.kind != "text" else ""
-    )
+    if message.deleted:
+        content = deleted_text()
+    else:
+        content = message.body or (
+            QCoreApplication.translate("MessageText", "attachment")
+            if message.kind != "text"
+            else ""
+        )
     if message.direction is Direction.OUTGOING:
         status = _STATUS_WORDS.get(message.status)
         text = QCoreApplication.translate("MessageText", "You, %1: %2. %3.").replace(
@@ -66,7 +93,36 @@ def accessible_text(message: Message) -> str:
         text = QCoreApplication.translate("MessageText", "%4, %1: %2.").replace(
             "%4", message.sender
         )
-    return text.replace("%1", when).replace("%2", content)
+    parts = [text.replace("%1", when).replace("%2", content)]
+    quote = None if message.deleted else message.quote
+    if quote is not None:
+        author = you_text() if own is not None and quote.author == own else quote.author
+        parts.append(
+            QCoreApplication.translate("MessageText", "Replying to %1: %2.")
+            .replace("%2", quote_excerpt(quote))
+            .replace("%1", author)
+        )
+    if message.edited_at is not None and not message.deleted:
+        parts.append(QCoreApplication.translate("MessageText", "Edited."))
+    if message.reactions and not message.deleted:
+        counts: dict[str, int] = {}
+        for reaction in message.reactions:
+            counts[reaction.emoji] = counts.get(reaction.emoji, 0) + 1
+        listed = ", ".join(f"{emoji} {count}" for emoji, count in counts.items())
+        parts.append(
+            QCoreApplication.translate("MessageText", "Reactions: %1.").replace("%1", listed)
+        )
+    return " ".join(parts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_number(stamp_ms: int) -> int:
+    """The local calendar day of a timestamp, as a Julian day number (cached: rows ask often)."""
+    return local_date(stamp_ms).toJulianDay()
+
+
+def _day_of(message: Message) -> int:
+    return _day_number(message.sent_at or message.sort_key)
 
 
 #: Outgoing status only moves forward (a late "sent" ack never hides "read").
@@ -114,6 +170,15 @@ class MessageWindowModel(QAbstractListModel):
     display role is the text. Decoded full-size images live in a small cache beside the rows
     (``IMAGE_ROLE``) and leave with them.
 
+    Beside the rows it says what is drawn around them (``DECOR_ROLE``): a day separator
+    where the day changes, and the "Unread messages" line above the first message that was
+    unread when the conversation was opened (it stays until another conversation opens).
+    Transfers in flight have their progress here too (``PROGRESS_ROLE``).
+
+    Attributes:
+        own_address: Our username, when known; otherwise, in a one-to-one conversation,
+            anyone but the peer is us (reactions, quotes).
+
     Signals:
         windowReset(): The window was replaced (conversation switch or jump).
         messageAppended(str): A new message was added at the newest end (its id).
@@ -141,6 +206,10 @@ class MessageWindowModel(QAbstractListModel):
         self._has_newer = False
         self._generation = 0
         self._busy = False
+        self._progress: dict[str, tuple[int, int]] = {}
+        self._unread_marker: str | None = None
+        self._marker_peer: str | None = None
+        self.own_address: str | None = None
 
     # ---- Qt model API ----------------------------------------------------------------------
 
@@ -157,8 +226,12 @@ class MessageWindowModel(QAbstractListModel):
             return message
         if role == Qt.ItemDataRole.DisplayRole:
             return message.body or ""
+        if role == DECOR_ROLE:
+            return self.decor(index.row())
+        if role == PROGRESS_ROLE:
+            return self._progress.get(message.id)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return accessible_text(message)
+            return accessible_text(message, self.own_address)
         if role == IMAGE_ROLE:
             return self._images.get(message.id)
         if role == Qt.ItemDataRole.ToolTipRole and message.status is MessageStatus.FAILED:
@@ -202,6 +275,61 @@ class MessageWindowModel(QAbstractListModel):
         """Ids of every row, top to bottom."""
         return [message.id for message in self._rows]
 
+    def is_own(self, address: str) -> bool:
+        """Whether ``address`` is us (a reactor, a quote's author)."""
+        if self.own_address is not None:
+            return address == self.own_address
+        return self._peer is not None and address != self._peer
+
+    @property
+    def unread_marker(self) -> str | None:
+        """The message the "Unread messages" line is drawn above, or None."""
+        return self._unread_marker
+
+    def decor(self, row: int) -> RowDecor:
+        """What is drawn above ``row``: a day separator when its day differs from the row
+        above (the first row only when nothing older exists), the unread line."""
+        message = self._rows[row]
+        day: str | None = None
+        if row > 0:
+            if _day_of(message) != _day_of(self._rows[row - 1]):
+                day = self._day_label(message)
+        elif not self._has_older:
+            day = self._day_label(message)
+        return RowDecor(day, message.id == self._unread_marker)
+
+    @staticmethod
+    def _day_label(message: Message) -> str:
+        return day_label(QDate.fromJulianDay(_day_of(message)), QDate.currentDate())
+
+    # ---- transfers ---------------------------------------------------------------------------
+
+    def set_progress(self, message_id: str, done: int, total: int) -> None:
+        """Shows ``done`` of ``total`` bytes moved for a shown attachment (bar and cancel)."""
+        self._progress[message_id] = (max(0, done), max(0, total))
+        self._changed(message_id, [PROGRESS_ROLE])
+
+    def clear_progress(self, message_id: str) -> None:
+        """The transfer of ``message_id`` ended (finished, failed or cancelled)."""
+        if self._progress.pop(message_id, None) is not None:
+            self._changed(message_id, [PROGRESS_ROLE])
+
+    def progress(self, message_id: str) -> tuple[int, int] | None:
+        """``(done, total)`` of a transfer in flight, or None."""
+        return self._progress.get(message_id)
+
+    def _changed(self, message_id: str, roles: list[int]) -> None:
+        row = self.row_of(message_id)
+        if row is not None:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, roles)
+
+    def _touch(self, row: int) -> None:
+        """Says a row's decorations may have changed (its neighbour above came or went)."""
+        if 0 <= row < len(self._rows):
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [DECOR_ROLE])
+
     # ---- paging ----------------------------------------------------------------------------
 
     async def open_conversation(self, peer: str) -> None:
@@ -213,6 +341,9 @@ class MessageWindowModel(QAbstractListModel):
         finally:
             self._busy = False
         if generation == self._generation:
+            if peer != self._marker_peer:  # reopening the same one (newest page) keeps it
+                self._marker_peer = peer
+                self._unread_marker = _first_unread(rows)
             self._reset(rows, has_older=len(rows) >= self.page_size, has_newer=False)
 
     async def jump_to(self, message_id: str) -> int | None:
@@ -258,6 +389,9 @@ class MessageWindowModel(QAbstractListModel):
             self.beginInsertRows(QModelIndex(), 0, len(rows) - 1)
             self._rows[0:0] = rows
             self.endInsertRows()
+            self._touch(len(rows))
+        elif not self._has_older:
+            self._touch(0)  # the first row now starts the conversation: its day shows
         return len(rows)
 
     async def load_newer(self) -> int:
@@ -293,6 +427,7 @@ class MessageWindowModel(QAbstractListModel):
         del self._rows[:drop]
         self.endRemoveRows()
         self._has_older = True
+        self._touch(0)
         return drop
 
     def trim_bottom(self, keep: int) -> int:
@@ -331,6 +466,7 @@ class MessageWindowModel(QAbstractListModel):
         self.beginInsertRows(QModelIndex(), row, row)
         self._rows.insert(row, message)
         self.endInsertRows()
+        self._touch(row + 1)
         if row == len(self._rows) - 1:
             self.messageAppended.emit(message_id)
         return True
@@ -391,7 +527,9 @@ class MessageWindowModel(QAbstractListModel):
             self.beginRemoveRows(QModelIndex(), row, row)
             del self._rows[row]
             self._images.pop(message_id, None)
+            self._progress.pop(message_id, None)
             self.endRemoveRows()
+            self._touch(row)
             removed += 1
         return removed
 
@@ -410,6 +548,8 @@ class MessageWindowModel(QAbstractListModel):
 
     def clear(self) -> None:
         """Shows nothing (locked, or no conversation selected)."""
+        self._unread_marker = None
+        self._marker_peer = None
         self._start(None)
         self._reset([], has_older=False, has_newer=False)
 
@@ -430,3 +570,16 @@ class MessageWindowModel(QAbstractListModel):
         self._has_newer = has_newer
         self.endResetModel()
         self.windowReset.emit()
+
+
+def _first_unread(rows: Sequence[Message]) -> str | None:
+    """The oldest unread incoming message of a freshly opened page (the unread line's place)."""
+    for message in rows:
+        if (
+            message.direction is Direction.INCOMING
+            and message.status is not MessageStatus.READ
+            and not is_timer_note(message)
+            and not message.deleted
+        ):
+            return message.id
+    return None

@@ -6,6 +6,8 @@ attachment never sits in memory. Everything sent here is already encrypted by th
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -21,14 +23,21 @@ from chat_desktop.protocol.schemas import (
     RegisterResponse,
 )
 
-CHUNK_SIZE = 256 * 1024
-HTTP_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=60)
+#: Blob bytes per read and per progress callback (half the engine's progress guarantee).
+CHUNK_SIZE = 128 * 1024
+#: Seconds without a byte from the relay before a transfer is given up (it can be retried).
+STALL_TIMEOUT_S = 60.0
+HTTP_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=STALL_TIMEOUT_S)
 
 Progress = Callable[[int, int], None]
 
 
 class HttpFailure(Exception):
     """The relay could not be reached over HTTP (nothing was stored)."""
+
+
+class BlobSizeMismatch(Exception):
+    """The relay served a blob longer or shorter than the attachment announced: nothing kept."""
 
 
 async def _raise_for_error(response: aiohttp.ClientResponse) -> None:
@@ -69,23 +78,40 @@ async def register_account(relay_url: str, request: RegisterRequest) -> int:
 
 
 async def _file_chunks(path: Path, total: int, progress: Progress | None) -> AsyncIterator[bytes]:
+    """Yields the file in chunks, read in a worker thread so the event loop never waits."""
     sent = 0
-    with path.open("rb") as source:
-        while chunk := source.read(CHUNK_SIZE):
+    source = await asyncio.to_thread(path.open, "rb")
+    try:
+        while chunk := await asyncio.to_thread(source.read, CHUNK_SIZE):
             sent += len(chunk)
             yield chunk
             if progress is not None:
                 progress(sent, total)
+    finally:
+        source.close()
+
+
+def _timeout(stall_timeout: float) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=stall_timeout)
 
 
 async def upload_blob(
-    relay_url: str, blob_id: str, token: str, path: Path, progress: Progress | None = None
+    relay_url: str,
+    blob_id: str,
+    token: str,
+    path: Path,
+    progress: Progress | None = None,
+    *,
+    stall_timeout: float = STALL_TIMEOUT_S,
 ) -> None:
     """Streams an encrypted blob file to ``PUT /v1/blobs/{blob_id}``.
 
+    The body is read from the file chunk by chunk while it is sent; cancelling the calling
+    task aborts the request, and the relay then keeps nothing.
+
     Raises:
         ProtocolError: The relay refused it (``too_large``, ``unauthorized``, ...).
-        HttpFailure: The relay could not be reached; upload again later.
+        HttpFailure: The relay could not be reached or stopped answering; upload again later.
     """
     total = path.stat().st_size
     url = relay_url.rstrip("/") + events.blob_path(blob_id)
@@ -96,11 +122,11 @@ async def upload_blob(
     }
     try:
         async with (
-            aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session,
+            aiohttp.ClientSession(timeout=_timeout(stall_timeout)) as session,
             session.put(url, data=_file_chunks(path, total, progress), headers=headers) as response,
         ):
             await _raise_for_error(response)
-    except aiohttp.ClientError as error:
+    except (aiohttp.ClientError, TimeoutError) as error:
         raise HttpFailure("the relay could not be reached") from error
 
 
@@ -111,32 +137,45 @@ async def download_blob(
     destination: Path,
     expected_size: int,
     progress: Progress | None = None,
+    *,
+    stall_timeout: float = STALL_TIMEOUT_S,
 ) -> None:
-    """Streams ``GET /v1/blobs/{blob_id}`` into ``destination``.
+    """Streams ``GET /v1/blobs/{blob_id}`` into a new file ``destination``.
 
-    Refuses to write more than ``expected_size`` bytes (or the protocol maximum), so a
-    hostile relay cannot fill the disk.
+    Exactly ``expected_size`` bytes must arrive: a longer answer is cut off at the first byte
+    too many (a hostile relay cannot fill the disk), a shorter one is refused at its end. A
+    relay that sends nothing for ``stall_timeout`` seconds ends the download. The caller
+    removes ``destination`` when this raises.
 
     Raises:
-        ProtocolError: ``not_found`` once expired, ``too_large`` for an oversize answer.
-        HttpFailure: The relay could not be reached.
+        ProtocolError: ``not_found`` once expired, or another refusal by the relay.
+        BlobSizeMismatch: The relay sent more or fewer bytes than announced.
+        HttpFailure: The relay could not be reached or stopped sending.
     """
     limit = min(expected_size, MAX_BLOB_SIZE)
     url = relay_url.rstrip("/") + events.blob_path(blob_id)
     received = 0
     try:
         async with (
-            aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session,
+            aiohttp.ClientSession(timeout=_timeout(stall_timeout)) as session,
             session.get(url, headers={"Authorization": f"Bearer {token}"}) as response,
         ):
             await _raise_for_error(response)
-            with destination.open("wb") as sink:
+            announced = response.content_length
+            if announced is not None and announced != expected_size:
+                raise BlobSizeMismatch("the relay announced an attachment of the wrong size")
+            descriptor = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as sink:
                 async for chunk in response.content.iter_chunked(CHUNK_SIZE):
                     received += len(chunk)
                     if received > limit:
-                        raise ProtocolError(ErrorCode.TOO_LARGE, "blob larger than announced")
-                    sink.write(chunk)
+                        raise BlobSizeMismatch("the relay sent a longer attachment than announced")
+                    await asyncio.to_thread(sink.write, chunk)
                     if progress is not None:
                         progress(received, expected_size)
-    except aiohttp.ClientError as error:
-        raise HttpFailure("the relay could not be reached") from error
+    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as error:
+        raise BlobSizeMismatch("the relay sent a shorter attachment than announced") from error
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise HttpFailure("the relay could not be reached or stopped sending") from error
+    if received != expected_size:
+        raise BlobSizeMismatch("the relay sent a shorter attachment than announced")

@@ -23,7 +23,12 @@ from typing import Annotated, Final, Literal
 
 import msgspec
 
-from chat_desktop.protocol.schemas import MAX_BLOB_SIZE, MAX_TIMESTAMP_MS, MESSAGE_ID_PATTERN
+from chat_desktop.protocol.schemas import (
+    MAX_BLOB_SIZE,
+    MAX_TIMESTAMP_MS,
+    MESSAGE_ID_PATTERN,
+    USERNAME_PATTERN,
+)
 
 CONTENT_VERSION = 1
 PADDING_BLOCK = 160
@@ -46,6 +51,12 @@ MAX_FILE_NAME_LENGTH: Final = 255
 MAX_MIME_TYPE_LENGTH: Final = 255
 #: Longest display name, in characters.
 MAX_DISPLAY_NAME_LENGTH: Final = 128
+#: Longest quoted excerpt in a reply, in characters (senders clip the quoted text to it).
+MAX_QUOTE_EXCERPT: Final = 200
+#: Longest reaction emoji in UTF-8 bytes (a family or flag sequence fits; a text does not).
+MAX_EMOJI_BYTES: Final = 32
+#: Most code points in one reaction emoji (ZWJ sequences and skin tones included).
+MAX_EMOJI_CODE_POINTS: Final = 8
 #: Attachment key: AES-256 key ‖ HMAC-SHA256 key (docs/protocol.md §5).
 ATTACHMENT_KEY_SIZE: Final = 64
 #: Attachment digest: SHA-256 of the blob.
@@ -59,6 +70,9 @@ _BLOB_ID_PATTERN: Final = r"\A(?:[0-9a-f]{32})?\Z"
 _MIME_TYPE_PATTERN: Final = r"\A[ -~]*\Z"
 #: No path separator or NUL: a file name is a name, never a path.
 _FILE_NAME_PATTERN: Final = r"\A[^/\x00]*\Z"
+#: No control character (Unicode category Cc: C0, DEL, C1) and no line or paragraph
+#: separator in a reaction: it is drawn inline, on one line.
+_EMOJI_PATTERN: Final = r"\A[^\x00-\x1f\x7f-\x9f\u2028\u2029]+\Z"
 
 MessageId = Annotated[str, msgspec.Meta(pattern=MESSAGE_ID_PATTERN)]
 TimestampMs = Annotated[int, msgspec.Meta(ge=0, le=MAX_TIMESTAMP_MS)]
@@ -66,6 +80,11 @@ TimerSeconds = Annotated[int, msgspec.Meta(ge=0, le=MAX_TIMER_SECONDS)]
 MessageIds = Annotated[list[MessageId], msgspec.Meta(max_length=MAX_IDS_PER_CONTENT)]
 ImageSide = Annotated[int, msgspec.Meta(ge=1, le=MAX_IMAGE_SIDE)]
 TextBody = Annotated[str, msgspec.Meta(max_length=MAX_TEXT_LENGTH)]
+Username = Annotated[str, msgspec.Meta(pattern=USERNAME_PATTERN)]
+Emoji = Annotated[
+    str,
+    msgspec.Meta(min_length=1, max_length=MAX_EMOJI_CODE_POINTS, pattern=_EMOJI_PATTERN),
+]
 
 
 class ContentError(ValueError):
@@ -73,6 +92,35 @@ class ContentError(ValueError):
 
     The message names what is wrong, never the content itself.
     """
+
+
+def is_valid_emoji(emoji: str) -> bool:
+    """Whether ``emoji`` fits the reaction bounds (docs/protocol.md §4).
+
+    1 … :data:`MAX_EMOJI_BYTES` UTF-8 bytes, at most :data:`MAX_EMOJI_CODE_POINTS` code
+    points, no control character or line separator. Senders check with this before sending;
+    receivers get the same checks from the schema.
+    """
+    return (
+        1 <= len(emoji) <= MAX_EMOJI_CODE_POINTS
+        and len(emoji.encode("utf-8", "surrogatepass")) <= MAX_EMOJI_BYTES
+        and re.search(_EMOJI_PATTERN, emoji) is not None
+        and not any(0xD800 <= ord(char) <= 0xDFFF for char in emoji)
+    )
+
+
+class Quote(msgspec.Struct, frozen=True, kw_only=True):
+    """What a reply quotes: the message it answers, as the sender saw it.
+
+    The receiver trusts none of it beyond display: it looks ``target_id`` up in the same
+    conversation and shows its own copy when it has one; the ``author`` and ``excerpt`` given
+    here are shown (marked as not found) only when it has none.
+    """
+
+    target_id: MessageId
+    author: Username
+    excerpt: Annotated[str, msgspec.Meta(max_length=MAX_QUOTE_EXCERPT)]
+    kind: Literal["text", "attachment"]
 
 
 class _Content(msgspec.Struct, frozen=True, tag_field="kind", kw_only=True):
@@ -88,6 +136,7 @@ class TextContent(_Content, frozen=True, tag="text"):
     """A text message."""
 
     text: TextBody
+    quote: Quote | None = None
 
 
 class AttachmentContent(_Content, frozen=True, tag="attachment"):
@@ -115,6 +164,7 @@ class AttachmentContent(_Content, frozen=True, tag="attachment"):
     width: ImageSide | None = None
     height: ImageSide | None = None
     thumbnail: Annotated[bytes, msgspec.Meta(max_length=MAX_THUMBNAIL_SIZE)] | None = None
+    quote: Quote | None = None
 
 
 class ReceiptContent(_Content, frozen=True, tag="receipt"):
@@ -142,6 +192,30 @@ class DeleteContent(_Content, frozen=True, tag="delete"):
     message_ids: MessageIds
 
 
+class ReactionContent(_Content, frozen=True, tag="reaction"):
+    """The sender's reaction to a message of the conversation (either side's).
+
+    One reaction per person per message: a new one replaces the sender's previous one;
+    ``remove`` takes the sender's reaction away (``emoji`` then names the one removed).
+    """
+
+    target_id: MessageId
+    emoji: Emoji
+    remove: bool = False
+
+    def __post_init__(self) -> None:
+        """Bounds the schema can't express: the UTF-8 size, no lone surrogates."""
+        if not is_valid_emoji(self.emoji):
+            raise ValueError("emoji is out of its bounds")
+
+
+class EditContent(_Content, frozen=True, tag="edit"):
+    """The sender replaces the text of one of its own text messages (within 24 hours)."""
+
+    target_id: MessageId
+    text: TextBody
+
+
 class RetryContent(_Content, frozen=True, tag="retry"):
     """The sender could not decrypt these messages of ours and asks us to send them again."""
 
@@ -163,6 +237,8 @@ Content = (
     | DeleteContent
     | ProfileContent
     | RetryContent
+    | ReactionContent
+    | EditContent
 )
 
 _QUOTED: Final = re.compile(r"'[^']*'")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import logging
 import re
 import shutil
@@ -63,7 +64,15 @@ from chat_desktop.protocol.schemas import (
 )
 from chat_desktop.services import account, own_keys
 from chat_desktop.services.attachments import AttachmentTransfers
+from chat_desktop.services.client_errors import (
+    ClientError,
+    DeleteNotAllowed,
+    EditNotAllowed,
+    UnknownMessage,
+)
 from chat_desktop.services.context import EngineContext, now_ms
+from chat_desktop.services.conversation_actions import ApplyHook, ConversationActions, wire_quote
+from chat_desktop.services.conversation_list import ConversationList
 from chat_desktop.services.events import (
     ConnectionChanged,
     ConnectionState,
@@ -100,18 +109,33 @@ from chat_desktop.services.sending import (
 )
 from chat_desktop.services.store_worker import StoreWorker
 from chat_desktop.storage.models import (
+    TIMER_NOTE_KIND,
     Conversation,
     Direction,
     Message,
+    MessageDetails,
     MessageKey,
     MessageStatus,
     NewMessage,
+    Quote,
     VerifiedState,
 )
 from chat_desktop.storage.store import HousekeepingReport, MessageStore
 from chat_desktop.storage.vault_file import UnlockedVault, Vault
 
 logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ChatClient",
+    "ClientError",
+    "DeleteNotAllowed",
+    "EditNotAllowed",
+    "InvalidPeer",
+    "UnknownMessage",
+    "UnknownPeer",
+    "UnknownUser",
+    "WindowState",
+]
 
 USERNAME_SETTING = "account.username"
 DEVICE_SETTING = "account.device_id"
@@ -128,10 +152,6 @@ TYPING_TTL_MS = 60_000
 KEY_UPKEEP_INTERVAL_S = 3600.0
 
 _USERNAME = re.compile(USERNAME_PATTERN)
-
-
-class ClientError(Exception):
-    """A request to the engine that cannot be carried out (the message says why)."""
 
 
 class InvalidPeer(ClientError):
@@ -189,6 +209,8 @@ class _QueueRequest:
     attachment: Any
     blob_path: str | None
     done: asyncio.Future[None]
+    quote: Quote | None = None
+    apply: ApplyHook | None = None
 
 
 class ChatClient:
@@ -207,6 +229,7 @@ class ChatClient:
         self.events: EventStream = context.events
         self._sender = OutboxSender(context)
         self._transfers = AttachmentTransfers(context, self._sender)
+        self._conversation_list = ConversationList(context)
         self._receiver = MessageReceiver(
             context,
             self._send_delivery_receipts,
@@ -220,6 +243,7 @@ class ChatClient:
         self._last_sent_at = 0
         self._queue_requests: list[_QueueRequest] = []
         self._queue_committer: asyncio.Task[None] | None = None
+        self._actions = ConversationActions(context, self.queue_content)
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -438,6 +462,8 @@ class ChatClient:
         self._sender.start()
         self._context.supervisor.start("expiry", self._expiry_loop)
         self._context.supervisor.start("key-upkeep", self._key_upkeep_loop)
+        # Blob files a crash (or a message deleted before its upload) left behind.
+        self._spawn(self._transfers.sweep_leftovers())
         self.events.publish(ConnectionChanged(ConnectionState.CONNECTING))
         self._context.connection.start()
 
@@ -472,33 +498,120 @@ class ChatClient:
 
     # ---- sending ---------------------------------------------------------------------
 
-    async def send_text(self, peer: str, text: str) -> str:
+    async def send_text(self, peer: str, text: str, *, reply_to: str | None = None) -> str:
         """Queues a text message; returns its id. Never fails for being offline.
+
+        Args:
+            peer: The recipient.
+            text: The message.
+            reply_to: The id of a message of this conversation it answers: the quote
+                (author, excerpt, kind) is built from our stored copy of it.
 
         Raises:
             InvalidPeer: ``peer`` is not a valid username.
             ClientError: Empty or too long text.
+            UnknownMessage: The message replied to is not (or no longer) here.
         """
         _check_peer(peer)
         if not text.strip():
             raise ClientError("nothing to send")
         if len(text) > MAX_TEXT_LENGTH:
             raise ClientError("the message is too long")
+        quote = None if reply_to is None else await self._actions.reply_quote(peer, reply_to)
 
         def make(message_id: str, sent_at: int, timer: int) -> Content:
-            return TextContent(id=message_id, sent_at=sent_at, expire_timer=timer, text=text)
+            return TextContent(
+                id=message_id,
+                sent_at=sent_at,
+                expire_timer=timer,
+                text=text,
+                quote=wire_quote(quote),
+            )
 
-        return await self.queue_content(peer, make, kind="text", body=text)
+        return await self.queue_content(peer, make, kind="text", body=text, quote=quote)
 
-    async def send_file(self, peer: str, path: Path) -> str:
+    async def react(self, peer: str, message_id: str, emoji: str | None) -> None:
+        """Sets our reaction to a message (ours or the peer's); None removes ours.
+
+        One reaction per person per message: a new one replaces ours.
+
+        Raises:
+            ClientError: Not a single emoji.
+            UnknownMessage: The message is not (or no longer) here.
+        """
+        _check_peer(peer)
+        await self._actions.react(peer, message_id, emoji)
+
+    async def edit_message(self, peer: str, message_id: str, text: str) -> None:
+        """Replaces the text of one of our text messages; the peer's copy follows.
+
+        Raises:
+            EditNotAllowed: Not our own text message, sent more than 24 h ago, deleted, or
+                edited too often.
+            ClientError: Empty or too long text.
+        """
+        _check_peer(peer)
+        await self._actions.edit_message(peer, message_id, text)
+
+    async def delete_for_everyone(self, peer: str, message_id: str) -> None:
+        """Deletes one of our messages here and at the peer (both keep a "deleted" mark).
+
+        Raises:
+            DeleteNotAllowed: Not our own message, sent more than 24 h ago, or deleted.
+        """
+        _check_peer(peer)
+        await self._actions.delete_for_everyone(peer, message_id)
+
+    async def delete_for_me(self, peer: str, message_ids: Sequence[str]) -> None:
+        """Removes messages from this device only (with their files and search entries)."""
+        _check_peer(peer)
+        await self._actions.delete_for_me(peer, message_ids)
+
+    async def delete_conversation(self, peer: str) -> None:
+        """Removes the conversation and everything in it from this device only."""
+        _check_peer(peer)
+        await self._actions.delete_conversation(peer)
+
+    async def edit_history(self, peer: str, message_id: str) -> list[tuple[int, str]]:
+        """``(edited_at ms, earlier text)`` of each edit of a message, oldest first."""
+        _check_peer(peer)
+        return await self._actions.edit_history(peer, message_id)
+
+    async def message_details(self, peer: str, message_id: str) -> MessageDetails:
+        """Sent, received, delivered and read times of one message.
+
+        Raises:
+            UnknownMessage: The message is not (or no longer) here.
+        """
+        _check_peer(peer)
+        return await self._actions.message_details(peer, message_id)
+
+    async def send_file(
+        self, peer: str, path: Path, *, caption: str = "", reply_to: str | None = None
+    ) -> str:
         """Queues a file; images are stripped of metadata and get a thumbnail first.
+
+        Args:
+            peer: The recipient.
+            path: The file.
+            caption: Text shown with it.
+            reply_to: The id of a message of this conversation it answers (see
+                :meth:`send_text`).
 
         Raises:
             ImageRejected: An image that is not allowed (bomb, not an image, format).
             AttachmentTooLarge: Over 100 MiB.
+            UnknownMessage: The message replied to is not (or no longer) here.
         """
         _check_peer(peer)
-        message_id = await self._transfers.queue_file(peer, path, self.queue_content)
+        quote = None if reply_to is None else await self._actions.reply_quote(peer, reply_to)
+        message_id = await self._transfers.queue_file(
+            peer,
+            path,
+            functools.partial(self.queue_content, quote=quote),
+            caption=caption,
+            quote=wire_quote(quote),
+        )
         return message_id
 
     async def start_conversation(self, peer: str) -> bool:
@@ -549,16 +662,34 @@ class ChatClient:
         body: str | None = None,
         attachment: Any = None,
         blob_path: str | None = None,
+        quote: Quote | None = None,
+        apply: ApplyHook | None = None,
     ) -> str:
         """Stores a message row (if ``kind``) and its outbox entry in one transaction.
 
         Returns once both are durably committed. Calls made while a commit is running are
         committed together in the next one (group commit), each in its own savepoint.
+
+        Args:
+            peer: The recipient.
+            make: Builds the content from (message id, sent_at, disappearing timer).
+            kind: The message row's kind, or None for a content without one (receipts,
+                reactions, edits, deletes).
+            body: The row's text.
+            attachment: The row's attachment metadata.
+            blob_path: An encrypted blob to upload before sending.
+            quote: The row's quote (a reply).
+            apply: Called in the same transaction, before the content is made, with
+                (store, message id, sent_at): applies the action to our own copy. What it
+                raises refuses the whole request (nothing is stored or sent) and is raised
+                here.
         """
         message_id = new_message_id()
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue_requests.append(
-            _QueueRequest(peer, message_id, make, kind, body, attachment, blob_path, done)
+            _QueueRequest(
+                peer, message_id, make, kind, body, attachment, blob_path, done, quote, apply
+            )
         )
         if self._queue_committer is None or self._queue_committer.done():
             # A task of its own, so a caller that gives up (cancelled) never strands the
@@ -595,38 +726,24 @@ class ChatClient:
         with store.transaction():
             for request in batch:
                 try:
-                    self._queue_in_store(
-                        request.peer,
-                        request.message_id,
-                        request.make,
-                        request.kind,
-                        request.body,
-                        request.attachment,
-                        request.blob_path,
-                    )
+                    self._queue_in_store(request)
                 except Exception as error:  # this one rolled back to its savepoint
                     errors.append(error)
                 else:
                     errors.append(None)
         return errors
 
-    def _queue_in_store(
-        self,
-        peer: str,
-        message_id: str,
-        make: ContentFactory,
-        kind: str | None,
-        body: str | None,
-        attachment: Any,
-        blob_path: str | None,
-    ) -> None:
+    def _queue_in_store(self, request: _QueueRequest) -> None:
         store = self._context.worker.store
+        peer, message_id, kind = request.peer, request.message_id, request.kind
         # Strictly increasing per device, so our messages never tie on their sort key.
         sent_at = self._last_sent_at = max(now_ms(), self._last_sent_at + 1)
         with store.transaction():
             conversation = store.conversations.ensure(peer, peer_address=peer)
             timer = conversation.expire_timer
-            content = make(message_id, sent_at, timer)
+            if request.apply is not None:
+                request.apply(store, message_id, sent_at)
+            content = request.make(message_id, sent_at, timer)
             if kind is not None:
                 store.messages.insert(
                     NewMessage(
@@ -637,11 +754,13 @@ class ChatClient:
                         direction=Direction.OUTGOING,
                         sort_key=sent_at,
                         kind=kind,
-                        body=body,
+                        body=request.body,
                         status=MessageStatus.PENDING,
                         sent_at=sent_at,
-                        expire_timer=timer,
-                        attachment=attachment,
+                        # A note that the timer changed stays; the messages after it go.
+                        expire_timer=0 if kind == TIMER_NOTE_KIND else timer,
+                        attachment=request.attachment,
+                        quote=request.quote,
                     )
                 )
             payload = OutboxPayload(
@@ -650,7 +769,7 @@ class ChatClient:
                 # The relay's copy goes at sent_at + timer (docs/protocol.md §6).
                 expires_at=sent_at + timer * 1000 if timer else None,
                 track_status=kind is not None,
-                blob_path=blob_path,
+                blob_path=request.blob_path,
             )
             store.outbox.enqueue(peer, message_id, peer, encode_payload(payload))
 
@@ -765,7 +884,8 @@ class ChatClient:
         def make(message_id: str, sent_at: int, timer: int) -> Content:
             return TimerContent(id=message_id, sent_at=sent_at, seconds=seconds)
 
-        await self.queue_content(peer, make, kind=None)
+        # Our copy is a note in the chat too (the peer's app shows the same note).
+        await self.queue_content(peer, make, kind=TIMER_NOTE_KIND, body=str(seconds))
         self.events.publish(TimerChanged(peer=peer, seconds=seconds))
 
     def _set_timer_in_store(self, peer: str, seconds: int) -> None:
@@ -785,11 +905,36 @@ class ChatClient:
     # ---- attachments -------------------------------------------------------------------
 
     async def download_attachment(self, peer: str, message_id: str) -> None:
-        """Downloads, verifies and stores (encrypted at rest) a received attachment."""
+        """Downloads, verifies and stores (encrypted at rest) a received attachment.
+
+        Raises:
+            AttachmentRejected, BlobSizeMismatch, HttpFailure, ProtocolError (not_found),
+            TransferCancelled (:meth:`cancel_transfer` stopped it). After any failure the
+            status is "failed" and nothing partial is kept: calling again retries.
+        """
+        _check_peer(peer)
         await self._transfers.download(MessageKey(peer, message_id))
 
+    async def cancel_transfer(self, peer: str, message_id: str) -> None:
+        """Stops an attachment's upload (the message becomes failed; retry uploads it again)
+        or download (partial data removed; :meth:`download_attachment` starts it again)."""
+        _check_peer(peer)
+        await self._transfers.cancel_transfer(MessageKey(peer, message_id))
+
+    async def save_attachment(self, peer: str, message_id: str, destination: Path) -> None:
+        """Writes the decrypted attachment to ``destination`` atomically, chunk by chunk."""
+        _check_peer(peer)
+        await self._transfers.save(MessageKey(peer, message_id), destination)
+
+    async def attachment_path_for_opening(self, peer: str, message_id: str) -> Path:
+        """A decrypted copy for "Open", in a private 0700 folder removed at lock and close."""
+        _check_peer(peer)
+        return await self._transfers.path_for_opening(MessageKey(peer, message_id))
+
     async def read_attachment(self, peer: str, message_id: str) -> bytes:
-        """The decrypted bytes of a stored attachment (for display)."""
+        """The decrypted bytes of a stored image, for display (at most 25 MiB: larger ones
+        raise ``AttachmentTooLargeToRead``; files are saved or opened instead)."""
+        _check_peer(peer)
         return await self._transfers.read(MessageKey(peer, message_id))
 
     # ---- trust -------------------------------------------------------------------------
@@ -1047,11 +1192,35 @@ class ChatClient:
         """How many (unexpired) messages the conversation with ``peer`` holds."""
         return await self._context.worker.run(self._context.worker.store.messages.count, peer)
 
-    async def conversations(self, limit: int = 500) -> list[Conversation]:
-        """Conversations, most recently active first (for the conversation list)."""
-        return await self._context.worker.run(
-            self._context.worker.store.conversations.list_recent, limit
-        )
+    async def conversations(
+        self, limit: int = 500, *, include_archived: bool = False
+    ) -> list[Conversation]:
+        """The conversation list: pinned first, then newest activity first.
+
+        Each entry has the preview of its newest shown message (``last_message``), its unread
+        count and its muted / pinned / archived flags; archived conversations only with
+        ``include_archived`` (the archive view).
+        """
+        return await self._conversation_list.conversations(limit, include_archived=include_archived)
+
+    async def set_muted(self, peer: str, muted: bool) -> None:
+        """Mutes or unmutes the conversation with ``peer`` (publishes ConversationChanged)."""
+        await self._conversation_list.set_muted(_check_peer(peer), muted)
+
+    async def set_pinned(self, peer: str, pinned: bool) -> None:
+        """Pins the conversation with ``peer`` to the top of the list, or unpins it."""
+        await self._conversation_list.set_pinned(_check_peer(peer), pinned)
+
+    async def set_archived(self, peer: str, archived: bool) -> None:
+        """Archives the conversation with ``peer``, or brings it back to the main list.
+
+        A new incoming message brings it back by itself unless the conversation is muted.
+        """
+        await self._conversation_list.set_archived(_check_peer(peer), archived)
+
+    async def unread_total(self) -> int:
+        """Unread messages over every conversation not archived, muted ones included."""
+        return await self._conversation_list.unread_total()
 
     async def message(self, peer: str, message_id: str) -> Message | None:
         """One message, or None (unknown or expired)."""

@@ -103,12 +103,24 @@ class ConnectionChanged:
 
 @dataclass(frozen=True)
 class TransferProgress:
-    """Bytes of an attachment moved so far (upload or download)."""
+    """Bytes of an attachment moved so far (``direction`` "up" or "down")."""
 
+    peer: str
     message_id: str
     direction: str
     done: int
     total: int
+
+
+@dataclass(frozen=True)
+class TransferFinished:
+    """An attachment upload or download ended: ``ok``, failed, or ``cancelled`` by the user."""
+
+    peer: str
+    message_id: str
+    direction: str
+    ok: bool
+    cancelled: bool
 
 
 @dataclass(frozen=True)
@@ -133,6 +145,38 @@ class MessageRecovered:
 
 
 @dataclass(frozen=True)
+class MessageChanged:
+    """A stored message changed; reload it (:meth:`ChatClient.message`) to show it.
+
+    ``change`` says what: ``"edited"`` (its text, or the quote it shows, changed),
+    ``"deleted"`` (deleted for everyone: now a tombstone), ``"reactions"``, or ``"details"``
+    (a receipt time was recorded).
+    """
+
+    peer: str
+    message_id: str
+    change: str
+
+
+@dataclass(frozen=True)
+class MessagesRemoved:
+    """Messages were removed from this device (delete for me, or the conversation deleted).
+
+    An empty ``message_ids`` means the whole conversation is gone.
+    """
+
+    peer: str
+    message_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConversationChanged:
+    """A conversation's settings changed (muted, pinned, archived) or it was deleted."""
+
+    peer: str
+
+
+@dataclass(frozen=True)
 class EngineTaskRestarted:
     """A long-running engine task (receiver, outbox, expiry, key upkeep) failed and was
     restarted. ``task`` names it; the error itself is in the log (by type only)."""
@@ -153,7 +197,11 @@ ClientEvent = (
     | TimerChanged
     | ConnectionChanged
     | TransferProgress
+    | TransferFinished
     | AttachmentStored
+    | MessageChanged
+    | MessagesRemoved
+    | ConversationChanged
 )
 
 

@@ -26,7 +26,9 @@ from chat_desktop.protocol.message_content import (
     Content,
     ContentError,
     DeleteContent,
+    EditContent,
     ProfileContent,
+    ReactionContent,
     ReceiptContent,
     RetryContent,
     TextContent,
@@ -38,9 +40,16 @@ from chat_desktop.protocol.message_content import (
 from chat_desktop.protocol.schemas import EmptyAck, MessageAck, MessageDelivery
 from chat_desktop.services import own_keys
 from chat_desktop.services.context import EngineContext, now_ms
+from chat_desktop.services.conversation_actions import (
+    apply_delete,
+    apply_edit,
+    apply_reaction,
+    incoming_quote,
+)
 from chat_desktop.services.events import (
     ClientEvent,
     IdentityKeyChanged,
+    MessageChanged,
     MessageReceived,
     MessageRecovered,
     MessageUndecryptable,
@@ -52,6 +61,7 @@ from chat_desktop.services.preferences import typing_indicators_enabled
 from chat_desktop.services.resending import Resender
 from chat_desktop.services.sending import record_identity
 from chat_desktop.storage.models import (
+    TIMER_NOTE_KIND,
     AttachmentInfo,
     Direction,
     MessageKey,
@@ -305,6 +315,7 @@ class MessageReceiver:
                     server_ts=delivery.server_ts,
                     expire_timer=content.expire_timer,
                     attachment=attachment,
+                    quote=incoming_quote(store, peer, content.quote),
                 )
             )
             if not inserted:
@@ -325,16 +336,20 @@ class MessageReceiver:
             if attachment is not None:
                 result.attachments.append(MessageKey(peer, content.id))
         elif isinstance(content, ReceiptContent):
-            status = MessageStatus.READ if content.receipt == "read" else MessageStatus.DELIVERED
-            for message_id in content.message_ids:
+            read = content.receipt == "read"
+            status = MessageStatus.READ if read else MessageStatus.DELIVERED
+            received_at = now_ms()
+            for message_id in dict.fromkeys(content.message_ids):
                 key = MessageKey(peer, message_id)
-                message = store.messages.get(key)
+                message = store.messages.get(key, reactions=False)
                 if message is None or message.direction is not Direction.OUTGOING:
                     continue
                 if store.messages.update_status(key, status):
                     result.events.append(
                         StatusChanged(peer=peer, message_id=message_id, status=status.value)
                     )
+                if store.messages.record_receipt(key, read=read, at=received_at):
+                    result.events.append(MessageChanged(peer, message_id, "details"))
         elif isinstance(content, TypingContent):
             # Typing indicators are symmetric: a user who sends none is shown none.
             if typing_indicators_enabled(store):
@@ -342,11 +357,44 @@ class MessageReceiver:
         elif isinstance(content, TimerContent):
             store.conversations.ensure(peer, peer_address=peer)
             store.conversations.set_expire_timer(peer, content.seconds)
+            # A note in the chat ("bob set disappearing messages to 1 day"), read at once:
+            # it never counts as unread and never disappears itself.
+            arrived = now_ms()
+            inserted = store.messages.insert(
+                NewMessage(
+                    id=content.id,
+                    conversation_id=peer,
+                    sender=peer,
+                    sender_device=delivery.from_device,
+                    direction=Direction.INCOMING,
+                    sort_key=content.sent_at,
+                    kind=TIMER_NOTE_KIND,
+                    body=str(content.seconds),
+                    status=MessageStatus.READ,
+                    sent_at=content.sent_at,
+                    received_at=arrived,
+                    read_at=arrived,
+                    server_ts=delivery.server_ts,
+                )
+            )
+            if inserted:
+                result.events.append(
+                    MessageReceived(
+                        peer=peer,
+                        message_id=content.id,
+                        kind=TIMER_NOTE_KIND,
+                        text="",
+                        sent_at=content.sent_at,
+                    )
+                )
             result.events.append(TimerChanged(peer=peer, seconds=content.seconds))
         elif isinstance(content, DeleteContent):
-            keys = [MessageKey(peer, message_id) for message_id in content.message_ids]
-            own = [key for key in keys if _sent_by(store, key, peer)]
-            store.messages.delete(own)
+            # Only the peer's own messages, within 24 h: anything else is ignored.
+            result.events.extend(apply_delete(store, peer, content))
+        elif isinstance(content, ReactionContent):
+            result.events.extend(apply_reaction(store, peer, content))
+        elif isinstance(content, EditContent):
+            result.events.extend(apply_edit(store, peer, content))
         elif isinstance(content, ProfileContent):
             store.contacts.ensure(peer, display_name=content.display_name)
         elif isinstance(content, RetryContent):
@@ -386,8 +434,3 @@ def _drop_placeholder(store: MessageStore, key: MessageKey, peer: str) -> bool:
     if existing is None or not existing.undecryptable or existing.sender != peer:
         return False
     return store.messages.delete([key]) == 1
-
-
-def _sent_by(store: MessageStore, key: MessageKey, peer: str) -> bool:
-    message = store.messages.get(key)
-    return message is not None and message.sender == peer

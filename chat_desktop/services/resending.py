@@ -27,6 +27,7 @@ from chat_desktop.protocol.message_content import (
     TextContent,
     encode_content,
 )
+from chat_desktop.services.conversation_actions import wire_quote
 from chat_desktop.services.sending import OutboxPayload, encode_payload
 from chat_desktop.storage.models import Direction, Message, MessageKey, MessageStatus
 from chat_desktop.storage.store import MessageStore
@@ -43,12 +44,16 @@ def content_from_message(message: Message) -> Content | None:
     """Rebuilds the content of one of our own text or attachment messages, or None."""
     if message.direction is not Direction.OUTGOING or message.sent_at is None:
         return None
+    if message.deleted:
+        return None  # deleted for everyone: never sent again
+    quote = wire_quote(message.quote)
     if message.kind == "text" and message.body:
         return TextContent(
             id=message.id,
             sent_at=message.sent_at,
             expire_timer=message.expire_timer,
             text=message.body,
+            quote=quote,
         )
     attachment = message.attachment
     if (
@@ -72,6 +77,7 @@ def content_from_message(message: Message) -> Content | None:
             width=attachment.width,
             height=attachment.height,
             thumbnail=attachment.thumbnail,
+            quote=quote,
         )
     return None
 

@@ -16,7 +16,7 @@ import threading
 import uuid
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -131,6 +131,98 @@ class AttachmentReader(io.RawIOBase):
         super().close()
 
 
+@dataclass(frozen=True, slots=True)
+class FinishedAttachment:
+    """A file written and fsynced by :class:`AttachmentWriter`, not yet recorded.
+
+    Attributes:
+        file_id: Its id.
+        key: Its 32-byte at-rest key (secret; sealed into the database by ``commit``).
+        size: Plaintext size in bytes.
+    """
+
+    file_id: str
+    key: bytes = field(repr=False)
+    size: int
+
+
+class AttachmentWriter(io.RawIOBase):
+    """A writable stream that encrypts at rest as it goes, one chunk in memory at most.
+
+    Create it with :meth:`AttachmentFiles.begin`; call :meth:`finish` once everything is
+    written (then :meth:`AttachmentFiles.commit`), or :meth:`discard` to drop it. Until
+    ``finish`` the data lives in a ``.tmp`` file that orphan cleanup removes after a crash.
+    """
+
+    def __init__(self, directory: Path, file_id: str) -> None:
+        super().__init__()
+        self.file_id = file_id
+        self._directory = directory
+        self._key = secrets.token_bytes(32)
+        self._cipher = AESGCM(self._key)
+        header = _HEADER.pack(_MAGIC, CHUNK_BYTES)
+        self._ad = _associated_data(file_id, header)
+        self._target = directory / f"{file_id}{_SUFFIX}"
+        self._temporary = self._target.with_name(self._target.name + ".tmp")
+        descriptor = os.open(self._temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self._file: BinaryIO | None = os.fdopen(descriptor, "wb")
+        self._file.write(header)
+        self._pending = bytearray()
+        self._index = 0
+        self._size = 0
+
+    def writable(self) -> bool:
+        """Always True."""
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        """Encrypt ``data`` (buffered up to one chunk); returns its length."""
+        if self._file is None:
+            raise ValueError("the attachment writer is closed")
+        self._pending += data
+        self._size += len(data)
+        # A full chunk is sealed only once more data follows: the last chunk is flagged.
+        while len(self._pending) > CHUNK_BYTES:
+            self._seal(bytes(self._pending[:CHUNK_BYTES]), last=False)
+            del self._pending[:CHUNK_BYTES]
+        return len(data)
+
+    def _seal(self, chunk: bytes, *, last: bool) -> None:
+        assert self._file is not None
+        self._file.write(self._cipher.encrypt(_nonce(self._index, last), chunk, self._ad))
+        self._index += 1
+
+    def finish(self) -> FinishedAttachment:
+        """Seal the last chunk, fsync and move the file into place."""
+        if self._file is None:
+            raise ValueError("the attachment writer is closed")
+        self._seal(bytes(self._pending), last=True)
+        self._pending = bytearray()
+        file, self._file = self._file, None
+        with file:
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(self._temporary, self._target)
+        fsync_directory(self._directory)
+        super().close()
+        return FinishedAttachment(self.file_id, self._key, self._size)
+
+    def discard(self) -> None:
+        """Drop everything written so far (nothing is kept)."""
+        if self._file is not None:
+            file, self._file = self._file, None
+            file.close()
+        self._pending = bytearray()
+        self._temporary.unlink(missing_ok=True)
+        super().close()
+
+    def close(self) -> None:
+        """Discard unless :meth:`finish` ran (closing is never a silent commit)."""
+        if self._file is not None:
+            self.discard()
+        super().close()
+
+
 class AttachmentFiles:
     """Write, read and delete encrypted-at-rest attachment files.
 
@@ -158,47 +250,50 @@ class AttachmentFiles:
         """Where a file id is stored."""
         return self._directory / f"{file_id}{_SUFFIX}"
 
+    def begin(self) -> AttachmentWriter:
+        """Start a new file; write to it from any thread, then :meth:`commit` it.
+
+        Only :meth:`commit` touches the database, so a long file can be encrypted outside the
+        store's thread and the store stays responsive meanwhile.
+        """
+        file_id = uuid.uuid4().hex
+        with self._written_lock:
+            self._written.add(file_id)
+        self._directory.mkdir(parents=True, exist_ok=True)
+        return AttachmentWriter(self._directory, file_id)
+
+    def commit(self, finished: FinishedAttachment) -> StoredAttachment:
+        """Record a finished file's key (sealed) so it can be opened; store thread only."""
+        sealed_key = seal_row(self._row_key(), _TABLE, finished.file_id, finished.key)
+        self._db.execute(
+            "INSERT INTO attachment_files(id, sealed_key, size, created_at) VALUES (?, ?, ?, ?)",
+            (finished.file_id, sealed_key, finished.size, self._clock()),
+        )
+        return StoredAttachment(file_id=finished.file_id, size=finished.size)
+
+    def discard(self, file_id: str) -> None:
+        """Remove a file that was finished but never committed (any thread)."""
+        self.path_of(file_id).unlink(missing_ok=True)
+
     def write(self, source: BinaryIO) -> StoredAttachment:
         """Encrypt everything ``source`` yields into a new file; return its id and size.
 
         The file is complete and fsynced before its key is committed to the database, so a
         crash can leave an unused file (harmless, unreadable) but never a row without its file.
         """
-        file_id = uuid.uuid4().hex
-        with self._written_lock:
-            self._written.add(file_id)
-        key = secrets.token_bytes(32)
-        cipher = AESGCM(key)
-        header = _HEADER.pack(_MAGIC, CHUNK_BYTES)
-        associated_data = _associated_data(file_id, header)
-        self._directory.mkdir(parents=True, exist_ok=True)
-        target = self.path_of(file_id)
-        temporary = target.with_name(target.name + ".tmp")
-        size = 0
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as output:
-            output.write(header)
-            index = 0
-            chunk = source.read(CHUNK_BYTES)
-            while True:
-                following = source.read(CHUNK_BYTES) if len(chunk) == CHUNK_BYTES else b""
-                last = not following
-                output.write(cipher.encrypt(_nonce(index, last), chunk, associated_data))
-                size += len(chunk)
-                index += 1
-                if last:
-                    break
-                chunk = following
-            output.flush()
-            os.fsync(output.fileno())
-        os.replace(temporary, target)
-        fsync_directory(self._directory)
-        sealed_key = seal_row(self._row_key(), _TABLE, file_id, key)
-        self._db.execute(
-            "INSERT INTO attachment_files(id, sealed_key, size, created_at) VALUES (?, ?, ?, ?)",
-            (file_id, sealed_key, size, self._clock()),
-        )
-        return StoredAttachment(file_id=file_id, size=size)
+        writer = self.begin()
+        try:
+            while chunk := source.read(CHUNK_BYTES):
+                writer.write(chunk)
+            finished = writer.finish()
+        except BaseException:
+            writer.discard()
+            raise
+        try:
+            return self.commit(finished)
+        except BaseException:
+            self.discard(finished.file_id)
+            raise
 
     def open(self, file_id: str) -> BinaryIO:
         """A buffered readable stream of the decrypted file.

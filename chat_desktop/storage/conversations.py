@@ -1,4 +1,11 @@
-"""Conversations: the list, the disappearing-messages timer, unread counts."""
+"""Conversations: the list, the disappearing-messages timer, unread counts, mute/pin/archive.
+
+The conversation list is read by :meth:`ConversationRepository.list_summaries` in one query:
+the page of conversations comes from the ``conversations_listed`` index (pinned first, then
+newest activity), and each one's newest shown message from ``messages_by_position`` (one index
+seek per conversation, inside the same statement), so the cost follows the number of
+conversations listed, not the number of messages stored.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +13,47 @@ from collections.abc import Callable
 from pathlib import Path
 
 from chat_desktop.storage.db import Database, Row
+from chat_desktop.storage.messages import MESSAGE_COLUMNS, NOT_EXPIRED, message_from_row
 from chat_desktop.storage.models import Conversation
 
 Clock = Callable[[], int]
 
-_COLUMNS = "id, peer_address, title, expire_timer, unread_count, last_activity_at, created_at"
+_COLUMNS = (
+    "id, peer_address, title, expire_timer, unread_count, last_activity_at, created_at, "
+    "muted, pinned, archived"
+)
+_COLUMN_COUNT = len(_COLUMNS.split(","))
+_LISTED_COLUMNS = ", ".join(f"listed.{name.strip()}" for name in _COLUMNS.split(","))
+_LAST_MESSAGE_COLUMNS = ", ".join(f"m.{name.strip()}" for name in MESSAGE_COLUMNS.split(","))
+_LIST_ORDER = "pinned DESC, last_activity_at DESC, id"
+#: A message the list may preview: not deleted for everyone (a tombstone), not expired.
+_SHOWN = f"deleted = 0 AND {NOT_EXPIRED}"
+
+
+def _list_query(*, include_archived: bool) -> str:
+    """The conversation-list statement (fixed fragments only; values are bound)."""
+    where = "" if include_archived else "WHERE archived = 0"
+    # The page is picked first (MATERIALIZED keeps SQLite from flattening it into the outer
+    # query), so the newest-message lookup runs only for the conversations listed.
+    return (
+        "WITH listed AS MATERIALIZED ("  # noqa: S608 - fixed fragments only
+        f"SELECT {_COLUMNS} FROM conversations {where} ORDER BY {_LIST_ORDER} LIMIT :limit) "
+        f"SELECT {_LISTED_COLUMNS}, {_LAST_MESSAGE_COLUMNS} FROM listed "
+        "LEFT JOIN messages AS m ON m.seq = ("
+        "SELECT seq FROM messages WHERE conversation_id = listed.id "
+        f"AND {_SHOWN} ORDER BY sort_key DESC, seq DESC LIMIT 1) "
+        f"ORDER BY listed.pinned DESC, listed.last_activity_at DESC, listed.id"
+    )
+
+
+_LIST_ACTIVE = _list_query(include_archived=False)
+_LIST_ALL = _list_query(include_archived=True)
 
 
 def _conversation_from_row(row: Row) -> Conversation:
+    last_message = None
+    if len(row) > _COLUMN_COUNT and row[_COLUMN_COUNT] is not None:  # m.seq: a message joined
+        last_message = message_from_row(row[_COLUMN_COUNT:])
     return Conversation(
         id=row[0],
         peer_address=row[1],
@@ -22,6 +62,10 @@ def _conversation_from_row(row: Row) -> Conversation:
         unread_count=row[4],
         last_activity_at=row[5],
         created_at=row[6],
+        muted=bool(row[7]),
+        pinned=bool(row[8]),
+        archived=bool(row[9]),
+        last_message=last_message,
     )
 
 
@@ -70,13 +114,75 @@ class ConversationRepository:
         return None if row is None else _conversation_from_row(row)
 
     def list_recent(self, limit: int = 500) -> list[Conversation]:
-        """Conversations, most recent activity first."""
+        """Conversations, most recent activity first (archived ones too; no preview)."""
         rows = self._db.query_all(
             f"SELECT {_COLUMNS} FROM conversations "  # noqa: S608
             "ORDER BY last_activity_at DESC, id LIMIT ?",
             (limit,),
         )
         return [_conversation_from_row(row) for row in rows]
+
+    def list_summaries(
+        self, limit: int = 500, *, include_archived: bool = False
+    ) -> list[Conversation]:
+        """The conversation list: pinned first, then newest activity first, with previews.
+
+        Each conversation comes with its newest message still shown (``last_message``: not
+        deleted for everyone, not expired), its unread count and its flags, all in one
+        statement.
+
+        Args:
+            limit: At most this many conversations (the first page of the list).
+            include_archived: Also list archived conversations (the "Archived" view);
+                otherwise they are left out.
+
+        Raises:
+            ValueError: ``limit`` is not positive.
+        """
+        if limit <= 0:
+            raise ValueError("the conversation list needs a positive limit")
+        rows = self._db.query_all(
+            _LIST_ALL if include_archived else _LIST_ACTIVE,
+            {"limit": limit, "now": self._clock()},
+        )
+        return [_conversation_from_row(row) for row in rows]
+
+    def set_muted(self, conversation_id: str, muted: bool) -> bool:
+        """Mute or unmute a conversation; True if that changed anything."""
+        return self._set_flag("muted", conversation_id, muted)
+
+    def set_pinned(self, conversation_id: str, pinned: bool) -> bool:
+        """Pin or unpin a conversation; True if that changed anything."""
+        return self._set_flag("pinned", conversation_id, pinned)
+
+    def set_archived(self, conversation_id: str, archived: bool) -> bool:
+        """Archive or unarchive a conversation; True if that changed anything.
+
+        A new incoming message unarchives it again unless it is muted (a trigger of the
+        schema does that at insert).
+        """
+        return self._set_flag("archived", conversation_id, archived)
+
+    def _set_flag(self, column: str, conversation_id: str, value: bool) -> bool:
+        if column not in ("muted", "pinned", "archived"):
+            raise ValueError("not a conversation flag")
+        cursor = self._db.execute(
+            f"UPDATE conversations SET {column} = :value "  # noqa: S608 - checked name
+            f"WHERE id = :id AND {column} != :value",
+            {"value": int(value), "id": conversation_id},
+        )
+        return bool(cursor.rowcount)
+
+    def unread_total(self) -> int:
+        """Unread incoming messages over every conversation that is not archived.
+
+        Muted conversations count too: muting silences notifications, not the count.
+        """
+        return int(
+            self._db.query_value(
+                "SELECT coalesce(sum(unread_count), 0) FROM conversations WHERE archived = 0"
+            )
+        )
 
     def set_expire_timer(self, conversation_id: str, seconds: int) -> None:
         """Set the disappearing-messages timer (0 turns it off)."""

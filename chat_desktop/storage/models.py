@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Final
+
+#: The kind of the note a conversation shows when its disappearing timer changed (its body
+#: is the new timer in seconds; it is never unread and never disappears itself).
+TIMER_NOTE_KIND: Final = "timer"
 
 
 class Direction(StrEnum):
@@ -78,6 +83,64 @@ class AttachmentInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Quote:
+    """What a reply quotes, as this device shows it.
+
+    For a received reply the target was looked up locally by id in the same conversation:
+    when found, ``author``, ``excerpt`` and ``kind`` come from our own copy; when not, they
+    are what the sender wrote, and ``found`` is False (show them as such).
+
+    Attributes:
+        target_id: The id of the message replied to.
+        author: Who wrote it (username).
+        excerpt: The start of its text (at most 200 characters; for an attachment its
+            caption or file name). Empty once the target was deleted for everyone.
+        kind: "text" or "attachment".
+        found: Whether this device holds the target (else the sender's excerpt is shown).
+        deleted: The target was deleted for everyone since (the excerpt is gone).
+    """
+
+    target_id: str
+    author: str
+    excerpt: str
+    kind: str
+    found: bool = True
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reaction:
+    """One person's reaction to a message (each person has at most one per message).
+
+    Attributes:
+        reactor: The username of who reacted (ours included).
+        emoji: The emoji.
+    """
+
+    reactor: str
+    emoji: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDetails:
+    """The times shown in a message's details dialog (ms, None where unknown).
+
+    Attributes:
+        sent_at: The sender's clock when it was sent.
+        received_at: This device's clock when it arrived (incoming only).
+        delivered_at: Outgoing: when the peer's delivery receipt came. Incoming: when it
+            arrived here.
+        read_at: Outgoing: when the peer's read receipt came (None if they don't send
+            them). Incoming: when the user read it.
+    """
+
+    sent_at: int | None
+    received_at: int | None
+    delivered_at: int | None
+    read_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class NewMessage:
     """A message to insert.
 
@@ -99,6 +162,12 @@ class NewMessage:
         expires_at: When it disappears, ms, or None.
         undecryptable: True for a placeholder of a message that could not be decrypted.
         attachment: Attachment metadata, if any.
+        quote: The message this one replies to, if it is a reply.
+        edited_at: When its text was last edited (the edit's ``sent_at``), or None.
+        deleted: Deleted for everyone: a tombstone without body, attachment or quote.
+        reactions: Reactions to it, oldest first (filled when loaded; ignored on insert).
+        delivered_at: Outgoing: when the peer's delivery receipt came, ms.
+        read_by_peer_at: Outgoing: when the peer's read receipt came, ms.
     """
 
     id: str
@@ -118,6 +187,12 @@ class NewMessage:
     expires_at: int | None = None
     undecryptable: bool = False
     attachment: AttachmentInfo | None = None
+    quote: Quote | None = None
+    edited_at: int | None = None
+    deleted: bool = False
+    reactions: tuple[Reaction, ...] = ()
+    delivered_at: int | None = None
+    read_by_peer_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +236,12 @@ class Conversation:
         unread_count: Unread incoming messages.
         last_activity_at: Sort key of the newest message, ms.
         created_at: Creation time, ms.
+        last_message: The newest message still shown (not deleted, not expired), for the
+            list's preview; None when there is none or the summary was read without it.
+        muted: No notifications for new messages (they still count as unread).
+        pinned: Kept at the top of the list.
+        archived: Hidden from the main list until a new incoming message arrives (unless
+            muted too).
     """
 
     id: str
@@ -170,6 +251,11 @@ class Conversation:
     unread_count: int
     last_activity_at: int
     created_at: int
+    # issue 10 (E3)
+    last_message: Message | None = None
+    muted: bool = False
+    pinned: bool = False
+    archived: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,9 @@
 """Full-text search of message bodies with FTS5, inside the same encrypted database.
 
-Triggers keep ``messages_fts`` in step with ``messages`` (insert, edit, delete), and the query
-joins back to ``messages`` with the expiry filter, so a deleted or expired message is never
-found.
+Triggers keep ``messages_fts`` in step with ``messages`` (insert, edit, delete): an edit
+re-indexes the new text and drops the old one, and a tombstone (deleted for everyone: its body
+set to NULL) drops its words. The query joins back to ``messages`` with the expiry filter and
+leaves tombstones out, so a deleted or expired message is never found.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class MessageSearch:
         rows = self._db.query_all(
             f"SELECT {columns} FROM messages_fts JOIN messages AS m ON m.seq = messages_fts.rowid "  # noqa: S608
             f"WHERE messages_fts MATCH :query {scope} "
-            "AND (m.expires_at IS NULL OR m.expires_at > :now) "
+            "AND m.deleted = 0 AND (m.expires_at IS NULL OR m.expires_at > :now) "
             "ORDER BY messages_fts.rowid DESC LIMIT :limit",
             params,
         )

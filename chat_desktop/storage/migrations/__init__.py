@@ -12,7 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chat_desktop.storage.migrations import v001_initial, v002_fts_secure_delete
+from chat_desktop.storage.migrations import (
+    v001_initial,
+    v002_fts_secure_delete,
+    v003_conversation_features,
+    v004_conversation_list,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,5 +44,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         version=2,
         name="search index secure delete",
         statements=v002_fts_secure_delete.STATEMENTS,
+    ),
+    Migration(
+        version=3,
+        name="replies, reactions, edits, delete for everyone",
+        statements=v003_conversation_features.STATEMENTS,
+    ),
+    Migration(
+        version=4,
+        name="conversation list: mute, pin, archive",
+        statements=v004_conversation_list.STATEMENTS,
     ),
 )

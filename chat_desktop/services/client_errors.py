@@ -1,0 +1,24 @@
+"""The errors :class:`~chat_desktop.services.client.ChatClient` raises for requests it refuses.
+
+They live apart from the client so the service modules it delegates to can raise them too;
+``chat_desktop.services.client`` re-exports every one. Messages say what to do, and never
+contain message text, keys or passwords.
+"""
+
+from __future__ import annotations
+
+
+class ClientError(Exception):
+    """A request to the engine that cannot be carried out (the message says why)."""
+
+
+class UnknownMessage(ClientError):
+    """The message named is not (or no longer) in this conversation on this device."""
+
+
+class EditNotAllowed(ClientError):
+    """Only your own text messages can be edited, within 24 hours of sending, a few times."""
+
+
+class DeleteNotAllowed(ClientError):
+    """Only your own messages can be deleted for everyone, within 24 hours of sending."""

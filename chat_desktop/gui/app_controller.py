@@ -19,11 +19,13 @@ from chat_desktop.gui.account_dialogs import CreateAccountDialog, RecoveryKeyDia
 from chat_desktop.gui.event_bridge import EventBridge
 from chat_desktop.gui.main_window import MainWindow
 from chat_desktop.gui.notices import show_error, show_notice
+from chat_desktop.gui.notifications import NativeNotifier, NotificationCenter, Notifier
 from chat_desktop.gui.restore import RestoreOfferDialog
 from chat_desktop.gui.settings_window import SettingsWindow
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.gui.theme import apply_theme
 from chat_desktop.gui.translation import apply_language
+from chat_desktop.gui.tray import TrayIcon
 from chat_desktop.services.client import ChatClient
 from chat_desktop.storage.errors import DatabaseCorrupt
 from chat_desktop.storage.vault_file import Vault
@@ -31,6 +33,8 @@ from chat_desktop.telemetry import InvalidDsn, Telemetry, configured_dsn
 
 #: Lock after this long without keyboard or mouse input, until the account's setting is read.
 DEFAULT_IDLE_LOCK_S = 15 * 60
+#: How long after the window shows the background upkeep (database check, snapshot) starts.
+HOUSEKEEPING_DELAY_MS = 1_500
 #: The settings window's "Appearance" section (shown again after a language change).
 APPEARANCE_SECTION = 2
 _USER_INPUT = {
@@ -66,11 +70,16 @@ class AppController(QObject):
         telemetry: Telemetry | None = None,
         idle_lock_s: float | None = None,
         crash_report_dsn: str | None = None,
+        notifier: Notifier | None = None,
+        tray_available: bool | None = None,
     ) -> None:
         """Prepares the controller; :meth:`start` shows the first window.
 
         ``idle_lock_s`` overrides the account's "lock after" setting (the command line's
-        ``--lock-after``); None follows the setting.
+        ``--lock-after``); None follows the setting. ``notifier`` shows the notifications of
+        incoming messages (default: the desktop's own service, the tray's bubble as a
+        fallback). ``tray_available`` forces the tray icon on or off (None: where the
+        desktop has a tray).
         """
         super().__init__()
         self.profile_dir = profile_dir
@@ -81,6 +90,14 @@ class AppController(QObject):
         self.dialog: QDialog | None = None
         self._bridge: EventBridge | None = None
         self.restore_dialog: RestoreOfferDialog | None = None
+        #: The tray icon and the notifications, while a window is open.
+        self.tray: TrayIcon | None = None
+        self.notifications: NotificationCenter | None = None
+        self._native_notifier: NativeNotifier | None = None
+        if notifier is None:
+            self._native_notifier = notifier = NativeNotifier()
+        self._notifier: Notifier = notifier
+        self._tray_available = tray_available
         self.telemetry = telemetry or Telemetry()
         #: Where crash reports go, if the user opts in: the build's or deployment's choice.
         self._crash_report_dsn = crash_report_dsn or configured_dsn()
@@ -167,7 +184,13 @@ class AppController(QObject):
         window.show()
         self._restart_idle_countdown()
         self.windowShown.emit(window)
-        spawn(self._housekeeping(client), "housekeeping")
+        # After the first page has painted: the full database check competes for the disk
+        # and the CPU with the window's first page (benchmarks/ui.py).
+        QTimer.singleShot(HOUSEKEEPING_DELAY_MS, lambda: self._start_housekeeping(client))
+
+    def _start_housekeeping(self, client: ChatClient) -> None:
+        if client is self.client:  # not if the app locked (or restored) meanwhile
+            spawn(self._housekeeping(client), "housekeeping")
 
     async def _open_window(self, client: ChatClient) -> MainWindow:
         """Builds the main window (and its event bridge) for ``client``, as the user left it."""
@@ -179,8 +202,25 @@ class AppController(QObject):
         window.closed.connect(self.quitRequested.emit)
         self._bridge = bridge
         self.window = window
+        self._open_tray_and_notifications(client, bridge, window)
         bridge.start()
         return window
+
+    def _open_tray_and_notifications(
+        self, client: ChatClient, bridge: EventBridge, window: MainWindow
+    ) -> None:
+        """The tray icon (unread total, Show / Lock / Quit) and the notifications."""
+        tray = TrayIcon(self, available=self._tray_available)
+        tray.showRequested.connect(self.raise_window)
+        tray.lockRequested.connect(window.lock)
+        tray.quitRequested.connect(window.close)
+        window.unreadTotalChanged.connect(tray.set_unread_count)
+        self.tray = tray
+        if self._native_notifier is not None:
+            self._native_notifier.fallback = tray.show_message
+        self.notifications = NotificationCenter(
+            client, bridge, window, self._notifier, raise_window=self.raise_window, parent=self
+        )
 
     # ---- settings applied live -------------------------------------------------------------
 
@@ -326,6 +366,15 @@ class AppController(QObject):
         restore_dialog, self.restore_dialog = self.restore_dialog, None
         if restore_dialog is not None:
             restore_dialog.close()
+        notifications, self.notifications = self.notifications, None
+        if notifications is not None:
+            notifications.stop()
+            notifications.deleteLater()
+        tray, self.tray = self.tray, None
+        if tray is not None:
+            if self._native_notifier is not None:
+                self._native_notifier.fallback = None
+            tray.dispose()
         window, self.window = self.window, None
         if window is not None:
             if self.client is not None:

@@ -1,9 +1,19 @@
-"""``ConversationView``: the right pane (header, key-change banner, messages, composer)."""
+"""``ConversationView``: the right pane (header, key-change banner, messages, composer).
+
+It turns what the user does to a message (reply, react, edit, delete, details, open, save,
+view an image) into engine calls, keeps the shown messages in step with the engine's events
+(``connect_bridge``), and takes files in (attach button, drop on the pane, paste) through
+the preview dialog.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import uuid
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -14,13 +24,23 @@ from PySide6.QtCore import (
     QIODevice,
     QLocale,
     QModelIndex,
+    QPoint,
     QSize,
     Qt,
+    QUrl,
     Signal,
 )
-from PySide6.QtGui import QImage, QImageReader
+from PySide6.QtGui import (
+    QDesktopServices,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QImage,
+    QImageReader,
+)
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -31,8 +51,11 @@ from PySide6.QtWidgets import (
 )
 
 from chat_desktop.gui.accessibility import mark_as_data, name_controls
-from chat_desktop.gui.composer import Composer
+from chat_desktop.gui.attachment_preview import AttachmentPreviewDialog
+from chat_desktop.gui.composer import Composer, local_files, pasted_image
+from chat_desktop.gui.event_bridge import EventBridge
 from chat_desktop.gui.icons import icon
+from chat_desktop.gui.image_viewer import ImageViewer, decode_full
 from chat_desktop.gui.message_delegate import (
     BUBBLE_PAD_H,
     BUBBLE_WIDTH_SHARE,
@@ -40,13 +63,16 @@ from chat_desktop.gui.message_delegate import (
     ROW_MARGIN_H,
     image_box,
 )
+from chat_desktop.gui.message_details import MessageDetailsDialog
 from chat_desktop.gui.message_model import MessageWindowModel
 from chat_desktop.gui.message_view import MessageListView
-from chat_desktop.gui.notices import show_error, show_notice
+from chat_desktop.gui.notices import StandardButton, ask, finished, show_error, show_notice
+from chat_desktop.gui.reaction_picker import ReactionPicker
 from chat_desktop.gui.safety_number import SafetyNumberDialog
+from chat_desktop.gui.save_dialog import choose_save_path
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.client import ChatClient, UnknownPeer
-from chat_desktop.storage.models import Message, MessageStatus
+from chat_desktop.storage.models import Direction, Message, MessageStatus
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +86,46 @@ TIMER_CHOICES = (
 )
 #: Qt refuses to allocate more than this (MiB) for one decoded image: a 4096² RGBA is 64 MiB.
 IMAGE_ALLOCATION_LIMIT_MB = 128
+#: The profile's private folder (0700) where a pasted image waits, as a PNG, to be sent.
+PASTE_FOLDER = "pasted"
+#: Units a timer the menu does not offer is shown in: seconds per unit, "one", "several".
+_TIMER_UNITS: tuple[tuple[int, str, str], ...] = (
+    (
+        86_400,
+        str(QT_TRANSLATE_NOOP("ConversationView", "1 day")),
+        str(QT_TRANSLATE_NOOP("ConversationView", "%1 days")),
+    ),
+    (
+        3_600,
+        str(QT_TRANSLATE_NOOP("ConversationView", "1 hour")),
+        str(QT_TRANSLATE_NOOP("ConversationView", "%1 hours")),
+    ),
+    (
+        60,
+        str(QT_TRANSLATE_NOOP("ConversationView", "1 minute")),
+        str(QT_TRANSLATE_NOOP("ConversationView", "%1 minutes")),
+    ),
+    (
+        1,
+        str(QT_TRANSLATE_NOOP("ConversationView", "1 second")),
+        str(QT_TRANSLATE_NOOP("ConversationView", "%1 seconds")),
+    ),
+)
+
+UrlOpener = Callable[[QUrl], bool]
+
+
+def write_png(image: QImage, folder: Path) -> Path:
+    """Saves ``image`` as a new PNG in ``folder`` (created 0700); returns its path."""
+    folder.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(folder, 0o700)
+    path = folder / f"pasted-image-{uuid.uuid4().hex[:8]}.png"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+    if not image.save(str(path)):  # PNG, from the name
+        path.unlink(missing_ok=True)
+        raise OSError("the pasted image could not be written")
+    return path
 
 
 def decode_scaled(data: bytes, size: QSize) -> QImage:
@@ -88,19 +154,35 @@ def decode_scaled(data: bytes, size: QSize) -> QImage:
 class ConversationView(QWidget):
     """One open conversation, driven by a :class:`ChatClient`.
 
+    Files dropped on the pane or pasted in the composer go through
+    :class:`~chat_desktop.gui.attachment_preview.AttachmentPreviewDialog` before they are
+    sent. "Open" hands a decrypted copy to :attr:`url_opener` (the desktop's default
+    application; tests replace it).
+
     Signals:
         conversationsChanged(): Unread counts or order may have changed (refresh the list).
     """
 
     conversationsChanged = Signal()  # noqa: N815
+    verifiedChanged = Signal(str)  # noqa: N815
 
     def __init__(self, client: ChatClient, parent: QWidget | None = None) -> None:
         """Builds the pane for ``client`` (no conversation open yet)."""
         super().__init__(parent)
         self.setObjectName("conversationView")
+        self.setAcceptDrops(True)
         self._client = client
         self._peer: str | None = None
         self._loading_images: set[str] = set()
+        self._bridge: EventBridge | None = None
+        #: Opens a file in the desktop's application for its type.
+        self.url_opener: UrlOpener = QDesktopServices.openUrl
+        #: The last dialog or popup opened from a message (tests and the walk look at it).
+        self.preview_dialog: AttachmentPreviewDialog | None = None
+        self.reaction_picker: ReactionPicker | None = None
+        self.details_dialog: MessageDetailsDialog | None = None
+        self.image_viewer: ImageViewer | None = None
+        self.save_chooser: QDialog | None = None
         self.model = MessageWindowModel(client)
         self.view = MessageListView(self.model, self)
         self.composer = Composer(self)
@@ -108,6 +190,13 @@ class ConversationView(QWidget):
         self.peer_label = QLabel()
         self.peer_label.setObjectName("peerName")
         mark_as_data(self.peer_label)
+        self.verified_badge = QLabel()
+        self.verified_badge.setObjectName("verifiedBadge")
+        self.verified_badge.setToolTip(
+            self.tr("Verified: you compared the safety number with this contact")
+        )
+        self.verified_badge.setAccessibleName(self.tr("Verified contact"))
+        self.verified_badge.hide()
         self.presence_label = QLabel()
         self.presence_label.setObjectName("presenceLabel")
         self.timer_box = QComboBox()
@@ -123,7 +212,12 @@ class ConversationView(QWidget):
         header_layout = QHBoxLayout(header)
         names = QVBoxLayout()
         names.setSpacing(0)
-        names.addWidget(self.peer_label)
+        name_row = QHBoxLayout()
+        name_row.setSpacing(6)
+        name_row.addWidget(self.peer_label)
+        name_row.addWidget(self.verified_badge)
+        name_row.addStretch(1)
+        names.addLayout(name_row)
         names.addWidget(self.presence_label)
         header_layout.addLayout(names, 1)
         header_layout.addWidget(self.timer_box)
@@ -163,12 +257,24 @@ class ConversationView(QWidget):
         self._typing = False
         self._presence = ""
         self.composer.sendRequested.connect(self._send_text)
-        self.composer.attachRequested.connect(self._send_file)
+        self.composer.editSubmitted.connect(self._submit_edit)
+        self.composer.filesChosen.connect(self.offer_files)
+        self.composer.imagePasted.connect(self.offer_image)
         self.composer.typingChanged.connect(self._send_typing)
         self.view.readUpTo.connect(self._mark_read)
         self.view.retryRequested.connect(self._retry)
         self.view.imageWanted.connect(self._load_image)
         self.view.clicked.connect(self._on_message_clicked)
+        self.view.replyRequested.connect(self.start_reply)
+        self.view.editRequested.connect(self.start_edit)
+        self.view.deleteRequested.connect(self.delete_message)
+        self.view.reactRequested.connect(self.show_reaction_picker)
+        self.view.reactionToggled.connect(self.toggle_reaction)
+        self.view.detailsRequested.connect(self.show_details)
+        self.view.openRequested.connect(self.open_attachment)
+        self.view.saveRequested.connect(self.save_attachment)
+        self.view.cancelRequested.connect(self.cancel_transfer)
+        self.view.imageActivated.connect(self.show_image)
         self.safety_button.clicked.connect(self.show_safety_number)
         self.accept_key_button.clicked.connect(self._accept_key)
         self.timer_box.activated.connect(self._timer_chosen)
@@ -186,13 +292,37 @@ class ConversationView(QWidget):
         self._typing = False
         self._presence = ""
         self.peer_label.setText(peer)
+        self.verified_badge.hide()
         self._show_presence()
         self.banner.hide()
         self._select_timer(timer_seconds)
-        self.composer.edit.clear()
+        self.composer.reset()
         await self.model.open_conversation(peer)
         self.composer.edit.setFocus()
         spawn(self._client.subscribe_presence([peer]), "subscribe presence")
+        spawn(self.refresh_verified(), "verified state")
+
+    async def refresh_verified(self) -> None:
+        """Shows or hides the verified badge for the open conversation."""
+        peer = self._peer
+        if peer is None:
+            return
+        verified = await self._client.is_verified(peer)
+        if peer == self._peer:
+            size = self.peer_label.fontMetrics().height()
+            self.verified_badge.setPixmap(icon("verified").pixmap(size, size))
+            self.verified_badge.setVisible(verified)
+
+    def connect_bridge(self, bridge: EventBridge) -> None:
+        """Follows the engine's changes to shown messages (edits, deletes, reactions,
+        transfers). Connecting the same bridge again does nothing."""
+        if self._bridge is bridge:
+            return
+        self._bridge = bridge
+        bridge.messageChanged.connect(self.on_message_changed)
+        bridge.messagesRemoved.connect(self.on_messages_removed)
+        bridge.transferProgress.connect(self.on_transfer_progress)
+        bridge.transferFinished.connect(self.on_transfer_finished)
 
     # ---- engine events ----------------------------------------------------------------------
 
@@ -208,9 +338,46 @@ class ConversationView(QWidget):
             self.view.notify_new_message_elsewhere()
 
     def on_connection_changed(self, state: str) -> None:
-        """Asks for the peer's presence again once the link is (back) up."""
+        """Asks for the peer's presence again once the link is (back) up.
+
+        While the link is down the relay cannot tell us when the peer leaves, so the last
+        known presence is no longer shown (it would say "online" forever).
+        """
         if state == "connected" and self._peer is not None:
             spawn(self._client.subscribe_presence([self._peer]), "subscribe presence")
+        elif state == "disconnected":
+            self._presence = ""
+            self._show_presence()
+
+    def on_message_changed(self, peer: str, message_id: str, _change: str = "") -> None:
+        """Shows the new state of an edited, deleted or reacted-to message."""
+        if peer == self._peer:
+            spawn(self.model.refresh_message(peer, message_id), "refresh changed message")
+
+    def on_messages_removed(self, peer: str, message_ids: Sequence[str]) -> None:
+        """Takes messages deleted on this device away (none listed: the whole conversation)."""
+        if peer != self._peer:
+            return
+        if message_ids:
+            self.model.remove_messages(peer, message_ids)
+        else:
+            spawn(self.model.open_conversation(peer), "reload emptied conversation")
+        self.conversationsChanged.emit()
+
+    def on_transfer_progress(
+        self, peer: str, message_id: str, _direction: str, done: int, total: int
+    ) -> None:
+        """Moves the progress bar of an upload or download."""
+        if peer == self._peer:
+            self.model.set_progress(message_id, int(done), int(total))
+
+    def on_transfer_finished(
+        self, peer: str, message_id: str, _direction: str, _ok: bool, _cancelled: bool
+    ) -> None:
+        """Removes the progress bar and shows the transfer's outcome."""
+        if peer == self._peer:
+            self.model.clear_progress(message_id)
+            spawn(self.model.refresh_message(peer, message_id), "refresh transferred message")
 
     def on_status_changed(self, peer: str, message_id: str, status: str) -> None:
         """Updates a status mark."""
@@ -284,25 +451,262 @@ class ConversationView(QWidget):
 
     # ---- user actions ------------------------------------------------------------------------
 
-    def _send_text(self, text: str) -> None:
+    def _send_text(self, text: str, reply_to: str = "") -> None:
         if self._peer is not None:
-            spawn(self._send(self._peer, text), "send text", self._show_error)
+            spawn(self._send(self._peer, text, reply_to or None), "send text", self._show_error)
 
-    async def _send(self, peer: str, text: str) -> None:
-        message_id = await self._client.send_text(peer, text)
+    async def _send(self, peer: str, text: str, reply_to: str | None) -> None:
+        message_id = await self._client.send_text(peer, text, reply_to=reply_to)
         await self.model.add_message(peer, message_id)
         self.view.scroll_to_newest()
         self.conversationsChanged.emit()
 
-    def _send_file(self, path: Path) -> None:
-        if self._peer is not None:
-            spawn(self._send_attachment(self._peer, path), "send file", self._show_error)
+    # ---- reply, edit, delete, react, details --------------------------------------------------
 
-    async def _send_attachment(self, peer: str, path: Path) -> None:
-        message_id = await self._client.send_file(peer, path)
-        await self.model.add_message(peer, message_id)
-        self.view.scroll_to_newest()
+    def _shown(self, message_id: str) -> Message | None:
+        row = self.model.row_of(message_id)
+        return None if row is None else self.model.message_at(row)
+
+    def start_reply(self, message_id: str) -> None:
+        """Sets the composer up to answer ``message_id`` (a bar shows what is quoted)."""
+        message = self._shown(message_id)
+        if message is None:
+            return
+        outgoing = message.direction is Direction.OUTGOING
+        author = self.tr("yourself") if outgoing else message.sender
+        info = message.attachment
+        excerpt = message.body or (
+            (info.file_name or self.tr("Attachment")) if info is not None else ""
+        )
+        self.composer.start_reply(message_id, author, excerpt)
+
+    def start_edit(self, message_id: str) -> None:
+        """Puts the text of our message ``message_id`` in the composer for editing."""
+        message = self._shown(message_id)
+        if message is not None and message.body is not None:
+            self.composer.start_edit(message_id, message.body)
+
+    def _submit_edit(self, message_id: str, text: str) -> None:
+        if self._peer is not None:
+            spawn(self._edit(self._peer, message_id, text), "edit message", self._show_error)
+
+    async def _edit(self, peer: str, message_id: str, text: str) -> None:
+        await self._client.edit_message(peer, message_id, text)
+        await self.model.refresh_message(peer, message_id)
+
+    def delete_message(self, message_id: str, for_everyone: bool) -> None:
+        """Asks, then deletes ``message_id`` for everyone or from this device only."""
+        if self._peer is not None:
+            spawn(
+                self._delete(self._peer, message_id, for_everyone),
+                "delete message",
+                self._show_error,
+            )
+
+    async def _delete(self, peer: str, message_id: str, for_everyone: bool) -> None:
+        if for_everyone:
+            title = self.tr("Delete for everyone")
+            text = self.tr(
+                "Delete this message for everyone? %1 will see that a message was deleted."
+            ).replace("%1", peer)
+        else:
+            title = self.tr("Delete for me")
+            text = self.tr("Delete this message from this device? %1 still has it.").replace(
+                "%1", peer
+            )
+        answer = await ask(self, title, text)
+        if answer != StandardButton.Yes:
+            return
+        if for_everyone:
+            await self._client.delete_for_everyone(peer, message_id)
+            await self.model.refresh_message(peer, message_id)
+        else:
+            await self._client.delete_for_me(peer, [message_id])
+            self.model.remove_messages(peer, [message_id])
+        if self.composer.editing == message_id or self.composer.reply_to == message_id:
+            self.composer.cancel_context()
         self.conversationsChanged.emit()
+
+    def _our_reaction(self, message: Message) -> str | None:
+        return next(
+            (r.emoji for r in message.reactions if r.reactor == self._client.username), None
+        )
+
+    def show_reaction_picker(self, message_id: str, global_pos: QPoint) -> None:
+        """Opens the reaction popup at ``global_pos`` for ``message_id``."""
+        message = self._shown(message_id)
+        if message is None or self._peer is None:
+            return
+        peer = self._peer
+        picker = ReactionPicker(self._our_reaction(message), self)
+        picker.chosen.connect(
+            lambda emoji: spawn(self._react(peer, message_id, emoji), "react", self._show_error)
+        )
+        picker.popup_at(global_pos)
+        self.reaction_picker = picker
+
+    def toggle_reaction(self, message_id: str, emoji: str) -> None:
+        """A click on a reaction chip: make ``emoji`` ours, or remove ours if it is that one."""
+        message = self._shown(message_id)
+        if message is None or self._peer is None:
+            return
+        wanted = None if self._our_reaction(message) == emoji else emoji
+        spawn(self._react(self._peer, message_id, wanted), "react", self._show_error)
+
+    async def _react(self, peer: str, message_id: str, emoji: str | None) -> None:
+        await self._client.react(peer, message_id, emoji)
+        await self.model.refresh_message(peer, message_id)
+
+    def show_details(self, message_id: str) -> None:
+        """Opens the details dialog (times, earlier versions) of ``message_id``."""
+        if self._peer is not None:
+            spawn(self._details(self._peer, message_id), "message details", self._show_error)
+
+    async def _details(self, peer: str, message_id: str) -> None:
+        message = await self._client.message(peer, message_id)
+        if message is None:
+            return
+        details = await self._client.message_details(peer, message_id)
+        history: list[tuple[int, str]] = []
+        if message.edited_at is not None:
+            history = await self._client.edit_history(peer, message_id)
+        dialog = MessageDetailsDialog(message, details, history, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.details_dialog = dialog
+
+    # ---- files out: open, save, cancel, view ------------------------------------------------
+
+    def open_attachment(self, message_id: str) -> None:
+        """Opens the attachment in the desktop's application for its type."""
+        if self._peer is not None:
+            spawn(self._open_attachment(self._peer, message_id), "open file", self._show_error)
+
+    async def _open_attachment(self, peer: str, message_id: str) -> None:
+        path = await self._client.attachment_path_for_opening(peer, message_id)
+        if not self.url_opener(QUrl.fromLocalFile(str(path))):
+            show_notice(
+                self,
+                self.tr("Open"),
+                self.tr("No application could open this file. Save it and open it from there."),
+            )
+
+    def save_attachment(self, message_id: str) -> None:
+        """Asks where to save the attachment (without blocking), then writes it there."""
+        message = self._shown(message_id)
+        if message is None or message.attachment is None or self._peer is None:
+            return
+        peer = self._peer
+        self.save_chooser = choose_save_path(
+            self,
+            self.tr("Save as"),
+            message.attachment.file_name or "",
+            lambda path: self._save_to(peer, message_id, path),
+        )
+
+    def _save_to(self, peer: str, message_id: str, path: Path) -> None:
+        spawn(self._client.save_attachment(peer, message_id, path), "save file", self._show_error)
+
+    def cancel_transfer(self, message_id: str) -> None:
+        """Stops the upload or download of ``message_id``."""
+        if self._peer is not None:
+            spawn(
+                self._client.cancel_transfer(self._peer, message_id),
+                "cancel transfer",
+                self._show_error,
+            )
+
+    def show_image(self, message_id: str) -> None:
+        """Opens the image of ``message_id`` at full size in a window of its own."""
+        message = self._shown(message_id)
+        if message is None or message.attachment is None or self._peer is None:
+            return
+        viewer = ImageViewer(message.attachment.file_name or "", self)
+        viewer.saveRequested.connect(lambda: self.save_attachment(message_id))
+        viewer.show()
+        self.image_viewer = viewer
+        spawn(self._load_full_image(self._peer, message_id, viewer), "view image", self._show_error)
+
+    async def _load_full_image(self, peer: str, message_id: str, viewer: ImageViewer) -> None:
+        data = await self._client.read_attachment(peer, message_id)
+        image = await asyncio.to_thread(decode_full, data)
+        with contextlib.suppress(RuntimeError):  # the viewer was closed meanwhile
+            viewer.set_image(image)
+
+    # ---- files in: attach, drop, paste ------------------------------------------------------
+
+    def offer_files(self, paths: Sequence[Path]) -> None:
+        """Shows the preview dialog for ``paths``; Send sends each as its own message."""
+        if self._peer is not None and paths:
+            spawn(self._offer(self._peer, list(paths), []), "send files", self._show_error)
+
+    def offer_image(self, image: QImage) -> None:
+        """Saves a pasted image as a PNG in the profile's private folder, then offers it."""
+        if self._peer is not None and not image.isNull():
+            spawn(self._offer_image(self._peer, image), "send pasted image", self._show_error)
+
+    async def _offer_image(self, peer: str, image: QImage) -> None:
+        folder = self._client.store.paths.root / PASTE_FOLDER
+        path = await asyncio.to_thread(write_png, image, folder)
+        await self._offer(peer, [path], [path])
+
+    async def _offer(self, peer: str, paths: list[Path], temporary: list[Path]) -> None:
+        try:
+            dialog = AttachmentPreviewDialog(paths, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.open()
+            self.preview_dialog = dialog
+            result = await finished(dialog)
+            files, caption = dialog.files_to_send, dialog.caption_to_send
+            if self.preview_dialog is dialog:
+                self.preview_dialog = None
+            if result != QDialog.DialogCode.Accepted or not files:
+                return
+            reply_to = self.composer.reply_to
+            if reply_to is not None:
+                self.composer.cancel_context()
+            for number, path in enumerate(files):
+                message_id = await self._client.send_file(
+                    peer,
+                    path,
+                    caption=caption if number == 0 else "",
+                    reply_to=reply_to if number == 0 else None,
+                )
+                await self.model.add_message(peer, message_id)
+                self.view.scroll_to_newest()
+                self.conversationsChanged.emit()
+        finally:
+            for path in temporary:
+                await asyncio.to_thread(path.unlink, True)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        """Accepts dragged files and images while a conversation is open."""
+        self._accept_drag(event)
+
+    def _accept_drag(self, event: QDragMoveEvent) -> None:
+        mime = event.mimeData()
+        if self._peer is not None and (local_files(mime) or pasted_image(mime) is not None):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
+        """Keeps accepting over the whole pane."""
+        self._accept_drag(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        """Offers the dropped files (or image) through the preview dialog."""
+        mime = event.mimeData()
+        files = local_files(mime)
+        image = None if files else pasted_image(mime)
+        if self._peer is None or (not files and image is None):
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        if files:
+            self.offer_files(files)
+        elif image is not None:
+            self.offer_image(image)
 
     def _send_typing(self, typing: bool) -> None:
         if self._peer is not None:
@@ -384,10 +788,20 @@ class ConversationView(QWidget):
         dialog = SafetyNumberDialog(peer, formatted, verified, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.verifiedChanged.connect(
-            lambda state: spawn(self._client.mark_verified(peer, state), "mark verified")
+            lambda state: spawn(self._mark_verified(peer, state), "mark verified")
         )
         dialog.open()
         self.safety_dialog = dialog
+
+    async def _mark_verified(self, peer: str, verified: bool) -> None:
+        await self._client.mark_verified(peer, verified)
+        await self.refresh_verified()
+        self.verifiedChanged.emit(peer)  # the conversation list shows the mark too
+
+    def close_conversation(self) -> None:
+        """Shows no conversation any more (it was deleted): forgets the peer and its rows."""
+        self._peer = None
+        self.model.clear()
 
     def _accept_key(self) -> None:
         if self._peer is not None:
@@ -411,11 +825,17 @@ class ConversationView(QWidget):
     def _select_timer(self, seconds: int) -> None:
         index = self.timer_box.findData(seconds)
         if index < 0:
-            self.timer_box.addItem(
-                icon("timer"), self.tr("%1 s").replace("%1", str(seconds)), seconds
-            )
+            self.timer_box.addItem(icon("timer"), self.timer_label(seconds), seconds)
             index = self.timer_box.count() - 1
         self.timer_box.setCurrentIndex(index)
+
+    def timer_label(self, seconds: int) -> str:
+        """A timer the menu does not offer, in its largest whole unit ("2 days")."""
+        unit, one, several = next(u for u in _TIMER_UNITS if seconds % u[0] == 0)
+        count = seconds // unit
+        if count == 1:
+            return self.tr(one)
+        return self.tr(several).replace("%1", QLocale().toString(count))
 
     def _show_presence(self) -> None:
         self.presence_label.setText(self.tr("typing…") if self._typing else self._presence)

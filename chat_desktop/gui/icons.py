@@ -48,6 +48,10 @@ ICON_NAMES: tuple[str, ...] = (
     "reply",
     "download",
     "file",
+    "archive",
+    "hourglass",
+    "muted",
+    "pinned",
 )
 #: The full-colour application icon (``resources/icons/<name>.svg``, PNGs beside it).
 APP_ICON_NAME = "chat-desktop"

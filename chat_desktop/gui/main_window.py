@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -15,7 +15,7 @@ from chat_desktop.gui.conversation_list import ConversationList
 from chat_desktop.gui.conversation_view import ConversationView
 from chat_desktop.gui.event_bridge import EventBridge
 from chat_desktop.gui.new_chat import NewChatDialog
-from chat_desktop.gui.notices import show_error
+from chat_desktop.gui.notices import StandardButton, ask, show_error
 from chat_desktop.gui.quick_switcher import QuickSwitcher
 from chat_desktop.gui.search_panel import SearchPanel
 from chat_desktop.gui.settings_window import SettingsWindow
@@ -24,6 +24,11 @@ from chat_desktop.services.client import ChatClient, WindowState
 
 #: How long a short note stays in the status bar.
 STATUS_NOTE_MS = 8_000
+#: Engine events arriving within this long cause one conversation-list refresh, not one each
+#: (a burst of 1,000 incoming messages is one query, not 1,000).
+LIST_REFRESH_DELAY_MS = 50
+#: The most conversations the list reads (archived ones included).
+LIST_LIMIT = 500
 #: What the user reads when the engine restarted one of its background tasks.
 TASK_RESTARTED_NOTE = str(
     QT_TRANSLATE_NOOP(
@@ -45,16 +50,23 @@ ABOUT_SECTION = 3
 class MainWindow(QMainWindow):
     """The chat window of one unlocked account.
 
+    The conversation list follows the engine's events (new, changed, removed and expired
+    messages, receipts, mute / pin / archive) through one coalesced refresh
+    (:meth:`refresh_conversations`), which also reports the unread total for the tray.
+
     Signals:
         lockRequested(): The user chose "Lock" (the controller closes the client).
         settingsOpened(object): The settings window was opened (the controller connects its
             live changes: theme, text size, language, idle lock, crash reports, deletion).
         closed(): The window was closed by the user (quit).
+        unreadTotalChanged(int): The unread total (every conversation not archived) after a
+            list refresh (the tray shows it).
     """
 
     lockRequested = Signal()  # noqa: N815
     settingsOpened = Signal(object)  # noqa: N815
     closed = Signal()
+    unreadTotalChanged = Signal(int)  # noqa: N815
 
     def __init__(self, client: ChatClient, bridge: EventBridge) -> None:
         """Builds the window and connects it to ``bridge``'s signals."""
@@ -90,9 +102,11 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self.setTabOrder(self.conversation_list.new_chat_button, self.conversation_list.list)
-        self.setTabOrder(self.conversation_list.list, self.conversation_view.composer)
+        self.setTabOrder(self.conversation_list.list, self.conversation_view.view)
+        self.setTabOrder(self.conversation_view.view, self.conversation_view.composer)
 
         view = self.conversation_view
+        view.connect_bridge(bridge)
         bridge.messageReceived.connect(view.on_message_received)
         bridge.messageUndecryptable.connect(view.on_message_received)
         bridge.statusChanged.connect(view.on_status_changed)
@@ -105,12 +119,43 @@ class MainWindow(QMainWindow):
         bridge.messageRecovered.connect(view.on_message_recovered)
         bridge.connectionChanged.connect(self._show_connection)
         bridge.connectionChanged.connect(view.on_connection_changed)
-        bridge.messageReceived.connect(self.refresh_conversations)
-        bridge.messageUndecryptable.connect(self.refresh_conversations)
-        bridge.messagesExpired.connect(self.refresh_conversations)
+        # One coalesced list refresh for every event that changes a row or the order.
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(LIST_REFRESH_DELAY_MS)
+        self._refresh_timer.timeout.connect(
+            lambda: spawn(self.refresh_conversations_now(), "list conversations")
+        )
+        self._refreshing = False
+        self._refresh_again = False
+        #: How many list refreshes ran (tests check that bursts are coalesced).
+        self.refresh_count = 0
+        for signal in (
+            bridge.messageReceived,
+            bridge.messageUndecryptable,
+            bridge.messageRecovered,
+            bridge.statusChanged,
+            bridge.messageChanged,
+            bridge.messagesRemoved,
+            bridge.conversationChanged,
+            bridge.messagesExpired,
+            bridge.timerChanged,
+        ):
+            signal.connect(self.refresh_conversations)
         view.conversationsChanged.connect(self.refresh_conversations)
-        self.conversation_list.conversationSelected.connect(self.open_conversation)
-        self.conversation_list.newChatClicked.connect(self.show_new_chat_dialog)
+        bridge.presenceChanged.connect(self._on_presence_changed)
+        bridge.identityKeyChanged.connect(self._on_identity_key_changed)
+        view.verifiedChanged.connect(lambda peer: self._on_identity_key_changed(peer, False))
+        bridge.connectionChanged.connect(self._on_connection_for_presence)
+        panel = self.conversation_list
+        panel.conversationSelected.connect(self.open_conversation)
+        panel.newChatClicked.connect(self.show_new_chat_dialog)
+        panel.muteRequested.connect(self.set_muted)
+        panel.pinRequested.connect(self.set_pinned)
+        panel.archiveRequested.connect(self.set_archived)
+        panel.deleteRequested.connect(self.delete_conversation)
+        panel.peersChanged.connect(self._on_listed_peers_changed)
+        self._verified_known: set[str] = set()
         bridge.engineTaskRestarted.connect(self._show_task_restarted)
         self.new_chat_dialog: NewChatDialog | None = None
         self.quick_switcher: QuickSwitcher | None = None
@@ -161,21 +206,114 @@ class MainWindow(QMainWindow):
 
     # ---- conversations ------------------------------------------------------------------------
 
+    @property
+    def open_peer(self) -> str | None:
+        """The conversation shown in the right pane (None while the placeholder shows)."""
+        if self._stack.currentWidget() is not self.conversation_view:
+            return None
+        return self.conversation_view.peer
+
     def refresh_conversations(self, *_args: object) -> None:
-        """Reloads the conversation list (unread counts, order)."""
-        spawn(self._refresh(), "list conversations")
+        """Reloads the conversation list soon (events within a few ms share one reload)."""
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    async def refresh_conversations_now(self) -> None:
+        """Reloads the conversation list and the unread total now (awaitable).
+
+        A call while a reload runs makes that reload run once more when it ends (never two
+        at a time, never a change missed).
+        """
+        self._refresh_timer.stop()
+        if self._refreshing:
+            self._refresh_again = True
+            return
+        self._refreshing = True
+        try:
+            self._refresh_again = True
+            while self._refresh_again:
+                self._refresh_again = False
+                await self._refresh()
+        finally:
+            self._refreshing = False
 
     async def _refresh(self) -> None:
-        conversations = await self._client.conversations()
-        self.conversation_list.set_conversations(conversations, self.conversation_view.peer)
-        if self.conversation_view.peer is None and conversations and self.open_latest_on_start:
+        self.refresh_count += 1
+        conversations = await self._client.conversations(LIST_LIMIT, include_archived=True)
+        unread_total = await self._client.unread_total()
+        self.conversation_list.set_conversations(conversations, self.open_peer)
+        self.unreadTotalChanged.emit(unread_total)
+        await self._check_verified(self.conversation_list.peers())
+        listed = [c for c in conversations if not c.archived]
+        if self.open_peer is None and listed and self.open_latest_on_start:
             self.open_latest_on_start = False
-            known = {c.peer_address or c.id for c in conversations}
+            known = {c.peer_address or c.id for c in listed}
             if self.start_peer is not None and self.start_peer in known:
                 await self.open_conversation_now(self.start_peer)
             else:
-                latest = conversations[0]
+                latest = listed[0]
                 await self.open_conversation_now(latest.peer_address or latest.id)
+
+    async def _check_verified(self, peers: list[str], *, again: bool = False) -> None:
+        """Reads the verified state of ``peers`` not checked yet (or all of them, ``again``)."""
+        for peer in peers:
+            if again or peer not in self._verified_known:
+                self._verified_known.add(peer)
+                self.conversation_list.set_verified(peer, await self._client.is_verified(peer))
+
+    def _on_identity_key_changed(self, peer: str, _paused: bool) -> None:
+        spawn(self._check_verified([peer], again=True), "verified state")
+
+    def _on_presence_changed(self, peer: str, online: bool, _last_seen: object) -> None:
+        self.conversation_list.set_online(peer, online)
+
+    def _on_listed_peers_changed(self, peers: list[str]) -> None:
+        if self._client.connected and peers:
+            spawn(self._client.subscribe_presence(peers), "subscribe presence")
+
+    def _on_connection_for_presence(self, state: str) -> None:
+        if state == "connected":
+            self._on_listed_peers_changed(self.conversation_list.peers())
+        elif state == "disconnected":
+            self.conversation_list.clear_presence()
+
+    # ---- mute, pin, archive, delete ---------------------------------------------------------
+
+    def set_muted(self, peer: str, muted: bool) -> None:
+        """Mutes or unmutes ``peer``'s conversation (the list follows the engine's event)."""
+        spawn(self._client.set_muted(peer, muted), "mute conversation", self._show_error)
+
+    def set_pinned(self, peer: str, pinned: bool) -> None:
+        """Pins ``peer``'s conversation to the top, or unpins it."""
+        spawn(self._client.set_pinned(peer, pinned), "pin conversation", self._show_error)
+
+    def set_archived(self, peer: str, archived: bool) -> None:
+        """Archives ``peer``'s conversation, or brings it back to the list."""
+        spawn(self._client.set_archived(peer, archived), "archive conversation", self._show_error)
+
+    def delete_conversation(self, peer: str) -> None:
+        """Asks, then deletes ``peer``'s conversation from this device (non-blocking)."""
+        spawn(self.delete_conversation_now(peer), "delete conversation", self._show_error)
+
+    async def delete_conversation_now(self, peer: str) -> bool:
+        """Awaitable :meth:`delete_conversation`; True if the user confirmed and it is gone."""
+        answer = await ask(
+            self,
+            self.tr("Delete conversation"),
+            self.tr(
+                "Delete the conversation with %1 from this device? Its messages and files are "
+                "removed here; %1 keeps their copy."
+            ).replace("%1", peer),
+        )
+        if answer != StandardButton.Yes:
+            return False
+        await self._client.delete_conversation(peer)
+        if self.open_peer == peer:
+            self._stack.setCurrentWidget(self._placeholder)
+            self.conversation_view.close_conversation()
+            self.conversation_list.set_current(None)
+        await self.refresh_conversations_now()
+        return True
 
     # ---- window state ---------------------------------------------------------------------
 
@@ -192,7 +330,7 @@ class MainWindow(QMainWindow):
         return WindowState(
             geometry=bytes(self.saveGeometry().data()),
             splitter=bytes(self.splitter.saveState().data()),
-            open_peer=self.conversation_view.peer,
+            open_peer=self.open_peer,
         )
 
     def open_conversation(self, peer: str) -> None:
@@ -201,19 +339,20 @@ class MainWindow(QMainWindow):
 
     async def open_conversation_now(self, peer: str) -> None:
         """Awaitable :meth:`open_conversation` (tests, the demo)."""
-        conversations = await self._client.conversations()
+        conversations = await self._client.conversations(LIST_LIMIT, include_archived=True)
         timer = next((c.expire_timer for c in conversations if c.id == peer), 0)
         await self.conversation_view.open(peer, timer)
         self._stack.setCurrentWidget(self.conversation_view)
         if self.isActiveWindow():
             self.conversation_view.composer.edit.setFocus()
-        self.conversation_list.set_conversations(conversations, peer)
+        self.conversation_list.set_current(peer)
+        await self.refresh_conversations_now()
 
     # ---- keyboard: switcher, search, settings ----------------------------------------------
 
     def show_quick_switcher(self) -> None:
         """Ctrl+K: type a name, press Enter, the conversation opens."""
-        switcher = QuickSwitcher(self.conversation_list.peers(), self)
+        switcher = QuickSwitcher(self.conversation_list.all_peers(), self)
         switcher.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         switcher.conversationChosen.connect(self.open_conversation)
         switcher.finished.connect(lambda _result: self._forget("quick_switcher", switcher))
@@ -240,9 +379,10 @@ class MainWindow(QMainWindow):
 
     async def open_message_now(self, peer: str, message_id: str) -> None:
         """Awaitable :meth:`open_message`."""
-        if self.conversation_view.peer != peer:
+        if self.open_peer != peer:
             await self.open_conversation_now(peer)
-        await self.conversation_view.view.jump_to(message_id)
+        if await self.conversation_view.view.jump_to(message_id):
+            self.conversation_view.view.highlight(message_id)
 
     def show_settings(self, section: int = 0) -> None:
         """Opens the settings window (a single one) at ``section``."""
@@ -274,7 +414,7 @@ class MainWindow(QMainWindow):
         was closed by a shortcut) the keys would otherwise go nowhere.
         """
         self.activateWindow()
-        if self.conversation_view.peer is not None:
+        if self.open_peer is not None:
             self.conversation_view.composer.edit.setFocus()
         else:
             self.conversation_list.list.setFocus()

@@ -25,8 +25,8 @@ HOUR_MS = 60 * MINUTE_MS
 DAY_MS = 24 * HOUR_MS
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate(_CONTEXT, text)
+#: ``translate("MessageText", …)`` spelled out at each call, so ``pyside6-lupdate`` finds it.
+translate = QCoreApplication.translate
 
 
 def duration_text(seconds: int) -> str:
@@ -50,27 +50,35 @@ def timer_note_text(message: Message) -> str:
     seconds = timer_seconds(message)
     if message.direction is Direction.OUTGOING:
         if seconds:
-            return _tr("You set disappearing messages to %1").replace("%1", duration_text(seconds))
-        return _tr("You turned off disappearing messages")
+            return translate("MessageText", "You set disappearing messages to %1").replace(
+                "%1", duration_text(seconds)
+            )
+        return translate("MessageText", "You turned off disappearing messages")
     if seconds:
         return (
-            _tr("%1 set disappearing messages to %2")
+            translate("MessageText", "%1 set disappearing messages to %2")
             .replace("%2", duration_text(seconds))
             .replace("%1", message.sender)
         )
-    return _tr("%1 turned off disappearing messages").replace("%1", message.sender)
+    return translate("MessageText", "%1 turned off disappearing messages").replace(
+        "%1", message.sender
+    )
 
 
 def remaining_text(left_ms: int) -> str:
     """How long a disappearing message has left, short ("45 s", "4 min", "3 h", "2 d")."""
     left_ms = max(0, left_ms)
     if left_ms < MINUTE_MS:
-        return _tr("%1 s").replace("%1", str((left_ms + 999) // 1000))
+        return translate("MessageText", "%1 s").replace("%1", str((left_ms + 999) // 1000))
     if left_ms < HOUR_MS:
-        return _tr("%1 min").replace("%1", str((left_ms + MINUTE_MS - 1) // MINUTE_MS))
+        return translate("MessageText", "%1 min").replace(
+            "%1", str((left_ms + MINUTE_MS - 1) // MINUTE_MS)
+        )
     if left_ms < DAY_MS:
-        return _tr("%1 h").replace("%1", str((left_ms + HOUR_MS - 1) // HOUR_MS))
-    return _tr("%1 d").replace("%1", str((left_ms + DAY_MS - 1) // DAY_MS))
+        return translate("MessageText", "%1 h").replace(
+            "%1", str((left_ms + HOUR_MS - 1) // HOUR_MS)
+        )
+    return translate("MessageText", "%1 d").replace("%1", str((left_ms + DAY_MS - 1) // DAY_MS))
 
 
 #: The widest remaining-time label (the footer keeps room for it, so the row never resizes).
@@ -90,25 +98,25 @@ def message_date(message: Message) -> QDate:
 def day_label(day: QDate, today: QDate) -> str:
     """ "Today", "Yesterday", else the locale's long date."""
     if day == today:
-        return _tr("Today")
+        return translate("MessageText", "Today")
     if day == today.addDays(-1):
-        return _tr("Yesterday")
+        return translate("MessageText", "Yesterday")
     return QLocale().toString(day, QLocale.FormatType.LongFormat)
 
 
 def unread_line_text() -> str:
     """The line above the first unread message."""
-    return _tr("Unread messages")
+    return translate("MessageText", "Unread messages")
 
 
 def deleted_text() -> str:
     """What a tombstone shows."""
-    return _tr("This message was deleted")
+    return translate("MessageText", "This message was deleted")
 
 
 def edited_text() -> str:
     """The footer's mark of an edited message."""
-    return _tr("edited")
+    return translate("MessageText", "edited")
 
 
 def edited_tooltip(edited_at: int) -> str:
@@ -116,12 +124,12 @@ def edited_tooltip(edited_at: int) -> str:
     when = QLocale().toString(
         QDateTime.fromMSecsSinceEpoch(edited_at), QLocale.FormatType.ShortFormat
     )
-    return _tr("Edited %1").replace("%1", when)
+    return translate("MessageText", "Edited %1").replace("%1", when)
 
 
 def you_text() -> str:
     """How our own name is shown in quotes."""
-    return _tr("You")
+    return translate("MessageText", "You")
 
 
 def quote_excerpt(quote: Quote) -> str:
@@ -131,10 +139,10 @@ def quote_excerpt(quote: Quote) -> str:
     if quote.excerpt:
         return " ".join(quote.excerpt.split())
     if quote.kind == "attachment":
-        return _tr("Photo")
+        return translate("MessageText", "Photo")
     return ""
 
 
 def quote_not_found_text() -> str:
     """Shown under a quote whose target this device does not hold."""
-    return _tr("Original message not found")
+    return translate("MessageText", "Original message not found")

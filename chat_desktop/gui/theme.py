@@ -419,14 +419,14 @@ QToolTip {{
 QWidget#conversationPane {{
     background: {c["sidebar_background"]}; border-right: 1px solid {c["divider"]};
 }}
-QListWidget#conversationList {{
+QListView#conversationList {{
     border: none; background: {c["sidebar_background"]}; font-size: {pt(1.05)}; outline: 0;
 }}
-QListWidget#conversationList::item {{
+QListView#conversationList::item {{
     padding: {px(10)} {px(10)}; border-bottom: 1px solid {c["divider"]}; color: {c["text"]};
 }}
-QListWidget#conversationList::item:hover {{ background: {c["hover"]}; }}
-QListWidget#conversationList::item:selected {{
+QListView#conversationList::item:hover {{ background: {c["hover"]}; }}
+QListView#conversationList::item:selected {{
     background: {c["selection_background"]}; color: {c["text"]};
 }}
 QLabel#accountLabel {{
@@ -437,7 +437,10 @@ QLabel#connectionLabel[state="connected"] {{ color: {c["success"]}; }}
 QLabel#connectionLabel[state="disconnected"] {{ color: {c["danger"]}; }}
 QPushButton#newChatButton, QToolButton#sendButton, QPushButton:default {{
     background: {c["accent"]}; color: {c["accent_text"]}; border: 2px solid transparent;
-    border-radius: {px(8)}; padding: {px(7)} {px(14)}; font-weight: 600;
+    border-radius: {px(8)}; padding: {px(7)} {px(14)};
+}}
+QPushButton#newChatButton, QToolButton#sendButton {{
+    font-weight: 600;
 }}
 QPushButton#newChatButton:hover, QToolButton#sendButton:hover, QPushButton:default:hover {{
     background: {c["accent_hover"]};

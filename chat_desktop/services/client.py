@@ -230,6 +230,8 @@ class ChatClient:
         self._sender = OutboxSender(context)
         self._transfers = AttachmentTransfers(context, self._sender)
         self._conversation_list = ConversationList(context)
+        #: Presence changes pushed by the relay, per user (see :meth:`subscribe_presence`).
+        self._presence_pushes: dict[str, int] = {}
         self._receiver = MessageReceiver(
             context,
             self._send_delivery_receipts,
@@ -455,7 +457,7 @@ class ChatClient:
                 on_message=self._receiver.enqueue,
                 on_connected=self._on_connected,
                 on_disconnected=self._on_disconnected,
-                on_presence=self._on_presence,
+                on_presence=self._on_presence_push,
                 on_keys_low=self._on_keys_low,
             )
         self._receiver.start()
@@ -1245,6 +1247,7 @@ class ChatClient:
         if connection is None or not connection.connected:
             return
         wanted = list(dict.fromkeys(peers))[:MAX_PRESENCE_SUBSCRIPTIONS]
+        pushes_before = {peer: self._presence_pushes.get(peer, 0) for peer in wanted}
         try:
             update = await connection.request(
                 wire_events.PRESENCE_SUBSCRIBE, PresenceSubscribe(users=wanted), PresenceUpdate
@@ -1252,7 +1255,14 @@ class ChatClient:
         except (ConnectionFailure, ProtocolError) as error:
             logger.info("presence subscription refused: %s", type(error).__name__)
             return
-        self._on_presence(update)
+        # A change the relay pushed while the answer travelled is newer than the answer:
+        # the answer must not turn a peer who just left back "online".
+        fresh = [
+            entry
+            for entry in update.presence
+            if self._presence_pushes.get(entry.user, 0) == pushes_before.get(entry.user, 0)
+        ]
+        self._on_presence(PresenceUpdate(presence=fresh))
 
     # ---- relay callbacks ---------------------------------------------------------------
 
@@ -1264,6 +1274,12 @@ class ChatClient:
 
     async def _on_disconnected(self) -> None:
         self.events.publish(ConnectionChanged(ConnectionState.DISCONNECTED))
+
+    def _on_presence_push(self, update: PresenceUpdate) -> None:
+        """A presence change the relay pushed (counted, so older answers never override it)."""
+        for entry in update.presence:
+            self._presence_pushes[entry.user] = self._presence_pushes.get(entry.user, 0) + 1
+        self._on_presence(update)
 
     def _on_presence(self, update: PresenceUpdate) -> None:
         for entry in update.presence:

@@ -2,17 +2,23 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
-    <name>ConversationList</name>
-    <message numerus="yes">
-        <source>%1, %n unread</source>
-        <translation><numerusform>%1, %n unread</numerusform><numerusform>%1, %n unread</numerusform></translation>
-    </message>
-</context>
-<context>
     <name>SearchPanel</name>
     <message numerus="yes">
         <source>%n message(s) found</source>
-        <translation><numerusform>%n message found</numerusform><numerusform>%n messages found</numerusform></translation>
+        <translation>
+            <numerusform>%n message found</numerusform>
+            <numerusform>%n messages found</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>TrayIcon</name>
+    <message numerus="yes">
+        <source>%1 — %n unread</source>
+        <translation>
+            <numerusform>%1 — %n unread</numerusform>
+            <numerusform>%1 — %n unread</numerusform>
+        </translation>
     </message>
 </context>
 </TS>

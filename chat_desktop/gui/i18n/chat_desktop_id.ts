@@ -167,7 +167,7 @@
     <name>AppController</name>
     <message>
         <source>chat_desktop is already running</source>
-        <extracomment>Lock after this long without keyboard or mouse input, until the account's setting is read. The settings window's "Appearance" section (shown again after a language change). Where crash reports go, if the user opts in: the build's or deployment's choice.</extracomment>
+        <extracomment>Lock after this long without keyboard or mouse input, until the account&apos;s setting is read. How long after the window shows the background upkeep (database check, snapshot) starts. The settings window&apos;s &quot;Appearance&quot; section (shown again after a language change). The tray icon and the notifications, while a window is open. Where crash reports go, if the user opts in: the build&apos;s or deployment&apos;s choice.</extracomment>
         <translation>chat_desktop sudah berjalan</translation>
     </message>
     <message>
@@ -215,10 +215,53 @@
     </message>
 </context>
 <context>
+    <name>AttachmentPreviewDialog</name>
+    <message>
+        <source>Send a file</source>
+        <extracomment>The side of a thumbnail in the dialog (logical pixels). Qt refuses to decode an image needing more than this (MiB) for a thumbnail.</extracomment>
+        <translation>Kirim berkas</translation>
+    </message>
+    <message>
+        <source>Send %1 files</source>
+        <translation>Kirim %1 berkas</translation>
+    </message>
+    <message>
+        <source>This file cannot be read; it will not be sent.</source>
+        <translation>Berkas ini tidak dapat dibaca; berkas tidak akan dikirim.</translation>
+    </message>
+    <message>
+        <source>%1: too large to send (the limit is %2); it will not be sent.</source>
+        <translation>%1: terlalu besar untuk dikirim (batasnya %2); berkas tidak akan dikirim.</translation>
+    </message>
+    <message>
+        <source>Files to send</source>
+        <translation>Berkas yang akan dikirim</translation>
+    </message>
+    <message>
+        <source>Add a caption (optional)</source>
+        <translation>Tambahkan keterangan (opsional)</translation>
+    </message>
+    <message>
+        <source>Caption</source>
+        <translation>Keterangan</translation>
+    </message>
+    <message>
+        <source>Text sent with the first file; Enter sends</source>
+        <translation>Teks yang dikirim bersama berkas pertama; Enter mengirim</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Kirim</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+</context>
+<context>
     <name>Composer</name>
     <message>
         <source>Write a message…</source>
-        <extracomment>"Typing" is re-sent at most this often while the user keeps typing. "Stopped typing" after this long without a keystroke. The attach and send icons, in line heights of the composer's font (they grow with the text).</extracomment>
         <translation>Tulis pesan…</translation>
     </message>
     <message>
@@ -254,12 +297,85 @@
         <translation>Mengirim pesan yang Anda ketik</translation>
     </message>
     <message>
-        <source>Send a file</source>
+        <source>Replying to %1</source>
+        <translation>Membalas %1</translation>
+    </message>
+    <message>
+        <source>Cancel reply</source>
+        <translation>Batalkan balasan</translation>
+    </message>
+    <message>
+        <source>Editing message</source>
+        <translation>Menyunting pesan</translation>
+    </message>
+    <message>
+        <source>Cancel editing</source>
+        <translation>Batalkan penyuntingan</translation>
+    </message>
+    <message>
+        <source>Send files</source>
         <translation>Kirim berkas</translation>
     </message>
 </context>
 <context>
+    <name>ComposerContextBar</name>
+    <message>
+        <source>Cancel</source>
+        <extracomment>&quot;Typing&quot; is re-sent at most this often while the user keeps typing. &quot;Stopped typing&quot; after this long without a keystroke. The attach and send icons, in line heights of the composer&apos;s font (they grow with the text). Characters of the replied-to message shown in the reply bar. Whether Esc is ours (cancels the reply or edit) rather than the window&apos;s.</extracomment>
+        <translation>Batal</translation>
+    </message>
+</context>
+<context>
     <name>ConversationList</name>
+    <message>
+        <source>Message could not be decrypted</source>
+        <extracomment>``translate(&quot;ConversationList&quot;, …)`` spelled out at each call, so ``pyside6-lupdate`` finds every text.</extracomment>
+        <translation>Pesan tidak dapat didekripsi</translation>
+    </message>
+    <message>
+        <source>Photo: %1</source>
+        <translation>Foto: %1</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Foto</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Berkas</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>You: %1</source>
+        <translation>Anda: %1</translation>
+    </message>
+    <message>
+        <source>muted</source>
+        <translation>dibisukan</translation>
+    </message>
+    <message>
+        <source>pinned</source>
+        <translation>disematkan</translation>
+    </message>
+    <message>
+        <source>verified</source>
+        <translation>terverifikasi</translation>
+    </message>
+    <message>
+        <source>disappearing messages on</source>
+        <translation>pesan sementara aktif</translation>
+    </message>
+    <message>
+        <source>online</source>
+        <translation>daring</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>, </translation>
+    </message>
     <message>
         <source>connecting…</source>
         <translation>menyambung…</translation>
@@ -276,9 +392,50 @@
         <source>Conversations</source>
         <translation>Percakapan</translation>
     </message>
-    <message numerus="yes">
-        <source>%1, %n unread</source>
-        <translation><numerusform>%1, %n belum dibaca</numerusform></translation>
+    <message>
+        <source>Archived conversations</source>
+        <translation>Percakapan yang diarsipkan</translation>
+    </message>
+    <message>
+        <source>Arrow keys open a conversation; the menu key shows what you can do with it</source>
+        <translation>Tombol panah membuka percakapan; tombol menu menampilkan tindakan yang bisa dilakukan</translation>
+    </message>
+    <message>
+        <source>Back to chats</source>
+        <extracomment>The last context menu opened (tests trigger its actions).</extracomment>
+        <translation>Kembali ke obrolan</translation>
+    </message>
+    <message>
+        <source>Archived (%1)</source>
+        <translation>Diarsipkan (%1)</translation>
+    </message>
+    <message>
+        <source>Unmute</source>
+        <translation>Bunyikan</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>Bisukan</translation>
+    </message>
+    <message>
+        <source>Unpin</source>
+        <translation>Lepas sematan</translation>
+    </message>
+    <message>
+        <source>Pin</source>
+        <translation>Sematkan</translation>
+    </message>
+    <message>
+        <source>Unarchive</source>
+        <translation>Keluarkan dari arsip</translation>
+    </message>
+    <message>
+        <source>Archive</source>
+        <translation>Arsipkan</translation>
+    </message>
+    <message>
+        <source>Delete conversation…</source>
+        <translation>Hapus percakapan…</translation>
     </message>
 </context>
 <context>
@@ -290,6 +447,7 @@
     </message>
     <message>
         <source>30 seconds</source>
+        <extracomment>The header&apos;s timer choices, worded the same way in the notes (same context, same source).</extracomment>
         <translation>30 detik</translation>
     </message>
     <message>
@@ -302,11 +460,44 @@
     </message>
     <message>
         <source>1 day</source>
+        <extracomment>Qt refuses to allocate more than this (MiB) for one decoded image: a 4096² RGBA is 64 MiB. The profile&apos;s private folder (0700) where a pasted image waits, as a PNG, to be sent. Units a timer the menu does not offer is shown in: seconds per unit, &quot;one&quot;, &quot;several&quot;.</extracomment>
         <translation>1 hari</translation>
     </message>
     <message>
+        <source>%1 days</source>
+        <translation>%1 hari</translation>
+    </message>
+    <message>
+        <source>%1 hours</source>
+        <translation>%1 jam</translation>
+    </message>
+    <message>
+        <source>1 minute</source>
+        <translation>1 menit</translation>
+    </message>
+    <message>
+        <source>%1 minutes</source>
+        <translation>%1 menit</translation>
+    </message>
+    <message>
+        <source>1 second</source>
+        <translation>1 detik</translation>
+    </message>
+    <message>
+        <source>%1 seconds</source>
+        <translation>%1 detik</translation>
+    </message>
+    <message>
+        <source>Verified: you compared the safety number with this contact</source>
+        <extracomment>Opens a file in the desktop&apos;s application for its type. The last dialog or popup opened from a message (tests and the walk look at it).</extracomment>
+        <translation>Terverifikasi: Anda sudah membandingkan nomor keamanan dengan kontak ini</translation>
+    </message>
+    <message>
+        <source>Verified contact</source>
+        <translation>Kontak terverifikasi</translation>
+    </message>
+    <message>
         <source>Disappearing messages</source>
-        <extracomment>Qt refuses to allocate more than this (MiB) for one decoded image: a 4096² RGBA is 64 MiB.</extracomment>
         <translation>Pesan sementara</translation>
     </message>
     <message>
@@ -338,20 +529,52 @@
         <translation>luring</translation>
     </message>
     <message>
-        <source>%1's safety number changed. Sending is paused until you accept the new key; compare the safety number first if you can.</source>
+        <source>%1&apos;s safety number changed. Sending is paused until you accept the new key; compare the safety number first if you can.</source>
         <translation>Nomor keamanan %1 berubah. Pengiriman dijeda sampai Anda menerima kunci baru; bandingkan nomor keamanannya dulu jika bisa.</translation>
     </message>
     <message>
-        <source>%1's safety number changed (a new device or a reinstall).</source>
+        <source>%1&apos;s safety number changed (a new device or a reinstall).</source>
         <translation>Nomor keamanan %1 berubah (perangkat baru atau pemasangan ulang).</translation>
+    </message>
+    <message>
+        <source>yourself</source>
+        <translation>diri Anda sendiri</translation>
+    </message>
+    <message>
+        <source>Attachment</source>
+        <translation>Lampiran</translation>
+    </message>
+    <message>
+        <source>Delete for everyone</source>
+        <translation>Hapus untuk semua orang</translation>
+    </message>
+    <message>
+        <source>Delete this message for everyone? %1 will see that a message was deleted.</source>
+        <translation>Hapus pesan ini untuk semua orang? %1 akan melihat bahwa sebuah pesan telah dihapus.</translation>
+    </message>
+    <message>
+        <source>Delete for me</source>
+        <translation>Hapus untuk saya</translation>
+    </message>
+    <message>
+        <source>Delete this message from this device? %1 still has it.</source>
+        <translation>Hapus pesan ini dari perangkat ini? %1 tetap memilikinya.</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Buka</translation>
+    </message>
+    <message>
+        <source>No application could open this file. Save it and open it from there.</source>
+        <translation>Tidak ada aplikasi yang dapat membuka berkas ini. Simpan lalu buka dari sana.</translation>
+    </message>
+    <message>
+        <source>Save as</source>
+        <translation>Simpan sebagai</translation>
     </message>
     <message>
         <source>There is no safety number with %1 yet: exchange a message first.</source>
         <translation>Belum ada nomor keamanan dengan %1: bertukar pesan dulu.</translation>
-    </message>
-    <message>
-        <source>%1 s</source>
-        <translation>%1 dtk</translation>
     </message>
     <message>
         <source>typing…</source>
@@ -409,7 +632,7 @@
         <translation>Alamat relai yang meneruskan pesan terenkripsi Anda</translation>
     </message>
     <message>
-        <source>Enter a username and the relay's address.</source>
+        <source>Enter a username and the relay&apos;s address.</source>
         <translation>Masukkan nama pengguna dan alamat relai.</translation>
     </message>
     <message>
@@ -445,7 +668,7 @@
     <name>ErrorText</name>
     <message>
         <source>it is not turned on</source>
-        <extracomment>``translate("ErrorText", …)`` spelled so that ``pyside6-lupdate`` finds every text.</extracomment>
+        <extracomment>``translate(&quot;ErrorText&quot;, …)`` spelled so that ``pyside6-lupdate`` finds every text.</extracomment>
         <translation>fitur ini belum dinyalakan</translation>
     </message>
     <message>
@@ -534,10 +757,70 @@
     </message>
 </context>
 <context>
+    <name>ImageViewer</name>
+    <message>
+        <source>Image: %1</source>
+        <extracomment>Qt refuses to decode an image needing more than this many MiB.</extracomment>
+        <translation>Gambar: %1</translation>
+    </message>
+    <message>
+        <source>Image</source>
+        <translation>Gambar</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Memuat…</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>Perkecil</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>Perbesar</translation>
+    </message>
+    <message>
+        <source>Fit to window</source>
+        <translation>Sesuaikan dengan jendela</translation>
+    </message>
+    <message>
+        <source>Save as…</source>
+        <translation>Simpan sebagai…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Tutup</translation>
+    </message>
+    <message>
+        <source>Zoom out (-)</source>
+        <translation>Perkecil (-)</translation>
+    </message>
+    <message>
+        <source>Zoom in (+)</source>
+        <translation>Perbesar (+)</translation>
+    </message>
+    <message>
+        <source>Fit to window (0)</source>
+        <translation>Sesuaikan dengan jendela (0)</translation>
+    </message>
+    <message>
+        <source>Save the original file</source>
+        <translation>Simpan berkas asli</translation>
+    </message>
+    <message>
+        <source>Close (Esc)</source>
+        <translation>Tutup (Esc)</translation>
+    </message>
+    <message>
+        <source>This image cannot be shown.</source>
+        <translation>Gambar ini tidak dapat ditampilkan.</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>A background task of the app stopped unexpectedly and was restarted.</source>
-        <extracomment>How long a short note stays in the status bar. What the user reads when the engine restarted one of its background tasks.</extracomment>
+        <extracomment>How long a short note stays in the status bar. Engine events arriving within this long cause one conversation-list refresh, not one each (a burst of 1,000 incoming messages is one query, not 1,000). The most conversations the list reads (archived ones included). What the user reads when the engine restarted one of its background tasks.</extracomment>
         <translation>Sebuah tugas latar belakang aplikasi berhenti tiba-tiba dan telah dijalankan ulang.</translation>
     </message>
     <message>
@@ -554,12 +837,12 @@
     </message>
     <message>
         <source>chat_desktop — %1</source>
-        <extracomment>The settings window's "About" section (Help → About).</extracomment>
+        <extracomment>The settings window&apos;s &quot;About&quot; section (Help → About).</extracomment>
         <translation>chat_desktop — %1</translation>
     </message>
     <message>
         <source>Signed in as &lt;b&gt;%1&lt;/b&gt;</source>
-        <extracomment>Opens a conversation at the first list refresh (as chat apps do): ``start_peer``'s (the one open when the window last closed) if it still exists, else the latest.</extracomment>
+        <extracomment>Opens a conversation at the first list refresh (as chat apps do): ``start_peer``&apos;s (the one open when the window last closed) if it still exists, else the latest.</extracomment>
         <translation>Masuk sebagai &lt;b&gt;%1&lt;/b&gt;</translation>
     </message>
     <message>
@@ -568,6 +851,7 @@
     </message>
     <message>
         <source>New chat…</source>
+        <extracomment>How many list refreshes ran (tests check that bursts are coalesced).</extracomment>
         <translation>Obrolan baru…</translation>
     </message>
     <message>
@@ -602,20 +886,81 @@
         <source>&amp;Help</source>
         <translation>&amp;Bantuan</translation>
     </message>
+    <message>
+        <source>Delete conversation</source>
+        <translation>Hapus percakapan</translation>
+    </message>
+    <message>
+        <source>Delete the conversation with %1 from this device? Its messages and files are removed here; %1 keeps their copy.</source>
+        <translation>Hapus percakapan dengan %1 dari perangkat ini? Pesan dan berkasnya dihapus di sini; %1 tetap menyimpan salinannya.</translation>
+    </message>
 </context>
 <context>
     <name>MessageDelegate</name>
     <message>
         <source>A message from this contact could not be decrypted.</source>
-        <extracomment>Between a status mark and the time, and between an icon and its text (in font heights). A file's round badge, in line heights of the message font. The largest thumbnail side accepted: the sender's app makes at most 96 px (image_processing). Qt may allocate at most this (MiB) to decode one thumbnail; 96² RGBA needs 36 KiB. Thumbnails kept decoded for painting (each at most 24 × 24 px). Untranslated; shown through :func:`undecryptable_notice`.</extracomment>
+        <extracomment>Between a status mark and the time, and between an icon and its text (in font heights). A file&apos;s round badge, in line heights of the message font. The quote block&apos;s accent bar and inner padding (px). Reaction chips: inner padding, gap between chips and below the bubble (px). A separator band (day, unread line): its height in meta-font lines. A transfer&apos;s progress bar (px). The round button over an image that is downloading / not downloaded (px). Layouts kept (the model holds a few hundred rows; this leaves room for two widths). Untranslated; shown through :func:`undecryptable_notice`.</extracomment>
         <translation>Sebuah pesan dari kontak ini tidak dapat didekripsi.</translation>
+    </message>
+</context>
+<context>
+    <name>MessageDetailsDialog</name>
+    <message>
+        <source>Message details</source>
+        <extracomment>Shown for a time that is not known (never delivered, no read receipts).</extracomment>
+        <translation>Rincian pesan</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>Dikirim</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>Diterima</translation>
+    </message>
+    <message>
+        <source>Read by you</source>
+        <translation>Dibaca oleh Anda</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>Terkirim ke penerima</translation>
+    </message>
+    <message>
+        <source>Read</source>
+        <translation>Dibaca</translation>
+    </message>
+    <message>
+        <source>Last edited</source>
+        <translation>Terakhir disunting</translation>
+    </message>
+    <message>
+        <source>Earlier versions</source>
+        <translation>Versi sebelumnya</translation>
+    </message>
+    <message>
+        <source>The text of the message before each edit, oldest first</source>
+        <translation>Teks pesan sebelum setiap penyuntingan, terlama lebih dulu</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Tutup</translation>
     </message>
 </context>
 <context>
     <name>MessageListView</name>
     <message>
+        <source>Messages</source>
+        <extracomment>Pixels from an edge at which the next page is fetched. How long a message stays highlighted after a jump to it (ms). How often the disappearing countdown of visible rows is redrawn (ms). Parts a click acts on by itself (a click elsewhere, or on &quot;download&quot;, is a plain click).</extracomment>
+        <translation>Pesan</translation>
+    </message>
+    <message>
+        <source>Up and Down move between messages, Enter opens or replies, the Menu key shows what can be done with a message.</source>
+        <translation>Atas dan Bawah berpindah antarpesan, Enter membuka atau membalas, tombol Menu menampilkan tindakan untuk pesan.</translation>
+    </message>
+    <message>
         <source>New messages</source>
-        <extracomment>Pixels from an edge at which the next page is fetched.</extracomment>
+        <extracomment>The current message&apos;s focus ring shows while the keyboard drives the list.</extracomment>
         <translation>Pesan baru</translation>
     </message>
     <message>
@@ -623,12 +968,56 @@
         <translation>Lompat ke pesan baru</translation>
     </message>
     <message>
+        <source>Delete for me</source>
+        <translation>Hapus untuk saya</translation>
+    </message>
+    <message>
         <source>Retry sending</source>
         <translation>Coba kirim lagi</translation>
     </message>
     <message>
+        <source>Reply</source>
+        <translation>Balas</translation>
+    </message>
+    <message>
+        <source>React…</source>
+        <translation>Beri reaksi…</translation>
+    </message>
+    <message>
         <source>Copy text</source>
         <translation>Salin teks</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Buka</translation>
+    </message>
+    <message>
+        <source>Save as…</source>
+        <translation>Simpan sebagai…</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>Unduh</translation>
+    </message>
+    <message>
+        <source>Cancel transfer</source>
+        <translation>Batalkan transfer</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>Sunting</translation>
+    </message>
+    <message>
+        <source>Details…</source>
+        <translation>Rincian…</translation>
+    </message>
+    <message>
+        <source>Delete for everyone</source>
+        <translation>Hapus untuk semua orang</translation>
+    </message>
+    <message>
+        <source>Message actions</source>
+        <translation>Tindakan pesan</translation>
     </message>
 </context>
 <context>
@@ -665,12 +1054,94 @@
         <source>%4, %1: %2.</source>
         <translation>%4, %1: %2.</translation>
     </message>
+    <message>
+        <source>Replying to %1: %2.</source>
+        <translation>Membalas %1: %2.</translation>
+    </message>
+    <message>
+        <source>Edited.</source>
+        <translation>Disunting.</translation>
+    </message>
+    <message>
+        <source>Reactions: %1.</source>
+        <translation>Reaksi: %1.</translation>
+    </message>
+    <message>
+        <source>You set disappearing messages to %1</source>
+        <extracomment>``translate(&quot;MessageText&quot;, …)`` spelled out at each call, so ``pyside6-lupdate`` finds it.</extracomment>
+        <translation>Anda mengatur pesan sementara menjadi %1</translation>
+    </message>
+    <message>
+        <source>You turned off disappearing messages</source>
+        <translation>Anda mematikan pesan sementara</translation>
+    </message>
+    <message>
+        <source>%1 set disappearing messages to %2</source>
+        <translation>%1 mengatur pesan sementara menjadi %2</translation>
+    </message>
+    <message>
+        <source>%1 turned off disappearing messages</source>
+        <translation>%1 mematikan pesan sementara</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 dtk</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 mnt</translation>
+    </message>
+    <message>
+        <source>%1 h</source>
+        <translation>%1 j</translation>
+    </message>
+    <message>
+        <source>%1 d</source>
+        <translation>%1 h</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <extracomment>The widest remaining-time label (the footer keeps room for it, so the row never resizes).</extracomment>
+        <translation>Hari ini</translation>
+    </message>
+    <message>
+        <source>Yesterday</source>
+        <translation>Kemarin</translation>
+    </message>
+    <message>
+        <source>Unread messages</source>
+        <translation>Pesan belum dibaca</translation>
+    </message>
+    <message>
+        <source>This message was deleted</source>
+        <translation>Pesan ini telah dihapus</translation>
+    </message>
+    <message>
+        <source>edited</source>
+        <translation>disunting</translation>
+    </message>
+    <message>
+        <source>Edited %1</source>
+        <translation>Disunting %1</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>Anda</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Foto</translation>
+    </message>
+    <message>
+        <source>Original message not found</source>
+        <translation>Pesan asli tidak ditemukan</translation>
+    </message>
 </context>
 <context>
     <name>MessageWindowModel</name>
     <message>
         <source>Not delivered: the relay never accepted this message (the user may not exist, or the connection failed for too long). Click it to send it again.</source>
-        <extracomment>Why a red "!" is there and what to do about it (tooltip of a failed message).</extracomment>
+        <extracomment>The row&apos;s :class:`~chat_desktop.gui.message_layout.RowDecor` (day separator, unread line). ``(done, total)`` bytes of a running upload or download, or None. Why a red &quot;!&quot; is there and what to do about it (tooltip of a failed message).</extracomment>
         <translation>Tidak terkirim: relai tidak pernah menerima pesan ini (pengguna mungkin tidak ada, atau sambungan terlalu lama gagal). Klik untuk mengirim ulang.</translation>
     </message>
 </context>
@@ -772,7 +1243,7 @@
     <name>PrivacyPage</name>
     <message>
         <source>Sender and message text</source>
-        <extracomment>The text sizes offered, in percent of the system's (a value saved elsewhere is added). Language names are autonyms, never translated: someone who cannot read the current language must still recognise their own.</extracomment>
+        <extracomment>The text sizes offered, in percent of the system&apos;s (a value saved elsewhere is added). Language names are autonyms, never translated: someone who cannot read the current language must still recognise their own.</extracomment>
         <translation>Pengirim dan teks pesan</translation>
     </message>
     <message>
@@ -852,7 +1323,7 @@
     <name>QPlatformTheme</name>
     <message>
         <source>OK</source>
-        <extracomment>Where the compiled catalogues live (package data). The languages the app speaks; English is the source language (no catalogue needed). Each language's name in itself (never translated: a reader of one language must find it). The app's name, the same in every language.</extracomment>
+        <extracomment>Where the compiled catalogues live (package data). The languages the app speaks; English is the source language (no catalogue needed). Each language&apos;s name in itself (never translated: a reader of one language must find it). The app&apos;s name, the same in every language.</extracomment>
         <translation>OK</translation>
     </message>
     <message>
@@ -909,6 +1380,46 @@
     <message>
         <source>Matching conversations</source>
         <translation>Percakapan yang cocok</translation>
+    </message>
+</context>
+<context>
+    <name>ReactionPicker</name>
+    <message>
+        <source>Thumbs up</source>
+        <extracomment>The colour emoji font (package fonts-noto-color-emoji). The reactions offered (as code points: they are the emoji a reaction carries, drawn with :data:`EMOJI_FONT_FAMILY`, never label text), with what a screen reader says for each.</extracomment>
+        <translation>Jempol</translation>
+    </message>
+    <message>
+        <source>Heart</source>
+        <translation>Hati</translation>
+    </message>
+    <message>
+        <source>Laughing</source>
+        <translation>Tertawa</translation>
+    </message>
+    <message>
+        <source>Surprised</source>
+        <translation>Terkejut</translation>
+    </message>
+    <message>
+        <source>Sad</source>
+        <translation>Sedih</translation>
+    </message>
+    <message>
+        <source>Thank you</source>
+        <translation>Terima kasih</translation>
+    </message>
+    <message>
+        <source>Reactions</source>
+        <translation>Reaksi</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Hapus</translation>
+    </message>
+    <message>
+        <source>Remove my reaction</source>
+        <translation>Hapus reaksi saya</translation>
     </message>
 </context>
 <context>
@@ -972,7 +1483,7 @@
         <translation>Nomor keamanan dengan %1</translation>
     </message>
     <message>
-        <source>Compare these numbers with the ones on %1's device, in person or on a call you trust, or scan the code. If they match, nobody is in the middle.</source>
+        <source>Compare these numbers with the ones on %1&apos;s device, in person or on a call you trust, or scan the code. If they match, nobody is in the middle.</source>
         <translation>Bandingkan angka-angka ini dengan yang ada di perangkat %1, secara langsung atau lewat panggilan yang Anda percayai, atau pindai kodenya. Jika cocok, tidak ada pihak di tengah.</translation>
     </message>
     <message>
@@ -1021,7 +1532,9 @@
     </message>
     <message numerus="yes">
         <source>%n message(s) found</source>
-        <translation><numerusform>%n pesan ditemukan</numerusform></translation>
+        <translation>
+            <numerusform>%n pesan ditemukan</numerusform>
+        </translation>
     </message>
     <message>
         <source>No messages found</source>
@@ -1038,7 +1551,7 @@
     <name>SettingsWindow</name>
     <message>
         <source>Read receipts</source>
-        <extracomment>Runs the grave change with the password typed; raises the engine's typed errors. Added to the engine's wait after a wrong password, so the next try is surely allowed. What each field is called when a value is refused.</extracomment>
+        <extracomment>Runs the grave change with the password typed; raises the engine&apos;s typed errors. Added to the engine&apos;s wait after a wrong password, so the next try is surely allowed. What each field is called when a value is refused.</extracomment>
         <translation>Tanda sudah dibaca</translation>
     </message>
     <message>
@@ -1079,12 +1592,12 @@
     </message>
     <message>
         <source>Setting not saved</source>
-        <extracomment>How far a check box's text starts from its left edge (hints line up with it).</extracomment>
+        <extracomment>How far a check box&apos;s text starts from its left edge (hints line up with it).</extracomment>
         <translation>Pengaturan tidak tersimpan</translation>
     </message>
     <message>
         <source>Settings</source>
-        <extracomment>The window's size when it first opens (everything fits at 100 % text size).</extracomment>
+        <extracomment>The window&apos;s size when it first opens (everything fits at 100 % text size).</extracomment>
         <translation>Pengaturan</translation>
     </message>
     <message>
@@ -1109,6 +1622,28 @@
     </message>
 </context>
 <context>
+    <name>TrayIcon</name>
+    <message>
+        <source>Show chat_desktop</source>
+        <extracomment>The sizes the badged icon is rendered at (trays ask for 16–64 px). The unread total shown (tests read it). The icon shown (tests render it). The tooltip shown.</extracomment>
+        <translation>Tampilkan chat_desktop</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>Kunci</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Keluar</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 — %n unread</source>
+        <translation>
+            <numerusform>%1 — %n belum dibaca</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>UnlockDialog</name>
     <message>
         <source>Unlock %1 — chat_desktop</source>
@@ -1119,7 +1654,7 @@
         <translation>Buka kunci chat_desktop</translation>
     </message>
     <message>
-        <source>%1's messages are locked</source>
+        <source>%1&apos;s messages are locked</source>
         <translation>Pesan %1 terkunci</translation>
     </message>
     <message>

@@ -76,6 +76,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="open two windows (alice and bob) chatting through a local relay, in a temporary "
         "folder removed on exit; the user's profile is not touched",
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check that this installation works (a throw-away vault and store, a PQXDH "
+        "session, an offscreen bubble, translations, icons), print one line per check and "
+        "exit with 0, or 1 naming what is broken",
+    )
     args = parser.parse_args(argv)
     if args.demo and args.profile is not None:
         parser.error("--demo uses throw-away profiles of its own: leave out --profile")
@@ -101,6 +108,11 @@ async def run_app(app: QApplication, controller: AppController) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``chat-desktop`` / ``python -m chat_desktop``."""
     args = parse_args(argv)
+    if args.self_test:
+        # Before any QApplication: the self-test chooses the offscreen platform without a display.
+        from chat_desktop.self_test import main as self_test_main
+
+        raise SystemExit(self_test_main())
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     profile_dir: Path = args.profile or default_profile_dir()
     app = QApplication.instance() or QApplication(sys.argv[:1])

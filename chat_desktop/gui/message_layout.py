@@ -24,6 +24,7 @@ from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QCoreApplication,
     QDateTime,
+    QLocale,
     QPoint,
     QPointF,
     QRect,
@@ -191,9 +192,11 @@ def message_text(message: Message) -> str:
 
 
 def time_label(message: Message) -> str:
-    """The hour shown in the bubble's footer."""
+    """The time shown in the bubble's footer, in the locale's short format (as in the list)."""
     stamp = message.sent_at or message.sort_key
-    return QDateTime.fromMSecsSinceEpoch(stamp).toString("HH:mm")
+    return QLocale().toString(
+        QDateTime.fromMSecsSinceEpoch(stamp).time(), QLocale.FormatType.ShortFormat
+    )
 
 
 def meta_font(font: QFont) -> QFont:

@@ -80,3 +80,17 @@ def test_no_file_refers_to_a_folder_outside_the_repository() -> None:
         "say what is needed where it is needed, or copy the file into the repository:\n"
         + "\n".join(offending)
     )
+
+
+def test_no_two_test_modules_share_a_name() -> None:
+    """pytest imports test modules by their basename (the test folders are not packages): a
+    second module of the same name is not collected, and the whole run stops."""
+    seen: dict[str, Path] = {}
+    clashes = []
+    for path in sorted((REPO / "tests").rglob("*.py")):
+        if path.name == "conftest.py" or "__pycache__" in path.parts:
+            continue
+        if path.name in seen:
+            clashes.append(f"{seen[path.name].relative_to(REPO)} and {path.relative_to(REPO)}")
+        seen[path.name] = path
+    assert not clashes, "rename one of each: " + "; ".join(clashes)

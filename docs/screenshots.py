@@ -1,0 +1,251 @@
+"""Takes the README's screenshots of the real windows: a lived-in conversation and list, in the
+light and the dark theme, the settings window, and the same in Indonesian.
+
+Everything is real: an in-process relay on 127.0.0.1, four accounts in a temporary folder,
+messages, replies, reactions, an edit, a delete for everyone and a file download that go
+through the relay end to end. Run it under a display (Xvfb works)::
+
+    Xvfb :99 -screen 0 1600x1000x24 &
+    DISPLAY=:99 .venv/bin/python docs/screenshots.py docs/
+
+Only the few history messages "from yesterday" are written straight into Alice's store (the
+relay has no yesterday to replay), so the day separators show.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import qasync
+from PySide6.QtWidgets import QApplication, QWidget
+
+from chat_desktop.crypto.vault import FLOOR_PARAMS
+from chat_desktop.gui.event_bridge import EventBridge
+from chat_desktop.gui.main_window import MainWindow
+from chat_desktop.gui.theme import apply_theme
+from chat_desktop.gui.translation import apply_language
+from chat_desktop.relay.app import RelayServer
+from chat_desktop.relay.config import RelayConfig
+from chat_desktop.services.client import ChatClient
+from chat_desktop.storage.models import Direction, MessageStatus, NewMessage
+
+PASSWORD = "screenshot-only passphrase 5512"  # noqa: S105 - throwaway profiles
+DAY_MS = 86_400_000
+
+
+async def until(condition: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
+    """Waits until ``condition()`` holds (polling; a script, not a test)."""
+    async with asyncio.timeout(timeout):
+        while not await condition():  # noqa: ASYNC110 - a script polling the engine
+            await asyncio.sleep(0.05)
+
+
+def step(text: str) -> None:
+    """One line of progress on stderr."""
+    print(text, file=sys.stderr, flush=True)
+
+
+async def settle(seconds: float = 0.6) -> None:
+    """Lets Qt lay out and paint."""
+    await asyncio.sleep(seconds)
+
+
+def grab(widget: QWidget, path: Path) -> None:
+    """Saves what ``widget`` shows, as rendered on this display."""
+    widget.grab().save(str(path))
+    print("saved", path)
+
+
+async def account(root: Path, relay_url: str, name: str) -> ChatClient:
+    client, _key = await ChatClient.create(
+        root / name, relay_url, name, PASSWORD, kdf_params=FLOOR_PARAMS
+    )
+    await client.connect()
+    await client.wait_connected()
+    return client
+
+
+def yesterday(alice: ChatClient, now_ms: int) -> None:
+    """Two messages of yesterday in Alice's history with Bob (for the day separator)."""
+    store = alice.store
+    base = now_ms - DAY_MS - 3 * 3_600_000
+    lines = [
+        ("bob", Direction.INCOMING, "Are we still on for the lake this weekend?"),
+        ("alice", Direction.OUTGOING, "Yes! I'll bring the camera."),
+    ]
+    with store.transaction():
+        for index, (sender, direction, text) in enumerate(lines):
+            store.messages.insert(
+                NewMessage(
+                    id=f"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a{index:02d}",
+                    conversation_id="bob",
+                    sender=sender,
+                    direction=direction,
+                    sort_key=base + index * 60_000,
+                    kind="text",
+                    body=text,
+                    status=MessageStatus.READ,
+                    sent_at=base + index * 60_000,
+                    read_at=base + index * 60_000,
+                )
+            )
+
+
+async def conversation(alice: ChatClient, bob: ChatClient, folder: Path) -> str:
+    """Bob and Alice chat: a reply, reactions, an edit, a delete for everyone, a big file.
+
+    Returns the id of the file message (its download is started by the caller).
+    """
+    first = await bob.send_text("alice", "Back home! The drive was long but worth it.")
+    await until(lambda: _has(alice, "bob", first))
+    await alice.send_text("bob", "Glad you made it 🙂", reply_to=first)
+    typo = await alice.send_text("bob", "I'll send the photos tonigth")
+    await alice.edit_message("bob", typo, "I'll send the photos tonight")
+    oops = await bob.send_text("alice", "(wrong chat, sorry)")
+    await until(lambda: _has(alice, "bob", oops))
+    await bob.delete_for_everyone("alice", oops)
+    great = await bob.send_text("alice", "The sunset on Saturday was unreal")
+    await until(lambda: _has(alice, "bob", great))
+    await alice.react("bob", great, "❤️")
+    await until(lambda: _has(bob, "alice", great))
+    await bob.react("alice", great, "👍")
+    video = folder / "lake-timelapse.mp4"
+    with video.open("wb") as out:
+        for _ in range(48):
+            out.write(os.urandom(1 << 20))
+    file_id = await bob.send_file("alice", video, caption="The timelapse, uncut")
+    await until(lambda: _has(alice, "bob", file_id), timeout=120)
+    return file_id
+
+
+async def _has(client: ChatClient, peer: str, message_id: str) -> bool:
+    return await client.message(peer, message_id) is not None
+
+
+async def others(alice: ChatClient, carol: ChatClient, dave: ChatClient) -> None:
+    """Two more conversations: Carol's unread messages, Dave muted and pinned."""
+    for text in ("Are you coming to the book club on Thursday?", "We're reading Dune!"):
+        await carol.send_text("alice", text)
+    await dave.send_text("alice", "Release notes are up for review")
+    await dave.send_text("alice", "No rush, tomorrow is fine")
+
+    async def arrived() -> bool:
+        listed = {c.id: c for c in await alice.conversations()}
+        return (
+            listed.get("carol") is not None
+            and listed.get("dave") is not None
+            and (listed["carol"].unread_count == 2 and listed["dave"].unread_count == 2)
+        )
+
+    await until(arrived)
+    await alice.set_muted("dave", True)
+    await alice.set_pinned("dave", True)
+
+
+async def take(folder: Path) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    with tempfile.TemporaryDirectory(prefix="chat-desktop-shots-") as temporary:
+        root = Path(temporary)
+        relay = RelayServer(RelayConfig(data_dir=root / "relay", host="127.0.0.1", port=0))
+        await relay.start()
+        clients: list[ChatClient] = []
+        bridge: EventBridge | None = None
+        try:
+            for name in ("alice", "bob", "carol", "dave"):
+                clients.append(await account(root, relay.url, name))
+            alice, bob, carol, dave = clients
+            yesterday(alice, int(time.time() * 1000))
+            step("accounts ready; chatting")
+            file_id = await conversation(alice, bob, root)
+            step("conversation done; the other chats")
+            await others(alice, carol, dave)
+            step("windows")
+
+            bridge = EventBridge(alice.events)
+            window = MainWindow(alice, bridge)
+            window.open_latest_on_start = False
+            window.resize(1180, 760)
+            window.conversation_view.view.require_active_window = False
+            bridge.start()
+            window.show()
+            await window.open_conversation_now("bob")
+            window.refresh_conversations()
+            await alice.subscribe_presence(["bob", "carol", "dave"])
+            # The big file: its download runs while the picture is taken (progress shown).
+            progress: list[int] = []
+            bridge.transferProgress.connect(lambda *args: progress.append(int(args[3])))
+            download = asyncio.ensure_future(alice.download_attachment("bob", file_id))
+
+            async def part_way() -> bool:
+                return bool(progress) and progress[-1] > 8 << 20
+
+            await until(part_way, timeout=60)
+            await settle(0.4)
+            grab(window, folder / "screenshot-conversation.png")
+            await download
+            await settle()
+
+            apply_theme(app, "dark")
+            await settle()
+            grab(window, folder / "screenshot-dark.png")
+            apply_theme(app, "light")
+            await settle()
+
+            window.show_settings(1)
+            settings = window.settings_window
+            assert settings is not None
+            await settings.loading
+            settings.move(window.x() + 80, window.y() + 60)
+            await settle()
+            grab(settings, folder / "screenshot-settings.png")
+            settings.close()
+
+            apply_language("id")
+            window.close_for_lock()
+            await bridge.stop()
+            bridge = EventBridge(alice.events)
+            window = MainWindow(alice, bridge)
+            window.open_latest_on_start = False
+            window.resize(1180, 760)
+            bridge.start()
+            window.show()
+            await window.open_conversation_now("bob")
+            window.refresh_conversations()
+            await settle(1.0)
+            grab(window, folder / "screenshot-indonesian.png")
+            window.close_for_lock()
+        finally:
+            apply_language("en")
+            if bridge is not None:
+                await bridge.stop()
+            for client in clients:
+                await client.close()
+            await relay.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, help="where the PNGs go (e.g. docs/)")
+    args = parser.parse_args()
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        sys.exit("run it under a display, e.g. Xvfb: see the docstring")
+    app = QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
+    apply_language("en")
+    apply_theme(app, "light")
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        loop.run_until_complete(take(args.folder))
+
+
+if __name__ == "__main__":
+    main()

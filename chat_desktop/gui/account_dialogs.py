@@ -31,7 +31,7 @@ from chat_desktop.gui.icons import icon
 from chat_desktop.gui.notices import user_message
 from chat_desktop.gui.restore import RestoreOfferDialog
 from chat_desktop.gui.tasks import spawn
-from chat_desktop.net.http import HttpFailure
+from chat_desktop.net.errors import HttpFailure
 from chat_desktop.protocol.errors import ErrorCode, ProtocolError
 from chat_desktop.services.client import ChatClient, ClientError
 from chat_desktop.storage.errors import (

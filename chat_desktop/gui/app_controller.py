@@ -179,14 +179,20 @@ class AppController(QObject):
             self._idle_lock_ms = preferences.idle_lock_minutes * 60_000
         self._apply_crash_reports(await client.crash_reports())
         window = await self._open_window(client)
-        await client.connect()
         window.refresh_conversations()
         window.show()
+        # The relay link starts once the window is up: loading the network stack takes a
+        # third of a second the user should not wait for (sending works offline meanwhile).
+        QTimer.singleShot(0, lambda: self._connect(client))
         self._restart_idle_countdown()
         self.windowShown.emit(window)
         # After the first page has painted: the full database check competes for the disk
         # and the CPU with the window's first page (benchmarks/ui.py).
         QTimer.singleShot(HOUSEKEEPING_DELAY_MS, lambda: self._start_housekeeping(client))
+
+    def _connect(self, client: ChatClient) -> None:
+        if client is self.client:  # not if the app locked meanwhile
+            spawn(client.connect(), "connect")
 
     def _start_housekeeping(self, client: ChatClient) -> None:
         if client is self.client:  # not if the app locked (or restored) meanwhile

@@ -11,7 +11,7 @@ import math
 
 from PySide6.QtCore import QCoreApplication
 
-from chat_desktop.net.http import HttpFailure
+from chat_desktop.net.errors import HttpFailure
 from chat_desktop.protocol.errors import ErrorCode, ProtocolError
 from chat_desktop.services.account import AccountDeletionFailed, ProfileNotErased
 from chat_desktop.services.client import UnknownUser

@@ -24,7 +24,7 @@ from PySide6.QtCore import QCoreApplication, QPoint, Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QWidget
 
 from chat_desktop.gui.error_text import translated_error
-from chat_desktop.net.http import HttpFailure
+from chat_desktop.net.errors import HttpFailure
 from chat_desktop.protocol.errors import ProtocolError
 from chat_desktop.services.account import AccountError
 from chat_desktop.services.client import ClientError

@@ -20,6 +20,11 @@ from typing import Any, TypeVar
 import msgspec
 import socketio
 
+from chat_desktop.net.errors import (
+    ConnectionLost,
+    NotConnected,
+    RequestTimeout,
+)
 from chat_desktop.protocol import events
 from chat_desktop.protocol.auth import Signer, build_connect_auth, relay_origin
 from chat_desktop.protocol.codec import decode_event, encode_event
@@ -32,26 +37,6 @@ AckT = TypeVar("AckT", bound=msgspec.Struct)
 
 DEFAULT_REQUEST_TIMEOUT = 30.0
 CLOSE_TIMEOUT_S = 5.0
-
-
-class ConnectionFailure(Exception):
-    """Base of the errors a request to the relay can end with (besides a refusal)."""
-
-
-class NotConnected(ConnectionFailure):
-    """The relay is not reachable right now; the request was not sent."""
-
-
-class ConnectionLost(ConnectionFailure):
-    """The link dropped while the request was in flight: treat it as not acknowledged."""
-
-
-class RequestTimeout(ConnectionFailure):
-    """The relay did not answer in time: treat the request as not acknowledged."""
-
-
-class RelayRefused(ConnectionFailure):
-    """The relay refused the connection (bad signature, unknown device, clock skew)."""
 
 
 MessageHandler = Callable[[MessageDelivery], None]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import aiohttp
 
+from chat_desktop.net.errors import STALL_TIMEOUT_S, BlobSizeMismatch, HttpFailure
 from chat_desktop.protocol import events
 from chat_desktop.protocol.codec import decode_http_json, encode_http_json
 from chat_desktop.protocol.errors import ErrorCode, ProtocolError
@@ -26,18 +27,9 @@ from chat_desktop.protocol.schemas import (
 #: Blob bytes per read and per progress callback (half the engine's progress guarantee).
 CHUNK_SIZE = 128 * 1024
 #: Seconds without a byte from the relay before a transfer is given up (it can be retried).
-STALL_TIMEOUT_S = 60.0
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=STALL_TIMEOUT_S)
 
 Progress = Callable[[int, int], None]
-
-
-class HttpFailure(Exception):
-    """The relay could not be reached over HTTP (nothing was stored)."""
-
-
-class BlobSizeMismatch(Exception):
-    """The relay served a blob longer or shorter than the attachment announced: nothing kept."""
 
 
 async def _raise_for_error(response: aiohttp.ClientResponse) -> None:

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from typing import Final
 
-from chat_desktop.net.connection import ConnectionFailure
+from chat_desktop.net.errors import ConnectionFailure
 from chat_desktop.protocol.errors import ErrorCode, ProtocolError
 from chat_desktop.protocol.events import ACCOUNT_DELETE
 from chat_desktop.protocol.schemas import AccountDelete, EmptyAck

@@ -46,13 +46,11 @@ from chat_desktop.crypto.attachment import (
     max_plaintext_size,
 )
 from chat_desktop.crypto.errors import AttachmentRejected
-from chat_desktop.net.connection import ConnectionFailure
-from chat_desktop.net.http import (
+from chat_desktop.net.errors import (
     STALL_TIMEOUT_S,
     BlobSizeMismatch,
+    ConnectionFailure,
     HttpFailure,
-    download_blob,
-    upload_blob,
 )
 from chat_desktop.protocol import events as wire_events
 from chat_desktop.protocol.errors import ProtocolError
@@ -438,6 +436,8 @@ class AttachmentTransfers:
             raise _TicketRefused from error
         progress = self._progress(key, "up")
         progress(0, blob_size)
+        from chat_desktop.net.http import upload_blob  # the network stack loads when used
+
         await upload_blob(
             self._context.relay_url,
             ticket.blob_id,
@@ -598,6 +598,8 @@ class AttachmentTransfers:
                 AttachmentDownloadAck,
             )
             progress(0, expected)
+            from chat_desktop.net.http import download_blob  # loads when first used
+
             await download_blob(
                 self._context.relay_url,
                 info.blob_id,

@@ -32,8 +32,7 @@ import uuid6
 
 from chat_desktop.crypto.fingerprint import format_safety_number, safety_number
 from chat_desktop.crypto.vault import Argon2Params
-from chat_desktop.net.connection import ConnectionFailure, RelayConnection
-from chat_desktop.net.http import register_account
+from chat_desktop.net.errors import ConnectionFailure
 from chat_desktop.protocol import events as wire_events
 from chat_desktop.protocol.auth import build_registration
 from chat_desktop.protocol.errors import ProtocolError
@@ -290,6 +289,8 @@ class ChatClient:
             request = build_registration(
                 username, identity.public_key, identity.sign, signed, pq, one_time
             )
+            from chat_desktop.net.http import register_account  # network stack: when used
+
             device_id = await register_account(relay_url, request)
             await worker.run(_save_account, store, username, device_id, relay_url)
             await asyncio.to_thread(vault.set_account_label, username)
@@ -449,6 +450,10 @@ class ChatClient:
         to wait for the link.
         """
         if self._context.connection is None:
+            # Imported here: python-socketio and aiohttp cost a third of a second, which the
+            # start pays after the window is up rather than before (benchmarks/ui.py).
+            from chat_desktop.net.connection import RelayConnection
+
             self._context.connection = RelayConnection(
                 self._context.relay_url,
                 self._context.username,

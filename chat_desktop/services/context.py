@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from chat_desktop.crypto.identity import IdentityKeyPair
-from chat_desktop.net.connection import RelayConnection
 from chat_desktop.services.events import EventStream
 from chat_desktop.services.peer_sessions import PeerSessions
 from chat_desktop.services.store_worker import StoreWorker
 from chat_desktop.services.supervisor import TaskSupervisor
+
+if TYPE_CHECKING:
+    from chat_desktop.net.connection import RelayConnection
 
 PAUSED_PEERS_SETTING = "trust.paused_peers"
 

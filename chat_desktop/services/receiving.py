@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from chat_desktop.crypto.errors import CryptoError, DuplicateMessage, InvalidMessage
 from chat_desktop.crypto.session import Session
 from chat_desktop.crypto.wire import PREKEY_MESSAGE_TYPE, message_type, parse_prekey_message
-from chat_desktop.net.connection import ConnectionFailure
+from chat_desktop.net.errors import ConnectionFailure
 from chat_desktop.protocol import events as wire_events
 from chat_desktop.protocol.errors import ProtocolError
 from chat_desktop.protocol.message_content import (

@@ -23,7 +23,7 @@ import msgspec
 from chat_desktop.crypto.errors import BundleRejected, CryptoError
 from chat_desktop.crypto.session import Session
 from chat_desktop.crypto.x3dh import PreKeyBundle
-from chat_desktop.net.connection import ConnectionFailure
+from chat_desktop.net.errors import ConnectionFailure
 from chat_desktop.protocol import events as wire_events
 from chat_desktop.protocol.errors import ErrorCode, ProtocolError
 from chat_desktop.protocol.schemas import (

@@ -159,7 +159,7 @@ async def test_every_window_names_its_controls_and_translates_its_texts(
     assert not found, "\n".join(found)
 
 
-def test_the_walk_finds_a_nameless_control_and_an_untranslated_text(qtbot: QtBot) -> None:
+async def test_the_walk_finds_a_nameless_control_and_an_untranslated_text(qtbot: QtBot) -> None:
     window = QWidget()
     qtbot.addWidget(window)
     label = QLabel("Words nobody translated", window)

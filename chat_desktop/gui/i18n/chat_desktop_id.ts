@@ -167,7 +167,7 @@
     <name>AppController</name>
     <message>
         <source>chat_desktop is already running</source>
-        <extracomment>Lock after this long without keyboard or mouse input, until the account&apos;s setting is read. How long after the window shows the background upkeep (database check, snapshot) starts. The settings window&apos;s &quot;Appearance&quot; section (shown again after a language change). The tray icon and the notifications, while a window is open. Where crash reports go, if the user opts in: the build&apos;s or deployment&apos;s choice.</extracomment>
+        <extracomment>The modules of the unlocked window, loaded while the first dialog waits for the user. The relay link starts this long after the window shows, so that the network stack loads after the window&apos;s first paint (benchmarks/ui.py); sending works offline meanwhile. Lock after this long without keyboard or mouse input, until the account&apos;s setting is read. How long after the window shows the background upkeep (database check, snapshot) starts. The settings window&apos;s &quot;Appearance&quot; section (shown again after a language change). The tray icon and the notifications, while a window is open. The caller&apos;s notifier, or None: the desktop&apos;s own, made with the first window. Where crash reports go, if the user opts in: the build&apos;s or deployment&apos;s choice.</extracomment>
         <translation>chat_desktop sudah berjalan</translation>
     </message>
     <message>

@@ -7,7 +7,8 @@ walk every window and fail on a control left without one.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QListWidget, QWidget
 
 
 def name_controls(*controls: tuple[QWidget, str]) -> None:
@@ -24,3 +25,13 @@ def mark_as_data(*widgets: QWidget) -> None:
     """Declares that ``widgets`` show data, so their text is not translated (names, numbers)."""
     for widget in widgets:
         widget.setProperty(DATA_PROPERTY, True)
+
+
+def step_through(results: QListWidget, key: int) -> bool:
+    """Up/Down typed in a filter field move the current row of ``results`` (wrapping round),
+    so a list of matches is used without leaving the field. True if the key was used."""
+    if key not in (Qt.Key.Key_Down, Qt.Key.Key_Up) or not results.count():
+        return False
+    step = 1 if key == Qt.Key.Key_Down else -1
+    results.setCurrentRow((results.currentRow() + step) % results.count())
+    return True

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from chat_desktop.gui.accessibility import mark_as_data, name_controls
+from chat_desktop.gui.accessibility import mark_as_data, name_controls, step_through
 
 PEER_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -73,10 +73,7 @@ class QuickSwitcher(QDialog):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         """Up/Down move through the matches, Enter opens one, Esc closes (QDialog's default)."""
         key = event.key()
-        if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.results.count():
-            step = 1 if key == Qt.Key.Key_Down else -1
-            row = (self.results.currentRow() + step) % self.results.count()
-            self.results.setCurrentRow(row)
+        if step_through(self.results, key):
             return
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self._choose()

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chat_desktop.gui.accessibility import mark_as_data, name_controls
+from chat_desktop.gui.accessibility import mark_as_data, name_controls, step_through
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.client import ChatClient
 from chat_desktop.storage.models import Message
@@ -126,10 +126,7 @@ class SearchPanel(QDialog):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         """Up/Down move through the results, Enter opens one, Esc closes (QDialog's default)."""
         key = event.key()
-        if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.results.count():
-            step = 1 if key == Qt.Key.Key_Down else -1
-            row = (self.results.currentRow() + step) % self.results.count()
-            self.results.setCurrentRow(row)
+        if step_through(self.results, key):
             return
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             if self._timer.isActive() or not self.results.count():

@@ -1,0 +1,28 @@
+"""Ctrl+K's switcher: the filter field keeps the keyboard; arrows move through the matches."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from chat_desktop.gui.quick_switcher import QuickSwitcher
+
+pytestmark = pytest.mark.gui
+
+
+def test_arrows_move_through_the_matches_and_enter_opens_one(qtbot: QtBot) -> None:
+    switcher = QuickSwitcher(["bob", "bea", "carol"])
+    qtbot.addWidget(switcher)
+    chosen: list[str] = []
+    switcher.conversationChosen.connect(chosen.append)
+    qtbot.keyClicks(switcher.filter_edit, "b")
+    assert switcher.results.count() == 2 and switcher.results.currentRow() == 0
+    qtbot.keyClick(switcher.filter_edit, Qt.Key.Key_Down)
+    assert switcher.results.currentRow() == 1
+    qtbot.keyClick(switcher.filter_edit, Qt.Key.Key_Down)  # wraps round
+    assert switcher.results.currentRow() == 0
+    qtbot.keyClick(switcher.filter_edit, Qt.Key.Key_Up)
+    assert switcher.results.currentRow() == 1
+    qtbot.keyClick(switcher.filter_edit, Qt.Key.Key_Return)
+    assert chosen == ["bea"]

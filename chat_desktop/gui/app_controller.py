@@ -207,8 +207,12 @@ class AppController(QObject):
         QTimer.singleShot(HOUSEKEEPING_DELAY_MS, lambda: self._start_housekeeping(client))
 
     def _connect(self, client: ChatClient) -> None:
-        if client is self.client:  # not if the app locked meanwhile
-            spawn(client.connect(), "connect")
+        spawn(self._connect_now(client), "connect")
+
+    async def _connect_now(self, client: ChatClient) -> None:
+        # Checked when the task runs: the app may have locked (closed the client) meanwhile.
+        if client is self.client:
+            await client.connect()
 
     def _start_housekeeping(self, client: ChatClient) -> None:
         if client is self.client:  # not if the app locked (or restored) meanwhile

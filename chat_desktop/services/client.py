@@ -448,7 +448,12 @@ class ChatClient:
 
         Returns at once; sending works offline (messages queue). Use :meth:`wait_connected`
         to wait for the link.
+
+        Raises:
+            ClientError: The client was closed (locked): nothing is started.
         """
+        if self._closed:
+            raise ClientError("this client is closed (locked): unlock again to connect")
         if self._context.connection is None:
             # Imported here: python-socketio and aiohttp cost a third of a second, which the
             # start pays after the window is up rather than before (benchmarks/ui.py).

@@ -27,6 +27,7 @@ import qasync
 from PySide6.QtWidgets import QApplication, QWidget
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
+from chat_desktop.gui.account_dialogs import UnlockDialog
 from chat_desktop.gui.event_bridge import EventBridge
 from chat_desktop.gui.main_window import MainWindow
 from chat_desktop.gui.theme import apply_theme
@@ -125,6 +126,15 @@ async def conversation(alice: ChatClient, bob: ChatClient, folder: Path) -> str:
     return file_id
 
 
+async def _shown(owner: object, attribute: str) -> bool:
+    dialog = getattr(owner, attribute, None)
+    return dialog is not None and dialog.isVisible()
+
+
+async def _visible(widget: QWidget) -> bool:
+    return widget.isVisible()
+
+
 async def _has(client: ChatClient, peer: str, message_id: str) -> bool:
     return await client.message(peer, message_id) is not None
 
@@ -207,6 +217,29 @@ async def take(folder: Path) -> None:
             await settle()
             grab(settings, folder / "screenshot-settings.png")
             settings.close()
+
+            view = window.conversation_view
+            view.show_safety_number()
+            await until(lambda: _shown(view, "safety_dialog"))
+            await settle()
+            grab(view.safety_dialog, folder / "screenshot-safety-number.png")
+            view.safety_dialog.close()
+
+            window.show_new_chat_dialog()
+            new_chat = window.new_chat_dialog
+            assert new_chat is not None
+            new_chat.name_edit.setText("nobody_here")
+            new_chat.submit()
+            await until(lambda: _visible(new_chat.error_label))
+            await settle()
+            grab(new_chat, folder / "screenshot-new-chat.png")
+            new_chat.reject()
+
+            unlock = UnlockDialog(root / "alice")  # the lock screen of this profile
+            unlock.show()
+            await settle()
+            grab(unlock, folder / "screenshot-unlock.png")
+            unlock.close()
 
             apply_language("id")
             window.close_for_lock()

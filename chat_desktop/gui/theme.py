@@ -435,9 +435,16 @@ QLabel#accountLabel {{
 QLabel#connectionLabel {{ color: {c["muted_text"]}; padding: 0 {px(2)} {px(6)} {px(2)}; }}
 QLabel#connectionLabel[state="connected"] {{ color: {c["success"]}; }}
 QLabel#connectionLabel[state="disconnected"] {{ color: {c["danger"]}; }}
+QPushButton {{
+    background: {c["button"]}; color: {c["text"]}; border: 1px solid {c["border"]};
+    border-radius: {px(8)}; padding: {px(6)} {px(14)};
+}}
+QPushButton:hover {{ background: {c["hover"]}; }}
+QPushButton:disabled {{ color: {c["muted_text"]}; }}
+QPushButton:flat {{ background: transparent; border-color: transparent; }}
 QPushButton#newChatButton, QToolButton#sendButton, QPushButton:default {{
-    background: {c["accent"]}; color: {c["accent_text"]}; border: 2px solid transparent;
-    border-radius: {px(8)}; padding: {px(7)} {px(14)};
+    background: {c["accent"]}; color: {c["accent_text"]}; border: 1px solid transparent;
+    border-radius: {px(8)}; padding: {px(6)} {px(14)};
 }}
 QPushButton#newChatButton, QToolButton#sendButton {{
     font-weight: 600;

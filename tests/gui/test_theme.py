@@ -216,3 +216,20 @@ def test_the_composer_grows_with_the_text_size(qtbot: QtBot, restore_look: QAppl
     composer.edit.setPlainText("one\ntwo")
     assert composer.edit.height() > one_line
     assert not composer.edit.verticalScrollBar().isVisible()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_button_that_becomes_the_default_keeps_its_size(
+    restore_look: QApplication, qtbot: QtBot, theme: str
+) -> None:
+    """A dialog makes its focused button the default after the layout is done: if the default
+    style had other padding or borders, the text would be clipped ("ark as verifie")."""
+    from PySide6.QtWidgets import QPushButton
+
+    apply_theme(restore_look, theme)  # type: ignore[arg-type]  # "light" | "dark"
+    plain = QPushButton("Mark as verified")
+    default = QPushButton("Mark as verified")
+    default.setDefault(True)
+    for button in (plain, default):
+        qtbot.addWidget(button)
+    assert default.sizeHint() == plain.sizeHint()

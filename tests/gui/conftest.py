@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 import qasync
 from gui_helpers import PASSWORD, seed_messages
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
 from chat_desktop.gui.notices import install_nested_loop_guard
+from chat_desktop.gui.theme import apply_theme
 from chat_desktop.storage.store import MessageStore
 from chat_desktop.storage.vault_file import Vault
 
@@ -49,3 +51,20 @@ def seeded_store(tmp_path: Path) -> Iterator[MessageStore]:
         yield store
     finally:
         vault.lock()
+
+
+@pytest.fixture
+def restore_look() -> Iterator[QApplication]:
+    """Leaves the shared QApplication as it found it (other tests expect its defaults)."""
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    style = app.style().name() if app.style() is not None else "fusion"
+    sheet, palette, font = app.styleSheet(), QPalette(app.palette()), QFont(app.font())
+    try:
+        yield app
+    finally:
+        apply_theme(app, "light")
+        app.setStyleSheet(sheet)
+        app.setStyle(style)
+        app.setPalette(palette)
+        app.setFont(font)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSize
-from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPalette
+from PySide6.QtGui import QColor, QIcon, QImage
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -55,23 +55,6 @@ REQUIRED = [
 ]
 #: Typographic punctuation is text, not a symbol a font may lack.
 ALLOWED_NON_ASCII = set("—–…“”‘’«»×·•")
-
-
-@pytest.fixture
-def restore_look() -> Iterator[QApplication]:
-    """Leaves the shared QApplication as it found it (other tests expect its defaults)."""
-    app = QApplication.instance() or QApplication([])
-    assert isinstance(app, QApplication)
-    style = app.style().name() if app.style() is not None else "fusion"
-    sheet, palette, font = app.styleSheet(), QPalette(app.palette()), QFont(app.font())
-    try:
-        yield app
-    finally:
-        apply_theme(app, "light")
-        app.setStyleSheet(sheet)
-        app.setStyle(style)
-        app.setPalette(palette)
-        app.setFont(font)
 
 
 def opaque_pixels(image: QImage) -> list[QColor]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from gui_helpers import PASSWORD, PEER, START_MS, StoreMessageSource, wait_for
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -40,23 +40,6 @@ def qapp() -> QApplication:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     return app
-
-
-@pytest.fixture
-def restore_look() -> Iterator[QApplication]:
-    """Leaves the shared QApplication as it found it (other tests expect its defaults)."""
-    app = QApplication.instance() or QApplication([])
-    assert isinstance(app, QApplication)
-    style = app.style().name() if app.style() is not None else "fusion"
-    sheet, palette, font = app.styleSheet(), QPalette(app.palette()), QFont(app.font())
-    try:
-        yield app
-    finally:
-        apply_theme(app, "light")
-        app.setStyleSheet(sheet)
-        app.setStyle(style)
-        app.setPalette(palette)
-        app.setFont(font)
 
 
 @pytest.fixture

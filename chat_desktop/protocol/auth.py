@@ -27,6 +27,7 @@ from chat_desktop.protocol.schemas import (
 
 REGISTER_CONTEXT: Final = b"chat_desktop register v1"
 CONNECT_CONTEXT: Final = b"chat_desktop auth v1"
+DEVICE_CONTEXT: Final = b"chat_desktop device v1"
 #: Type byte of ``Encode(PK)`` for X25519 keys (docs/protocol.md §1).
 X25519_KEY_TYPE: Final = 0x05
 #: Type byte of ``EncodeKEM(PK)`` for ML-KEM-1024 keys (docs/protocol.md §1).
@@ -82,6 +83,15 @@ def connect_message(origin: str, ts: int, nonce: bytes) -> bytes:
     return CONNECT_CONTEXT + origin.encode("ascii") + struct.pack(">Q", ts) + nonce
 
 
+def device_certificate_message(device_key: bytes, created_at: int) -> bytes:
+    """Returns ``"chat_desktop device v1" ‖ DK_pub ‖ created_at u64be`` (protocol §6.11).
+
+    Signed by the account's identity key IK, it certifies that the device key DK belongs to
+    the account: the relay registers a DK only with a certificate that verifies under IK.
+    """
+    return DEVICE_CONTEXT + device_key + struct.pack(">Q", created_at)
+
+
 def signed_prekey_message(public_key: bytes) -> bytes:
     """Returns ``Encode(SPK) = 0x05 ‖ public_key``, the bytes a signed prekey's sig covers."""
     return bytes([X25519_KEY_TYPE]) + public_key
@@ -110,7 +120,8 @@ def build_connect_auth(
         user: The account's username.
         device_id: This device's id, as returned by registration.
         origin: The relay origin, see :func:`relay_origin`.
-        sign: Signs bytes with the device's identity key (64-byte signature).
+        sign: Signs bytes with the device key DK (64-byte Ed25519 signature); a device that
+            has not registered a DK yet signs with its identity key (§6.11).
         ts: The timestamp to sign (ms); now when omitted.
         nonce: 16 random bytes; fresh ones when omitted.
 

@@ -28,6 +28,16 @@ class ErrorCode(enum.StrEnum):
     RATE_LIMITED = "rate_limited"
     TOO_LARGE = "too_large"
     INTERNAL = "internal"
+    #: ``message:send`` did not carry exactly one payload per current device of the recipient
+    #: (docs/protocol.md §6.11); the error names the ``missing`` and ``extra`` device ids.
+    MISMATCHED_DEVICES = "mismatched_devices"
+    #: The device was removed from its account (unlinked): its connects are refused for good.
+    DEVICE_REMOVED = "device_removed"
+
+
+#: Most device ids a ``mismatched_devices`` answer may name in ``missing`` or ``extra``.
+MAX_MISMATCHED_IDS: Final = 100
+_MAX_DEVICE_ID: Final = 0xFFFFFFFF
 
 
 #: The HTTP status that carries each code on the relay's plain-HTTP endpoints.
@@ -39,6 +49,8 @@ HTTP_STATUS: Final[dict[ErrorCode, int]] = {
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.TOO_LARGE: 413,
     ErrorCode.INTERNAL: 500,
+    ErrorCode.MISMATCHED_DEVICES: 409,
+    ErrorCode.DEVICE_REMOVED: 401,
 }
 
 
@@ -52,20 +64,34 @@ class ProtocolError(Exception):
         code: The machine-readable error code.
         message: A short human-readable reason.
         retry_after: For ``rate_limited`` only: seconds to wait before retrying.
+        missing: For ``mismatched_devices`` only: recipient devices the request lacked.
+        extra: For ``mismatched_devices`` only: devices named that the recipient no longer has.
     """
 
-    def __init__(self, code: ErrorCode, message: str, *, retry_after: float | None = None):
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        missing: tuple[int, ...] = (),
+        extra: tuple[int, ...] = (),
+    ):
         """Creates the error.
 
         Args:
             code: The error code to answer with.
             message: A short reason without secrets or payload data.
             retry_after: Seconds until a retry can succeed (``rate_limited`` only).
+            missing: Device ids a ``mismatched_devices`` send lacked.
+            extra: Device ids a ``mismatched_devices`` send named that do not exist.
         """
         super().__init__(f"{code.value}: {message}")
         self.code = code
         self.message = message
         self.retry_after = retry_after
+        self.missing = missing
+        self.extra = extra
 
     def to_ack(self) -> dict[str, Any]:
         """Returns the wire form ``{"ok": false, "error", "message"[, "retry_after"]}``.
@@ -76,6 +102,9 @@ class ProtocolError(Exception):
         ack: dict[str, Any] = {"ok": False, "error": self.code.value, "message": self.message}
         if self.retry_after is not None:
             ack["retry_after"] = math.ceil(self.retry_after * 1000) / 1000
+        if self.code is ErrorCode.MISMATCHED_DEVICES:
+            ack["missing"] = sorted(self.missing)
+            ack["extra"] = sorted(self.extra)
         return ack
 
     @classmethod
@@ -85,7 +114,10 @@ class ProtocolError(Exception):
         An unknown or missing code becomes ``internal``, so a newer relay cannot crash an
         older client. What a relay sends is bounded: ``retry_after`` is cut to
         :data:`MAX_RETRY_AFTER_S` (a negative one becomes 0, a non-number or NaN is dropped),
-        the message to :data:`MAX_MESSAGE_LENGTH` characters.
+        the message to :data:`MAX_MESSAGE_LENGTH` characters. The device lists of
+        ``mismatched_devices`` must be lists of at most :data:`MAX_MISMATCHED_IDS` device ids
+        (1 … 2**32 − 1); an answer that breaks that becomes ``internal``, so a hostile relay
+        cannot make a client fetch a million bundles.
         """
         raw_code = ack.get("error")
         try:
@@ -93,11 +125,33 @@ class ProtocolError(Exception):
         except ValueError:
             code = ErrorCode.INTERNAL
         message = ack.get("message")
+        text = message[:MAX_MESSAGE_LENGTH] if isinstance(message, str) else ""
+        missing: tuple[int, ...] = ()
+        extra: tuple[int, ...] = ()
+        if code is ErrorCode.MISMATCHED_DEVICES:
+            parsed = (_device_ids(ack.get("missing")), _device_ids(ack.get("extra")))
+            if parsed[0] is None or parsed[1] is None or not (parsed[0] or parsed[1]):
+                return cls(ErrorCode.INTERNAL, "malformed mismatched_devices answer")
+            missing, extra = parsed[0], parsed[1]
         return cls(
             code,
-            message[:MAX_MESSAGE_LENGTH] if isinstance(message, str) else "",
+            text,
             retry_after=bounded_retry_after(ack.get("retry_after")),
+            missing=missing,
+            extra=extra,
         )
+
+
+def _device_ids(value: Any) -> tuple[int, ...] | None:
+    """Returns a relay's list of device ids, deduplicated and sorted, or None if malformed."""
+    if not isinstance(value, list) or len(value) > MAX_MISMATCHED_IDS:
+        return None
+    ids = set()
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= _MAX_DEVICE_ID:
+            return None
+        ids.add(item)
+    return tuple(sorted(ids))
 
 
 def bounded_retry_after(value: Any) -> float | None:

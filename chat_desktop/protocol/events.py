@@ -21,11 +21,24 @@ PRESENCE_SUBSCRIBE: Final = "presence:subscribe"
 PRESENCE_VISIBILITY: Final = "presence:visibility"
 ATTACHMENT_UPLOAD: Final = "attachment:upload"
 ATTACHMENT_DOWNLOAD: Final = "attachment:download"
+#: ``{}`` → ``{link_token, expires_at}``: a one-use token to add a device (§6.11).
+DEVICES_LINK: Final = "devices:link"
+#: ``{}`` → ``{devices: [DeviceInfo]}``: the account's devices.
+DEVICES_LIST: Final = "devices:list"
+#: ``{device_id}`` → ``{}``: unlinks a device of the account and disconnects it at once.
+DEVICES_REMOVE: Final = "devices:remove"
+#: ``{device_key, created_at, certificate}`` → ``{}``: a profile made before linked devices
+#: registers its device key once (the only event an identity-key-signed connection may send
+#: besides the read-only ones).
+DEVICES_REGISTER_KEY: Final = "devices:register_key"
 
 # relay → client, never acknowledged
 KEYS_LOW: Final = "keys:low"
 MESSAGE: Final = "message"
 PRESENCE: Final = "presence"
+#: ``{devices: [DeviceInfo]}``: the account's device set changed (a device was added or
+#: removed); sent to every connected device of the account, the removed one included.
+DEVICES_CHANGED: Final = "devices:changed"
 
 #: Every event a client may send, for validation and fuzzing.
 #: ``{user}`` → ``{}``: deletes the connection's own account (docs/protocol.md §6.10).
@@ -41,14 +54,27 @@ CLIENT_EVENTS: Final = (
     ATTACHMENT_UPLOAD,
     ATTACHMENT_DOWNLOAD,
     ACCOUNT_DELETE,
+    DEVICES_LINK,
+    DEVICES_LIST,
+    DEVICES_REMOVE,
+    DEVICES_REGISTER_KEY,
 )
 
 # plain HTTP
 HEALTH_PATH: Final = "/health"
 ACCOUNTS_PATH: Final = "/v1/accounts"
 BLOBS_PATH_PREFIX: Final = "/v1/blobs/"
+#: ``POST`` opens a provisioning channel for a new device (§6.11).
+PROVISIONING_PATH: Final = "/v1/provisioning"
+#: ``POST`` registers a linked device with a link token (§6.11).
+DEVICES_PATH: Final = "/v1/devices"
 
 
 def blob_path(blob_id: str) -> str:
     """Returns the HTTP path of one blob, for ``PUT`` and ``GET``."""
     return f"{BLOBS_PATH_PREFIX}{blob_id}"
+
+
+def provisioning_path(provision_id: str) -> str:
+    """Returns the HTTP path of one provisioning channel, for ``PUT`` and ``GET``."""
+    return f"{PROVISIONING_PATH}/{provision_id}"

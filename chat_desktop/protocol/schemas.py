@@ -41,6 +41,10 @@ MAX_KEY_COUNT: Final = 1_000_000
 MAX_TOKEN_LENGTH: Final = 1024
 #: Longest ``message`` of an error answer.
 MAX_ERROR_MESSAGE_LENGTH: Final = 1024
+#: Longest encrypted device name (§6.11: nonce ‖ AES-256-GCM of at most 64 characters).
+MAX_DEVICE_NAME_CIPHERTEXT: Final = 512
+#: Largest provisioning envelope (§6.11), before base64url.
+MAX_PROVISIONING_ENVELOPE: Final = 1024 * 1024
 
 X25519_KEY_SIZE: Final = 32
 SIGNATURE_SIZE: Final = 64
@@ -57,10 +61,13 @@ USERNAME_PATTERN: Final = r"\A[a-z0-9_.]{3,32}\Z"
 MESSAGE_ID_PATTERN: Final = r"\A[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"
 #: Blob ids: 32 lower-case hex characters made by the relay.
 BLOB_ID_PATTERN: Final = r"\A[0-9a-f]{32}\Z"
+#: Provisioning channel ids: 32 lower-case hex characters made by the relay.
+PROVISION_ID_PATTERN: Final = r"\A[0-9a-f]{32}\Z"
 
 Username = Annotated[str, msgspec.Meta(pattern=USERNAME_PATTERN)]
 MessageId = Annotated[str, msgspec.Meta(pattern=MESSAGE_ID_PATTERN)]
 BlobId = Annotated[str, msgspec.Meta(pattern=BLOB_ID_PATTERN)]
+ProvisionId = Annotated[str, msgspec.Meta(pattern=PROVISION_ID_PATTERN)]
 KeyId = Annotated[int, msgspec.Meta(ge=0, le=0xFFFFFFFF)]
 DeviceId = Annotated[int, msgspec.Meta(ge=1, le=0xFFFFFFFF)]
 Timestamp = Annotated[int, msgspec.Meta(ge=0, le=MAX_TIMESTAMP_MS)]
@@ -70,6 +77,11 @@ X25519PublicKey = Annotated[
     bytes, msgspec.Meta(min_length=X25519_KEY_SIZE, max_length=X25519_KEY_SIZE)
 ]
 Signature = Annotated[bytes, msgspec.Meta(min_length=SIGNATURE_SIZE, max_length=SIGNATURE_SIZE)]
+#: A device key DK: a raw 32-byte Ed25519 public key (§6.11).
+DevicePublicKey = Annotated[
+    bytes, msgspec.Meta(min_length=X25519_KEY_SIZE, max_length=X25519_KEY_SIZE)
+]
+DeviceName = Annotated[bytes, msgspec.Meta(min_length=1, max_length=MAX_DEVICE_NAME_CIPHERTEXT)]
 KemPublicKey = Annotated[
     bytes,
     msgspec.Meta(min_length=MLKEM1024_PUBLIC_KEY_SIZE, max_length=MLKEM1024_PUBLIC_KEY_SIZE),
@@ -132,9 +144,15 @@ class KeyCounts(WireStruct, frozen=True):
 
 
 class KeysBundleRequest(WireStruct, frozen=True):
-    """``keys:bundle``: fetch the prekey bundles of every device of ``user``."""
+    """``keys:bundle``: fetch the prekey bundles of every device of ``user``.
+
+    With ``devices``, only those devices' bundles (unknown ones are left out): a sender told
+    ``mismatched_devices`` fetches the missing devices without using up the one-time keys
+    of the devices it already has sessions with.
+    """
 
     user: Username
+    devices: Annotated[list[DeviceId], msgspec.Meta(max_length=MAX_DEVICES)] | None = None
 
 
 class DeviceBundle(WireStruct, frozen=True):
@@ -291,6 +309,12 @@ class RegisterRequest(WireStruct, frozen=True):
     signed_prekey: SignedPreKey
     pq_prekeys: PqPreKeyList
     one_time_prekeys: PreKeyList
+    # The first device's key and certificate (§6.11); left out only by clients made before
+    # linked devices, which register their device key later (``devices:register_key``).
+    device_key: DevicePublicKey | None = None
+    device_created_at: Timestamp | None = None
+    device_certificate: Signature | None = None
+    device_name: DeviceName | None = None
 
 
 class RegisterResponse(WireStruct, frozen=True):
@@ -324,3 +348,81 @@ class AccountDelete(WireStruct, frozen=True):
     """
 
     user: Username
+
+
+# ---- devices and linking (docs/protocol.md §6.11) ------------------------------------------
+
+
+class EmptyRequest(WireStruct, frozen=True):
+    """A request payload without fields (``devices:link``, ``devices:list``)."""
+
+
+class DeviceKeyRegistration(WireStruct, frozen=True):
+    """``devices:register_key``: a device made before linked devices registers its DK once.
+
+    ``certificate`` = Sig(IK, "chat_desktop device v1" ‖ device_key ‖ u64be(created_at)).
+    """
+
+    device_key: DevicePublicKey
+    created_at: Timestamp
+    certificate: Signature
+
+
+class DevicesLinkAck(WireStruct, frozen=True):
+    """Ack of ``devices:link``: a one-use token for ``POST /v1/devices``, valid 10 minutes."""
+
+    link_token: Token
+    expires_at: Timestamp
+
+
+class DeviceInfo(WireStruct, frozen=True):
+    """One device of an account; ``name`` is encrypted under a key only the account knows."""
+
+    device_id: DeviceId
+    created_at: Timestamp
+    name: DeviceName | None = None
+    last_seen: Timestamp | None = None
+
+
+class DevicesList(WireStruct, frozen=True):
+    """Ack of ``devices:list`` and payload of ``devices:changed``, by device id."""
+
+    devices: Annotated[list[DeviceInfo], msgspec.Meta(max_length=MAX_DEVICES)]
+
+
+class DevicesRemove(WireStruct, frozen=True):
+    """``devices:remove``: unlink one device of the connection's own account."""
+
+    device_id: DeviceId
+
+
+class ProvisioningOpened(WireStruct, frozen=True):
+    """``201`` answer of ``POST /v1/provisioning``: a one-shot channel for a new device."""
+
+    provision_id: ProvisionId
+    expires_at: Timestamp
+
+
+class ProvisioningEnvelope(WireStruct, frozen=True):
+    """Body of ``PUT /v1/provisioning/{id}`` and ``200`` answer of its ``GET``."""
+
+    envelope: Annotated[bytes, msgspec.Meta(min_length=1, max_length=MAX_PROVISIONING_ENVELOPE)]
+
+
+class LinkDeviceRequest(WireStruct, frozen=True):
+    """``POST /v1/devices``: a new device joins an account with a link token.
+
+    ``certificate`` = Sig(IK, "chat_desktop device v1" ‖ device_key ‖ u64be(created_at)),
+    and the prekeys are signed by IK like a registration's: only a holder of the account's
+    identity key (given to the new device in the provisioning message) can make them.
+    """
+
+    username: Username
+    link_token: Token
+    device_key: DevicePublicKey
+    created_at: Timestamp
+    certificate: Signature
+    name: DeviceName
+    signed_prekey: SignedPreKey
+    pq_prekeys: PqPreKeyList
+    one_time_prekeys: PreKeyList

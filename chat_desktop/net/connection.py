@@ -28,8 +28,8 @@ from chat_desktop.net.errors import (
 from chat_desktop.protocol import events
 from chat_desktop.protocol.auth import Signer, build_connect_auth, relay_origin
 from chat_desktop.protocol.codec import decode_event, encode_event
-from chat_desktop.protocol.errors import ProtocolError
-from chat_desktop.protocol.schemas import KeyCounts, MessageDelivery, PresenceUpdate
+from chat_desktop.protocol.errors import ErrorCode, ProtocolError
+from chat_desktop.protocol.schemas import DevicesList, KeyCounts, MessageDelivery, PresenceUpdate
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,8 @@ class RelayConnection:
         on_disconnected: StateHandler,
         on_presence: Callable[[PresenceUpdate], None] | None = None,
         on_keys_low: Callable[[KeyCounts], None] | None = None,
+        on_devices_changed: Callable[[DevicesList], Awaitable[None]] | None = None,
+        on_device_removed: Callable[[], None] | None = None,
         reconnect_delay: float = 0.2,
         reconnect_delay_max: float = 5.0,
     ) -> None:
@@ -78,6 +80,8 @@ class RelayConnection:
         self._on_disconnected = on_disconnected
         self._on_presence = on_presence
         self._on_keys_low = on_keys_low
+        self._on_devices_changed = on_devices_changed
+        self._on_device_removed = on_device_removed
         self._reconnect_delay = reconnect_delay
         self._reconnect_delay_max = reconnect_delay_max
         # handle_sigint=False: the library would take over Ctrl+C and cancel every task of
@@ -98,6 +102,7 @@ class RelayConnection:
         self._sio.on(events.MESSAGE, self._handle_message)
         self._sio.on(events.PRESENCE, self._handle_presence)
         self._sio.on(events.KEYS_LOW, self._handle_keys_low)
+        self._sio.on(events.DEVICES_CHANGED, self._handle_devices_changed)
 
     @property
     def connected(self) -> bool:
@@ -238,7 +243,24 @@ class RelayConnection:
 
     async def _handle_connect_error(self, data: Any = None) -> None:
         self.last_refusal = data.get("message") if isinstance(data, dict) else str(data)
+        details = data.get("data") if isinstance(data, dict) else None
+        code = details.get("error") if isinstance(details, dict) else None
+        if ErrorCode.DEVICE_REMOVED.value in (code, self.last_refusal):
+            # This device was unlinked: the relay will refuse it for good. Stop trying.
+            self._closing = True
+            if self._on_device_removed is not None:
+                self._on_device_removed()
         self._link_down.set()
+
+    async def _handle_devices_changed(self, data: Any) -> None:
+        if self._on_devices_changed is None:
+            return
+        try:
+            listed = decode_event(data, DevicesList)
+        except ProtocolError:
+            logger.warning("relay sent a malformed devices:changed notice; dropped")
+            return
+        await self._on_devices_changed(listed)
 
     async def _handle_message(self, data: Any) -> None:
         try:

@@ -20,6 +20,9 @@ from chat_desktop.protocol.errors import ErrorCode, ProtocolError
 from chat_desktop.protocol.schemas import (
     MAX_BLOB_SIZE,
     ErrorBody,
+    LinkDeviceRequest,
+    ProvisioningEnvelope,
+    ProvisioningOpened,
     RegisterRequest,
     RegisterResponse,
 )
@@ -171,3 +174,93 @@ async def download_blob(
         raise HttpFailure("the relay could not be reached or stopped sending") from error
     if received != expected_size:
         raise BlobSizeMismatch("the relay sent a shorter attachment than announced")
+
+
+# ---- linking a device (docs/protocol.md §6.11) -----------------------------------------------
+
+#: Longest a provisioning long-poll waits on the relay, in seconds (the protocol's maximum).
+PROVISIONING_WAIT_S = 30
+
+
+async def _post_json(url: str, body: bytes | None, headers: dict[str, str]) -> bytes:
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session,
+            session.post(url, data=body, headers=headers) as response,
+        ):
+            await _raise_for_error(response)
+            return await response.read()
+    except aiohttp.ClientError as error:
+        raise HttpFailure("the relay could not be reached") from error
+
+
+async def open_provisioning(relay_url: str) -> ProvisioningOpened:
+    """Opens a one-shot provisioning channel for this (new) device.
+
+    Raises:
+        ProtocolError: ``rate_limited`` and the like.
+        HttpFailure: The relay could not be reached.
+    """
+    url = relay_url.rstrip("/") + events.PROVISIONING_PATH
+    return decode_http_json(await _post_json(url, None, {}), ProvisioningOpened)
+
+
+async def put_provisioning(
+    relay_url: str, provision_id: str, link_token: str, envelope: bytes
+) -> None:
+    """Fills a new device's provisioning channel (existing device, with its link token).
+
+    Raises:
+        ProtocolError: ``unauthorized`` (bad token), ``not_found`` (expired channel),
+            ``conflict`` (already filled).
+        HttpFailure: The relay could not be reached.
+    """
+    url = relay_url.rstrip("/") + events.provisioning_path(provision_id)
+    body = encode_http_json(ProvisioningEnvelope(envelope=envelope))
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {link_token}"}
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session,
+            session.put(url, data=body, headers=headers) as response,
+        ):
+            await _raise_for_error(response)
+    except aiohttp.ClientError as error:
+        raise HttpFailure("the relay could not be reached") from error
+
+
+async def poll_provisioning(relay_url: str, provision_id: str) -> bytes | None:
+    """Waits (long-poll, up to 30 s) for the channel's envelope; None if nothing came yet.
+
+    Raises:
+        ProtocolError: ``not_found`` when the channel expired or was used.
+        HttpFailure: The relay could not be reached.
+    """
+    url = (
+        relay_url.rstrip("/")
+        + events.provisioning_path(provision_id)
+        + f"?wait={PROVISIONING_WAIT_S}"
+    )
+    timeout = aiohttp.ClientTimeout(total=PROVISIONING_WAIT_S + 15, sock_connect=10)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.get(url) as response,
+        ):
+            await _raise_for_error(response)
+            if response.status == 204:
+                return None
+            return decode_http_json(await response.read(), ProvisioningEnvelope).envelope
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise HttpFailure("the relay could not be reached") from error
+
+
+async def register_linked_device(relay_url: str, request: LinkDeviceRequest) -> int:
+    """Registers this device on an existing account with a link token; returns its id.
+
+    Raises:
+        ProtocolError: ``unauthorized`` (token), ``too_large`` (device limit), ...
+        HttpFailure: The relay could not be reached.
+    """
+    url = relay_url.rstrip("/") + events.DEVICES_PATH
+    body = await _post_json(url, encode_http_json(request), {"Content-Type": "application/json"})
+    return decode_http_json(body, RegisterResponse).device_id

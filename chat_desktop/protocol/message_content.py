@@ -61,6 +61,10 @@ MAX_EMOJI_CODE_POINTS: Final = 8
 ATTACHMENT_KEY_SIZE: Final = 64
 #: Attachment digest: SHA-256 of the blob.
 ATTACHMENT_DIGEST_SIZE: Final = 32
+#: Largest content map inside a ``sent`` transcript (a full text is about 65 KB encoded).
+MAX_TRANSCRIPT_SIZE: Final = 70_000
+#: An identity key inside a ``verified`` sync content.
+IDENTITY_KEY_SIZE: Final = 32
 
 # ``\A`` and ``\Z`` because msgspec searches patterns (``re.search``): ``^…$`` would also
 # accept a value followed by a newline.
@@ -228,6 +232,35 @@ class ProfileContent(_Content, frozen=True, tag="profile"):
     display_name: Annotated[str, msgspec.Meta(max_length=MAX_DISPLAY_NAME_LENGTH)]
 
 
+class SentTranscriptContent(_Content, frozen=True, tag="sent"):
+    """Sync (own devices only): the content one of our devices sent to ``peer``.
+
+    ``content`` is that content's msgpack map, unpadded; the receiving device applies it as
+    if it had sent it (docs/protocol.md §6.11). It is decoded with the same bounds as any
+    content, and a transcript inside a transcript is refused.
+    """
+
+    peer: Username
+    content: Annotated[bytes, msgspec.Meta(max_length=MAX_TRANSCRIPT_SIZE)]
+
+
+class ReadSyncContent(_Content, frozen=True, tag="read"):
+    """Sync (own devices only): these messages of ``peer`` were read on another device."""
+
+    peer: Username
+    message_ids: MessageIds
+
+
+class VerifiedSyncContent(_Content, frozen=True, tag="verified"):
+    """Sync (own devices only): ``peer``'s key ``identity_key`` was (un)verified elsewhere."""
+
+    peer: Username
+    identity_key: Annotated[
+        bytes, msgspec.Meta(min_length=IDENTITY_KEY_SIZE, max_length=IDENTITY_KEY_SIZE)
+    ]
+    verified: bool
+
+
 Content = (
     TextContent
     | AttachmentContent
@@ -239,7 +272,13 @@ Content = (
     | RetryContent
     | ReactionContent
     | EditContent
+    | SentTranscriptContent
+    | ReadSyncContent
+    | VerifiedSyncContent
 )
+
+#: Contents that go only to one's own devices and are accepted only from them.
+SyncContent = SentTranscriptContent | ReadSyncContent | VerifiedSyncContent
 
 _QUOTED: Final = re.compile(r"'[^']*'")
 
@@ -271,6 +310,23 @@ def unpad(data: bytes) -> bytes:
 def encode_content(content: Content) -> bytes:
     """Serialize and pad a content for encryption."""
     return pad(_encoder.encode(content))
+
+
+def transcript_of(content: Content) -> bytes:
+    """The unpadded msgpack map of ``content``, for a ``sent`` transcript."""
+    return _encoder.encode(content)
+
+
+def decode_transcript(data: bytes) -> Content:
+    """Parses the content inside a ``sent`` transcript (same bounds as any content).
+
+    Raises:
+        ContentError: Not valid content, or itself a sync content (no nesting).
+    """
+    content = decode_content(pad(data))
+    if isinstance(content, SentTranscriptContent | ReadSyncContent | VerifiedSyncContent):
+        raise ContentError("a transcript may not hold a sync content")
+    return content
 
 
 def decode_content(data: bytes) -> Content:

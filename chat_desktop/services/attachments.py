@@ -67,6 +67,7 @@ from chat_desktop.protocol.schemas import (
     AttachmentUpload,
     AttachmentUploadAck,
 )
+from chat_desktop.services import sync
 from chat_desktop.services.context import EngineContext
 from chat_desktop.services.events import (
     AttachmentStored,
@@ -454,7 +455,18 @@ class AttachmentTransfers:
             blob_path=None,
         )
         worker = self._context.worker
-        await worker.run(worker.store.outbox.update_payload, entry.seq, encode_payload(completed))
+        final = msgspec.structs.replace(content, blob_id=ticket.blob_id)
+
+        def complete() -> None:
+            store = worker.store
+            with store.transaction():
+                store.outbox.update_payload(entry.seq, encode_payload(completed))
+                # Our other devices get the transcript now that it names the blob.
+                sync.queue_transcript(
+                    self._context, store, entry.recipient, final, completed.expires_at
+                )
+
+        await worker.run(complete)
         blob_path.unlink(missing_ok=True)
         self._finished(key, "up", ok=True, cancelled=False)
         return completed

@@ -23,13 +23,16 @@ import functools
 import logging
 import re
 import shutil
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import uuid6
 
+from chat_desktop.crypto.device_key import DeviceKeyPair, encrypt_device_name
 from chat_desktop.crypto.fingerprint import format_safety_number, safety_number
 from chat_desktop.crypto.vault import Argon2Params
 from chat_desktop.net.errors import ConnectionFailure
@@ -41,11 +44,13 @@ from chat_desktop.protocol.message_content import (
     MAX_TEXT_LENGTH,
     MAX_TIMER_SECONDS,
     Content,
+    ReadSyncContent,
     ReceiptContent,
     RetryContent,
     TextContent,
     TimerContent,
     TypingContent,
+    VerifiedSyncContent,
     encode_content,
 )
 from chat_desktop.protocol.schemas import (
@@ -61,7 +66,7 @@ from chat_desktop.protocol.schemas import (
     PresenceUpdate,
     PresenceVisibility,
 )
-from chat_desktop.services import account, own_keys
+from chat_desktop.services import account, devices, own_keys, sync
 from chat_desktop.services.attachments import AttachmentTransfers
 from chat_desktop.services.client_errors import (
     ClientError,
@@ -72,15 +77,18 @@ from chat_desktop.services.client_errors import (
 from chat_desktop.services.context import EngineContext, now_ms
 from chat_desktop.services.conversation_actions import ApplyHook, ConversationActions, wire_quote
 from chat_desktop.services.conversation_list import ConversationList
+from chat_desktop.services.devices import DeviceService, DeviceSummary
 from chat_desktop.services.events import (
     ConnectionChanged,
     ConnectionState,
+    DeviceUnlinked,
     EventStream,
     MessagesExpired,
     PresenceChanged,
     StatusChanged,
     TimerChanged,
 )
+from chat_desktop.services.linking import DeviceLinker, PendingLink, parse_code_for
 from chat_desktop.services.preferences import (
     SHOW_ONLINE_SETTING,
     Appearance,
@@ -245,6 +253,8 @@ class ChatClient:
         self._queue_requests: list[_QueueRequest] = []
         self._queue_committer: asyncio.Task[None] | None = None
         self._actions = ConversationActions(context, self.queue_content)
+        self._devices = DeviceService(context)
+        self._linker = DeviceLinker(context)
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -258,8 +268,12 @@ class ChatClient:
         *,
         kdf_params: Argon2Params | None = None,
         allow_weak_password: bool = False,
+        device_name: str | None = None,
     ) -> tuple[ChatClient, str]:
         """Creates a profile and registers a new account on the relay.
+
+        ``device_name`` names this computer in the account's device list (the host name by
+        default); it travels encrypted so the relay can't read it.
 
         Returns:
             The unlocked client and the recovery key (show it to the user once).
@@ -286,13 +300,25 @@ class ChatClient:
             identity, signed, pq, one_time = await worker.run(
                 own_keys.create_identity_and_prekeys, store
             )
+            device_key = await worker.run(devices.create_device_key, store)
             request = build_registration(
                 username, identity.public_key, identity.sign, signed, pq, one_time
+            )
+            certified = devices.registration_fields(identity, device_key)
+            request = msgspec.structs.replace(
+                request,
+                device_key=certified["device_key"],
+                device_created_at=certified["created_at"],
+                device_certificate=certified["certificate"],
+                device_name=encrypt_device_name(
+                    identity.seed, device_name or default_device_name()
+                ),
             )
             from chat_desktop.net.http import register_account  # network stack: when used
 
             device_id = await register_account(relay_url, request)
             await worker.run(_save_account, store, username, device_id, relay_url)
+            await worker.run(store.settings.set, devices.DEVICE_KEY_REGISTERED_SETTING, True)
             await asyncio.to_thread(vault.set_account_label, username)
         except BaseException:
             with contextlib.suppress(Exception):
@@ -301,6 +327,7 @@ class ChatClient:
                 shutil.rmtree(profile_dir, ignore_errors=True)
             raise
         context = EngineContext(username, device_id, relay_url, identity, worker)
+        context.device_key = device_key
         return cls(vault, context), recovery_key
 
     @classmethod
@@ -415,13 +442,80 @@ class ChatClient:
             store = await asyncio.to_thread(vault.open_store)
             worker = StoreWorker(store)
             username, device_id, relay_url, identity = await worker.run(_load_account, store)
+            device_key = await worker.run(_registered_device_key, store)
             # Profiles made before the unlock dialog named the account learn it now.
             await asyncio.to_thread(vault.set_account_label, username)
         except BaseException:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(vault.lock)
             raise
-        return cls(vault, EngineContext(username, device_id, relay_url, identity, worker))
+        context = EngineContext(username, device_id, relay_url, identity, worker)
+        context.device_key = device_key
+        return cls(vault, context)
+
+    @property
+    def device_id(self) -> int:
+        """This device's id within the account."""
+        return self._context.device_id
+
+    # ---- linked devices (docs/protocol.md §6.11) -----------------------------------------
+
+    @staticmethod
+    async def begin_link(relay_url: str, device_name: str) -> PendingLink:
+        """New device: opens a provisioning channel and makes the link code to show.
+
+        Then ``await pending.wait_for_offer()`` and, once the user confirms,
+        ``await pending.accept(profile_dir, password)``.
+
+        Raises:
+            ValueError: The device name is empty, too long or has control characters.
+            ProtocolError, HttpFailure: The relay refused or could not be reached.
+        """
+        return await PendingLink.open(relay_url, device_name)
+
+    def describe_link_code(self, code: str) -> str:
+        """The new device's name in a pasted link code (to confirm before linking).
+
+        Raises:
+            InvalidLinkCode: Malformed, or a code for another relay.
+        """
+        return parse_code_for(self._context.relay_url, code).device_name
+
+    async def link_device(self, code: str, *, transfer_history: bool = True) -> None:
+        """Existing device: sends this account to the new device that shows ``code``.
+
+        Raises:
+            InvalidLinkCode: Malformed, or a code for another relay.
+            ProtocolError: The relay refused (the code expired or was used, rate limits).
+            ConnectionFailure, HttpFailure: The relay could not be reached.
+        """
+        await self._linker.link(code, transfer_history=transfer_history)
+
+    async def devices(self) -> list[DeviceSummary]:
+        """The account's devices, from the relay (names decrypted here).
+
+        Raises:
+            ConnectionFailure, ProtocolError: The relay could not be asked.
+        """
+        return await self._devices.list()
+
+    async def unlink_device(self, device_id: int) -> None:
+        """Removes a device from the account; the relay disconnects it at once.
+
+        Raises:
+            ConnectionFailure, ProtocolError: Refused (``not_found``; ``bad_request`` for
+                the only device) or the relay could not be asked.
+        """
+        await self._devices.remove(device_id)
+
+    @property
+    def unlinked(self) -> bool:
+        """Whether the relay told us this device was removed from the account."""
+        return self._devices.unlinked
+
+    async def _import_transferred_history(self) -> None:
+        for key in await self._linker.import_pending_history():
+            self._transfers.on_attachment_received(key)
 
     @property
     def relay_url(self) -> str:
@@ -463,12 +557,14 @@ class ChatClient:
                 self._context.relay_url,
                 self._context.username,
                 self._context.device_id,
-                self._context.identity.sign,
+                self._context.sign_connect,
                 on_message=self._receiver.enqueue,
                 on_connected=self._on_connected,
                 on_disconnected=self._on_disconnected,
                 on_presence=self._on_presence_push,
                 on_keys_low=self._on_keys_low,
+                on_devices_changed=self._devices.on_changed,
+                on_device_removed=self._on_device_removed,
             )
         self._receiver.start()
         self._sender.start()
@@ -784,6 +880,9 @@ class ChatClient:
                 blob_path=request.blob_path,
             )
             store.outbox.enqueue(peer, message_id, peer, encode_payload(payload))
+            if request.blob_path is None:
+                # An attachment's transcript waits for its blob id (after the upload).
+                sync.queue_transcript(self._context, store, peer, content, payload.expires_at)
 
     def _send_delivery_receipts(self, delivered: dict[str, list[str]]) -> None:
         for peer, ids in delivered.items():
@@ -791,6 +890,8 @@ class ChatClient:
 
     def _request_retry(self, peer: str, envelope_ids: list[str]) -> None:
         """Asks ``peer`` to resend messages we could not decrypt (on a fresh session)."""
+        if peer == self.username:
+            return  # a sync copy from our other device: it is not resent, the next one heals
         for start in range(0, len(envelope_ids), MAX_IDS_PER_CONTENT):
             ids = envelope_ids[start : start + MAX_IDS_PER_CONTENT]
 
@@ -827,6 +928,13 @@ class ChatClient:
         read_ids, send_receipt = await self._context.worker.run(
             self._mark_read_in_store, peer, up_to_id
         )
+        if read_ids:
+            await self._queue_sync(
+                peer,
+                functools.partial(
+                    ReadSyncContent, peer=peer, message_ids=read_ids[-MAX_IDS_PER_CONTENT:]
+                ),
+            )
         if read_ids and send_receipt:
             await self._queue_receipt(peer, "read", read_ids)
         return len(read_ids)
@@ -969,9 +1077,32 @@ class ChatClient:
     async def mark_verified(self, peer: str, verified: bool = True) -> None:
         """Records that the user compared the safety number with ``peer``."""
         _check_peer(peer)
-        await self._context.worker.run(
-            self._context.worker.store.contacts.set_verified, peer, verified
-        )
+        store = self._context.worker.store
+        await self._context.worker.run(store.contacts.set_verified, peer, verified)
+        contact = await self._context.worker.run(store.contacts.get, peer)
+        if contact is not None and contact.identity_key is not None:
+            await self._queue_sync(
+                peer,
+                functools.partial(
+                    VerifiedSyncContent,
+                    peer=peer,
+                    identity_key=contact.identity_key,
+                    verified=verified,
+                ),
+            )
+
+    async def _queue_sync(self, conversation_id: str, make: Callable[..., Content]) -> None:
+        """Queues a sync content (read marks, verified state) to our other devices."""
+
+        def queue() -> bool:
+            store = self._context.worker.store
+            sent_at = self._last_sent_at = max(now_ms(), self._last_sent_at + 1)
+            content = make(id=new_message_id(), sent_at=sent_at)
+            with store.transaction():
+                return sync.queue_sync(self._context, store, conversation_id, content)
+
+        if await self._context.worker.run(queue):
+            self._sender.wake()
 
     async def is_verified(self, peer: str) -> bool:
         """Whether the user verified ``peer``'s current identity key."""
@@ -1279,8 +1410,16 @@ class ChatClient:
     async def _on_connected(self) -> None:
         self.events.publish(ConnectionChanged(ConnectionState.CONNECTED))
         self._sender.wake()
+        self._spawn(self._devices.on_connected())
+        self._spawn(self._import_transferred_history())
         self._spawn(self._send_presence_visibility())
         self._spawn(self._maintain_prekeys())
+
+    def _on_device_removed(self) -> None:
+        """The relay refused us as an unlinked device: say so (once)."""
+        if not self._devices.unlinked:
+            self._devices.unlinked = True
+            self.events.publish(DeviceUnlinked())
 
     async def _on_disconnected(self) -> None:
         self.events.publish(ConnectionChanged(ConnectionState.DISCONNECTED))
@@ -1395,6 +1534,19 @@ def _save_account(store: MessageStore, username: str, device_id: int, relay_url:
 def _save_relay_url(store: MessageStore, relay_url: str) -> None:
     with store.transaction():
         store.settings.set(RELAY_SETTING, relay_url)
+
+
+def _registered_device_key(store: MessageStore) -> DeviceKeyPair | None:
+    """Our DK if the relay has it (else CONNECT is signed with IK until it is registered)."""
+    if not devices.device_key_registered(store):
+        return None
+    return devices.load_device_key(store)
+
+
+def default_device_name() -> str:
+    """This computer's name for the device list: its host name, cut to 64 characters."""
+    name = "".join(ch for ch in socket.gethostname() if ch.isprintable()).strip()
+    return name[:64] or "Desktop"
 
 
 def _load_account(store: MessageStore) -> tuple[str, int, str, Any]:

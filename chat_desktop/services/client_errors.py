@@ -22,3 +22,11 @@ class EditNotAllowed(ClientError):
 
 class DeleteNotAllowed(ClientError):
     """Only your own messages can be deleted for everyone, within 24 hours of sending."""
+
+
+class InvalidLinkCode(ClientError):
+    """The link code is malformed, or for another relay than this account's."""
+
+
+class LinkFailed(ClientError):
+    """Linking a new device did not complete (the code expired, or what arrived won't open)."""

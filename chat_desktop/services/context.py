@@ -13,6 +13,7 @@ from chat_desktop.services.store_worker import StoreWorker
 from chat_desktop.services.supervisor import TaskSupervisor
 
 if TYPE_CHECKING:
+    from chat_desktop.crypto.device_key import DeviceKeyPair
     from chat_desktop.net.connection import RelayConnection
 
 PAUSED_PEERS_SETTING = "trust.paused_peers"
@@ -37,6 +38,8 @@ class EngineContext:
         events: Where events are published.
         sessions: Ratchet sessions (store thread only).
         supervisor: Runs the long-lived tasks and restarts any that dies.
+        device_key: Our device key DK once the relay has it (CONNECT is signed with it);
+            None for a profile made before linked devices until it registered one.
     """
 
     username: str
@@ -47,7 +50,14 @@ class EngineContext:
     events: EventStream = field(default_factory=EventStream)
     sessions: PeerSessions = field(default_factory=PeerSessions)
     connection: RelayConnection | None = None
+    device_key: DeviceKeyPair | None = None
     supervisor: TaskSupervisor = field(init=False)
 
     def __post_init__(self) -> None:
         self.supervisor = TaskSupervisor(self.events)
+
+    def sign_connect(self, data: bytes) -> bytes:
+        """Signs a CONNECT with DK, or with IK while the relay has no DK of ours yet."""
+        if self.device_key is not None:
+            return self.device_key.sign(data)
+        return self.identity.sign(data)

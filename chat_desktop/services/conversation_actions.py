@@ -189,15 +189,21 @@ def _unsent_blobs(result: Tombstoned) -> list[Path]:
 # ---- receiving (store thread, inside the receiver's transaction) ---------------------------
 
 
-def apply_reaction(store: MessageStore, peer: str, content: ReactionContent) -> list[ClientEvent]:
-    """Applies a peer's reaction; returns the events to publish (none if ignored)."""
+def apply_reaction(
+    store: MessageStore, peer: str, content: ReactionContent, *, author: str | None = None
+) -> list[ClientEvent]:
+    """Applies a reaction in ``peer``'s conversation; returns the events (none if ignored).
+
+    ``author`` is who reacted: the peer (default), or ourselves for a transcript from one of
+    our other devices (docs/protocol.md §6.11).
+    """
     key = MessageKey(peer, content.target_id)
     if not _reactable(store.messages.get(key, reactions=False)):
         return []
     changed = store.messages.reactions.set(
         peer,
         content.target_id,
-        peer,
+        author or peer,
         None if content.remove else content.emoji,
         sent_at=content.sent_at,
         content_id=content.id,
@@ -205,11 +211,16 @@ def apply_reaction(store: MessageStore, peer: str, content: ReactionContent) -> 
     return [MessageChanged(peer, content.target_id, "reactions")] if changed else []
 
 
-def apply_edit(store: MessageStore, peer: str, content: EditContent) -> list[ClientEvent]:
-    """Applies a peer's edit of its own text message, if allowed; returns the events."""
+def apply_edit(
+    store: MessageStore, peer: str, content: EditContent, *, author: str | None = None
+) -> list[ClientEvent]:
+    """Applies an edit of the author's own text message, if allowed; returns the events.
+
+    ``author`` is the peer (default), or ourselves for a transcript from our other device.
+    """
     key = MessageKey(peer, content.target_id)
     target = store.messages.get(key, reactions=False)
-    if not may_change(target, peer, content.sent_at, now_ms(), received=True):
+    if not may_change(target, author or peer, content.sent_at, now_ms(), received=True):
         return []
     assert target is not None
     if target.kind != "text" or not content.text.strip():
@@ -222,14 +233,19 @@ def apply_edit(store: MessageStore, peer: str, content: EditContent) -> list[Cli
     return events
 
 
-def apply_delete(store: MessageStore, peer: str, content: DeleteContent) -> list[ClientEvent]:
-    """Deletes for everyone the peer's messages it may still delete; returns the events."""
+def apply_delete(
+    store: MessageStore, peer: str, content: DeleteContent, *, author: str | None = None
+) -> list[ClientEvent]:
+    """Deletes for everyone the author's messages it may still delete; returns the events.
+
+    ``author`` is the peer (default), or ourselves for a transcript from our other device.
+    """
     events: list[ClientEvent] = []
     now = now_ms()
     for message_id in dict.fromkeys(content.message_ids):
         key = MessageKey(peer, message_id)
         target = store.messages.get(key, reactions=False)
-        if not may_change(target, peer, content.sent_at, now, received=True):
+        if not may_change(target, author or peer, content.sent_at, now, received=True):
             continue
         result = store.messages.tombstone(key)
         if result is not None:

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class ConnectionState(StrEnum):
@@ -184,6 +185,40 @@ class EngineTaskRestarted:
     task: str
 
 
+@dataclass(frozen=True)
+class DevicesChanged:
+    """Our account's device set changed (a device was linked or unlinked, or refreshed).
+
+    ``devices`` are :class:`chat_desktop.services.devices.DeviceSummary` items, by id.
+    """
+
+    devices: list[Any]
+
+
+@dataclass(frozen=True)
+class DeviceUnlinked:
+    """This device was removed from its account: the relay refuses it from now on.
+
+    The app says so and offers to erase the profile; nothing more is sent or received.
+    """
+
+
+@dataclass(frozen=True)
+class VerifiedChanged:
+    """The user (on another of our devices) verified or unverified ``peer``'s key."""
+
+    peer: str
+    verified: bool
+
+
+@dataclass(frozen=True)
+class ReadElsewhere:
+    """Messages of ``peer`` were read on another of our devices (unread counts change)."""
+
+    peer: str
+    message_ids: tuple[str, ...]
+
+
 ClientEvent = (
     MessageReceived
     | MessageRecovered
@@ -202,6 +237,10 @@ ClientEvent = (
     | MessageChanged
     | MessagesRemoved
     | ConversationChanged
+    | DevicesChanged
+    | DeviceUnlinked
+    | ReadElsewhere
+    | VerifiedChanged
 )
 
 

@@ -120,14 +120,19 @@ def _new_pq_prekeys(
 
 def create_identity_and_prekeys(
     store: MessageStore,
+    identity: IdentityKeyPair | None = None,
 ) -> tuple[
     IdentityKeyPair,
     schemas.SignedPreKey,
     list[schemas.PqPreKey],
     list[schemas.OneTimePreKey],
 ]:
-    """Makes the identity and the first prekeys of a new device, all in one transaction."""
-    identity = IdentityKeyPair.generate()
+    """Makes the identity and the first prekeys of a new device, all in one transaction.
+
+    A linked device is given the account's ``identity`` (from the provisioning message)
+    instead of making one: every device of an account shares it (docs/protocol.md §6.11).
+    """
+    identity = IdentityKeyPair.generate() if identity is None else identity
     with store.transaction():
         store.secrets.put_identity(identity.seed)
         signed = _new_signed_prekey(store, identity)

@@ -112,6 +112,11 @@ class PeerSessions:
                 store.secrets.delete_session(peer, device_id)
                 self._cache.pop((peer, device_id), None)
 
+    def drop_device(self, store: MessageStore, peer: str, device_id: int) -> None:
+        """Forgets the sessions with one device of ``peer`` (it was unlinked)."""
+        store.secrets.delete_session(peer, device_id)
+        self._cache.pop((peer, device_id), None)
+
     def drop_peer(self, store: MessageStore, peer: str) -> None:
         """Forgets every session with ``peer``."""
         for device_id in store.secrets.session_devices(peer):

@@ -29,11 +29,14 @@ from chat_desktop.protocol.message_content import (
     EditContent,
     ProfileContent,
     ReactionContent,
+    ReadSyncContent,
     ReceiptContent,
     RetryContent,
+    SentTranscriptContent,
     TextContent,
     TimerContent,
     TypingContent,
+    VerifiedSyncContent,
     content_kind,
     decode_content,
 )
@@ -60,6 +63,7 @@ from chat_desktop.services.events import (
 from chat_desktop.services.preferences import typing_indicators_enabled
 from chat_desktop.services.resending import Resender
 from chat_desktop.services.sending import record_identity
+from chat_desktop.services.sync import apply_sync
 from chat_desktop.storage.models import (
     TIMER_NOTE_KIND,
     AttachmentInfo,
@@ -73,6 +77,10 @@ from chat_desktop.storage.store import MessageStore
 logger = logging.getLogger(__name__)
 
 BATCH = 256
+
+
+class ForeignOwnDevice(InvalidMessage):
+    """A PreKey message "from our own account" made with another identity key than ours."""
 
 
 class NoSession(InvalidMessage):
@@ -251,11 +259,20 @@ class MessageReceiver:
             # A resent (or replayed) first message of a session we have: a replay is a
             # duplicate there and changes nothing.
             return sessions.decrypt(store, peer, device_id, delivery.body), None
+        own_account = peer == self._context.username
+        if own_account and message.identity_key != self._context.identity.public_key:
+            # Our own devices share our identity key: another one is not ours, whatever the
+            # relay says; no session starts (docs/protocol.md §6.11).
+            raise ForeignOwnDevice("a device of our own account with another identity key")
         used = own_keys.prekeys_for(store, message)
         new_session, plaintext = Session.respond(
             self._context.identity, delivery.body, used.signed, used.one_time, used.pq
         )
-        change = record_identity(self._context, store, peer, message.identity_key)
+        change = (
+            None
+            if own_account
+            else record_identity(self._context, store, peer, message.identity_key)
+        )
         sessions.start(store, peer, device_id, new_session)
         own_keys.consume_one_time_prekeys(store, used)
         return plaintext, change
@@ -267,6 +284,16 @@ class MessageReceiver:
         content = decode_content(plaintext)
         if change is not None:
             result.events.append(change)
+        if delivery.from_ == self._context.username:
+            # From another device of ours: only sync contents are taken from it.
+            events, attachments = apply_sync(
+                self._context, store, content, delivery.from_device, delivery.server_ts
+            )
+            result.events.extend(events)
+            result.attachments.extend(attachments)
+            return
+        if isinstance(content, SentTranscriptContent | ReadSyncContent | VerifiedSyncContent):
+            return  # sync contents are accepted only from our own account
         self._apply(store, delivery, content, result)
 
     def _apply(

@@ -35,6 +35,7 @@ from chat_desktop.protocol.schemas import (
     MessageSendAck,
 )
 from chat_desktop.services.context import PAUSED_PEERS_SETTING, EngineContext, now_ms
+from chat_desktop.services.devices import other_own_devices, own_devices, save_own_devices
 from chat_desktop.services.events import IdentityKeyChanged, StatusChanged
 from chat_desktop.storage.models import MessageKey, MessageStatus, OutboxEntry, VerifiedState
 from chat_desktop.storage.store import MessageStore
@@ -42,6 +43,9 @@ from chat_desktop.storage.store import MessageStore
 logger = logging.getLogger(__name__)
 
 MAX_IN_FLIGHT = 256
+#: How often one send follows a ``mismatched_devices`` answer before it waits for a later
+#: drain (the device set can change between answers, but not forever).
+MAX_DEVICE_SET_FIXES = 3
 PENDING_BATCH = 512
 #: After a refused bundle answer, wait this long (s) before asking the relay again.
 BUNDLE_RETRY_S = 30.0
@@ -55,8 +59,9 @@ class OutboxPayload(msgspec.Struct, array_like=True, frozen=True):
     """What an outbox entry holds, before and after encryption.
 
     Attributes:
-        content: The padded plaintext content, until it is encrypted (then None: the
-            plaintext never lingers once the ciphertext exists).
+        content: The padded plaintext content. It stays (in the encrypted store) until the
+            relay acks the entry: a ``mismatched_devices`` answer needs it to encrypt the
+            same message to a device we did not know (docs/protocol.md §6.11).
         bodies: ``(device_id, wire body)`` per recipient device, once encrypted.
         expires_at: When the relay must drop it (disappearing messages), ms.
         track_status: Whether a message row shows this entry's progress (not for receipts).
@@ -134,20 +139,38 @@ def _bundle_of(device: DeviceBundle) -> PreKeyBundle:
     )
 
 
+def trusted_identity_key(context: EngineContext, store: MessageStore, peer: str) -> bytes | None:
+    """The identity key we encrypt to for ``peer``: ours for our own devices, else the contact's."""
+    if peer == context.username:
+        return context.identity.public_key
+    contact = store.contacts.get(peer)
+    return None if contact is None else contact.identity_key
+
+
 def encrypt_to_peer(
-    context: EngineContext, store: MessageStore, peer: str, plaintext: bytes
+    context: EngineContext,
+    store: MessageStore,
+    peer: str,
+    plaintext: bytes,
+    only_devices: set[int] | None = None,
 ) -> list[tuple[int, bytes]]:
     """Encrypts ``plaintext`` to every device of ``peer`` we have a current session with.
 
     Only sessions bound to the identity key we trust for the contact are used: a session
-    with any other key (a device a relay slipped in) never gets a byte. Runs on the store
-    thread inside the caller's transaction (the advanced sessions are written with it).
+    with any other key (a device a relay slipped in) never gets a byte. For our own account
+    (sync copies) that is our own identity key, and never our own device. ``only_devices``
+    limits it to those devices (the ones a ``mismatched_devices`` answer said were missing).
+    Runs on the store thread inside the caller's transaction (the advanced sessions are
+    written with it).
     """
-    contact = store.contacts.get(peer)
-    trusted_key = None if contact is None else contact.identity_key
+    trusted_key = trusted_identity_key(context, store, peer)
     sessions = context.sessions
     bodies = []
     for device_id in sessions.devices(store, peer):
+        if peer == context.username and device_id == context.device_id:
+            continue
+        if only_devices is not None and device_id not in only_devices:
+            continue
         session = sessions.get(store, peer, device_id)
         if session is None or session.remote_identity_key != trusted_key:
             continue
@@ -305,6 +328,15 @@ class OutboxSender:
         blocked: set[str] = set()
         paused = paused or set()
         for peer in sorted(unencrypted_peers):
+            if peer == self._context.username and not await worker.run(
+                other_own_devices, worker.store, self._context.device_id
+            ):
+                # Sync copies, but no other device of ours (any more): nothing to send.
+                for entry in entries:
+                    if entry.recipient == peer:
+                        await worker.run(self._drop_entry, entry)
+                blocked.add(peer)
+                continue
             has_session = await worker.run(self._context.sessions.devices, worker.store, peer)
             if peer in paused or (not has_session and not await self._sessions_for_queued(peer)):
                 blocked.add(peer)
@@ -327,8 +359,12 @@ class OutboxSender:
             await self._context.worker.run(self._fail_peer, peer)
             return False
 
-    async def establish_sessions(self, peer: str) -> bool:
+    async def establish_sessions(self, peer: str, devices: list[int] | None = None) -> bool:
         """Fetches ``peer``'s bundles and starts a session with each device.
+
+        With ``devices``, only those devices' bundles are fetched (the ones a
+        ``mismatched_devices`` answer named as missing); for our own account, always only
+        our other devices.
 
         Returns:
             False if nothing can be sent to ``peer`` now (paused after a key change, a
@@ -342,25 +378,40 @@ class OutboxSender:
         assert connection is not None
         if self._bundle_retry_at.get(peer, 0.0) > asyncio.get_running_loop().time():
             return False
+        worker = self._context.worker
+        own = peer == self._context.username
+        if own and devices is None:
+            devices = await worker.run(other_own_devices, worker.store, self._context.device_id)
+            if not devices:
+                return False
         try:
             ack = await connection.request(
-                wire_events.KEYS_BUNDLE, KeysBundleRequest(user=peer), KeysBundleAck
+                wire_events.KEYS_BUNDLE,
+                KeysBundleRequest(user=peer, devices=devices),
+                KeysBundleAck,
             )
         except ProtocolError as error:
             if error.code is ErrorCode.NOT_FOUND:
+                if devices is not None:
+                    return False  # those devices are gone; the next send learns the set
                 raise UnknownRecipient(peer) from None
             raise
         if not ack.devices:
             raise UnknownRecipient(peer)
+        if devices is not None and not {d.device_id for d in ack.devices} <= set(devices):
+            logger.warning("refused a bundle answer with devices that were not asked for")
+            self._bundle_retry_at[peer] = asyncio.get_running_loop().time() + BUNDLE_RETRY_S
+            return False
         device_ids = [device.device_id for device in ack.devices]
         if len(set(device_ids)) != len(device_ids):
             # A well-behaved relay never names a device twice: refuse the whole answer.
             logger.warning("refused a bundle answer that names a device twice")
             self._bundle_retry_at[peer] = asyncio.get_running_loop().time() + BUNDLE_RETRY_S
             return False
-        worker = self._context.worker
         try:
-            change, paused = await worker.run(self._start_sessions, peer, ack.devices)
+            change, paused = await worker.run(
+                self._start_sessions, peer, ack.devices, devices is not None
+            )
         except Exception:
             self._context.sessions.forget()
             raise
@@ -369,7 +420,7 @@ class OutboxSender:
         return not paused
 
     def _start_sessions(
-        self, peer: str, devices: list[DeviceBundle]
+        self, peer: str, devices: list[DeviceBundle], partial: bool = False
     ) -> tuple[IdentityKeyChanged | None, bool]:
         """Starts a session with each device of a bundle answer, after checking the answer.
 
@@ -382,6 +433,21 @@ class OutboxSender:
         identity = self._context.identity
         with store.transaction():
             keys = {device.identity_key for device in devices}
+            if peer == self._context.username:
+                # Our own devices share our identity key; any other key is a device the
+                # relay made up, and gets nothing.
+                if keys != {identity.public_key}:
+                    logger.warning("a bundle of our own devices carries another identity key")
+                    return None, True
+                self._start_each(store, peer, devices)
+                return None, False
+            if partial and keys != {trusted_identity_key(self._context, store, peer)}:
+                # A device added to a contact we already write to must carry the key we
+                # trust: one account has one identity key (docs/protocol.md §6.11). Anything
+                # else is a hostile relay or a key change; never a silent new session.
+                logger.warning("a new device of a contact carries another identity key")
+                set_paused(store, peer, True)
+                return IdentityKeyChanged(peer=peer, sending_paused=True), True
             if len(keys) != 1:
                 logger.warning("a bundle answer names devices with different identity keys")
                 set_paused(store, peer, True)
@@ -389,14 +455,20 @@ class OutboxSender:
             change = record_identity(self._context, store, peer, devices[0].identity_key)
             if peer in paused_peers(store):
                 return change, True
-            for device in devices:
-                try:
-                    session = Session.initiate(identity, _bundle_of(device))
-                except (BundleRejected, CryptoError):
-                    logger.warning("a peer device's prekey bundle was rejected")
-                    continue
-                self._context.sessions.start(store, peer, device.device_id, session)
+            self._start_each(store, peer, devices)
         return change, False
+
+    def _start_each(self, store: MessageStore, peer: str, devices: list[DeviceBundle]) -> None:
+        """Starts a session with each device of a checked bundle answer."""
+        for device in devices:
+            if peer == self._context.username and device.device_id == self._context.device_id:
+                continue
+            try:
+                session = Session.initiate(self._context.identity, _bundle_of(device))
+            except (BundleRejected, CryptoError):
+                logger.warning("a peer device's prekey bundle was rejected")
+                continue
+            self._context.sessions.start(store, peer, device.device_id, session)
 
     def _fail_peer(self, peer: str) -> None:
         """The recipient does not exist: fail their queued messages (the user can retry)."""
@@ -420,7 +492,7 @@ class OutboxSender:
                     if not bodies:
                         continue
                     payload = OutboxPayload(
-                        content=None,
+                        content=payload.content,
                         bodies=bodies,
                         expires_at=payload.expires_at,
                         track_status=payload.track_status,
@@ -431,19 +503,73 @@ class OutboxSender:
 
     # ---- one send ----------------------------------------------------------------------
 
+    @staticmethod
+    def _request_of(item: _Prepared) -> MessageSend:
+        assert item.payload.bodies is not None
+        return MessageSend(
+            id=item.entry.message_id,
+            to=item.entry.recipient,
+            payloads=[
+                DevicePayload(device_id=device_id, body=body)
+                for device_id, body in item.payload.bodies
+            ],
+            expires_at=item.payload.expires_at,
+        )
+
+    async def _fix_device_set(self, item: _Prepared, error: ProtocolError) -> _Prepared | None:
+        """Follows a ``mismatched_devices`` answer: sessions for the missing, none for the extra.
+
+        Returns the entry re-encrypted for the recipient's current devices (the bodies of
+        the devices that stay are kept byte for byte), or None if a missing device's
+        session could not be set up now (a refused or hostile bundle: nothing is sent).
+        """
+        peer = item.entry.recipient
+        worker = self._context.worker
+        if error.extra:
+            await worker.run(self._drop_devices, peer, error.extra)
+        if error.missing and not await self.establish_sessions(peer, list(error.missing)):
+            return None
+        try:
+            return await worker.run(self._reencrypt, item, set(error.missing), set(error.extra))
+        except Exception:
+            self._context.sessions.forget()
+            raise
+
+    def _drop_devices(self, peer: str, device_ids: tuple[int, ...]) -> None:
+        store = self._context.worker.store
+        with store.transaction():
+            for device_id in device_ids:
+                self._context.sessions.drop_device(store, peer, device_id)
+            if peer == self._context.username:
+                save_own_devices(
+                    store, [d for d in own_devices(store) if d.device_id not in device_ids]
+                )
+
+    def _reencrypt(self, item: _Prepared, missing: set[int], extra: set[int]) -> _Prepared:
+        store = self._context.worker.store
+        payload = item.payload
+        assert payload.bodies is not None
+        with store.transaction():
+            bodies = [(device, body) for device, body in payload.bodies if device not in extra]
+            wanted = missing - {device for device, _ in bodies}
+            if wanted and payload.content is not None:
+                bodies += encrypt_to_peer(
+                    self._context, store, item.entry.recipient, payload.content, wanted
+                )
+            payload = msgspec.structs.replace(payload, bodies=sorted(bodies))
+            store.outbox.update_payload(item.entry.seq, encode_payload(payload))
+        return _Prepared(item.entry, payload)
+
+    def _drop_entry(self, entry: OutboxEntry) -> None:
+        """A sync copy with no other device left to go to: nothing to send."""
+        store = self._context.worker.store
+        store.outbox.mark_acked(entry.seq, now_ms())
+
     async def _send(self, item: _Prepared) -> None:
         keep_in_flight = False
         try:
-            assert item.payload.bodies is not None
-            request = MessageSend(
-                id=item.entry.message_id,
-                to=item.entry.recipient,
-                payloads=[
-                    DevicePayload(device_id=device_id, body=body)
-                    for device_id, body in item.payload.bodies
-                ],
-                expires_at=item.payload.expires_at,
-            )
+            request = self._request_of(item)
+            device_set_fixes = 0
             while True:
                 connection = self._context.connection
                 if connection is None:
@@ -453,6 +579,22 @@ class OutboxSender:
                         wire_events.MESSAGE_SEND, request, MessageSendAck
                     )
                 except ProtocolError as error:
+                    if (
+                        error.code is ErrorCode.MISMATCHED_DEVICES
+                        and device_set_fixes < MAX_DEVICE_SET_FIXES
+                    ):
+                        # The recipient's devices changed: encrypt to the new ones, drop the
+                        # gone ones, and send again under the same id (nobody notices).
+                        device_set_fixes += 1
+                        fixed = await self._fix_device_set(item, error)
+                        if fixed is None:
+                            return  # stays pending; tried again on a later drain
+                        if not fixed.payload.bodies:
+                            await self._context.worker.run(self._drop_entry, fixed.entry)
+                            return
+                        item = fixed
+                        request = self._request_of(item)
+                        continue
                     if error.code is ErrorCode.RATE_LIMITED:
                         # Hold the whole queue, not just this entry, so the resend keeps the
                         # original order; the entry stays pending and is drained again.
@@ -523,6 +665,8 @@ class OutboxSender:
             for entry, server_ts in batch:
                 if not store.outbox.mark_acked(entry.seq, server_ts):
                     continue
+                if entry.recipient != entry.conversation_id:
+                    continue  # a sync copy to our other devices: the message is the peer's
                 key = MessageKey(entry.conversation_id, entry.message_id)
                 message = store.messages.get(key)
                 if message is None:

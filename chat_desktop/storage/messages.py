@@ -324,6 +324,24 @@ class MessageRepository:
             self._recount_unread(conversation_id)
         return [message_from_row(row) for row in rows]
 
+    def mark_read_ids(
+        self, conversation_id: str, message_ids: list[str], read_at: int
+    ) -> list[Message]:
+        """Marks read every unread incoming message up to the newest of ``message_ids``.
+
+        Another device of ours read these (a read sync): everything before them was on its
+        screen too. Ids we don't have are skipped. Returns the messages that became read.
+        """
+        cursors = [
+            cursor
+            for message_id in message_ids
+            if (cursor := self.cursor_of(MessageKey(conversation_id, message_id))) is not None
+        ]
+        if not cursors:
+            return []
+        newest = max(cursors, key=lambda cursor: (cursor.sort_key, cursor.seq))
+        return self.mark_read(conversation_id, newest, read_at)
+
     def set_expiry(self, key: MessageKey, expires_at: int | None) -> None:
         """Set when a message disappears (e.g. its timer starts once it is read)."""
         self._db.execute(

@@ -92,16 +92,19 @@ class OutboxRepository:
         """
         with self._db.transaction():
             rows = self._db.query_all(
-                "DELETE FROM outbox WHERE seq = ? RETURNING conversation_id, message_id", (seq,)
+                "DELETE FROM outbox WHERE seq = ? "
+                "RETURNING conversation_id, message_id, recipient",
+                (seq,),
             )
             if not rows:
                 return False
-            conversation_id, message_id = rows[0]
-            self._db.execute(
-                "UPDATE messages SET status = 'sent', server_ts = ? "
-                "WHERE conversation_id = ? AND id = ? AND status IN ('pending', 'failed')",
-                (server_ts, conversation_id, message_id),
-            )
+            conversation_id, message_id, recipient = rows[0]
+            if recipient == conversation_id:  # not a sync copy to our own other devices
+                self._db.execute(
+                    "UPDATE messages SET status = 'sent', server_ts = ? "
+                    "WHERE conversation_id = ? AND id = ? AND status IN ('pending', 'failed')",
+                    (server_ts, conversation_id, message_id),
+                )
         return True
 
     def fail_stale(self, max_age_ms: int = GIVE_UP_AFTER_MS) -> list[OutboxEntry]:
@@ -114,10 +117,13 @@ class OutboxRepository:
                 (cutoff,),
             )
             for row in rows:
+                entry = _entry_from_row(row)
+                if entry.recipient != entry.conversation_id:
+                    continue  # a sync copy: the message's own status is the peer entry's
                 self._db.execute(
                     "UPDATE messages SET status = ? "
                     "WHERE conversation_id = ? AND id = ? AND status = 'pending'",
-                    (MessageStatus.FAILED.value, row[2], row[1]),
+                    (MessageStatus.FAILED.value, entry.conversation_id, entry.message_id),
                 )
         return sorted((_entry_from_row(row) for row in rows), key=lambda entry: entry.seq)
 
@@ -148,10 +154,12 @@ class OutboxRepository:
         with self._db.transaction():
             rows = self._db.query_all(
                 "UPDATE outbox SET state = 'failed' WHERE seq = ? "
-                "RETURNING conversation_id, message_id",
+                "RETURNING conversation_id, message_id, recipient",
                 (seq,),
             )
-            for conversation_id, message_id in rows:
+            for conversation_id, message_id, recipient in rows:
+                if recipient != conversation_id:
+                    continue  # a sync copy: the message's own status is the peer entry's
                 self._db.execute(
                     "UPDATE messages SET status = ? "
                     "WHERE conversation_id = ? AND id = ? AND status = 'pending'",

@@ -18,7 +18,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from chat_desktop.relay.app import RelayServer
-from chat_desktop.relay.config import FAILPOINTS, RateLimits, RateRule, RelayConfig
+from chat_desktop.relay.config import (
+    DEFAULT_MAX_DEVICES,
+    FAILPOINTS,
+    MAX_MAX_DEVICES,
+    RateLimits,
+    RateRule,
+    RelayConfig,
+)
 from chat_desktop.relay.logs import configure_logging, log_event
 from chat_desktop.relay.sqlite_store import SqliteRelayStore
 from chat_desktop.relay.telemetry import init_sentry
@@ -62,7 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=COUNT/SECONDS",
         help="override a rate limit (messages, bundles, key_uploads, attachments, registrations, "
-        "presence, visibility, account_deletions)",
+        "presence, visibility, account_deletions, device_links, device_removals, provisioning)",
+    )
+    parser.add_argument(
+        "--max-devices",
+        type=int,
+        default=DEFAULT_MAX_DEVICES,
+        metavar="N",
+        help=f"most devices of one account (1 to {MAX_MAX_DEVICES}, default {DEFAULT_MAX_DEVICES})",
     )
     parser.add_argument("--sweep-interval", type=float, default=60.0, help="seconds between sweeps")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
@@ -99,6 +113,7 @@ def config_from_args(args: argparse.Namespace) -> RelayConfig:
         public_url=args.public_url,
         rate_limits=parse_rate_limits(args.rate_limit),
         sweep_interval_s=args.sweep_interval,
+        max_devices=args.max_devices,
         sentry_dsn=os.environ.get("SENTRY_DSN") or None,
         failpoint=args.failpoint,
     )

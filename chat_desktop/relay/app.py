@@ -22,9 +22,20 @@ from chat_desktop.relay.blobs import BlobFiles
 from chat_desktop.relay.config import RelayConfig
 from chat_desktop.relay.context import CONTEXT_KEY, RelayContext, RelayLimiters
 from chat_desktop.relay.dispatch import register_unknown_event_handler
-from chat_desktop.relay.handlers import account, attachments, auth, crypto, message, presence
+from chat_desktop.relay.handlers import (
+    account,
+    attachments,
+    auth,
+    crypto,
+    devices,
+    linking,
+    message,
+    presence,
+    provisioning,
+)
 from chat_desktop.relay.http import json_response
 from chat_desktop.relay.logs import log_event
+from chat_desktop.relay.provisioning import ProvisioningChannels
 from chat_desktop.relay.resets import ResetWatcher
 from chat_desktop.relay.sqlite_store import SqliteRelayStore
 from chat_desktop.relay.store import RelayStore
@@ -70,6 +81,8 @@ def create_app(config: RelayConfig, store: RelayStore | None = None) -> web.Appl
         limiters=RelayLimiters.from_limits(config.rate_limits),
     )
     context.resets = ResetWatcher(context)
+    # Through the context, so a clock swapped later (tests) applies to channels too.
+    context.channels = ProvisioningChannels(lambda: context.clock())
     if config.public_url:
         context.origin = relay_origin(config.public_url)
     app[CONTEXT_KEY] = context
@@ -80,6 +93,9 @@ def create_app(config: RelayConfig, store: RelayStore | None = None) -> web.Appl
     crypto.register(context)
     account.register(context)
     attachments.register(context, app)
+    devices.register(context)
+    linking.register(app)
+    provisioning.register(app)
     register_unknown_event_handler(context)
     app.cleanup_ctx.append(_store_lifetime)
     app.on_shutdown.append(_disconnect_everyone)
@@ -123,6 +139,7 @@ async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:
 
 async def _disconnect_everyone(app: web.Application) -> None:
     context = app[CONTEXT_KEY]
+    context.provisioning().close()  # long polls end now instead of holding up the shutdown
     for device in context.sessions.all():
         await device.delivery.stop()
         await context.sio.disconnect(device.sid)

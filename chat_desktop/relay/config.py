@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from chat_desktop.protocol.schemas import MAX_PAYLOADS
+
 DAY_MS: Final = 24 * 3600 * 1000
 #: Undelivered envelopes and unexpired blobs are kept at most this long.
 DEFAULT_RETENTION_MS: Final = 30 * DAY_MS
@@ -19,6 +21,11 @@ DEFAULT_TOKEN_LIFETIME_MS: Final = 3600 * 1000
 #: Failpoint for crash tests: SIGKILL the relay after a message is stored, before its ack.
 FAILPOINT_CRASH_AFTER_STORE: Final = "crash-after-store"
 FAILPOINTS: Final = (FAILPOINT_CRASH_AFTER_STORE,)
+#: Most devices of one account unless the operator says otherwise (docs/protocol.md §6.11).
+DEFAULT_MAX_DEVICES: Final = 5
+#: The highest ``--max-devices``: a ``message:send`` carries at most 16 payloads, one per
+#: device of the recipient, so an account with more devices could not be written to.
+MAX_MAX_DEVICES: Final = MAX_PAYLOADS
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,12 @@ class RateLimits:
     registrations: RateRule = RateRule(5, 3600.0)
     #: ``account:delete`` requests (a successful one ends the account anyway).
     account_deletions: RateRule = RateRule(5, 3600.0)
+    #: ``devices:link`` requests (each makes a link token), per account.
+    device_links: RateRule = RateRule(10, 3600.0)
+    #: ``devices:remove`` requests, per account.
+    device_removals: RateRule = RateRule(10, 3600.0)
+    #: ``POST /v1/provisioning`` (a new device opens a channel), per client address.
+    provisioning: RateRule = RateRule(10, 3600.0)
 
     def with_rule(self, name: str, rule: RateRule) -> RateLimits:
         """Returns a copy with the rule called ``name`` replaced.
@@ -72,13 +85,14 @@ class RelayConfig:
         port: TCP port; 0 picks a free one (the bound port is logged as ``listening``).
         public_url: The URL clients use to reach the relay; its origin is what connect
             signatures cover. Defaults to ``http://host:port`` as bound.
-        rate_limits: Token-bucket limits of docs/protocol.md §6.
+        rate_limits: Token-bucket limits of docs/protocol.md §6.8.
         sweep_interval_s: Seconds between two sweeps of expired envelopes and blobs.
         reset_check_interval_s: Seconds between two looks at the log of operator resets
             (``--reset-account`` runs in another process); a reset account's connections
             are cut within this time.
         retention_ms: Longest time anything undelivered is kept.
         token_lifetime_ms: Validity of blob upload/download tokens.
+        max_devices: Most devices of one account (1 … :data:`MAX_MAX_DEVICES`).
         sentry_dsn: Report errors to Sentry (scrubbed) when set.
         failpoint: Testing only: one of :data:`FAILPOINTS`.
     """
@@ -92,8 +106,18 @@ class RelayConfig:
     reset_check_interval_s: float = 0.5
     retention_ms: int = DEFAULT_RETENTION_MS
     token_lifetime_ms: int = DEFAULT_TOKEN_LIFETIME_MS
+    max_devices: int = DEFAULT_MAX_DEVICES
     sentry_dsn: str | None = None
     failpoint: str | None = None
+
+    def __post_init__(self) -> None:
+        """Refuses a device limit no account could live with.
+
+        Raises:
+            ValueError: ``max_devices`` is outside 1 … :data:`MAX_MAX_DEVICES`.
+        """
+        if not 1 <= self.max_devices <= MAX_MAX_DEVICES:
+            raise ValueError(f"max_devices must be between 1 and {MAX_MAX_DEVICES}")
 
     @property
     def database_path(self) -> Path:

@@ -13,6 +13,7 @@ from chat_desktop.protocol.auth import now_ms
 from chat_desktop.relay.blobs import BlobFiles
 from chat_desktop.relay.config import RateLimits, RelayConfig
 from chat_desktop.relay.limits import RateLimiter
+from chat_desktop.relay.provisioning import ProvisioningChannels
 from chat_desktop.relay.sessions import SessionRegistry
 from chat_desktop.relay.store import RelayStore
 from chat_desktop.relay.tokens import BlobTokens
@@ -33,6 +34,9 @@ class RelayLimiters:
     presence: RateLimiter
     visibility: RateLimiter
     account_deletions: RateLimiter
+    device_links: RateLimiter
+    device_removals: RateLimiter
+    provisioning: RateLimiter
 
     @classmethod
     def from_limits(cls, limits: RateLimits) -> RelayLimiters:
@@ -46,6 +50,9 @@ class RelayLimiters:
             presence=RateLimiter(limits.presence),
             visibility=RateLimiter(limits.visibility),
             account_deletions=RateLimiter(limits.account_deletions),
+            device_links=RateLimiter(limits.device_links),
+            device_removals=RateLimiter(limits.device_removals),
+            provisioning=RateLimiter(limits.provisioning),
         )
 
 
@@ -64,6 +71,9 @@ class RelayContext:
         sessions: Authenticated connections.
         origin: The relay origin that connect signatures cover; set once the port is bound.
         clock: Current time in ms.
+        channels: The open provisioning channels (in memory); set by ``create_app``.
+        device_removals: How many devices this process removed; a connect that sees it
+            change while it authenticated looks at its device again (it may be gone).
     """
 
     config: RelayConfig
@@ -76,6 +86,13 @@ class RelayContext:
     sessions: SessionRegistry = field(default_factory=SessionRegistry)
     origin: str = ""
     clock: Callable[[], int] = now_ms
+    channels: ProvisioningChannels | None = None
+    device_removals: int = 0
+
+    def provisioning(self) -> ProvisioningChannels:
+        """Returns the provisioning channels (made with the application)."""
+        assert self.channels is not None, "the relay application was not created"
+        return self.channels
 
     def blob_tokens(self) -> BlobTokens:
         """Returns the token signer (available once the relay started)."""

@@ -20,6 +20,9 @@ class ConnectedDevice:
         subscriptions: Users whose presence this connection follows.
         visible: The account's "show when I'm online" setting as this process knows it;
             loaded from the store after connect, updated by ``presence:visibility``.
+        needs_device_key: The device has no device key DK yet (made before linked devices),
+            so it connected with an identity-key signature; it should send
+            ``devices:register_key``, and may not make link tokens until it did.
     """
 
     sid: str
@@ -29,6 +32,7 @@ class ConnectedDevice:
     delivery: DeviceDelivery
     subscriptions: set[str] = field(default_factory=set)
     visible: bool = True
+    needs_device_key: bool = False
 
 
 class SessionRegistry:

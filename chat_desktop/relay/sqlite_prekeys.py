@@ -65,8 +65,15 @@ def insert_keys(
     )
 
 
-def take_bundles(connection: sqlite3.Connection, user: str) -> TakenBundles:
-    """Builds a bundle per device, taking one one-time key of each kind out."""
+def take_bundles(
+    connection: sqlite3.Connection, user: str, wanted: Sequence[int] | None = None
+) -> TakenBundles:
+    """Builds a bundle per device (only the ``wanted`` ones when given), taking one one-time
+    key of each kind out of each.
+
+    Raises:
+        UnknownRecipient: The user does not exist.
+    """
     devices = connection.execute(
         "SELECT d.device_id, d.identity_key, s.key_id, s.public_key, s.signature"
         " FROM devices d JOIN signed_prekeys s USING (username, device_id)"
@@ -75,6 +82,9 @@ def take_bundles(connection: sqlite3.Connection, user: str) -> TakenBundles:
     ).fetchall()
     if not devices:
         raise UnknownRecipient("no such user")
+    if wanted is not None:
+        wanted_ids = set(wanted)
+        devices = [row for row in devices if row[0] in wanted_ids]
     bundles: list[DeviceBundle] = []
     remaining: dict[int, KeyCounts] = {}
     for device_id, identity_key, spk_id, spk_public, spk_signature in devices:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Final
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 
 _SCHEMA_V1: Final = """
 CREATE TABLE accounts (
@@ -98,30 +98,83 @@ CREATE TABLE account_resets (
 CREATE INDEX account_resets_by_age ON account_resets (reset_at);
 """
 
+# v3: linked devices (docs/protocol.md §6.11). Per device its Ed25519 device key DK, the
+# identity key's certificate of it (with the ``certified_at`` time it covers), the encrypted
+# name and when it last disconnected; all NULL for a device made before linked devices,
+# which registers its DK later. ``next_device_id`` hands out ids that are never reused;
+# ``removed_devices`` keeps a removed device's DK only to answer its connects with
+# ``device_removed``; ``link_tokens`` keeps the SHA-256 of each token, never the token.
+# Deduplication becomes per (sender, recipient, id); rows of older relays get the recipient
+# '' which matches every recipient, so a retry of an old message is still caught.
+_SCHEMA_V3: Final = """
+ALTER TABLE devices ADD COLUMN device_key BLOB;
+ALTER TABLE devices ADD COLUMN certified_at INTEGER;
+ALTER TABLE devices ADD COLUMN certificate BLOB;
+ALTER TABLE devices ADD COLUMN name BLOB;
+ALTER TABLE devices ADD COLUMN last_seen INTEGER;
+ALTER TABLE accounts ADD COLUMN next_device_id INTEGER NOT NULL DEFAULT 2;
+UPDATE accounts SET next_device_id = max(2, coalesce(
+    (SELECT max(device_id) + 1 FROM devices WHERE devices.username = accounts.username), 2));
+CREATE TABLE removed_devices (
+    username   TEXT NOT NULL REFERENCES accounts(username) ON DELETE CASCADE,
+    device_id  INTEGER NOT NULL,
+    device_key BLOB,
+    removed_at INTEGER NOT NULL,
+    PRIMARY KEY (username, device_id)
+) WITHOUT ROWID;
+CREATE TABLE link_tokens (
+    token_hash BLOB PRIMARY KEY,
+    username   TEXT NOT NULL REFERENCES accounts(username) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL,
+    used       INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX link_tokens_by_user ON link_tokens (username);
+CREATE INDEX link_tokens_by_expiry ON link_tokens (expires_at);
+CREATE TABLE sent_messages_v3 (
+    sender    TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    msg_id    TEXT NOT NULL,
+    server_ts INTEGER NOT NULL,
+    PRIMARY KEY (sender, recipient, msg_id)
+) WITHOUT ROWID;
+INSERT INTO sent_messages_v3 SELECT sender, '', msg_id, server_ts FROM sent_messages;
+DROP TABLE sent_messages;
+ALTER TABLE sent_messages_v3 RENAME TO sent_messages;
+CREATE INDEX sent_messages_by_age ON sent_messages (server_ts)
+"""
+
 #: The statements that take a database from version ``index`` to ``index + 1``.
-_STEPS: Final = (_SCHEMA_V1, _SCHEMA_V2)
+_STEPS: Final = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
 
 
-def migrate(connection: sqlite3.Connection) -> None:
+def migrate(connection: sqlite3.Connection, target_version: int = SCHEMA_VERSION) -> None:
     """Creates or upgrades the schema in one transaction; refuses a newer relay's database.
+
+    Args:
+        connection: An open connection in autocommit mode (``isolation_level=None``).
+        target_version: The version to reach; lower than :data:`SCHEMA_VERSION` only for
+            tests that build the database an older relay left behind.
 
     Raises:
         RuntimeError: The database was made by a newer relay (unknown schema version).
+        ValueError: ``target_version`` is not a version this relay knows.
     """
+    if not 1 <= target_version <= SCHEMA_VERSION:
+        raise ValueError(f"no schema version {target_version}")
     (version,) = connection.execute("PRAGMA user_version").fetchone()
-    if version == SCHEMA_VERSION:
-        return
-    if not 0 <= version < SCHEMA_VERSION:
+    if not 0 <= version <= SCHEMA_VERSION:
         raise RuntimeError(f"relay database has unknown schema version {version}")
+    if version >= target_version:
+        return
     connection.execute("BEGIN IMMEDIATE")
     try:
         # Read again inside the write lock: another process may have migrated meanwhile.
         (version,) = connection.execute("PRAGMA user_version").fetchone()
-        for step in _STEPS[version:]:
+        for step in _STEPS[version:target_version]:
             for statement in step.split(";"):
                 if statement.strip():
                     connection.execute(statement)
-        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        connection.execute(f"PRAGMA user_version = {max(version, target_version)}")
     except BaseException:
         connection.execute("ROLLBACK")
         raise

@@ -1,6 +1,7 @@
 """The embedded relay store: SQLite in WAL mode with ``synchronous=FULL`` and group commit.
 
-Implements :class:`chat_desktop.relay.store.RelayStore`. Writes go through
+Implements :class:`chat_desktop.relay.store.RelayStore` (the device methods live in
+:mod:`chat_desktop.relay.sqlite_devices`). Writes go through
 :class:`~chat_desktop.relay.sqlite_writer.SqliteWriter` (one thread, batched transactions),
 reads through its reader pool. Since only the writer thread writes, every "take a one-time
 key" or "store once per id" decision is serialised without extra locking.
@@ -12,7 +13,6 @@ import sqlite3
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
 
 from chat_desktop.protocol.schemas import (
     DevicePayload,
@@ -20,6 +20,12 @@ from chat_desktop.protocol.schemas import (
     OneTimePreKey,
     PqPreKey,
     SignedPreKey,
+)
+from chat_desktop.relay.sqlite_devices import (
+    FIRST_DEVICE_ID,
+    SqliteDeviceMethods,
+    check_device_set,
+    insert_first_device,
 )
 from chat_desktop.relay.sqlite_prekeys import insert_keys, key_counts, take_bundles
 from chat_desktop.relay.sqlite_schema import migrate
@@ -36,7 +42,6 @@ from chat_desktop.relay.store import (
     SweepResult,
     TakenBundles,
     UnknownBlob,
-    UnknownRecipient,
 )
 
 
@@ -60,10 +65,7 @@ def _row_to_envelope(row: tuple[object, ...]) -> StoredEnvelope:
     )
 
 
-FIRST_DEVICE_ID: Final = 1
-
-
-class SqliteRelayStore:
+class SqliteRelayStore(SqliteDeviceMethods):
     """:class:`~chat_desktop.relay.store.RelayStore` on one SQLite file."""
 
     def __init__(self, path: Path) -> None:
@@ -91,10 +93,7 @@ class SqliteRelayStore:
                 )
             except sqlite3.IntegrityError:
                 raise AccountExists("username is taken") from None
-            connection.execute(
-                "INSERT INTO devices VALUES (?, ?, ?, ?)",
-                (account.username, FIRST_DEVICE_ID, account.identity_key, now_ms),
-            )
+            insert_first_device(connection, account, now_ms)
             insert_keys(
                 connection,
                 account.username,
@@ -112,6 +111,8 @@ class SqliteRelayStore:
 
         def write(connection: sqlite3.Connection) -> bool:
             connection.execute("DELETE FROM envelopes WHERE recipient = ?", (user,))
+            # Devices, prekeys, removed devices and link tokens go with the account row
+            # (ON DELETE CASCADE), so the name is entirely free again.
             cursor = connection.execute("DELETE FROM accounts WHERE username = ?", (user,))
             if cursor.rowcount == 0:
                 return False
@@ -247,13 +248,13 @@ class SqliteRelayStore:
         """See :meth:`RelayStore.key_counts`."""
         return await self._writer.read(lambda connection: key_counts(connection, user, device_id))
 
-    async def take_bundles(self, user: str) -> TakenBundles:
+    async def take_bundles(self, user: str, devices: Sequence[int] | None = None) -> TakenBundles:
         """See :meth:`RelayStore.take_bundles`.
 
         Runs as a write so that taking a one-time key and deleting it are one step of the
         single writer: two concurrent fetches can never get the same key.
         """
-        return await self._writer.submit(lambda connection: take_bundles(connection, user))
+        return await self._writer.submit(lambda connection: take_bundles(connection, user, devices))
 
     # envelopes -----------------------------------------------------------------------------
 
@@ -270,24 +271,25 @@ class SqliteRelayStore:
         """See :meth:`RelayStore.store_message`."""
 
         def write(connection: sqlite3.Connection) -> StoredMessage:
+            # A record of an older relay has the recipient '' and stands for every recipient.
             existing = connection.execute(
-                "SELECT server_ts FROM sent_messages WHERE sender = ? AND msg_id = ?",
-                (sender, msg_id),
+                "SELECT server_ts FROM sent_messages WHERE sender = ? AND msg_id = ?"
+                " AND recipient IN (?, '') LIMIT 1",
+                (sender, msg_id, recipient),
             ).fetchone()
             if existing is not None:
                 return StoredMessage(server_ts=existing[0], envelopes=())
-            devices = {
-                device_id
-                for (device_id,) in connection.execute(
-                    "SELECT device_id FROM devices WHERE username = ?", (recipient,)
-                )
-            }
-            if not devices:
-                raise UnknownRecipient("no such recipient")
-            if any(payload.device_id not in devices for payload in payloads):
-                raise UnknownRecipient("no such recipient device")
+            check_device_set(
+                connection,
+                sender,
+                sender_device,
+                recipient,
+                [payload.device_id for payload in payloads],
+            )
             connection.execute(
-                "INSERT INTO sent_messages VALUES (?, ?, ?)", (sender, msg_id, now_ms)
+                "INSERT INTO sent_messages (sender, recipient, msg_id, server_ts)"
+                " VALUES (?, ?, ?, ?)",
+                (sender, recipient, msg_id, now_ms),
             )
             envelopes = []
             for payload in payloads:
@@ -425,6 +427,7 @@ class SqliteRelayStore:
             connection.execute("DELETE FROM sent_messages WHERE server_ts < ?", (oldest,))
             connection.execute("DELETE FROM auth_nonces WHERE expires_at <= ?", (now_ms,))
             connection.execute("DELETE FROM account_resets WHERE reset_at < ?", (oldest,))
+            connection.execute("DELETE FROM link_tokens WHERE expires_at <= ?", (now_ms,))
             blob_ids = [
                 blob_id
                 for (blob_id,) in connection.execute(

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chat_desktop.protocol.schemas import (
     DeviceBundle,
+    DeviceInfo,
     DevicePayload,
     KeyCounts,
     MessageDelivery,
@@ -20,6 +21,14 @@ from chat_desktop.protocol.schemas import (
     PqPreKey,
     SignedPreKey,
 )
+
+if TYPE_CHECKING:  # store_devices subclasses StoreError, so it imports this module
+    from chat_desktop.relay.store_devices import (
+        CertifiedDeviceKey,
+        DeviceCredentials,
+        DeviceSetChange,
+        NewLinkedDevice,
+    )
 
 
 class StoreError(Exception):
@@ -44,13 +53,19 @@ class BlobAlreadyUploaded(StoreError):
 
 @dataclass(frozen=True, slots=True)
 class NewAccount:
-    """A verified registration, ready to be stored as device 1 of a new account."""
+    """A verified registration, ready to be stored as device 1 of a new account.
+
+    ``device_key`` and ``device_name`` are None for a client made before linked devices
+    (docs/protocol.md §6.11); such a device registers its key later.
+    """
 
     username: str
     identity_key: bytes
     signed_prekey: SignedPreKey
     pq_prekeys: Sequence[PqPreKey]
     one_time_prekeys: Sequence[OneTimePreKey]
+    device_key: CertifiedDeviceKey | None = None
+    device_name: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +184,8 @@ class RelayStore(Protocol):
         """
 
     async def delete_account(self, user: str) -> bool:
-        """Removes an account, its devices, prekeys and undelivered envelopes (operator reset).
+        """Removes an account, its devices, prekeys, undelivered envelopes, removed-device
+        records and link tokens (operator reset, ``account:delete``).
 
         Used when a user lost their device and reinstalls: the name becomes free to register
         again with a new identity key, and their contacts see the key change. The reset is
@@ -186,6 +202,12 @@ class RelayStore(Protocol):
     async def identity_key(self, user: str, device_id: int) -> bytes | None:
         """Returns the device's identity key, or None for an unknown device."""
 
+    async def device_credentials(self, user: str, device_id: int) -> DeviceCredentials | None:
+        """Returns the keys a CONNECT of the device is checked against, None if unknown."""
+
+    async def removed_device_key(self, user: str, device_id: int) -> bytes | None:
+        """Returns the DK a removed device had (to answer ``device_removed``), else None."""
+
     async def remember_nonce(self, nonce: bytes, expires_at: int, now_ms: int) -> bool:
         """Records a connect nonce; False when it was already seen and has not expired."""
 
@@ -200,6 +222,53 @@ class RelayStore(Protocol):
 
     async def set_show_online(self, user: str, visible: bool) -> None:
         """Stores the account's "show when I'm online" setting."""
+
+    # devices (docs/protocol.md §6.11) -------------------------------------------------------
+
+    async def set_device_last_seen(self, user: str, device_id: int, ts: int) -> None:
+        """Records when the device last disconnected."""
+
+    async def register_device_key(
+        self, user: str, device_id: int, device_key: CertifiedDeviceKey
+    ) -> None:
+        """Stores the verified DK of a device that had none.
+
+        Raises:
+            UnknownDevice: No such device.
+            DeviceKeyExists: The device has a DK already.
+        """
+
+    async def account_identity_key(self, user: str) -> bytes | None:
+        """Returns the account's identity key IK, or None for an unknown account."""
+
+    async def list_devices(self, user: str) -> list[DeviceInfo]:
+        """Returns the account's devices by id (empty for an unknown account)."""
+
+    async def create_link_token(self, user: str, token_hash: bytes, expires_at: int) -> None:
+        """Records a link token (by its SHA-256 only) made by ``user``."""
+
+    async def link_token_owner(self, token_hash: bytes, now_ms: int) -> str | None:
+        """Returns the account of a valid, unused link token, or None."""
+
+    async def link_device(
+        self, device: NewLinkedDevice, max_devices: int, now_ms: int
+    ) -> DeviceSetChange:
+        """Adds a device to an account with the next unused id; uses the token up.
+
+        Raises:
+            InvalidLinkToken: The token is not valid, unused and made by the account, or the
+                account's identity key is not the one the request was verified under.
+            TooManyDevices: The account has ``max_devices`` devices already.
+        """
+
+    async def remove_device(self, user: str, device_id: int, now_ms: int) -> DeviceSetChange:
+        """Removes a device: its DK moves to the removed devices, its prekeys and waiting
+        envelopes are deleted; its id is never given out again.
+
+        Raises:
+            UnknownDevice: The account has no such device.
+            OnlyDevice: It is the account's only device.
+        """
 
     # prekeys -------------------------------------------------------------------------------
 
@@ -216,8 +285,13 @@ class RelayStore(Protocol):
     async def key_counts(self, user: str, device_id: int) -> KeyCounts:
         """Returns how many one-time X25519 and PQ prekeys the device has left."""
 
-    async def take_bundles(self, user: str) -> TakenBundles:
+    async def take_bundles(self, user: str, devices: Sequence[int] | None = None) -> TakenBundles:
         """Returns a bundle per device, each one-time key handed out at most once ever.
+
+        Args:
+            user: The account whose bundles are fetched.
+            devices: Only these devices (ids the account does not have are left out);
+                every device when None.
 
         Raises:
             UnknownRecipient: The user does not exist.
@@ -235,13 +309,17 @@ class RelayStore(Protocol):
         expires_at: int | None,
         now_ms: int,
     ) -> StoredMessage:
-        """Durably stores one envelope per payload, once per ``(sender, msg_id)``.
+        """Durably stores one envelope per payload, once per ``(sender, recipient, msg_id)``.
 
         Returns only after the write is durable. A repeat returns the first ``server_ts``
-        and stores nothing.
+        and stores nothing (whatever the recipient's devices are by now). Otherwise the
+        payloads must name exactly the recipient's current devices, minus the sender's own
+        device when ``recipient`` is the sender's account; that check and the store are one
+        write, so a device added meanwhile cannot be missed.
 
         Raises:
-            UnknownRecipient: ``recipient`` or one of the payload devices does not exist.
+            UnknownRecipient: ``recipient`` does not exist.
+            MismatchedDevices: The payloads' devices are not the recipient's device set.
         """
 
     async def pending_envelopes(
@@ -273,5 +351,5 @@ class RelayStore(Protocol):
     # retention -----------------------------------------------------------------------------
 
     async def sweep(self, now_ms: int, retention_ms: int) -> SweepResult:
-        """Deletes expired and over-retention envelopes, blobs, dedupe entries, nonces and
-        reset log entries."""
+        """Deletes expired and over-retention envelopes, blobs, dedupe entries, nonces, reset
+        log entries and link tokens."""

@@ -147,7 +147,9 @@ async def test_every_preference_survives_closing_and_unlocking_again(
         ChatClient.set_appearance(profile, look)
         # "Show online" reached the relay at once.
         await bob.subscribe_presence(["alice"])
-        await bob_log.wait_for(lambda events: bool(events))
+        await bob_log.wait_for(
+            lambda events: any(isinstance(event, PresenceChanged) for event in events)
+        )
         assert not bob_log.of_type(PresenceChanged)[-1].online
         # An out-of-range change is refused and leaves everything as it was.
         with pytest.raises(InvalidPreference):

@@ -101,7 +101,9 @@ async def test_unacked_messages_are_redelivered_on_reconnect_until_acked(
     assert _stored_envelopes(str(relay.config.database_path), ids[2]) == 0
 
 
-async def test_send_to_unknown_recipient_or_device_is_not_found(relay, relay_clients) -> None:
+async def test_send_to_unknown_recipient_is_not_found_and_to_unknown_device_mismatched(
+    relay, relay_clients
+) -> None:
     alice, bob = await register_account(relay.url), await register_account(relay.url)
     sender = relay_clients(alice)
     await sender.connect(relay.url)
@@ -109,7 +111,8 @@ async def test_send_to_unknown_recipient_or_device_is_not_found(relay, relay_cli
     assert ack["error"] == "not_found"
     bad_device = send_payload(bob, b"x")
     bad_device["payloads"][0]["device_id"] = 7
-    assert (await sender.call(events.MESSAGE_SEND, bad_device))["error"] == "not_found"
+    ack = await sender.call(events.MESSAGE_SEND, bad_device)  # docs/protocol.md §6.11
+    assert (ack["error"], ack["missing"], ack["extra"]) == ("mismatched_devices", [1], [7])
 
 
 async def test_kill_after_persist_before_ack_then_retry_delivers_exactly_once(

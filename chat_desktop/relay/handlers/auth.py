@@ -1,9 +1,12 @@
 """Accounts and connections: ``POST /v1/accounts`` and the signed Socket.IO connect.
 
-A connection is accepted only with a fresh signature by the device's identity key over the
-relay origin, a timestamp within two minutes and a nonce not seen before (docs/protocol.md §6). An
-accepted connection gets a delivery queue that drains everything stored for the device;
-a newer connection of the same device replaces the older one.
+A connection is accepted only with a fresh signature over the relay origin, a timestamp
+within two minutes and a nonce not seen before (docs/protocol.md §6.5). The signature is by
+the device's own key DK (plain Ed25519) once the device has one; a device made before linked
+devices has none yet and signs with the account's identity key IK until it registers a DK
+(§6.11). A removed device that still signs with its old DK is told ``device_removed``. An
+accepted connection gets a delivery queue that drains everything stored for the device; a
+newer connection of the same device replaces the older one.
 """
 
 from __future__ import annotations
@@ -33,8 +36,9 @@ from chat_desktop.relay.handlers.crypto import warn_if_low
 from chat_desktop.relay.http import error_response, json_response, read_body
 from chat_desktop.relay.logs import log_event, log_exception
 from chat_desktop.relay.sessions import ConnectedDevice
-from chat_desktop.relay.signatures import check_registration
+from chat_desktop.relay.signatures import check_registration, device_key_signature_ok
 from chat_desktop.relay.store import AccountExists, NewAccount
+from chat_desktop.relay.store_devices import CertifiedDeviceKey, DeviceCredentials
 
 #: Largest registration body: 200 PQ prekeys in base64url are about 430 KiB.
 MAX_REGISTRATION_BODY: Final = 1024 * 1024
@@ -58,6 +62,7 @@ async def register_account(request: web.Request) -> web.StreamResponse:
         if abs(now - registration.ts) > TIMESTAMP_WINDOW_MS:
             raise bad_request("registration timestamp is too far from the relay's clock")
         await asyncio.to_thread(check_registration, registration)
+        device_key = _certified_device_key(registration, now)
         device_id = await context.store.create_account(
             NewAccount(
                 username=registration.username,
@@ -65,6 +70,8 @@ async def register_account(request: web.Request) -> web.StreamResponse:
                 signed_prekey=registration.signed_prekey,
                 pq_prekeys=registration.pq_prekeys,
                 one_time_prekeys=registration.one_time_prekeys,
+                device_key=device_key,
+                device_name=registration.device_name,
             ),
             now,
         )
@@ -76,12 +83,35 @@ async def register_account(request: web.Request) -> web.StreamResponse:
     return json_response(RegisterResponse(device_id=device_id), status=201)
 
 
-async def authenticate(context: RelayContext, auth: Any) -> tuple[ConnectAuth, bytes]:
-    """Checks a CONNECT ``auth`` object; returns it and the device's identity key.
+def _certified_device_key(registration: RegisterRequest, now: int) -> CertifiedDeviceKey | None:
+    """Returns the registration's device key (its certificate already verified), if any.
+
+    Raises:
+        ProtocolError: ``bad_request`` when the certificate's time is more than 120 s from
+            the relay's clock.
+    """
+    if (
+        registration.device_key is None
+        or registration.device_created_at is None
+        or registration.device_certificate is None
+    ):
+        return None
+    if abs(now - registration.device_created_at) > TIMESTAMP_WINDOW_MS:
+        raise bad_request("device_created_at is too far from the relay's clock")
+    return CertifiedDeviceKey(
+        device_key=registration.device_key,
+        certified_at=registration.device_created_at,
+        certificate=registration.device_certificate,
+    )
+
+
+async def authenticate(context: RelayContext, auth: Any) -> tuple[ConnectAuth, DeviceCredentials]:
+    """Checks a CONNECT ``auth`` object; returns it and the device's keys.
 
     Raises:
         ProtocolError: ``unauthorized`` for a malformed object, a stale timestamp, an unknown
-            device, a bad signature or a replayed nonce.
+            device, a bad signature or a replayed nonce; ``device_removed`` for a device
+            that was removed from its account and signed with the DK it had.
     """
     try:
         credentials = decode_event(auth, ConnectAuth)
@@ -94,19 +124,34 @@ async def authenticate(context: RelayContext, auth: Any) -> tuple[ConnectAuth, b
     now = context.clock()
     if abs(now - credentials.ts) > TIMESTAMP_WINDOW_MS:
         raise _unauthorized("stale timestamp")
-    identity_key = await context.store.identity_key(credentials.user, credentials.device_id)
-    if identity_key is None:
-        raise _unauthorized("unknown device")
-    try:
-        verify_signature(
-            identity_key, connect_message(context.origin, credentials.ts, nonce), signature
+    message = connect_message(context.origin, credentials.ts, nonce)
+    keys = await context.store.device_credentials(credentials.user, credentials.device_id)
+    if keys is None:
+        removed_key = await context.store.removed_device_key(
+            credentials.user, credentials.device_id
         )
-    except InvalidSignature:
-        raise _unauthorized("bad signature") from None
+        if removed_key is not None and device_key_signature_ok(removed_key, message, signature):
+            raise ProtocolError(
+                ErrorCode.DEVICE_REMOVED, "this device was removed from its account"
+            )
+        raise _unauthorized("unknown device")
+    if not _signature_ok(keys, message, signature):
+        raise _unauthorized("bad signature")
     # Remembered past both edges of the window, so no accepted timestamp outlives its nonce.
     if not await context.store.remember_nonce(nonce, now + 2 * TIMESTAMP_WINDOW_MS, now):
         raise _unauthorized("replayed nonce")
-    return credentials, identity_key
+    return credentials, keys
+
+
+def _signature_ok(keys: DeviceCredentials, message: bytes, signature: bytes) -> bool:
+    """Checks a connect signature: under DK once the device has one, else under IK."""
+    if keys.device_key is not None:
+        return device_key_signature_ok(keys.device_key, message, signature)
+    try:
+        verify_signature(keys.identity_key, message, signature)
+    except InvalidSignature:
+        return False
+    return True
 
 
 def register(context: RelayContext, app: web.Application) -> None:
@@ -118,11 +163,13 @@ def register(context: RelayContext, app: web.Application) -> None:
         resets = context.resets
         assert resets is not None
         resets_seen = resets.seq
+        removals_seen = context.device_removals
         try:
-            credentials, identity_key = await authenticate(context, auth)
+            credentials, keys = await authenticate(context, auth)
         except ProtocolError as error:
             _refuse(error)
         user, device_id = credentials.user, credentials.device_id
+        identity_key = keys.identity_key
 
         async def emit_message(payload: dict[str, Any]) -> None:
             await sio.emit(events.MESSAGE, payload, to=sid)
@@ -133,6 +180,7 @@ def register(context: RelayContext, app: web.Application) -> None:
             device_id=device_id,
             identity_key=identity_key,
             delivery=DeviceDelivery(context.store, user, device_id, emit_message, context.clock),
+            needs_device_key=keys.device_key is None,
         )
         # Before any event can arrive (none precede CONNECT), so no visibility change races it.
         await presence.load_visibility(context, device)
@@ -148,6 +196,13 @@ def register(context: RelayContext, app: web.Application) -> None:
         ):
             context.sessions.remove(sid)
             _refuse(_unauthorized("unknown device"))
+        # Likewise a device removed here while it authenticated (devices:remove cuts only the
+        # connections registered when it ran).
+        if context.device_removals != removals_seen and (
+            await context.store.device_credentials(user, device_id) is None
+        ):
+            context.sessions.remove(sid)
+            _refuse(ProtocolError(ErrorCode.DEVICE_REMOVED, "this device was removed"))
         sio.start_background_task(_after_connect, context, device, came_online)
         log_event("connected", sid=sid, device_id=device_id)
 
@@ -157,6 +212,10 @@ def register(context: RelayContext, app: web.Application) -> None:
             return
         await device.delivery.stop()
         log_event("disconnected", sid=sid, device_id=device.device_id)
+        try:  # for devices:list; kept whatever the account's presence visibility
+            await context.store.set_device_last_seen(device.user, device.device_id, context.clock())
+        except Exception:
+            log_exception("device_last_seen_failed")
         # A hidden account's disconnects are neither announced nor kept as last_seen.
         if device.visible and not context.sessions.is_online(device.user):
             last_seen = context.clock()

@@ -50,10 +50,11 @@ async def upload(context: RelayContext, device: ConnectedDevice, request: KeysUp
 async def bundle(
     context: RelayContext, device: ConnectedDevice, request: KeysBundleRequest
 ) -> KeysBundleAck:
-    """Hands out a bundle per device of the user, one-time keys taken out."""
+    """Hands out a bundle per device of the user (or per listed device), one-time keys
+    taken out; ``not_found`` when no device is left to hand out."""
     context.limiters.bundles.acquire(device.user)
     try:
-        taken = await context.store.take_bundles(request.user)
+        taken = await context.store.take_bundles(request.user, request.devices)
     except UnknownRecipient:
         raise ProtocolError(ErrorCode.NOT_FOUND, "no such user") from None
     if not taken.bundles:

@@ -1,7 +1,10 @@
 """``message:send`` and ``message:ack``: store once, ack when durable, deliver, delete.
 
 A send is acked only after its envelopes are committed (group commit in the store), and a
-repeat of the same ``(sender, id)`` gets the first ``server_ts`` back without a second copy.
+repeat of the same ``(sender, recipient, id)`` gets the first ``server_ts`` back without a
+second copy. A send must carry one payload per current device of the recipient (minus the
+sending device for a send to one's own account, docs/protocol.md §6.11); otherwise nothing is
+stored and the answer names the ``missing`` and ``extra`` devices.
 Envelopes for a device connected here are pushed to its delivery queue right away; the rest
 wait in the store for the device's next connect.
 """
@@ -27,6 +30,7 @@ from chat_desktop.relay.dispatch import register_event
 from chat_desktop.relay.logs import log_event
 from chat_desktop.relay.sessions import ConnectedDevice
 from chat_desktop.relay.store import UnknownRecipient
+from chat_desktop.relay.store_devices import MismatchedDevices
 
 
 def check_send_limits(request: MessageSend) -> None:
@@ -49,7 +53,8 @@ def check_send_limits(request: MessageSend) -> None:
 async def send(
     context: RelayContext, device: ConnectedDevice, request: MessageSend
 ) -> MessageSendAck:
-    """Stores a message durably (once per id), then acks it and pushes it to its recipient."""
+    """Stores a message durably (once per recipient and id), then acks it and pushes it to
+    the recipient's devices."""
     context.limiters.messages.acquire(device.user)
     check_send_limits(request)
     try:
@@ -63,7 +68,14 @@ async def send(
             context.clock(),
         )
     except UnknownRecipient:
-        raise ProtocolError(ErrorCode.NOT_FOUND, "no such recipient or device") from None
+        raise ProtocolError(ErrorCode.NOT_FOUND, "no such recipient") from None
+    except MismatchedDevices as mismatch:
+        raise ProtocolError(
+            ErrorCode.MISMATCHED_DEVICES,
+            "the payloads do not match the recipient's devices",
+            missing=mismatch.missing,
+            extra=mismatch.extra,
+        ) from None
     if context.config.failpoint == FAILPOINT_CRASH_AFTER_STORE:
         log_event("failpoint_crash", failpoint=FAILPOINT_CRASH_AFTER_STORE)
         os.kill(os.getpid(), signal.SIGKILL)

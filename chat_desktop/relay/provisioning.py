@@ -1,0 +1,193 @@
+"""Provisioning channels: one-shot mailboxes that carry a link envelope to a new device.
+
+A new device opens a channel (``POST /v1/provisioning``), shows its id in the link code, and
+long-polls it; an existing device of the account fills it once (``PUT``) with the
+end-to-end encrypted provisioning envelope (docs/protocol.md §6.11). The relay never reads
+the envelope and keeps nothing of it once it was fetched.
+
+Channels live in this process's memory only, each with an :class:`asyncio.Event` that wakes
+its waiters. **A restart of the relay loses every open channel**; the new device's poll then
+gets ``404`` and the user simply starts linking again (nothing was registered yet, and the
+link token stays usable until it expires). Memory is bounded: at most
+:data:`MAX_OPEN_CHANNELS` channels and :data:`MAX_HELD_BYTES` envelope bytes are held at
+once, and every channel is gone after :data:`CHANNEL_LIFETIME_MS`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Final
+
+#: How long a channel lives after it was opened.
+CHANNEL_LIFETIME_MS: Final = 10 * 60 * 1000
+#: Most channels open at once in one relay process.
+MAX_OPEN_CHANNELS: Final = 10_000
+#: Most envelope bytes held at once (filled channels not fetched yet).
+MAX_HELD_BYTES: Final = 256 * 1024 * 1024
+#: Longest long-poll of ``GET /v1/provisioning/{id}``.
+MAX_WAIT_S: Final = 30.0
+
+
+class ChannelError(Exception):
+    """Base class of the channel errors."""
+
+
+class UnknownChannel(ChannelError):
+    """No such channel: never opened, expired, already fetched, or lost in a restart."""
+
+
+class ChannelFilled(ChannelError):
+    """The channel holds an envelope already; a channel is filled once."""
+
+
+class ChannelsFull(ChannelError):
+    """The relay holds as many channels or envelope bytes as it allows; try again later."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedChannel:
+    """A new channel's id (32 lower-case hex characters) and when it expires (ms)."""
+
+    provision_id: str
+    expires_at: int
+
+
+@dataclass(eq=False)
+class _Channel:
+    expires_at: int
+    envelope: bytes | None = None
+    filled: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class ProvisioningChannels:
+    """The open provisioning channels of one relay process."""
+
+    def __init__(
+        self,
+        clock: Callable[[], int],
+        *,
+        lifetime_ms: int = CHANNEL_LIFETIME_MS,
+        max_open: int = MAX_OPEN_CHANNELS,
+        max_held_bytes: int = MAX_HELD_BYTES,
+    ) -> None:
+        """Starts with no channel.
+
+        Args:
+            clock: Current time in ms (the relay's clock, so tests can move it).
+            lifetime_ms: How long a channel lives.
+            max_open: Most channels open at once.
+            max_held_bytes: Most envelope bytes held at once.
+        """
+        self._clock = clock
+        self._lifetime_ms = lifetime_ms
+        self._max_open = max_open
+        self._max_held_bytes = max_held_bytes
+        # Insertion order is expiry order (one lifetime for all), so pruning stops at the
+        # first live channel.
+        self._channels: dict[str, _Channel] = {}
+        self._held_bytes = 0
+
+    def __len__(self) -> int:
+        """How many channels are open (expired ones not pruned yet included)."""
+        return len(self._channels)
+
+    def open(self) -> OpenedChannel:
+        """Opens a channel with a fresh random id.
+
+        Raises:
+            ChannelsFull: :data:`MAX_OPEN_CHANNELS` channels are open.
+        """
+        now = self._clock()
+        self._prune(now)
+        if len(self._channels) >= self._max_open:
+            raise ChannelsFull("too many provisioning channels are open")
+        provision_id = secrets.token_hex(16)
+        channel = _Channel(expires_at=now + self._lifetime_ms)
+        self._channels[provision_id] = channel
+        return OpenedChannel(provision_id=provision_id, expires_at=channel.expires_at)
+
+    def check_open(self, provision_id: str) -> None:
+        """Checks that a channel exists and can still be filled.
+
+        Raises:
+            UnknownChannel: No such live channel.
+            ChannelFilled: It was filled already.
+        """
+        channel = self._live(provision_id)
+        if channel.envelope is not None:
+            raise ChannelFilled("the channel was filled already")
+
+    def fill(self, provision_id: str, envelope: bytes) -> None:
+        """Puts the envelope into the channel and wakes its waiters.
+
+        Raises:
+            UnknownChannel: No such live channel.
+            ChannelFilled: It was filled already.
+            ChannelsFull: Holding the envelope would pass :data:`MAX_HELD_BYTES`.
+        """
+        self._prune(self._clock())
+        self.check_open(provision_id)
+        if self._held_bytes + len(envelope) > self._max_held_bytes:
+            raise ChannelsFull("too many provisioning envelopes are waiting")
+        channel = self._channels[provision_id]
+        channel.envelope = envelope
+        self._held_bytes += len(envelope)
+        channel.filled.set()
+
+    async def take(self, provision_id: str, wait_s: float) -> bytes | None:
+        """Waits up to ``wait_s`` seconds for the envelope; returns it and ends the channel.
+
+        Returns:
+            The envelope, or None when the wait ended first (the channel stays open).
+
+        Raises:
+            UnknownChannel: No such live channel, or it expired during the wait.
+        """
+        channel = self._live(provision_id)
+        remaining_s = max(0.0, (channel.expires_at - self._clock()) / 1000)
+        if channel.envelope is None and wait_s > 0:
+            try:
+                async with asyncio.timeout(min(wait_s, remaining_s)):
+                    await channel.filled.wait()
+            except TimeoutError:
+                pass
+        if self._channels.get(provision_id) is not channel:
+            raise UnknownChannel("the channel is gone")  # fetched by another waiter
+        if channel.envelope is None:
+            self._live(provision_id)  # expired while waiting: 404, not "ask again"
+            return None
+        self._drop(provision_id)
+        return channel.envelope
+
+    def close(self) -> None:
+        """Drops every channel and wakes their waiters (answered ``404``): the relay stops."""
+        channels = list(self._channels.values())
+        self._channels.clear()
+        self._held_bytes = 0
+        for channel in channels:
+            channel.filled.set()
+
+    def _live(self, provision_id: str) -> _Channel:
+        channel = self._channels.get(provision_id)
+        if channel is None:
+            raise UnknownChannel("no such provisioning channel")
+        if channel.expires_at <= self._clock():
+            self._drop(provision_id)
+            raise UnknownChannel("the provisioning channel expired")
+        return channel
+
+    def _drop(self, provision_id: str) -> None:
+        channel = self._channels.pop(provision_id, None)
+        if channel is not None and channel.envelope is not None:
+            self._held_bytes -= len(channel.envelope)
+
+    def _prune(self, now: int) -> None:
+        """Drops expired channels from the front (the oldest) until a live one."""
+        while self._channels:
+            provision_id, channel = next(iter(self._channels.items()))
+            if channel.expires_at > now:
+                return
+            self._drop(provision_id)

@@ -28,8 +28,8 @@ DEVICES_LIST: Final = "devices:list"
 #: ``{device_id}`` → ``{}``: unlinks a device of the account and disconnects it at once.
 DEVICES_REMOVE: Final = "devices:remove"
 #: ``{device_key, created_at, certificate}`` → ``{}``: a profile made before linked devices
-#: registers its device key once (the only event an identity-key-signed connection may send
-#: besides the read-only ones).
+#: registers its device key once, on a connection it signed with its identity key. While any
+#: device of the account has no device key, ``devices:link`` is refused.
 DEVICES_REGISTER_KEY: Final = "devices:register_key"
 
 # relay → client, never acknowledged

@@ -399,3 +399,53 @@ async def _timer_is(client: ChatClient, peer: str, seconds: int) -> bool:
 
 async def _gone(client: ChatClient, peer: str, message_id: str) -> bool:
     return await client.message(peer, message_id) is None
+
+
+async def test_a_profile_made_before_linked_devices_registers_its_device_key(
+    tmp_path: Path, relay: RelayServer
+) -> None:
+    """The old one-device data migrates: a device without DK connects with IK once, gives
+    the relay its DK, and from then on connects with DK; it can then link a device."""
+    alice = await new_client(tmp_path, relay.url, "alice")
+    await alice.close()
+    # Make it what a profile and a relay from before linked devices hold: no DK anywhere.
+    with sqlite3.connect(_relay_database(relay)) as db:
+        db.execute(
+            "UPDATE devices SET device_key = NULL, certificate = NULL, certified_at = NULL "
+            "WHERE username = 'alice'"
+        )
+    alice = await ChatClient.unlock(tmp_path / "alice", PASSWORD)
+
+    def forget_device_key() -> None:
+        with alice.store.transaction():
+            alice.store.secrets.delete_prekey("device_key", 1)
+            alice.store.settings.delete("devices.key_registered")
+
+    await alice.run_in_store(forget_device_key)
+    await alice.close()
+    alice = await ChatClient.unlock(tmp_path / "alice", PASSWORD)
+    try:
+        await alice.connect()
+        await alice.wait_connected()
+        await wait_until(lambda: _relay_has_device_key(relay, "alice"))
+        stored = await alice.run_in_store(alice.store.secrets.prekey_public, "device_key", 1)
+        with sqlite3.connect(_relay_database(relay)) as db:
+            (on_relay,) = db.execute(
+                "SELECT device_key FROM devices WHERE username = 'alice'"
+            ).fetchone()
+        assert stored is not None and on_relay == stored
+        # The next connect is signed with DK (an IK-signed one is refused from now on).
+        await alice.close()
+        alice = await ChatClient.unlock(tmp_path / "alice", PASSWORD)
+        await alice.connect()
+        await alice.wait_connected()
+        a2 = await link_device(alice, tmp_path, relay.url, "alice2", history=False)
+        await a2.close()
+    finally:
+        await alice.close()
+
+
+async def _relay_has_device_key(relay: RelayServer, user: str) -> bool:
+    with sqlite3.connect(_relay_database(relay)) as db:
+        row = db.execute("SELECT device_key FROM devices WHERE username = ?", (user,)).fetchone()
+    return row is not None and row[0] is not None

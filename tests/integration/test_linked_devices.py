@@ -10,6 +10,7 @@ device with another identity key gets nothing.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 from pathlib import Path
 
@@ -379,12 +380,12 @@ async def test_a_disappearing_message_disappears_from_every_device(
         mine = await a1.send_text("bob", "gone in a second")
         theirs = await bob.send_text("alice", "mine too")
         for client in (a1, a2):
-            await wait_until(lambda c=client: _has_text(c, "bob", "mine too"))
+            await wait_until(functools.partial(_has_text, client, "bob", "mine too"))
         await wait_until(lambda: _has_text(a2, "bob", "gone in a second"))
         await a2.mark_read("bob", theirs)  # read on A2: A1 starts the timer from the sync
         for client, peer in ((a1, "bob"), (a2, "bob")):
             for message_id in (mine, theirs):
-                await wait_until(lambda c=client, p=peer, m=message_id: _gone(c, p, m), timeout=20)
+                await wait_until(functools.partial(_gone, client, peer, message_id), timeout=20)
     finally:
         for client in (a2, bob, a1):
             await client.close()
@@ -449,3 +450,43 @@ async def _relay_has_device_key(relay: RelayServer, user: str) -> bool:
     with sqlite3.connect(_relay_database(relay)) as db:
         row = db.execute("SELECT device_key FROM devices WHERE username = ?", (user,)).fetchone()
     return row is not None and row[0] is not None
+
+
+async def test_verification_reactions_and_edits_made_on_one_device_show_on_the_other(
+    tmp_path: Path, relay: RelayServer
+) -> None:
+    a1 = await new_client(tmp_path, relay.url, "alice")
+    bob = await new_client(tmp_path, relay.url, "bob")
+    await bob.send_text("alice", "hi")
+    await wait_until(lambda: _has_text(a1, "bob", "hi"))
+    a2 = await link_device(a1, tmp_path, relay.url, "alice2", history=False)
+    try:
+        assert not await a2.is_verified("bob")
+        await a1.mark_verified("bob")
+        await wait_until(lambda: a2.is_verified("bob"))
+        await a1.mark_verified("bob", False)
+        await wait_until(lambda: _not_verified(a2, "bob"))
+
+        theirs = await bob.send_text("alice", "react to this")
+        await wait_until(lambda: _has_text(a2, "bob", "react to this"))
+        await a2.react("bob", theirs, "👍")
+        mine = await a2.send_text("bob", "typo hre")
+        await wait_until(lambda: _has_text(a1, "bob", "typo hre"))
+        await a2.edit_message("bob", mine, "typo here")
+        await wait_until(lambda: _has_text(a1, "bob", "typo here"))
+        await wait_until(lambda: _has_text(bob, "alice", "typo here"))
+        await wait_until(lambda: _reactions_are(a1, "bob", theirs, [("alice", "👍")]))
+    finally:
+        for client in (a2, bob, a1):
+            await client.close()
+
+
+async def _reactions_are(
+    client: ChatClient, peer: str, message_id: str, wanted: list[tuple[str, str]]
+) -> bool:
+    message = await client.message(peer, message_id)
+    return message is not None and [(r.reactor, r.emoji) for r in message.reactions] == wanted
+
+
+async def _not_verified(client: ChatClient, peer: str) -> bool:
+    return not await client.is_verified(peer)

@@ -60,13 +60,13 @@ from chat_desktop.services.events import (
     TimerChanged,
     TypingChanged,
 )
+from chat_desktop.services.message_rows import attachment_info_of, insert_timer_note
 from chat_desktop.services.preferences import typing_indicators_enabled
 from chat_desktop.services.resending import Resender
 from chat_desktop.services.sending import record_identity
 from chat_desktop.services.sync import apply_sync
 from chat_desktop.storage.models import (
     TIMER_NOTE_KIND,
-    AttachmentInfo,
     Direction,
     MessageKey,
     MessageStatus,
@@ -311,18 +311,7 @@ class MessageReceiver:
                 body = content.text
             else:
                 body = content.caption or None
-                attachment = AttachmentInfo(
-                    blob_id=content.blob_id,
-                    key=content.key,
-                    digest=content.digest,
-                    size=content.size,
-                    mime=content.mime_type,
-                    file_name=content.file_name,
-                    width=content.width,
-                    height=content.height,
-                    thumbnail=content.thumbnail,
-                    local_status="none",
-                )
+                attachment = attachment_info_of(content)
             store.conversations.ensure(peer, peer_address=peer)
             key = MessageKey(peer, content.id)
             recovered = _drop_placeholder(store, key, peer)
@@ -382,27 +371,13 @@ class MessageReceiver:
             if typing_indicators_enabled(store):
                 result.events.append(TypingChanged(peer=peer, typing=content.typing == "started"))
         elif isinstance(content, TimerContent):
-            store.conversations.ensure(peer, peer_address=peer)
-            store.conversations.set_expire_timer(peer, content.seconds)
-            # A note in the chat ("bob set disappearing messages to 1 day"), read at once:
-            # it never counts as unread and never disappears itself.
-            arrived = now_ms()
-            inserted = store.messages.insert(
-                NewMessage(
-                    id=content.id,
-                    conversation_id=peer,
-                    sender=peer,
-                    sender_device=delivery.from_device,
-                    direction=Direction.INCOMING,
-                    sort_key=content.sent_at,
-                    kind=TIMER_NOTE_KIND,
-                    body=str(content.seconds),
-                    status=MessageStatus.READ,
-                    sent_at=content.sent_at,
-                    received_at=arrived,
-                    read_at=arrived,
-                    server_ts=delivery.server_ts,
-                )
+            inserted = insert_timer_note(
+                store,
+                peer,
+                content,
+                sender=peer,
+                sender_device=delivery.from_device,
+                server_ts=delivery.server_ts,
             )
             if inserted:
                 result.events.append(

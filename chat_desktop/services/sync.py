@@ -48,10 +48,10 @@ from chat_desktop.services.events import (
     TimerChanged,
     VerifiedChanged,
 )
+from chat_desktop.services.message_rows import attachment_info_of, insert_timer_note
 from chat_desktop.services.sending import OutboxPayload, encode_payload
 from chat_desktop.storage.models import (
     TIMER_NOTE_KIND,
-    AttachmentInfo,
     Direction,
     MessageKey,
     MessageStatus,
@@ -189,18 +189,7 @@ def _apply_sent_message(
         body: str | None = content.text
     else:
         body = content.caption or None
-        attachment = AttachmentInfo(
-            blob_id=content.blob_id,
-            key=content.key,
-            digest=content.digest,
-            size=content.size,
-            mime=content.mime_type,
-            file_name=content.file_name,
-            width=content.width,
-            height=content.height,
-            thumbnail=content.thumbnail,
-            local_status="none",
-        )
+        attachment = attachment_info_of(content)
     store.conversations.ensure(peer, peer_address=peer)
     arrived = now_ms()
     key = MessageKey(peer, content.id)
@@ -249,25 +238,13 @@ def _apply_timer(
     from_device: int,
     server_ts: int,
 ) -> list[ClientEvent]:
-    store.conversations.ensure(peer, peer_address=peer)
-    store.conversations.set_expire_timer(peer, content.seconds)
-    arrived = now_ms()
-    inserted = store.messages.insert(
-        NewMessage(
-            id=content.id,
-            conversation_id=peer,
-            sender=context.username,
-            sender_device=from_device,
-            direction=Direction.OUTGOING,
-            sort_key=content.sent_at,
-            kind=TIMER_NOTE_KIND,
-            body=str(content.seconds),
-            status=MessageStatus.SENT,
-            sent_at=content.sent_at,
-            received_at=arrived,
-            read_at=arrived,
-            server_ts=server_ts,
-        )
+    inserted = insert_timer_note(
+        store,
+        peer,
+        content,
+        sender=context.username,
+        sender_device=from_device,
+        server_ts=server_ts,
     )
     events: list[ClientEvent] = [TimerChanged(peer=peer, seconds=content.seconds)]
     if inserted:

@@ -491,3 +491,36 @@ async def _reactions_are(
 
 async def _not_verified(client: ChatClient, peer: str) -> bool:
     return not await client.is_verified(peer)
+
+
+async def test_a_file_sent_from_one_device_can_be_opened_on_the_other(
+    tmp_path: Path, relay: RelayServer
+) -> None:
+    a1 = await new_client(tmp_path, relay.url, "alice")
+    bob = await new_client(tmp_path, relay.url, "bob")
+    await bob.send_text("alice", "hi")
+    await wait_until(lambda: _has_text(a1, "bob", "hi"))
+    a2 = await link_device(a1, tmp_path, relay.url, "alice2", history=False)
+    try:
+        data = bytes(range(256)) * 400
+        path = tmp_path / "notes.bin"
+        path.write_bytes(data)
+        message_id = await a1.send_file("bob", path, caption="the notes")
+        await wait_until(functools.partial(_has_text, a2, "bob", "the notes"))
+        copy = await a2.message("bob", message_id)
+        assert copy is not None and copy.sender == "alice" and copy.attachment is not None
+        await a2.download_attachment("bob", message_id)
+        await wait_until(functools.partial(_attachment_done, a2, "bob", message_id))
+        assert await a2.read_attachment("bob", message_id) == data
+    finally:
+        for client in (a2, bob, a1):
+            await client.close()
+
+
+async def _attachment_done(client: ChatClient, peer: str, message_id: str) -> bool:
+    message = await client.message(peer, message_id)
+    return (
+        message is not None
+        and message.attachment is not None
+        and message.attachment.local_status == "done"
+    )

@@ -1,5 +1,6 @@
 """Takes the README's screenshots of the real windows: a lived-in conversation and list, in the
-light and the dark theme, the settings window, and the same in Indonesian.
+light and the dark theme, the settings window, and the same in Indonesian; then linking a
+second computer (its link code) and Settings → Devices with both.
 
 Everything is real: an in-process relay on 127.0.0.1, four accounts in a temporary folder,
 messages, replies, reactions, an edit, a delete for everyone and a file download that go
@@ -9,7 +10,8 @@ through the relay end to end. Run it under a display (Xvfb works)::
     DISPLAY=:99 .venv/bin/python docs/screenshots.py docs/
 
 Only the few history messages "from yesterday" are written straight into Alice's store (the
-relay has no yesterday to replay), so the day separators show.
+relay has no yesterday to replay), so the day separators show. ``--only devices`` takes just
+the two linked-devices shots (seconds instead of the whole lived-in session).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import qasync
@@ -29,7 +31,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 from chat_desktop.crypto.vault import FLOOR_PARAMS
 from chat_desktop.gui.account_dialogs import UnlockDialog
 from chat_desktop.gui.event_bridge import EventBridge
+from chat_desktop.gui.link_device import LinkDeviceDialog
 from chat_desktop.gui.main_window import MainWindow
+from chat_desktop.gui.settings_window import DEVICES_SECTION, SettingsWindow
 from chat_desktop.gui.theme import apply_theme
 from chat_desktop.gui.translation import apply_language
 from chat_desktop.relay.app import RelayServer
@@ -66,7 +70,12 @@ def grab(widget: QWidget, path: Path) -> None:
 
 async def account(root: Path, relay_url: str, name: str) -> ChatClient:
     client, _key = await ChatClient.create(
-        root / name, relay_url, name, PASSWORD, kdf_params=FLOOR_PARAMS
+        root / name,
+        relay_url,
+        name,
+        PASSWORD,
+        kdf_params=FLOOR_PARAMS,
+        device_name="Home desktop",  # not this machine's host name
     )
     await client.connect()
     await client.wait_connected()
@@ -157,6 +166,70 @@ async def others(alice: ChatClient, carol: ChatClient, dave: ChatClient) -> None
     await until(arrived)
     await alice.set_muted("dave", True)
     await alice.set_pinned("dave", True)
+
+
+async def devices(alice: ChatClient, root: Path, folder: Path) -> None:
+    """A second computer joins Alice's account: its link code, then Settings → Devices."""
+    link = LinkDeviceDialog(root / "alice-laptop", alice.relay_url, kdf_params=FLOOR_PARAMS)
+    link.name_edit.setText("Work laptop")
+    link.password_edit.setText(PASSWORD)
+    link.confirm_edit.setText(PASSWORD)
+    joined: list[ChatClient] = []
+    link.linked.connect(lambda client, _key: joined.append(client))
+    link.show()
+    link.submit()
+    await until(lambda: _current(link.step, link.code_page))
+    await settle()
+    grab(link, folder / "screenshot-link-code.png")
+    await alice.link_device(link.code)
+    await until(lambda: _current(link.step, link.confirm_page))
+    link.join()
+    await until(lambda: _joined(joined))
+    laptop = joined[0]
+    try:
+        await laptop.connect()
+        await laptop.wait_connected()
+        settings = SettingsWindow(alice)
+        settings.show()
+        settings.show_section(DEVICES_SECTION)
+        await settings.loading
+        await settings.devices_page.loading
+        await until(lambda: _count(settings.devices_page.devices, 2))
+        await settle()
+        grab(settings, folder / "screenshot-devices.png")
+        settings.close()
+        settings.deleteLater()  # its page stops listening to Alice's events
+        await settle(0.2)
+    finally:
+        await laptop.close()
+
+
+async def _current(shown: object, wanted: object) -> bool:
+    return shown is wanted
+
+
+async def _joined(clients: list[ChatClient]) -> bool:
+    return bool(clients)
+
+
+async def _count(items: Sequence[object], wanted: int) -> bool:
+    return len(items) == wanted
+
+
+async def take_devices(folder: Path) -> None:
+    """Only the linked-devices shots, with a fresh account."""
+    with tempfile.TemporaryDirectory(prefix="chat-desktop-shots-") as temporary:
+        root = Path(temporary)
+        relay = RelayServer(RelayConfig(data_dir=root / "relay", host="127.0.0.1", port=0))
+        await relay.start()
+        alice: ChatClient | None = None
+        try:
+            alice = await account(root, relay.url, "alice")
+            await devices(alice, root, folder)
+        finally:
+            if alice is not None:
+                await alice.close()
+            await relay.stop()
 
 
 async def take(folder: Path) -> None:
@@ -255,6 +328,9 @@ async def take(folder: Path) -> None:
             await settle(1.0)
             grab(window, folder / "screenshot-indonesian.png")
             window.close_for_lock()
+            apply_language("en")
+            step("linked devices")
+            await devices(alice, root, folder)
         finally:
             apply_language("en")
             if bridge is not None:
@@ -267,6 +343,12 @@ async def take(folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="where the PNGs go (e.g. docs/)")
+    parser.add_argument(
+        "--only",
+        choices=("all", "devices"),
+        default="all",
+        help="'devices': only the link-code and Settings → Devices shots",
+    )
     args = parser.parse_args()
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         sys.exit("run it under a display, e.g. Xvfb: see the docstring")
@@ -277,7 +359,9 @@ def main() -> None:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        loop.run_until_complete(take(args.folder))
+        loop.run_until_complete(
+            take_devices(args.folder) if args.only == "devices" else take(args.folder)
+        )
 
 
 if __name__ == "__main__":

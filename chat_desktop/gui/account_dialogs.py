@@ -1,5 +1,8 @@
 """First-run account creation, the one-time recovery key, and the unlock dialog.
 
+The first run offers two ways in (:class:`AccountChoice`): a new account, or one already used
+on another device (linking: :mod:`chat_desktop.gui.link_device`).
+
 Creating or unlocking runs Argon2id (about a second) in the engine's worker threads: the
 dialogs await it on the qasync loop and show a busy state meanwhile, never blocking Qt.
 Passwords live only in the line edits and the awaited call; they are never logged.
@@ -13,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFontDatabase, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QDialog,
     QFormLayout,
@@ -55,6 +59,61 @@ def _error_label() -> QLabel:
     return label
 
 
+#: ``finished`` result of the sign-up dialog when the user chose to link an existing account.
+LINK_INSTEAD = 2
+
+
+class AccountChoice(QWidget):
+    """The first run's two ways in, side by side: a new account, or an existing one.
+
+    Shown at the top of the sign-up and of the link dialog, the current one checked.
+
+    Signals:
+        chosen(str): "create" or "link": the user picked the other way.
+    """
+
+    chosen = Signal(str)
+
+    def __init__(self, current: str, parent: QWidget | None = None) -> None:
+        """Builds the two buttons with ``current`` ("create" or "link") checked."""
+        super().__init__(parent)
+        self.setObjectName("accountChoice")
+        self._current = current
+        self.create_button = QPushButton(self.tr("Create a new account"))
+        self.create_button.setObjectName("chooseCreateButton")
+        self.link_button = QPushButton(self.tr("Link to an existing account"))
+        self.link_button.setObjectName("chooseLinkButton")
+        name_controls(
+            (self.create_button, self.tr("Create a new account")),
+            (self.link_button, self.tr("Link to an existing account")),
+        )
+        self.link_button.setAccessibleDescription(
+            self.tr("Use the account you already have on another computer here too")
+        )
+        # The theme has no look for a checked button: the chosen way takes the selection's.
+        self.setStyleSheet(
+            "QPushButton:checked, QPushButton:checked:hover {"
+            " background: palette(highlight); color: palette(highlighted-text);"
+            " border-color: palette(highlight); }"
+        )
+        group = QButtonGroup(self)
+        group.setExclusive(True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        for button, way in ((self.create_button, "create"), (self.link_button, "link")):
+            button.setCheckable(True)
+            button.setChecked(way == current)
+            button.setAutoDefault(False)
+            group.addButton(button)
+            layout.addWidget(button, 1)
+            button.clicked.connect(lambda _checked=False, way=way: self._pick(way))
+
+    def _pick(self, way: str) -> None:
+        if way != self._current:
+            self.chosen.emit(way)
+
+
 def _busy_bar() -> QProgressBar:
     bar = QProgressBar()
     bar.setRange(0, 0)  # indeterminate: Argon2id gives no progress
@@ -69,9 +128,12 @@ class CreateAccountDialog(QDialog):
 
     Signals:
         created(object, str): The unlocked ``ChatClient`` and the recovery key to show once.
+        linkRequested(): The user chose to link an existing account instead (the dialog
+            closes with :data:`LINK_INSTEAD`).
     """
 
     created = Signal(object, str)
+    linkRequested = Signal()  # noqa: N815
 
     def __init__(
         self,
@@ -87,6 +149,8 @@ class CreateAccountDialog(QDialog):
         self.setWindowTitle(self.tr("Create your account"))
         self._profile_dir = profile_dir
         self._kdf_params = kdf_params
+        self._busy = False
+        self.choice = AccountChoice("create")
         self.username_edit = QLineEdit()
         self.username_edit.setPlaceholderText(self.tr("3–32 of a-z, 0-9, _ and ."))
         self.relay_edit = QLineEdit(relay_url)
@@ -130,15 +194,26 @@ class CreateAccountDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(10)
+        layout.addWidget(self.choice)
+        layout.addSpacing(4)
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(self.busy_bar)
         layout.addLayout(buttons)
         self.setMinimumWidth(460)
+        self.username_edit.setFocus()  # the choice above is one Shift+Tab away
+        self.choice.chosen.connect(lambda _way: self._link_instead())
         self.create_button.clicked.connect(lambda: self.submit(allow_weak=False))
         self.use_anyway_button.clicked.connect(lambda: self.submit(allow_weak=True))
         self.password_edit.textChanged.connect(self.use_anyway_button.hide)
+
+    def _link_instead(self) -> None:
+        if self._busy:
+            self.choice.create_button.setChecked(True)
+            return
+        self.linkRequested.emit()
+        self.done(LINK_INSTEAD)
 
     def submit(self, *, allow_weak: bool = False) -> None:
         """Checks the form and starts creating the account."""
@@ -199,8 +274,10 @@ class CreateAccountDialog(QDialog):
         self.error_label.show()
 
     def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
         self.busy_bar.setVisible(busy)
         for widget in (
+            self.choice,
             self.username_edit,
             self.relay_edit,
             self.password_edit,

@@ -1,15 +1,19 @@
-"""``AppController``: the app's states (create account → unlocked ⇄ locked) and their windows.
+"""``AppController``: the app's states (create or link account → unlocked ⇄ locked) and their
+windows.
 
 Once the window shows, the controller runs the engine's housekeeping (the full database check
 included) in the background; a damaged database is met with a non-blocking offer to restore
-a snapshot, after which the app goes on with the restored client.
+a snapshot, after which the app goes on with the restored client. When another device of the
+account unlinks this one, the controller says so and offers to erase this computer's data.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import logging
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +37,7 @@ if TYPE_CHECKING:
     # Imported while the user types the password (see _preload_main_window), not at start.
     from chat_desktop.gui.main_window import MainWindow
     from chat_desktop.gui.notifications import NativeNotifier, NotificationCenter, Notifier
+    from chat_desktop.gui.settings_devices import DeviceEvents, UnlinkedNotice
     from chat_desktop.gui.settings_window import SettingsWindow
     from chat_desktop.gui.tray import TrayIcon
 
@@ -106,6 +111,9 @@ class AppController(QObject):
         self.dialog: QDialog | None = None
         self._bridge: EventBridge | None = None
         self.restore_dialog: RestoreOfferDialog | None = None
+        #: The message that this computer was unlinked, while it is shown.
+        self.unlinked_notice: UnlinkedNotice | None = None
+        self._device_events: DeviceEvents | None = None
         #: The tray icon and the notifications, while a window is open.
         self.tray: TrayIcon | None = None
         self.notifications: NotificationCenter | None = None
@@ -144,12 +152,29 @@ class AppController(QObject):
         if Vault.exists(self.profile_dir):
             self.show_unlock()
         else:
-            dialog = CreateAccountDialog(
-                self.profile_dir, self._default_relay_url, kdf_params=self._kdf_params
-            )
-            dialog.created.connect(self._on_created)
-            dialog.rejected.connect(self.quitRequested.emit)
-            self._show_dialog(dialog)
+            self.show_sign_up()
+
+    def show_sign_up(self) -> None:
+        """Shows the first run's sign-up (which offers linking an existing account instead)."""
+        dialog = CreateAccountDialog(
+            self.profile_dir, self._default_relay_url, kdf_params=self._kdf_params
+        )
+        dialog.created.connect(self._on_created)
+        dialog.linkRequested.connect(self.show_link)
+        dialog.rejected.connect(self.quitRequested.emit)
+        self._show_dialog(dialog)
+
+    def show_link(self) -> None:
+        """Shows the first run's "link to an existing account" (or back to sign-up)."""
+        from chat_desktop.gui.link_device import LinkDeviceDialog  # (its QR code: when used)
+
+        dialog = LinkDeviceDialog(
+            self.profile_dir, self._default_relay_url, kdf_params=self._kdf_params
+        )
+        dialog.linked.connect(self._on_created)  # the same recovery key, then the window
+        dialog.createRequested.connect(self.show_sign_up)
+        dialog.rejected.connect(self.quitRequested.emit)
+        self._show_dialog(dialog)
 
     def show_unlock(self) -> None:
         """Shows the unlock dialog."""
@@ -232,7 +257,72 @@ class AppController(QObject):
         self.window = window
         self._open_tray_and_notifications(client, bridge, window)
         bridge.start()
+        self._watch_devices(client)
         return window
+
+    # ---- this device unlinked ---------------------------------------------------------------
+
+    def _watch_devices(self, client: ChatClient) -> None:
+        """Listens for this device being unlinked (and says so if it already was)."""
+        from chat_desktop.gui.settings_devices import DeviceEvents
+
+        watcher = DeviceEvents(client.events, self)
+        watcher.deviceUnlinked.connect(self._on_unlinked)
+        self._device_events = watcher
+        if client.unlinked:  # announced before this window listened
+            self._on_unlinked()
+
+    def _stop_watching_devices(self) -> None:
+        watcher, self._device_events = self._device_events, None
+        if watcher is not None:
+            watcher.stop()
+            watcher.deleteLater()
+
+    def _on_unlinked(self) -> None:
+        """Says that this computer left the account; offers to erase its data."""
+        client = self.client
+        if client is None or self.unlinked_notice is not None:
+            return
+        from chat_desktop.gui.settings_devices import UnlinkedNotice
+
+        box = UnlinkedNotice(client.username, self.window)
+        box.buttonClicked.connect(
+            lambda button: (
+                spawn(self.erase_unlinked(), "erase unlinked profile")
+                if button is box.erase_button
+                else None
+            )
+        )
+        box.finished.connect(lambda _result: self._forget_unlinked_notice(box))
+        self.unlinked_notice = box
+        box.open()
+
+    def _forget_unlinked_notice(self, box: UnlinkedNotice) -> None:
+        if self.unlinked_notice is box:
+            self.unlinked_notice = None
+
+    async def erase_unlinked(self) -> None:
+        """Closes the unlinked account and deletes this computer's profile, then starts over."""
+        client = self.client
+        if client is not None and ChatClient.keychain_unlock_enabled(self.profile_dir):
+            with contextlib.suppress(Exception):  # best effort: the profile goes anyway
+                await client.set_keychain_unlock(False)
+        await self.shutdown()
+        try:
+            await asyncio.to_thread(shutil.rmtree, self.profile_dir)
+        except OSError as error:
+            logger.warning("erasing the unlinked profile failed: %s", type(error).__name__)
+            self.start()
+            show_notice(
+                self.dialog,
+                self.tr("Not everything was erased"),
+                self.tr(
+                    "Some files of this computer's profile folder stayed behind: delete the "
+                    "folder by hand."
+                ),
+            )
+            return
+        self.start()
 
     def _open_tray_and_notifications(
         self, client: ChatClient, bridge: EventBridge, window: MainWindow
@@ -397,6 +487,10 @@ class AppController(QObject):
     async def _close_window(self) -> None:
         """Closes the window and its event bridge, leaving the client open."""
         self._idle_timer.stop()
+        self._stop_watching_devices()
+        notice, self.unlinked_notice = self.unlinked_notice, None
+        if notice is not None:
+            notice.close()
         self.telemetry.disable()  # a locked app reports nothing
         restore_dialog, self.restore_dialog = self.restore_dialog, None
         if restore_dialog is not None:

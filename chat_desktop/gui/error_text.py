@@ -15,6 +15,7 @@ from chat_desktop.net.errors import HttpFailure
 from chat_desktop.protocol.errors import ErrorCode, ProtocolError
 from chat_desktop.services.account import AccountDeletionFailed, ProfileNotErased
 from chat_desktop.services.client import UnknownUser
+from chat_desktop.services.client_errors import InvalidLinkCode, LinkFailed
 from chat_desktop.storage.errors import (
     AttachmentCorrupt,
     DatabaseCorrupt,
@@ -30,6 +31,8 @@ from chat_desktop.storage.errors import (
 
 #: ``translate("ErrorText", …)`` spelled so that ``pyside6-lupdate`` finds every text.
 translate = QCoreApplication.translate
+#: The most devices an account may have (the relay's default, docs/protocol.md §6.11).
+ACCOUNT_DEVICE_LIMIT = 5
 
 
 def _keychain_problem(problem: KeychainProblem) -> str:
@@ -103,6 +106,18 @@ def translated_error(error: BaseException) -> str | None:
             "The account is deleted, but some files of the profile folder stayed behind: "
             "delete the folder by hand.",
         )
+    if isinstance(error, InvalidLinkCode):
+        return translate(
+            "ErrorText",
+            "This is not a link code for your relay. Copy the whole code the new computer "
+            "shows; both computers must use the same relay.",
+        )
+    if isinstance(error, LinkFailed):
+        return translate(
+            "ErrorText",
+            "The link code expired, or what arrived for it could not be opened. Make a new "
+            "code and try again.",
+        )
     if isinstance(error, HttpFailure):
         return translate(
             "ErrorText", "The relay could not be reached. Check its address and your network."
@@ -110,3 +125,56 @@ def translated_error(error: BaseException) -> str | None:
     if isinstance(error, ProtocolError):
         return _protocol_text(error)
     return None
+
+
+def joining_error_text(error: BaseException) -> str | None:
+    """The translated explanation of an error met while this computer joins an account
+    (the new device's side of linking), or None when :func:`translated_error` applies."""
+    if isinstance(error, ProtocolError):
+        if error.code is ErrorCode.TOO_LARGE:
+            return translate(
+                "ErrorText",
+                "This account has the most devices allowed (%1). Unlink one on your other "
+                "device (in Settings, under Devices), then make a new code.",
+            ).replace("%1", str(ACCOUNT_DEVICE_LIMIT))
+        if error.code is ErrorCode.UNAUTHORIZED:
+            return translate(
+                "ErrorText", "The relay refused this link: it is too old. Make a new code."
+            )
+    return translated_error(error)
+
+
+def linking_error_text(error: BaseException) -> str | None:
+    """The translated explanation of an error met while sending the account to a new device
+    (the existing device's side of linking), or None when nothing specific applies."""
+    if isinstance(error, ProtocolError):
+        if error.code is ErrorCode.NOT_FOUND:
+            return translate(
+                "ErrorText", "This link code has expired. Make a new one on the new computer."
+            )
+        if error.code is ErrorCode.CONFLICT:
+            return translate(
+                "ErrorText",
+                "This link code was used already. Make a new one on the new computer.",
+            )
+        if error.code is ErrorCode.TOO_LARGE:
+            return translate(
+                "ErrorText",
+                "Your message history is too large to send. Link without it, or delete "
+                "large files first.",
+            )
+    return translated_error(error)
+
+
+def unlinking_error_text(error: BaseException) -> str | None:
+    """The translated explanation of an error met while unlinking a device, or None."""
+    if isinstance(error, ProtocolError):
+        if error.code is ErrorCode.BAD_REQUEST:
+            return translate(
+                "ErrorText",
+                "This is your account's only device. To remove it, delete the account instead "
+                "(in Settings, under Account).",
+            )
+        if error.code is ErrorCode.NOT_FOUND:
+            return translate("ErrorText", "This device was unlinked already.")
+    return translated_error(error)

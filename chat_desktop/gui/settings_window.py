@@ -4,6 +4,9 @@ A non-modal window (the app never runs a nested event loop): sections on the lef
 on the right. Nothing waits for an OK button: every control saves through the engine when it
 changes, and what the running app must apply at once (theme, text size, language, idle lock,
 crash reports, a deleted account) is announced by a signal for the controller.
+
+Sections are known by a fixed number (``*_SECTION``, what :meth:`SettingsWindow.show_section`
+takes), whatever the order they are listed in: Devices came last but is listed second.
 """
 
 from __future__ import annotations
@@ -25,12 +28,23 @@ from chat_desktop.gui.accessibility import name_controls
 from chat_desktop.gui.notices import show_error
 from chat_desktop.gui.settings_about import AboutPage
 from chat_desktop.gui.settings_account import AccountPage
+from chat_desktop.gui.settings_devices import DevicesPage
 from chat_desktop.gui.settings_pages import AppearancePage, PrivacyPage, SaveQueue
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.client import ChatClient
 
 #: The window's size when it first opens (everything fits at 100 % text size).
 DEFAULT_SIZE = (760, 520)
+#: The sections' numbers, as :meth:`SettingsWindow.show_section` takes them.
+ACCOUNT_SECTION, PRIVACY_SECTION, APPEARANCE_SECTION, ABOUT_SECTION, DEVICES_SECTION = range(5)
+#: The order the sections are listed in.
+SECTION_ORDER = (
+    ACCOUNT_SECTION,
+    DEVICES_SECTION,
+    PRIVACY_SECTION,
+    APPEARANCE_SECTION,
+    ABOUT_SECTION,
+)
 _SECTIONS_WIDTH = 170
 
 
@@ -75,14 +89,17 @@ class SettingsWindow(QWidget):
         self.privacy_page = PrivacyPage(client, self.saves)
         self.appearance_page = AppearancePage(client.store.paths.root, self.saves)
         self.about_page = AboutPage()
+        self.devices_page = DevicesPage(client)
         self.pages = QStackedWidget()
         self.pages.setObjectName("settingsPages")
-        for title, page in (
-            (self.tr("Account"), self.account_page),
-            (self.tr("Privacy"), self.privacy_page),
-            (self.tr("Appearance"), self.appearance_page),
-            (self.tr("About"), self.about_page),
-        ):
+        sections: dict[int, tuple[str, QWidget]] = {
+            ACCOUNT_SECTION: (self.tr("Account"), self.account_page),
+            PRIVACY_SECTION: (self.tr("Privacy"), self.privacy_page),
+            APPEARANCE_SECTION: (self.tr("Appearance"), self.appearance_page),
+            ABOUT_SECTION: (self.tr("About"), self.about_page),
+            DEVICES_SECTION: (self.tr("Devices"), self.devices_page),
+        }
+        for title, page in (sections[section] for section in SECTION_ORDER):
             self.sections.addItem(title)
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
@@ -120,9 +137,9 @@ class SettingsWindow(QWidget):
         """Whether a change is still being saved."""
         return self.saves.pending > 0
 
-    def show_section(self, row: int) -> None:
-        """Opens the section in ``row`` (0 Account, 1 Privacy, 2 Appearance, 3 About)."""
-        self.sections.setCurrentRow(row)
+    def show_section(self, section: int) -> None:
+        """Opens ``section`` (0 Account, 1 Privacy, 2 Appearance, 3 About, 4 Devices)."""
+        self.sections.setCurrentRow(SECTION_ORDER.index(section))
 
     def _account_deleted(self) -> None:
         self.accountDeleted.emit()

@@ -26,15 +26,19 @@ from chat_desktop.gui.account_dialogs import (
     UnlockDialog,
 )
 from chat_desktop.gui.event_bridge import EventBridge
+from chat_desktop.gui.link_device import LinkDeviceDialog
 from chat_desktop.gui.main_window import MainWindow
 from chat_desktop.gui.message_model import accessible_text
 from chat_desktop.gui.restore import RestoreOfferDialog
 from chat_desktop.gui.safety_number import SafetyNumberDialog
+from chat_desktop.gui.settings_devices import UnlinkedNotice
+from chat_desktop.gui.settings_window import SettingsWindow
 from chat_desktop.gui.translation import apply_language
 from chat_desktop.relay.__main__ import parse_rate_limits
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
 from chat_desktop.services.client import ChatClient
+from chat_desktop.services.devices import DeviceSummary
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
 
@@ -110,6 +114,7 @@ async def test_every_window_names_its_controls_and_translates_its_texts(
         new_password = NewPasswordDialog(alice)
         qtbot.addWidget(new_password)
         walk(new_password, language, found)
+        await walk_link_device_steps(alice, tmp_path / "linked", qtbot, language, found)
 
         # The unlocked window, with a conversation, its banner and every dialog it opens.
         bridge = EventBridge(alice.events)
@@ -147,7 +152,9 @@ async def test_every_window_names_its_controls_and_translates_its_texts(
             settings = window.settings_window
             assert settings is not None
             await settings.loading
+            await settings.devices_page.loading
             walk(settings, language, found)
+            await walk_devices_page(alice, settings, language, found)
             settings.close()
 
             safety = SafetyNumberDialog("bob", "12345 " * 12, False)
@@ -157,6 +164,68 @@ async def test_every_window_names_its_controls_and_translates_its_texts(
             window.close_for_lock()
             await bridge.stop()
     assert not found, "\n".join(found)
+
+
+async def walk_link_device_steps(
+    alice: ChatClient, profile: Path, qtbot: QtBot, language: str, found: list[str]
+) -> None:
+    """The first run's link dialog at each of its three steps (a real code, a real offer)."""
+    link = LinkDeviceDialog(profile, alice.relay_url, kdf_params=FLOOR_PARAMS)
+    qtbot.addWidget(link)
+    link.show()
+    link.password_edit.setText("password123")
+    link.confirm_edit.setText("password123")
+    link.submit()
+    await wait_for(lambda: link.use_anyway_button.isVisibleTo(link))  # the weak warning
+    walk(link, language, found)
+    link.password_edit.setText(PASSWORD)
+    link.confirm_edit.setText(PASSWORD)
+    link.submit()
+    await wait_for(lambda: link.step is link.code_page)
+    walk(link, language, found)
+    await alice.link_device(link.code, transfer_history=False)
+    await wait_for(lambda: link.step is link.confirm_page)
+    walk(link, language, found)
+    link.reject()
+
+
+async def walk_devices_page(
+    alice: ChatClient, settings: SettingsWindow, language: str, found: list[str]
+) -> None:
+    """Settings → Devices with every kind of row, its link dialog, and its questions."""
+    page = settings.devices_page
+    page.show_devices(
+        [
+            DeviceSummary(1, "Desk", 1_700_000_000_000, None, True),
+            DeviceSummary(2, "Laptop", 1_700_000_000_000, 1_700_100_000_000, False),
+            DeviceSummary(3, None, 1_700_000_000_000, None, False),
+        ]
+    )
+    walk(settings, language, found)
+    page.link_button.click()
+    dialog = page.link_dialog
+    assert dialog is not None
+    walk(dialog, language, found)
+    dialog.code_edit.setText("not a code")
+    assert dialog.error_label.isVisibleTo(dialog)
+    walk(dialog, language, found)
+    pending = await ChatClient.begin_link(alice.relay_url, "Tablet")
+    dialog.code_edit.setText(pending.code)
+    assert dialog.history_box.isVisibleTo(dialog)
+    walk(dialog, language, found)
+    dialog.reject()
+    await pending.cancel()
+    for device_id in (1, 2):  # this computer, another device
+        page.unlink_buttons[device_id].click()
+        await wait_for(lambda: page.unlink_question is not None)
+        question = page.unlink_question
+        assert question is not None
+        walk(question, language, found)
+        question.cancel_button.click()
+        await wait_for(lambda: page.unlink_question is None)
+    notice = UnlinkedNotice("alice", settings)
+    walk(notice, language, found)
+    notice.close()
 
 
 async def test_the_walk_finds_a_nameless_control_and_an_untranslated_text(qtbot: QtBot) -> None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QScrollBar,
     QTableWidget,
@@ -114,6 +115,9 @@ def _strings(widget: QWidget) -> Iterable[str]:
         yield from (widget.itemText(index) for index in range(widget.count()))
     if isinstance(widget, QGroupBox):
         yield widget.title()
+    if isinstance(widget, QMessageBox):  # its labels are Qt's own parts (qt_msgbox_…)
+        yield widget.text()
+        yield widget.informativeText()
     if isinstance(widget, QListWidget):
         yield from (widget.item(row).text() for row in range(widget.count()))
     if isinstance(widget, QTableWidget):

@@ -45,6 +45,22 @@
     </message>
 </context>
 <context>
+    <name>AccountChoice</name>
+    <message>
+        <source>Create a new account</source>
+        <extracomment>``finished`` result of the sign-up dialog when the user chose to link an existing account.</extracomment>
+        <translation>Buat akun baru</translation>
+    </message>
+    <message>
+        <source>Link to an existing account</source>
+        <translation>Tautkan ke akun yang sudah ada</translation>
+    </message>
+    <message>
+        <source>Use the account you already have on another computer here too</source>
+        <translation>Gunakan juga di sini akun yang sudah Anda miliki di komputer lain</translation>
+    </message>
+</context>
+<context>
     <name>AccountPage</name>
     <message>
         <source>Account</source>
@@ -167,8 +183,16 @@
     <name>AppController</name>
     <message>
         <source>chat_desktop is already running</source>
-        <extracomment>The modules of the unlocked window, loaded while the first dialog waits for the user. The relay link starts this long after the window shows, so that the network stack loads after the window&apos;s first paint (benchmarks/ui.py); sending works offline meanwhile. Lock after this long without keyboard or mouse input, until the account&apos;s setting is read. How long after the window shows the background upkeep (database check, snapshot) starts. The settings window&apos;s &quot;Appearance&quot; section (shown again after a language change). The tray icon and the notifications, while a window is open. The caller&apos;s notifier, or None: the desktop&apos;s own, made with the first window. Where crash reports go, if the user opts in: the build&apos;s or deployment&apos;s choice.</extracomment>
+        <extracomment>The modules of the unlocked window, loaded while the first dialog waits for the user. The relay link starts this long after the window shows, so that the network stack loads after the window&apos;s first paint (benchmarks/ui.py); sending works offline meanwhile. Lock after this long without keyboard or mouse input, until the account&apos;s setting is read. How long after the window shows the background upkeep (database check, snapshot) starts. The settings window&apos;s &quot;Appearance&quot; section (shown again after a language change). The message that this computer was unlinked, while it is shown. The tray icon and the notifications, while a window is open. The caller&apos;s notifier, or None: the desktop&apos;s own, made with the first window. Where crash reports go, if the user opts in: the build&apos;s or deployment&apos;s choice.</extracomment>
         <translation>chat_desktop sudah berjalan</translation>
+    </message>
+    <message>
+        <source>Not everything was erased</source>
+        <translation>Tidak semuanya terhapus</translation>
+    </message>
+    <message>
+        <source>Some files of this computer&apos;s profile folder stayed behind: delete the folder by hand.</source>
+        <translation>Beberapa berkas folder profil komputer ini masih tertinggal: hapus folder itu secara manual.</translation>
     </message>
     <message>
         <source>Could not restore the snapshot</source>
@@ -665,6 +689,86 @@
     </message>
 </context>
 <context>
+    <name>DevicesPage</name>
+    <message>
+        <source>Devices</source>
+        <translation>Perangkat</translation>
+    </message>
+    <message>
+        <source>Every device linked to your account gets your messages. Each one has its own password; unlinking a device locks it out at once.</source>
+        <translation>Setiap perangkat yang tertaut ke akun Anda menerima pesan Anda. Masing-masing punya kata sandinya sendiri; memutus tautan sebuah perangkat langsung menguncinya di luar.</translation>
+    </message>
+    <message>
+        <source>Loading your devices…</source>
+        <translation>Memuat perangkat Anda…</translation>
+    </message>
+    <message>
+        <source>Link a new device…</source>
+        <translation>Tautkan perangkat baru…</translation>
+    </message>
+    <message>
+        <source>Link a new device</source>
+        <translation>Tautkan perangkat baru</translation>
+    </message>
+    <message>
+        <source>The list of devices needs the relay. It appears once the app is connected.</source>
+        <extracomment>The devices shown, by id order. Each device&apos;s Unlink button, by device id. Reading the list from the relay (an error is shown on the page, not raised).</extracomment>
+        <translation>Daftar perangkat memerlukan relai. Daftar ini muncul setelah aplikasi terhubung.</translation>
+    </message>
+    <message>
+        <source>Unnamed device</source>
+        <translation>Perangkat tanpa nama</translation>
+    </message>
+    <message>
+        <source>Added %1</source>
+        <translation>Ditambahkan %1</translation>
+    </message>
+    <message>
+        <source>This device · %1</source>
+        <translation>Perangkat ini · %1</translation>
+    </message>
+    <message>
+        <source>%1 · last seen %2</source>
+        <translation>%1 · terakhir terlihat %2</translation>
+    </message>
+    <message>
+        <source>Unlink…</source>
+        <translation>Putuskan tautan…</translation>
+    </message>
+    <message>
+        <source>Unlink this device</source>
+        <translation>Putuskan tautan perangkat ini</translation>
+    </message>
+    <message>
+        <source>Unlink %1</source>
+        <translation>Putuskan tautan %1</translation>
+    </message>
+    <message>
+        <source>Your only device: to remove it, delete the account (Account section).</source>
+        <translation>Satu-satunya perangkat Anda: untuk menghapusnya, hapus akun (bagian Akun).</translation>
+    </message>
+    <message>
+        <source>Unlink this computer?</source>
+        <translation>Putuskan tautan komputer ini?</translation>
+    </message>
+    <message>
+        <source>This computer stops getting your messages at once and cannot connect to your account again. Your other devices keep working.</source>
+        <translation>Komputer ini langsung berhenti menerima pesan Anda dan tidak dapat terhubung lagi ke akun Anda. Perangkat Anda yang lain tetap berfungsi.</translation>
+    </message>
+    <message>
+        <source>Unlink %1?</source>
+        <translation>Putuskan tautan %1?</translation>
+    </message>
+    <message>
+        <source>%1 stops getting your messages at once and cannot connect to your account again. To use it again, link it anew.</source>
+        <translation>%1 langsung berhenti menerima pesan Anda dan tidak dapat terhubung lagi ke akun Anda. Untuk memakainya lagi, tautkan kembali.</translation>
+    </message>
+    <message>
+        <source>Not unlinked</source>
+        <translation>Tautan tidak diputus</translation>
+    </message>
+</context>
+<context>
     <name>ErrorText</name>
     <message>
         <source>it is not turned on</source>
@@ -752,8 +856,44 @@
         <translation>Akun sudah dihapus, tetapi beberapa berkas di folder profil tertinggal: hapus folder itu secara manual.</translation>
     </message>
     <message>
+        <source>This is not a link code for your relay. Copy the whole code the new computer shows; both computers must use the same relay.</source>
+        <translation>Ini bukan kode tautan untuk relai Anda. Salin seluruh kode yang ditampilkan komputer baru; kedua komputer harus memakai relai yang sama.</translation>
+    </message>
+    <message>
+        <source>The link code expired, or what arrived for it could not be opened. Make a new code and try again.</source>
+        <translation>Kode tautan kedaluwarsa, atau data yang tiba untuknya tidak dapat dibuka. Buat kode baru dan coba lagi.</translation>
+    </message>
+    <message>
         <source>The relay could not be reached. Check its address and your network.</source>
         <translation>Relai tidak dapat dihubungi. Periksa alamatnya dan jaringan Anda.</translation>
+    </message>
+    <message>
+        <source>This account has the most devices allowed (%1). Unlink one on your other device (in Settings, under Devices), then make a new code.</source>
+        <translation>Akun ini sudah memiliki jumlah perangkat maksimum (%1). Putuskan tautan salah satunya di perangkat Anda yang lain (di Pengaturan, bagian Perangkat), lalu buat kode baru.</translation>
+    </message>
+    <message>
+        <source>This is your account&apos;s only device. To remove it, delete the account instead (in Settings, under Account).</source>
+        <translation>Ini satu-satunya perangkat akun Anda. Untuk menghapusnya, hapus akunnya saja (di Pengaturan, bagian Akun).</translation>
+    </message>
+    <message>
+        <source>The relay refused this link: it is too old. Make a new code.</source>
+        <translation>Relai menolak tautan ini: sudah terlalu lama. Buat kode baru.</translation>
+    </message>
+    <message>
+        <source>This link code has expired. Make a new one on the new computer.</source>
+        <translation>Kode tautan ini sudah kedaluwarsa. Buat kode baru di komputer baru.</translation>
+    </message>
+    <message>
+        <source>This link code was used already. Make a new one on the new computer.</source>
+        <translation>Kode tautan ini sudah pernah dipakai. Buat kode baru di komputer baru.</translation>
+    </message>
+    <message>
+        <source>Your message history is too large to send. Link without it, or delete large files first.</source>
+        <translation>Riwayat pesan Anda terlalu besar untuk dikirim. Tautkan tanpa riwayat, atau hapus dulu berkas-berkas besar.</translation>
+    </message>
+    <message>
+        <source>This device was unlinked already.</source>
+        <translation>Tautan perangkat ini sudah diputus.</translation>
     </message>
 </context>
 <context>
@@ -814,6 +954,191 @@
     <message>
         <source>This image cannot be shown.</source>
         <translation>Gambar ini tidak dapat ditampilkan.</translation>
+    </message>
+</context>
+<context>
+    <name>LinkDeviceDialog</name>
+    <message>
+        <source>Contacts: %1 · message history included</source>
+        <extracomment>The longest device name the protocol carries (docs/protocol.md §6.11). ``finished`` result of the dialog when the user chose to create a new account instead. Each module of the link code&apos;s QR, in pixels.</extracomment>
+        <translation>Kontak: %1 · termasuk riwayat pesan</translation>
+    </message>
+    <message>
+        <source>Contacts: %1 · no message history</source>
+        <translation>Kontak: %1 · tanpa riwayat pesan</translation>
+    </message>
+    <message>
+        <source>Link to an existing account</source>
+        <translation>Tautkan ke akun yang sudah ada</translation>
+    </message>
+    <message>
+        <source>Use the account you already have on another computer here too. Choose a name for this computer and the password that opens your messages on it; your other device keeps its own password.</source>
+        <extracomment>The open provisioning channel, from the code shown until joined or cancelled. What the other device sent, once it arrived. The step shown (one of the three pages).</extracomment>
+        <translation>Gunakan juga di sini akun yang sudah Anda miliki di komputer lain. Pilih nama untuk komputer ini dan kata sandi yang membuka pesan Anda di sini; perangkat Anda yang lain tetap memakai kata sandinya sendiri.</translation>
+    </message>
+    <message>
+        <source>Use this password anyway</source>
+        <translation>Tetap gunakan kata sandi ini</translation>
+    </message>
+    <message>
+        <source>Show the link code</source>
+        <translation>Tampilkan kode tautan</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s name</source>
+        <translation>Nama komputer ini</translation>
+    </message>
+    <message>
+        <source>Relay</source>
+        <translation>Relai</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Kata sandi</translation>
+    </message>
+    <message>
+        <source>Confirm password</source>
+        <translation>Ulangi kata sandi</translation>
+    </message>
+    <message>
+        <source>Relay address</source>
+        <translation>Alamat relai</translation>
+    </message>
+    <message>
+        <source>Shown in your account&apos;s list of devices, encrypted so the relay can&apos;t read it</source>
+        <translation>Ditampilkan di daftar perangkat akun Anda, terenkripsi sehingga relai tidak dapat membacanya</translation>
+    </message>
+    <message>
+        <source>The relay your other device uses: the link code only works there</source>
+        <translation>Relai yang dipakai perangkat Anda yang lain: kode tautan hanya berlaku di sana</translation>
+    </message>
+    <message>
+        <source>Enter a name for this computer and the relay&apos;s address.</source>
+        <translation>Masukkan nama untuk komputer ini dan alamat relai.</translation>
+    </message>
+    <message>
+        <source>The two passwords differ.</source>
+        <translation>Kedua kata sandi berbeda.</translation>
+    </message>
+    <message>
+        <source>Choose a name of up to 64 characters, without line breaks or tabs.</source>
+        <translation>Pilih nama hingga 64 karakter, tanpa baris baru atau tab.</translation>
+    </message>
+    <message>
+        <source>Your link code</source>
+        <translation>Kode tautan Anda</translation>
+    </message>
+    <message>
+        <source>On the computer where you already use chat_desktop, open Settings, go to Devices, choose “Link a new device…” and paste this code.</source>
+        <translation>Di komputer tempat Anda sudah memakai chat_desktop, buka Pengaturan, masuk ke Perangkat, pilih “Tautkan perangkat baru…”, lalu tempelkan kode ini.</translation>
+    </message>
+    <message>
+        <source>Copy code</source>
+        <translation>Salin kode</translation>
+    </message>
+    <message>
+        <source>Waiting for your other device… The code works for 10 minutes.</source>
+        <translation>Menunggu perangkat Anda yang lain… Kode ini berlaku selama 10 menit.</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <source>Link code as a QR code</source>
+        <translation>Kode tautan sebagai kode QR</translation>
+    </message>
+    <message>
+        <source>Link code</source>
+        <translation>Kode tautan</translation>
+    </message>
+    <message>
+        <source>Copy the link code</source>
+        <translation>Salin kode tautan</translation>
+    </message>
+    <message>
+        <source>Cancel linking</source>
+        <translation>Batalkan penautan</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>Tersalin</translation>
+    </message>
+    <message>
+        <source>This computer will read and send messages as this account. Join only if you started this link on your own device just now.</source>
+        <translation>Komputer ini akan membaca dan mengirim pesan sebagai akun ini. Bergabunglah hanya jika Anda sendiri yang baru saja memulai tautan ini di perangkat Anda.</translation>
+    </message>
+    <message>
+        <source>Join</source>
+        <translation>Gabung</translation>
+    </message>
+    <message>
+        <source>Join the account</source>
+        <translation>Gabung ke akun</translation>
+    </message>
+    <message>
+        <source>Join %1&apos;s account?</source>
+        <translation>Gabung ke akun %1?</translation>
+    </message>
+</context>
+<context>
+    <name>LinkNewDeviceDialog</name>
+    <message>
+        <source>Link a new device</source>
+        <translation>Tautkan perangkat baru</translation>
+    </message>
+    <message>
+        <source>On the new computer, start chat_desktop and choose “Link to an existing account”. Paste the link code it shows here.</source>
+        <extracomment>The new device&apos;s name, read from the pasted code (&quot;&quot; while there is no valid one).</extracomment>
+        <translation>Di komputer baru, jalankan chat_desktop dan pilih “Tautkan ke akun yang sudah ada”. Tempelkan di sini kode tautan yang ditampilkannya.</translation>
+    </message>
+    <message>
+        <source>chat-desktop-link:v1?…</source>
+        <translation>chat-desktop-link:v1?…</translation>
+    </message>
+    <message>
+        <source>Transfer message history</source>
+        <translation>Pindahkan riwayat pesan</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <source>Link</source>
+        <translation>Tautkan</translation>
+    </message>
+    <message>
+        <source>Link code</source>
+        <translation>Kode tautan</translation>
+    </message>
+    <message>
+        <source>Link the new device</source>
+        <translation>Tautkan perangkat baru</translation>
+    </message>
+    <message>
+        <source>Copies your conversations to the new device, encrypted on the way</source>
+        <translation>Menyalin percakapan Anda ke perangkat baru, terenkripsi selama perjalanan</translation>
+    </message>
+    <message>
+        <source>Link “%1” to your account?</source>
+        <translation>Tautkan “%1” ke akun Anda?</translation>
+    </message>
+    <message>
+        <source>Linking needs the relay. Wait until the app is connected, then try again.</source>
+        <translation>Penautan memerlukan relai. Tunggu sampai aplikasi terhubung, lalu coba lagi.</translation>
+    </message>
+    <message>
+        <source>Sending your account to “%1”…</source>
+        <translation>Mengirim akun Anda ke “%1”…</translation>
+    </message>
+    <message>
+        <source>Sent. Confirm on “%1” to finish: it then appears in your list of devices.</source>
+        <translation>Terkirim. Konfirmasikan di “%1” untuk menyelesaikan: perangkat itu lalu muncul di daftar perangkat Anda.</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Tutup</translation>
     </message>
 </context>
 <context>
@@ -1597,7 +1922,7 @@
     </message>
     <message>
         <source>Settings</source>
-        <extracomment>The window&apos;s size when it first opens (everything fits at 100 % text size).</extracomment>
+        <extracomment>The window&apos;s size when it first opens (everything fits at 100 % text size). The sections&apos; numbers, as :meth:`SettingsWindow.show_section` takes them. The order the sections are listed in.</extracomment>
         <translation>Pengaturan</translation>
     </message>
     <message>
@@ -1620,6 +1945,10 @@
         <source>About</source>
         <translation>Tentang</translation>
     </message>
+    <message>
+        <source>Devices</source>
+        <translation>Perangkat</translation>
+    </message>
 </context>
 <context>
     <name>TrayIcon</name>
@@ -1641,6 +1970,40 @@
         <translation>
             <numerusform>%1 — %n belum dibaca</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>UnlinkQuestion</name>
+    <message>
+        <source>Unlink</source>
+        <translation>Putuskan tautan</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+</context>
+<context>
+    <name>UnlinkedNotice</name>
+    <message>
+        <source>Unlinked</source>
+        <translation>Tautan diputus</translation>
+    </message>
+    <message>
+        <source>This computer was unlinked from %1&apos;s account</source>
+        <translation>Tautan komputer ini ke akun %1 telah diputus</translation>
+    </message>
+    <message>
+        <source>It can no longer send or receive messages. Erasing deletes its messages, contacts and keys from this computer; your other devices keep theirs.</source>
+        <translation>Komputer ini tidak dapat lagi mengirim atau menerima pesan. Menghapus data akan menghapus pesan, kontak, dan kunci dari komputer ini; perangkat Anda yang lain tetap menyimpan miliknya.</translation>
+    </message>
+    <message>
+        <source>Erase data from this computer</source>
+        <translation>Hapus data dari komputer ini</translation>
+    </message>
+    <message>
+        <source>Keep for now</source>
+        <translation>Simpan untuk sementara</translation>
     </message>
 </context>
 <context>

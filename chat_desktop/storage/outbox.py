@@ -92,8 +92,7 @@ class OutboxRepository:
         """
         with self._db.transaction():
             rows = self._db.query_all(
-                "DELETE FROM outbox WHERE seq = ? "
-                "RETURNING conversation_id, message_id, recipient",
+                "DELETE FROM outbox WHERE seq = ? RETURNING conversation_id, message_id, recipient",
                 (seq,),
             )
             if not rows:

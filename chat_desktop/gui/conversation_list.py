@@ -133,7 +133,7 @@ def accessible_row_text(row: RowData) -> str:
     """What a screen reader says for a row: name, unread, muted, pinned, online, preview."""
     parts = [row.name]
     if row.unread:
-        parts.append(translate("ConversationList", "%n unread", None, row.unread))
+        parts.append(translate("ConversationList", "%1 unread").replace("%1", str(row.unread)))
     if row.muted:
         parts.append(translate("ConversationList", "muted"))
     if row.pinned:

@@ -12,7 +12,6 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QDateTime
 
 from chat_desktop.storage.models import Direction, Message, Quote
 
-_CONTEXT = "MessageText"
 #: The header's timer choices, worded the same way in the notes (same context, same source).
 _DURATIONS = {
     30: str(QT_TRANSLATE_NOOP("ConversationView", "30 seconds")),
@@ -30,11 +29,18 @@ translate = QCoreApplication.translate
 
 
 def duration_text(seconds: int) -> str:
-    """A timer duration as the header words it ("1 day"), else "%n second(s)"."""
+    """A timer duration as the header words it ("1 day"), else "N seconds".
+
+    Singular and plural are two plain strings: ``pyside6-lupdate`` does not take a Python
+    ``translate`` call with a count as a plural form, so ``%n`` here would never be
+    translated (it showed "90 second(s)").
+    """
     known = _DURATIONS.get(seconds)
     if known is not None:
         return QCoreApplication.translate("ConversationView", known)
-    return QCoreApplication.translate(_CONTEXT, "%n second(s)", None, seconds)
+    if seconds == 1:
+        return translate("MessageText", "1 second")
+    return translate("MessageText", "%1 seconds").replace("%1", str(seconds))
 
 
 def timer_seconds(message: Message) -> int:

@@ -77,12 +77,14 @@ def apply_language(choice: str = "system") -> str:
         app.removeTranslator(_installed)
         _installed = None
     QLocale.setDefault(QLocale(language))
-    if language == SOURCE_LANGUAGE or app is None:
+    if app is None:
         return language
     translator = QTranslator(app)
     path = catalogue_path(language)
     if not translator.load(str(path)):
         raise CatalogueMissing(f"the {language} translation is missing ({path.name})")
+    # English too: its catalogue holds the plural forms ("1 message found", not
+    # "1 message(s) found"), which only a loaded catalogue provides.
     app.installTranslator(translator)
     _installed = translator
     return language

@@ -148,6 +148,23 @@ def test_the_language_choice_switches_qt_texts(qapp: object) -> None:
         translation.apply_language("en")
 
 
+def test_english_counts_read_as_english(qapp: object) -> None:
+    """English loads its plural catalogue too: "1 message found", never "1 message(s) found"."""
+    from chat_desktop.gui.message_words import duration_text
+
+    try:
+        translation.apply_language("en")
+        found = QCoreApplication.translate
+        assert found("SearchPanel", "%n message(s) found", "", 1) == "1 message found"
+        assert found("SearchPanel", "%n message(s) found", "", 3) == "3 messages found"
+        assert duration_text(1) == "1 second"
+        assert duration_text(90) == "90 seconds"
+        translation.apply_language("id")
+        assert duration_text(90) == "90 detik"
+    finally:
+        translation.apply_language("en")
+
+
 def test_system_language_is_followed_when_supported() -> None:
     assert translation.resolve_language("id") == "id"
     assert translation.resolve_language("en") == "en"

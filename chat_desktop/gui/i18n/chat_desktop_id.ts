@@ -377,6 +377,10 @@
         <translation>Anda: %1</translation>
     </message>
     <message>
+        <source>%1 unread</source>
+        <translation>%1 belum dibaca</translation>
+    </message>
+    <message>
         <source>muted</source>
         <translation>dibisukan</translation>
     </message>
@@ -1392,8 +1396,16 @@
         <translation>Reaksi: %1.</translation>
     </message>
     <message>
-        <source>You set disappearing messages to %1</source>
+        <source>1 second</source>
         <extracomment>``translate(&quot;MessageText&quot;, …)`` spelled out at each call, so ``pyside6-lupdate`` finds it.</extracomment>
+        <translation>1 detik</translation>
+    </message>
+    <message>
+        <source>%1 seconds</source>
+        <translation>%1 detik</translation>
+    </message>
+    <message>
+        <source>You set disappearing messages to %1</source>
         <translation>Anda mengatur pesan sementara menjadi %1</translation>
     </message>
     <message>

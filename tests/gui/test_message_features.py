@@ -358,7 +358,7 @@ async def test_edited_deleted_notes_days_and_the_unread_line_are_drawn(
     assert theirs.note and theirs.notice_text == "bob turned off disappearing messages"
     assert abs(ours.bubble.center().x() - width // 2) <= 1  # a centred pill
     assert duration_text(300) == "5 minutes"
-    assert duration_text(7) == "7 second(s)"
+    assert duration_text(7) == "7 seconds"
 
     # Pixels: the unread line is an accent rule; the day label sits on a pill.
     image = grab(view)

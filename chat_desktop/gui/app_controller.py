@@ -28,6 +28,7 @@ from chat_desktop.gui.restore import RestoreOfferDialog
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.gui.theme import apply_theme
 from chat_desktop.gui.translation import apply_language
+from chat_desktop.services.account import ProfileNotErased
 from chat_desktop.services.client import ChatClient
 from chat_desktop.storage.errors import DatabaseCorrupt
 from chat_desktop.storage.vault_file import Vault
@@ -302,15 +303,15 @@ class AppController(QObject):
             self.unlinked_notice = None
 
     async def erase_unlinked(self) -> None:
-        """Closes the unlinked account and deletes this computer's profile, then starts over."""
-        client = self.client
-        if client is not None and ChatClient.keychain_unlock_enabled(self.profile_dir):
-            with contextlib.suppress(Exception):  # best effort: the profile goes anyway
-                await client.set_keychain_unlock(False)
-        await self.shutdown()
+        """Erases the unlinked account's profile on this computer, then starts over."""
+        client, self.client = self.client, None
+        await self._close_window()
         try:
-            await asyncio.to_thread(shutil.rmtree, self.profile_dir)
-        except OSError as error:
+            if client is not None:
+                await client.erase_this_device()
+            else:
+                await asyncio.to_thread(shutil.rmtree, self.profile_dir)
+        except (ProfileNotErased, OSError) as error:
             logger.warning("erasing the unlinked profile failed: %s", type(error).__name__)
             self.start()
             show_notice(

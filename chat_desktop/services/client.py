@@ -1268,6 +1268,19 @@ class ChatClient:
         await self._stop_engine()
         await account.erase_profile(self._vault)
 
+    async def erase_this_device(self) -> None:
+        """Erases this computer's copy of the account: keychain secret, store, profile folder.
+
+        For a device that was unlinked (the account lives on on the others): nothing is asked
+        of the relay. Closes this client first; the vault header goes first, so what a failed
+        removal leaves behind opens no more (see ``UnlockedVault.erase``).
+
+        Raises:
+            ProfileNotErased: Some files of the profile folder could not be removed.
+        """
+        await self._stop_engine()
+        await account.erase_profile(self._vault)
+
     async def show_online(self) -> bool:
         """Whether contacts may see when we are online (on unless the user turned it off)."""
         settings = self._context.worker.store.settings

@@ -21,6 +21,7 @@ from chat_desktop.crypto.device_key import (
 )
 from chat_desktop.crypto.errors import CryptoError
 from chat_desktop.crypto.identity import IdentityKeyPair
+from chat_desktop.net.errors import NotConnected
 from chat_desktop.protocol import events as wire_events
 from chat_desktop.protocol.errors import ErrorCode, ProtocolError
 from chat_desktop.protocol.schemas import (
@@ -53,7 +54,8 @@ class DeviceSummary:
         device_id: The relay's id of the device.
         name: Its name (decrypted here; None if it has none or it would not decrypt).
         created_at: When it was added (ms).
-        last_seen: When it last disconnected (ms), None if never or connected now.
+        last_seen: When it was last seen (ms): the relay's "now" while it is connected, else
+            when it last disconnected; None if never.
         this_device: Whether it is the device we run on.
     """
 
@@ -213,11 +215,12 @@ class DeviceService:
         """Asks the relay for the account's devices (and keeps the set).
 
         Raises:
-            NotConnected, ProtocolError: The relay could not be asked.
+            ConnectionFailure, ProtocolError: The relay could not be asked (``NotConnected``
+                while offline).
         """
         connection = self._context.connection
         if connection is None:
-            raise ProtocolError(ErrorCode.INTERNAL, "not connected")
+            raise NotConnected("not connected to the relay")
         listed = await connection.request(wire_events.DEVICES_LIST, EmptyRequest(), DevicesList)
         await self.on_changed(listed)
         return self.summaries(sorted(listed.devices, key=lambda device: device.device_id))
@@ -231,7 +234,7 @@ class DeviceService:
         """
         connection = self._context.connection
         if connection is None:
-            raise ProtocolError(ErrorCode.INTERNAL, "not connected")
+            raise NotConnected("not connected to the relay")
         await connection.request(
             wire_events.DEVICES_REMOVE, DevicesRemove(device_id=device_id), EmptyAck
         )

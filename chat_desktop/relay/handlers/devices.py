@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 
+import msgspec
+
 from chat_desktop.protocol import events
 from chat_desktop.protocol.auth import TIMESTAMP_WINDOW_MS
 from chat_desktop.protocol.codec import encode_event
@@ -68,6 +70,10 @@ async def make_link_token(
     context.limiters.device_links.acquire(device.user)
     if device.needs_device_key:
         raise bad_request("register this device's key before linking a device")
+    if len(await context.store.list_devices(device.user)) >= context.config.max_devices:
+        # Said now, before the user hands the account to a new device that the relay would
+        # then refuse (POST /v1/devices checks again: devices can be linked meanwhile).
+        raise ProtocolError(ErrorCode.TOO_LARGE, "the account has the most devices allowed")
     token = new_link_token()
     expires_at = context.clock() + LINK_TOKEN_LIFETIME_MS
     await context.store.create_link_token(device.user, link_token_hash(token), expires_at)
@@ -78,8 +84,19 @@ async def make_link_token(
 async def list_devices(
     context: RelayContext, device: ConnectedDevice, request: EmptyRequest
 ) -> DevicesList:
-    """Answers with the devices of the connection's account, by device id."""
-    return DevicesList(devices=await context.store.list_devices(device.user))
+    """Answers with the devices of the connection's account, by device id.
+
+    A device connected now is reported as last seen now (its stored ``last_seen`` is when it
+    last disconnected, which would show an online device as long gone).
+    """
+    online = {connection.device_id for connection in context.sessions.devices_of(device.user)}
+    now = context.clock()
+    return DevicesList(
+        devices=[
+            msgspec.structs.replace(info, last_seen=now) if info.device_id in online else info
+            for info in await context.store.list_devices(device.user)
+        ]
+    )
 
 
 async def register_device_key(

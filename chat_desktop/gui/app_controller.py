@@ -36,9 +36,9 @@ from chat_desktop.telemetry import InvalidDsn, Telemetry, configured_dsn
 
 if TYPE_CHECKING:
     # Imported while the user types the password (see _preload_main_window), not at start.
+    from chat_desktop.gui.device_events import DeviceEvents, UnlinkedNotice
     from chat_desktop.gui.main_window import MainWindow
     from chat_desktop.gui.notifications import NativeNotifier, NotificationCenter, Notifier
-    from chat_desktop.gui.settings_devices import DeviceEvents, UnlinkedNotice
     from chat_desktop.gui.settings_window import SettingsWindow
     from chat_desktop.gui.tray import TrayIcon
 
@@ -265,7 +265,7 @@ class AppController(QObject):
 
     def _watch_devices(self, client: ChatClient) -> None:
         """Listens for this device being unlinked (and says so if it already was)."""
-        from chat_desktop.gui.settings_devices import DeviceEvents
+        from chat_desktop.gui.device_events import DeviceEvents
 
         watcher = DeviceEvents(client.events, self)
         watcher.deviceUnlinked.connect(self._on_unlinked)
@@ -284,7 +284,7 @@ class AppController(QObject):
         client = self.client
         if client is None or self.unlinked_notice is not None:
             return
-        from chat_desktop.gui.settings_devices import UnlinkedNotice
+        from chat_desktop.gui.device_events import UnlinkedNotice
 
         box = UnlinkedNotice(client.username, self.window)
         box.buttonClicked.connect(

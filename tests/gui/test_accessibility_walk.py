@@ -25,13 +25,13 @@ from chat_desktop.gui.account_dialogs import (
     RecoveryKeyDialog,
     UnlockDialog,
 )
+from chat_desktop.gui.device_events import UnlinkedNotice
 from chat_desktop.gui.event_bridge import EventBridge
 from chat_desktop.gui.link_device import LinkDeviceDialog
 from chat_desktop.gui.main_window import MainWindow
 from chat_desktop.gui.message_model import accessible_text
 from chat_desktop.gui.restore import RestoreOfferDialog
 from chat_desktop.gui.safety_number import SafetyNumberDialog
-from chat_desktop.gui.settings_devices import UnlinkedNotice
 from chat_desktop.gui.settings_window import SettingsWindow
 from chat_desktop.gui.translation import apply_language
 from chat_desktop.relay.__main__ import parse_rate_limits

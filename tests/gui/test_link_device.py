@@ -20,9 +20,9 @@ from pytestqt.qtbot import QtBot
 from chat_desktop.crypto.vault import FLOOR_PARAMS
 from chat_desktop.gui.account_dialogs import CreateAccountDialog, RecoveryKeyDialog
 from chat_desktop.gui.app_controller import AppController
+from chat_desktop.gui.device_events import UnlinkedNotice
 from chat_desktop.gui.link_device import LinkDeviceDialog
 from chat_desktop.gui.main_window import MainWindow
-from chat_desktop.gui.settings_devices import UnlinkedNotice
 from chat_desktop.relay.__main__ import parse_rate_limits
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig

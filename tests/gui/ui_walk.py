@@ -66,6 +66,9 @@ def catalogue_patterns(language: str) -> list[re.Pattern[str]]:
             assert translation is not None
             forms = [form.text or "" for form in translation.iter("numerusform")]
             texts.update(forms or [translation.text or ""])
+    if language == "en":  # the English catalogue holds the plural forms ("1 message found")
+        english = ET.parse(Path(I18N_DIR) / "chat_desktop_en.ts").getroot()
+        texts.update(form.text or "" for form in english.iter("numerusform"))
     texts.update([APP_NAME, *AUTONYMS.values()])  # the same in every language
     patterns = []
     for text in texts:

@@ -23,11 +23,13 @@ from chat_desktop.services.events import (
     MessagesRemoved,
     MessageUndecryptable,
     PresenceChanged,
+    ReadElsewhere,
     StatusChanged,
     TimerChanged,
     TransferFinished,
     TransferProgress,
     TypingChanged,
+    VerifiedChanged,
 )
 
 logger = logging.getLogger(__name__)
@@ -82,6 +84,10 @@ class EventBridge(QObject):
     attachmentStored = Signal(str, str, bool)  # noqa: N815
     messageRecovered = Signal(str, str)  # noqa: N815
     engineTaskRestarted = Signal(str)  # noqa: N815
+    #: Messages of a peer were read on another device of ours (unread counts change here).
+    readElsewhere = Signal(str, list)  # noqa: N815
+    #: A contact was verified (True) or unverified on another device of ours.
+    verifiedElsewhere = Signal(str, bool)  # noqa: N815
 
     def __init__(self, events: EventStream, parent: QObject | None = None) -> None:
         """Subscribes to ``events`` right away, so nothing published from now on is lost."""
@@ -153,3 +159,7 @@ class EventBridge(QObject):
                 self.messageRecovered.emit(peer, message_id)
             case EngineTaskRestarted(task=task):
                 self.engineTaskRestarted.emit(task)
+            case ReadElsewhere(peer=peer, message_ids=ids):
+                self.readElsewhere.emit(peer, list(ids))
+            case VerifiedChanged(peer=peer, verified=verified):
+                self.verifiedElsewhere.emit(peer, verified)

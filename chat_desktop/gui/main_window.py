@@ -140,12 +140,14 @@ class MainWindow(QMainWindow):
             bridge.conversationChanged,
             bridge.messagesExpired,
             bridge.timerChanged,
+            bridge.readElsewhere,
         ):
             signal.connect(self.refresh_conversations)
         view.conversationsChanged.connect(self.refresh_conversations)
         bridge.presenceChanged.connect(self._on_presence_changed)
         bridge.identityKeyChanged.connect(self._on_identity_key_changed)
         view.verifiedChanged.connect(lambda peer: self._on_identity_key_changed(peer, False))
+        bridge.verifiedElsewhere.connect(self._on_verified_elsewhere)
         bridge.connectionChanged.connect(self._on_connection_for_presence)
         panel = self.conversation_list
         panel.conversationSelected.connect(self.open_conversation)
@@ -263,6 +265,13 @@ class MainWindow(QMainWindow):
 
     def _on_identity_key_changed(self, peer: str, _paused: bool) -> None:
         spawn(self._check_verified([peer], again=True), "verified state")
+
+    def _on_verified_elsewhere(self, peer: str, _verified: bool) -> None:
+        """Another device of ours (un)verified ``peer``: the list mark and, if it is the open
+        conversation, its header follow."""
+        self._on_identity_key_changed(peer, False)
+        if self.conversation_view.peer == peer:
+            spawn(self.conversation_view.refresh_verified(), "verified badge")
 
     def _on_presence_changed(self, peer: str, online: bool, _last_seen: object) -> None:
         self.conversation_list.set_online(peer, online)

@@ -323,6 +323,7 @@ class ConversationView(QWidget):
         bridge.messagesRemoved.connect(self.on_messages_removed)
         bridge.transferProgress.connect(self.on_transfer_progress)
         bridge.transferFinished.connect(self.on_transfer_finished)
+        bridge.resumedElsewhere.connect(self.on_resumed_elsewhere)
 
     # ---- engine events ----------------------------------------------------------------------
 
@@ -429,6 +430,11 @@ class ConversationView(QWidget):
         self.banner_icon.setPixmap(icon("warning" if sending_paused else "info").pixmap(size, size))
         self.accept_key_button.setVisible(sending_paused)
         self.banner.show()
+
+    def on_resumed_elsewhere(self, peer: str) -> None:
+        """The user accepted ``peer``'s new key on another device: the banner goes here too."""
+        if peer == self._peer:
+            self.banner.hide()
 
     def on_timer_changed(self, peer: str, seconds: int) -> None:
         """Reflects a timer change (ours or the peer's)."""

@@ -24,6 +24,7 @@ from chat_desktop.services.events import (
     MessageUndecryptable,
     PresenceChanged,
     ReadElsewhere,
+    ResumedElsewhere,
     StatusChanged,
     TimerChanged,
     TransferFinished,
@@ -88,6 +89,8 @@ class EventBridge(QObject):
     readElsewhere = Signal(str, list)  # noqa: N815
     #: A contact was verified (True) or unverified on another device of ours.
     verifiedElsewhere = Signal(str, bool)  # noqa: N815
+    #: A contact's new key was accepted on another device of ours: sending resumed.
+    resumedElsewhere = Signal(str)  # noqa: N815
 
     def __init__(self, events: EventStream, parent: QObject | None = None) -> None:
         """Subscribes to ``events`` right away, so nothing published from now on is lost."""
@@ -163,3 +166,5 @@ class EventBridge(QObject):
                 self.readElsewhere.emit(peer, list(ids))
             case VerifiedChanged(peer=peer, verified=verified):
                 self.verifiedElsewhere.emit(peer, verified)
+            case ResumedElsewhere(peer=peer):
+                self.resumedElsewhere.emit(peer)

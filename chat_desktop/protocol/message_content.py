@@ -261,6 +261,19 @@ class VerifiedSyncContent(_Content, frozen=True, tag="verified"):
     verified: bool
 
 
+class ContactSyncContent(_Content, frozen=True, tag="contact"):
+    """Sync (own devices only): we started a conversation with ``peer``, or accepted its key.
+
+    ``identity_key`` is the key our device trusts for ``peer`` (absent if it knows none yet).
+    """
+
+    peer: Username
+    identity_key: (
+        Annotated[bytes, msgspec.Meta(min_length=IDENTITY_KEY_SIZE, max_length=IDENTITY_KEY_SIZE)]
+        | None
+    ) = None
+
+
 Content = (
     TextContent
     | AttachmentContent
@@ -275,10 +288,11 @@ Content = (
     | SentTranscriptContent
     | ReadSyncContent
     | VerifiedSyncContent
+    | ContactSyncContent
 )
 
 #: Contents that go only to one's own devices and are accepted only from them.
-SyncContent = SentTranscriptContent | ReadSyncContent | VerifiedSyncContent
+SyncContent = SentTranscriptContent | ReadSyncContent | VerifiedSyncContent | ContactSyncContent
 
 _QUOTED: Final = re.compile(r"'[^']*'")
 
@@ -324,7 +338,7 @@ def decode_transcript(data: bytes) -> Content:
         ContentError: Not valid content, or itself a sync content (no nesting).
     """
     content = decode_content(pad(data))
-    if isinstance(content, SentTranscriptContent | ReadSyncContent | VerifiedSyncContent):
+    if isinstance(content, SyncContent):
         raise ContentError("a transcript may not hold a sync content")
     return content
 

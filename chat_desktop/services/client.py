@@ -43,6 +43,7 @@ from chat_desktop.protocol.message_content import (
     MAX_IDS_PER_CONTENT,
     MAX_TEXT_LENGTH,
     MAX_TIMER_SECONDS,
+    ContactSyncContent,
     Content,
     ReadSyncContent,
     ReceiptContent,
@@ -749,7 +750,18 @@ class ChatClient:
                 except (ConnectionFailure, ProtocolError):
                     return await self._ensure_conversation(peer, confirmed=False)
             confirmed = True
-        return await self._ensure_conversation(peer, confirmed=confirmed)
+        result = await self._ensure_conversation(peer, confirmed=confirmed)
+        await self._sync_contact(peer)
+        return result
+
+    async def _sync_contact(self, peer: str) -> None:
+        """Tells our other devices about ``peer`` (a new conversation, an accepted key)."""
+        store = self._context.worker.store
+        contact = await self._context.worker.run(store.contacts.get, peer)
+        key = None if contact is None else contact.identity_key
+        await self._queue_sync(
+            peer, functools.partial(ContactSyncContent, peer=peer, identity_key=key)
+        )
 
     async def _ensure_conversation(self, peer: str, *, confirmed: bool) -> bool:
         store = self._context.worker.store
@@ -1114,6 +1126,7 @@ class ChatClient:
         _check_peer(peer)
         await self._context.worker.run(set_paused, self._context.worker.store, peer, False)
         self._sender.wake()
+        await self._sync_contact(peer)
 
     # ---- settings ------------------------------------------------------------------------
 

@@ -212,6 +212,13 @@ class VerifiedChanged:
 
 
 @dataclass(frozen=True)
+class ResumedElsewhere:
+    """The user accepted ``peer``'s new key on another device: sending resumes here too."""
+
+    peer: str
+
+
+@dataclass(frozen=True)
 class ReadElsewhere:
     """Messages of ``peer`` were read on another of our devices (unread counts change)."""
 
@@ -241,6 +248,7 @@ ClientEvent = (
     | DeviceUnlinked
     | ReadElsewhere
     | VerifiedChanged
+    | ResumedElsewhere
 )
 
 

@@ -29,14 +29,12 @@ from chat_desktop.protocol.message_content import (
     EditContent,
     ProfileContent,
     ReactionContent,
-    ReadSyncContent,
     ReceiptContent,
     RetryContent,
-    SentTranscriptContent,
+    SyncContent,
     TextContent,
     TimerContent,
     TypingContent,
-    VerifiedSyncContent,
     content_kind,
     decode_content,
 )
@@ -292,7 +290,7 @@ class MessageReceiver:
             result.events.extend(events)
             result.attachments.extend(attachments)
             return
-        if isinstance(content, SentTranscriptContent | ReadSyncContent | VerifiedSyncContent):
+        if isinstance(content, SyncContent):
             return  # sync contents are accepted only from our own account
         self._apply(store, delivery, content, result)
 

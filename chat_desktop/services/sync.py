@@ -4,7 +4,8 @@ What one device does, the others learn through sync contents sent only to our ow
 (docs/protocol.md §6.11): a ``sent`` transcript of every message, reaction, edit, delete and
 timer change we send to a peer (so the conversation looks the same everywhere and a
 disappearing message disappears everywhere), ``read`` marks (so unread counts agree and only
-the reading device sends the read receipt) and ``verified`` changes. Sync copies are outbox
+the reading device sends the read receipt), ``verified`` changes and ``contact`` changes (a
+conversation started, a contact's new key accepted). Sync copies are outbox
 entries of their own (recipient: our account), queued in the same transaction as the
 message, sent and deduplicated like any other (the relay keys them by our account).
 
@@ -18,6 +19,7 @@ import logging
 
 from chat_desktop.protocol.message_content import (
     AttachmentContent,
+    ContactSyncContent,
     Content,
     ContentError,
     DeleteContent,
@@ -43,13 +45,20 @@ from chat_desktop.services.conversation_actions import (
 from chat_desktop.services.devices import other_own_devices
 from chat_desktop.services.events import (
     ClientEvent,
+    ConversationChanged,
     MessageReceived,
     ReadElsewhere,
+    ResumedElsewhere,
     TimerChanged,
     VerifiedChanged,
 )
 from chat_desktop.services.message_rows import attachment_info_of, insert_timer_note
-from chat_desktop.services.sending import OutboxPayload, encode_payload
+from chat_desktop.services.sending import (
+    OutboxPayload,
+    encode_payload,
+    paused_peers,
+    set_paused,
+)
 from chat_desktop.storage.models import (
     TIMER_NOTE_KIND,
     Direction,
@@ -141,6 +150,8 @@ def apply_sync(
         return _apply_read(store, content), []
     if isinstance(content, VerifiedSyncContent):
         return _apply_verified(store, content), []
+    if isinstance(content, ContactSyncContent):
+        return _apply_contact(context, store, content), []
     return [], []  # nothing else is taken from our own devices
 
 
@@ -283,3 +294,30 @@ def _apply_verified(store: MessageStore, content: VerifiedSyncContent) -> list[C
         return []
     store.contacts.set_verified(content.peer, content.verified)
     return [VerifiedChanged(peer=content.peer, verified=content.verified)]
+
+
+def _apply_contact(
+    context: EngineContext, store: MessageStore, content: ContactSyncContent
+) -> list[ClientEvent]:
+    """Another device of ours started a conversation with a contact, or accepted its key.
+
+    The conversation appears here too. A key is pinned only where we know none yet; the
+    same key as ours, while sending to the contact is paused here after a key change, means
+    the user accepted it on the other device: sending resumes here too. A different key is
+    not taken from a sync: this device learns keys only from the contact's own messages and
+    bundles.
+    """
+    peer = content.peer
+    if peer == context.username:
+        return []
+    store.conversations.ensure(peer, peer_address=peer)
+    events: list[ClientEvent] = [ConversationChanged(peer)]
+    key = content.identity_key
+    contact = store.contacts.get(peer)
+    known = None if contact is None else contact.identity_key
+    if key is not None and known is None:
+        store.contacts.save_identity_key(peer, key)
+    elif key is not None and key == known and peer in paused_peers(store):
+        set_paused(store, peer, False)
+        events.append(ResumedElsewhere(peer))
+    return events

@@ -15,18 +15,24 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from engine_helpers import PASSWORD, EventLog, new_client, wait_until
+from relay_harness import make_pq_prekey, make_signed_prekey
+from test_engine_trust import reinstall
 
 from chat_desktop.crypto.identity import IdentityKeyPair
 from chat_desktop.crypto.vault import FLOOR_PARAMS
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.services.client import ChatClient
 from chat_desktop.services.client_errors import InvalidLinkCode, LinkFailed
-from chat_desktop.services.events import DeviceUnlinked, IdentityKeyChanged, StatusChanged
+from chat_desktop.services.events import (
+    DeviceUnlinked,
+    IdentityKeyChanged,
+    ResumedElsewhere,
+    StatusChanged,
+)
 from chat_desktop.storage.models import Direction, MessageStatus
-from tests.integration.engine_helpers import PASSWORD, EventLog, new_client, wait_until
-from tests.integration.relay_harness import make_pq_prekey, make_signed_prekey
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
 
 async def link_device(
@@ -524,3 +530,46 @@ async def _attachment_done(client: ChatClient, peer: str, message_id: str) -> bo
         and message.attachment is not None
         and message.attachment.local_status == "done"
     )
+
+
+async def test_a_new_contact_and_an_accepted_key_reach_the_other_device(
+    tmp_path: Path, relay: RelayServer
+) -> None:
+
+    a1 = await new_client(tmp_path, relay.url, "alice")
+    bob = await new_client(tmp_path, relay.url, "bob")
+    carol = await new_client(tmp_path, relay.url, "carol")
+    a2 = await link_device(a1, tmp_path, relay.url, "alice2", history=False)
+    a2_log = EventLog(a2)
+    try:
+        # A conversation started on A1 (no message yet) appears on A2, with Carol's key.
+        assert await a1.start_conversation("carol")
+        await wait_until(functools.partial(_has_conversation, a2, "carol"))
+        assert await a2.safety_number("carol") == await a1.safety_number("carol")
+
+        # Bob reinstalls; both devices see the verified contact's key change and pause.
+        await bob.send_text("alice", "hi")
+        await wait_until(functools.partial(_has_text, a2, "bob", "hi"))
+        await a1.mark_verified("bob")
+        await wait_until(lambda: a2.is_verified("bob"))
+        bob = await reinstall(bob, tmp_path, relay)
+        await bob.send_text("alice", "new laptop")
+        await wait_until(functools.partial(_has_text, a1, "bob", "new laptop"))
+        await wait_until(functools.partial(_has_text, a2, "bob", "new laptop"))
+        waiting = await a2.send_text("bob", "is that you?")
+        await asyncio.sleep(1.0)  # it would have gone by now, were A2 not paused
+        held = await a2.message("bob", waiting)
+        assert held is not None and held.status is MessageStatus.PENDING
+
+        # The user accepts the new key on A1: A2 resumes too and its message goes out.
+        await a1.accept_identity("bob")
+        await wait_until(functools.partial(_has_text, bob, "alice", "is that you?"))
+        assert any(e.peer == "bob" for e in a2_log.of_type(ResumedElsewhere))
+    finally:
+        a2_log.close()
+        for client in (a2, bob, carol, a1):
+            await client.close()
+
+
+async def _has_conversation(client: ChatClient, peer: str) -> bool:
+    return any(c.id == peer for c in await client.conversations())

@@ -21,6 +21,14 @@ from test_engine_trust import reinstall
 
 from chat_desktop.crypto.identity import IdentityKeyPair
 from chat_desktop.crypto.vault import FLOOR_PARAMS
+from chat_desktop.protocol.message_content import (
+    ContactSyncContent,
+    Content,
+    ReadSyncContent,
+    SentTranscriptContent,
+    TextContent,
+    transcript_of,
+)
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.services.client import ChatClient
 from chat_desktop.services.client_errors import InvalidLinkCode, LinkFailed
@@ -573,3 +581,36 @@ async def test_a_new_contact_and_an_accepted_key_reach_the_other_device(
 
 async def _has_conversation(client: ChatClient, peer: str) -> bool:
     return any(c.id == peer for c in await client.conversations())
+
+
+async def test_sync_contents_from_a_contact_are_ignored(tmp_path: Path, relay: RelayServer) -> None:
+    """Only our own devices may tell us what we sent, read or verified: a contact who sends
+    sync contents changes nothing (the envelopes are acked and dropped)."""
+    alice = await new_client(tmp_path, relay.url, "alice")
+    bob = await new_client(tmp_path, relay.url, "bob")
+    try:
+        unread = await bob.send_text("alice", "unread, and it stays so")
+        await wait_until(functools.partial(_has_text, alice, "bob", "unread, and it stays so"))
+
+        def forged_transcript(message_id: str, sent_at: int, timer: int) -> Content:
+            inner = TextContent(id=message_id, sent_at=sent_at, text="I never wrote this")
+            return SentTranscriptContent(
+                id=message_id, sent_at=sent_at, peer="carol", content=transcript_of(inner)
+            )
+
+        def forged_read(message_id: str, sent_at: int, timer: int) -> Content:
+            return ReadSyncContent(id=message_id, sent_at=sent_at, peer="bob", message_ids=[unread])
+
+        def forged_contact(message_id: str, sent_at: int, timer: int) -> Content:
+            return ContactSyncContent(id=message_id, sent_at=sent_at, peer="mallory")
+
+        for make in (forged_transcript, forged_read, forged_contact):
+            await bob.queue_content("alice", make, kind=None)
+        await bob.send_text("alice", "after the forgeries")
+        await wait_until(functools.partial(_has_text, alice, "bob", "after the forgeries"))
+        peers = {c.id for c in await alice.conversations()}
+        assert peers == {"bob"}
+        assert await _unread(alice, "bob") == 2
+    finally:
+        await bob.close()
+        await alice.close()

@@ -35,7 +35,20 @@ from chat_desktop.services.image_processing import prepare_image
 pytestmark = pytest.mark.unit
 
 MESSAGE_ID = "0190f5a4-7c3e-7b2a-9f00-0123456789ab"
-KINDS = ("text", "attachment", "receipt", "typing", "timer", "delete", "profile", "retry")
+KINDS = (
+    "text",
+    "attachment",
+    "receipt",
+    "typing",
+    "timer",
+    "delete",
+    "profile",
+    "retry",
+    "sent",
+    "read",
+    "verified",
+    "contact",
+)
 
 
 def raw(fields: dict[str, Any]) -> bytes:
@@ -65,6 +78,15 @@ def valid(kind: str) -> dict[str, Any]:
         "delete": {"message_ids": [MESSAGE_ID]},
         "profile": {"display_name": "Alice"},
         "retry": {"message_ids": [MESSAGE_ID]},
+        "sent": {
+            "peer": "bob",
+            "content": msgspec.msgpack.encode(
+                {"kind": "text", "text": "hi", "v": 1, "id": MESSAGE_ID, "sent_at": 1}
+            ),
+        },
+        "read": {"peer": "bob", "message_ids": [MESSAGE_ID]},
+        "verified": {"peer": "bob", "identity_key": b"i" * 32, "verified": True},
+        "contact": {"peer": "bob", "identity_key": b"i" * 32},
     }
     return base | extra[kind]
 
@@ -112,6 +134,14 @@ def test_every_kind_decodes_when_valid(kind: str) -> None:
         ("profile", "display_name", "n" * 129),
         ("typing", "typing", 1),
         ("retry", "message_ids", [MESSAGE_ID] * (MAX_IDS_PER_CONTENT + 1)),
+        ("sent", "peer", "Not A Username"),
+        ("sent", "content", b"c" * 70_001),
+        ("read", "message_ids", [MESSAGE_ID] * (MAX_IDS_PER_CONTENT + 1)),
+        ("read", "peer", "x"),
+        ("verified", "identity_key", b"i" * 31),
+        ("verified", "verified", "yes"),
+        ("contact", "identity_key", b"i" * 33),
+        ("contact", "peer", "bob\n"),
     ],
 )
 def test_out_of_bound_values_are_content_errors(kind: str, field: str, value: Any) -> None:
@@ -233,3 +263,22 @@ def test_arbitrary_plaintexts_raise_only_content_error(value: Any) -> None:
     data = pad(value) if isinstance(value, bytes) else raw(value)
     with contextlib.suppress(ContentError):
         _assert_within_bounds(decode_content(data))
+
+
+def test_a_transcript_holds_a_bounded_content_and_never_another_sync_content() -> None:
+    from chat_desktop.protocol.message_content import (
+        ReadSyncContent,
+        SentTranscriptContent,
+        decode_transcript,
+        transcript_of,
+    )
+
+    inner = TextContent(id=MESSAGE_ID, sent_at=1, text="hi")
+    assert decode_transcript(transcript_of(inner)) == inner
+    nested = SentTranscriptContent(id=MESSAGE_ID, sent_at=1, peer="bob", content=b"")
+    read = ReadSyncContent(id=MESSAGE_ID, sent_at=1, peer="bob", message_ids=[])
+    for sync in (nested, read):
+        with pytest.raises(ContentError):
+            decode_transcript(transcript_of(sync))
+    with pytest.raises(ContentError):
+        decode_transcript(msgspec.msgpack.encode({"kind": "text", "text": 5}))

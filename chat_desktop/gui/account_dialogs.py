@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from chat_desktop.crypto.vault import Argon2Params
 from chat_desktop.gui.accessibility import mark_as_data, name_controls
+from chat_desktop.gui.form_parts import busy_bar, error_label
 from chat_desktop.gui.icons import icon
 from chat_desktop.gui.notices import user_message
 from chat_desktop.gui.restore import RestoreOfferDialog
@@ -49,15 +49,6 @@ from chat_desktop.storage.errors import (
     WrongPassword,
     WrongRecoveryKey,
 )
-
-
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setObjectName("errorLabel")
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
 
 #: ``finished`` result of the sign-up dialog when the user chose to link an existing account.
 LINK_INSTEAD = 2
@@ -114,15 +105,6 @@ class AccountChoice(QWidget):
             self.chosen.emit(way)
 
 
-def _busy_bar() -> QProgressBar:
-    bar = QProgressBar()
-    bar.setRange(0, 0)  # indeterminate: Argon2id gives no progress
-    bar.setTextVisible(False)
-    bar.setMaximumHeight(6)
-    bar.hide()
-    return bar
-
-
 class CreateAccountDialog(QDialog):
     """Asks for a username, relay and password, then creates and registers the account.
 
@@ -158,8 +140,8 @@ class CreateAccountDialog(QDialog):
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.confirm_edit = QLineEdit()
         self.confirm_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.error_label = _error_label()
-        self.busy_bar = _busy_bar()
+        self.error_label = error_label()
+        self.busy_bar = busy_bar()
         self.use_anyway_button = QPushButton(self.tr("Use this password anyway"))
         self.use_anyway_button.hide()
         self.create_button = QPushButton(self.tr("Create account"))
@@ -389,8 +371,8 @@ class UnlockDialog(QDialog):
         self.password_edit.setObjectName("passwordEdit")
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setPlaceholderText(self.tr("Password"))
-        self.error_label = _error_label()
-        self.busy_bar = _busy_bar()
+        self.error_label = error_label()
+        self.busy_bar = busy_bar()
         self.unlock_button = QPushButton(self.tr("Unlock"))
         self.unlock_button.setObjectName("unlockButton")
         self.unlock_button.setDefault(True)
@@ -617,7 +599,7 @@ class NewPasswordDialog(QDialog):
         self.confirm_edit = QLineEdit()
         self.confirm_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.confirm_edit.setPlaceholderText(self.tr("New password again"))
-        self.error_label = _error_label()
+        self.error_label = error_label()
         self.save_button = QPushButton(self.tr("Set password"))
         self.save_button.setDefault(True)
         self.use_anyway_button = QPushButton(self.tr("Use this password anyway"))

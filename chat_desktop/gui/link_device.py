@@ -38,6 +38,7 @@ from chat_desktop.crypto.vault import Argon2Params
 from chat_desktop.gui.accessibility import mark_as_data, name_controls
 from chat_desktop.gui.account_dialogs import AccountChoice
 from chat_desktop.gui.error_text import joining_error_text
+from chat_desktop.gui.form_parts import busy_bar, error_label
 from chat_desktop.gui.notices import user_message
 from chat_desktop.gui.safety_number import qr_pixmap
 from chat_desktop.gui.tasks import spawn
@@ -114,15 +115,8 @@ class LinkDeviceDialog(QDialog):
         #: What the other device sent, once it arrived.
         self.offer: LinkOffer | None = None
         self._waiting: asyncio.Future[None] | None = None
-        self.error_label = QLabel()
-        self.error_label.setObjectName("errorLabel")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
-        self.busy_bar = QProgressBar()
-        self.busy_bar.setRange(0, 0)
-        self.busy_bar.setTextVisible(False)
-        self.busy_bar.setMaximumHeight(6)
-        self.busy_bar.hide()
+        self.error_label = error_label()
+        self.busy_bar = busy_bar()
         self.choice = AccountChoice("link")
         self.choice.chosen.connect(lambda _way: self._create_instead())
         self.form_page = self._build_form()

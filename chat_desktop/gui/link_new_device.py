@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from chat_desktop.gui.accessibility import name_controls
 from chat_desktop.gui.error_text import linking_error_text
+from chat_desktop.gui.form_parts import busy_bar, error_label
 from chat_desktop.gui.notices import user_message
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.client import ChatClient
@@ -70,15 +70,8 @@ class LinkNewDeviceDialog(QDialog):
         self.status_label.setObjectName("linkStatus")
         self.status_label.setWordWrap(True)
         self.status_label.hide()
-        self.error_label = QLabel()
-        self.error_label.setObjectName("errorLabel")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
-        self.busy_bar = QProgressBar()
-        self.busy_bar.setRange(0, 0)
-        self.busy_bar.setTextVisible(False)
-        self.busy_bar.setMaximumHeight(6)
-        self.busy_bar.hide()
+        self.error_label = error_label()
+        self.busy_bar = busy_bar()
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setObjectName("linkCancelButton")
         self.link_button = QPushButton(self.tr("Link"))

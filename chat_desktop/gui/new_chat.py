@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from chat_desktop.gui.accessibility import name_controls
+from chat_desktop.gui.form_parts import error_label
 from chat_desktop.gui.notices import user_message
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.client import ChatClient, ClientError, InvalidPeer, UnknownUser
@@ -44,10 +45,7 @@ class NewChatDialog(QDialog):
         self.name_edit = QLineEdit()
         self.name_edit.setObjectName("newChatName")
         self.name_edit.setPlaceholderText(self.tr("e.g. bob"))
-        self.error_label = QLabel()
-        self.error_label.setObjectName("errorLabel")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = error_label()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.start_button = QPushButton(self.tr("Start chat"))
         self.start_button.setObjectName("startChatButton")

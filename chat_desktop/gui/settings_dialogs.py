@@ -18,13 +18,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from chat_desktop.gui.accessibility import name_controls
+from chat_desktop.gui.form_parts import busy_bar, error_label
 from chat_desktop.gui.notices import user_message
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.preferences import InvalidPreference
@@ -114,15 +114,8 @@ class PasswordPromptDialog(QDialog):
         self.confirm_box = QCheckBox(confirm_text or "")
         self.confirm_box.setObjectName("promptConfirmBox")
         self.confirm_box.setVisible(confirm_text is not None)
-        self.error_label = QLabel()
-        self.error_label.setObjectName("errorLabel")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
-        self.busy_bar = QProgressBar()
-        self.busy_bar.setRange(0, 0)
-        self.busy_bar.setTextVisible(False)
-        self.busy_bar.setMaximumHeight(6)
-        self.busy_bar.hide()
+        self.error_label = error_label()
+        self.busy_bar = busy_bar()
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setObjectName("promptCancelButton")
         self.action_button = QPushButton(action_text)

@@ -27,7 +27,7 @@ import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import uuid6
@@ -79,6 +79,9 @@ from chat_desktop.services.context import EngineContext, now_ms
 from chat_desktop.services.conversation_actions import ApplyHook, ConversationActions, wire_quote
 from chat_desktop.services.conversation_list import ConversationList
 from chat_desktop.services.devices import DeviceService, DeviceSummary
+
+if TYPE_CHECKING:
+    from chat_desktop.services import linking
 from chat_desktop.services.events import (
     ConnectionChanged,
     ConnectionState,
@@ -89,7 +92,6 @@ from chat_desktop.services.events import (
     StatusChanged,
     TimerChanged,
 )
-from chat_desktop.services.linking import DeviceLinker, PendingLink, parse_code_for
 from chat_desktop.services.preferences import (
     SHOW_ONLINE_SETTING,
     Appearance,
@@ -255,7 +257,6 @@ class ChatClient:
         self._queue_committer: asyncio.Task[None] | None = None
         self._actions = ConversationActions(context, self.queue_content)
         self._devices = DeviceService(context)
-        self._linker = DeviceLinker(context)
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -462,7 +463,7 @@ class ChatClient:
     # ---- linked devices (docs/protocol.md §6.11) -----------------------------------------
 
     @staticmethod
-    async def begin_link(relay_url: str, device_name: str) -> PendingLink:
+    async def begin_link(relay_url: str, device_name: str) -> linking.PendingLink:
         """New device: opens a provisioning channel and makes the link code to show.
 
         Then ``await pending.wait_for_offer()`` and, once the user confirms,
@@ -472,6 +473,8 @@ class ChatClient:
             ValueError: The device name is empty, too long or has control characters.
             ProtocolError, HttpFailure: The relay refused or could not be reached.
         """
+        from chat_desktop.services.linking import PendingLink
+
         return await PendingLink.open(relay_url, device_name)
 
     def describe_link_code(self, code: str) -> str:
@@ -480,6 +483,8 @@ class ChatClient:
         Raises:
             InvalidLinkCode: Malformed, or a code for another relay.
         """
+        from chat_desktop.services.linking import parse_code_for
+
         return parse_code_for(self._context.relay_url, code).device_name
 
     async def link_device(self, code: str, *, transfer_history: bool = True) -> None:
@@ -490,7 +495,9 @@ class ChatClient:
             ProtocolError: The relay refused (the code expired or was used, rate limits).
             ConnectionFailure, HttpFailure: The relay could not be reached.
         """
-        await self._linker.link(code, transfer_history=transfer_history)
+        from chat_desktop.services.linking import DeviceLinker
+
+        await DeviceLinker(self._context).link(code, transfer_history=transfer_history)
 
     async def devices(self) -> list[DeviceSummary]:
         """The account's devices, from the relay (names decrypted here).
@@ -515,7 +522,10 @@ class ChatClient:
         return self._devices.unlinked
 
     async def _import_transferred_history(self) -> None:
-        for key in await self._linker.import_pending_history():
+        # Linking and history transfer load only when used (they are not on the start path).
+        from chat_desktop.services.linking import DeviceLinker
+
+        for key in await DeviceLinker(self._context).import_pending_history():
             self._transfers.on_attachment_received(key)
 
     @property

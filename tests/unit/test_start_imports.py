@@ -2,7 +2,8 @@
 
 Each of these libraries cost a noticeable part of the cold start (benchmarks/ui.py): the
 network stack is loaded when the relay link starts, Sentry when the user opts in to crash
-reports, zxcvbn when a password is judged, and the demo's relay server only for ``--demo``.
+reports, zxcvbn when a password is judged, the demo's relay server only for ``--demo``, and
+linking a device (provisioning, history transfer) only when a device is linked.
 A module-level import slipped back in fails here (no timing involved).
 """
 
@@ -15,7 +16,15 @@ import pytest
 
 pytestmark = pytest.mark.unit
 
-LOADED_LATER = ("aiohttp", "socketio", "engineio", "sentry_sdk", "zxcvbn", "chat_desktop.relay")
+LOADED_LATER = (
+    "aiohttp",
+    "socketio",
+    "engineio",
+    "sentry_sdk",
+    "zxcvbn",
+    "chat_desktop.relay",
+    "chat_desktop.services.linking",
+)
 
 
 def test_importing_the_app_leaves_the_heavy_libraries_for_later() -> None:

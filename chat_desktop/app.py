@@ -24,7 +24,11 @@ from pathlib import Path
 
 # The engine is imported before PySide6: once loaded, PySide6's import hook inspects every
 # module imported after it, which made the app's start about 0.2 s slower (benchmarks/ui.py).
-import chat_desktop.services.client  # noqa: F401
+import chat_desktop.services.client
+
+# isort: split
+# Loads PySide6 and tunes its import hook (see that module) before the GUI modules load.
+import chat_desktop.gui.pyside_import_hook  # noqa: F401
 
 # isort: split
 import platformdirs

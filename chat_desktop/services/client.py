@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-import uuid6
 
 from chat_desktop.crypto.device_key import DeviceKeyPair, encrypt_device_name
 from chat_desktop.crypto.fingerprint import format_safety_number, safety_number
@@ -75,7 +74,7 @@ from chat_desktop.services.client_errors import (
     EditNotAllowed,
     UnknownMessage,
 )
-from chat_desktop.services.context import EngineContext, now_ms
+from chat_desktop.services.context import EngineContext, new_message_id, now_ms
 from chat_desktop.services.conversation_actions import ApplyHook, ConversationActions, wire_quote
 from chat_desktop.services.conversation_list import ConversationList
 from chat_desktop.services.devices import DeviceService, DeviceSummary
@@ -174,11 +173,6 @@ class UnknownUser(ClientError):
 
 class UnknownPeer(ClientError):
     """We have never talked with this peer, so there is nothing to show or verify."""
-
-
-def new_message_id() -> str:
-    """A fresh UUIDv7 message id (time-ordered, sender-made)."""
-    return str(uuid6.uuid7())
 
 
 def _check_peer(peer: str) -> str:

@@ -32,9 +32,10 @@ import mimetypes
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from PIL import Image, ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
+if TYPE_CHECKING:
+    from PIL import Image, ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
 
 __all__ = [
     "DEFAULT_MAX_DIMENSION",
@@ -139,6 +140,16 @@ class PreparedImage:
     thumbnail_jpeg: bytes
 
 
+def _load_pillow() -> None:
+    """Imports Pillow into this module on first use (the public functions that decode call it).
+
+    Pillow costs 30–40 ms to import; the app's start needs this module's constants and
+    checks but never decodes an image before its window is up (benchmarks/ui.py).
+    """
+    global Image, ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
+    from PIL import Image, ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
+
+
 def is_image_candidate(path: Path) -> bool:
     """Tell whether the file's first bytes are those of a JPEG, PNG, WebP or GIF.
 
@@ -199,6 +210,7 @@ def prepare_image(
         ImageTooLarge: The image has more pixels than `max_pixels`.
         OSError: The file cannot be read.
     """
+    _load_pillow()
     with path.open("rb") as file:
         head = file.read(_SNIFF_BYTES)
         if _sniff_allowed_format(head) is None:
@@ -408,6 +420,7 @@ def make_thumbnail_jpeg(image: Image.Image) -> bytes:
     Returns:
         The thumbnail's bytes; always a decodable JPEG.
     """
+    _load_pillow()  # a caller with an image has Pillow loaded; this module may not yet
     base = _flatten(image) if image.mode not in {"RGB", "L"} else image
     if base.mode == "L":
         base = base.convert("RGB")

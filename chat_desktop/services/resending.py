@@ -19,14 +19,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-import uuid6
-
 from chat_desktop.protocol.message_content import (
     AttachmentContent,
     Content,
     TextContent,
     encode_content,
 )
+from chat_desktop.services.context import new_message_id
 from chat_desktop.services.conversation_actions import wire_quote
 from chat_desktop.services.sending import OutboxPayload, encode_payload
 from chat_desktop.storage.models import Direction, Message, MessageKey, MessageStatus
@@ -118,7 +117,7 @@ class Resender:
             content = content_from_message(message)
             if content is None:
                 continue
-            envelope_id = str(uuid6.uuid7())
+            envelope_id = new_message_id()
             store.outbox.enqueue(
                 peer, envelope_id, peer, encode_payload(_outbox_payload(content, message))
             )

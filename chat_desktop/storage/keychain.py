@@ -1,7 +1,8 @@
 """The OS keychain (through ``keyring``) holding the secret of the optional keychain unlock.
 
 Every keyring failure becomes :class:`KeychainUnavailable` with a reason the settings page can
-show; nothing here ever touches the vault's other wraps.
+show; nothing here ever touches the vault's other wraps. ``keyring`` (about 45 ms to import,
+with its backends) loads when the keychain is first used, not at the app's start.
 """
 
 from __future__ import annotations
@@ -9,9 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-
-import keyring
-import keyring.errors
 
 from chat_desktop.crypto.vault import KEY_BYTES
 from chat_desktop.storage.errors import KeychainProblem, KeychainUnavailable
@@ -24,6 +22,8 @@ def _entry_name(vault_id: str) -> str:
 
 
 def _problem_of(error: Exception) -> KeychainProblem:
+    import keyring.errors
+
     if isinstance(error, keyring.errors.KeyringLocked):
         return KeychainProblem.LOCKED
     return KeychainProblem.UNAVAILABLE
@@ -36,6 +36,8 @@ def store_keychain_secret(vault_id: str, secret: bytes) -> None:
         KeychainUnavailable: No usable keychain, or it is locked.
     """
     try:
+        import keyring
+
         keyring.set_password(
             KEYRING_SERVICE, _entry_name(vault_id), base64.b64encode(secret).decode()
         )
@@ -51,6 +53,8 @@ def load_keychain_secret(vault_id: str) -> bytes:
         KeychainUnavailable: No usable keychain, locked, no entry, or an entry that isn't ours.
     """
     try:
+        import keyring
+
         stored = keyring.get_password(KEYRING_SERVICE, _entry_name(vault_id))
     except Exception as error:
         raise KeychainUnavailable(_problem_of(error)) from error
@@ -69,4 +73,6 @@ def delete_keychain_secret(vault_id: str) -> None:
     """Remove the secret from the OS keychain if it can be reached (best effort)."""
     # The vault no longer uses the entry either way.
     with contextlib.suppress(Exception):
+        import keyring
+
         keyring.delete_password(KEYRING_SERVICE, _entry_name(vault_id))

@@ -2,8 +2,9 @@
 
 Each of these libraries cost a noticeable part of the cold start (benchmarks/ui.py): the
 network stack is loaded when the relay link starts, Sentry when the user opts in to crash
-reports, zxcvbn when a password is judged, the demo's relay server only for ``--demo``, and
-linking a device (provisioning, history transfer) only when a device is linked.
+reports, zxcvbn when a password is judged, the demo's relay server only for ``--demo``,
+linking a device (provisioning, history transfer) only when a device is linked, Pillow when
+an image is prepared, keyring when the keychain is used and uuid6 at the first message id.
 A module-level import slipped back in fails here (no timing involved).
 """
 
@@ -24,6 +25,9 @@ LOADED_LATER = (
     "zxcvbn",
     "chat_desktop.relay",
     "chat_desktop.services.linking",
+    "PIL",
+    "keyring",
+    "uuid6",
 )
 
 

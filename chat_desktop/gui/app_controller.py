@@ -221,7 +221,8 @@ class AppController(QObject):
             self._idle_lock_ms = preferences.idle_lock_minutes * 60_000
         self._apply_crash_reports(await client.crash_reports())
         window = await self._open_window(client)
-        window.refresh_conversations()
+        # Now, not after the list's usual 50 ms of coalescing: the first page is awaited.
+        spawn(window.refresh_conversations_now(), "list conversations")
         window.show()
         # The relay link starts once the window is up: loading the network stack takes a
         # third of a second the user should not wait for (sending works offline meanwhile).
@@ -375,7 +376,8 @@ class AppController(QObject):
         apply_language(ChatClient.appearance(self.profile_dir).language)
         await self._close_window()
         window = await self._open_window(client)
-        window.refresh_conversations()
+        # Now, not after the list's usual 50 ms of coalescing: the first page is awaited.
+        spawn(window.refresh_conversations_now(), "list conversations")
         window.show()
         window.show_settings(APPEARANCE_SECTION)
         self._restart_idle_countdown()

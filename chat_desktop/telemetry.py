@@ -13,7 +13,6 @@ The Sentry SDK keeps its client in a process-wide scope, so a process has one `T
 from __future__ import annotations
 
 import os
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Final
 
 from chat_desktop.scrubbing import sentry_init_kwargs
@@ -53,7 +52,13 @@ class InvalidDsn(TelemetryError):
 
 
 def default_release() -> str:
-    """Return the release name Sentry groups reports by, e.g. "chat_desktop@0.1.0"."""
+    """Return the release name Sentry groups reports by, e.g. "chat_desktop@0.1.0".
+
+    Read when reports are turned on, not at start: looking up the installed version scans
+    the package metadata (20–30 ms of the app's start, benchmarks/ui.py).
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         installed = version(_DISTRIBUTION)
     except PackageNotFoundError:  # e.g. a frozen build without package metadata
@@ -70,7 +75,7 @@ class Telemetry:
     """
 
     def __init__(self, *, release: str | None = None, environment: str = "production") -> None:
-        self._release = release or default_release()
+        self._release = release
         self._environment = environment
         self._client: sentry_sdk.Client | None = None
 
@@ -97,6 +102,7 @@ class Telemetry:
         if not dsn.strip():
             raise InvalidDsn()
         self.disable()
+        self._release = self._release or default_release()
         options = sentry_init_kwargs(dsn, self._release, self._environment)
         if transport is not None:
             options["transport"] = transport

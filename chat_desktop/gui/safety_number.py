@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import segno
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QIcon, QPixmap
 from PySide6.QtWidgets import (
@@ -33,6 +32,8 @@ def safety_number_lines(formatted: str) -> list[str]:
 
 def qr_pixmap(digits: str, scale: int = 5) -> QPixmap:
     """A QR code of the safety number's digits, rendered by ``segno``."""
+    import segno  # when a safety number is shown, not at the app's start (about 25 ms)
+
     buffer = io.BytesIO()
     segno.make(digits, error="m", micro=False).save(buffer, kind="png", scale=scale, border=2)
     pixmap = QPixmap()

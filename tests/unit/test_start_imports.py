@@ -4,7 +4,8 @@ Each of these libraries cost a noticeable part of the cold start (benchmarks/ui.
 network stack is loaded when the relay link starts, Sentry when the user opts in to crash
 reports, zxcvbn when a password is judged, the demo's relay server only for ``--demo``,
 linking a device (provisioning, history transfer) only when a device is linked, Pillow when
-an image is prepared, keyring when the keychain is used and uuid6 at the first message id.
+an image is prepared, keyring when the keychain is used, uuid6 at the first message id, segno
+for a QR code and the package metadata when crash reports are turned on.
 A module-level import slipped back in fails here (no timing involved).
 """
 
@@ -28,6 +29,8 @@ LOADED_LATER = (
     "PIL",
     "keyring",
     "uuid6",
+    "segno",
+    "importlib.metadata",
 )
 
 

@@ -84,7 +84,6 @@ if TYPE_CHECKING:
 from chat_desktop.services.events import (
     ConnectionChanged,
     ConnectionState,
-    DeviceUnlinked,
     EventStream,
     MessagesExpired,
     PresenceChanged,
@@ -516,7 +515,9 @@ class ChatClient:
         return self._devices.unlinked
 
     async def _import_transferred_history(self) -> None:
-        # Linking and history transfer load only when used (they are not on the start path).
+        worker = self._context.worker
+        if not await worker.run(worker.store.settings.get, devices.PENDING_HISTORY_SETTING):
+            return  # nothing to import: linking need not even be loaded
         from chat_desktop.services.linking import DeviceLinker
 
         for key in await DeviceLinker(self._context).import_pending_history():
@@ -569,7 +570,7 @@ class ChatClient:
                 on_presence=self._on_presence_push,
                 on_keys_low=self._on_keys_low,
                 on_devices_changed=self._devices.on_changed,
-                on_device_removed=self._on_device_removed,
+                on_device_removed=self._devices.mark_unlinked,
             )
         self._receiver.start()
         self._sender.start()
@@ -1444,12 +1445,6 @@ class ChatClient:
         self._spawn(self._import_transferred_history())
         self._spawn(self._send_presence_visibility())
         self._spawn(self._maintain_prekeys())
-
-    def _on_device_removed(self) -> None:
-        """The relay refused us as an unlinked device: say so (once)."""
-        if not self._devices.unlinked:
-            self._devices.unlinked = True
-            self.events.publish(DeviceUnlinked())
 
     async def _on_disconnected(self) -> None:
         self.events.publish(ConnectionChanged(ConnectionState.DISCONNECTED))

@@ -44,6 +44,8 @@ DEVICE_KEY_KIND = "device_key"
 DEVICE_KEY_REGISTERED_SETTING = "devices.key_registered"
 #: The account's device set as the relay last told it: [[id, created_at, name b64, seen]].
 OWN_DEVICES_SETTING = "devices.own"
+#: Where a newly linked device keeps the transferred history's pointer until it imported it.
+PENDING_HISTORY_SETTING = "linking.pending_history"
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,12 @@ class DeviceService:
         #: Set when the relay told us this device was removed (unlinked).
         self.unlinked = False
 
+    def mark_unlinked(self) -> None:
+        """This device was removed from the account: say so, once (``DeviceUnlinked``)."""
+        if not self.unlinked:
+            self.unlinked = True
+            self._context.events.publish(DeviceUnlinked())
+
     async def on_connected(self) -> None:
         """Registers a late DK, then refreshes the device set (each connect)."""
         connection = self._context.connection
@@ -182,9 +190,7 @@ class DeviceService:
         devices = sorted(listed.devices, key=lambda device: device.device_id)
         if not any(device.device_id == self._context.device_id for device in devices):
             # A set without us: this device was unlinked (the relay disconnects us next).
-            if not self.unlinked:
-                self.unlinked = True
-                self._context.events.publish(DeviceUnlinked())
+            self.mark_unlinked()
             return
         worker = self._context.worker
         await worker.run(save_own_devices, worker.store, devices)

@@ -101,16 +101,14 @@ def export_history(store: MessageStore) -> bytes:
     for conversation in store.conversations.list_recent(MAX_CONVERSATIONS):
         peer = conversation.id
         messages: list[ArchivedMessage] = []
-        page = store.messages.newest(peer, _PAGE)
+        # Forward in the store's own order (sort key, then insertion), page by page.
+        page = store.messages.oldest(peer, _PAGE)
         while page:
             for message in page:
                 archived = _archived(message, now)
                 if archived is not None:
                     messages.append(archived)
-            oldest = min(page, key=lambda m: (m.sort_key, m.seq))
-            page = store.messages.before(peer, oldest.cursor, _PAGE)
-        messages.reverse()
-        messages.sort(key=lambda m: m.sent_at or m.received_at or 0)
+            page = store.messages.after(peer, page[-1].cursor, _PAGE)
         conversations.append(
             ArchivedConversation(peer=peer, timer=conversation.expire_timer, messages=messages)
         )

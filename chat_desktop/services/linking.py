@@ -71,9 +71,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Where a linked device keeps the history pointer until it has fetched the archive.
-PENDING_HISTORY_SETTING = "linking.pending_history"
-
 
 @dataclass(frozen=True)
 class LinkOffer:
@@ -268,7 +265,7 @@ def _save_linked_account(
         if message.history is not None:
             history = message.history
             store.settings.set(
-                PENDING_HISTORY_SETTING,
+                devices.PENDING_HISTORY_SETTING,
                 [history.blob_id, history.key.hex(), history.digest.hex(), history.size],
             )
 
@@ -356,7 +353,7 @@ class DeviceLinker:
 
         context = self._context
         worker = context.worker
-        pending = await worker.run(worker.store.settings.get, PENDING_HISTORY_SETTING)
+        pending = await worker.run(worker.store.settings.get, devices.PENDING_HISTORY_SETTING)
         if not pending or context.connection is None:
             return []
         blob_id, key_hex, digest_hex, size = pending
@@ -389,7 +386,7 @@ class DeviceLinker:
             added = []
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-        await worker.run(worker.store.settings.delete, PENDING_HISTORY_SETTING)
+        await worker.run(worker.store.settings.delete, devices.PENDING_HISTORY_SETTING)
         return added
 
 

@@ -35,7 +35,7 @@ from chat_desktop.storage.vault_file import Vault
 from chat_desktop.telemetry import InvalidDsn, Telemetry, configured_dsn
 
 if TYPE_CHECKING:
-    # Imported while the user types the password (see _preload_main_window), not at start.
+    # Imported while the user types the password (see _preload), not at start.
     from chat_desktop.gui.device_events import DeviceEvents, UnlinkedNotice
     from chat_desktop.gui.main_window import MainWindow
     from chat_desktop.gui.notifications import NativeNotifier, NotificationCenter, Notifier
@@ -45,10 +45,12 @@ if TYPE_CHECKING:
 #: The modules of the unlocked window, loaded while the first dialog waits for the user.
 MAIN_WINDOW_MODULES = (
     "chat_desktop.gui.main_window",
-    "chat_desktop.gui.settings_window",
     "chat_desktop.gui.notifications",
     "chat_desktop.gui.tray",
 )
+#: Loaded once the window has painted (so that the first opening is quick), not before: the
+#: settings window and its licence list are not needed to show the conversation.
+AFTER_PAINT_MODULES = ("chat_desktop.gui.settings_window",)
 #: The relay link starts this long after the window shows, so that the network stack loads
 #: after the window's first paint (benchmarks/ui.py); sending works offline meanwhile.
 CONNECT_DELAY_MS = 400
@@ -206,7 +208,7 @@ class AppController(QObject):
         dialog.show()
         dialog.raise_()
         dialog.activateWindow()
-        QTimer.singleShot(0, _preload_main_window)
+        QTimer.singleShot(0, lambda: _preload(MAIN_WINDOW_MODULES))
 
     def _on_created(self, client: ChatClient, recovery_key: str) -> None:
         dialog = RecoveryKeyDialog(recovery_key)
@@ -227,6 +229,7 @@ class AppController(QObject):
         # The relay link starts once the window is up: loading the network stack takes a
         # third of a second the user should not wait for (sending works offline meanwhile).
         QTimer.singleShot(CONNECT_DELAY_MS, lambda: self._connect(client))
+        QTimer.singleShot(CONNECT_DELAY_MS, lambda: _preload(AFTER_PAINT_MODULES))
         self._restart_idle_countdown()
         self.windowShown.emit(window)
         # After the first page has painted: the full database check competes for the disk
@@ -521,9 +524,9 @@ class AppController(QObject):
             await bridge.stop()
 
 
-def _preload_main_window() -> None:
-    """Imports the unlocked window's modules while a dialog waits for the user (typing a
-    password takes seconds; these imports take a third of one), so unlocking shows the
-    window sooner. Already imported modules cost nothing."""
-    for name in MAIN_WINDOW_MODULES:
+def _preload(modules: tuple[str, ...]) -> None:
+    """Imports ``modules`` before they are needed: the unlocked window's while a dialog waits
+    for the user (typing a password takes seconds; these imports take a third of one), so
+    unlocking shows the window sooner. Already imported modules cost nothing."""
+    for name in modules:
         importlib.import_module(name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -18,10 +20,13 @@ from chat_desktop.gui.new_chat import NewChatDialog
 from chat_desktop.gui.notices import StandardButton, ask, show_error
 from chat_desktop.gui.quick_switcher import QuickSwitcher
 from chat_desktop.gui.search_panel import SearchPanel
-from chat_desktop.gui.settings_window import SettingsWindow
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.client import ChatClient, WindowState
 from chat_desktop.storage.models import Conversation
+
+if TYPE_CHECKING:
+    # Loaded when first opened (or after the first paint): not on the start path.
+    from chat_desktop.gui.settings_window import SettingsWindow
 
 #: How long a short note stays in the status bar.
 STATUS_NOTE_MS = 8_000
@@ -359,8 +364,10 @@ class MainWindow(QMainWindow):
         if conversations is None:
             conversations = await self._client.conversations(LIST_LIMIT, include_archived=True)
         timer = next((c.expire_timer for c in conversations if c.id == peer), 0)
-        await self.conversation_view.open(peer, timer)
+        # Shown first: a hidden view has no width yet, and its rows would be laid out twice
+        # (at the minimum width, then at the real one) before the first page is painted.
         self._stack.setCurrentWidget(self.conversation_view)
+        await self.conversation_view.open(peer, timer)
         if self.isActiveWindow():
             self.conversation_view.composer.edit.setFocus()
         self.conversation_list.set_current(peer)
@@ -405,6 +412,8 @@ class MainWindow(QMainWindow):
     def show_settings(self, section: int = 0) -> None:
         """Opens the settings window (a single one) at ``section``."""
         if self.settings_window is None:
+            from chat_desktop.gui.settings_window import SettingsWindow
+
             window = SettingsWindow(self._client)
             window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             window.destroyed.connect(lambda _obj=None: self._forget_settings(window))

@@ -48,6 +48,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractScrollArea,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -249,10 +250,14 @@ class MessageDelegate(QStyledItemDelegate):
     # ---- layout -------------------------------------------------------------------------
 
     def available_width(self) -> int:
-        """The width rows are laid out in."""
-        viewport = getattr(self._view, "viewport", None)
-        widget = viewport() if callable(viewport) else self._view
-        return max(200, widget.width())
+        """The width rows are laid out in: inside a scrolling view, its width less a vertical
+        scroll bar whether or not one shows. Otherwise the first page of a long conversation
+        would be laid out twice: once before its scroll bar appears, once after."""
+        view = self._view
+        if isinstance(view, QAbstractScrollArea):
+            bar = view.verticalScrollBar().sizeHint().width()  # the style sheet's width
+            return max(200, view.contentsRect().width() - bar)
+        return max(200, view.width())
 
     def layout_message(
         self, message: Message, width: int, font: QFont, decor: RowDecor | None = None
@@ -358,7 +363,7 @@ class MessageDelegate(QStyledItemDelegate):
         rect: QRect = option.rect
         font: QFont = option.font
         colors = current_colors()
-        layout = self.layout_for(index, rect.width(), font)
+        layout = self.layout_for(index, self.available_width(), font)  # the size hint's
         assert layout is not None
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)

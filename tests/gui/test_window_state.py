@@ -54,3 +54,39 @@ async def test_the_window_comes_back_as_the_user_left_it(qtbot: QtBot, tmp_path:
     finally:
         await close_app(controller)
         await relay.stop()
+
+
+async def test_the_open_conversation_is_laid_out_once_at_start(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The first page of a long conversation is laid out once, at the width it is shown in.
+
+    It used to be laid out twice before its first paint (benchmarks/ui.py): once while the
+    view was still hidden (at the minimum width), or before its scroll bar appeared, then
+    again at the real width.
+    """
+    relay = RelayServer(RelayConfig(data_dir=tmp_path / "relay", port=0))
+    await relay.start()
+    profile = tmp_path / "profile"
+    controller: AppController | None = None
+    try:
+        client, _ = await ChatClient.create(
+            profile, relay.url, "hana", PASSWORD, kdf_params=FLOOR_PARAMS
+        )
+        for number in range(60):  # more than a window shows: the scroll bar appears
+            await client.send_text("ivan", f"message {number}")
+        await client.close()
+
+        controller = AppController(profile, relay.url, idle_lock_s=0)
+        controller.start()
+        window = await _unlock(controller, qtbot)
+        view = window.conversation_view.view
+        await wait_for(lambda: view.model().rowCount() == 60)
+        window.repaint()
+        view.viewport().repaint()
+        assert view.verticalScrollBar().maximum() > 0
+        assert view.delegate.layouts.computed == 60
+        assert view.delegate.size_hints > 60  # Qt asked again: the cache answered
+    finally:
+        await close_app(controller)
+        await relay.stop()

@@ -43,3 +43,20 @@ def test_importing_the_app_leaves_the_heavy_libraries_for_later() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     )
     assert result.stdout.strip() == "", f"loaded at start: {result.stdout.strip()}"
+
+
+def test_the_unlocked_window_leaves_the_settings_window_for_after_its_first_paint() -> None:
+    """What the app preloads for the window (while the unlock dialog waits) is only what
+    shows the conversation: the settings window and its licence list (which reads the
+    package metadata) load after the first paint."""
+    later = (*LOADED_LATER, "chat_desktop.gui.settings_window", "chat_desktop.gui.licences")
+    probe = (
+        "import importlib, sys, chat_desktop.app\n"
+        "from chat_desktop.gui.app_controller import MAIN_WINDOW_MODULES\n"
+        "for name in MAIN_WINDOW_MODULES: importlib.import_module(name)\n"
+        f"print(','.join(m for m in {later!r} if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == "", f"loaded with the window: {result.stdout.strip()}"

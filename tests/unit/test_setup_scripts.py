@@ -90,8 +90,9 @@ FAKE_UID=0 exec "$@"
 
 FAKE_PYTHON = r"""#!/usr/bin/env bash
 # Stand-in Python: `-m venv DIR` makes DIR/bin with this script as python and an empty pip,
-# `-m pip ...` is recorded (an editable install adds the chat-desktop stub); everything else
-# runs the real interpreter.
+# `-m pip ...` is recorded (an editable install adds the chat-desktop stub), the PySide6
+# support files step says it is done (the real one would look at the real interpreter's
+# PySide6); everything else runs the real interpreter.
 if [ "${1:-}" = "-m" ] && [ "${2:-}" = "venv" ]; then
   echo "venv ${*:3}" >>"$FAKE_STATE/log"
   dir="${*: -1}"
@@ -105,6 +106,10 @@ if [ "${1:-}" = "-m" ] && [ "${2:-}" = "venv" ]; then
   fi
   printf '#!/bin/sh\n' >"$dir/bin/pip"
   chmod +x "$dir/bin/pip"
+  exit 0
+fi
+if [[ "${1:-}" == *scripts/pyside-support-files ]]; then
+  echo "pyside6 support files: ok (stand-in)"
   exit 0
 fi
 if [ "${1:-}" = "-m" ] && [ "${2:-}" = "pip" ]; then
@@ -244,7 +249,8 @@ def test_setup_in_this_repository_reports_every_step_done_and_changes_nothing() 
     assert lines[0] == "system packages: ok"
     assert lines[1].startswith("virtualenv: ok (.venv, Python 3.")
     assert lines[2] == "package: ok (pyproject.toml unchanged since the last install)"
-    assert len(lines) == 3
+    assert lines[3].startswith("pyside6 support files: ok (shiboken6 6.")
+    assert len(lines) == 4
     assert done.stderr == ""
     assert stamp.stat().st_mtime_ns == before
 
@@ -345,6 +351,7 @@ def test_a_fresh_tree_is_set_up_once_then_only_when_pyproject_changes(sandbox: S
     assert again.stdout.splitlines()[1:] == [
         again.stdout.splitlines()[1],
         "package: ok (pyproject.toml unchanged since the last install)",
+        "pyside6 support files: ok (stand-in)",
     ]
     assert again.stdout.splitlines()[1].startswith("virtualenv: ok (.venv, Python 3.")
 

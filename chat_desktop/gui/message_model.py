@@ -9,11 +9,11 @@ the model only knows how to grow and shrink its window at either end.
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import functools
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
+import msgspec
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QAbstractListModel,
@@ -499,7 +499,7 @@ class MessageWindowModel(QAbstractListModel):
         old_rank = _STATUS_RANK[message.status]
         if message.status is not MessageStatus.FAILED and _STATUS_RANK[new_status] < old_rank:
             return
-        self.replace_message(dataclasses.replace(message, status=new_status))
+        self.replace_message(msgspec.structs.replace(message, status=new_status))
 
     def mark_incoming_read(self, up_to_row: int) -> None:
         """Shows incoming messages up to ``up_to_row`` as read (after ``mark_read``)."""
@@ -510,7 +510,7 @@ class MessageWindowModel(QAbstractListModel):
             if message.direction is Direction.INCOMING and message.status is not (
                 MessageStatus.READ
             ):
-                self._rows[row] = dataclasses.replace(message, status=MessageStatus.READ)
+                self._rows[row] = msgspec.structs.replace(message, status=MessageStatus.READ)
                 changed = True
         if changed:
             self.dataChanged.emit(self.index(0), self.index(last))

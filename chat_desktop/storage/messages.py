@@ -15,9 +15,11 @@ when the target is edited, deleted for everyone, or arrives after the reply.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from chat_desktop.storage.db import Database, Row
 from chat_desktop.storage.edits import MAX_EDITS, EditRepository
@@ -610,7 +612,7 @@ class MessageRepository:
         if not found:
             return messages
         return [
-            replace(message, reactions=found[(message.conversation_id, message.id)])
+            msgspec.structs.replace(message, reactions=found[(message.conversation_id, message.id)])
             if (message.conversation_id, message.id) in found
             else message
             for message in messages

@@ -1,10 +1,16 @@
-"""The rows the store hands out and takes in, as small immutable types."""
+"""The rows the store hands out and takes in, as small immutable types.
+
+They are frozen ``msgspec.Struct`` records (defined in microseconds where a dataclass takes
+about a millisecond at each start; also quicker to build, a page of rows at a time); change
+a field with ``msgspec.structs.replace``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
+
+import msgspec
 
 #: The kind of the note a conversation shows when its disappearing timer changed (its body
 #: is the new timer in seconds; it is never unread and never disappears itself).
@@ -38,8 +44,7 @@ class VerifiedState(StrEnum):
     VERIFIED = "verified"
 
 
-@dataclass(frozen=True, slots=True)
-class MessageCursor:
+class MessageCursor(msgspec.Struct, frozen=True):
     """A message's position in its conversation, for keyset paging.
 
     Attributes:
@@ -51,8 +56,7 @@ class MessageCursor:
     seq: int
 
 
-@dataclass(frozen=True, slots=True)
-class AttachmentInfo:
+class AttachmentInfo(msgspec.Struct, frozen=True):
     """What a message says about its attachment, and where the local copy stands.
 
     Attributes:
@@ -82,8 +86,7 @@ class AttachmentInfo:
     local_status: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Quote:
+class Quote(msgspec.Struct, frozen=True):
     """What a reply quotes, as this device shows it.
 
     For a received reply the target was looked up locally by id in the same conversation:
@@ -108,8 +111,7 @@ class Quote:
     deleted: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Reaction:
+class Reaction(msgspec.Struct, frozen=True):
     """One person's reaction to a message (each person has at most one per message).
 
     Attributes:
@@ -121,8 +123,7 @@ class Reaction:
     emoji: str
 
 
-@dataclass(frozen=True, slots=True)
-class MessageDetails:
+class MessageDetails(msgspec.Struct, frozen=True):
     """The times shown in a message's details dialog (ms, None where unknown).
 
     Attributes:
@@ -140,8 +141,7 @@ class MessageDetails:
     read_at: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class NewMessage:
+class NewMessage(msgspec.Struct, frozen=True):
     """A message to insert.
 
     Attributes:
@@ -195,8 +195,7 @@ class NewMessage:
     read_by_peer_at: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Message(NewMessage):
+class Message(NewMessage, frozen=True):
     """A stored message.
 
     Attributes:
@@ -211,8 +210,7 @@ class Message(NewMessage):
         return MessageCursor(sort_key=self.sort_key, seq=self.seq)
 
 
-@dataclass(frozen=True, slots=True)
-class MessageKey:
+class MessageKey(msgspec.Struct, frozen=True):
     """Identifies a message: its id is unique only within its conversation.
 
     Attributes:
@@ -224,8 +222,7 @@ class MessageKey:
     message_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class Conversation:
+class Conversation(msgspec.Struct, frozen=True):
     """A conversation summary for the conversation list.
 
     Attributes:
@@ -258,8 +255,7 @@ class Conversation:
     archived: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Contact:
+class Contact(msgspec.Struct, frozen=True):
     """A contact and the identity key we trust for it.
 
     Attributes:
@@ -279,8 +275,7 @@ class Contact:
     updated_at: int
 
 
-@dataclass(frozen=True, slots=True)
-class KeyChange:
+class KeyChange(msgspec.Struct, frozen=True):
     """One change of a contact's identity key (shown as a notice in the conversation).
 
     Attributes:
@@ -296,8 +291,7 @@ class KeyChange:
     changed_at: int
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxEntry:
+class OutboxEntry(msgspec.Struct, frozen=True):
     """An encrypted message waiting for the relay's ack.
 
     Attributes:
@@ -320,4 +314,4 @@ class OutboxEntry:
     failed: bool
     attempts: int
     created_at: int
-    last_attempt_at: int | None = field(default=None)
+    last_attempt_at: int | None = None

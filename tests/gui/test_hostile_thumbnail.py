@@ -6,9 +6,9 @@ header claims thousands of pixels a side once cost hundreds of MiB on the GUI th
 
 from __future__ import annotations
 
-import dataclasses
 import io
 
+import msgspec
 import pytest
 from gui_helpers import StoreMessageSource, numbered_message, wait_for
 from PIL import Image
@@ -44,7 +44,7 @@ def hostile_thumbnail() -> bytes:
 
 
 def image_message(store: MessageStore, number: int, thumbnail: bytes) -> Message:
-    new = dataclasses.replace(
+    new = msgspec.structs.replace(
         numbered_message(number),
         kind="attachment",
         body=None,

@@ -8,10 +8,10 @@ on grabbed pixels where the feature is a colour (highlight, chips, bars, lines).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 from gui_helpers import PASSWORD, PEER, START_MS, StoreMessageSource, message_id, wait_for
 from PySide6.QtCore import (
@@ -507,9 +507,9 @@ async def test_the_file_row_shows_progress_cancel_download_and_open(
 
     model.clear_progress("file")
     assert model.progress("file") is None
-    done = dataclasses.replace(
+    done = msgspec.structs.replace(
         model.message_at(0),
-        attachment=dataclasses.replace(info, local_file_id="local-1", local_status="done"),
+        attachment=msgspec.structs.replace(info, local_file_id="local-1", local_status="done"),
     )
     model.replace_message(done)
     opened = Caught(view.openRequested)
@@ -540,9 +540,9 @@ async def test_a_click_on_a_downloaded_image_activates_it(
     await model.open_conversation(PEER)
     # Downloaded (the store's file row is the engine's business; the model shows the state).
     model.replace_message(
-        dataclasses.replace(
+        msgspec.structs.replace(
             model.message_at(0),
-            attachment=dataclasses.replace(info, local_file_id="f", local_status="done"),
+            attachment=msgspec.structs.replace(info, local_file_id="f", local_status="done"),
         )
     )
     placed = view.row_layout("pic")

@@ -7,10 +7,10 @@ import signal
 import subprocess
 import sys
 import textwrap
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 import chat_desktop
@@ -228,7 +228,9 @@ def test_a_damaged_page_met_while_reading_is_a_typed_error_with_snapshots(
     store = vault.open_store()
     with store.transaction():
         for index in range(2_000):
-            store.messages.insert(replace(_incoming(index), body=f"{index} " + "x" * 500))
+            store.messages.insert(
+                msgspec.structs.replace(_incoming(index), body=f"{index} " + "x" * 500)
+            )
     snapshot = store.take_snapshot()
     store.close()
     page_count = vault.paths.database.stat().st_size // 4096

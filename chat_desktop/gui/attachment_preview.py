@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
 from PySide6.QtCore import QLocale, QSize, Qt
 from PySide6.QtGui import QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import (
@@ -40,8 +40,7 @@ THUMBNAIL_SIDE = 120
 THUMBNAIL_ALLOCATION_LIMIT_MB = 256
 
 
-@dataclass(frozen=True)
-class PreviewEntry:
+class PreviewEntry(msgspec.Struct, frozen=True):
     """One file offered: its path, its size (None: unreadable) and whether it may be sent."""
 
     path: Path

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 import zlib
-from dataclasses import dataclass
 
+import msgspec
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
@@ -32,8 +32,7 @@ _PADDING = 10
 _GAP = 8
 
 
-@dataclass(frozen=True)
-class RowData:
+class RowData(msgspec.Struct, frozen=True):
     """What one row paints, ready-made by the model (text already translated).
 
     Attributes:
@@ -63,8 +62,7 @@ class RowData:
     online: bool
 
 
-@dataclass(frozen=True)
-class RowLayout:
+class RowLayout(msgspec.Struct, frozen=True):
     """Where the parts of a row go (view coordinates)."""
 
     avatar: QRect

@@ -12,8 +12,8 @@ message cannot make the app launch another scheme handler.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+import msgspec
 from PySide6.QtCore import QUrl
 
 #: The schemes a click may open.
@@ -41,8 +41,7 @@ _TRAILING = ".,;:!?'\"*"
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(msgspec.Struct, frozen=True):
     """A link found in a text.
 
     Attributes:

@@ -17,9 +17,9 @@ that already reserves their room, so a row never changes height while a timer ru
 from __future__ import annotations
 
 import collections
-from dataclasses import dataclass
 from typing import Literal
 
+import msgspec
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QCoreApplication,
@@ -223,8 +223,7 @@ def italic_font(font: QFont) -> QFont:
 # ---- layout types ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RowDecor:
+class RowDecor(msgspec.Struct, frozen=True):
     """What is drawn above a message because of its neighbours (part of the row).
 
     Attributes:
@@ -236,8 +235,11 @@ class RowDecor:
     unread_line: bool = False
 
 
-@dataclass(frozen=True)
-class QuoteLayout:
+#: A row with nothing drawn above its message.
+NO_DECOR = RowDecor()
+
+
+class QuoteLayout(msgspec.Struct, frozen=True):
     """The quote block at the top of a reply's bubble."""
 
     rect: QRect
@@ -246,8 +248,7 @@ class QuoteLayout:
     note_rect: QRect | None
 
 
-@dataclass(frozen=True)
-class ChipLayout:
+class ChipLayout(msgspec.Struct, frozen=True):
     """One reaction chip: an emoji, how many chose it, and who (ours is outlined)."""
 
     rect: QRect
@@ -261,8 +262,7 @@ class ChipLayout:
         return f"{self.emoji} {self.count}"
 
 
-@dataclass(frozen=True)
-class FileLayout:
+class FileLayout(msgspec.Struct, frozen=True):
     """The parts of a file row: badge (a button), name, size line, download text, bar."""
 
     badge: QRect
@@ -272,8 +272,7 @@ class FileLayout:
     bar: QRect
 
 
-@dataclass(frozen=True)
-class FooterLayout:
+class FooterLayout(msgspec.Struct, frozen=True):
     """The footer's parts, right to left: status mark, time, "edited", timer."""
 
     status: QRect | None
@@ -283,8 +282,7 @@ class FooterLayout:
     timer_text: QRect | None
 
 
-@dataclass(frozen=True, eq=False)
-class MessageLayout:
+class MessageLayout(msgspec.Struct, frozen=True, eq=False):
     """Where everything of one row goes, relative to the row's top-left corner."""
 
     height: int
@@ -310,8 +308,7 @@ class MessageLayout:
     deleted: bool = False
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(msgspec.Struct, frozen=True):
     """What a point of a row is: a clickable part and its value (target id, URL, emoji)."""
 
     kind: HitKind
@@ -467,7 +464,7 @@ def _chips(
 
 
 def compute_layout(
-    message: Message, width: int, font: QFont, decor: RowDecor = RowDecor(), accent: str = ""
+    message: Message, width: int, font: QFont, decor: RowDecor = NO_DECOR, accent: str = ""
 ) -> MessageLayout:
     """The layout of ``message`` in a row ``width`` pixels wide (see the module's docstring)."""
     metrics = QFontMetrics(font)

@@ -16,8 +16,8 @@ Enter runs its menu's default action, the Menu key or Shift+F10 opens its contex
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
+import msgspec
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
@@ -57,8 +57,7 @@ COUNTDOWN_MS = 1000
 _ACTIONABLE = frozenset({"quote", "link", "chip", "cancel", "open", "image"})
 
 
-@dataclass(frozen=True)
-class ScrollAnchor:
+class ScrollAnchor(msgspec.Struct, frozen=True):
     """A message and where its top edge was in the viewport (pixels, may be negative)."""
 
     message_id: str

@@ -23,11 +23,11 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+import msgspec
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject
 
@@ -60,8 +60,7 @@ class Notifier(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Notice:
+class Notice(msgspec.Struct, frozen=True):
     """A notification to show, decided by :class:`NotificationPolicy`.
 
     Attributes:

@@ -25,7 +25,6 @@ import re
 import shutil
 import socket
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -183,8 +182,7 @@ def _check_peer(peer: str) -> str:
 ContentFactory = Callable[[str, int, int], Content]
 
 
-@dataclass(frozen=True)
-class WindowState:
+class WindowState(msgspec.Struct, frozen=True):
     """How the user left the main window, restored at the next start and unlock.
 
     Kept in the encrypted settings: which conversation was open is nobody else's business.
@@ -200,8 +198,7 @@ class WindowState:
     open_peer: str | None = None
 
 
-@dataclass
-class _QueueRequest:
+class _QueueRequest(msgspec.Struct):
     """One message waiting for the next group commit of the outbox."""
 
     peer: str

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import base64
 import logging
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from chat_desktop.crypto.device_key import (
     DeviceKeyPair,
@@ -48,8 +49,7 @@ OWN_DEVICES_SETTING = "devices.own"
 PENDING_HISTORY_SETTING = "linking.pending_history"
 
 
-@dataclass(frozen=True)
-class DeviceSummary:
+class DeviceSummary(msgspec.Struct, frozen=True):
     """One device of our account, as the Devices page shows it.
 
     Attributes:

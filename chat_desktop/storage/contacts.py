@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+import msgspec
 
 from chat_desktop.storage.db import Database, Row
 from chat_desktop.storage.models import Contact, KeyChange, VerifiedState
@@ -24,8 +25,7 @@ def _contact_from_row(row: Row) -> Contact:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class IdentityUpdate:
+class IdentityUpdate(msgspec.Struct, frozen=True):
     """What :meth:`ContactRepository.save_identity_key` did.
 
     Attributes:

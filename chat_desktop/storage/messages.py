@@ -15,7 +15,6 @@ when the target is edited, deleted for everyone, or arrives after the reply.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -128,8 +127,7 @@ def excerpt_of(message: NewMessage) -> str:
     return text[:QUOTE_EXCERPT_LENGTH]
 
 
-@dataclass(frozen=True, slots=True)
-class Tombstoned:
+class Tombstoned(msgspec.Struct, frozen=True):
     """What deleting one message for everyone did.
 
     Attributes:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
 
-@dataclass(frozen=True, slots=True)
-class ProfilePaths:
+
+class ProfilePaths(msgspec.Struct, frozen=True):
     """The files and folders of one profile (one account on one device).
 
     Attributes:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -222,8 +221,7 @@ def intact_snapshots(directory: Path, raw_key: bytes) -> list[Path]:
     return [path for path in list_snapshots(directory) if snapshot_is_intact(path, raw_key)]
 
 
-@dataclass(frozen=True, slots=True)
-class RestoreReport:
+class RestoreReport(msgspec.Struct, frozen=True):
     """What restoring a snapshot did.
 
     Attributes:

@@ -7,15 +7,15 @@ the header and the database stay byte-identical whatever is typed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from chat_desktop.crypto.vault import backoff_delay
 from chat_desktop.storage.atomic import fsync_directory, write_atomically
 
 
-@dataclass(frozen=True, slots=True)
-class BackoffState:
+class BackoffState(msgspec.Struct, frozen=True):
     """Consecutive wrong passwords and when the last one happened (epoch seconds).
 
     Attributes:

@@ -9,8 +9,9 @@ add the next number.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from chat_desktop.storage.migrations import (
     v001_initial,
@@ -20,8 +21,7 @@ from chat_desktop.storage.migrations import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Migration:
+class Migration(msgspec.Struct, frozen=True):
     """One schema step.
 
     Attributes:

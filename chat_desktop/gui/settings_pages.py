@@ -11,10 +11,10 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSignalBlocker, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
@@ -283,7 +283,7 @@ class PrivacyPage(QWidget):
         """Saves one field of the preferences (queued after any earlier save)."""
 
         async def work() -> None:
-            wanted = replace(self._saved, **{field: value})
+            wanted = msgspec.structs.replace(self._saved, **{field: value})
             await self._client.set_preferences(wanted)
             self._saved = wanted
             if field == "idle_lock_minutes":
@@ -376,7 +376,7 @@ class AppearancePage(QWidget):
         """Saves one field of the appearance and tells the controller to apply it."""
 
         async def work() -> None:
-            wanted: Appearance = replace(self._saved, **{field: value})
+            wanted: Appearance = msgspec.structs.replace(self._saved, **{field: value})
             await asyncio.to_thread(ChatClient.set_appearance, self._profile_dir, wanted)
             self._saved = wanted
             if field == "theme":

@@ -9,9 +9,9 @@ the desktop's colour scheme and switches again when the desktop does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
 from typing import Literal, get_args
 
+import msgspec
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
@@ -30,8 +30,7 @@ class ThemeError(ValueError):
     """A theme name or a text size the app does not offer."""
 
 
-@dataclass(frozen=True)
-class ThemeColors:
+class ThemeColors(msgspec.Struct, frozen=True):
     """The named colours of one theme (``#rrggbb``, or ``#aarrggbb`` with transparency).
 
     Attributes:
@@ -401,7 +400,7 @@ def build_style_sheet(colors: ThemeColors, point_size: float, text_scale_percent
     """
     c = {
         field.name: _css(getattr(colors, field.name))
-        for field in fields(colors)
+        for field in msgspec.structs.fields(colors)
         if field.name != "dark"
     }
 

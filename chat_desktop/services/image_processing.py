@@ -30,9 +30,10 @@ from __future__ import annotations
 import io
 import mimetypes
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+
+import msgspec
 
 if TYPE_CHECKING:
     from PIL import Image, ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
@@ -121,8 +122,7 @@ class ImageTooLarge(ImageRejected):
         super().__init__("This image is too large to be sent as a picture.")
 
 
-@dataclass(frozen=True)
-class PreparedImage:
+class PreparedImage(msgspec.Struct, frozen=True):
     """An image ready to be encrypted and sent.
 
     Attributes:
@@ -271,8 +271,7 @@ def _prepare_opened(
     )
 
 
-@dataclass(frozen=True)
-class _Frame:
+class _Frame(msgspec.Struct, frozen=True):
     image: Image.Image
     duration_ms: int | None
 

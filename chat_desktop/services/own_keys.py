@@ -15,7 +15,8 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+
+import msgspec
 
 from chat_desktop.crypto.errors import InvalidMessage
 from chat_desktop.crypto.identity import IdentityKeyPair
@@ -44,8 +45,7 @@ class MissingPreKey(InvalidMessage):
     """A PreKey message names one of our prekeys that we no longer (or never) had."""
 
 
-@dataclass(frozen=True)
-class PreKeysForMessage:
+class PreKeysForMessage(msgspec.Struct, frozen=True):
     """Our private prekeys that a received PreKey message used."""
 
     signed: SignedPreKey

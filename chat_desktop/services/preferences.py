@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
 from urllib.parse import urlsplit
+
+import msgspec
 
 from chat_desktop.storage.appearance_file import (
     read_appearance_document,
@@ -63,8 +64,7 @@ class InvalidPreference(ValueError):
         self.field = field
 
 
-@dataclass(frozen=True)
-class Preferences:
+class Preferences(msgspec.Struct, frozen=True):
     """Privacy and notification choices, kept in the encrypted store.
 
     Attributes:
@@ -85,8 +85,7 @@ class Preferences:
     notification_content: NotificationContent = "full"
 
 
-@dataclass(frozen=True)
-class Appearance:
+class Appearance(msgspec.Struct, frozen=True):
     """The look of the app, in ``appearance.json`` (needed before unlock, not secret).
 
     Attributes:
@@ -159,7 +158,7 @@ def _field_or_default(cls: type[Any], document: dict[str, Any], check: Any) -> d
     """The fields of ``document`` that pass ``check`` alone; the others keep their defaults."""
     defaults = cls()
     values: dict[str, Any] = {}
-    for field in fields(cls):
+    for field in msgspec.structs.fields(cls):
         if field.name not in document:
             continue
         candidate = cls(**{**_as_dict(defaults), field.name: document[field.name]})
@@ -172,7 +171,7 @@ def _field_or_default(cls: type[Any], document: dict[str, Any], check: Any) -> d
 
 
 def _as_dict(instance: Any) -> dict[str, Any]:
-    return {field.name: getattr(instance, field.name) for field in fields(instance)}
+    return {field.name: getattr(instance, field.name) for field in msgspec.structs.fields(instance)}
 
 
 # ---- preferences in the encrypted store -----------------------------------------------------

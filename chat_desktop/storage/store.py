@@ -17,9 +17,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from chat_desktop.storage.atomic import fsync_directory
 from chat_desktop.storage.attachment_files import AttachmentFiles
@@ -73,8 +74,7 @@ def _corrupt(paths: ProfilePaths, raw_key: bytes, detail: str) -> DatabaseCorrup
     return DatabaseCorrupt(detail, intact_snapshots(paths.snapshots, raw_key))
 
 
-@dataclass(frozen=True, slots=True)
-class HousekeepingReport:
+class HousekeepingReport(msgspec.Struct, frozen=True):
     """What one :meth:`MessageStore.run_housekeeping` did.
 
     Attributes:
@@ -343,15 +343,15 @@ class MessageStore:
             report = self._verify_pages(connection, raw_key, report)
             if snapshot_interval_ms is not None and self._snapshot_due(snapshot_interval_ms):
                 self._check_closing()
-                report = replace(report, snapshot=self._snapshot_with(connection))
+                report = msgspec.structs.replace(report, snapshot=self._snapshot_with(connection))
             self._check_closing()
             removed = self.attachments.remove_orphans()
-            return replace(
+            return msgspec.structs.replace(
                 report, orphan_files_removed=removed.files, orphan_rows_removed=removed.rows
             )
         except (_Interrupted, DatabaseError, SqlError, VaultLocked):
             if self._closing.is_set():
-                return replace(report, interrupted=True)
+                return msgspec.structs.replace(report, interrupted=True)
             raise
         finally:
             with self._housekeeping_guard:
@@ -373,7 +373,7 @@ class MessageStore:
         self._check_closing()
         if problem is not None:
             raise _corrupt(self._paths, raw_key, problem)
-        return replace(report, pages_verified=True)
+        return msgspec.structs.replace(report, pages_verified=True)
 
     def _check_closing(self) -> None:
         if self._closing.is_set():

@@ -10,9 +10,10 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from chat_desktop.crypto.vault import Argon2Params, WrappedKey
 from chat_desktop.storage.atomic import write_atomically
@@ -23,8 +24,7 @@ _ACCOUNT = re.compile(r"[a-z0-9_.]{3,32}")
 HEADER_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
-class VaultHeader:
+class VaultHeader(msgspec.Struct, frozen=True):
     """Everything needed to unwrap the master key, except the secret that unwraps it.
 
     Attributes:
@@ -52,7 +52,7 @@ class VaultHeader:
 
     def with_changes(self, **changes: Any) -> VaultHeader:
         """A copy with some fields replaced."""
-        return replace(self, **changes)
+        return msgspec.structs.replace(self, **changes)
 
 
 def _b64(data: bytes) -> str:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import subprocess
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Annotated
 
+import msgspec
 import pytest
 from conversation_helpers import open_pair
 from dbus_fast.aio import MessageBus
@@ -87,14 +87,14 @@ async def test_muted_chats_and_the_privacy_choices(qtbot: QtBot, tmp_path: Path)
 
         preferences = await pair.alice.preferences()
         await pair.alice.set_preferences(
-            dataclasses.replace(preferences, notification_content="sender")
+            msgspec.structs.replace(preferences, notification_content="sender")
         )
         await pair.bob.send_text("alice", "private words")
         await wait_for(lambda: len(recorder.shown) == 2)
         assert recorder.shown[1][:2] == ("bob", "New message")
 
         await pair.alice.set_preferences(
-            dataclasses.replace(preferences, notification_content="none")
+            msgspec.structs.replace(preferences, notification_content="none")
         )
         await pair.bob.send_text("alice", "unannounced")
         pane = window.conversation_list

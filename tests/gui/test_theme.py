@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 from gui_helpers import PASSWORD, PEER, START_MS, StoreMessageSource, wait_for
 from PySide6.QtCore import QPoint, Qt
@@ -158,7 +159,7 @@ def test_every_colour_of_the_style_sheet_comes_from_the_theme(colors: ThemeColor
     sheet = build_style_sheet(colors, 10.0, 100)
     allowed = {
         QColor(value).name(QColor.NameFormat.HexArgb)
-        for value in vars(colors).values()
+        for value in msgspec.structs.asdict(colors).values()
         if isinstance(value, str)
     }
     used = {

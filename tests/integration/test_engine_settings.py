@@ -4,11 +4,11 @@ a new recovery key, deleting the account."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
 import pytest
 from engine_helpers import PASSWORD, EventLog, new_client
 
@@ -61,7 +61,7 @@ async def test_with_read_receipts_off_the_sender_sees_delivered_but_never_read(
     bob = await new_client(tmp_path, relay.url, "bob")
     alice_log = EventLog(alice)
     try:
-        await bob.set_preferences(dataclasses.replace(Preferences(), read_receipts=False))
+        await bob.set_preferences(msgspec.structs.replace(Preferences(), read_receipts=False))
         first = await alice.send_text("bob", "hello bob")
         await alice_log.wait_for(status_is(first, "delivered"))
         assert await bob.mark_read("alice", first) == 1
@@ -93,7 +93,7 @@ async def test_typing_indicators_off_neither_sends_nor_shows_them(
     alice = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
     alice_log, bob_log = EventLog(alice), EventLog(bob)
-    off = dataclasses.replace(Preferences(), typing_indicators=False)
+    off = msgspec.structs.replace(Preferences(), typing_indicators=False)
     try:
         hello = await alice.send_text("bob", "hello")  # sessions both ways
         await bob_log.wait_for(received(hello))
@@ -153,9 +153,9 @@ async def test_every_preference_survives_closing_and_unlocking_again(
         assert not bob_log.of_type(PresenceChanged)[-1].online
         # An out-of-range change is refused and leaves everything as it was.
         with pytest.raises(InvalidPreference):
-            await alice.set_preferences(dataclasses.replace(chosen, idle_lock_minutes=1441))
+            await alice.set_preferences(msgspec.structs.replace(chosen, idle_lock_minutes=1441))
         with pytest.raises(InvalidPreference):
-            ChatClient.set_appearance(profile, dataclasses.replace(look, text_scale_percent=79))
+            ChatClient.set_appearance(profile, msgspec.structs.replace(look, text_scale_percent=79))
         new_relay = "https://relay.example.org:8443"
         await alice.set_relay_url(new_relay)
         assert alice.relay_url == relay.url  # takes effect at the next unlock

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
@@ -92,7 +92,7 @@ def test_out_of_range_values_are_refused_and_nothing_is_saved(
     store: MessageStore, field: str, value: Any
 ) -> None:
     save_preferences(store, CHANGED)
-    bad = dataclasses.replace(Preferences(), **{field: value})
+    bad = msgspec.structs.replace(Preferences(), **{field: value})
     with pytest.raises(InvalidPreference) as refused:
         save_preferences(store, bad)
     assert refused.value.field == field
@@ -181,7 +181,7 @@ def test_saving_an_out_of_range_appearance_leaves_the_file_unchanged(
     save_appearance(tmp_path, Appearance(theme="dark"))
     before = appearance_path(tmp_path).read_bytes()
     with pytest.raises(InvalidPreference) as refused:
-        save_appearance(tmp_path, dataclasses.replace(Appearance(), **{field: value}))
+        save_appearance(tmp_path, msgspec.structs.replace(Appearance(), **{field: value}))
     assert refused.value.field == field
     assert appearance_path(tmp_path).read_bytes() == before
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 import logging
 import shutil
@@ -530,3 +531,4 @@ def _preload(modules: tuple[str, ...]) -> None:
     unlocking shows the window sooner. Already imported modules cost nothing."""
     for name in modules:
         importlib.import_module(name)
+    gc.freeze()  # they live as long as the process: see chat_desktop.app.freeze_imported_objects

@@ -63,8 +63,10 @@ async def settle(seconds: float = 0.6) -> None:
 
 
 def grab(widget: QWidget, path: Path) -> None:
-    """Saves what ``widget`` shows, as rendered on this display."""
-    widget.grab().save(str(path))
+    """Saves what ``widget`` shows, as rendered on this display (the folder is made if new)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not widget.grab().save(str(path)):
+        raise OSError(f"could not write {path}")
     print("saved", path)
 
 

@@ -292,13 +292,12 @@ QUICK_PYSIDE_STARTUP = "support modules from files, .pyi generator deferred"
 
 def check_pyside_startup() -> str:
     """Says how PySide6 loaded its support modules (a slower start is not a failure)."""
-    from chat_desktop.gui import pyside_import_hook
+    from chat_desktop.gui import pyi_generator_deferral, pyside_import_hook
 
     loader = sys.modules.get("shibokensupport.signature.loader")
     origin = str(getattr(loader, "__file__", "") or "")
     source = "support modules from files" if "files.dir" in origin else "support modules from a zip"
-    generator = sys.modules.get("PySide6.support.signature.lib.pyi_generator")
-    deferred = generator is not None and "Formatter" not in vars(generator)
+    deferred = pyi_generator_deferral.still_deferred()
     parts = [source, ".pyi generator deferred" if deferred else ".pyi generator loaded"]
     if not pyside_import_hook.SKIPPING:
         parts.append("feature scan not skipped")

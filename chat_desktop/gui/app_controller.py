@@ -224,8 +224,6 @@ class AppController(QObject):
             self._idle_lock_ms = preferences.idle_lock_minutes * 60_000
         self._apply_crash_reports(await client.crash_reports())
         window = await self._open_window(client)
-        # Now, not after the list's usual 50 ms of coalescing: the first page is awaited.
-        spawn(window.refresh_conversations_now(), "list conversations")
         window.show()
         # The relay link starts once the window is up: loading the network stack takes a
         # third of a second the user should not wait for (sending works offline meanwhile).
@@ -264,6 +262,8 @@ class AppController(QObject):
         self._open_tray_and_notifications(client, bridge, window)
         bridge.start()
         self._watch_devices(client)
+        # Now, not after the list's usual 50 ms of coalescing: the first page is awaited.
+        spawn(window.refresh_conversations_now(), "list conversations")
         return window
 
     # ---- this device unlinked ---------------------------------------------------------------
@@ -380,8 +380,6 @@ class AppController(QObject):
         apply_language(ChatClient.appearance(self.profile_dir).language)
         await self._close_window()
         window = await self._open_window(client)
-        # Now, not after the list's usual 50 ms of coalescing: the first page is awaited.
-        spawn(window.refresh_conversations_now(), "list conversations")
         window.show()
         window.show_settings(APPEARANCE_SECTION)
         self._restart_idle_countdown()

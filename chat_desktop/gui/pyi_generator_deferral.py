@@ -74,10 +74,19 @@ class DeferredPyiGenerator(importlib.abc.MetaPathFinder):
 
 
 def install() -> bool:
-    """Installs :class:`DeferredPyiGenerator` if PySide6 is not loaded yet; False if it is
-    (then its generator has run already and nothing is changed)."""
+    """Installs :class:`DeferredPyiGenerator` if PySide6 is not loaded yet. True when the
+    finder is in place (installed now, or earlier: the frozen app's runtime hook); False if
+    PySide6 came first (then its generator has run already and nothing is changed)."""
+    if any(isinstance(finder, DeferredPyiGenerator) for finder in sys.meta_path):
+        return True
     if "shiboken6" in sys.modules:
         return False
-    if not any(isinstance(finder, DeferredPyiGenerator) for finder in sys.meta_path):
-        sys.meta_path.insert(0, DeferredPyiGenerator())
+    sys.meta_path.insert(0, DeferredPyiGenerator())
     return True
+
+
+def still_deferred() -> bool:
+    """Whether PySide6's ``.pyi`` generator is loaded but its code has not run (the self-test
+    reports it): its module still answers names through :class:`_LoadOnFirstUse`."""
+    module = sys.modules.get(PYI_GENERATOR)
+    return module is not None and "__getattr__" in vars(module)

@@ -20,7 +20,6 @@ other both do nothing and say so. Importing this module applies both, then loads
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from chat_desktop.gui import pyi_generator_deferral
@@ -29,9 +28,7 @@ from chat_desktop.gui import pyi_generator_deferral
 _IGNORED = -1
 #: Whether PySide6's ``.pyi`` generator loads on first use in this process (done on import;
 #: already done if the frozen app's runtime hook installed the finder first).
-DEFERRING = pyi_generator_deferral.install() or any(
-    isinstance(finder, pyi_generator_deferral.DeferredPyiGenerator) for finder in sys.meta_path
-)
+DEFERRING = pyi_generator_deferral.install()
 
 import PySide6  # noqa: E402, F401 - after the finder; the feature hook exists once it is loaded
 

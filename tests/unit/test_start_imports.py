@@ -34,15 +34,21 @@ LOADED_LATER = (
 )
 
 
+def _run_probe(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter (nothing imported before it)."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    return result.stdout
+
+
 def test_importing_the_app_leaves_the_heavy_libraries_for_later() -> None:
     probe = (
         "import sys, chat_desktop.app\n"
         f"print(','.join(m for m in {LOADED_LATER!r} if m in sys.modules))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert result.stdout.strip() == "", f"loaded at start: {result.stdout.strip()}"
+    loaded = _run_probe(probe).strip()
+    assert loaded == "", f"loaded at start: {loaded}"
 
 
 def test_the_unlocked_window_leaves_the_settings_window_for_after_its_first_paint() -> None:
@@ -56,10 +62,8 @@ def test_the_unlocked_window_leaves_the_settings_window_for_after_its_first_pain
         "for name in MAIN_WINDOW_MODULES: importlib.import_module(name)\n"
         f"print(','.join(m for m in {later!r} if m in sys.modules))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert result.stdout.strip() == "", f"loaded with the window: {result.stdout.strip()}"
+    loaded = _run_probe(probe).strip()
+    assert loaded == "", f"loaded with the window: {loaded}"
 
 
 def test_the_start_hides_the_imported_modules_from_the_garbage_collector() -> None:
@@ -71,9 +75,6 @@ def test_the_start_hides_the_imported_modules_from_the_garbage_collector() -> No
         "frozen = app.freeze_imported_objects()\n"
         "print(before, frozen, gc.get_freeze_count())"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
-    )
-    before, frozen, after = (int(word) for word in result.stdout.split())
+    before, frozen, after = (int(word) for word in _run_probe(probe).split())
     assert before == 0
     assert frozen == after > 20_000  # the app's modules, Qt's wrappers, the standard library

@@ -33,6 +33,9 @@ class ErrorCode(enum.StrEnum):
     MISMATCHED_DEVICES = "mismatched_devices"
     #: The device was removed from its account (unlinked): its connects are refused for good.
     DEVICE_REMOVED = "device_removed"
+    #: A recipient device has as many undelivered bytes waiting on the relay as it allows
+    #: (docs/protocol.md §6.8); nothing was stored. Not retried: the send fails.
+    QUOTA_EXCEEDED = "quota_exceeded"
 
 
 #: Most device ids a ``mismatched_devices`` answer may name in ``missing`` or ``extra``.
@@ -51,6 +54,7 @@ HTTP_STATUS: Final[dict[ErrorCode, int]] = {
     ErrorCode.INTERNAL: 500,
     ErrorCode.MISMATCHED_DEVICES: 409,
     ErrorCode.DEVICE_REMOVED: 401,
+    ErrorCode.QUOTA_EXCEEDED: 507,
 }
 
 

@@ -18,10 +18,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from chat_desktop.relay.app import RelayServer
+from chat_desktop.relay.client_address import ProxyHeader, ProxySettings, parse_network
 from chat_desktop.relay.config import (
     DEFAULT_MAX_DEVICES,
+    DEFAULT_MAX_QUEUED_BYTES,
     FAILPOINTS,
     MAX_MAX_DEVICES,
+    MIN_MAX_QUEUED_BYTES,
     RateLimits,
     RateRule,
     RelayConfig,
@@ -78,6 +81,31 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"most devices of one account (1 to {MAX_MAX_DEVICES}, default {DEFAULT_MAX_DEVICES})",
     )
+    parser.add_argument(
+        "--max-queued-bytes",
+        type=int,
+        default=DEFAULT_MAX_QUEUED_BYTES,
+        metavar="BYTES",
+        help="most undelivered message bytes kept for one recipient device; sends past it are "
+        f"refused quota_exceeded (at least {MIN_MAX_QUEUED_BYTES}, "
+        f"default {DEFAULT_MAX_QUEUED_BYTES})",
+    )
+    parser.add_argument(
+        "--trusted-proxy",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="CIDR",
+        help="address or network of a reverse proxy in front of the relay (repeatable); only "
+        "their forwarding header names the client address that per-address limits use",
+    )
+    parser.add_argument(
+        "--proxy-header",
+        choices=[header.value for header in ProxyHeader],
+        default=ProxyHeader.X_FORWARDED_FOR.value,
+        help="the header the trusted proxies write the client address in "
+        "(default x-forwarded-for; forwarded is RFC 7239)",
+    )
     parser.add_argument("--sweep-interval", type=float, default=60.0, help="seconds between sweeps")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
     parser.add_argument("--failpoint", choices=FAILPOINTS, help=argparse.SUPPRESS)
@@ -114,6 +142,11 @@ def config_from_args(args: argparse.Namespace) -> RelayConfig:
         rate_limits=parse_rate_limits(args.rate_limit),
         sweep_interval_s=args.sweep_interval,
         max_devices=args.max_devices,
+        max_queued_bytes=args.max_queued_bytes,
+        proxies=ProxySettings(
+            trusted=tuple(parse_network(text) for text in args.trusted_proxy),
+            header=ProxyHeader(args.proxy_header),
+        ),
         sentry_dsn=os.environ.get("SENTRY_DSN") or None,
         failpoint=args.failpoint,
     )

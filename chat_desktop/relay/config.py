@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from chat_desktop.protocol.schemas import MAX_PAYLOADS
+from chat_desktop.protocol.schemas import MAX_BODY_SIZE, MAX_PAYLOADS
+from chat_desktop.relay.client_address import ProxySettings
 
 DAY_MS: Final = 24 * 3600 * 1000
 #: Undelivered envelopes and unexpired blobs are kept at most this long.
@@ -26,6 +27,12 @@ DEFAULT_MAX_DEVICES: Final = 5
 #: The highest ``--max-devices``: a ``message:send`` carries at most 16 payloads, one per
 #: device of the recipient, so an account with more devices could not be written to.
 MAX_MAX_DEVICES: Final = MAX_PAYLOADS
+#: Most body bytes waiting for one recipient device unless the operator says otherwise
+#: (docs/protocol.md §6.8): a device offline for long cannot make the relay keep unbounded
+#: data for it; sends past it are refused ``quota_exceeded``.
+DEFAULT_MAX_QUEUED_BYTES: Final = 100 * 1024 * 1024
+#: The smallest ``--max-queued-bytes``: one payload of the largest size must fit.
+MIN_MAX_QUEUED_BYTES: Final = MAX_BODY_SIZE
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,8 @@ class RateRule:
 
 @dataclass(frozen=True)
 class RateLimits:
-    """The relay's rate limits (docs/protocol.md §6); per account except ``registrations``."""
+    """The relay's rate limits (docs/protocol.md §6.8); per account except ``registrations``
+    and ``provisioning``, which are per client address."""
 
     messages: RateRule = RateRule(60, 1.0)
     bundles: RateRule = RateRule(30, 60.0)
@@ -93,6 +101,10 @@ class RelayConfig:
         retention_ms: Longest time anything undelivered is kept.
         token_lifetime_ms: Validity of blob upload/download tokens.
         max_devices: Most devices of one account (1 … :data:`MAX_MAX_DEVICES`).
+        max_queued_bytes: Most body bytes waiting for one recipient device (at least
+            :data:`MIN_MAX_QUEUED_BYTES`).
+        proxies: The reverse proxies whose forwarding header names the client address
+            that per-address limits are charged to (none by default).
         sentry_dsn: Report errors to Sentry (scrubbed) when set.
         failpoint: Testing only: one of :data:`FAILPOINTS`.
     """
@@ -107,17 +119,22 @@ class RelayConfig:
     retention_ms: int = DEFAULT_RETENTION_MS
     token_lifetime_ms: int = DEFAULT_TOKEN_LIFETIME_MS
     max_devices: int = DEFAULT_MAX_DEVICES
+    max_queued_bytes: int = DEFAULT_MAX_QUEUED_BYTES
+    proxies: ProxySettings = field(default_factory=ProxySettings)
     sentry_dsn: str | None = None
     failpoint: str | None = None
 
     def __post_init__(self) -> None:
-        """Refuses a device limit no account could live with.
+        """Refuses limits no account could live with.
 
         Raises:
-            ValueError: ``max_devices`` is outside 1 … :data:`MAX_MAX_DEVICES`.
+            ValueError: ``max_devices`` is outside 1 … :data:`MAX_MAX_DEVICES`, or
+                ``max_queued_bytes`` is below :data:`MIN_MAX_QUEUED_BYTES`.
         """
         if not 1 <= self.max_devices <= MAX_MAX_DEVICES:
             raise ValueError(f"max_devices must be between 1 and {MAX_MAX_DEVICES}")
+        if self.max_queued_bytes < MIN_MAX_QUEUED_BYTES:
+            raise ValueError(f"max_queued_bytes must be at least {MIN_MAX_QUEUED_BYTES}")
 
     @property
     def database_path(self) -> Path:

@@ -1,4 +1,5 @@
-"""Small helpers for the relay's plain-HTTP endpoints: JSON answers and bounded bodies."""
+"""Small helpers for the relay's plain-HTTP endpoints: JSON answers, bounded bodies and the
+client address that per-address limits are charged to."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from aiohttp import web
 from chat_desktop.protocol.codec import encode_http_json
 from chat_desktop.protocol.errors import HTTP_STATUS, ErrorCode, ProtocolError
 from chat_desktop.protocol.schemas import ErrorBody
+from chat_desktop.relay.client_address import ProxySettings, client_address, rate_key
 
 JSON_CONTENT_TYPE = "application/json"
 
@@ -53,3 +55,10 @@ def bearer_token(request: web.Request) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
+
+
+def client_rate_key(request: web.Request, proxies: ProxySettings) -> str:
+    """Returns the bucket key of the request's client: its address (IPv6 by /64), taken from
+    the forwarding header only when the peer is a trusted proxy."""
+    headers = request.headers.getall(proxies.header.value, [])
+    return rate_key(client_address(request.remote, headers, proxies))

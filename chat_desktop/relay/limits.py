@@ -1,6 +1,7 @@
 """Token-bucket rate limits (docs/protocol.md §6), answered with ``rate_limited`` + ``retry_after``.
 
-One :class:`RateLimiter` per rule, keyed by account (or client address for registrations).
+One :class:`RateLimiter` per rule, keyed by account (or, for registrations and provisioning
+channels, by client address: see :mod:`chat_desktop.relay.client_address`).
 Buckets live in memory: a restarted relay starts everyone with full buckets, which errs on
 the side of serving.
 """

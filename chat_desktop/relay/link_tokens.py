@@ -2,8 +2,9 @@
 
 A token is 32 random bytes in base64url; the relay stores only its SHA-256, so a copy of the
 database cannot be used to add a device to anyone's account. Whoever shows the token may fill
-a provisioning channel (``PUT /v1/provisioning/{id}``) and, with the account's identity key,
-register one new device of the account that made it (``POST /v1/devices``).
+one provisioning channel once (``PUT /v1/provisioning/{id}``) and, with the account's
+identity key, register one new device of the account that made it (``POST /v1/devices``).
+A token belongs to the device that asked for it and is revoked when that device is removed.
 """
 
 from __future__ import annotations

@@ -7,10 +7,17 @@ the envelope and keeps nothing of it once it was fetched.
 
 Channels live in this process's memory only, each with an :class:`asyncio.Event` that wakes
 its waiters. **A restart of the relay loses every open channel**; the new device's poll then
-gets ``404`` and the user simply starts linking again (nothing was registered yet, and the
-link token stays usable until it expires). Memory is bounded: at most
-:data:`MAX_OPEN_CHANNELS` channels and :data:`MAX_HELD_BYTES` envelope bytes are held at
-once, and every channel is gone after :data:`CHANNEL_LIFETIME_MS`.
+gets ``404`` and the user simply starts linking again (nothing was registered yet; the
+existing device asks for a new link token, since a token fills one channel only). Memory is
+bounded: at most :data:`MAX_OPEN_CHANNELS` channels, :data:`MAX_CHANNELS_PER_ADDRESS` of
+them opened from one client address (so a few addresses cannot take every slot), and
+:data:`MAX_HELD_BYTES` envelope bytes are held at once, and every channel is gone after
+:data:`CHANNEL_LIFETIME_MS`.
+
+A fill is two steps around the store write that spends the link token's one fill:
+:meth:`ProvisioningChannels.reserve` holds the channel (a second fill is refused at once),
+then :meth:`~ProvisioningChannels.fill` puts the envelope in, or
+:meth:`~ProvisioningChannels.release` frees the channel when the token was refused.
 """
 
 from __future__ import annotations
@@ -25,6 +32,9 @@ from typing import Final
 CHANNEL_LIFETIME_MS: Final = 10 * 60 * 1000
 #: Most channels open at once in one relay process.
 MAX_OPEN_CHANNELS: Final = 10_000
+#: Most channels open at once that one client address (an IPv6 /64) opened: a new device
+#: needs one; a few more allow for retries and several people behind one NAT.
+MAX_CHANNELS_PER_ADDRESS: Final = 4
 #: Most envelope bytes held at once (filled channels not fetched yet).
 MAX_HELD_BYTES: Final = 256 * 1024 * 1024
 #: Longest long-poll of ``GET /v1/provisioning/{id}``.
@@ -47,6 +57,10 @@ class ChannelsFull(ChannelError):
     """The relay holds as many channels or envelope bytes as it allows; try again later."""
 
 
+class AddressFull(ChannelsFull):
+    """The client address has :data:`MAX_CHANNELS_PER_ADDRESS` channels open already."""
+
+
 @dataclass(frozen=True, slots=True)
 class OpenedChannel:
     """A new channel's id (32 lower-case hex characters) and when it expires (ms)."""
@@ -58,7 +72,10 @@ class OpenedChannel:
 @dataclass(eq=False)
 class _Channel:
     expires_at: int
+    owner: str
     envelope: bytes | None = None
+    #: Bytes held for a fill in progress (:meth:`ProvisioningChannels.reserve`), else None.
+    reserved: int | None = None
     filled: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -72,6 +89,7 @@ class ProvisioningChannels:
         lifetime_ms: int = CHANNEL_LIFETIME_MS,
         max_open: int = MAX_OPEN_CHANNELS,
         max_held_bytes: int = MAX_HELD_BYTES,
+        max_per_owner: int = MAX_CHANNELS_PER_ADDRESS,
     ) -> None:
         """Starts with no channel.
 
@@ -80,11 +98,14 @@ class ProvisioningChannels:
             lifetime_ms: How long a channel lives.
             max_open: Most channels open at once.
             max_held_bytes: Most envelope bytes held at once.
+            max_per_owner: Most channels open at once per owner (client address).
         """
         self._clock = clock
         self._lifetime_ms = lifetime_ms
         self._max_open = max_open
         self._max_held_bytes = max_held_bytes
+        self._max_per_owner = max_per_owner
+        self._per_owner: dict[str, int] = {}
         # Insertion order is expiry order (one lifetime for all), so pruning stops at the
         # first live channel.
         self._channels: dict[str, _Channel] = {}
@@ -94,19 +115,31 @@ class ProvisioningChannels:
         """How many channels are open (expired ones not pruned yet included)."""
         return len(self._channels)
 
-    def open(self) -> OpenedChannel:
-        """Opens a channel with a fresh random id.
+    def check_room(self, owner: str) -> None:
+        """Checks that ``owner`` may open a channel now (call it before charging a limit).
 
         Raises:
+            AddressFull: ``owner`` has the most channels open already.
             ChannelsFull: :data:`MAX_OPEN_CHANNELS` channels are open.
         """
-        now = self._clock()
-        self._prune(now)
+        self._prune(self._clock())
+        if self._per_owner.get(owner, 0) >= self._max_per_owner:
+            raise AddressFull("this address has too many provisioning channels open")
         if len(self._channels) >= self._max_open:
             raise ChannelsFull("too many provisioning channels are open")
+
+    def open(self, owner: str = "") -> OpenedChannel:
+        """Opens a channel with a fresh random id for ``owner`` (the client address).
+
+        Raises:
+            AddressFull: ``owner`` has the most channels open already.
+            ChannelsFull: :data:`MAX_OPEN_CHANNELS` channels are open.
+        """
+        self.check_room(owner)
         provision_id = secrets.token_hex(16)
-        channel = _Channel(expires_at=now + self._lifetime_ms)
+        channel = _Channel(expires_at=self._clock() + self._lifetime_ms, owner=owner)
         self._channels[provision_id] = channel
+        self._per_owner[owner] = self._per_owner.get(owner, 0) + 1
         return OpenedChannel(provision_id=provision_id, expires_at=channel.expires_at)
 
     def check_open(self, provision_id: str) -> None:
@@ -114,27 +147,52 @@ class ProvisioningChannels:
 
         Raises:
             UnknownChannel: No such live channel.
-            ChannelFilled: It was filled already.
+            ChannelFilled: It was filled already, or a fill of it is in progress.
         """
         channel = self._live(provision_id)
-        if channel.envelope is not None:
+        if channel.envelope is not None or channel.reserved is not None:
             raise ChannelFilled("the channel was filled already")
 
-    def fill(self, provision_id: str, envelope: bytes) -> None:
-        """Puts the envelope into the channel and wakes its waiters.
+    def reserve(self, provision_id: str, size: int) -> None:
+        """Holds the channel and ``size`` envelope bytes for one fill in progress.
 
         Raises:
             UnknownChannel: No such live channel.
+            ChannelFilled: It was filled already, or another fill holds it.
+            ChannelsFull: Holding ``size`` more bytes would pass :data:`MAX_HELD_BYTES`.
+        """
+        self._prune(self._clock())
+        self.check_open(provision_id)
+        if self._held_bytes + size > self._max_held_bytes:
+            raise ChannelsFull("too many provisioning envelopes are waiting")
+        self._channels[provision_id].reserved = size
+        self._held_bytes += size
+
+    def release(self, provision_id: str) -> None:
+        """Gives up a reservation (the fill was refused); the channel can be filled again."""
+        channel = self._channels.get(provision_id)
+        if channel is not None and channel.envelope is None and channel.reserved is not None:
+            self._held_bytes -= channel.reserved
+            channel.reserved = None
+
+    def fill(self, provision_id: str, envelope: bytes) -> None:
+        """Puts the envelope into the channel (reserved for it, or free) and wakes its waiters.
+
+        Raises:
+            UnknownChannel: No such live channel (it may have expired since the reservation).
             ChannelFilled: It was filled already.
             ChannelsFull: Holding the envelope would pass :data:`MAX_HELD_BYTES`.
         """
         self._prune(self._clock())
-        self.check_open(provision_id)
-        if self._held_bytes + len(envelope) > self._max_held_bytes:
+        channel = self._live(provision_id)
+        if channel.envelope is not None:
+            raise ChannelFilled("the channel was filled already")
+        held_for_it = channel.reserved or 0
+        if self._held_bytes - held_for_it + len(envelope) > self._max_held_bytes:
             raise ChannelsFull("too many provisioning envelopes are waiting")
-        channel = self._channels[provision_id]
+        self._held_bytes += len(envelope) - held_for_it
+        channel.reserved = None
         channel.envelope = envelope
-        self._held_bytes += len(envelope)
         channel.filled.set()
 
     async def take(self, provision_id: str, wait_s: float) -> bytes | None:
@@ -166,6 +224,7 @@ class ProvisioningChannels:
         """Drops every channel and wakes their waiters (answered ``404``): the relay stops."""
         channels = list(self._channels.values())
         self._channels.clear()
+        self._per_owner.clear()
         self._held_bytes = 0
         for channel in channels:
             channel.filled.set()
@@ -181,8 +240,17 @@ class ProvisioningChannels:
 
     def _drop(self, provision_id: str) -> None:
         channel = self._channels.pop(provision_id, None)
-        if channel is not None and channel.envelope is not None:
+        if channel is None:
+            return
+        if channel.envelope is not None:
             self._held_bytes -= len(channel.envelope)
+        elif channel.reserved is not None:
+            self._held_bytes -= channel.reserved
+        remaining = self._per_owner[channel.owner] - 1
+        if remaining:
+            self._per_owner[channel.owner] = remaining
+        else:
+            del self._per_owner[channel.owner]
 
     def _prune(self, now: int) -> None:
         """Drops expired channels from the front (the oldest) until a live one."""

@@ -6,6 +6,8 @@ The row functions run on the writer thread (or a reader for the pure reads);
 decision that depends on stored state (the token is unused, the account has room, the id is
 the next unused one, a send names exactly the current devices) is taken inside the single
 write that acts on it, so no concurrent request can get between the check and the change.
+A link token is bound to the device that asked for it: its row references that device and
+is deleted with it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from chat_desktop.relay.store_devices import (
     DeviceKeyExists,
     DeviceSetChange,
     InvalidLinkToken,
+    LinkToken,
     MismatchedDevices,
     NewLinkedDevice,
     OnlyDevice,
@@ -113,6 +116,8 @@ def link_device(
     connection: sqlite3.Connection, device: NewLinkedDevice, max_devices: int, now_ms: int
 ) -> DeviceSetChange:
     """Adds a linked device in one write; see :meth:`RelayStore.link_device`."""
+    # The token's row exists only while the device that asked for it does (ON DELETE
+    # CASCADE): a removed device's tokens are gone with it.
     owner = connection.execute(
         "SELECT username FROM link_tokens WHERE token_hash = ? AND NOT used AND expires_at > ?",
         (device.token_hash, now_ms),
@@ -173,6 +178,10 @@ def remove_device(
     )
     connection.execute(
         "DELETE FROM envelopes WHERE recipient = ? AND recipient_device = ?", (user, device_id)
+    )
+    # Its link tokens are revoked here: a removed device must not link itself back.
+    connection.execute(
+        "DELETE FROM link_tokens WHERE username = ? AND device_id = ?", (user, device_id)
     )
     # Its prekeys go with the row (ON DELETE CASCADE).
     connection.execute(
@@ -265,29 +274,49 @@ class SqliteDeviceMethods:
         """See :meth:`RelayStore.list_devices`."""
         return await self._writer.read(lambda connection: list_devices(connection, user))
 
-    async def create_link_token(self, user: str, token_hash: bytes, expires_at: int) -> None:
+    async def create_link_token(
+        self, user: str, device_id: int, token_hash: bytes, expires_at: int
+    ) -> None:
         """See :meth:`RelayStore.create_link_token`."""
 
         def write(connection: sqlite3.Connection) -> None:
+            if device_id not in device_ids(connection, user):
+                raise UnknownDevice("the account has no such device")
             connection.execute(
-                "INSERT INTO link_tokens (token_hash, username, expires_at) VALUES (?, ?, ?)",
-                (token_hash, user, expires_at),
+                "INSERT INTO link_tokens (token_hash, username, device_id, expires_at)"
+                " VALUES (?, ?, ?, ?)",
+                (token_hash, user, device_id, expires_at),
             )
 
         await self._writer.submit(write)
 
-    async def link_token_owner(self, token_hash: bytes, now_ms: int) -> str | None:
-        """See :meth:`RelayStore.link_token_owner`."""
+    async def link_token(self, token_hash: bytes, now_ms: int) -> LinkToken | None:
+        """See :meth:`RelayStore.link_token`."""
 
-        def read(connection: sqlite3.Connection) -> str | None:
+        def read(connection: sqlite3.Connection) -> LinkToken | None:
             row = connection.execute(
-                "SELECT username FROM link_tokens WHERE token_hash = ? AND NOT used"
-                " AND expires_at > ?",
+                "SELECT username, device_id, filled FROM link_tokens WHERE token_hash = ?"
+                " AND NOT used AND expires_at > ?",
                 (token_hash, now_ms),
             ).fetchone()
-            return None if row is None else str(row[0])
+            if row is None:
+                return None
+            return LinkToken(username=str(row[0]), device_id=int(row[1]), filled=bool(row[2]))
 
         return await self._writer.read(read)
+
+    async def fill_with_link_token(self, token_hash: bytes, now_ms: int) -> bool:
+        """See :meth:`RelayStore.fill_with_link_token`."""
+
+        def write(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
+                "UPDATE link_tokens SET filled = 1 WHERE token_hash = ? AND NOT filled"
+                " AND NOT used AND expires_at > ?",
+                (token_hash, now_ms),
+            )
+            return cursor.rowcount == 1
+
+        return await self._writer.submit(write)
 
     async def link_device(
         self, device: NewLinkedDevice, max_devices: int, now_ms: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Final
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 
 _SCHEMA_V1: Final = """
 CREATE TABLE accounts (
@@ -143,8 +143,67 @@ ALTER TABLE sent_messages_v3 RENAME TO sent_messages;
 CREATE INDEX sent_messages_by_age ON sent_messages (server_ts)
 """
 
+# v4 (issue 18): a link token belongs to the device that asked for it, not to its account.
+# ``(username, device_id)`` references the device, so removing the device (or deleting the
+# account) deletes its tokens in the same write; ``filled`` records that the token filled
+# its one provisioning channel. Tokens of older relays name no device: they are dropped (a
+# token lives 10 minutes; the user asks for a new one). ``queue_usage`` holds the bytes of
+# the envelopes waiting for each recipient device, kept by triggers in every write that
+# adds or deletes an envelope, so ``message:send`` checks the quota of docs/protocol.md §6.8
+# in the write that stores, without summing the queue.
+_SCHEMA_V4: Final = """
+DROP TABLE link_tokens;
+CREATE TABLE link_tokens (
+    token_hash BLOB PRIMARY KEY,
+    username   TEXT NOT NULL,
+    device_id  INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    filled     INTEGER NOT NULL DEFAULT 0,
+    used       INTEGER NOT NULL DEFAULT 0,
+    FOREIGN KEY (username, device_id) REFERENCES devices ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX link_tokens_by_device ON link_tokens (username, device_id);
+CREATE INDEX link_tokens_by_expiry ON link_tokens (expires_at);
+CREATE TABLE queue_usage (
+    recipient        TEXT NOT NULL,
+    recipient_device INTEGER NOT NULL,
+    bytes            INTEGER NOT NULL,
+    PRIMARY KEY (recipient, recipient_device)
+) WITHOUT ROWID;
+INSERT INTO queue_usage (recipient, recipient_device, bytes)
+    SELECT recipient, recipient_device, sum(length(body)) FROM envelopes
+    GROUP BY recipient, recipient_device;
+CREATE TRIGGER envelopes_add_usage AFTER INSERT ON envelopes BEGIN
+    INSERT INTO queue_usage (recipient, recipient_device, bytes)
+        VALUES (new.recipient, new.recipient_device, length(new.body))
+        ON CONFLICT (recipient, recipient_device) DO UPDATE SET bytes = bytes + excluded.bytes;
+END;
+CREATE TRIGGER envelopes_remove_usage AFTER DELETE ON envelopes BEGIN
+    UPDATE queue_usage SET bytes = bytes - length(old.body)
+        WHERE recipient = old.recipient AND recipient_device = old.recipient_device;
+    DELETE FROM queue_usage
+        WHERE recipient = old.recipient AND recipient_device = old.recipient_device
+        AND bytes <= 0;
+END;
+"""
+
 #: The statements that take a database from version ``index`` to ``index + 1``.
-_STEPS: Final = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
+_STEPS: Final = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4)
+
+
+def _statements(script: str) -> list[str]:
+    """Splits a schema step into complete statements (a trigger body holds ``;`` too)."""
+    statements: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending)
+            pending = ""
+    if pending.strip(" \n;"):
+        statements.append(pending)  # the last one may lack its ";"
+    return statements
 
 
 def migrate(connection: sqlite3.Connection, target_version: int = SCHEMA_VERSION) -> None:
@@ -171,9 +230,8 @@ def migrate(connection: sqlite3.Connection, target_version: int = SCHEMA_VERSION
         # Read again inside the write lock: another process may have migrated meanwhile.
         (version,) = connection.execute("PRAGMA user_version").fetchone()
         for step in _STEPS[version:target_version]:
-            for statement in step.split(";"):
-                if statement.strip():
-                    connection.execute(statement)
+            for statement in _statements(step):
+                connection.execute(statement)
         connection.execute(f"PRAGMA user_version = {max(version, target_version)}")
     except BaseException:
         connection.execute("ROLLBACK")

@@ -37,6 +37,7 @@ from chat_desktop.relay.store import (
     BlobRecord,
     NewAccount,
     PresenceRecord,
+    QueueQuotaExceeded,
     StoredEnvelope,
     StoredMessage,
     SweepResult,
@@ -63,6 +64,30 @@ def _row_to_envelope(row: tuple[object, ...]) -> StoredEnvelope:
         expires_at=expires,
         body=body,
     )
+
+
+def check_queue_quota(
+    connection: sqlite3.Connection,
+    recipient: str,
+    payloads: Sequence[DevicePayload],
+    max_queued_bytes: int,
+) -> None:
+    """Refuses a send that would put more than ``max_queued_bytes`` in a device's queue.
+
+    ``queue_usage`` is kept by triggers on ``envelopes`` (schema v4), so this is one indexed
+    read per payload, inside the write that then stores the envelopes.
+
+    Raises:
+        QueueQuotaExceeded: Some payload's device would pass the quota.
+    """
+    for payload in payloads:
+        row = connection.execute(
+            "SELECT bytes FROM queue_usage WHERE recipient = ? AND recipient_device = ?",
+            (recipient, payload.device_id),
+        ).fetchone()
+        queued = 0 if row is None else int(row[0])
+        if queued + len(payload.body) > max_queued_bytes:
+            raise QueueQuotaExceeded("a recipient device has too many bytes waiting")
 
 
 class SqliteRelayStore(SqliteDeviceMethods):
@@ -267,6 +292,8 @@ class SqliteRelayStore(SqliteDeviceMethods):
         payloads: Sequence[DevicePayload],
         expires_at: int | None,
         now_ms: int,
+        *,
+        max_queued_bytes: int | None = None,
     ) -> StoredMessage:
         """See :meth:`RelayStore.store_message`."""
 
@@ -286,6 +313,8 @@ class SqliteRelayStore(SqliteDeviceMethods):
                 recipient,
                 [payload.device_id for payload in payloads],
             )
+            if max_queued_bytes is not None:
+                check_queue_quota(connection, recipient, payloads, max_queued_bytes)
             connection.execute(
                 "INSERT INTO sent_messages (sender, recipient, msg_id, server_ts)"
                 " VALUES (?, ?, ?, ?)",

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # store_devices subclasses StoreError, so it imports this mod
         CertifiedDeviceKey,
         DeviceCredentials,
         DeviceSetChange,
+        LinkToken,
         NewLinkedDevice,
     )
 
@@ -41,6 +42,11 @@ class AccountExists(StoreError):
 
 class UnknownRecipient(StoreError):
     """The recipient account, or one of the addressed devices, does not exist."""
+
+
+class QueueQuotaExceeded(StoreError):
+    """Storing a send would put more undelivered bytes in a recipient device's queue than the
+    relay allows (docs/protocol.md §6.8); nothing was stored."""
 
 
 class UnknownBlob(StoreError):
@@ -244,11 +250,23 @@ class RelayStore(Protocol):
     async def list_devices(self, user: str) -> list[DeviceInfo]:
         """Returns the account's devices by id (empty for an unknown account)."""
 
-    async def create_link_token(self, user: str, token_hash: bytes, expires_at: int) -> None:
-        """Records a link token (by its SHA-256 only) made by ``user``."""
+    async def create_link_token(
+        self, user: str, device_id: int, token_hash: bytes, expires_at: int
+    ) -> None:
+        """Records a link token (by its SHA-256 only) asked for by one device of ``user``.
 
-    async def link_token_owner(self, token_hash: bytes, now_ms: int) -> str | None:
-        """Returns the account of a valid, unused link token, or None."""
+        The token is bound to that device: removing the device (or the account) deletes it.
+
+        Raises:
+            UnknownDevice: The device was removed meanwhile (no token is stored).
+        """
+
+    async def link_token(self, token_hash: bytes, now_ms: int) -> LinkToken | None:
+        """Returns a valid (unexpired, unused, its device still there) link token, or None."""
+
+    async def fill_with_link_token(self, token_hash: bytes, now_ms: int) -> bool:
+        """Spends a valid token's one channel fill; False (nothing changed) if it is not
+        valid or filled a channel already. One write, so two fills cannot both pass."""
 
     async def link_device(
         self, device: NewLinkedDevice, max_devices: int, now_ms: int
@@ -262,8 +280,8 @@ class RelayStore(Protocol):
         """
 
     async def remove_device(self, user: str, device_id: int, now_ms: int) -> DeviceSetChange:
-        """Removes a device: its DK moves to the removed devices, its prekeys and waiting
-        envelopes are deleted; its id is never given out again.
+        """Removes a device: its DK moves to the removed devices, its prekeys, waiting
+        envelopes and link tokens are deleted; its id is never given out again.
 
         Raises:
             UnknownDevice: The account has no such device.
@@ -308,6 +326,8 @@ class RelayStore(Protocol):
         payloads: Sequence[DevicePayload],
         expires_at: int | None,
         now_ms: int,
+        *,
+        max_queued_bytes: int | None = None,
     ) -> StoredMessage:
         """Durably stores one envelope per payload, once per ``(sender, recipient, msg_id)``.
 
@@ -315,11 +335,14 @@ class RelayStore(Protocol):
         and stores nothing (whatever the recipient's devices are by now). Otherwise the
         payloads must name exactly the recipient's current devices, minus the sender's own
         device when ``recipient`` is the sender's account; that check and the store are one
-        write, so a device added meanwhile cannot be missed.
+        write, so a device added meanwhile cannot be missed. With ``max_queued_bytes``, no
+        recipient device may end up with more body bytes waiting than that; checked in the
+        same write, so concurrent sends cannot pass it together.
 
         Raises:
             UnknownRecipient: ``recipient`` does not exist.
             MismatchedDevices: The payloads' devices are not the recipient's device set.
+            QueueQuotaExceeded: A recipient device's queue would pass ``max_queued_bytes``.
         """
 
     async def pending_envelopes(

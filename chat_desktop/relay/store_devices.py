@@ -33,7 +33,8 @@ class TooManyDevices(StoreError):
 
 
 class InvalidLinkToken(StoreError):
-    """The link token is unknown, expired, used, or made by another account."""
+    """The link token is unknown, expired, used, made by another account, or its device was
+    removed (a token dies with the device that asked for it)."""
 
 
 class MismatchedDevices(StoreError):
@@ -65,6 +66,22 @@ class CertifiedDeviceKey:
     device_key: bytes
     certified_at: int
     certificate: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class LinkToken:
+    """A valid, unused link token, as the relay keeps it (by its SHA-256 only).
+
+    Attributes:
+        username: The account the token adds a device to.
+        device_id: The device that asked for it (``devices:link``); the token lives only as
+            long as that device does.
+        filled: Whether it filled its one provisioning channel already.
+    """
+
+    username: str
+    device_id: int
+    filled: bool
 
 
 @dataclass(frozen=True, slots=True)

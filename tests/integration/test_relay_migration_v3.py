@@ -119,7 +119,7 @@ async def test_the_schema_is_upgraded_and_ids_continue_after_the_highest(
     migrated_relay: RelayServer,
 ) -> None:
     assert rows(migrated_relay, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
-    assert SCHEMA_VERSION == 3
+    assert SCHEMA_VERSION >= 3  # then on to the newest (version 4: test_relay_migration_v4)
     assert rows(migrated_relay, "SELECT username, next_device_id FROM accounts ORDER BY 1") == [
         ("alice", 2),
         ("bob", 2),

@@ -80,6 +80,11 @@ async def test_a_channel_carries_one_envelope_once(
     status, answer = await http_call(
         "PUT", channel_url(relay, provision_id), envelope_body(b"second"), token
     )
+    assert (status, answer["error"]) == (401, "unauthorized")  # a token fills one channel
+    another_token = await token_of_new_account(relay, relay_clients)
+    status, answer = await http_call(
+        "PUT", channel_url(relay, provision_id), envelope_body(b"second"), another_token
+    )
     assert (status, answer["error"]) == (409, "conflict")
 
     status, answer = await http_call("GET", channel_url(relay, provision_id, "0"))
@@ -180,6 +185,8 @@ async def test_an_envelope_over_one_mebibyte_is_refused(
 
 
 async def test_opening_channels_is_rate_limited_per_address(relay: RelayServer) -> None:
+    # Room for every channel the rule allows (the per-address cap is tested on its own).
+    relay.context.channels = ProvisioningChannels(lambda: relay.context.clock(), max_per_owner=100)
     for _ in range(RateLimits().provisioning.count):
         await open_channel(relay)
     status, answer = await http_call("POST", relay.url + events.PROVISIONING_PATH)

@@ -33,7 +33,7 @@ from chat_desktop.relay.context import CONTEXT_KEY, RelayContext
 from chat_desktop.relay.delivery import DeviceDelivery
 from chat_desktop.relay.handlers import presence
 from chat_desktop.relay.handlers.crypto import warn_if_low
-from chat_desktop.relay.http import error_response, json_response, read_body
+from chat_desktop.relay.http import client_rate_key, error_response, json_response, read_body
 from chat_desktop.relay.logs import log_event, log_exception
 from chat_desktop.relay.sessions import ConnectedDevice
 from chat_desktop.relay.signatures import check_registration, device_key_signature_ok
@@ -51,13 +51,20 @@ def _unauthorized(reason: str) -> ProtocolError:
 
 
 async def register_account(request: web.Request) -> web.StreamResponse:
-    """``POST /v1/accounts``: creates an account from a signed registration."""
+    """``POST /v1/accounts``: creates an account from a signed registration.
+
+    Rate limited per client address (``registrations``), the address taken as
+    :func:`~chat_desktop.relay.http.client_rate_key` says (behind a trusted proxy: the
+    forwarded client).
+    """
     context = request.app[CONTEXT_KEY]
     try:
-        context.limiters.registrations.acquire(request.remote or "unknown")
         registration = decode_http_json(
             await read_body(request, MAX_REGISTRATION_BODY), RegisterRequest
         )
+        # Charged once the request parses (junk costs nobody a registration) and before the
+        # signatures are checked (the expensive part).
+        context.limiters.registrations.acquire(client_rate_key(request, context.config.proxies))
         now = context.clock()
         if abs(now - registration.ts) > TIMESTAMP_WINDOW_MS:
             raise bad_request("registration timestamp is too far from the relay's clock")

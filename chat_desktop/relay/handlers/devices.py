@@ -61,11 +61,17 @@ async def make_link_token(
 ) -> DevicesLinkAck:
     """Makes a one-use token that adds a device to the connection's account.
 
+    The token is bound to the asking device (docs/protocol.md §6.11): it fills one
+    provisioning channel once, registers one device once, and dies with the asking device
+    when that device is removed, so a removed device cannot link itself back with a token it
+    kept.
+
     Raises:
         ProtocolError: ``rate_limited`` past the ``device_links`` rule; ``bad_request`` for
             a connection of a device without a device key (it registers one first, so no
             device made before linked devices can be impersonated by a linked one that
-            learnt the identity key and was removed later).
+            learnt the identity key and was removed later); ``unauthorized`` when the
+            device was removed while the request ran.
     """
     context.limiters.device_links.acquire(device.user)
     if device.needs_device_key:
@@ -76,7 +82,12 @@ async def make_link_token(
         raise ProtocolError(ErrorCode.TOO_LARGE, "the account has the most devices allowed")
     token = new_link_token()
     expires_at = context.clock() + LINK_TOKEN_LIFETIME_MS
-    await context.store.create_link_token(device.user, link_token_hash(token), expires_at)
+    try:
+        await context.store.create_link_token(
+            device.user, device.device_id, link_token_hash(token), expires_at
+        )
+    except UnknownDevice:  # removed while this request ran
+        raise ProtocolError(ErrorCode.UNAUTHORIZED, "the device no longer exists") from None
     log_event("link_token_made", device_id=device.device_id)
     return DevicesLinkAck(link_token=token, expires_at=expires_at)
 

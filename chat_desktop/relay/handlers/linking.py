@@ -56,12 +56,14 @@ async def _add_device(context: RelayContext, link: LinkDeviceRequest) -> DeviceS
 
     Raises:
         ProtocolError: ``unauthorized`` for a token that is not valid, unused and the named
-            account's; ``bad_request`` for a signature that does not verify under the
-            account's identity key or a ``created_at`` off by more than 120 s;
+            account's (a removed device's tokens are gone with it); ``bad_request`` for a
+            signature that does not verify under the account's identity key or a
+            ``created_at`` off by more than 120 s;
             ``too_large`` when the account has the most devices allowed.
     """
     token_hash = link_token_hash(link.link_token)
-    if await context.store.link_token_owner(token_hash, context.clock()) != link.username:
+    token = await context.store.link_token(token_hash, context.clock())
+    if token is None or token.username != link.username:
         raise _bad_token()
     identity_key = await context.store.account_identity_key(link.username)
     if identity_key is None:

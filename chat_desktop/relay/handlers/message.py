@@ -4,7 +4,9 @@ A send is acked only after its envelopes are committed (group commit in the stor
 repeat of the same ``(sender, recipient, id)`` gets the first ``server_ts`` back without a
 second copy. A send must carry one payload per current device of the recipient (minus the
 sending device for a send to one's own account, docs/protocol.md §6.11); otherwise nothing is
-stored and the answer names the ``missing`` and ``extra`` devices.
+stored and the answer names the ``missing`` and ``extra`` devices. A send that would put
+more than ``--max-queued-bytes`` of bodies in the queue of one recipient device is refused
+``quota_exceeded`` (checked in the same write that stores, docs/protocol.md §6.8).
 Envelopes for a device connected here are pushed to its delivery queue right away; the rest
 wait in the store for the device's next connect.
 """
@@ -29,7 +31,7 @@ from chat_desktop.relay.context import RelayContext
 from chat_desktop.relay.dispatch import register_event
 from chat_desktop.relay.logs import log_event
 from chat_desktop.relay.sessions import ConnectedDevice
-from chat_desktop.relay.store import UnknownRecipient
+from chat_desktop.relay.store import QueueQuotaExceeded, UnknownRecipient
 from chat_desktop.relay.store_devices import MismatchedDevices
 
 
@@ -66,6 +68,7 @@ async def send(
             request.payloads,
             request.expires_at,
             context.clock(),
+            max_queued_bytes=context.config.max_queued_bytes,
         )
     except UnknownRecipient:
         raise ProtocolError(ErrorCode.NOT_FOUND, "no such recipient") from None
@@ -75,6 +78,11 @@ async def send(
             "the payloads do not match the recipient's devices",
             missing=mismatch.missing,
             extra=mismatch.extra,
+        ) from None
+    except QueueQuotaExceeded:
+        raise ProtocolError(
+            ErrorCode.QUOTA_EXCEEDED,
+            "a recipient device has too much undelivered data waiting on the relay",
         ) from None
     if context.config.failpoint == FAILPOINT_CRASH_AFTER_STORE:
         log_event("failpoint_crash", failpoint=FAILPOINT_CRASH_AFTER_STORE)

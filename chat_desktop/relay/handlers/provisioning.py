@@ -1,9 +1,10 @@
 """The provisioning channel routes of docs/protocol.md §6.11.
 
 - ``POST /v1/provisioning``: a new device opens a one-shot channel (rate limited per client
-  address);
+  address, and at most a few open per address);
 - ``PUT /v1/provisioning/{id}``: an existing device of an account fills it once with the
-  encrypted provisioning envelope, showing a valid, unused link token;
+  encrypted provisioning envelope, showing a valid, unused link token that has not filled a
+  channel yet (a token fills one channel, once);
 - ``GET /v1/provisioning/{id}?wait=S``: the new device long-polls for the envelope, which
   leaves the relay with that answer.
 
@@ -32,11 +33,18 @@ from chat_desktop.protocol.schemas import (
     WireStruct,
 )
 from chat_desktop.relay.context import CONTEXT_KEY, RelayContext
-from chat_desktop.relay.http import bearer_token, error_response, json_response, read_body
+from chat_desktop.relay.http import (
+    bearer_token,
+    client_rate_key,
+    error_response,
+    json_response,
+    read_body,
+)
 from chat_desktop.relay.link_tokens import link_token_hash
 from chat_desktop.relay.logs import log_event
 from chat_desktop.relay.provisioning import (
     MAX_WAIT_S,
+    AddressFull,
     ChannelFilled,
     ChannelsFull,
     UnknownChannel,
@@ -60,12 +68,19 @@ class _UnboundedEnvelope(WireStruct, frozen=True):
 async def open_channel(request: web.Request) -> web.StreamResponse:
     """``POST /v1/provisioning``: ``201 {provision_id, expires_at}``."""
     context = request.app[CONTEXT_KEY]
+    owner = client_rate_key(request, context.config.proxies)
+    channels = context.provisioning()
     try:
-        context.limiters.provisioning.acquire(request.remote or "unknown")
         try:
-            opened = context.provisioning().open()
+            # Room first, so a refused open takes no token from the address's bucket; no
+            # await between the check and the open.
+            channels.check_room(owner)
+            context.limiters.provisioning.acquire(owner)
+            opened = channels.open(owner)
+        except AddressFull:
+            raise _busy("this address has the most provisioning channels open") from None
         except ChannelsFull:
-            raise _busy() from None
+            raise _busy("the relay holds too many provisioning channels") from None
     except ProtocolError as error:
         return error_response(error)
     return json_response(
@@ -75,10 +90,14 @@ async def open_channel(request: web.Request) -> web.StreamResponse:
 
 
 async def fill_channel(request: web.Request) -> web.StreamResponse:
-    """``PUT /v1/provisioning/{id}`` with a link token: ``204`` once the envelope is held."""
+    """``PUT /v1/provisioning/{id}`` with a link token: ``204`` once the envelope is held.
+
+    The token's one fill is spent in the store while the channel is reserved in memory, so
+    neither two channels with one token nor one channel with two tokens can be filled.
+    """
     context = request.app[CONTEXT_KEY]
     try:
-        await _check_link_token(context, request)
+        token_hash = await _check_link_token(context, request)
         provision_id = _provision_id(request)
         channels = context.provisioning()
         channels.check_open(provision_id)  # before reading up to 1 MiB for nothing
@@ -86,6 +105,15 @@ async def fill_channel(request: web.Request) -> web.StreamResponse:
         envelope = decode_http_json(body, _UnboundedEnvelope).envelope
         if len(envelope) > MAX_PROVISIONING_ENVELOPE:
             raise ProtocolError(ErrorCode.TOO_LARGE, "the envelope is over 1 MiB")
+        channels.reserve(provision_id, len(envelope))
+        try:
+            spent = await context.store.fill_with_link_token(token_hash, context.clock())
+        except BaseException:
+            channels.release(provision_id)
+            raise
+        if not spent:
+            channels.release(provision_id)
+            raise _spent_token()
         channels.fill(provision_id, envelope)
     except ProtocolError as error:
         return error_response(error)
@@ -116,13 +144,27 @@ async def take_envelope(request: web.Request) -> web.StreamResponse:
     return json_response(ProvisioningEnvelope(envelope=envelope))
 
 
-async def _check_link_token(context: RelayContext, request: web.Request) -> None:
-    """Refuses (``unauthorized``) a request without a valid, unused link token."""
+async def _check_link_token(context: RelayContext, request: web.Request) -> bytes:
+    """Returns the hash of the request's link token, a valid one that filled no channel yet.
+
+    Raises:
+        ProtocolError: ``unauthorized`` for a missing, unknown, used or expired token, one
+            whose device was removed, or one that filled a channel already.
+    """
     token = bearer_token(request)
     if token is None or len(token) > MAX_TOKEN_LENGTH:
         raise ProtocolError(ErrorCode.UNAUTHORIZED, "missing or malformed link token")
-    if await context.store.link_token_owner(link_token_hash(token), context.clock()) is None:
+    token_hash = link_token_hash(token)
+    record = await context.store.link_token(token_hash, context.clock())
+    if record is None:
         raise ProtocolError(ErrorCode.UNAUTHORIZED, "invalid, used or expired link token")
+    if record.filled:
+        raise _spent_token()
+    return token_hash
+
+
+def _spent_token() -> ProtocolError:
+    return ProtocolError(ErrorCode.UNAUTHORIZED, "the link token filled a channel already")
 
 
 def _provision_id(request: web.Request) -> str:
@@ -150,12 +192,8 @@ def _unknown_channel() -> ProtocolError:
     return ProtocolError(ErrorCode.NOT_FOUND, "no such provisioning channel")
 
 
-def _busy() -> ProtocolError:
-    return ProtocolError(
-        ErrorCode.RATE_LIMITED,
-        "the relay holds too many provisioning channels",
-        retry_after=_FULL_RETRY_AFTER_S,
-    )
+def _busy(message: str = "the relay holds too many provisioning channels") -> ProtocolError:
+    return ProtocolError(ErrorCode.RATE_LIMITED, message, retry_after=_FULL_RETRY_AFTER_S)
 
 
 def register(app: web.Application) -> None:

@@ -46,9 +46,12 @@ from chat_desktop.gui.conversation_delegate import (
 from chat_desktop.gui.icons import icon
 from chat_desktop.gui.message_words import deleted_text, timer_note_text
 from chat_desktop.gui.notices import popup_menu
+from chat_desktop.services.file_types import display_file_name
 from chat_desktop.storage.models import TIMER_NOTE_KIND, Conversation, Direction, Message
 
 PEER_ROLE = Qt.ItemDataRole.UserRole + 1
+#: A file name in a preview (and a notification) is elided in the middle beyond this.
+PREVIEW_NAME_LENGTH = 60
 _CONTEXT = "ConversationList"
 
 
@@ -87,7 +90,9 @@ def message_preview(message: Message) -> str:
                 if caption
                 else translate("ConversationList", "Photo")
             )
-        name = info.file_name or translate("ConversationList", "File")
+        name = display_file_name(info.file_name, PREVIEW_NAME_LENGTH) or translate(
+            "ConversationList", "File"
+        )
         return (
             translate("ConversationList", "%1: %2").replace("%1", name).replace("%2", caption)
             if caption

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import uuid
@@ -54,6 +55,7 @@ from chat_desktop.gui.accessibility import mark_as_data, name_controls
 from chat_desktop.gui.attachment_preview import AttachmentPreviewDialog
 from chat_desktop.gui.composer import Composer, local_files, pasted_image
 from chat_desktop.gui.event_bridge import EventBridge
+from chat_desktop.gui.file_opening import refuse_programs, show_unsafe_file_notice
 from chat_desktop.gui.icons import icon
 from chat_desktop.gui.image_viewer import ImageViewer, decode_full
 from chat_desktop.gui.message_delegate import (
@@ -72,6 +74,7 @@ from chat_desktop.gui.safety_number import SafetyNumberDialog
 from chat_desktop.gui.save_dialog import choose_save_path
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.client import ChatClient, UnknownPeer
+from chat_desktop.services.file_types import UnsafeToOpen, display_file_name, safe_file_name
 from chat_desktop.storage.models import Direction, Message, MessageStatus
 
 logger = logging.getLogger(__name__)
@@ -157,7 +160,8 @@ class ConversationView(QWidget):
     Files dropped on the pane or pasted in the composer go through
     :class:`~chat_desktop.gui.attachment_preview.AttachmentPreviewDialog` before they are
     sent. "Open" hands a decrypted copy to :attr:`url_opener` (the desktop's default
-    application; tests replace it).
+    application), unless the file could run a program: then a notice offers "Save as…"
+    (:mod:`chat_desktop.gui.file_opening`).
 
     Signals:
         conversationsChanged(): Unread counts or order may have changed (refresh the list).
@@ -183,6 +187,7 @@ class ConversationView(QWidget):
         self.details_dialog: MessageDetailsDialog | None = None
         self.image_viewer: ImageViewer | None = None
         self.save_chooser: QDialog | None = None
+        self.unsafe_notice: QMessageBox | None = None
         self.model = MessageWindowModel(client)
         self.view = MessageListView(self.model, self)
         self.composer = Composer(self)
@@ -482,7 +487,7 @@ class ConversationView(QWidget):
         author = self.tr("yourself") if outgoing else message.sender
         info = message.attachment
         excerpt = message.body or (
-            (info.file_name or self.tr("Attachment")) if info is not None else ""
+            (display_file_name(info.file_name) or self.tr("Attachment")) if info else ""
         )
         self.composer.start_reply(message_id, author, excerpt)
 
@@ -589,7 +594,13 @@ class ConversationView(QWidget):
             spawn(self._open_attachment(self._peer, message_id), "open file", self._show_error)
 
     async def _open_attachment(self, peer: str, message_id: str) -> None:
-        path = await self._client.attachment_path_for_opening(peer, message_id)
+        try:  # the engine judges by name and magic bytes, the desktop's MIME database too
+            path = await self._client.attachment_path_for_opening(peer, message_id)
+            await asyncio.to_thread(refuse_programs, path)
+        except UnsafeToOpen:
+            save = functools.partial(self.save_attachment, message_id)
+            self.unsafe_notice = show_unsafe_file_notice(self, save)
+            return
         if not self.url_opener(QUrl.fromLocalFile(str(path))):
             show_notice(
                 self,
@@ -606,7 +617,7 @@ class ConversationView(QWidget):
         self.save_chooser = choose_save_path(
             self,
             self.tr("Save as"),
-            message.attachment.file_name or "",
+            safe_file_name(message.attachment.file_name),
             lambda path: self._save_to(peer, message_id, path),
         )
 
@@ -627,7 +638,7 @@ class ConversationView(QWidget):
         message = self._shown(message_id)
         if message is None or message.attachment is None or self._peer is None:
             return
-        viewer = ImageViewer(message.attachment.file_name or "", self)
+        viewer = ImageViewer(display_file_name(message.attachment.file_name), self)
         viewer.saveRequested.connect(lambda: self.save_attachment(message_id))
         viewer.show()
         self.image_viewer = viewer

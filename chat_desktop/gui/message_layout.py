@@ -52,6 +52,7 @@ from chat_desktop.gui.message_words import (
     remaining_text,
     timer_note_text,
 )
+from chat_desktop.services.file_types import display_file_name
 from chat_desktop.storage.models import TIMER_NOTE_KIND, Direction, Message
 
 ROW_MARGIN_V = 3
@@ -153,9 +154,15 @@ def image_box(width: int, height: int, max_width: int) -> QSize:
 
 
 def file_name(message: Message) -> str:
-    """The attachment's file name, or a translated "file" when the sender gave none."""
+    """The attachment's file name as it really reads, or a translated "file" when none.
+
+    Without the bidirectional and other controls that would show another extension (rows
+    stored before the protocol refused them); painting elides it in the middle, so the
+    extension stays in sight.
+    """
     info = message.attachment
-    return (info.file_name if info else None) or QCoreApplication.translate(_CONTEXT, "file")
+    name = display_file_name(info.file_name if info else None)
+    return name or QCoreApplication.translate(_CONTEXT, "file")
 
 
 def human_size(size: int) -> str:

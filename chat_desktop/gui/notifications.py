@@ -8,7 +8,9 @@
 - :class:`Notifier` is what shows a notification; :class:`NativeNotifier` uses the desktop's
   own service through desktop-notifier (D-Bus on Linux, the Notification Center on macOS,
   WinRT on Windows) and falls back to the tray's bubble where that fails. Failures are
-  logged by type only and never reach the user.
+  logged by type only and never reach the user. On freedesktop desktops the title and body
+  go out with ``&``, ``<`` and ``>`` escaped: their notification servers draw markup
+  (``<b>``, ``<a href>``, ``<img src>``), and a peer's words must show as written.
 - :class:`NotificationCenter` follows the engine's ``messageReceived`` for one unlocked
   window: a burst of messages is handled in one pass (one notification per conversation,
   for its latest message). Clicking a notification opens that conversation and raises the
@@ -21,7 +23,9 @@ reduced to their type before they reach any handler).
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
+import sys
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -145,6 +149,18 @@ def _quiet_library_logs() -> None:
             library_logger.addFilter(_TypeOnly())
 
 
+def as_plain_text(text: str) -> str:
+    """``text`` as the desktop's notification service will show it literally.
+
+    Freedesktop notification servers (Linux and the BSDs, through desktop-notifier or Qt's
+    tray) read the body as markup, so ``&``, ``<`` and ``>`` are escaped there; Windows and
+    macOS show plain text as it is.
+    """
+    if sys.platform in ("win32", "darwin"):
+        return text
+    return html.escape(text, quote=False)
+
+
 def _icons_dir() -> Path:
     return Path(str(resources.files("chat_desktop.gui") / "resources" / "icons"))
 
@@ -174,6 +190,7 @@ class NativeNotifier:
 
     async def notify(self, title: str, body: str, on_clicked: Callable[[], None]) -> None:
         """Shows the notification natively, else through :attr:`fallback`; never raises."""
+        title, body = as_plain_text(title), as_plain_text(body)
         dispatched: list[bool] = []
         try:
             await self._backend().send(

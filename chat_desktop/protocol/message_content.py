@@ -72,8 +72,20 @@ IDENTITY_KEY_SIZE: Final = 32
 _BLOB_ID_PATTERN: Final = r"\A(?:[0-9a-f]{32})?\Z"
 #: Printable ASCII only.
 _MIME_TYPE_PATTERN: Final = r"\A[ -~]*\Z"
-#: No path separator or NUL: a file name is a name, never a path.
-_FILE_NAME_PATTERN: Final = r"\A[^/\x00]*\Z"
+#: What a file name may not hold (docs/protocol.md §4): the path separator (a name, never a
+#: path); C0 controls, DEL and C1 controls; the line and paragraph separators (a name is one
+#: line); and every bidirectional control (Unicode's Bidi_Control: ALM U+061C, LRM U+200E,
+#: RLM U+200F, the embeddings and overrides U+202A–U+202E, the isolates U+2066–U+2069), which
+#: draw ``invoice_\u202efdp.exe`` as ``invoice_exe.pdf``.
+_FILE_NAME_FORBIDDEN_CLASS: Final = (
+    r"/\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+)
+_FILE_NAME_PATTERN: Final = rf"\A[^{_FILE_NAME_FORBIDDEN_CLASS}]*\Z"
+_FILE_NAME_FORBIDDEN: Final = re.compile(f"[{_FILE_NAME_FORBIDDEN_CLASS}]")
+#: Every code point :data:`_FILE_NAME_PATTERN` refuses, for checks outside the schema.
+FILE_NAME_FORBIDDEN_CHARACTERS: Final = frozenset(
+    chr(code) for code in range(0x2070) if _FILE_NAME_FORBIDDEN.match(chr(code))
+)
 #: No control character (Unicode category Cc: C0, DEL, C1) and no line or paragraph
 #: separator in a reaction: it is drawn inline, on one line.
 _EMOJI_PATTERN: Final = r"\A[^\x00-\x1f\x7f-\x9f\u2028\u2029]+\Z"
@@ -111,6 +123,16 @@ def is_valid_emoji(emoji: str) -> bool:
         and re.search(_EMOJI_PATTERN, emoji) is not None
         and not any(0xD800 <= ord(char) <= 0xDFFF for char in emoji)
     )
+
+
+def strip_file_name_controls(name: str) -> str:
+    """``name`` without the characters the file-name bound refuses (docs/protocol.md §4).
+
+    A sender passes its local file's name through this before sending, so a name the local
+    file system allowed (say with a right-to-left override) never makes its peer refuse the
+    whole message; what is left is the name as it really reads, extension included.
+    """
+    return _FILE_NAME_FORBIDDEN.sub("", name)
 
 
 class Quote(msgspec.Struct, frozen=True, kw_only=True):

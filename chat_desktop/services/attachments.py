@@ -29,7 +29,6 @@ import os
 import secrets
 import shutil
 import threading
-import unicodedata
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -58,8 +57,10 @@ from chat_desktop.protocol.message_content import (
     MAX_TEXT_LENGTH,
     AttachmentContent,
     Content,
+    ContentError,
     decode_content,
     encode_content,
+    strip_file_name_controls,
 )
 from chat_desktop.protocol.schemas import (
     AttachmentDownload,
@@ -75,6 +76,7 @@ from chat_desktop.services.events import (
     TransferFinished,
     TransferProgress,
 )
+from chat_desktop.services.file_types import refuse_if_it_could_run, safe_file_name
 from chat_desktop.services.image_processing import (
     guess_mime_type,
     is_image_candidate,
@@ -101,7 +103,6 @@ _COPY_CHUNK: Final = 256 * 1024
 _OPEN_CACHE: Final = "open-cache"
 _OUTGOING: Final = "outgoing_blobs"
 _INCOMING: Final = "incoming_blobs"
-_MAX_OPEN_NAME: Final = 120
 _OUTBOX_SCAN: Final = 1_000_000
 
 
@@ -297,6 +298,7 @@ class AttachmentTransfers:
         if size > max_plaintext_size():
             raise AttachmentTooLarge("files over 100 MiB cannot be sent")
         mime = guess_mime_type(path)
+        name = strip_file_name_controls(path.name)  # what the peer's schema accepts (§4)
         width = height = None
         thumbnail = None
         data: bytes | None = None
@@ -321,7 +323,7 @@ class AttachmentTransfers:
                 digest=secrets_.digest,
                 size=secrets_.plaintext_size,
                 mime=mime,
-                file_name=path.name,
+                file_name=name,
                 width=width,
                 height=height,
                 thumbnail=thumbnail,
@@ -340,7 +342,7 @@ class AttachmentTransfers:
                     digest=secrets_.digest,
                     size=secrets_.plaintext_size,
                     mime_type=mime,
-                    file_name=path.name,
+                    file_name=name,
                     caption=caption,
                     width=width,
                     height=height,
@@ -406,7 +408,8 @@ class AttachmentTransfers:
             self._publish_failed(key)
             self._finished(key, "up", ok=False, cancelled=True)
             raise UploadAborted("the upload was cancelled") from None
-        except (HttpFailure, ProtocolError) as error:
+        except (HttpFailure, ProtocolError, ContentError) as error:
+            # ContentError: queued by an older version, its content no longer fits the schema.
             logger.info("attachment upload failed: %s", type(error).__name__)
             await worker.run(_mark_failed, worker.store, entry.seq)
             self._publish_failed(key)
@@ -699,14 +702,17 @@ class AttachmentTransfers:
 
         The folder (0700) and its copies (0600, never executable) are removed when the client
         closes or locks. The copy keeps the file's name (made safe) so the application that
-        opens it can tell its type.
+        opens it can tell its type. A file that could run a program, by its name or its
+        content (:mod:`~chat_desktop.services.file_types`), gets no copy.
 
         Raises:
             AttachmentUnavailable: The attachment is not downloaded.
             AttachmentCorrupt: The stored file was altered.
+            UnsafeToOpen: The file could run a program; it can be saved instead.
         """
         info = await self._stored(key)
         assert info.local_file_id is not None
+        refuse_if_it_could_run(info.file_name)
         label = f"{key.conversation_id}\x00{key.message_id}".encode()
         folder = self._open_cache / hashlib.sha256(label).hexdigest()[:32]
         target = folder / safe_file_name(info.file_name)
@@ -719,6 +725,7 @@ class AttachmentTransfers:
 
         if not await asyncio.to_thread(prepare):
             await self._copy_out(info.local_file_id, target, 0o600)
+        await asyncio.to_thread(refuse_if_it_could_run, info.file_name, target)
         return target
 
     async def read(self, key: MessageKey) -> bytes:
@@ -740,27 +747,6 @@ class AttachmentTransfers:
 
 class _TicketRefused(ConnectionFailure):
     """Internal: the relay refused the upload ticket; the outbox asks again later."""
-
-
-def safe_file_name(name: str | None) -> str:
-    """A file name (from a peer) safe to create in a folder of ours.
-
-    Path separators, control characters and leading dots are removed, the length bounded
-    (keeping the extension), and an empty result becomes ``attachment``.
-    """
-    text = unicodedata.normalize("NFC", name or "")
-    text = "".join(
-        "_" if char in "/\\:" or unicodedata.category(char).startswith("C") else char
-        for char in text
-    )
-    text = text.strip().lstrip(".").strip()
-    if len(text) > _MAX_OPEN_NAME:
-        stem, dot, extension = text.rpartition(".")
-        if dot and 0 < len(extension) <= 16:
-            text = stem[: _MAX_OPEN_NAME - len(extension) - 1] + "." + extension
-        else:
-            text = text[:_MAX_OPEN_NAME]
-    return text or "attachment"
 
 
 def _forget_result(context: EngineContext, result: object) -> None:

@@ -277,3 +277,34 @@ async def test_without_a_notification_service_the_tray_bubble_is_used(
     assert messages  # the failure is in the log, by its kind
     assert not any("1234" in message for message in messages)
     assert all(record.exc_info is None for record in caplog.records)
+
+
+async def test_markup_in_a_notification_reaches_the_desktop_escaped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Freedesktop servers draw <b>, <a href> and <img> in a body: a peer's text must not.
+    hostile = '<b>x</b><img src="file:///etc/passwd"> & <a href="https://evil.example">y</a>'
+    escaped = (
+        '&lt;b&gt;x&lt;/b&gt;&lt;img src="file:///etc/passwd"&gt; &amp; '
+        '&lt;a href="https://evil.example"&gt;y&lt;/a&gt;'
+    )
+    async with session_bus(monkeypatch) as address:
+        bus = await MessageBus(bus_address=address).connect()
+        server = NotificationServer()
+        bus.export("/org/freedesktop/Notifications", server)
+        await bus.request_name("org.freedesktop.Notifications")
+        notifier = NativeNotifier()
+        await notifier.notify("<i>carol</i>", hostile, lambda: None)
+        assert [(t, b) for t, b, _ in server.received] == [("&lt;i&gt;carol&lt;/i&gt;", escaped)]
+        bus.disconnect()
+
+    # Without the service, the tray's bubble (a notification or a rich-text tip) gets the same.
+    shown: list[tuple[str, str]] = []
+
+    def bubble(title: str, body: str, _clicked: Callable[[], None]) -> bool:
+        shown.append((title, body))
+        return True
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/no-bus")
+    await NativeNotifier(fallback=bubble).notify("carol", hostile, lambda: None)
+    assert shown == [("carol", escaped)]

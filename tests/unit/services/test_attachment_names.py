@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chat_desktop.services.attachments import safe_file_name
+from chat_desktop.services.file_types import safe_file_name
 
 pytestmark = pytest.mark.unit
 
@@ -20,6 +20,7 @@ pytestmark = pytest.mark.unit
         ("a\x00b\x1b[31m.txt", "a_b_[31m.txt"),
         ("C:\\Windows\\evil.exe", "C__Windows_evil.exe"),
         ("\u202egnp.exe", "_gnp.exe"),
+        ("invoice.pdf.exe. . ", "invoice.pdf.exe"),  # Windows would drop the dots and spaces
     ],
 )
 def test_names_lose_separators_controls_and_leading_dots(name: str | None, safe: str) -> None:

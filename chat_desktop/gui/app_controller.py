@@ -125,6 +125,8 @@ class AppController(QObject):
         #: The caller's notifier, or None: the desktop's own, made with the first window.
         self._notifier: Notifier | None = notifier
         self._tray_available = tray_available
+        #: The user's "keep running in the tray when the window is closed".
+        self._close_to_tray = False
         self.telemetry = telemetry or Telemetry()
         #: Where crash reports go, if the user opts in: the build's or deployment's choice.
         self._crash_report_dsn = crash_report_dsn or configured_dsn()
@@ -260,6 +262,7 @@ class AppController(QObject):
         self._bridge = bridge
         self.window = window
         self._open_tray_and_notifications(client, bridge, window)
+        await self._keep_running_in_tray(client, window)
         bridge.start()
         self._watch_devices(client)
         # Now, not after the list's usual 50 ms of coalescing: the first page is awaited.
@@ -270,10 +273,13 @@ class AppController(QObject):
 
     def _watch_devices(self, client: ChatClient) -> None:
         """Listens for this device being unlinked (and says so if it already was)."""
-        from chat_desktop.gui.device_events import DeviceEvents
+        from chat_desktop.gui.device_events import DeviceEvents, DeviceNotices
 
         watcher = DeviceEvents(client.events, self)
         watcher.deviceUnlinked.connect(self._on_unlinked)
+        # A new device, a removed one listed again, a failed history import: told (§6.11).
+        notifier = self._notifier or self._native_notifier
+        DeviceNotices(watcher, self.window, notifier, raise_window=self.raise_window)
         self._device_events = watcher
         if client.unlinked:  # announced before this window listened
             self._on_unlinked()
@@ -344,7 +350,7 @@ class AppController(QObject):
         tray = TrayIcon(self, available=self._tray_available)
         tray.showRequested.connect(self.raise_window)
         tray.lockRequested.connect(window.lock)
-        tray.quitRequested.connect(window.close)
+        tray.quitRequested.connect(window.quit)
         window.unreadTotalChanged.connect(tray.set_unread_count)
         self.tray = tray
         if self._native_notifier is not None:
@@ -352,6 +358,34 @@ class AppController(QObject):
         self.notifications = NotificationCenter(
             client, bridge, window, notifier, raise_window=self.raise_window, parent=self
         )
+
+    async def _keep_running_in_tray(self, client: ChatClient, window: MainWindow) -> None:
+        """Closing the window hides it where a tray shows the app and the user wants that;
+        the first time, a notification says the app is still running."""
+        self._close_to_tray = (await client.preferences()).close_to_tray
+        self._apply_close_to_tray()
+        window.hiddenToTray.connect(lambda: spawn(self._say_still_in_tray(client), "tray note"))
+
+    def _apply_close_to_tray(self, wanted: bool | None = None) -> None:
+        if wanted is not None:
+            self._close_to_tray = wanted
+        if self.window is not None:
+            tray = self.tray is not None and self.tray.available
+            self.window.keep_running_in_tray = tray and self._close_to_tray
+
+    async def _say_still_in_tray(self, client: ChatClient) -> None:
+        """Tells once per profile that closing the window left the app running."""
+        from chat_desktop.gui.translation import APP_NAME
+        from chat_desktop.services.told_once import STILL_IN_TRAY
+
+        notifier = self._notifier or self._native_notifier
+        if notifier is None or not await client.told_once.tell_once(STILL_IN_TRAY):
+            return
+        text = self.tr(
+            "chat_desktop is still running in the tray. To quit, choose Quit in its menu or "
+            "press Ctrl+Q."
+        )
+        await notifier.notify(APP_NAME, text, self.raise_window)
 
     # ---- settings applied live -------------------------------------------------------------
 
@@ -363,6 +397,7 @@ class AppController(QObject):
         )
         settings.idleLockChanged.connect(self._set_idle_lock_minutes)
         settings.crashReportsChanged.connect(self._apply_crash_reports)
+        settings.privacy_page.closeToTrayChanged.connect(self._apply_close_to_tray)
         settings.accountDeleted.connect(lambda: spawn(self._account_deleted(), "account deleted"))
 
     def apply_appearance_now(self) -> None:
@@ -512,7 +547,8 @@ class AppController(QObject):
         window, self.window = self.window, None
         if window is not None:
             if self.client is not None:
-                try:  # size, split and open conversation come back at the next unlock
+                try:  # size, split, open conversation and draft come back at the next unlock
+                    await window.save_draft_now()
                     await self.client.set_window_state(window.current_state())
                 except Exception as error:  # a damaged store must not keep the app open
                     logger.warning("the window state was not saved: %s", type(error).__name__)

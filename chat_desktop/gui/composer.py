@@ -11,7 +11,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QElapsedTimer, QEvent, QMimeData, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QElapsedTimer,
+    QEvent,
+    QMimeData,
+    QObject,
+    QSignalBlocker,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -392,6 +402,25 @@ class Composer(QWidget):
             self.editSubmitted.emit(editing, text)
         else:
             self.sendRequested.emit(text, reply_to or "")
+
+    def draft_text(self) -> str:
+        """The unsent text to keep as the conversation's draft.
+
+        While a message is being edited that is the text the box had before the edit (the
+        edit itself is not a draft).
+        """
+        return self._draft if self._editing is not None else self.edit.toPlainText()
+
+    def show_draft(self, text: str) -> None:
+        """Puts a saved draft in the empty box, the cursor at its end.
+
+        Nothing is announced: no typing notice goes to the contact for a draft restored.
+        """
+        with QSignalBlocker(self.edit):
+            self.edit.setPlainText(text)
+        cursor = self.edit.textCursor()
+        cursor.movePosition(cursor.MoveOperation.End)
+        self.edit.setTextCursor(cursor)
 
     def reset(self) -> None:
         """Empties the box and forgets any reply or edit (another conversation opened)."""

@@ -3,9 +3,11 @@
 A row shows an avatar circle with the contact's initials (a colour derived from a hash of the
 name, in a tone that reads on the light and the dark theme) and a presence dot, the name with
 the verified and disappearing-timer marks, the time of the last activity, a one-line preview
-of the last message, the muted and pinned marks and the unread badge (accent colour; grey when
-muted). Every colour comes from :func:`~chat_desktop.gui.theme.current_colors` at paint time,
-so a theme switch repaints correctly. The geometry is computed by :meth:`row_layout`, which
+of the last message (or "Draft: …" with the word in the accent colour, as Signal shows an
+unsent text), the muted and pinned marks and the unread badge (accent colour; grey when
+muted; a dot without a number when the user marked the chat unread). Every colour comes
+from :func:`~chat_desktop.gui.theme.current_colors` at paint time, so a theme switch repaints
+correctly. The geometry is computed by :meth:`row_layout`, which
 tests also use to find the parts of a painted row.
 """
 
@@ -47,6 +49,9 @@ class RowData(msgspec.Struct, frozen=True):
         timer: The disappearing timer is on.
         verified: The safety number was compared.
         online: The contact is online (presence dot).
+        marked_unread: The user marked it unread: a dot when nothing is unread.
+        draft_label: "Draft:" (translated) when ``preview`` is the conversation's draft,
+            painted emphasised before it; empty otherwise.
     """
 
     peer: str
@@ -60,6 +65,8 @@ class RowData(msgspec.Struct, frozen=True):
     timer: bool
     verified: bool
     online: bool
+    marked_unread: bool = False
+    draft_label: str = ""
 
 
 class RowLayout(msgspec.Struct, frozen=True):
@@ -71,6 +78,7 @@ class RowLayout(msgspec.Struct, frozen=True):
     marks: tuple[tuple[str, QRect], ...]
     time: QRect
     preview: QRect
+    draft_label: QRect | None
     badge: QRect | None
     trailing: tuple[tuple[str, QRect], ...]
 
@@ -171,10 +179,14 @@ class ConversationDelegate(QStyledItemDelegate):
         line2_top = text_top + line1 + 4
         x = right + 1
         badge = None
-        if row.unread:
-            text_width = small_metrics.horizontalAdvance(badge_text(row.unread))
+        if row.unread or row.marked_unread:
             height = small_metrics.height() + 2
-            width = max(height, text_width + 10)
+            if row.unread:
+                text_width = small_metrics.horizontalAdvance(badge_text(row.unread))
+                width = max(height, text_width + 10)
+            else:  # marked unread: a dot without a number
+                height = max(8, height * 2 // 3)
+                width = height
             x -= width
             badge = QRect(x, line2_top + (line2 - height) // 2, width, height)
             x -= 6
@@ -187,6 +199,17 @@ class ConversationDelegate(QStyledItemDelegate):
                 )
                 x -= 4
         preview = QRect(left, line2_top, max(0, x - _GAP - left), line2)
+        draft_label = None
+        if row.draft_label:
+            label_font = self._draft_font(text_font)
+            label_width = min(
+                math.ceil(QFontMetricsF(label_font).horizontalAdvance(row.draft_label)) + 2,
+                preview.width(),
+            )
+            draft_label = QRect(left, line2_top, label_width, line2)
+            preview = preview.adjusted(label_width + 4, 0, 0, 0)
+            if preview.width() < 0:
+                preview.setWidth(0)
         return RowLayout(
             avatar=avatar,
             presence=presence,
@@ -194,9 +217,18 @@ class ConversationDelegate(QStyledItemDelegate):
             marks=tuple(marks),
             time=time,
             preview=preview,
+            draft_label=draft_label,
             badge=badge,
             trailing=tuple(trailing),
         )
+
+    @staticmethod
+    def _draft_font(text_font: QFont) -> QFont:
+        """The font of the word "Draft:" (the preview's, emphasised)."""
+        font = QFont(text_font)
+        font.setWeight(QFont.Weight.DemiBold)
+        font.setItalic(True)
+        return font
 
     # ---- painting ---------------------------------------------------------------------------
 
@@ -257,12 +289,17 @@ class ConversationDelegate(QStyledItemDelegate):
             tint = colors.success if mark == "verified" else colors.muted_text
             tinted_icon(mark, tint).paint(painter, rect)
         painter.setFont(small_font)
-        painter.setPen(QColor(colors.accent if row.unread and not row.muted else colors.muted_text))
+        unread = row.unread or row.marked_unread
+        painter.setPen(QColor(colors.accent if unread and not row.muted else colors.muted_text))
         painter.drawText(
             layout.time, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, row.time_text
         )
 
         # Line 2.
+        if layout.draft_label is not None:
+            painter.setFont(self._draft_font(text_font))
+            painter.setPen(QColor(colors.accent))
+            painter.drawText(layout.draft_label, Qt.AlignmentFlag.AlignVCenter, row.draft_label)
         painter.setFont(text_font)
         painter.setPen(QColor(colors.muted_text))
         preview = QFontMetrics(text_font).elidedText(
@@ -276,6 +313,9 @@ class ConversationDelegate(QStyledItemDelegate):
             painter.setBrush(QColor(colors.muted_text if row.muted else colors.accent))
             radius = layout.badge.height() / 2
             painter.drawRoundedRect(QRectF(layout.badge), radius, radius)
+            if not row.unread:  # marked unread: the dot alone
+                painter.restore()
+                return
             badge_font = QFont(small_font)
             badge_font.setWeight(QFont.Weight.Bold)
             painter.setFont(badge_font)

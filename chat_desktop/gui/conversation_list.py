@@ -4,8 +4,10 @@ The list is a ``QListView`` over :class:`ConversationListModel`, painted by
 :class:`~chat_desktop.gui.conversation_delegate.ConversationDelegate` (no widget per row). A
 refresh updates the model in place (rows removed, added, moved, changed), so the selected
 conversation and the scroll position stay where they were. The order is the engine's
-(pinned first, then the latest activity). Each row has a context menu (mute, pin, archive,
-delete); an "Archived (n)" toggle at the bottom switches to the archived conversations.
+(pinned first, then the latest activity). Each row has a context menu (mark as unread, mute,
+pin, archive, delete); a right click opens it without opening the conversation (which would
+read it). An "Archived (n)" toggle at the bottom switches to the archived conversations. A
+conversation with unsent text shows "Draft: …" in place of its last message.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -134,11 +136,18 @@ def list_time_text(stamp_ms: int, now: QDateTime | None = None) -> str:
     return locale.toString(day, QLocale.FormatType.ShortFormat)
 
 
+def draft_line(draft: str) -> str:
+    """A draft as one line of the list (its white space folded)."""
+    return " ".join(draft.split())
+
+
 def accessible_row_text(row: RowData) -> str:
     """What a screen reader says for a row: name, unread, muted, pinned, online, preview."""
     parts = [row.name]
     if row.unread:
         parts.append(translate("ConversationList", "%1 unread").replace("%1", str(row.unread)))
+    elif row.marked_unread:
+        parts.append(translate("ConversationList", "marked unread"))
     if row.muted:
         parts.append(translate("ConversationList", "muted"))
     if row.pinned:
@@ -150,7 +159,7 @@ def accessible_row_text(row: RowData) -> str:
     if row.online:
         parts.append(translate("ConversationList", "online"))
     if row.preview:
-        parts.append(row.preview)
+        parts.append(f"{row.draft_label} {row.preview}" if row.draft_label else row.preview)
     if row.time_text:
         parts.append(row.time_text)
     return translate("ConversationList", ", ").join(parts)
@@ -257,11 +266,14 @@ class ConversationListModel(QAbstractListModel):
     def _make_row(self, conversation: Conversation) -> RowData:
         peer = peer_of(conversation)
         name = conversation_name(conversation)
+        draft = draft_line(conversation.draft)
         return RowData(
             peer=peer,
             name=name,
             initials=initials_of(name),
-            preview=preview_text(conversation),
+            preview=draft or preview_text(conversation),
+            draft_label=translate("ConversationList", "Draft:") if draft else "",
+            marked_unread=conversation.marked_unread,
             time_text=list_time_text(conversation.last_activity_at or conversation.created_at),
             unread=conversation.unread_count,
             muted=conversation.muted,
@@ -314,7 +326,26 @@ class ConversationListModel(QAbstractListModel):
 
 
 class ConversationListView(QListView):
-    """The list itself (a ``QListView`` that also answers ``count()``)."""
+    """The list itself (a ``QListView`` that also answers ``count()``).
+
+    A right click only opens the row's context menu: ``QListView`` would first make the row
+    current, which opens the conversation and reads it (muting or pinning a chat from its
+    menu wiped its unread state).
+    """
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        """Left button: select as usual; right button: nothing (the menu follows)."""
+        if event.button() == Qt.MouseButton.RightButton:
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        """Ignores the right button's release too (it would select the pressed row)."""
+        if event.button() == Qt.MouseButton.RightButton:
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
 
     def count(self) -> int:
         """How many conversations are listed."""
@@ -331,6 +362,7 @@ class ConversationList(QWidget):
         muteRequested(str peer, bool muted): "Mute" or "Unmute" was chosen.
         pinRequested(str peer, bool pinned): "Pin" or "Unpin" was chosen.
         archiveRequested(str peer, bool archived): "Archive" or "Unarchive" was chosen.
+        markUnreadRequested(str peer, bool marked): "Mark as unread" or "Mark as read".
         deleteRequested(str peer): "Delete conversation…" was chosen (the window asks first).
         peersChanged(list): The set of listed peers changed (subscribe to their presence).
     """
@@ -340,6 +372,7 @@ class ConversationList(QWidget):
     muteRequested = Signal(str, bool)  # noqa: N815
     pinRequested = Signal(str, bool)  # noqa: N815
     archiveRequested = Signal(str, bool)  # noqa: N815
+    markUnreadRequested = Signal(str, bool)  # noqa: N815
     deleteRequested = Signal(str)  # noqa: N815
     peersChanged = Signal(list)  # noqa: N815
 
@@ -528,6 +561,18 @@ class ConversationList(QWidget):
             return action
 
         muted, pinned, archived = conversation.muted, conversation.pinned, conversation.archived
+        if conversation.marked_unread and not conversation.unread_count:
+            add(
+                self.tr("Mark as read"),
+                "markUnreadAction",
+                lambda: self.markUnreadRequested.emit(peer, False),
+            )
+        elif not conversation.unread_count:
+            add(
+                self.tr("Mark as unread"),
+                "markUnreadAction",
+                lambda: self.markUnreadRequested.emit(peer, True),
+            )
         add(
             self.tr("Unmute") if muted else self.tr("Mute"),
             "muteAction",

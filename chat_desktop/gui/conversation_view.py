@@ -56,8 +56,9 @@ from chat_desktop.gui.attachment_preview import AttachmentPreviewDialog
 from chat_desktop.gui.composer import Composer, local_files, pasted_image
 from chat_desktop.gui.event_bridge import EventBridge
 from chat_desktop.gui.file_opening import refuse_programs, show_unsafe_file_notice
-from chat_desktop.gui.icons import icon
+from chat_desktop.gui.icons import IconLabel, icon
 from chat_desktop.gui.image_viewer import ImageViewer, decode_full
+from chat_desktop.gui.key_change_banner import KeyChangeBanner
 from chat_desktop.gui.message_delegate import (
     BUBBLE_PAD_H,
     BUBBLE_WIDTH_SHARE,
@@ -195,7 +196,7 @@ class ConversationView(QWidget):
         self.peer_label = QLabel()
         self.peer_label.setObjectName("peerName")
         mark_as_data(self.peer_label)
-        self.verified_badge = QLabel()
+        self.verified_badge = IconLabel("verified", lines=1.2)  # follows theme and text size
         self.verified_badge.setObjectName("verifiedBadge")
         self.verified_badge.setToolTip(
             self.tr("Verified: you compared the safety number with this contact")
@@ -228,19 +229,9 @@ class ConversationView(QWidget):
         header_layout.addWidget(self.timer_box)
         header_layout.addWidget(self.safety_button)
 
-        self.banner = QFrame()
-        self.banner.setObjectName("keyChangeBanner")
-        self.banner_icon = QLabel()
-        self.banner_icon.setObjectName("keyChangeIcon")
-        self.banner_label = QLabel()
-        self.banner_label.setWordWrap(True)
-        self.accept_key_button = QPushButton(self.tr("Accept new key"))
-        self.accept_key_button.setObjectName("acceptKeyButton")
-        banner_layout = QHBoxLayout(self.banner)
-        banner_layout.addWidget(self.banner_icon)
-        banner_layout.addWidget(self.banner_label, 1)
-        banner_layout.addWidget(self.accept_key_button)
-        self.banner.hide()
+        self.banner = KeyChangeBanner()
+        self.banner_label = self.banner.label
+        self.accept_key_button = self.banner.accept_button
 
         name_controls(
             (self.timer_box, self.tr("Disappearing messages")),
@@ -314,8 +305,6 @@ class ConversationView(QWidget):
             return
         verified = await self._client.is_verified(peer)
         if peer == self._peer:
-            size = self.peer_label.fontMetrics().height()
-            self.verified_badge.setPixmap(icon("verified").pixmap(size, size))
             self.verified_badge.setVisible(verified)
 
     def connect_bridge(self, bridge: EventBridge) -> None:
@@ -351,7 +340,7 @@ class ConversationView(QWidget):
         """
         if state == "connected" and self._peer is not None:
             spawn(self._client.subscribe_presence([self._peer]), "subscribe presence")
-        elif state == "disconnected":
+        elif state in ("disconnected", "unlinked"):
             self._presence = ""
             self._show_presence()
 
@@ -415,26 +404,23 @@ class ConversationView(QWidget):
         self._show_presence()
 
     def on_identity_key_changed(self, peer: str, sending_paused: bool) -> None:
-        """Shows the key-change banner (with "Accept new key" when sending is paused)."""
+        """Shows the key-change banner (with "Accept new key" and what waits for it when
+        sending is paused)."""
         if peer != self._peer:
             return
+        self.banner.show_change(peer, sending_paused)
         if sending_paused:
-            self.banner_label.setText(
-                self.tr(
-                    "%1's safety number changed. Sending is paused until you accept the new "
-                    "key; compare the safety number first if you can."
-                ).replace("%1", peer)
-            )
-        else:
-            self.banner_label.setText(
-                self.tr("%1's safety number changed (a new device or a reinstall).").replace(
-                    "%1", peer
-                )
-            )
-        size = self.banner_label.fontMetrics().height()
-        self.banner_icon.setPixmap(icon("warning" if sending_paused else "info").pixmap(size, size))
-        self.accept_key_button.setVisible(sending_paused)
-        self.banner.show()
+            spawn(self._show_waiting(peer), "messages waiting")
+
+    def on_messages_waiting(self, peer: str, count: int) -> None:
+        """Names how many messages go to ``peer`` once the user accepts the new key."""
+        if peer == self._peer:
+            self.banner.set_waiting(count)
+
+    async def _show_waiting(self, peer: str) -> None:
+        count = await self._client.messages_waiting(peer)
+        if peer == self._peer:
+            self.banner.set_waiting(count)
 
     def on_resumed_elsewhere(self, peer: str) -> None:
         """The user accepted ``peer``'s new key on another device: the banner goes here too."""

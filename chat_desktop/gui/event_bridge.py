@@ -13,6 +13,7 @@ from chat_desktop.services.events import (
     ClientEvent,
     ConnectionChanged,
     ConversationChanged,
+    DeviceKeyRefused,
     EngineTaskRestarted,
     EventStream,
     IdentityKeyChanged,
@@ -21,10 +22,12 @@ from chat_desktop.services.events import (
     MessageRecovered,
     MessagesExpired,
     MessagesRemoved,
+    MessagesWaiting,
     MessageUndecryptable,
     PresenceChanged,
     ReadElsewhere,
     ResumedElsewhere,
+    SendingDeferred,
     StatusChanged,
     TimerChanged,
     TransferFinished,
@@ -49,9 +52,16 @@ class EventBridge(QObject):
         typingChanged(str peer, bool typing): The peer started or stopped typing.
         presenceChanged(str peer, bool online, object last_seen_ms): Online state.
         identityKeyChanged(str peer, bool sending_paused): The peer's key changed.
+        messagesWaiting(str peer, int count): Messages waiting for the user to accept the
+            peer's new key.
+        deviceKeyRefused(str peer, int device_id): A device of the peer was offered with
+            another identity key and gets nothing (told once per device and key).
+        sendingDeferred(str peer, float seconds): Sending to the peer waits that long (the
+            relay refused or limited what a send needs).
         messagesExpired(str peer, list message_ids): Disappearing messages were deleted.
         timerChanged(str peer, int seconds): The disappearing timer changed.
-        connectionChanged(str state): ``connecting``, ``connected`` or ``disconnected``.
+        connectionChanged(str state): ``connecting``, ``connected``, ``disconnected`` or
+            ``unlinked`` (this device left the account: down for good).
         transferProgress(str peer, str message_id, str direction, int done, int total):
             Bytes of an attachment moved ("up" or "down").
         transferFinished(str peer, str message_id, str direction, bool ok, bool cancelled):
@@ -74,6 +84,9 @@ class EventBridge(QObject):
     typingChanged = Signal(str, bool)  # noqa: N815
     presenceChanged = Signal(str, bool, object)  # noqa: N815
     identityKeyChanged = Signal(str, bool)  # noqa: N815
+    messagesWaiting = Signal(str, int)  # noqa: N815
+    deviceKeyRefused = Signal(str, int)  # noqa: N815
+    sendingDeferred = Signal(str, float)  # noqa: N815
     messagesExpired = Signal(str, list)  # noqa: N815
     timerChanged = Signal(str, int)  # noqa: N815
     connectionChanged = Signal(str)  # noqa: N815
@@ -136,6 +149,12 @@ class EventBridge(QObject):
                 self.presenceChanged.emit(peer, online, last_seen)
             case IdentityKeyChanged(peer=peer, sending_paused=paused):
                 self.identityKeyChanged.emit(peer, paused)
+            case MessagesWaiting(peer=peer, count=count):
+                self.messagesWaiting.emit(peer, count)
+            case DeviceKeyRefused(peer=peer, device_id=device_id):
+                self.deviceKeyRefused.emit(peer, device_id)
+            case SendingDeferred(peer=peer, retry_in_s=seconds):
+                self.sendingDeferred.emit(peer, seconds)
             case MessagesExpired(peer=peer, message_ids=ids):
                 self.messagesExpired.emit(peer, list(ids))
             case TimerChanged(peer=peer, seconds=seconds):

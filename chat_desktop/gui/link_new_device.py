@@ -1,11 +1,19 @@
 """The existing device's side of linking: paste the new device's code, confirm its name,
-choose whether the history goes with it, and send the account (``client.link_device``)."""
+choose whether the history goes with it, and send the account (``client.link_device``).
+
+Enter in the code field never sends: it shows the question ("Link 'laptop' to your
+account?", with the history choice) and moves to Link, the default button; Enter there, or
+a click on Link, sends, through one path (:meth:`LinkNewDeviceDialog.submit`), once. (The
+field's Enter used to send and then reach the default button, which sent a second time: the
+new device joined with the first, and the second was told "this link code has expired".)
+"""
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -18,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from chat_desktop.gui.accessibility import name_controls
+from chat_desktop.gui.device_events import DeviceEvents, history_progress_text
 from chat_desktop.gui.error_text import linking_error_text
 from chat_desktop.gui.form_parts import busy_bar, error_label
 from chat_desktop.gui.notices import user_message
@@ -45,6 +54,10 @@ class LinkNewDeviceDialog(QDialog):
         self._done = False
         #: The new device's name, read from the pasted code ("" while there is no valid one).
         self._device_name = ""
+        #: The engine's progress events while the account is being sent.
+        self.progress_events: DeviceEvents | None = None
+        #: Each progress text shown, in order (what the user could read; tests check it).
+        self.progress_shown: list[str] = []
         explanation = QLabel(
             self.tr(
                 "On the new computer, start chat_desktop and choose \u201cLink to an existing "
@@ -76,7 +89,6 @@ class LinkNewDeviceDialog(QDialog):
         self.cancel_button.setObjectName("linkCancelButton")
         self.link_button = QPushButton(self.tr("Link"))
         self.link_button.setObjectName("linkDeviceButton")
-        self.link_button.setDefault(True)
         self.link_button.setEnabled(False)
         name_controls(
             (self.code_edit, self.tr("Link code")),
@@ -105,9 +117,10 @@ class LinkNewDeviceDialog(QDialog):
         ):
             layout.addWidget(widget)
         layout.addLayout(buttons)
+        # Once the button is in the dialog: set before, the dialog never learns its default.
+        self.link_button.setDefault(True)
         self.setMinimumWidth(480)
         self.code_edit.textChanged.connect(self._code_changed)
-        self.code_edit.returnPressed.connect(self.submit)
         self.cancel_button.clicked.connect(self.reject)
         self.link_button.clicked.connect(self.submit)
 
@@ -142,8 +155,27 @@ class LinkNewDeviceDialog(QDialog):
         self.history_box.show()
         self.link_button.setEnabled(not self._busy)
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        """Enter in the code field shows the question and moves to Link (never sends)."""
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and self.code_edit.hasFocus():
+            event.accept()
+            self.review()
+            return
+        super().keyPressEvent(event)
+
+    def review(self) -> None:
+        """Shows the question for the code in the field and puts the focus on Link, whose
+        Enter (or click) then sends; an invalid code keeps the field and says why."""
+        if self._busy or self._done:
+            return
+        self._describe(self.code_edit.text().strip())
+        self._fit_soon()
+        if self.link_button.isEnabled():
+            self.link_button.setFocus(Qt.FocusReason.TabFocusReason)
+
     def submit(self) -> None:
-        """Sends the account to the device of the pasted code."""
+        """Sends the account to the device of the pasted code (Link, or Enter on it)."""
         if self._done:
             self.accept()
             return
@@ -154,17 +186,21 @@ class LinkNewDeviceDialog(QDialog):
                 self.tr("Linking needs the relay. Wait until the app is connected, then try again.")
             )
             return
+        # Busy now, not when the task starts: nothing can send the account a second time.
+        self._set_busy(True)
         spawn(
             self._link(self.code_edit.text().strip(), self.history_box.isChecked()), "link device"
         )
 
     async def _link(self, code: str, transfer_history: bool) -> None:
-        self._set_busy(True)
         self.error_label.hide()
         self.status_label.setText(
             self.tr("Sending your account to \u201c%1\u201d\u2026").replace("%1", self._device_name)
         )
         self.status_label.show()
+        # The history's export and upload say how far they are (engine events).
+        self.progress_events = DeviceEvents(self._client.events, self)
+        self.progress_events.historyProgress.connect(self._show_progress)
         try:
             await self._client.link_device(code, transfer_history=transfer_history)
         except Exception as error:  # shown in the user's words; the log gets the type only
@@ -185,8 +221,24 @@ class LinkNewDeviceDialog(QDialog):
             self.link_button.setText(self.tr("Close"))
             name_controls((self.link_button, self.tr("Close")))
         finally:
+            events, self.progress_events = self.progress_events, None
+            if events is not None:
+                events.stop()
+            self.busy_bar.setRange(0, 0)
             self._set_busy(False)
             self._fit_soon()
+
+    def _show_progress(self, stage: str, done: int, total: int) -> None:
+        """Shows how far the history's export or upload is (the bar fills)."""
+        if not self._busy:
+            return
+        text = history_progress_text(stage, done, total)
+        self.status_label.setText(text)
+        self.progress_shown.append(text)
+        if self.busy_bar.maximum() == 0:  # the first figure: the window fits the status
+            self._fit_soon()
+        self.busy_bar.setRange(0, 100)
+        self.busy_bar.setValue(100 if total <= 0 else min(100, done * 100 // total))
 
     def show_error(self, text: str) -> None:
         """Shows ``text`` under the code (the window grows to show all of it)."""

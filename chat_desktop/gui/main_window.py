@@ -1,4 +1,10 @@
-"""``MainWindow``: conversation list on the left, the open conversation on the right."""
+"""``MainWindow``: conversation list on the left, the open conversation on the right.
+
+The title carries the unread total of the conversations that are not muted ("chat_desktop (3)
+— alice"); each conversation's unsent text is kept as its draft (:mod:`.draft_keeper`).
+Closing the window quits, or, where the controller says so, only hides it (the app keeps
+running in the tray); Quit (Ctrl+Q) always quits.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,9 @@ from PySide6.QtWidgets import (
 
 from chat_desktop.gui.conversation_list import ConversationList
 from chat_desktop.gui.conversation_view import ConversationView
+from chat_desktop.gui.draft_keeper import DraftKeeper
 from chat_desktop.gui.event_bridge import EventBridge
+from chat_desktop.gui.key_notices import KeyNotices
 from chat_desktop.gui.new_chat import NewChatDialog
 from chat_desktop.gui.notices import StandardButton, ask, show_error
 from chat_desktop.gui.quick_switcher import QuickSwitcher
@@ -46,6 +54,7 @@ CONNECTION_TEXT = {
     "connecting": str(QT_TRANSLATE_NOOP("MainWindow", "connecting…")),
     "connected": str(QT_TRANSLATE_NOOP("MainWindow", "connected")),
     "disconnected": str(QT_TRANSLATE_NOOP("MainWindow", "offline (messages wait in the outbox)")),
+    "unlinked": str(QT_TRANSLATE_NOOP("MainWindow", "unlinked from this account")),
 }
 
 
@@ -65,6 +74,8 @@ class MainWindow(QMainWindow):
         settingsOpened(object): The settings window was opened (the controller connects its
             live changes: theme, text size, language, idle lock, crash reports, deletion).
         closed(): The window was closed by the user (quit).
+        hiddenToTray(): The user closed the window and it only hid (the app stays in the
+            tray; see :attr:`keep_running_in_tray`).
         unreadTotalChanged(int): The unread total (every conversation not archived) after a
             list refresh (the tray shows it).
     """
@@ -72,15 +83,23 @@ class MainWindow(QMainWindow):
     lockRequested = Signal()  # noqa: N815
     settingsOpened = Signal(object)  # noqa: N815
     closed = Signal()
+    hiddenToTray = Signal()  # noqa: N815
     unreadTotalChanged = Signal(int)  # noqa: N815
 
     def __init__(self, client: ChatClient, bridge: EventBridge) -> None:
         """Builds the window and connects it to ``bridge``'s signals."""
         super().__init__()
         self.setObjectName("mainWindow")
-        self.setWindowTitle(self.tr("chat_desktop — %1").replace("%1", client.username))
         self._client = client
         self._locking = False
+        self._quitting = False
+        #: Closing the window only hides it (the controller sets it where a tray shows the
+        #: app and the user wants it); Quit still quits.
+        self.keep_running_in_tray = False
+        #: The unread total of unmuted conversations the title shows.
+        self.title_unread = 0
+        self._own_title = ""
+        self._show_title(0)
         #: Opens a conversation at the first list refresh (as chat apps do): ``start_peer``'s
         #: (the one open when the window last closed) if it still exists, else the latest.
         self.open_latest_on_start = True
@@ -104,6 +123,7 @@ class MainWindow(QMainWindow):
         self._stack.addWidget(self._placeholder)
         self.conversation_view = ConversationView(client)
         self._stack.addWidget(self.conversation_view)
+        self.drafts = DraftKeeper(client.drafts, self.conversation_view.composer, self)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([240, 760])
@@ -122,6 +142,8 @@ class MainWindow(QMainWindow):
         bridge.typingChanged.connect(view.on_typing_changed)
         bridge.presenceChanged.connect(view.on_presence_changed)
         bridge.identityKeyChanged.connect(view.on_identity_key_changed)
+        bridge.messagesWaiting.connect(view.on_messages_waiting)
+        self.key_notices = KeyNotices(bridge, self, client.username)
         bridge.messagesExpired.connect(view.on_messages_expired)
         bridge.timerChanged.connect(view.on_timer_changed)
         bridge.attachmentStored.connect(view.on_attachment_stored)
@@ -164,6 +186,7 @@ class MainWindow(QMainWindow):
         panel.muteRequested.connect(self.set_muted)
         panel.pinRequested.connect(self.set_pinned)
         panel.archiveRequested.connect(self.set_archived)
+        panel.markUnreadRequested.connect(self.set_marked_unread)
         panel.deleteRequested.connect(self.delete_conversation)
         panel.peersChanged.connect(self._on_listed_peers_changed)
         self._verified_known: set[str] = set()
@@ -172,7 +195,9 @@ class MainWindow(QMainWindow):
         self.quick_switcher: QuickSwitcher | None = None
         self.search_panel: SearchPanel | None = None
         self.settings_window: SettingsWindow | None = None
-        self._show_connection("connected" if client.connected else "connecting")
+        self._show_connection(
+            "unlinked" if client.unlinked else "connected" if client.connected else "connecting"
+        )
 
     def _build_menus(self) -> None:
         """The menus and their shortcuts (every action reachable from the keyboard)."""
@@ -199,7 +224,7 @@ class MainWindow(QMainWindow):
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.lock_action = action(self.tr("Lock"), QKeySequence("Ctrl+L"), self.lock)
         self.quit_action = action(
-            self.tr("Quit"), QKeySequence(QKeySequence.StandardKey.Quit), self.close
+            self.tr("Quit"), QKeySequence(QKeySequence.StandardKey.Quit), self.quit
         )
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.about_action = action(
@@ -252,8 +277,10 @@ class MainWindow(QMainWindow):
         self.refresh_count += 1
         conversations = await self._client.conversations(LIST_LIMIT, include_archived=True)
         unread_total = await self._client.unread_total()
+        title_unread = await self._client.conversation_list.unread_total(include_muted=False)
         self.conversation_list.set_conversations(conversations, self.open_peer)
         self.unreadTotalChanged.emit(unread_total)
+        self._show_title(title_unread)
         listed = [c for c in conversations if not c.archived]
         if self.open_peer is None and listed and self.open_latest_on_start:
             # First, before the verified marks: the open conversation's first page is what
@@ -294,7 +321,7 @@ class MainWindow(QMainWindow):
     def _on_connection_for_presence(self, state: str) -> None:
         if state == "connected":
             self._on_listed_peers_changed(self.conversation_list.peers())
-        elif state == "disconnected":
+        elif state in ("disconnected", "unlinked"):
             self.conversation_list.clear_presence()
 
     # ---- mute, pin, archive, delete ---------------------------------------------------------
@@ -306,6 +333,14 @@ class MainWindow(QMainWindow):
     def set_pinned(self, peer: str, pinned: bool) -> None:
         """Pins ``peer``'s conversation to the top, or unpins it."""
         spawn(self._client.set_pinned(peer, pinned), "pin conversation", self._show_error)
+
+    def set_marked_unread(self, peer: str, marked: bool) -> None:
+        """Marks ``peer``'s conversation unread (until it is opened), or clears the mark."""
+        spawn(
+            self._client.conversation_list.set_marked_unread(peer, marked),
+            "mark unread",
+            self._show_error,
+        )
 
     def set_archived(self, peer: str, archived: bool) -> None:
         """Archives ``peer``'s conversation, or brings it back to the list."""
@@ -327,6 +362,8 @@ class MainWindow(QMainWindow):
         )
         if answer != StandardButton.Yes:
             return False
+        if self.drafts.peer == peer:
+            self.drafts.forget()  # its draft goes with it (not saved back)
         await self._client.delete_conversation(peer)
         if self.open_peer == peer:
             self._stack.setCurrentWidget(self._placeholder)
@@ -367,10 +404,15 @@ class MainWindow(QMainWindow):
         if conversations is None:
             conversations = await self._client.conversations(LIST_LIMIT, include_archived=True)
         timer = next((c.expire_timer for c in conversations if c.id == peer), 0)
+        marked = any(c.id == peer and c.marked_unread for c in conversations)
+        await self.drafts.leave()  # the conversation left keeps what was typed in it
         # Shown first: a hidden view has no width yet, and its rows would be laid out twice
         # (at the minimum width, then at the real one) before the first page is painted.
         self._stack.setCurrentWidget(self.conversation_view)
         await self.conversation_view.open(peer, timer)
+        await self.drafts.enter(peer)
+        if marked:  # opened: no longer marked unread
+            await self._client.conversation_list.set_marked_unread(peer, False)
         if self.isActiveWindow():
             self.conversation_view.composer.edit.setFocus()
         self.conversation_list.set_current(peer)
@@ -482,7 +524,35 @@ class MainWindow(QMainWindow):
         style.unpolish(self.conversation_list.connection_label)
         style.polish(self.conversation_list.connection_label)
 
+    # ---- title ---------------------------------------------------------------------------------
+
+    def _show_title(self, unread: int) -> None:
+        """Puts the unread total of unmuted conversations in the title ("chat_desktop (3)").
+
+        A title set by someone else (the demo names its windows) is left as it is.
+        """
+        self.title_unread = unread
+        if self.windowTitle() != self._own_title:
+            return
+        user = self._client.username  # a-z, 0-9, "_" and ".": no "%" to replace again
+        if unread > 0:
+            title = self.tr("chat_desktop (%1) — %2").replace("%1", str(unread))
+            title = title.replace("%2", user)
+        else:
+            title = self.tr("chat_desktop — %1").replace("%1", user)
+        self._own_title = title
+        self.setWindowTitle(title)
+
     # ---- lock / close ---------------------------------------------------------------------------
+
+    async def save_draft_now(self) -> None:
+        """Saves what is typed in the open conversation as its draft (lock, quit)."""
+        await self.drafts.save_now()
+
+    def quit(self) -> None:
+        """Quits the app (Ctrl+Q, the tray's Quit), also where closing only hides the window."""
+        self._quitting = True
+        self.close()
 
     def lock(self) -> None:
         """Asks the controller to lock (close the client, forget the keys)."""
@@ -497,7 +567,12 @@ class MainWindow(QMainWindow):
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        """Closing the window quits the app (the controller closes the client)."""
+        """Closing the window quits the app (the controller closes the client), or only hides
+        it while :attr:`keep_running_in_tray` (Quit still quits)."""
         super().closeEvent(event)
-        if not self._locking:
-            self.closed.emit()
+        if self._locking:
+            return
+        if self.keep_running_in_tray and not self._quitting:
+            self.hiddenToTray.emit()
+            return
+        self.closed.emit()

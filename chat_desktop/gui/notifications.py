@@ -7,7 +7,14 @@
   name), ``sender`` = sender and "New message", ``none`` = no notification at all.
 - :class:`Notifier` is what shows a notification; :class:`NativeNotifier` uses the desktop's
   own service through desktop-notifier (D-Bus on Linux, the Notification Center on macOS,
-  WinRT on Windows) and falls back to the tray's bubble where that fails. Failures are
+  WinRT on Windows) and falls back to the tray's bubble where that fails. With the user's
+  "sound" on (``Preferences.notification_sound``) it asks the desktop for its message sound:
+  the freedesktop ``sound-name`` hint ``message-new-instant`` (the sound theme's name for an
+  instant message) on Linux, the system's default notification sound on Windows and macOS,
+  and ``QApplication.beep()`` beside the tray's bubble, which has no sound of its own. Qt's
+  ``QSoundEffect`` would play a file of ours, but QtMultimedia is not part of
+  PySide6-Essentials; the desktop's own sound also follows the user's volume and
+  do-not-disturb settings. Failures are
   logged by type only and never reach the user. On freedesktop desktops the title and body
   go out with ``&``, ``<`` and ``>`` escaped: their notification servers draw markup
   (``<b>``, ``<a href>``, ``<img src>``), and a peer's words must show as written.
@@ -34,6 +41,7 @@ from typing import TYPE_CHECKING, Protocol
 import msgspec
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject
+from PySide6.QtWidgets import QApplication
 
 from chat_desktop.gui.conversation_list import message_preview
 from chat_desktop.gui.event_bridge import EventBridge
@@ -43,7 +51,7 @@ from chat_desktop.services.client import ChatClient
 from chat_desktop.storage.models import TIMER_NOTE_KIND, Direction, Message
 
 if TYPE_CHECKING:
-    from desktop_notifier import DesktopNotifier
+    from desktop_notifier import DesktopNotifier, Sound
 
     from chat_desktop.gui.main_window import MainWindow
 
@@ -54,13 +62,18 @@ _CONTEXT = "Notifications"
 Fallback = Callable[[str, str, Callable[[], None]], bool]
 #: The library whose log records are reduced to their type (they would name the text).
 _LIBRARY_LOGGER = "desktop_notifier"
+#: The freedesktop sound theme's name for an incoming instant message.
+FREEDESKTOP_MESSAGE_SOUND = "message-new-instant"
 
 
 class Notifier(Protocol):
     """Shows one notification; calls ``on_clicked`` (on the event loop) if it is clicked."""
 
-    async def notify(self, title: str, body: str, on_clicked: Callable[[], None]) -> None:
-        """Shows ``title`` and ``body``; never raises (a failure is only logged)."""
+    async def notify(
+        self, title: str, body: str, on_clicked: Callable[[], None], *, sound: bool = False
+    ) -> None:
+        """Shows ``title`` and ``body`` (with the desktop's message sound if ``sound``);
+        never raises (a failure is only logged)."""
         ...
 
 
@@ -161,6 +174,16 @@ def as_plain_text(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def message_sound() -> Sound:
+    """The desktop's sound for a new message: the freedesktop sound theme's
+    ``message-new-instant`` on Linux and the BSDs, the system default elsewhere."""
+    from desktop_notifier import DEFAULT_SOUND, Sound
+
+    if sys.platform in ("win32", "darwin"):
+        return DEFAULT_SOUND
+    return Sound(name=FREEDESKTOP_MESSAGE_SOUND)
+
+
 def _icons_dir() -> Path:
     return Path(str(resources.files("chat_desktop.gui") / "resources" / "icons"))
 
@@ -188,8 +211,13 @@ class NativeNotifier:
             _quiet_library_logs()  # the backend's module is imported now too
         return self._notifier
 
-    async def notify(self, title: str, body: str, on_clicked: Callable[[], None]) -> None:
-        """Shows the notification natively, else through :attr:`fallback`; never raises."""
+    async def notify(
+        self, title: str, body: str, on_clicked: Callable[[], None], *, sound: bool = False
+    ) -> None:
+        """Shows the notification natively, else through :attr:`fallback`; never raises.
+
+        ``sound``: with the desktop's message sound (a beep beside the tray's bubble).
+        """
         title, body = as_plain_text(title), as_plain_text(body)
         dispatched: list[bool] = []
         try:
@@ -198,6 +226,7 @@ class NativeNotifier:
                 message=body,
                 on_clicked=on_clicked,
                 on_dispatched=lambda: dispatched.append(True),
+                sound=message_sound() if sound else None,
             )
         except Exception as error:  # a notification must never break the app
             logger.warning("a desktop notification failed: %s", type(error).__name__)
@@ -209,6 +238,8 @@ class NativeNotifier:
                 shown = self.fallback(title, body, on_clicked)
             except Exception as error:
                 logger.warning("the tray notification failed: %s", type(error).__name__)
+        if shown and sound:
+            QApplication.beep()  # the tray's bubble has no sound of its own
         if not shown:
             logger.info("no notification service is available")
 
@@ -285,6 +316,7 @@ class NotificationCenter(QObject):
     async def _announce(self, latest: dict[str, str]) -> None:
         preferences = await self._client.preferences()
         content = preferences.notification_content
+        sound = preferences.notification_sound
         if content == "none":
             return
         conversations = await self._client.conversations(500, include_archived=True)
@@ -304,7 +336,9 @@ class NotificationCenter(QObject):
             if notice is None:
                 continue
             try:
-                await self._notifier.notify(notice.title, notice.body, self._click_handler(notice))
+                await self._notifier.notify(
+                    notice.title, notice.body, self._click_handler(notice), sound=sound
+                )
             except Exception as error:  # a notifier must not stop the announcements
                 logger.warning("showing a notification failed: %s", type(error).__name__)
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from chat_desktop.gui.accessibility import name_controls
+from chat_desktop.gui.auto_download_setting import auto_download_label, auto_download_spin
 from chat_desktop.gui.notices import show_notice
 from chat_desktop.gui.settings_dialogs import settings_error_text
 from chat_desktop.gui.tasks import spawn
@@ -107,10 +108,7 @@ def page_layout(page: QWidget, title: str) -> tuple[QVBoxLayout, QFormLayout]:
     """Gives ``page`` a bold title over a form; returns the page's layout and the form."""
     heading = QLabel(title)
     heading.setObjectName("settingsPageTitle")
-    font = heading.font()
-    font.setPointSizeF(font.pointSizeF() * 1.3)
-    font.setBold(True)
-    heading.setFont(font)
+    heading.setProperty("heading", True)  # sized by the style sheet: follows the text size
     layout = QVBoxLayout(page)
     layout.setContentsMargins(*_PAGE_MARGINS)
     layout.setSpacing(10)
@@ -150,10 +148,12 @@ class PrivacyPage(QWidget):
     Signals:
         idleLockChanged(int): The idle minutes before the app locks (0: never), saved.
         crashReportsChanged(bool): The crash-report choice, saved.
+        closeToTrayChanged(bool): "Keep running in the tray when the window is closed", saved.
     """
 
     idleLockChanged = Signal(int)  # noqa: N815
     crashReportsChanged = Signal(bool)  # noqa: N815
+    closeToTrayChanged = Signal(bool)  # noqa: N815
 
     def __init__(self, client: ChatClient, saves: SaveQueue) -> None:
         """Builds the controls; they stay disabled until :meth:`load` has read the values."""
@@ -184,6 +184,23 @@ class PrivacyPage(QWidget):
             self.notification_combo.addItem(self.tr(str(text)), value)
         self.crash_reports_box = QCheckBox(self.tr("Send crash reports"))
         self.crash_reports_box.setObjectName("crashReportsBox")
+        self.auto_download_spin = auto_download_spin()
+        self.sound_box = QCheckBox(self.tr("Play a sound with notifications"))
+        self.sound_box.setObjectName("notificationSoundBox")
+        self.close_to_tray_box = QCheckBox(
+            self.tr("Keep running in the tray when the window is closed")
+        )
+        self.close_to_tray_box.setObjectName("closeToTrayBox")
+        name_controls(
+            (self.sound_box, self.tr("Play a sound with notifications")),
+            (
+                self.close_to_tray_box,
+                self.tr("Keep running in the tray when the window is closed"),
+            ),
+        )
+        self.close_to_tray_box.setAccessibleDescription(
+            self.tr("Where the desktop has a tray. Quit in the tray's menu or Ctrl+Q still quits.")
+        )
         name_controls(
             (self.idle_lock_spin, self.tr("Lock after this many idle minutes")),
             (self.keychain_box, self.tr("Unlock with the system keychain")),
@@ -212,7 +229,10 @@ class PrivacyPage(QWidget):
         self.crash_reports_box.setAccessibleDescription(crash_hint)
         form.addRow(self.tr("Lock after"), self.idle_lock_spin)
         form.addRow(self.tr("Notifications"), self.notification_combo)
+        form.addRow(auto_download_label(), self.auto_download_spin)
         for widget in (
+            self.sound_box,
+            self.close_to_tray_box,
             self.keychain_box,
             indented(hint_label(keychain_hint)),
             self.show_online_box,
@@ -226,6 +246,9 @@ class PrivacyPage(QWidget):
         chain = (
             self.idle_lock_spin,
             self.notification_combo,
+            self.auto_download_spin,
+            self.sound_box,
+            self.close_to_tray_box,
             self.keychain_box,
             self.show_online_box,
             self.read_receipts_box,
@@ -236,19 +259,25 @@ class PrivacyPage(QWidget):
             QWidget.setTabOrder(before, after)  # the order they are seen in
         self._setters: dict[str, Callable[[Any], None]] = {
             "idle_lock_minutes": self.idle_lock_spin.setValue,
+            "auto_download_mib": self.auto_download_spin.setValue,
             "show_online": self.show_online_box.setChecked,
             "read_receipts": self.read_receipts_box.setChecked,
             "typing_indicators": self.typing_box.setChecked,
             "notification_content": lambda value: select_data(self.notification_combo, value),
+            "notification_sound": self.sound_box.setChecked,
+            "close_to_tray": self.close_to_tray_box.setChecked,
         }
         self.setEnabled(False)
         self.idle_lock_spin.valueChanged.connect(lambda v: self.save("idle_lock_minutes", v))
+        self.auto_download_spin.valueChanged.connect(lambda v: self.save("auto_download_mib", v))
         self.show_online_box.toggled.connect(lambda on: self.save("show_online", on))
         self.read_receipts_box.toggled.connect(lambda on: self.save("read_receipts", on))
         self.typing_box.toggled.connect(lambda on: self.save("typing_indicators", on))
         self.notification_combo.currentIndexChanged.connect(
             lambda _i: self.save("notification_content", self.notification_combo.currentData())
         )
+        self.sound_box.toggled.connect(lambda on: self.save("notification_sound", on))
+        self.close_to_tray_box.toggled.connect(lambda on: self.save("close_to_tray", on))
         self.keychain_box.toggled.connect(self._save_keychain)
         self.crash_reports_box.toggled.connect(self._save_crash_reports)
 
@@ -271,10 +300,13 @@ class PrivacyPage(QWidget):
         """Shows the saved value of ``field`` in its control, without saving it again."""
         control = {
             "idle_lock_minutes": self.idle_lock_spin,
+            "auto_download_mib": self.auto_download_spin,
             "show_online": self.show_online_box,
             "read_receipts": self.read_receipts_box,
             "typing_indicators": self.typing_box,
             "notification_content": self.notification_combo,
+            "notification_sound": self.sound_box,
+            "close_to_tray": self.close_to_tray_box,
         }[field]
         with QSignalBlocker(control):
             (setter or self._setters[field])(getattr(self._saved, field))
@@ -288,6 +320,8 @@ class PrivacyPage(QWidget):
             self._saved = wanted
             if field == "idle_lock_minutes":
                 self.idleLockChanged.emit(wanted.idle_lock_minutes)
+            elif field == "close_to_tray":
+                self.closeToTrayChanged.emit(wanted.close_to_tray)
 
         self._saves.run(work, f"save {field}", lambda: self._show(field))
 

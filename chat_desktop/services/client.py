@@ -65,7 +65,7 @@ from chat_desktop.protocol.schemas import (
     PresenceUpdate,
     PresenceVisibility,
 )
-from chat_desktop.services import account, devices, own_keys, sync
+from chat_desktop.services import account, devices, leftovers, own_keys, sync
 from chat_desktop.services.attachments import AttachmentTransfers
 from chat_desktop.services.client_errors import (
     ClientError,
@@ -77,6 +77,7 @@ from chat_desktop.services.context import EngineContext, new_message_id, now_ms
 from chat_desktop.services.conversation_actions import ApplyHook, ConversationActions, wire_quote
 from chat_desktop.services.conversation_list import ConversationList
 from chat_desktop.services.devices import DeviceService, DeviceSummary
+from chat_desktop.services.drafts import Drafts
 
 if TYPE_CHECKING:
     from chat_desktop.services import linking
@@ -115,6 +116,8 @@ from chat_desktop.services.sending import (
     set_paused,
 )
 from chat_desktop.services.store_worker import StoreWorker
+from chat_desktop.services.told_once import ToldOnce
+from chat_desktop.services.trust import messages_waiting
 from chat_desktop.storage.models import (
     TIMER_NOTE_KIND,
     Conversation,
@@ -230,6 +233,11 @@ class ChatClient:
         self._sender = OutboxSender(context)
         self._transfers = AttachmentTransfers(context, self._sender)
         self._conversation_list = ConversationList(context)
+        #: Capabilities the GUI uses directly: the list's (mark unread, the unread totals),
+        #: the drafts, and the notes told only once.
+        self.conversation_list = self._conversation_list
+        self.drafts = Drafts(context)
+        self.told_once = ToldOnce(context)
         #: Presence changes pushed by the relay, per user (see :meth:`subscribe_presence`).
         self._presence_pushes: dict[str, int] = {}
         self._receiver = MessageReceiver(
@@ -432,6 +440,8 @@ class ChatClient:
     async def _from_vault(cls, vault: UnlockedVault) -> ChatClient:
         try:
             store = await asyncio.to_thread(vault.open_store)
+            # Pasted images and link history a crash or kill left behind (no plaintext stays).
+            await asyncio.to_thread(leftovers.sweep_at_start, store.paths.root)
             worker = StoreWorker(store)
             username, device_id, relay_url, identity = await worker.run(_load_account, store)
             device_key = await worker.run(_registered_device_key, store)
@@ -1123,6 +1133,12 @@ class ChatClient:
         contact = await self._context.worker.run(self._context.worker.store.contacts.get, peer)
         return contact is not None and contact.verified_state is VerifiedState.VERIFIED
 
+    async def messages_waiting(self, peer: str) -> int:
+        """How many of our messages to ``peer`` go once the user accepts their new key
+        (0 unless sending to them is paused); :class:`MessagesWaiting` tells changes."""
+        _check_peer(peer)
+        return await self._context.worker.run(messages_waiting, self._context.worker.store, peer)
+
     async def accept_identity(self, peer: str) -> None:
         """Accepts ``peer``'s new identity key: paused messages to them go out now."""
         _check_peer(peer)
@@ -1144,15 +1160,13 @@ class ChatClient:
         """Protects this profile with a new password (e.g. after a recovery-key unlock).
 
         Only the master key's wrap changes (atomically); nothing else is re-encrypted.
+        Cancelled during the derivation, nothing changes (``account.change_password``).
 
         Raises:
             PasswordPolicyError: Too short, or weak unless ``allow_weak``.
         """
-        await asyncio.to_thread(
-            self._vault.change_password,
-            new_password,
-            allow_weak=allow_weak,
-            user_inputs=(self.username,),
+        await account.change_password(
+            self._vault, new_password, allow_weak=allow_weak, user_inputs=(self.username,)
         )
 
     async def crash_reports(self) -> bool:
@@ -1444,7 +1458,10 @@ class ChatClient:
         self._spawn(self._maintain_prekeys())
 
     async def _on_disconnected(self) -> None:
-        self.events.publish(ConnectionChanged(ConnectionState.DISCONNECTED))
+        # The relay cuts an unlinked device off after telling it: that is not "offline".
+        unlinked = self._devices.unlinked
+        state = ConnectionState.UNLINKED if unlinked else ConnectionState.DISCONNECTED
+        self.events.publish(ConnectionChanged(state))
 
     def _on_presence_push(self, update: PresenceUpdate) -> None:
         """A presence change the relay pushed (counted, so older answers never override it)."""

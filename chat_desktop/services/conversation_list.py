@@ -1,4 +1,4 @@
-"""The conversation list: its summaries, mute / pin / archive, and the unread total.
+"""The conversation list: its summaries, mute / pin / archive / mark unread, unread totals.
 
 What the list shows is read in one store call (see
 :meth:`~chat_desktop.storage.conversations.ConversationRepository.list_summaries`); this module
@@ -8,9 +8,14 @@ conversation's flags, so every open view (list, tray, another window) can follow
 conversation that a new incoming message brings back is not reported that way: the
 :class:`~chat_desktop.services.events.MessageReceived` that comes with it already makes the
 list reload.
+
+Each summary carries the conversation's draft (``Conversation.draft``, see
+:mod:`chat_desktop.services.drafts`), read in the same store call.
 """
 
 from __future__ import annotations
+
+import msgspec
 
 from chat_desktop.services.context import EngineContext
 from chat_desktop.services.events import ConversationChanged
@@ -41,9 +46,8 @@ class ConversationList:
         Raises:
             ValueError: ``limit`` is not positive.
         """
-        store = self._context.worker.store
         return await self._context.worker.run(
-            store.conversations.list_summaries, limit, include_archived=include_archived
+            _summaries, self._context.worker.store, limit, include_archived
         )
 
     async def set_muted(self, peer: str, muted: bool) -> None:
@@ -65,10 +69,25 @@ class ConversationList:
         """
         await self._set(peer, "archived", archived)
 
-    async def unread_total(self) -> int:
-        """Unread messages over every conversation not archived (muted ones included)."""
+    async def set_marked_unread(self, peer: str, marked: bool) -> None:
+        """Mark the conversation with ``peer`` unread, or clear that mark.
+
+        The list shows it unread (and the totals count it as one) until it is opened: the
+        window clears the mark then. It stays on this computer (not synced) and survives a
+        restart.
+        """
+        await self._set(peer, "marked_unread", marked)
+
+    async def unread_total(self, *, include_muted: bool = True) -> int:
+        """Unread messages over every conversation not archived.
+
+        Muted conversations count unless ``include_muted`` is False (the window's title); a
+        conversation marked unread without unread messages counts as one.
+        """
         store = self._context.worker.store
-        return await self._context.worker.run(store.conversations.unread_total)
+        return await self._context.worker.run(
+            store.conversations.unread_total, include_muted=include_muted
+        )
 
     async def _set(self, peer: str, flag: str, value: bool) -> None:
         changed = await self._context.worker.run(
@@ -85,7 +104,20 @@ def _set_flag(store: MessageStore, peer: str, flag: str, value: bool) -> bool:
         "muted": conversations.set_muted,
         "pinned": conversations.set_pinned,
         "archived": conversations.set_archived,
+        "marked_unread": conversations.set_marked_unread,
     }
     with store.transaction():
         conversations.ensure(peer, peer_address=peer)
         return setters[flag](peer, value)
+
+
+def _summaries(store: MessageStore, limit: int, include_archived: bool) -> list[Conversation]:
+    """On the store thread: the list's summaries, each with its draft (if it has one)."""
+    conversations = store.conversations.list_summaries(limit, include_archived=include_archived)
+    drafts = store.drafts.all()
+    if not drafts:
+        return conversations
+    return [
+        msgspec.structs.replace(c, draft=drafts[c.id]) if c.id in drafts else c
+        for c in conversations
+    ]

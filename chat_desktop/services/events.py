@@ -22,6 +22,8 @@ class ConnectionState(StrEnum):
     CONNECTING = "connecting"
     CONNECTED = "connected"
     DISCONNECTED = "disconnected"
+    #: This device was removed from its account: the link is down for good (not "offline").
+    UNLINKED = "unlinked"
 
 
 class MessageReceived(msgspec.Struct, frozen=True):
@@ -73,6 +75,34 @@ class IdentityKeyChanged(msgspec.Struct, frozen=True):
 
     peer: str
     sending_paused: bool
+
+
+class DeviceKeyRefused(msgspec.Struct, frozen=True):
+    """The relay offered a device of ``peer`` with another identity key than the contact's
+    trusted one, while their other devices carry the trusted key: that device alone gets no
+    session and nothing is sent to it; the trusted key and sending to the other devices stay
+    as they were. Published once per (peer, device, offered key)."""
+
+    peer: str
+    device_id: int
+
+
+class MessagesWaiting(msgspec.Struct, frozen=True):
+    """``count`` of our messages to ``peer`` wait for the user to accept the peer's new
+    identity key (sending to them is paused); published when the count changes."""
+
+    peer: str
+    count: int
+
+
+class SendingDeferred(msgspec.Struct, frozen=True):
+    """Sending to ``peer`` (our own username: the copies for our other devices) waits
+    ``retry_in_s`` seconds: the relay refused or rate-limited the prekey bundles a send
+    needs, or insists on a device that is refused. The messages stay queued; published once
+    when the wait starts, not for each attempt."""
+
+    peer: str
+    retry_in_s: float
 
 
 class MessagesExpired(msgspec.Struct, frozen=True):
@@ -186,6 +216,43 @@ class DeviceUnlinked(msgspec.Struct, frozen=True):
     """
 
 
+class OwnDeviceLinked(msgspec.Struct, frozen=True):
+    """A device we did not know joined our account (the device set grew): say so, as
+    Signal does, so a device added behind the user's back does not go unnoticed.
+
+    ``name`` is its decrypted name (None if it has none or it would not decrypt).
+    """
+
+    device_id: int
+    name: str | None
+
+
+class RemovedDeviceListed(msgspec.Struct, frozen=True):
+    """The relay listed again a device of ours that was removed (ids are never reused):
+    it is ignored (nothing is encrypted to it, nothing from it is taken). Published once
+    per device."""
+
+    device_id: int
+
+
+class HistoryImportFailed(msgspec.Struct, frozen=True):
+    """The history sent at link time could not be imported on this new device (the blob
+    expired, was tampered with, or does not check out): linking worked without it."""
+
+
+class HistoryTransferProgress(msgspec.Struct, frozen=True):
+    """How far the history sent at link time has come (docs/protocol.md §6.11).
+
+    ``stage`` is ``"export"`` then ``"upload"`` on the existing device, ``"download"`` then
+    ``"import"`` on the new one; ``done`` of ``total`` counts conversations (export, import)
+    or encrypted bytes (upload, download). ``import`` with ``done == total`` ends it.
+    """
+
+    stage: str
+    done: int
+    total: int
+
+
 class VerifiedChanged(msgspec.Struct, frozen=True):
     """The user (on another of our devices) verified or unverified ``peer``'s key."""
 
@@ -215,6 +282,9 @@ ClientEvent = (
     | TypingChanged
     | PresenceChanged
     | IdentityKeyChanged
+    | DeviceKeyRefused
+    | SendingDeferred
+    | MessagesWaiting
     | MessagesExpired
     | TimerChanged
     | ConnectionChanged
@@ -226,6 +296,10 @@ ClientEvent = (
     | ConversationChanged
     | DevicesChanged
     | DeviceUnlinked
+    | OwnDeviceLinked
+    | RemovedDeviceListed
+    | HistoryImportFailed
+    | HistoryTransferProgress
     | ReadElsewhere
     | VerifiedChanged
     | ResumedElsewhere

@@ -8,20 +8,38 @@ state and timers, and optionally a history archive uploaded as a blob) sealed to
 device opens it, shows which account it joins, and only after the user confirms creates its
 own profile (own password and recovery key), its device key and prekeys, and registers with
 the token. The relay only ever sees the sealed envelope.
+
+The history archive holds every text and attachment key in the clear, so it never touches a
+file: it is encrypted from memory into the blob, and decrypted from the blob into memory.
+Only the encrypted blob waits on disk, in the profile's private ``linking`` folder (swept at
+every unlock: :mod:`chat_desktop.services.leftovers`). A history that cannot be imported
+is said to the user (:class:`HistoryImportFailed`), not only logged.
+
+Both devices tell how far the history has come (:class:`HistoryTransferProgress`: export and
+upload on the existing device, download and import on the new one), and the new device
+announces every conversation it imported (:class:`ConversationChanged`), so the list shows
+them at once, not at the next event that happens to refresh it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
+import os
+import secrets
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chat_desktop.crypto.attachment import blob_size_for, decrypt_attachment, encrypt_attachment
+from chat_desktop.crypto.attachment import (
+    AttachmentSecrets,
+    blob_size_for,
+    decrypt_attachment,
+    encrypt_attachment,
+)
 from chat_desktop.crypto.device_key import encrypt_device_name, validate_device_name
 from chat_desktop.crypto.errors import AttachmentRejected
 from chat_desktop.crypto.identity import IdentityKeyPair
@@ -41,6 +59,7 @@ from chat_desktop.crypto.provisioning import (
     seal_provisioning,
 )
 from chat_desktop.crypto.vault import Argon2Params
+from chat_desktop.net.errors import BlobSizeMismatch, ConnectionFailure, HttpFailure
 from chat_desktop.protocol import events as wire_events
 from chat_desktop.protocol.auth import relay_origin
 from chat_desktop.protocol.errors import ErrorCode, ProtocolError
@@ -56,12 +75,15 @@ from chat_desktop.protocol.schemas import (
 from chat_desktop.services import devices, own_keys
 from chat_desktop.services.client_errors import ClientError, InvalidLinkCode, LinkFailed
 from chat_desktop.services.context import EngineContext
+from chat_desktop.services.events import ConversationChanged, HistoryImportFailed
 from chat_desktop.services.history_transfer import (
     ArchiveRejected,
     decode_archive,
     export_history,
     import_history,
 )
+from chat_desktop.services.leftovers import LINKING_FOLDER, private_folder
+from chat_desktop.services.link_progress import DOWNLOAD, EXPORT, IMPORT, UPLOAD, StageProgress
 from chat_desktop.storage.models import MessageKey, VerifiedState
 from chat_desktop.storage.store import MessageStore
 from chat_desktop.storage.vault_file import Vault
@@ -312,42 +334,43 @@ class DeviceLinker:
         await put_provisioning(context.relay_url, parsed.provision_id, granted.link_token, envelope)
 
     async def _upload_history(self) -> ProvisionHistory:
-        """Exports the history, encrypts it as a blob and uploads it."""
+        """Exports the history, encrypts it from memory into a blob file and uploads it."""
         from chat_desktop.net.http import upload_blob
 
         context = self._context
         worker = context.worker
-        archive = await worker.run(export_history, worker.store)
-        folder = Path(tempfile.mkdtemp(prefix="chat-desktop-history-"))
+        archive = await worker.run(
+            export_history, worker.store, StageProgress(context.events, EXPORT)
+        )
+        blob = await asyncio.to_thread(_blob_file, worker.store)
         try:
-            plain, blob = folder / "archive", folder / "blob"
-            plain.write_bytes(archive)
+            keys = await asyncio.to_thread(_encrypt_into, archive, blob)
             del archive
-            with plain.open("rb") as src, blob.open("wb") as dst:
-                secrets = await asyncio.to_thread(encrypt_attachment, src, dst)
-            plain.unlink()
             assert context.connection is not None
+            size = blob.stat().st_size
             reserved = await context.connection.request(
-                wire_events.ATTACHMENT_UPLOAD,
-                AttachmentUpload(size=blob.stat().st_size),
-                AttachmentUploadAck,
+                wire_events.ATTACHMENT_UPLOAD, AttachmentUpload(size=size), AttachmentUploadAck
             )
-            await upload_blob(context.relay_url, reserved.blob_id, reserved.token, blob)
+            uploaded = StageProgress(context.events, UPLOAD)
+            uploaded(0, size)
+            await upload_blob(context.relay_url, reserved.blob_id, reserved.token, blob, uploaded)
+            uploaded(size, size)
             return ProvisionHistory(
                 blob_id=reserved.blob_id,
-                key=secrets.key,
-                digest=secrets.digest,
-                size=secrets.plaintext_size,
+                key=keys.key,
+                digest=keys.digest,
+                size=keys.plaintext_size,
             )
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            await asyncio.to_thread(blob.unlink, True)
 
     async def import_pending_history(self) -> list[MessageKey]:
         """A newly linked device fetches and imports the history it was given (once).
 
         Returns the attachment messages to fetch. A history that cannot be fetched (the
-        blob expired) or does not check out is dropped with a warning: linking succeeded
-        without it.
+        blob expired) or does not check out (a tampered blob) is dropped and the user is told
+        (:class:`HistoryImportFailed`): linking succeeded without it. One the relay could
+        not be reached for is tried again at the next connect.
         """
         from chat_desktop.net.http import download_blob
 
@@ -357,37 +380,72 @@ class DeviceLinker:
         if not pending or context.connection is None:
             return []
         blob_id, key_hex, digest_hex, size = pending
-        folder = Path(tempfile.mkdtemp(prefix="chat-desktop-history-"))
+        blob = await asyncio.to_thread(_blob_file, worker.store)
         try:
             granted = await context.connection.request(
                 wire_events.ATTACHMENT_DOWNLOAD,
                 AttachmentDownload(blob_id=blob_id),
                 AttachmentDownloadAck,
             )
-            blob, plain = folder / "blob", folder / "archive"
+            downloaded = StageProgress(context.events, DOWNLOAD)
+            expected = blob_size_for(int(size))
+            downloaded(0, expected)
             await download_blob(
-                context.relay_url, blob_id, granted.token, blob, blob_size_for(int(size))
+                context.relay_url, blob_id, granted.token, blob, expected, downloaded
             )
-            with blob.open("rb") as src, plain.open("wb") as dst:
-                await asyncio.to_thread(
-                    decrypt_attachment,
-                    src,
-                    dst,
-                    bytes.fromhex(key_hex),
-                    bytes.fromhex(digest_hex),
-                    int(size),
-                )
-            archive = decode_archive(plain.read_bytes())
-            added = await worker.run(import_history, worker.store, context.username, archive)
-        except (ProtocolError, AttachmentRejected, ArchiveRejected) as error:
+            downloaded(expected, expected)
+            plain = await asyncio.to_thread(
+                _decrypt_from, blob, bytes.fromhex(key_hex), bytes.fromhex(digest_hex), int(size)
+            )
+            archive = await asyncio.to_thread(decode_archive, plain)
+            del plain
+            imported = StageProgress(context.events, IMPORT)
+            imported(0, len(archive.conversations))
+            added = await worker.run(
+                import_history, worker.store, context.username, archive, imported
+            )
+            imported(len(archive.conversations), len(archive.conversations))
+            for conversation in archive.conversations:
+                if conversation.peer != context.username:
+                    context.events.publish(ConversationChanged(peer=conversation.peer))
+        except (ProtocolError, AttachmentRejected, ArchiveRejected, BlobSizeMismatch) as error:
             logger.warning(
                 "the transferred history could not be imported: %s", type(error).__name__
             )
+            context.events.publish(HistoryImportFailed())
             added = []
+        except (HttpFailure, ConnectionFailure) as error:
+            logger.info("the transferred history could not be fetched: %s", type(error).__name__)
+            return []  # still pending: tried again at the next connect
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            await asyncio.to_thread(blob.unlink, True)
         await worker.run(worker.store.settings.delete, devices.PENDING_HISTORY_SETTING)
         return added
+
+
+def _blob_file(store: MessageStore) -> Path:
+    """A new path for a history blob in the profile's private ``linking`` folder."""
+    folder = private_folder(store.paths.root, LINKING_FOLDER)
+    return folder / f"history-{secrets.token_hex(8)}.blob"
+
+
+def _encrypt_into(archive: bytes, blob: Path) -> AttachmentSecrets:
+    """Encrypts the archive from memory into a new file ``blob`` (0600): no plaintext file."""
+    descriptor = os.open(blob, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as dst:
+        return encrypt_attachment(io.BytesIO(archive), dst, len(archive))
+
+
+def _decrypt_from(blob: Path, key: bytes, digest: bytes, size: int) -> bytes:
+    """Checks and decrypts the blob into memory (nothing is returned unless it checks out).
+
+    Raises:
+        AttachmentRejected: Digest or HMAC mismatch, or a size the blob cannot hold.
+    """
+    plain = io.BytesIO()
+    with blob.open("rb") as src:
+        decrypt_attachment(src, plain, key, digest, size)
+    return plain.getvalue()
 
 
 def _provision_contacts(store: MessageStore, username: str) -> list[ProvisionContact]:

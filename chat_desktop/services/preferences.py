@@ -40,9 +40,14 @@ TYPING_INDICATORS_SETTING: Final = "privacy.typing_indicators"
 SHOW_ONLINE_SETTING: Final = "privacy.show_online"
 IDLE_LOCK_SETTING: Final = "security.idle_lock_minutes"
 NOTIFICATION_CONTENT_SETTING: Final = "notifications.content"
+NOTIFICATION_SOUND_SETTING: Final = "notifications.sound"
+CLOSE_TO_TRAY_SETTING: Final = "window.close_to_tray"
+AUTO_DOWNLOAD_SETTING: Final = "files.auto_download_mib"
 
 #: Longest idle time before the app locks itself (one day); 0 means never.
 MAX_IDLE_LOCK_MINUTES: Final = 24 * 60
+#: The largest "download files up to" limit (MiB): the protocol's largest file.
+MAX_AUTO_DOWNLOAD_MIB: Final = 100
 MIN_TEXT_SCALE_PERCENT: Final = 80
 MAX_TEXT_SCALE_PERCENT: Final = 200
 #: Longest relay URL accepted (far above any real one).
@@ -76,6 +81,11 @@ class Preferences(msgspec.Struct, frozen=True):
         idle_lock_minutes: Lock the app after this many idle minutes; 0 = never (0..1440).
         notification_content: What a notification shows: ``full`` (sender and text),
             ``sender`` (the sender and "New message"), ``none`` (no notification).
+        notification_sound: A notification comes with the desktop's message sound.
+        close_to_tray: Closing the window keeps the app running in the tray (where the
+            desktop has one); Quit still quits.
+        auto_download_mib: Received files (images aside: those always come) whose declared
+            size is at most this many MiB download by themselves; 0 = never (0..100).
     """
 
     read_receipts: bool = True
@@ -83,6 +93,9 @@ class Preferences(msgspec.Struct, frozen=True):
     show_online: bool = True
     idle_lock_minutes: int = 15
     notification_content: NotificationContent = "full"
+    notification_sound: bool = True
+    close_to_tray: bool = True
+    auto_download_mib: int = 10
 
 
 class Appearance(msgspec.Struct, frozen=True):
@@ -136,6 +149,9 @@ def validate_preferences(preferences: Preferences) -> None:
         preferences.notification_content,
         get_args(NotificationContent),
     )
+    _check_bool("notification_sound", preferences.notification_sound)
+    _check_bool("close_to_tray", preferences.close_to_tray)
+    _check_range("auto_download_mib", preferences.auto_download_mib, 0, MAX_AUTO_DOWNLOAD_MIB)
 
 
 def validate_appearance(appearance: Appearance) -> None:
@@ -182,6 +198,9 @@ _SETTING_OF_FIELD: Final = {
     "show_online": SHOW_ONLINE_SETTING,
     "idle_lock_minutes": IDLE_LOCK_SETTING,
     "notification_content": NOTIFICATION_CONTENT_SETTING,
+    "notification_sound": NOTIFICATION_SOUND_SETTING,
+    "close_to_tray": CLOSE_TO_TRAY_SETTING,
+    "auto_download_mib": AUTO_DOWNLOAD_SETTING,
 }
 
 
@@ -212,6 +231,11 @@ def save_preferences(store: MessageStore, preferences: Preferences) -> Preferenc
 def read_receipts_enabled(store: MessageStore) -> bool:
     """Whether "read" receipts go out (the user may turn them off)."""
     return store.settings.get(READ_RECEIPTS_SETTING, True) is not False
+
+
+def auto_download_limit(store: MessageStore) -> int:
+    """Received files up to this many bytes download by themselves (0: none do)."""
+    return load_preferences(store).auto_download_mib * 1024 * 1024
 
 
 def typing_indicators_enabled(store: MessageStore) -> bool:

@@ -60,9 +60,9 @@ from chat_desktop.services.events import (
 )
 from chat_desktop.services.message_rows import attachment_info_of, insert_timer_note
 from chat_desktop.services.preferences import typing_indicators_enabled
-from chat_desktop.services.resending import Resender
-from chat_desktop.services.sending import record_identity
+from chat_desktop.services.resending import queue_resends
 from chat_desktop.services.sync import apply_sync
+from chat_desktop.services.trust import record_identity, trusted_identity_key
 from chat_desktop.storage.models import (
     TIMER_NOTE_KIND,
     Direction,
@@ -153,7 +153,6 @@ class MessageReceiver:
         self._context = context
         self._on_retry = on_retry
         self._wake_sender = wake_sender
-        self._resender = Resender()
         self._queue: asyncio.Queue[MessageDelivery] = asyncio.Queue()
         #: The batch being handled, kept so a restarted loop handles it again (not lost).
         self._current: list[MessageDelivery] = []
@@ -292,6 +291,9 @@ class MessageReceiver:
             return
         if isinstance(content, SyncContent):
             return  # sync contents are accepted only from our own account
+        if isinstance(content, RetryContent):
+            self._answer_retry(store, delivery, content, result, key_changed=change is not None)
+            return
         self._apply(store, delivery, content, result)
 
     def _apply(
@@ -353,6 +355,10 @@ class MessageReceiver:
             read = content.receipt == "read"
             status = MessageStatus.READ if read else MessageStatus.DELIVERED
             received_at = now_ms()
+            # That device has them: nothing of them is re-sent to it any more.
+            store.send_log.forget_delivered(
+                peer, dict.fromkeys(content.message_ids), delivery.from_device
+            )
             for message_id in dict.fromkeys(content.message_ids):
                 key = MessageKey(peer, message_id)
                 message = store.messages.get(key, reactions=False)
@@ -397,9 +403,43 @@ class MessageReceiver:
             result.events.extend(apply_edit(store, peer, content))
         elif isinstance(content, ProfileContent):
             store.contacts.ensure(peer, display_name=content.display_name)
-        elif isinstance(content, RetryContent):
-            queued = self._resender.queue_resends(store, peer, list(content.message_ids), now_ms())
-            result.queued = result.queued or queued > 0
+
+    def _answer_retry(
+        self,
+        store: MessageStore,
+        delivery: MessageDelivery,
+        content: RetryContent,
+        result: BatchResult,
+        *,
+        key_changed: bool,
+    ) -> None:
+        """Queues what the retry request may have re-sent (docs/protocol.md §8).
+
+        When the same envelope changed the peer's identity key (a PreKey message under a
+        new key is exactly what a relay would make to ask for history), or the key changed
+        since the message went, nothing delivered goes again and nothing is re-sent to that
+        device alone: the undelivered messages are queued once more as ordinary sending.
+        """
+        queued = queue_resends(
+            store,
+            delivery.from_,
+            delivery.from_device,
+            self._requester_key(store, delivery),
+            content.message_ids,
+            now_ms(),
+            key_changed=key_changed,
+        )
+        result.queued = result.queued or queued > 0
+
+    def _requester_key(self, store: MessageStore, delivery: MessageDelivery) -> bytes | None:
+        """The identity key a retry request came with: its session's, if that is the key we
+        trust for the peer (else None: nothing is re-sent)."""
+        peer = delivery.from_
+        session = self._context.sessions.get(store, peer, delivery.from_device)
+        trusted = trusted_identity_key(self._context, store, peer)
+        if session is None or session.remote_identity_key != trusted:
+            return None
+        return trusted
 
     def _record_undecryptable(
         self, store: MessageStore, delivery: MessageDelivery, result: BatchResult

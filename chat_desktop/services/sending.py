@@ -8,6 +8,10 @@ emits it with the sender-made id. The relay stores each ``(sender, id)`` once, s
 after a lost ack or a crash is harmless. Acks are committed in batches (mark sent, start the
 sender's disappearing timer). An entry in flight when the link drops stays in the outbox and
 is sent again, with the same bytes, on the next connect.
+
+Sessions, the checks of a bundle answer and the per-peer back-off when the relay refuses
+what a send needs live in ``services/device_sets.py``; trust in a contact's key (pinning,
+pausing) in ``services/trust.py``. Their names used by other modules are re-exported here.
 """
 
 from __future__ import annotations
@@ -20,24 +24,23 @@ from dataclasses import dataclass
 
 import msgspec
 
-from chat_desktop.crypto.errors import BundleRejected, CryptoError
-from chat_desktop.crypto.session import Session
-from chat_desktop.crypto.x3dh import PreKeyBundle
 from chat_desktop.net.errors import ConnectionFailure
 from chat_desktop.protocol import events as wire_events
 from chat_desktop.protocol.errors import ErrorCode, ProtocolError
-from chat_desktop.protocol.schemas import (
-    DeviceBundle,
-    DevicePayload,
-    KeysBundleAck,
-    KeysBundleRequest,
-    MessageSend,
-    MessageSendAck,
-)
-from chat_desktop.services.context import PAUSED_PEERS_SETTING, EngineContext, now_ms
-from chat_desktop.services.devices import other_own_devices, own_devices, save_own_devices
-from chat_desktop.services.events import IdentityKeyChanged, StatusChanged
-from chat_desktop.storage.models import MessageKey, MessageStatus, OutboxEntry, VerifiedState
+from chat_desktop.protocol.schemas import DevicePayload, MessageSend, MessageSendAck
+from chat_desktop.services.context import EngineContext, now_ms
+from chat_desktop.services.device_sets import BUNDLE_RETRY_S as BUNDLE_RETRY_S
+from chat_desktop.services.device_sets import DeviceSets
+from chat_desktop.services.device_sets import UnknownRecipient as UnknownRecipient
+from chat_desktop.services.devices import is_removed_own_device, other_own_devices
+from chat_desktop.services.events import MessagesWaiting, StatusChanged
+from chat_desktop.services.resend_log import ResendPart, encrypt_resend, log_encrypted
+from chat_desktop.services.trust import messages_waiting
+from chat_desktop.services.trust import paused_peers as paused_peers
+from chat_desktop.services.trust import record_identity as record_identity
+from chat_desktop.services.trust import set_paused as set_paused
+from chat_desktop.services.trust import trusted_identity_key as trusted_identity_key
+from chat_desktop.storage.models import MessageKey, MessageStatus, OutboxEntry
 from chat_desktop.storage.store import MessageStore
 
 logger = logging.getLogger(__name__)
@@ -47,12 +50,6 @@ MAX_IN_FLIGHT = 256
 #: drain (the device set can change between answers, but not forever).
 MAX_DEVICE_SET_FIXES = 3
 PENDING_BATCH = 512
-#: After a refused bundle answer, wait this long (s) before asking the relay again.
-BUNDLE_RETRY_S = 30.0
-
-
-class UnknownRecipient(Exception):
-    """The relay has no such user (or they have no device left to write to)."""
 
 
 class OutboxPayload(msgspec.Struct, array_like=True, frozen=True):
@@ -67,6 +64,8 @@ class OutboxPayload(msgspec.Struct, array_like=True, frozen=True):
         track_status: Whether a message row shows this entry's progress (not for receipts).
         blob_path: An encrypted attachment blob still to upload before the content can be
             completed with its blob id and encrypted.
+        resend: For a resend a peer's device asked for, the message for that device only
+            (``content`` is then what the peer's other devices get: an empty ``retry``).
     """
 
     content: bytes | None
@@ -74,6 +73,7 @@ class OutboxPayload(msgspec.Struct, array_like=True, frozen=True):
     expires_at: int | None
     track_status: bool = True
     blob_path: str | None = None
+    resend: ResendPart | None = None
 
 
 _encoder = msgspec.msgpack.Encoder()
@@ -88,63 +88,6 @@ def encode_payload(payload: OutboxPayload) -> bytes:
 def decode_payload(data: bytes) -> OutboxPayload:
     """Parses an outbox payload from the store."""
     return _decoder.decode(data)
-
-
-def paused_peers(store: MessageStore) -> set[str]:
-    """Peers we stopped sending to until the user accepts their new identity key."""
-    return set(store.settings.get(PAUSED_PEERS_SETTING, []))
-
-
-def set_paused(store: MessageStore, peer: str, paused: bool) -> None:
-    """Pauses or resumes sending to ``peer``."""
-    peers = paused_peers(store)
-    if paused:
-        peers.add(peer)
-    else:
-        peers.discard(peer)
-    store.settings.set(PAUSED_PEERS_SETTING, sorted(peers))
-
-
-def record_identity(
-    context: EngineContext, store: MessageStore, peer: str, identity_key: bytes
-) -> IdentityKeyChanged | None:
-    """Trust on first use; a different key than before is a key change.
-
-    A change forgets the old sessions; if the contact was verified, sending to them pauses
-    until the user accepts the new key. Runs on the store thread inside a transaction.
-    """
-    before = store.contacts.get(peer)
-    was_verified = before is not None and before.verified_state is VerifiedState.VERIFIED
-    update = store.contacts.save_identity_key(peer, identity_key)
-    if update.key_change is None:
-        return None
-    context.sessions.drop_other_keys(store, peer, identity_key)
-    if was_verified:
-        set_paused(store, peer, True)
-    return IdentityKeyChanged(peer=peer, sending_paused=was_verified)
-
-
-def _bundle_of(device: DeviceBundle) -> PreKeyBundle:
-    one_time = device.one_time_prekey
-    return PreKeyBundle(
-        identity_key=device.identity_key,
-        signed_prekey_id=device.signed_prekey.id,
-        signed_prekey=device.signed_prekey.public_key,
-        signed_prekey_signature=device.signed_prekey.signature,
-        pq_prekey_id=device.pq_prekey.id,
-        pq_prekey=device.pq_prekey.public_key,
-        pq_prekey_signature=device.pq_prekey.signature,
-        one_time_prekey_id=None if one_time is None else one_time.id,
-        one_time_prekey=None if one_time is None else one_time.public_key,
-    )
-
-
-def trusted_identity_key(context: EngineContext, store: MessageStore, peer: str) -> bytes | None:
-    """The identity key we encrypt to for ``peer``: ours for our own devices, else the contact's."""
-    if peer == context.username:
-        return context.identity.public_key
-    contact = store.contacts.get(peer)
-    return None if contact is None else contact.identity_key
 
 
 def encrypt_to_peer(
@@ -167,8 +110,10 @@ def encrypt_to_peer(
     sessions = context.sessions
     bodies = []
     for device_id in sessions.devices(store, peer):
-        if peer == context.username and device_id == context.device_id:
-            continue
+        if peer == context.username and (
+            device_id == context.device_id or is_removed_own_device(store, device_id)
+        ):
+            continue  # never our own device, never one that left the account (§6.11)
         if only_devices is not None and device_id not in only_devices:
             continue
         session = sessions.get(store, peer, device_id)
@@ -208,8 +153,23 @@ class OutboxSender:
         self._closed = False
         self.uploader: Uploader | None = None
         self._hold_until = 0.0
-        #: Peers whose last bundle answer was refused: not asked again before this loop time.
-        self._bundle_retry_at: dict[str, float] = {}
+        self._device_sets = DeviceSets(context)
+        #: Messages waiting for an accept, per paused peer, as last published.
+        self._waiting: dict[str, int] = {}
+        #: Deferred peers (``device_sets``): not asked for, nor sent to, before this loop time.
+        self._bundle_retry_at = self._device_sets.retry_at
+
+    async def establish_sessions(self, peer: str, devices: list[int] | None = None) -> bool:
+        """Sets up sessions with ``peer``'s devices (see ``DeviceSets.establish_sessions``).
+
+        Returns:
+            False if nothing can be sent to ``peer`` now (paused, or deferred).
+
+        Raises:
+            UnknownRecipient: The relay has no such user.
+            ProtocolError, ConnectionFailure: The request failed.
+        """
+        return await self._device_sets.establish_sessions(peer, devices)
 
     def start(self) -> None:
         """Starts the drain and ack-commit loops under supervision (idempotent)."""
@@ -278,11 +238,15 @@ class OutboxSender:
     async def _drain_once(self) -> bool:
         worker = self._context.worker
         await self._wait_out_hold()
-        entries, paused = await worker.run(self._pending_entries)
+        entries, paused, waiting = await worker.run(self._pending_entries)
+        self._tell_waiting(waiting)
+        deferred = self._device_sets.deferred
         entries = [
             entry
             for entry in entries
-            if entry.seq not in self._in_flight and entry.recipient not in paused
+            if entry.seq not in self._in_flight
+            and entry.recipient not in paused
+            and not deferred(entry.recipient)
         ]
         if not entries:
             return False
@@ -307,9 +271,20 @@ class OutboxSender:
         if delay > 0:
             await asyncio.sleep(delay)
 
-    def _pending_entries(self) -> tuple[list[OutboxEntry], set[str]]:
+    def _pending_entries(self) -> tuple[list[OutboxEntry], set[str], dict[str, int]]:
         store = self._context.worker.store
-        return store.outbox.pending(PENDING_BATCH), paused_peers(store)
+        paused = paused_peers(store)
+        waiting = {peer: messages_waiting(store, peer) for peer in paused}
+        return store.outbox.pending(PENDING_BATCH), paused, waiting
+
+    def _tell_waiting(self, waiting: dict[str, int]) -> None:
+        """Publishes how many messages wait for each paused peer, when that changed."""
+        for peer in self._waiting.keys() - waiting.keys():
+            waiting[peer] = 0  # no longer paused: nothing waits for an accept any more
+        for peer, count in waiting.items():
+            if self._waiting.get(peer, 0) != count:
+                self._context.events.publish(MessagesWaiting(peer=peer, count=count))
+        self._waiting = {peer: count for peer, count in waiting.items() if count}
 
     async def _prepare(
         self, entries: list[OutboxEntry], paused: set[str] | None = None
@@ -352,123 +327,16 @@ class OutboxSender:
             raise
 
     async def _sessions_for_queued(self, peer: str) -> bool:
-        """Sets up sessions for queued messages; an unknown recipient fails them."""
+        """Sets up sessions for queued messages; an unknown recipient fails them, a refused
+        request defers the peer (never a tight loop of bundle requests)."""
         try:
             return await self.establish_sessions(peer)
         except UnknownRecipient:
             await self._context.worker.run(self._fail_peer, peer)
             return False
-
-    async def establish_sessions(self, peer: str, devices: list[int] | None = None) -> bool:
-        """Fetches ``peer``'s bundles and starts a session with each device.
-
-        With ``devices``, only those devices' bundles are fetched (the ones a
-        ``mismatched_devices`` answer named as missing); for our own account, always only
-        our other devices.
-
-        Returns:
-            False if nothing can be sent to ``peer`` now (paused after a key change, a
-            refused answer).
-
-        Raises:
-            UnknownRecipient: The relay has no such user.
-            ProtocolError, ConnectionFailure: The request failed.
-        """
-        connection = self._context.connection
-        assert connection is not None
-        if self._bundle_retry_at.get(peer, 0.0) > asyncio.get_running_loop().time():
+        except ProtocolError:
+            self._device_sets.defer(peer)
             return False
-        worker = self._context.worker
-        own = peer == self._context.username
-        if own and devices is None:
-            devices = await worker.run(other_own_devices, worker.store, self._context.device_id)
-            if not devices:
-                return False
-        try:
-            ack = await connection.request(
-                wire_events.KEYS_BUNDLE,
-                KeysBundleRequest(user=peer, devices=devices),
-                KeysBundleAck,
-            )
-        except ProtocolError as error:
-            if error.code is ErrorCode.NOT_FOUND:
-                if devices is not None:
-                    return False  # those devices are gone; the next send learns the set
-                raise UnknownRecipient(peer) from None
-            raise
-        if not ack.devices:
-            raise UnknownRecipient(peer)
-        if devices is not None and not {d.device_id for d in ack.devices} <= set(devices):
-            logger.warning("refused a bundle answer with devices that were not asked for")
-            self._bundle_retry_at[peer] = asyncio.get_running_loop().time() + BUNDLE_RETRY_S
-            return False
-        device_ids = [device.device_id for device in ack.devices]
-        if len(set(device_ids)) != len(device_ids):
-            # A well-behaved relay never names a device twice: refuse the whole answer.
-            logger.warning("refused a bundle answer that names a device twice")
-            self._bundle_retry_at[peer] = asyncio.get_running_loop().time() + BUNDLE_RETRY_S
-            return False
-        try:
-            change, paused = await worker.run(
-                self._start_sessions, peer, ack.devices, devices is not None
-            )
-        except Exception:
-            self._context.sessions.forget()
-            raise
-        if change is not None:
-            self._context.events.publish(change)
-        return not paused
-
-    def _start_sessions(
-        self, peer: str, devices: list[DeviceBundle], partial: bool = False
-    ) -> tuple[IdentityKeyChanged | None, bool]:
-        """Starts a session with each device of a bundle answer, after checking the answer.
-
-        One account has one identity key, whichever device it names (docs/protocol.md §8). A device
-        with a different key than the others is a key change: then nothing starts, sending to
-        the peer pauses until the user accepts, and the user is told. This is what keeps a
-        relay from adding a hidden device of its own to a contact.
-        """
-        store = self._context.worker.store
-        identity = self._context.identity
-        with store.transaction():
-            keys = {device.identity_key for device in devices}
-            if peer == self._context.username:
-                # Our own devices share our identity key; any other key is a device the
-                # relay made up, and gets nothing.
-                if keys != {identity.public_key}:
-                    logger.warning("a bundle of our own devices carries another identity key")
-                    return None, True
-                self._start_each(store, peer, devices)
-                return None, False
-            if partial and keys != {trusted_identity_key(self._context, store, peer)}:
-                # A device added to a contact we already write to must carry the key we
-                # trust: one account has one identity key (docs/protocol.md §6.11). Anything
-                # else is a hostile relay or a key change; never a silent new session.
-                logger.warning("a new device of a contact carries another identity key")
-                set_paused(store, peer, True)
-                return IdentityKeyChanged(peer=peer, sending_paused=True), True
-            if len(keys) != 1:
-                logger.warning("a bundle answer names devices with different identity keys")
-                set_paused(store, peer, True)
-                return IdentityKeyChanged(peer=peer, sending_paused=True), True
-            change = record_identity(self._context, store, peer, devices[0].identity_key)
-            if peer in paused_peers(store):
-                return change, True
-            self._start_each(store, peer, devices)
-        return change, False
-
-    def _start_each(self, store: MessageStore, peer: str, devices: list[DeviceBundle]) -> None:
-        """Starts a session with each device of a checked bundle answer."""
-        for device in devices:
-            if peer == self._context.username and device.device_id == self._context.device_id:
-                continue
-            try:
-                session = Session.initiate(self._context.identity, _bundle_of(device))
-            except (BundleRejected, CryptoError):
-                logger.warning("a peer device's prekey bundle was rejected")
-                continue
-            self._context.sessions.start(store, peer, device.device_id, session)
 
     def _fail_peer(self, peer: str) -> None:
         """The recipient does not exist: fail their queued messages (the user can retry)."""
@@ -485,21 +353,40 @@ class OutboxSender:
             for item in items:
                 payload = item.payload
                 if payload.bodies is None:
-                    assert payload.content is not None
-                    bodies = encrypt_to_peer(
-                        self._context, store, item.entry.recipient, payload.content
-                    )
+                    bodies = self._encrypt_entry(store, item.entry, payload)
+                    if bodies is None:
+                        store.outbox.mark_acked(item.entry.seq, now_ms())  # a cancelled resend
+                        continue
                     if not bodies:
                         continue
-                    payload = OutboxPayload(
-                        content=payload.content,
-                        bodies=bodies,
-                        expires_at=payload.expires_at,
-                        track_status=payload.track_status,
-                    )
+                    payload = msgspec.structs.replace(payload, bodies=bodies, blob_path=None)
                     store.outbox.update_payload(item.entry.seq, encode_payload(payload))
                 ready.append(_Prepared(item.entry, payload))
         return ready
+
+    def _encrypt_entry(
+        self, store: MessageStore, entry: OutboxEntry, payload: OutboxPayload
+    ) -> list[tuple[int, bytes]] | None:
+        """Encrypts an entry to the peer's devices and logs what may be re-sent.
+
+        Returns None for a resend that must not go any more (see ``resend_log``).
+        """
+        assert payload.content is not None
+        peer = entry.recipient
+        trusted_key = trusted_identity_key(self._context, store, peer)
+        if payload.resend is not None:
+            return encrypt_resend(
+                self._context,
+                store,
+                entry,
+                payload.resend,
+                trusted_key,
+                payload.content,
+                encrypt_to_peer,
+            )
+        bodies = encrypt_to_peer(self._context, store, peer, payload.content)
+        log_encrypted(store, entry, (device for device, _ in bodies), trusted_key)
+        return bodies
 
     # ---- one send ----------------------------------------------------------------------
 
@@ -521,29 +408,29 @@ class OutboxSender:
 
         Returns the entry re-encrypted for the recipient's current devices (the bodies of
         the devices that stay are kept byte for byte), or None if a missing device's
-        session could not be set up now (a refused or hostile bundle: nothing is sent).
+        session could not be set up now (a refused, rate-limited or hostile bundle answer,
+        or the link dropped): nothing is sent, the entry stays queued and the peer waits
+        (``device_sets``), so the relay's next refusal does not come at once.
         """
         peer = item.entry.recipient
         worker = self._context.worker
         if error.extra:
-            await worker.run(self._drop_devices, peer, error.extra)
-        if error.missing and not await self.establish_sessions(peer, list(error.missing)):
-            return None
+            await worker.run(self._device_sets.drop_devices, peer, error.extra)
+        if error.missing:
+            try:
+                usable = await self.establish_sessions(peer, list(error.missing))
+            except ConnectionFailure:
+                return None  # the drain waits for the link
+            except (ProtocolError, UnknownRecipient):
+                self._device_sets.defer(peer)
+                return None
+            if not usable:
+                return None
         try:
             return await worker.run(self._reencrypt, item, set(error.missing), set(error.extra))
         except Exception:
             self._context.sessions.forget()
             raise
-
-    def _drop_devices(self, peer: str, device_ids: tuple[int, ...]) -> None:
-        store = self._context.worker.store
-        with store.transaction():
-            for device_id in device_ids:
-                self._context.sessions.drop_device(store, peer, device_id)
-            if peer == self._context.username:
-                save_own_devices(
-                    store, [d for d in own_devices(store) if d.device_id not in device_ids]
-                )
 
     def _reencrypt(self, item: _Prepared, missing: set[int], extra: set[int]) -> _Prepared:
         store = self._context.worker.store
@@ -552,10 +439,19 @@ class OutboxSender:
         with store.transaction():
             bodies = [(device, body) for device, body in payload.bodies if device not in extra]
             wanted = missing - {device for device, _ in bodies}
+            resend = payload.resend
+            if resend is not None:
+                wanted.discard(resend.device_id)  # only ever the filler to another device
             if wanted and payload.content is not None:
-                bodies += encrypt_to_peer(
+                added = encrypt_to_peer(
                     self._context, store, item.entry.recipient, payload.content, wanted
                 )
+                if resend is None:
+                    trusted_key = trusted_identity_key(self._context, store, item.entry.recipient)
+                    log_encrypted(store, item.entry, (device for device, _ in added), trusted_key)
+                bodies += added
+            if resend is not None and resend.device_id not in {device for device, _ in bodies}:
+                bodies = []  # the device that asked is gone: nothing to resend
             payload = msgspec.structs.replace(payload, bodies=sorted(bodies))
             store.outbox.update_payload(item.entry.seq, encode_payload(payload))
         return _Prepared(item.entry, payload)
@@ -611,6 +507,7 @@ class OutboxSender:
                     return
                 except ConnectionFailure:
                     return
+                self._device_sets.served(item.entry.recipient)
                 self._acked.append((item.entry, ack.server_ts))
                 self._ack_ready.set()
                 keep_in_flight = True  # until the ack is committed

@@ -42,7 +42,7 @@ from chat_desktop.services.conversation_actions import (
     apply_reaction,
     incoming_quote,
 )
-from chat_desktop.services.devices import other_own_devices
+from chat_desktop.services.devices import is_removed_own_device, other_own_devices
 from chat_desktop.services.events import (
     ClientEvent,
     ConversationChanged,
@@ -142,8 +142,12 @@ def apply_sync(
     """Applies a sync content from one of our other devices.
 
     Returns:
-        The events to publish and the attachment messages to fetch.
+        The events to publish and the attachment messages to fetch (none from a device
+        that left the account: a relay may still deliver what it sends).
     """
+    if is_removed_own_device(store, from_device):
+        logger.warning("refused a sync content from a removed device of ours")
+        return [], []
     if isinstance(content, SentTranscriptContent):
         return _apply_transcript(context, store, content, from_device, server_ts)
     if isinstance(content, ReadSyncContent):

@@ -20,7 +20,7 @@ Clock = Callable[[], int]
 
 _COLUMNS = (
     "id, peer_address, title, expire_timer, unread_count, last_activity_at, created_at, "
-    "muted, pinned, archived"
+    "muted, pinned, archived, marked_unread"
 )
 _COLUMN_COUNT = len(_COLUMNS.split(","))
 _LISTED_COLUMNS = ", ".join(f"listed.{name.strip()}" for name in _COLUMNS.split(","))
@@ -65,6 +65,7 @@ def _conversation_from_row(row: Row) -> Conversation:
         muted=bool(row[7]),
         pinned=bool(row[8]),
         archived=bool(row[9]),
+        marked_unread=bool(row[10]),
         last_message=last_message,
     )
 
@@ -163,8 +164,12 @@ class ConversationRepository:
         """
         return self._set_flag("archived", conversation_id, archived)
 
+    def set_marked_unread(self, conversation_id: str, marked: bool) -> bool:
+        """Mark a conversation unread (until it is opened), or clear that; True if changed."""
+        return self._set_flag("marked_unread", conversation_id, marked)
+
     def _set_flag(self, column: str, conversation_id: str, value: bool) -> bool:
-        if column not in ("muted", "pinned", "archived"):
+        if column not in ("muted", "pinned", "archived", "marked_unread"):
             raise ValueError("not a conversation flag")
         cursor = self._db.execute(
             f"UPDATE conversations SET {column} = :value "  # noqa: S608 - checked name
@@ -173,14 +178,18 @@ class ConversationRepository:
         )
         return bool(cursor.rowcount)
 
-    def unread_total(self) -> int:
+    def unread_total(self, *, include_muted: bool = True) -> int:
         """Unread incoming messages over every conversation that is not archived.
 
-        Muted conversations count too: muting silences notifications, not the count.
+        A conversation marked unread with no unread message counts as one (as Signal's
+        badge does). Muted conversations count too unless ``include_muted`` is False (the
+        window title leaves them out): muting silences notifications, not the list's count.
         """
+        where = "archived = 0" if include_muted else "archived = 0 AND muted = 0"
         return int(
             self._db.query_value(
-                "SELECT coalesce(sum(unread_count), 0) FROM conversations WHERE archived = 0"
+                "SELECT coalesce(sum(max(unread_count, marked_unread)), 0) "  # noqa: S608
+                f"FROM conversations WHERE {where}"
             )
         )
 

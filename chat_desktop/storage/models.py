@@ -239,6 +239,8 @@ class Conversation(msgspec.Struct, frozen=True):
         pinned: Kept at the top of the list.
         archived: Hidden from the main list until a new incoming message arrives (unless
             muted too).
+        marked_unread: The user marked it unread from the list (shown unread until opened).
+        draft: The unsent text of its box ("" for none), for the list's "Draft: …".
     """
 
     id: str
@@ -253,6 +255,9 @@ class Conversation(msgspec.Struct, frozen=True):
     muted: bool = False
     pinned: bool = False
     archived: bool = False
+    # issue 19 (H2)
+    marked_unread: bool = False
+    draft: str = ""
 
 
 class Contact(msgspec.Struct, frozen=True):

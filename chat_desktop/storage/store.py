@@ -27,6 +27,7 @@ from chat_desktop.storage.attachment_files import AttachmentFiles
 from chat_desktop.storage.contacts import ContactRepository
 from chat_desktop.storage.conversations import ConversationRepository
 from chat_desktop.storage.db import Database, SqlError, connect_encrypted
+from chat_desktop.storage.drafts import DraftRepository
 from chat_desktop.storage.errors import (
     DatabaseCorrupt,
     DatabaseError,
@@ -42,6 +43,7 @@ from chat_desktop.storage.outbox import OutboxRepository
 from chat_desktop.storage.profile import ProfilePaths
 from chat_desktop.storage.search import MessageSearch
 from chat_desktop.storage.secret_rows import SecretRepository
+from chat_desktop.storage.send_log import SendLogRepository
 from chat_desktop.storage.settings import SettingsRepository
 from chat_desktop.storage.snapshots import (
     ROLLING_LABEL,
@@ -102,8 +104,10 @@ class MessageStore:
     Attributes:
         messages: Messages and windows for the message list.
         conversations: The conversation list.
+        drafts: The unsent text of each conversation's box.
         contacts: Contacts and their identity keys.
         outbox: Unacked encrypted messages.
+        send_log: What a retry request may have re-sent, per message and device.
         secrets: Sealed sessions, identity and prekeys, key-id counters.
         attachments: Attachment files encrypted at rest.
         settings: Key/value settings.
@@ -127,8 +131,10 @@ class MessageStore:
         )
         self.messages = MessageRepository(database, clock, self.attachments.path_of)
         self.conversations = ConversationRepository(database, clock, self.attachments.path_of)
+        self.drafts = DraftRepository(database, clock)
         self.contacts = ContactRepository(database, clock)
         self.outbox = OutboxRepository(database, clock)
+        self.send_log = SendLogRepository(database, clock)
         self.secrets = SecretRepository(database, clock, self._current_row_key)
         self.settings = SettingsRepository(database)
         self._search = MessageSearch(database, clock)
@@ -238,10 +244,12 @@ class MessageStore:
         Secure delete zeroes what they occupied in the database, FTS5 ``secure-delete``
         removes their words from the search index, and, when something was deleted, a
         truncating checkpoint empties the WAL, whose older frames still held their pages.
+        Send-log rows past their 24 h go too (with the resends still queued for them).
         """
         with self._db.transaction():
             keys = self.messages.expired(limit)
             self.messages.delete(keys)
+            self.send_log.purge()
         if keys:
             self._truncate_wal()
         return keys

@@ -1,5 +1,7 @@
 """The key-change banner in the real window: a verified contact reinstalls, sending pauses,
-the user accepts the new key from the banner and the waiting message goes out."""
+the banner names what waits ("2 messages waiting will be sent to the new key when you
+accept.", following the count as it changes), the user accepts the new key from the banner
+and the waiting messages go out."""
 
 from __future__ import annotations
 
@@ -18,6 +20,9 @@ from chat_desktop.services.client import ChatClient
 from chat_desktop.storage.models import MessageStatus
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
+
+ONE_WAITING = "1 message waiting will be sent to the new key when you accept."
+TWO_WAITING = "2 messages waiting will be sent to the new key when you accept."
 
 
 async def test_banner_accepts_the_new_key_of_a_verified_contact(
@@ -53,12 +58,19 @@ async def test_banner_accepts_the_new_key_of_a_verified_contact(
             await wait_for(lambda: view.banner.isVisible())
             assert view.accept_key_button.isVisible()  # verified contact: sending is paused
 
+            assert "waiting" not in view.banner_label.text()
+
             waiting = await chat.alice.send_text("bob", "is that you?")
             pending = await chat.alice.message("bob", waiting)
             assert pending is not None and pending.status is MessageStatus.PENDING
+            await wait_for(lambda: ONE_WAITING in view.banner_label.text())
+            second = await chat.alice.send_text("bob", "really?")
+            await wait_for(lambda: TWO_WAITING in view.banner_label.text())
+            assert await chat.alice.messages_waiting("bob") == 2
 
             qtbot.mouseClick(view.accept_key_button, Qt.MouseButton.LeftButton)
             await eventually(lambda: _has(bob, waiting))
+            await eventually(lambda: _has(bob, second))
             await wait_for(lambda: not view.banner.isVisible())
         finally:
             await bob.close()

@@ -42,9 +42,14 @@ class RecordingNotifier:
 
     def __init__(self) -> None:
         self.shown: list[tuple[str, str, Callable[[], None]]] = []
+        #: Whether each one asked for the message sound.
+        self.sounds: list[bool] = []
 
-    async def notify(self, title: str, body: str, on_clicked: Callable[[], None]) -> None:
+    async def notify(
+        self, title: str, body: str, on_clicked: Callable[[], None], *, sound: bool = False
+    ) -> None:
         self.shown.append((title, body, on_clicked))
+        self.sounds.append(sound)
 
 
 async def test_a_background_chat_notifies_the_open_one_does_not_and_a_click_opens_it(

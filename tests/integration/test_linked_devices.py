@@ -33,6 +33,7 @@ from chat_desktop.relay.app import RelayServer
 from chat_desktop.services.client import ChatClient
 from chat_desktop.services.client_errors import InvalidLinkCode, LinkFailed
 from chat_desktop.services.events import (
+    DeviceKeyRefused,
     DeviceUnlinked,
     IdentityKeyChanged,
     ResumedElsewhere,
@@ -239,11 +240,13 @@ async def test_a_relay_that_adds_a_device_with_another_key_gets_nothing(
         mallory = IdentityKeyPair.generate()
         _insert_hostile_device(relay, "alice", 9, mallory)
         await bob.send_text("alice", "is anyone else listening?")
+        # Refused alone, told once; Alice's key and Bob's trust in it stay (protocol §8).
         await bob_log.wait_for(
-            lambda events: any(isinstance(e, IdentityKeyChanged) for e in events), 30
+            lambda events: any(isinstance(e, DeviceKeyRefused) for e in events), 30
         )
-        change = bob_log.of_type(IdentityKeyChanged)[0]
-        assert change.peer == "alice" and change.sending_paused
+        refused = bob_log.of_type(DeviceKeyRefused)
+        assert [(e.peer, e.device_id) for e in refused] == [("alice", 9)]
+        assert bob_log.of_type(IdentityKeyChanged) == []
         sessions = await bob.run_in_store(bob.store.secrets.session_devices, "alice")
         assert 9 not in sessions
         assert await relay.context.store.pending_envelopes("alice", 9, 0, 2**62, 100) == []

@@ -18,6 +18,8 @@ from chat_desktop.storage.migrations import (
     v002_fts_secure_delete,
     v003_conversation_features,
     v004_conversation_list,
+    v005_send_log,
+    v006_drafts,
 )
 
 
@@ -54,5 +56,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         version=4,
         name="conversation list: mute, pin, archive",
         statements=v004_conversation_list.STATEMENTS,
+    ),
+    Migration(
+        version=5,
+        name="send log: what a retry may re-send",
+        statements=v005_send_log.STATEMENTS,
+    ),
+    Migration(
+        version=6,
+        name="drafts, mark as unread",
+        statements=v006_drafts.STATEMENTS,
     ),
 )

@@ -1,4 +1,4 @@
-"""Key derivation and key wrapping for the local vault (pure: no I/O, no globals).
+"""Key derivation and key wrapping for the local vault (pure: no I/O).
 
 The key hierarchy:
 
@@ -9,6 +9,25 @@ The key hierarchy:
 
 The caller (``chat_desktop.storage``) persists the header and decides when to call what; this
 module only turns bytes into bytes.
+
+One Argon2id derivation at a time, in the whole process: every derivation takes
+:data:`ARGON2_LOCK`. With ``cryptography`` 50.0.2, two ``Argon2id(..., lanes=4).derive()``
+calls running at once in two threads never return (or one fails with ``MemoryError``); the
+app derives in worker threads (unlock, password checks and changes, sign-up, linking,
+calibration, the self-test), so two at once hung it for good. The upstream reproduction,
+with only ``cryptography``::
+
+    import threading
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+    def derive() -> None:
+        Argon2id(salt=bytes(16), length=32, iterations=3, lanes=4, memory_cost=65536).derive(b"pw")
+
+    threads = [threading.Thread(target=derive) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()  # never returns; with lanes=1, or one thread at a time: 0.2-0.4 s each
 """
 
 from __future__ import annotations
@@ -17,6 +36,7 @@ import base64
 import os
 import secrets
 import struct
+import threading
 import time
 import unicodedata
 from collections.abc import Callable
@@ -52,6 +72,11 @@ _ROW_WRAP_INFO = b"chat_desktop v1 session-wrap"
 _RECOVERY_KEK_INFO = b"chat_desktop v1 recovery-kek"
 _KEYCHAIN_KEK_INFO = b"chat_desktop v1 keychain-kek"
 _BASE32_TYPOS = str.maketrans({"0": "O", "1": "I", "8": "B"})
+
+#: Held by every Argon2id derivation of the process, so that two never run at once (see the
+#: module's docstring). A derivation cannot be interrupted: one that is no longer wanted
+#: still finishes, and the next waits for it (well under a second at the calibrated cost).
+ARGON2_LOCK = threading.Lock()
 
 
 class KeyUnwrapFailed(CryptoError):
@@ -125,7 +150,17 @@ def new_master_key() -> bytes:
 
 
 def derive_password_kek(password: str, salt: bytes, params: Argon2Params) -> bytes:
-    """Derive the key-encryption key from a password with Argon2id."""
+    """Derive the key-encryption key from a password with Argon2id.
+
+    The only place the package runs Argon2id; it waits for :data:`ARGON2_LOCK` first, so it
+    never runs beside another derivation (which would never return, see the module's notes).
+    """
+    with ARGON2_LOCK:
+        return _argon2id(normalize_password(password), salt, params)
+
+
+def _argon2id(secret: bytes, salt: bytes, params: Argon2Params) -> bytes:
+    # Callers hold ARGON2_LOCK.
     kdf = Argon2id(
         salt=salt,
         length=KEY_BYTES,
@@ -133,14 +168,19 @@ def derive_password_kek(password: str, salt: bytes, params: Argon2Params) -> byt
         lanes=params.lanes,
         memory_cost=params.memory_kib,
     )
-    return kdf.derive(normalize_password(password))
+    return kdf.derive(secret)
 
 
 def time_derivation(params: Argon2Params) -> float:
-    """Seconds one Argon2id derivation with ``params`` takes on this machine."""
-    started = time.perf_counter()
-    derive_password_kek("calibration", b"\x00" * SALT_BYTES, params)
-    return time.perf_counter() - started
+    """Seconds one Argon2id derivation with ``params`` takes on this machine.
+
+    Only the derivation is timed, not the wait for :data:`ARGON2_LOCK` (another derivation
+    running meanwhile would make the machine look slower than it is).
+    """
+    with ARGON2_LOCK:
+        started = time.perf_counter()
+        _argon2id(b"calibration", b"\x00" * SALT_BYTES, params)
+        return time.perf_counter() - started
 
 
 def _scaled_params(params: Argon2Params, elapsed: float, target_seconds: float) -> Argon2Params:

@@ -4,8 +4,12 @@ The first run offers two ways in (:class:`AccountChoice`): a new account, or one
 on another device (linking: :mod:`chat_desktop.gui.link_device`).
 
 Creating or unlocking runs Argon2id (about a second) in the engine's worker threads: the
-dialogs await it on the qasync loop and show a busy state meanwhile, never blocking Qt.
-Passwords live only in the line edits and the awaited call; they are never logged.
+dialogs await it on the qasync loop and show a busy state meanwhile, never blocking Qt, and
+start it once however often Enter is pressed. Passwords live only in the line edits and the
+awaited call; they are never logged.
+
+The one-time recovery key view and the new-password dialog live in their own modules and are
+re-exported here (:class:`RecoveryKeyDialog`, :class:`NewPasswordDialog`).
 """
 
 from __future__ import annotations
@@ -14,10 +18,9 @@ import math
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFontDatabase, QFontMetrics, QKeyEvent
+from PySide6.QtGui import QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QCheckBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
@@ -29,10 +32,13 @@ from PySide6.QtWidgets import (
 )
 
 from chat_desktop.crypto.vault import Argon2Params
-from chat_desktop.gui.accessibility import mark_as_data, name_controls
+from chat_desktop.gui.accessibility import name_controls
 from chat_desktop.gui.form_parts import busy_bar, error_label
 from chat_desktop.gui.icons import icon
+from chat_desktop.gui.new_password_dialog import NewPasswordDialog
 from chat_desktop.gui.notices import user_message
+from chat_desktop.gui.password_meter import PasswordMeter
+from chat_desktop.gui.recovery_key_dialog import RecoveryKeyDialog
 from chat_desktop.gui.restore import RestoreOfferDialog
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.net.errors import HttpFailure
@@ -49,6 +55,15 @@ from chat_desktop.storage.errors import (
     WrongPassword,
     WrongRecoveryKey,
 )
+
+__all__ = [
+    "LINK_INSTEAD",
+    "AccountChoice",
+    "CreateAccountDialog",
+    "NewPasswordDialog",
+    "RecoveryKeyDialog",
+    "UnlockDialog",
+]
 
 #: ``finished`` result of the sign-up dialog when the user chose to link an existing account.
 LINK_INSTEAD = 2
@@ -135,14 +150,31 @@ class CreateAccountDialog(QDialog):
         self.choice = AccountChoice("create")
         self.username_edit = QLineEdit()
         self.username_edit.setPlaceholderText(self.tr("3–32 of a-z, 0-9, _ and ."))
+        # Said before it happens: the name is stored (and shown to others) in lower case.
+        self.username_note = QLabel()
+        self.username_note.setObjectName("usernameNote")
+        self.username_note.setFixedHeight(QFontMetrics(self.username_note.font()).lineSpacing())
         self.relay_edit = QLineEdit(relay_url)
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.meter = PasswordMeter()
         self.confirm_edit = QLineEdit()
         self.confirm_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.error_label = error_label()
         self.busy_bar = busy_bar()
+        # Hidden or shown, the error (two lines) and the busy bar keep their room: the
+        # form does not jump when either appears.
+        lines = QFontMetrics(self.error_label.font()).lineSpacing()
+        self.error_label.setMinimumHeight(lines * 2)
+        for reserved in (self.error_label, self.busy_bar):
+            policy = reserved.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            reserved.setSizePolicy(policy)
         self.use_anyway_button = QPushButton(self.tr("Use this password anyway"))
+        self.use_anyway_button.setAutoDefault(False)
+        policy = self.use_anyway_button.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.use_anyway_button.setSizePolicy(policy)
         self.use_anyway_button.hide()
         self.create_button = QPushButton(self.tr("Create account"))
         self.create_button.setDefault(True)
@@ -155,8 +187,10 @@ class CreateAccountDialog(QDialog):
         intro.setWordWrap(True)
         form = QFormLayout()
         form.addRow(self.tr("Username"), self.username_edit)
+        form.addRow("", self.username_note)
         form.addRow(self.tr("Relay"), self.relay_edit)
         form.addRow(self.tr("Password"), self.password_edit)
+        form.addRow("", self.meter)
         form.addRow(self.tr("Confirm password"), self.confirm_edit)
         name_controls(
             (self.username_edit, self.tr("Username")),
@@ -189,6 +223,22 @@ class CreateAccountDialog(QDialog):
         self.create_button.clicked.connect(lambda: self.submit(allow_weak=False))
         self.use_anyway_button.clicked.connect(lambda: self.submit(allow_weak=True))
         self.password_edit.textChanged.connect(self.use_anyway_button.hide)
+        self.password_edit.textChanged.connect(self._rate_password)
+        self.username_edit.textChanged.connect(self._username_edited)
+
+    def _username_edited(self, text: str) -> None:
+        typed = text.strip()
+        if typed != typed.lower():
+            self.username_note.setText(
+                self.tr("Usernames are stored in lower case: %1").replace("%1", typed.lower())
+            )
+        else:
+            self.username_note.setText("")
+        self._rate_password(self.password_edit.text())  # a name in the password is weak
+
+    def _rate_password(self, password: str) -> None:
+        inputs = [self.username_edit.text().strip().lower(), self.relay_edit.text().strip()]
+        self.meter.rate(password, [word for word in inputs if word])
 
     def _link_instead(self) -> None:
         if self._busy:
@@ -198,7 +248,9 @@ class CreateAccountDialog(QDialog):
         self.done(LINK_INSTEAD)
 
     def submit(self, *, allow_weak: bool = False) -> None:
-        """Checks the form and starts creating the account."""
+        """Checks the form and starts creating the account (once: refused while busy)."""
+        if self._busy:
+            return
         username = self.username_edit.text().strip().lower()
         relay_url = self.relay_edit.text().strip()
         password = self.password_edit.text()
@@ -208,10 +260,11 @@ class CreateAccountDialog(QDialog):
         if password != self.confirm_edit.text():
             self.show_error(self.tr("The two passwords differ."))
             return
+        self.error_label.hide()
+        self._set_busy(True)  # at once: a second Enter before the work starts is refused
         spawn(self._create(username, relay_url, password, allow_weak), "create account")
 
     async def _create(self, username: str, relay_url: str, password: str, allow_weak: bool) -> None:
-        self._set_busy(True)
         try:
             client, recovery_key = await ChatClient.create(
                 self._profile_dir,
@@ -223,8 +276,10 @@ class CreateAccountDialog(QDialog):
             )
         except PasswordTooShort as error:
             self.show_error(user_message(error))
-        except WeakPassword as error:
-            self.show_error(user_message(error))
+        except WeakPassword:  # the meter above says why, in one translated line
+            self.show_error(
+                self.tr("This password is easy to guess. Choose another, or use it anyway.")
+            )
             self.use_anyway_button.show()
         except ProtocolError as error:
             if error.code is ErrorCode.CONFLICT:
@@ -268,60 +323,6 @@ class CreateAccountDialog(QDialog):
             self.use_anyway_button,
         ):
             widget.setEnabled(not busy)
-
-
-class RecoveryKeyDialog(QDialog):
-    """Shows the recovery key once; it only closes after the user says it is written down."""
-
-    def __init__(self, recovery_key: str, parent: QWidget | None = None) -> None:
-        """Builds the dialog for ``recovery_key``."""
-        super().__init__(parent)
-        self.setObjectName("recoveryKeyDialog")
-        self.setWindowTitle(self.tr("Your recovery key"))
-        explanation = QLabel(
-            self.tr(
-                "Write this key down and keep it somewhere safe. It opens your account if you "
-                "forget your password. It is shown only this once."
-            )
-        )
-        explanation.setWordWrap(True)
-        self.key_label = QLabel(recovery_key)
-        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        mono.setPointSizeF(mono.pointSizeF() * 1.2)
-        self.key_label.setFont(mono)
-        self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.key_label.setAccessibleName(self.tr("Recovery key"))
-        mark_as_data(self.key_label)
-        self.confirm_box = QCheckBox(self.tr("I have written down my recovery key"))
-        self.continue_button = QPushButton(self.tr("Continue"))
-        name_controls(
-            (self.confirm_box, self.tr("I have written down my recovery key")),
-            (self.continue_button, self.tr("Continue")),
-        )
-        self.continue_button.setEnabled(False)
-        self.confirm_box.toggled.connect(self.continue_button.setEnabled)
-        self.continue_button.clicked.connect(self.accept)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 20)
-        layout.setSpacing(12)
-        layout.addWidget(explanation)
-        layout.addWidget(self.key_label)
-        layout.addWidget(self.confirm_box)
-        layout.addWidget(self.continue_button, 0, Qt.AlignmentFlag.AlignRight)
-        self.setMinimumWidth(640)
-
-    def reject(self) -> None:
-        """Escape does nothing until the key is acknowledged."""
-        if self.confirm_box.isChecked():
-            super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        """The window cannot be closed before the key is acknowledged."""
-        if self.confirm_box.isChecked():
-            super().closeEvent(event)
-        else:
-            event.ignore()
 
 
 class UnlockDialog(QDialog):
@@ -469,10 +470,10 @@ class UnlockDialog(QDialog):
         password = self.password_edit.text()
         if not password or self._remaining > 0 or self._busy:
             return
+        self._set_busy(True)  # at once: a second Enter before the work starts is refused
         spawn(self._unlock(password), "unlock")
 
     async def _unlock(self, secret: str) -> None:
-        self._set_busy(True)
         try:
             if self.using_recovery_key:
                 client = await ChatClient.unlock_with_recovery_key(self._profile_dir, secret)
@@ -577,78 +578,3 @@ class UnlockDialog(QDialog):
             self.submit()
             return
         super().keyPressEvent(event)
-
-
-class NewPasswordDialog(QDialog):
-    """Asks for a new password after a recovery-key unlock and sets it.
-
-    Like sign-up, a weak password gets a warning with the reasons and can be used anyway.
-    """
-
-    def __init__(self, client: ChatClient, parent: QWidget | None = None) -> None:
-        """Builds the dialog for the unlocked ``client``."""
-        super().__init__(parent)
-        self.setObjectName("newPasswordDialog")
-        self.setWindowTitle(self.tr("Choose a new password"))
-        self._client = client
-        hint = QLabel(self.tr("Choose a new password (at least 10 characters) for this computer."))
-        hint.setWordWrap(True)
-        self.password_edit = QLineEdit()
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_edit.setPlaceholderText(self.tr("New password"))
-        self.confirm_edit = QLineEdit()
-        self.confirm_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.confirm_edit.setPlaceholderText(self.tr("New password again"))
-        self.error_label = error_label()
-        self.save_button = QPushButton(self.tr("Set password"))
-        self.save_button.setDefault(True)
-        self.use_anyway_button = QPushButton(self.tr("Use this password anyway"))
-        self.use_anyway_button.hide()
-        name_controls(
-            (self.password_edit, self.tr("New password")),
-            (self.confirm_edit, self.tr("New password again")),
-            (self.save_button, self.tr("Set password")),
-            (self.use_anyway_button, self.tr("Use this password anyway")),
-        )
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.use_anyway_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.save_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 20)
-        layout.setSpacing(10)
-        for widget in (hint, self.password_edit, self.confirm_edit, self.error_label):
-            layout.addWidget(widget)
-        layout.addLayout(buttons)
-        self.setMinimumWidth(460)
-        self.save_button.clicked.connect(lambda: self.submit(allow_weak=False))
-        self.use_anyway_button.clicked.connect(lambda: self.submit(allow_weak=True))
-        self.password_edit.textChanged.connect(self.use_anyway_button.hide)
-
-    def submit(self, *, allow_weak: bool = False) -> None:
-        """Checks the two fields and sets the new password."""
-        password = self.password_edit.text()
-        if password != self.confirm_edit.text():
-            self.error_label.setText(self.tr("The two passwords differ."))
-            self.error_label.show()
-            return
-        spawn(self._save(password, allow_weak), "change password")
-
-    async def _save(self, password: str, allow_weak: bool) -> None:
-        self.save_button.setEnabled(False)
-        try:
-            await self._client.change_password(password, allow_weak=allow_weak)
-        except PasswordTooShort as error:
-            self.error_label.setText(user_message(error))
-            self.error_label.show()
-        except WeakPassword as error:
-            self.error_label.setText(user_message(error))
-            self.error_label.show()
-            self.use_anyway_button.show()
-        except (StorageError, ClientError) as error:
-            self.error_label.setText(user_message(error))
-            self.error_label.show()
-        else:
-            self.accept()
-        finally:
-            self.save_button.setEnabled(True)

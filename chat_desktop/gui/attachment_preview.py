@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from chat_desktop.crypto.attachment import max_plaintext_size
 from chat_desktop.gui.accessibility import mark_as_data
+from chat_desktop.gui.data_size import format_size
 from chat_desktop.gui.icons import icon
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.gui.theme import current_colors
@@ -124,11 +125,11 @@ class AttachmentPreviewDialog(QDialog):
             elif not entry.sendable:
                 note = QLabel(
                     self.tr("%1: too large to send (the limit is %2); it will not be sent.")
-                    .replace("%1", QLocale().formattedDataSize(entry.size))
-                    .replace("%2", QLocale().formattedDataSize(limit))
+                    .replace("%1", format_size(entry.size))
+                    .replace("%2", format_size(limit))
                 )
             else:
-                note = QLabel(QLocale().formattedDataSize(entry.size))
+                note = QLabel(format_size(entry.size))
                 mark_as_data(note)
             note.setObjectName("attachmentSize" if entry.sendable else "attachmentRefused")
             note.setWordWrap(True)

@@ -56,6 +56,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chat_desktop.gui.data_size import format_size, transfer_sizes
 from chat_desktop.gui.icons import tinted_icon
 from chat_desktop.gui.message_layout import (
     BUBBLE_PAD_H,
@@ -80,7 +81,6 @@ from chat_desktop.gui.message_layout import (
     file_name,
     file_size_label,
     hit_test,
-    human_size,
     image_box,
     is_file,
     is_image,
@@ -133,6 +133,7 @@ __all__ = [
     "MessageLayout",
     "attachment_label",
     "decode_thumbnail",
+    "file_meta_text",
     "file_name",
     "file_size_label",
     "image_box",
@@ -211,6 +212,21 @@ def decode_thumbnail(data: bytes) -> QImage | None:
         Qt.AspectRatioMode.IgnoreAspectRatio,
         Qt.TransformationMode.SmoothTransformation,
     )
+
+
+def file_meta_text(message: Message, state: TransferState, progress: tuple[int, int] | None) -> str:
+    """The size line of a file row: its size, or while it moves "2.5 MiB of 5.0 MiB".
+
+    Progress counts the encrypted blob (larger than the file); the line counts the file's
+    own bytes, so the total is the size the row shows when it is not moving.
+    """
+    if state != "transfer":
+        return file_size_label(message)
+    info = message.attachment
+    file_size = info.size if info is not None else None
+    done, total = progress if progress is not None else (0, file_size or 0)
+    done, total = transfer_sizes(done, total, file_size)
+    return transfer_text(format_size(done), format_size(total))
 
 
 def attachment_label(message: Message) -> str:
@@ -737,14 +753,10 @@ def _paint_file_row(
     small = meta_font(font)
     painter.setFont(small)
     painter.setPen(QColor(colors.meta_text))
+    painter.drawText(parts.meta, left_aligned, file_meta_text(message, state, progress))
     if state == "transfer":
-        info = message.attachment
-        done, total = progress if progress is not None else (0, (info.size if info else 0) or 0)
-        text = transfer_text(human_size(done), human_size(total))
-        painter.drawText(parts.meta, left_aligned, text)
         _paint_bar(painter, parts.bar, _share(progress), colors)
         return
-    painter.drawText(parts.meta, left_aligned, file_size_label(message))
     if state == "download" and parts.download is not None:
         painter.setPen(QColor(colors.accent))
         painter.drawText(parts.download, left_aligned, download_text())

@@ -1,4 +1,5 @@
-"""``MessageDetailsDialog``: when a message was sent, delivered and read, and its edits."""
+"""``MessageDetailsDialog``: when a message was sent, delivered and read, its edits, and
+the name and size of its file."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from chat_desktop.gui.accessibility import mark_as_data
+from chat_desktop.gui.data_size import format_size
+from chat_desktop.services.file_types import display_file_name
 from chat_desktop.storage.models import Direction, Message, MessageDetails
 
 #: Shown for a time that is not known (never delivered, no read receipts).
@@ -30,7 +33,8 @@ def format_time(ms: int | None) -> str:
 
 
 class MessageDetailsDialog(QDialog):
-    """The times of one message (sent, received, delivered, read) and its earlier texts."""
+    """The times of one message (sent, received, delivered, read), its earlier texts, and
+    its file's name and size (in the app's one size format, as its bubble says it)."""
 
     def __init__(
         self,
@@ -70,6 +74,19 @@ class MessageDetailsDialog(QDialog):
             row("read", self.tr("Read"), details.read_at)
         if message.edited_at is not None:
             row("edited", self.tr("Last edited"), message.edited_at)
+        info = None if message.deleted else message.attachment
+        if info is not None:
+            for key, label, text in (
+                ("fileName", self.tr("File"), display_file_name(info.file_name)),
+                ("fileSize", self.tr("Size"), "" if info.size is None else format_size(info.size)),
+            ):
+                if text:
+                    value = QLabel(text)
+                    value.setObjectName(key)
+                    value.setTextFormat(Qt.TextFormat.PlainText)
+                    value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                    mark_as_data(value)
+                    form.addRow(label, value)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.addLayout(form)

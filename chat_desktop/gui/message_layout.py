@@ -42,6 +42,7 @@ from PySide6.QtGui import (
     QTextOption,
 )
 
+from chat_desktop.gui.data_size import format_size
 from chat_desktop.gui.link_text import Link, find_links
 from chat_desktop.gui.message_words import (
     WIDEST_REMAINING_SAMPLES,
@@ -49,11 +50,11 @@ from chat_desktop.gui.message_words import (
     edited_text,
     quote_excerpt,
     quote_not_found_text,
+    note_text,
     remaining_text,
-    timer_note_text,
 )
 from chat_desktop.services.file_types import display_file_name
-from chat_desktop.storage.models import TIMER_NOTE_KIND, Direction, Message
+from chat_desktop.storage.models import NOTE_KINDS, TIMER_NOTE_KIND, Direction, Message
 
 ROW_MARGIN_V = 3
 ROW_MARGIN_H = 14
@@ -125,6 +126,11 @@ def is_timer_note(message: Message) -> bool:
     return message.kind == TIMER_NOTE_KIND
 
 
+def is_note(message: Message) -> bool:
+    """Whether ``message`` is drawn as a centred note (a timer or safety-number change)."""
+    return message.kind in NOTE_KINDS
+
+
 def is_file(message: Message) -> bool:
     """Whether ``message`` is drawn as a file row (an attachment that is not an image)."""
     return (
@@ -165,20 +171,10 @@ def file_name(message: Message) -> str:
     return name or QCoreApplication.translate(_CONTEXT, "file")
 
 
-def human_size(size: int) -> str:
-    """A byte count for people ("12.3 KB")."""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
-
-
 def file_size_label(message: Message) -> str:
-    """The attachment's size for people ("12.3 KB"), empty when unknown."""
+    """The attachment's size for people ("12.3 KiB", :func:`format_size`), empty if unknown."""
     info = message.attachment
-    return human_size(info.size) if info is not None and info.size is not None else ""
+    return format_size(info.size) if info is not None and info.size is not None else ""
 
 
 def download_text() -> str:
@@ -187,7 +183,7 @@ def download_text() -> str:
 
 
 def transfer_text(done: str, total: str) -> str:
-    """The file row's size line while it moves ("390.6 KB of 1.2 MB")."""
+    """The file row's size line while it moves ("390.6 KiB of 1.2 MiB")."""
     return QCoreApplication.translate(_CONTEXT, "%1 of %2").replace("%2", total).replace("%1", done)
 
 
@@ -487,9 +483,9 @@ def compute_layout(
         unread = QRect(0, top, width, band)
         top += band
     top += ROW_MARGIN_V
-    if is_notice(message) or is_timer_note(message):
+    if is_notice(message) or is_note(message):
         undecryptable = is_notice(message)
-        text = undecryptable_notice() if undecryptable else timer_note_text(message)
+        text = undecryptable_notice() if undecryptable else note_text(message)
         pill_metrics = metrics if undecryptable else meta
         box, icon_rect, pill_text = _pill(width, top, pill_metrics, text, True)
         return MessageLayout(
@@ -634,8 +630,8 @@ def _file_row_size(message: Message, font: QFont, content_max: int) -> QSize:
     meta_width = meta.horizontalAdvance(size)
     if message.direction is Direction.INCOMING:
         meta_width += gap + meta.horizontalAdvance(download_text())
-    # While it moves the line reads "390.6 KB of 1.2 MB": room for the widest such text.
-    moving = transfer_text(human_size(1023 * 1024 - 1), size)  # the widest "done": "1023.0 KB"
+    # While it moves the line reads "390.6 KiB of 1.2 MiB": room for the widest such text.
+    moving = transfer_text(format_size(1023 * 1024 - 1), size)  # the widest: "1023.0 KiB"
     meta_width = max(meta_width, meta.horizontalAdvance(moving) + 2)
     text_width = max(
         QFontMetrics(name_font(font)).horizontalAdvance(file_name(message)), meta_width

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import msgspec
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
@@ -29,19 +28,27 @@ from PySide6.QtGui import (
     QResizeEvent,
     QShowEvent,
 )
-from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QPushButton, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
 from chat_desktop.gui.link_text import is_openable
 from chat_desktop.gui.message_delegate import MessageDelegate, is_image
 from chat_desktop.gui.message_layout import (
     Hit,
     MessageLayout,
+    is_note,
     is_notice,
-    is_timer_note,
     transfer_state,
 )
 from chat_desktop.gui.message_model import MessageWindowModel
+from chat_desktop.gui.new_messages_button import NewMessagesButton
 from chat_desktop.gui.notices import popup_menu
+from chat_desktop.gui.scroll_keeping import (
+    PlaceKeeper,
+    ScrollAnchor,
+    far_from_bottom,
+    newest_whole_row,
+    set_current_in_place,
+)
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.conversation_actions import CHANGE_WINDOW_MS
 from chat_desktop.storage.models import Direction, Message, MessageStatus
@@ -55,13 +62,6 @@ HIGHLIGHT_MS = 1500
 COUNTDOWN_MS = 1000
 #: Parts a click acts on by itself (a click elsewhere, or on "download", is a plain click).
 _ACTIONABLE = frozenset({"quote", "link", "chip", "cancel", "open", "image"})
-
-
-class ScrollAnchor(msgspec.Struct, frozen=True):
-    """A message and where its top edge was in the viewport (pixels, may be negative)."""
-
-    message_id: str
-    offset: int
 
 
 class MessageListView(QListView):
@@ -147,12 +147,9 @@ class MessageListView(QListView):
         self.require_active_window = True
         self._stick_to_bottom = True
         self._paging = False
-        self._new_button = QPushButton(self.tr("New messages"), self)
-        self._new_button.setAccessibleName(self.tr("Jump to the new messages"))
-        self._new_button.setObjectName("newMessagesButton")
-        self._new_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self._new_button.hide()
+        self._new_button = NewMessagesButton(self)
         self._new_button.clicked.connect(self.show_newest)
+        self._place = PlaceKeeper(self, model, self)
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         model.rowsAboutToBeInserted.connect(self._remember_bottom)
         model.rowsInserted.connect(self._on_rows_inserted)
@@ -171,6 +168,10 @@ class MessageListView(QListView):
         self._align_timer.timeout.connect(self._align_to_bottom)
         for changed in (model.rowsInserted, model.rowsRemoved, model.modelReset):
             changed.connect(self._align_timer.start)
+        model.dataChanged.connect(lambda *_changed: self._align_timer.start())  # rows grew
+        # A shown message's countdown can start later (ours at the relay's ack, theirs once
+        # read): the one view-level countdown starts then, not only after a layout.
+        model.dataChanged.connect(self._start_countdown)
         model.windowReset.connect(self._align_timer.start)
 
     @property
@@ -184,9 +185,19 @@ class MessageListView(QListView):
         return self._delegate.highlighted_id
 
     @property
-    def new_messages_button(self) -> QPushButton:
-        """The "new messages ↓" button (shown when scrolled up and a message arrived)."""
+    def new_messages_button(self) -> NewMessagesButton:
+        """The "3 new messages ↓" button (shown when scrolled up: counts what arrived)."""
         return self._new_button
+
+    @property
+    def stuck_to_bottom(self) -> bool:
+        """Whether the view follows the newest message (it was at the bottom)."""
+        return self._stick_to_bottom
+
+    @property
+    def paging(self) -> bool:
+        """Whether a page is being loaded (the paging code keeps the anchor then)."""
+        return self._paging
 
     # ---- geometry helpers -------------------------------------------------------------------
 
@@ -224,10 +235,14 @@ class MessageListView(QListView):
 
     def scroll_to_newest(self) -> None:
         """Scrolls to the last row and sticks there."""
+        self.keep_bottom()
+        self._stick_to_bottom = True
+        self._new_button.reset()
+
+    def keep_bottom(self) -> None:
+        """Lays the rows out with their current heights and shows the end."""
         self.doItemsLayout()
         self.scrollToBottom()
-        self._stick_to_bottom = True
-        self._new_button.hide()
 
     # ---- paging -------------------------------------------------------------------------------
 
@@ -289,7 +304,7 @@ class MessageListView(QListView):
 
     def show_newest(self) -> None:
         """Goes to the newest message, reloading the newest page if the window is elsewhere."""
-        self._new_button.hide()
+        self._new_button.reset()
         if self._model.has_newer and self._model.peer is not None:
             spawn(self._reload_newest(self._model.peer), "reload newest page")
         else:
@@ -301,14 +316,17 @@ class MessageListView(QListView):
 
     def notify_new_message_elsewhere(self) -> None:
         """A message arrived that the window does not show (it is scrolled to the past)."""
-        self._show_new_button()
+        self._new_button.add(1)
 
     # ---- reactions ------------------------------------------------------------------------------
 
     def _on_scrolled(self, value: int) -> None:
         self._stick_to_bottom = self.at_bottom()
         if self._stick_to_bottom and not self._model.has_newer:
-            self._new_button.hide()
+            self._new_button.reset()
+        elif self._model.has_newer or far_from_bottom(self):
+            self._new_button.appear()  # the way back down
+        self._place.remember()
         self._idle_check.start()
         if self._paging or self._model.busy:
             return
@@ -329,29 +347,15 @@ class MessageListView(QListView):
         if self._stick_to_bottom or newest.direction is Direction.OUTGOING:
             self.scroll_to_newest()
         else:
-            self._show_new_button()
+            self._new_button.add(last - first + 1)
         self._idle_check.start()
 
     def _on_window_reset(self) -> None:
-        self._new_button.hide()
+        self._new_button.reset()
         self._stick_to_bottom = not self._model.has_newer
         if self._stick_to_bottom:
             self.scroll_to_newest()
         self._idle_check.start()
-
-    def _show_new_button(self) -> None:
-        self._place_new_button()
-        self._new_button.show()
-        self._new_button.raise_()
-
-    def _place_new_button(self) -> None:
-        hint = self._new_button.sizeHint()
-        self._new_button.setGeometry(
-            (self.width() - hint.width()) // 2,
-            self.height() - hint.height() - 12,
-            hint.width(),
-            hint.height(),
-        )
 
     def _align_to_bottom(self) -> None:
         """Puts the free space above the messages when they don't fill the view."""
@@ -367,13 +371,13 @@ class MessageListView(QListView):
             self.setViewportMargins(0, gap, 0, 0)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
-        """Keeps the "new messages" button in place and the bottom in view if stuck to it."""
+        """Keeps the "new messages" button in place, and the bottom in view if stuck to it
+        (else the top message where it was: the rows' heights follow the width)."""
         stuck = self._stick_to_bottom
         self._align_timer.start()
         super().resizeEvent(event)
-        self._place_new_button()
-        if stuck:
-            QTimer.singleShot(0, self.scroll_to_newest)
+        self._new_button.place()
+        QTimer.singleShot(0, self.scroll_to_newest if stuck else self._place.restore)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         """Starts watching the top-level window's activation (read marks need it)."""
@@ -408,6 +412,14 @@ class MessageListView(QListView):
             self._countdown.start()
         elif not any_visible:
             self._countdown.stop()
+
+    def _start_countdown(self, first: QModelIndex, last: QModelIndex, *_roles: object) -> None:
+        """Starts the countdown if a changed row now disappears (and it is not running)."""
+        if self._countdown.isActive():
+            return
+        rows = range(max(0, first.row()), min(last.row() + 1, self._model.rowCount()))
+        if any(self._model.message_at(row).expires_at is not None for row in rows):
+            self._tick_countdown()
 
     @property
     def countdown_active(self) -> bool:
@@ -551,16 +563,16 @@ class MessageListView(QListView):
     # ---- keyboard ---------------------------------------------------------------------------
 
     def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802
-        """Gaining the focus makes the newest visible message current (if none is)."""
+        """Gaining the focus never scrolls: unless the current message is on screen, the
+        newest wholly visible one becomes current where it is (window activation included)."""
         self.focus_ring_visible = event.reason() in (
             Qt.FocusReason.TabFocusReason,
             Qt.FocusReason.BacktabFocusReason,
             Qt.FocusReason.ShortcutFocusReason,
         )
-        if not self.currentIndex().isValid() and self._model.rowCount():
-            rows = self.visible_rows()
-            row = rows[-1] if rows else self._model.rowCount() - 1
-            self.setCurrentIndex(self._model.index(row))
+        rows = self.visible_rows()
+        if rows and self.currentIndex().row() not in rows:
+            set_current_in_place(self, newest_whole_row(self, rows))
         super().focusInEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
@@ -608,7 +620,7 @@ class MessageListView(QListView):
     def menu_actions(self, message: Message) -> list[tuple[str, str]]:
         """The context menu of ``message``: (action key, translated label), in order."""
         delete_for_me = ("delete_me", self.tr("Delete for me"))
-        if message.deleted or is_timer_note(message) or is_notice(message):
+        if message.deleted or is_note(message) or is_notice(message):
             return [delete_for_me]
         actions: list[tuple[str, str]] = []
         if message.direction is Direction.OUTGOING and message.status is MessageStatus.FAILED:

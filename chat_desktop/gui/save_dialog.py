@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,9 +11,18 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 
 def default_save_folder() -> Path:
-    """The user's downloads folder (home when the desktop names none)."""
+    """The user's Downloads folder, made if the desktop names one that does not exist yet.
+
+    A chooser pointed at a missing folder silently starts in the program's working folder
+    instead; home is the fallback when the desktop names none or it cannot be made.
+    """
     location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DownloadLocation)
-    return Path(location) if location else Path.home()
+    if not location:
+        return Path.home()
+    folder = Path(location)
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+    return folder if folder.is_dir() else Path.home()
 
 
 def choose_save_path(
@@ -23,17 +33,19 @@ def choose_save_path(
 ) -> QFileDialog:
     """Opens a save chooser with ``open()``; calls ``on_chosen`` with the path picked.
 
-    The chooser asks before replacing an existing file (Qt's own question). Opening it
-    never starts a nested event loop (see :mod:`chat_desktop.gui.notices`).
+    It starts in :func:`default_save_folder` with ``suggested_name`` filled in, and asks
+    before replacing an existing file (Qt's own question). Opening it never starts a nested
+    event loop (see :mod:`chat_desktop.gui.notices`).
     """
+    folder = default_save_folder()
     dialog = QFileDialog(parent, title)
     dialog.setObjectName("saveChooser")
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     dialog.setFileMode(QFileDialog.FileMode.AnyFile)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.setDirectory(str(default_save_folder()))
+    dialog.setDirectory(str(folder))
     if suggested_name:
-        dialog.selectFile(suggested_name)
+        dialog.selectFile(str(folder / suggested_name))
 
     def chosen(path: str) -> None:
         if path:

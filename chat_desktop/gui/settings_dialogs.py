@@ -3,6 +3,9 @@
 Making a new recovery key and deleting the account both ask for the password again, so that
 someone at an unlocked computer cannot do either. The engine checks the password (with the
 same growing wait after a wrong one as unlocking); the dialog only shows the outcome.
+
+Enter submits once (the dialog's default button only), and Cancel, Escape or closing work at
+once, also while the password is being checked (:class:`~chat_desktop.gui.form_parts.DialogWork`).
 """
 
 from __future__ import annotations
@@ -24,9 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from chat_desktop.gui.accessibility import name_controls
-from chat_desktop.gui.form_parts import busy_bar, error_label
+from chat_desktop.gui.form_parts import DialogWork, busy_bar, error_label
 from chat_desktop.gui.notices import user_message
-from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.preferences import InvalidPreference
 from chat_desktop.storage.errors import UnlockBackoff, WrongPassword
 
@@ -78,6 +80,10 @@ class PasswordPromptDialog(QDialog):
     The dialog runs ``action`` with the password and closes with ``accepted`` once it
     succeeded; a wrong password or any other failure is shown inline, the dialog stays open
     and nothing has changed. The password lives only in the line edit and the awaited call.
+
+    Cancel, Escape and closing work at any time: while ``action`` runs, the dialog closes at
+    once and the action is cancelled (nothing applied). An action already past its point of
+    no return still finishes, and the dialog then ends as accepted (the change is reported).
     """
 
     def __init__(
@@ -104,7 +110,7 @@ class PasswordPromptDialog(QDialog):
         self.setObjectName("passwordPromptDialog")
         self.setWindowTitle(title)
         self._action = action
-        self._busy = False
+        self._work = DialogWork(self, self._set_busy)
         explanation_label = QLabel(explanation)
         explanation_label.setWordWrap(True)
         self.password_edit = QLineEdit()
@@ -118,6 +124,8 @@ class PasswordPromptDialog(QDialog):
         self.busy_bar = busy_bar()
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setObjectName("promptCancelButton")
+        # Escape cancels; Enter never does, even when the busy form moved the focus to Cancel.
+        self.cancel_button.setAutoDefault(False)
         self.action_button = QPushButton(action_text)
         self.action_button.setObjectName("promptActionButton")
         self.action_button.setDefault(True)
@@ -152,7 +160,8 @@ class PasswordPromptDialog(QDialog):
         self._wait.timeout.connect(self._update_button)
         self.password_edit.textChanged.connect(self._update_button)
         self.confirm_box.toggled.connect(self._update_button)
-        self.password_edit.returnPressed.connect(self.submit)
+        # Enter reaches the default button (the action button) only: a second handler on the
+        # field's returnPressed would submit twice and run two derivations at once.
         self.cancel_button.clicked.connect(self.reject)
         self.action_button.clicked.connect(self.submit)
         self._update_button()
@@ -162,21 +171,25 @@ class PasswordPromptDialog(QDialog):
         return (
             bool(self.password_edit.text())
             and confirmed
-            and not self._busy
+            and not self._work.busy
             and not self._wait.isActive()
         )
 
     def _update_button(self) -> None:
         self.action_button.setEnabled(self._ready())
 
+    @property
+    def busy(self) -> bool:
+        """Whether the action runs (also just after a cancel, until it has stopped)."""
+        return self._work.busy
+
     def submit(self) -> None:
-        """Runs the action with the typed password (if the form is complete)."""
+        """Runs the action with the typed password (if the form is complete; once)."""
         if self._ready():
             self.error_label.hide()  # a new try: the last outcome no longer applies
-            spawn(self._run(self.password_edit.text()), "password prompt")
+            self._work.start(self._run(self.password_edit.text()), "password prompt")
 
-    async def _run(self, password: str) -> None:
-        self._set_busy(True)
+    async def _run(self, password: str) -> bool:
         try:
             await self._action(password)
         except WrongPassword as error:
@@ -188,9 +201,8 @@ class PasswordPromptDialog(QDialog):
             self.show_error(settings_error_text(error))
         else:
             self.password_edit.clear()
-            self.accept()
-        finally:
-            self._set_busy(False)
+            return True
+        return False
 
     def _refuse(self, reason: str, retry_after: float) -> None:
         seconds = math.ceil(max(0.0, retry_after))
@@ -208,16 +220,16 @@ class PasswordPromptDialog(QDialog):
         self.error_label.show()
 
     def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
         self.busy_bar.setVisible(busy)
         self.password_edit.setEnabled(not busy)
         self.confirm_box.setEnabled(not busy)
-        self.cancel_button.setEnabled(not busy)
         self._update_button()
         if not busy:
             self.password_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def reject(self) -> None:
-        """Escape and Cancel close the dialog, except while the change is under way."""
-        if not self._busy:
+        """Escape, Cancel and closing end the dialog at once, cancelling a running action."""
+        if self._work.busy:
+            self._work.abandon()
+        else:
             super().reject()

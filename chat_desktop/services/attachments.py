@@ -76,12 +76,13 @@ from chat_desktop.services.events import (
     TransferFinished,
     TransferProgress,
 )
-from chat_desktop.services.file_types import refuse_if_it_could_run, safe_file_name
+from chat_desktop.services.file_types import refuse_if_it_could_run, runs_by_name, safe_file_name
 from chat_desktop.services.image_processing import (
     guess_mime_type,
     is_image_candidate,
     prepare_image,
 )
+from chat_desktop.services.preferences import auto_download_limit
 from chat_desktop.services.sending import (
     OutboxPayload,
     OutboxSender,
@@ -540,7 +541,15 @@ class AttachmentTransfers:
     # ---- receiving ---------------------------------------------------------------------
 
     def on_attachment_received(self, key: MessageKey) -> None:
-        """Starts downloading a received image in the background (small ones only)."""
+        """Starts downloading a received attachment in the background, if it may come alone.
+
+        Images up to :data:`AUTO_DOWNLOAD_MAX` always do (the bubble shows them); other
+        files when their declared size is within the user's "download files up to" limit
+        (``Preferences.auto_download_mib``, 0 = never) and their name is not a program's.
+        The declared size is the sender's claim: the download itself accepts exactly the
+        blob that size makes and nothing more (:meth:`_download`), so a lie only fails it.
+        Downloading only stores the file encrypted at rest; opening it is judged apart.
+        """
         task = asyncio.create_task(self._auto_download(key))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -548,9 +557,16 @@ class AttachmentTransfers:
     async def _auto_download(self, key: MessageKey) -> None:
         message = await self._context.worker.run(self._context.worker.store.messages.get, key)
         info = None if message is None else message.attachment
-        if info is None or info.size is None or info.size > AUTO_DOWNLOAD_MAX:
+        if info is None or info.size is None or info.local_file_id:
             return
-        if not (info.mime or "").startswith("image/"):
+        if (info.mime or "").startswith("image/"):
+            limit = AUTO_DOWNLOAD_MAX
+        elif runs_by_name(info.file_name):
+            return  # a program waits until the user asks for it
+        else:
+            worker = self._context.worker
+            limit = await worker.run(auto_download_limit, worker.store)
+        if limit <= 0 or info.size > limit:
             return
         try:
             await self.download(key)

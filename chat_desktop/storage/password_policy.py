@@ -21,6 +21,29 @@ _ZXCVBN_MAX_CHARACTERS = 72
 _GENERIC_REASON = "it would be found quickly by a password-guessing program"
 
 
+def password_strength(password: str, user_inputs: Sequence[str] = ()) -> tuple[int, list[str]]:
+    """zxcvbn's score (0-4) and feedback for a candidate password, for a meter while typing.
+
+    Args:
+        password: The candidate password.
+        user_inputs: Words a guesser would try first (the username...).
+
+    Returns:
+        The score (:data:`MIN_ZXCVBN_SCORE` and up is strong enough) and zxcvbn's warning
+        then its suggestions (fixed English sentences, never the password itself).
+    """
+    text = unicodedata.normalize("NFKC", password)[:_ZXCVBN_MAX_CHARACTERS]
+    if not text:
+        return 0, []
+    from zxcvbn import zxcvbn  # type: ignore[import-untyped]  # (~0.06 s: only when needed)
+
+    result: dict[str, Any] = zxcvbn(text, user_inputs=[str(word) for word in user_inputs])
+    feedback = result.get("feedback") or {}
+    reasons = [str(feedback.get("warning") or "")]
+    reasons += [str(suggestion) for suggestion in feedback.get("suggestions") or ()]
+    return int(result["score"]), [reason for reason in reasons if reason]
+
+
 def password_weaknesses(password: str, user_inputs: Sequence[str] = ()) -> list[str]:
     """Why a password is easy to guess, in zxcvbn's words (empty when it is strong enough).
 
@@ -32,16 +55,9 @@ def password_weaknesses(password: str, user_inputs: Sequence[str] = ()) -> list[
     Returns:
         zxcvbn's warning then its suggestions (fixed sentences, never the password itself).
     """
-    text = unicodedata.normalize("NFKC", password)[:_ZXCVBN_MAX_CHARACTERS]
-    from zxcvbn import zxcvbn  # type: ignore[import-untyped]  # (~0.06 s: only when needed)
-
-    result: dict[str, Any] = zxcvbn(text, user_inputs=[str(word) for word in user_inputs])
-    if int(result["score"]) >= MIN_ZXCVBN_SCORE:
+    score, reasons = password_strength(password, user_inputs)
+    if score >= MIN_ZXCVBN_SCORE:
         return []
-    feedback = result.get("feedback") or {}
-    reasons = [str(feedback.get("warning") or "")]
-    reasons += [str(suggestion) for suggestion in feedback.get("suggestions") or ()]
-    reasons = [reason for reason in reasons if reason]
     return reasons or [_GENERIC_REASON]
 
 

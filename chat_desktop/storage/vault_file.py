@@ -283,6 +283,20 @@ class Vault:
         return _unlock_holding_lock(paths, header, master_key)
 
 
+class PasswordChange:
+    """A new password's wrap of the master key, derived but not yet written (no clear secret).
+
+    Made by :meth:`UnlockedVault.prepare_password_change`, written by
+    :meth:`UnlockedVault.apply_password_change`.
+    """
+
+    __slots__ = ("header",)
+
+    def __init__(self, header: VaultHeader) -> None:
+        """Holds ``header``: the vault's header with the new password's salt, cost and wrap."""
+        self.header = header
+
+
 class UnlockedVault:
     """A vault whose master key is in memory, until :meth:`lock`.
 
@@ -357,6 +371,29 @@ class UnlockedVault:
 
         Only the header is rewritten, atomically; the old password stops working, the
         recovery key and the keychain keep working, and nothing else is re-encrypted.
+        :meth:`prepare_password_change` then :meth:`apply_password_change`, in one go.
+
+        Raises:
+            PasswordTooShort, WeakPassword: The new password is refused.
+            VaultLocked: The vault was locked.
+        """
+        change = self.prepare_password_change(
+            new_password, allow_weak=allow_weak, kdf_params=kdf_params, user_inputs=user_inputs
+        )
+        self.apply_password_change(change)
+
+    def prepare_password_change(
+        self,
+        new_password: str,
+        *,
+        allow_weak: bool = False,
+        kdf_params: Argon2Params | None = None,
+        user_inputs: Sequence[str] = (),
+    ) -> PasswordChange:
+        """The slow half of a password change (calibration, Argon2id), with nothing written.
+
+        Dropping the result leaves the vault exactly as it was, so a change the user
+        cancels during these seconds is simply never applied.
 
         Raises:
             PasswordTooShort, WeakPassword: The new password is refused.
@@ -366,14 +403,32 @@ class UnlockedVault:
         master_key = self._master()
         params = _choose_params(kdf_params)
         salt = keys.new_salt()
+        return PasswordChange(
+            self._header.with_changes(
+                password_salt=salt,
+                password_params=params,
+                password_wrap=keys.wrap_key(
+                    keys.derive_password_kek(new_password, salt, params),
+                    master_key,
+                    keys.wrap_associated_data(self._header.vault_id, _PASSWORD_WRAP),
+                ),
+            )
+        )
+
+    def apply_password_change(self, change: PasswordChange) -> None:
+        """The quick half: writes the prepared header, atomically (old password → new).
+
+        Raises:
+            VaultLocked: The vault was locked meanwhile; nothing was written.
+            VaultCorrupt: ``change`` was prepared for another vault; nothing was written.
+        """
+        self._master()
+        if change.header.vault_id != self._header.vault_id:
+            raise VaultCorrupt("this password change was prepared for another vault")
         header = self._header.with_changes(
-            password_salt=salt,
-            password_params=params,
-            password_wrap=keys.wrap_key(
-                keys.derive_password_kek(new_password, salt, params),
-                master_key,
-                keys.wrap_associated_data(self._header.vault_id, _PASSWORD_WRAP),
-            ),
+            password_salt=change.header.password_salt,
+            password_params=change.header.password_params,
+            password_wrap=change.header.password_wrap,
         )
         write_header(self._paths.vault, header)
         self._header = header

@@ -74,10 +74,13 @@ def test_an_address_inside_a_url_is_one_link() -> None:
     ]
 
 
-def test_offsets_index_the_original_text() -> None:
+def test_offsets_count_utf16_units_of_the_original_text() -> None:
+    # Qt's index space: the emoji is one Python character but two UTF-16 units.
     text = "héllo 😀 https://example.com ok"
     [link] = find_links(text)
-    assert text[link.start : link.end] == "https://example.com"
+    units = text.encode("utf-16-le")
+    assert units[2 * link.start : 2 * link.end].decode("utf-16-le") == "https://example.com"
+    assert (link.start, link.end) == (text.index("https") + 1, text.index(" ok") + 1)
     assert link.contains(link.start) and not link.contains(link.end)
 
 

@@ -18,7 +18,7 @@ import zlib
 
 import msgspec
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from chat_desktop.gui.icons import tinted_icon
@@ -32,6 +32,10 @@ AVATAR_HUES = (4, 28, 48, 140, 172, 200, 224, 262, 292, 330)
 MAX_BADGE_COUNT = 99
 _PADDING = 10
 _GAP = 8
+#: Below this many average characters of room for the name, a row shows its avatar only.
+COMPACT_NAME_CHARS = 6
+#: Width of the keyboard focus frame around the current row (pixels).
+FOCUS_FRAME_WIDTH = 2
 
 
 class RowData(msgspec.Struct, frozen=True):
@@ -81,6 +85,7 @@ class RowLayout(msgspec.Struct, frozen=True):
     draft_label: QRect | None
     badge: QRect | None
     trailing: tuple[tuple[str, QRect], ...]
+    compact: bool = False
 
 
 def avatar_color(name: str, colors: ThemeColors) -> QColor:
@@ -128,7 +133,19 @@ class ConversationDelegate(QStyledItemDelegate):
         name_font, text_font, _small = self._fonts(option)
         lines = QFontMetrics(name_font).height() + QFontMetrics(text_font).height() + 4
         avatar = max(36, lines)
-        return QSize(200, avatar + 2 * _PADDING)
+        # As wide as the avatar only: the texts elide to the width the list has, so the list
+        # never needs a sideways scroll bar however narrow it gets.
+        return QSize(avatar + 2 * _PADDING, avatar + 2 * _PADDING)
+
+    @staticmethod
+    def is_compact(option: QStyleOptionViewItem) -> bool:
+        """Whether a row this wide shows the avatar only (too narrow for a readable name)."""
+        name_font = QFont(option.font)
+        name_font.setWeight(QFont.Weight.DemiBold)
+        metrics = QFontMetrics(name_font)
+        side = max(36, metrics.height() + QFontMetrics(option.font).height() + 4)
+        room = option.rect.width() - side - 3 * _PADDING
+        return room < metrics.averageCharWidth() * COMPACT_NAME_CHARS
 
     def row_layout(self, option: QStyleOptionViewItem, row: RowData) -> RowLayout:
         """The rectangles of ``row``'s parts in ``option.rect`` (also used by tests)."""
@@ -145,6 +162,8 @@ class ConversationDelegate(QStyledItemDelegate):
         avatar = QRect(rect.left() + _PADDING, top, side, side)
         dot = max(8, side // 4)
         presence = QRect(avatar.right() - dot + 2, avatar.bottom() - dot + 2, dot, dot)
+        if self.is_compact(option):
+            return self._compact_layout(option, row, avatar, presence)
         left = avatar.right() + 1 + _PADDING
         right = rect.right() - _PADDING
         text_top = rect.top() + (rect.height() - content_height) // 2
@@ -162,6 +181,10 @@ class ConversationDelegate(QStyledItemDelegate):
         ]
         marks_width = len(marks_wanted) * (icon_side + 4)
         name_room = max(0, time.left() - _GAP - marks_width - left)
+        if name_room < name_metrics.averageCharWidth() * COMPACT_NAME_CHARS and time_width:
+            # Too tight for both: the name (elided) matters more than the time.
+            time = QRect(right + 1, text_top, 0, line1)
+            name_room = max(0, right - marks_width - left)
         # Whole pixels plus a margin: eliding compares against the exact (fractional) width.
         name_width = min(
             math.ceil(QFontMetricsF(name_font).horizontalAdvance(row.name)) + 2, name_room
@@ -230,6 +253,37 @@ class ConversationDelegate(QStyledItemDelegate):
         font.setItalic(True)
         return font
 
+    def _compact_layout(
+        self, option: QStyleOptionViewItem, row: RowData, avatar: QRect, presence: QRect
+    ) -> RowLayout:
+        """The avatar centred in the row, the unread badge on its upper corner, no texts."""
+        rect = option.rect
+        avatar.moveLeft(rect.left() + (rect.width() - avatar.width()) // 2)
+        dot = presence.width()
+        presence = QRect(avatar.right() - dot + 2, avatar.bottom() - dot + 2, dot, dot)
+        badge = None
+        if row.unread or row.marked_unread:
+            metrics = QFontMetrics(self._fonts(option)[2])
+            height = metrics.height() + 2
+            width = max(height, metrics.horizontalAdvance(badge_text(row.unread)) + 10)
+            if not row.unread:  # marked unread: a dot without a number
+                height = width = max(8, height * 2 // 3)
+            left = min(avatar.right() - width // 2, rect.right() - width)
+            badge = QRect(left, avatar.top() - 2, width, height)
+        empty = QRect(avatar.right(), avatar.top(), 0, 0)
+        return RowLayout(
+            avatar=avatar,
+            presence=presence,
+            name=empty,
+            marks=(),
+            time=empty,
+            preview=empty,
+            draft_label=None,
+            badge=badge,
+            trailing=(),
+            compact=True,
+        )
+
     # ---- painting ---------------------------------------------------------------------------
 
     def paint(
@@ -258,9 +312,14 @@ class ConversationDelegate(QStyledItemDelegate):
             else colors.sidebar_background
         )
         painter.fillRect(option.rect, QColor(background))
-        if option.state & QStyle.StateFlag.State_HasFocus and not selected:
-            painter.setPen(QColor(colors.accent))
-            painter.drawRect(option.rect.adjusted(0, 0, -1, -1))
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            # The keyboard's place, selected or not (the accent reads on both backgrounds).
+            pen = QPen(QColor(colors.accent), FOCUS_FRAME_WIDTH)
+            pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            inset = FOCUS_FRAME_WIDTH // 2
+            painter.drawRect(QRectF(option.rect).adjusted(inset, inset, -inset - 1, -inset - 1))
 
         # Avatar and presence.
         painter.setPen(Qt.PenStyle.NoPen)
@@ -277,6 +336,11 @@ class ConversationDelegate(QStyledItemDelegate):
             painter.drawEllipse(QRectF(layout.presence).adjusted(-2, -2, 2, 2))
             painter.setBrush(QColor(colors.success))
             painter.drawEllipse(QRectF(layout.presence))
+
+        if layout.compact:
+            self._paint_badge(painter, layout, row, small_font, colors)
+            painter.restore()
+            return
 
         # Line 1.
         painter.setFont(name_font)
@@ -308,17 +372,22 @@ class ConversationDelegate(QStyledItemDelegate):
         painter.drawText(layout.preview, Qt.AlignmentFlag.AlignVCenter, preview)
         for mark, rect in layout.trailing:
             tinted_icon(mark, colors.muted_text).paint(painter, rect)
+        self._paint_badge(painter, layout, row, small_font, colors)
+        painter.restore()
+
+    @staticmethod
+    def _paint_badge(
+        painter: QPainter, layout: RowLayout, row: RowData, small_font: QFont, colors: ThemeColors
+    ) -> None:
         if layout.badge is not None:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(colors.muted_text if row.muted else colors.accent))
             radius = layout.badge.height() / 2
             painter.drawRoundedRect(QRectF(layout.badge), radius, radius)
             if not row.unread:  # marked unread: the dot alone
-                painter.restore()
                 return
             badge_font = QFont(small_font)
             badge_font.setWeight(QFont.Weight.Bold)
             painter.setFont(badge_font)
             painter.setPen(QColor(colors.base if row.muted else colors.accent_text))
             painter.drawText(layout.badge, Qt.AlignmentFlag.AlignCenter, badge_text(row.unread))
-        painter.restore()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from importlib import resources
 
-from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QByteArray, QEvent, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QGuiApplication,
@@ -21,10 +21,12 @@ from PySide6.QtGui import (
     QIconEngine,
     QImage,
     QPainter,
+    QPaintEvent,
     QPalette,
     QPixmap,
 )
 from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 #: Every icon the app ships (file ``resources/icons/<name>.svg``).
 ICON_NAMES: tuple[str, ...] = (
@@ -230,3 +232,74 @@ def _tinted_icon(name: str, rgba: int) -> QIcon:
 def app_icon() -> QIcon:
     """The application's full-colour icon (window, taskbar, about box)."""
     return _make_icon(APP_ICON_NAME, None, recolor=False)
+
+
+class IconLabel(QWidget):
+    """Shows one of the app's icons, drawn at paint time, one line of its font high.
+
+    A ``QLabel`` holding ``icon(...).pixmap(...)`` keeps the colours and the size of the moment
+    it was made: after a theme switch it is pale on a light window (or dark on a dark one),
+    and a larger text size leaves it small. This widget paints the icon whenever it is drawn,
+    so it always has the palette's colours (or ``color``'s, when fixed) and its font's size.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        parent: QWidget | None = None,
+        *,
+        color: QColor | str | None = None,
+        lines: float = 1.0,
+    ) -> None:
+        """An icon ``name`` (``color``: a fixed tint; None: the palette's text colour).
+
+        Raises:
+            UnknownIconError: ``name`` is not one of :data:`ICON_NAMES`.
+        """
+        super().__init__(parent)
+        self._lines = lines
+        self._name = name
+        self._color: QColor | None = None
+        self._icon = QIcon()
+        self.set_icon(name, color)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+    @property
+    def icon_name(self) -> str:
+        """The icon shown."""
+        return self._name
+
+    def set_icon(self, name: str, color: QColor | str | None = None) -> None:
+        """Shows icon ``name`` instead (``color`` as in the constructor)."""
+        self._name = name
+        self._color = None if color is None else QColor(color)
+        self._icon = icon(name) if self._color is None else tinted_icon(name, self._color)
+        self.update()
+
+    def side(self) -> int:
+        """The icon's side in pixels: :attr:`lines` lines of the widget's font."""
+        return max(8, round(self.fontMetrics().height() * self._lines))
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        """A square of :meth:`side`."""
+        return QSize(self.side(), self.side())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        """As large as :meth:`sizeHint` (an icon does not squeeze)."""
+        return self.sizeHint()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        """A new font (text size) changes the size; a new palette only needs a repaint."""
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.updateGeometry()
+        self.update()
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802
+        """Draws the icon, centred, in the colours of now."""
+        side = min(self.side(), self.width(), self.height())
+        rect = QRect((self.width() - side) // 2, (self.height() - side) // 2, side, side)
+        painter = QPainter(self)
+        mode = QIcon.Mode.Normal if self.isEnabled() else QIcon.Mode.Disabled
+        self._icon.paint(painter, rect, Qt.AlignmentFlag.AlignCenter, mode)
+        painter.end()

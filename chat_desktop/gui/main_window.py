@@ -8,13 +8,16 @@ running in the tray); Quit (Ctrl+Q) always quits.
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QComboBox,
     QLabel,
     QMainWindow,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
 )
@@ -130,9 +133,8 @@ class MainWindow(QMainWindow):
         self.resize(1000, 680)
 
         self._build_menus()
-        self.setTabOrder(self.conversation_list.new_chat_button, self.conversation_list.list)
-        self.setTabOrder(self.conversation_list.list, self.conversation_view.view)
-        self.setTabOrder(self.conversation_view.view, self.conversation_view.composer)
+        self._let_parts_shrink()
+        self._chain_tab_order()
 
         view = self.conversation_view
         view.connect_bridge(bridge)
@@ -198,6 +200,41 @@ class MainWindow(QMainWindow):
         self._show_connection(
             "unlinked" if client.unlinked else "connected" if client.connected else "connecting"
         )
+
+    def _let_parts_shrink(self) -> None:
+        """Lets the panes' texts wrap or elide, so a larger text size never widens the window.
+
+        A window is at least as wide as its widest row of parts' minimum widths; with labels
+        and buttons at their full text width, 200 % text made the window widen itself.
+        """
+        pane = self.conversation_list
+        for label in (pane.account_label, pane.connection_label):
+            label.setWordWrap(True)
+        view = self.conversation_view
+        view.peer_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        view.peer_label.setMinimumWidth(view.peer_label.fontMetrics().averageCharWidth() * 4)
+        view.timer_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        view.timer_box.setMinimumContentsLength(6)
+        for button in (pane.new_chat_button, view.safety_button):
+            # The icon stays in view; the text gives way before the window grows.
+            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            button.setMinimumWidth(button.iconSize().width() * 3)
+
+    def _chain_tab_order(self) -> None:
+        """Tab goes list → messages → composer → send, then the composer's other buttons."""
+        pane, view = self.conversation_list, self.conversation_view
+        chain = (
+            pane.new_chat_button,
+            pane.list,
+            view.view,
+            view.composer.edit,
+            view.composer.send_button,
+            view.composer.attach_button,
+        )
+        for first, second in itertools.pairwise(chain):
+            self.setTabOrder(first, second)
 
     def _build_menus(self) -> None:
         """The menus and their shortcuts (every action reachable from the keyboard)."""

@@ -16,6 +16,8 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
+from chat_desktop.gui.theme_style import ThemeStyle
+
 Theme = Literal["system", "light", "dark"]
 #: The theme choices, in the order a settings page offers them.
 THEMES: tuple[Theme, ...] = get_args(Theme)
@@ -43,6 +45,8 @@ class ThemeColors(msgspec.Struct, frozen=True):
         button: Background of ordinary buttons.
         divider: Hairlines between areas.
         border: Borders of inputs and buttons.
+        control_border: The edge of check boxes and radio buttons (WCAG 3:1 against
+            ``base`` and ``window``: an unchecked box must be seen).
         hover: Background of a hovered row or flat button.
         selection_background: Background of the selected conversation.
         highlight: Background of selected text and items (palette Highlight).
@@ -82,6 +86,7 @@ class ThemeColors(msgspec.Struct, frozen=True):
     button: str
     divider: str
     border: str
+    control_border: str
     hover: str
     selection_background: str
     highlight: str
@@ -122,6 +127,7 @@ LIGHT = ThemeColors(
     button="#ffffff",
     divider="#e3e7ec",
     border="#cdd4dc",
+    control_border="#6f7b8a",
     hover="#f0f3f7",
     selection_background="#e3ecfd",
     highlight="#2f6fec",
@@ -162,6 +168,7 @@ DARK = ThemeColors(
     button="#262c35",
     divider="#2a3039",
     border="#3a424e",
+    control_border="#7f8b9b",
     hover="#232a33",
     selection_background="#263550",
     highlight="#4f86f0",
@@ -272,9 +279,12 @@ class _ThemeController(QObject):
         colors = colors or colors_for(self.theme)
         _current = colors
         font = _scaled_font(self.base_font, self.text_scale_percent)
-        style = self._app.style()
-        if style is None or style.name().lower() != "fusion":  # re-creating it repolishes all
-            self._app.setStyle("Fusion")
+        # The app owns its style (a child of it) and deletes it when another replaces it.
+        style = self._app.findChild(ThemeStyle)
+        if style is None:
+            self._app.setStyle(ThemeStyle(colors, self.text_scale_percent))
+        else:  # re-creating it would repolish every widget once more
+            style.set_look(colors, self.text_scale_percent)
         self._app.setPalette(build_palette(colors))
         self._app.setFont(font)
         self._app.setStyleSheet(
@@ -434,6 +444,7 @@ QLabel#accountLabel {{
 QLabel#connectionLabel {{ color: {c["muted_text"]}; padding: 0 {px(2)} {px(6)} {px(2)}; }}
 QLabel#connectionLabel[state="connected"] {{ color: {c["success"]}; }}
 QLabel#connectionLabel[state="disconnected"] {{ color: {c["danger"]}; }}
+QLabel#connectionLabel[state="unlinked"] {{ color: {c["danger"]}; }}
 QPushButton {{
     background: {c["button"]}; color: {c["text"]}; border: 1px solid {c["border"]};
     border-radius: {px(8)}; padding: {px(6)} {px(14)};
@@ -453,6 +464,9 @@ QPushButton#newChatButton:hover, QToolButton#sendButton:hover, QPushButton:defau
 }}
 QPushButton#newChatButton:focus, QToolButton#sendButton:focus, QPushButton:default:focus {{
     border-color: {c["text"]};
+}}
+QPushButton:default:disabled {{
+    background: {c["button"]}; color: {c["muted_text"]}; border: 1px solid {c["border"]};
 }}
 QToolButton#sendButton {{ border-radius: {px(18)}; padding: {px(8)}; }}
 QToolButton#attachButton {{
@@ -486,8 +500,9 @@ QPlainTextEdit#composerEdit:focus {{ border: 1px solid {c["accent"]}; }}
 QLabel#errorLabel {{ color: {c["danger"]}; }}
 QLabel#safetyNumber {{
     padding: {px(10)}; background: {c["input_background"]}; color: {c["text"]};
-    border-radius: {px(8)};
+    border-radius: {px(8)}; font-size: {pt(1.35)}; font-weight: 600;
 }}
+QLabel[heading="true"] {{ font-size: {pt(1.3)}; font-weight: 600; }}
 QLabel#emptyPlaceholder {{
     color: {c["muted_text"]}; font-size: {pt(1.1)}; background: {c["chat_background"]};
 }}

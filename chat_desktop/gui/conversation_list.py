@@ -46,10 +46,10 @@ from chat_desktop.gui.conversation_delegate import (
     initials_of,
 )
 from chat_desktop.gui.icons import icon
-from chat_desktop.gui.message_words import deleted_text, timer_note_text
+from chat_desktop.gui.message_words import deleted_text, note_text
 from chat_desktop.gui.notices import popup_menu
 from chat_desktop.services.file_types import display_file_name
-from chat_desktop.storage.models import TIMER_NOTE_KIND, Conversation, Direction, Message
+from chat_desktop.storage.models import NOTE_KINDS, Conversation, Direction, Message
 
 PEER_ROLE = Qt.ItemDataRole.UserRole + 1
 #: A file name in a preview (and a notification) is elided in the middle beyond this.
@@ -81,8 +81,8 @@ def message_preview(message: Message) -> str:
         return deleted_text()
     if message.undecryptable or message.kind == "undecryptable":
         return translate("ConversationList", "Message could not be decrypted")
-    if message.kind == TIMER_NOTE_KIND:
-        return timer_note_text(message)
+    if message.kind in NOTE_KINDS:
+        return note_text(message)
     caption = " ".join((message.body or "").split())
     info = message.attachment
     if info is not None:
@@ -111,7 +111,7 @@ def preview_text(conversation: Conversation) -> str:
     text = message_preview(message)
     if (
         message.direction is Direction.OUTGOING
-        and message.kind != TIMER_NOTE_KIND
+        and message.kind not in NOTE_KINDS
         and not message.deleted
     ):
         return translate("ConversationList", "You: %1").replace("%1", text)

@@ -54,10 +54,12 @@ from PySide6.QtWidgets import (
 from chat_desktop.gui.accessibility import mark_as_data, name_controls
 from chat_desktop.gui.attachment_preview import AttachmentPreviewDialog
 from chat_desktop.gui.composer import Composer, local_files, pasted_image
+from chat_desktop.gui.custom_timer import CustomTimerDialog, ask_custom_timer
 from chat_desktop.gui.event_bridge import EventBridge
 from chat_desktop.gui.file_opening import refuse_programs, show_unsafe_file_notice
 from chat_desktop.gui.icons import IconLabel, icon
 from chat_desktop.gui.image_viewer import ImageViewer, decode_full
+from chat_desktop.gui.key_acceptance import compare_then_accept
 from chat_desktop.gui.key_change_banner import KeyChangeBanner
 from chat_desktop.gui.message_delegate import (
     BUBBLE_PAD_H,
@@ -80,14 +82,19 @@ from chat_desktop.storage.models import Direction, Message, MessageStatus
 
 logger = logging.getLogger(__name__)
 
-#: The disappearing-timer choices offered (label, seconds).
+#: The disappearing-timer choices offered (label, seconds), then "Custom…".
 TIMER_CHOICES = (
     (str(QT_TRANSLATE_NOOP("ConversationView", "Off")), 0),
     (str(QT_TRANSLATE_NOOP("ConversationView", "30 seconds")), 30),
     (str(QT_TRANSLATE_NOOP("ConversationView", "5 minutes")), 300),
     (str(QT_TRANSLATE_NOOP("ConversationView", "1 hour")), 3_600),
+    (str(QT_TRANSLATE_NOOP("ConversationView", "8 hours")), 8 * 3_600),
     (str(QT_TRANSLATE_NOOP("ConversationView", "1 day")), 86_400),
+    (str(QT_TRANSLATE_NOOP("ConversationView", "1 week")), 7 * 86_400),
+    (str(QT_TRANSLATE_NOOP("ConversationView", "4 weeks")), 28 * 86_400),
 )
+#: The timer menu's last item: a number and a unit (:class:`CustomTimerDialog`).
+CUSTOM_TIMER = -1
 #: Qt refuses to allocate more than this (MiB) for one decoded image: a 4096² RGBA is 64 MiB.
 IMAGE_ALLOCATION_LIMIT_MB = 128
 #: The profile's private folder (0700) where a pasted image waits, as a PNG, to be sent.
@@ -210,6 +217,10 @@ class ConversationView(QWidget):
         self.timer_box.setToolTip(self.tr("Disappearing messages"))
         for label, seconds in TIMER_CHOICES:
             self.timer_box.addItem(icon("timer"), self.tr(label), seconds)
+        self.timer_box.addItem(icon("timer"), self.tr("Custom…"), CUSTOM_TIMER)
+        self._timer_seconds = 0
+        #: The custom-timer dialog last opened (tests look at it).
+        self.timer_dialog: CustomTimerDialog | None = None
         self.safety_button = QPushButton(self.tr("Safety number"))
         self.safety_button.setObjectName("safetyButton")
         self.safety_button.setIcon(icon("verified"))
@@ -408,6 +419,7 @@ class ConversationView(QWidget):
         sending is paused)."""
         if peer != self._peer:
             return
+        self.verified_badge.hide()  # a new key is never verified (the engine cleared it)
         self.banner.show_change(peer, sending_paused)
         if sending_paused:
             spawn(self._show_waiting(peer), "messages waiting")
@@ -811,25 +823,52 @@ class ConversationView(QWidget):
             spawn(self._accept(self._peer), "accept identity", self._show_error)
 
     async def _accept(self, peer: str) -> None:
-        await self._client.accept_identity(peer)
-        self.banner.hide()
+        """Compares the new safety number first; only "Accept new key" resumes sending."""
+        accepted = await compare_then_accept(self, self._client, peer, self._keep_safety_dialog)
+        if accepted and peer == self._peer:
+            self.banner.hide()
+
+    def _keep_safety_dialog(self, dialog: SafetyNumberDialog) -> None:
+        self.safety_dialog = dialog
 
     def _timer_chosen(self, index: int) -> None:
         seconds = int(self.timer_box.itemData(index))
         if self._peer is not None:
-            spawn(
-                self._client.set_disappearing_timer(self._peer, seconds),
-                "set timer",
-                self._show_error,
-            )
+            spawn(self._set_timer(self._peer, seconds), "set timer", self._show_error)
+
+    async def _set_timer(self, peer: str, seconds: int) -> None:
+        """Sets the timer (asking for a custom one first) and shows our note at once; the
+        value it already has changes nothing (the engine sends nothing either)."""
+        if seconds == CUSTOM_TIMER:
+            chosen = await ask_custom_timer(self, self._timer_seconds, self._keep_timer_dialog)
+            if chosen is None or peer != self._peer:
+                self._select_timer(self._timer_seconds)  # cancelled: the menu as it was
+                return
+            seconds = chosen
+        try:
+            note_id = await self._client.set_disappearing_timer(peer, seconds)
+        except BaseException:
+            self._select_timer(self._timer_seconds)
+            raise
+        if peer != self._peer:
+            return
+        self._select_timer(seconds)
+        if note_id is not None:
+            await self.model.add_message(peer, note_id)
+            self.view.scroll_to_newest()
+            self.conversationsChanged.emit()
+
+    def _keep_timer_dialog(self, dialog: CustomTimerDialog) -> None:
+        self.timer_dialog = dialog
 
     # ---- helpers ---------------------------------------------------------------------------------
 
     def _select_timer(self, seconds: int) -> None:
+        self._timer_seconds = seconds
         index = self.timer_box.findData(seconds)
-        if index < 0:
-            self.timer_box.addItem(icon("timer"), self.timer_label(seconds), seconds)
-            index = self.timer_box.count() - 1
+        if index < 0:  # a value the menu lacks: listed above "Custom…"
+            index = self.timer_box.findData(CUSTOM_TIMER)
+            self.timer_box.insertItem(index, icon("timer"), self.timer_label(seconds), seconds)
         self.timer_box.setCurrentIndex(index)
 
     def timer_label(self, seconds: int) -> str:

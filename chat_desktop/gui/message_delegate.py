@@ -114,7 +114,7 @@ from chat_desktop.gui.message_words import (
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.gui.theme import ThemeColors, current_colors
 from chat_desktop.services.image_processing import THUMBNAIL_MAX_BYTES
-from chat_desktop.storage.models import Direction, Message, MessageStatus
+from chat_desktop.storage.models import KEY_CHANGE_NOTE_KIND, Direction, Message, MessageStatus
 
 __all__ = [
     "BUBBLE_PAD_H",
@@ -390,7 +390,9 @@ class MessageDelegate(QStyledItemDelegate):
         if layout.unread is not None:
             _paint_unread_line(painter, layout.unread, font, colors)
         if layout.notice or layout.note:
-            _paint_pill(painter, layout, font, colors)
+            # A key-change note is not about time: no timer icon on it.
+            note_icon = "info" if message.kind == KEY_CHANGE_NOTE_KIND else "timer"
+            _paint_pill(painter, layout, font, colors, note_icon)
         else:
             self._paint_bubble(painter, layout, message, font, index, colors)
         if message.id == self.highlighted_id:
@@ -630,8 +632,14 @@ def _paint_unread_line(painter: QPainter, band: QRect, font: QFont, colors: Them
     )
 
 
-def _paint_pill(painter: QPainter, layout: MessageLayout, font: QFont, colors: ThemeColors) -> None:
-    """The undecryptable notice (warning colours) or a timer note (neutral, small)."""
+def _paint_pill(
+    painter: QPainter,
+    layout: MessageLayout,
+    font: QFont,
+    colors: ThemeColors,
+    note_icon: str = "timer",
+) -> None:
+    """The undecryptable notice (warning colours) or a note (neutral, small, ``note_icon``)."""
     if layout.notice:
         background, foreground, text_font, icon_name = (
             colors.notice_background,
@@ -644,7 +652,7 @@ def _paint_pill(painter: QPainter, layout: MessageLayout, font: QFont, colors: T
             colors.bubble_incoming,
             colors.meta_text,
             meta_font(font),
-            "timer",
+            note_icon,
         )
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor(background))

@@ -48,9 +48,9 @@ from chat_desktop.gui.message_words import (
     WIDEST_REMAINING_SAMPLES,
     deleted_text,
     edited_text,
+    note_text,
     quote_excerpt,
     quote_not_found_text,
-    note_text,
     remaining_text,
 )
 from chat_desktop.services.file_types import display_file_name

@@ -28,13 +28,13 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QImage
 
-from chat_desktop.gui.message_layout import RowDecor, is_timer_note
+from chat_desktop.gui.message_layout import RowDecor, is_note
 from chat_desktop.gui.message_words import (
     day_label,
     deleted_text,
     local_date,
+    note_text,
     quote_excerpt,
-    timer_note_text,
     you_text,
 )
 from chat_desktop.storage.models import Direction, Message, MessageStatus
@@ -70,8 +70,8 @@ def accessible_text(message: Message, own: str | None = None) -> str:
     "edited", a deleted message, the reactions; a timer note is read as its sentence.
     ``own`` is our username (quotes of our own messages say "You").
     """
-    if is_timer_note(message):
-        return timer_note_text(message)
+    if is_note(message):
+        return note_text(message)
     when = QLocale().toString(
         QDateTime.fromMSecsSinceEpoch(message.sent_at or message.sort_key),
         QLocale.FormatType.ShortFormat,
@@ -578,7 +578,7 @@ def _first_unread(rows: Sequence[Message]) -> str | None:
         if (
             message.direction is Direction.INCOMING
             and message.status is not MessageStatus.READ
-            and not is_timer_note(message)
+            and not is_note(message)
             and not message.deleted
         ):
             return message.id

@@ -10,15 +10,37 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QDateTime, QLocale
 
-from chat_desktop.storage.models import Direction, Message, Quote
+from chat_desktop.storage.models import KEY_CHANGE_NOTE_KIND, Direction, Message, Quote
 
 #: The header's timer choices, worded the same way in the notes (same context, same source).
 _DURATIONS = {
     30: str(QT_TRANSLATE_NOOP("ConversationView", "30 seconds")),
     300: str(QT_TRANSLATE_NOOP("ConversationView", "5 minutes")),
     3_600: str(QT_TRANSLATE_NOOP("ConversationView", "1 hour")),
+    8 * 3_600: str(QT_TRANSLATE_NOOP("ConversationView", "8 hours")),
     86_400: str(QT_TRANSLATE_NOOP("ConversationView", "1 day")),
+    7 * 86_400: str(QT_TRANSLATE_NOOP("ConversationView", "1 week")),
+    28 * 86_400: str(QT_TRANSLATE_NOOP("ConversationView", "4 weeks")),
 }
+#: A duration the presets lack, in its largest whole unit: seconds per unit, "one",
+#: "several" (the header's words for such a timer, same context, same source).
+_UNITS = (
+    (
+        86_400,
+        str(QT_TRANSLATE_NOOP("ConversationView", "1 day")),
+        str(QT_TRANSLATE_NOOP("ConversationView", "%1 days")),
+    ),
+    (
+        3_600,
+        str(QT_TRANSLATE_NOOP("ConversationView", "1 hour")),
+        str(QT_TRANSLATE_NOOP("ConversationView", "%1 hours")),
+    ),
+    (
+        60,
+        str(QT_TRANSLATE_NOOP("ConversationView", "1 minute")),
+        str(QT_TRANSLATE_NOOP("ConversationView", "%1 minutes")),
+    ),
+)
 MINUTE_MS = 60_000
 HOUR_MS = 60 * MINUTE_MS
 DAY_MS = 24 * HOUR_MS
@@ -29,7 +51,7 @@ translate = QCoreApplication.translate
 
 
 def duration_text(seconds: int) -> str:
-    """A timer duration as the header words it ("1 day"), else "N seconds".
+    """A timer duration as the header words it ("1 day", "3 days"), else "N seconds".
 
     Singular and plural are two plain strings: ``pyside6-lupdate`` does not take a Python
     ``translate`` call with a count as a plural form, so ``%n`` here would never be
@@ -38,6 +60,11 @@ def duration_text(seconds: int) -> str:
     known = _DURATIONS.get(seconds)
     if known is not None:
         return QCoreApplication.translate("ConversationView", known)
+    for unit, one, several in _UNITS:
+        if seconds >= unit and seconds % unit == 0:
+            count = seconds // unit
+            text = one if count == 1 else several
+            return QCoreApplication.translate("ConversationView", text).replace("%1", str(count))
     if seconds == 1:
         return translate("MessageText", "1 second")
     return translate("MessageText", "%1 seconds").replace("%1", str(seconds))
@@ -69,6 +96,18 @@ def timer_note_text(message: Message) -> str:
     return translate("MessageText", "%1 turned off disappearing messages").replace(
         "%1", message.sender
     )
+
+
+def key_change_note_text(message: Message) -> str:
+    """The sentence of a key-change note: "bob's safety number changed"."""
+    return translate("MessageText", "%1's safety number changed").replace("%1", message.sender)
+
+
+def note_text(message: Message) -> str:
+    """The sentence of any note row (a key change, else a timer change)."""
+    if message.kind == KEY_CHANGE_NOTE_KIND:
+        return key_change_note_text(message)
+    return timer_note_text(message)
 
 
 def remaining_text(left_ms: int) -> str:

@@ -48,7 +48,7 @@ from chat_desktop.gui.event_bridge import EventBridge
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.gui.translation import APP_NAME
 from chat_desktop.services.client import ChatClient
-from chat_desktop.storage.models import TIMER_NOTE_KIND, Direction, Message
+from chat_desktop.storage.models import NOTE_KINDS, Direction, Message
 
 if TYPE_CHECKING:
     from desktop_notifier import DesktopNotifier, Sound
@@ -117,7 +117,7 @@ class NotificationPolicy:
         peer = message.conversation_id
         if content == "none" or muted:
             return None
-        if message.direction is Direction.OUTGOING or message.kind == TIMER_NOTE_KIND:
+        if message.direction is Direction.OUTGOING or message.kind in NOTE_KINDS:
             return None
         if window_active and open_peer == peer:
             return None
@@ -289,7 +289,7 @@ class NotificationCenter(QObject):
             self._bridge.messageReceived.disconnect(self._on_received)
 
     def _on_received(self, peer: str, message_id: str, kind: str) -> None:
-        if self._stopped or kind == TIMER_NOTE_KIND:
+        if self._stopped or kind in NOTE_KINDS:
             return
         self._pending.append((peer, message_id))
         if not self._draining:

@@ -85,6 +85,7 @@ from chat_desktop.services.events import (
     ConnectionChanged,
     ConnectionState,
     EventStream,
+    MessageChanged,
     MessagesExpired,
     PresenceChanged,
     StatusChanged,
@@ -946,12 +947,16 @@ class ChatClient:
 
         No read receipt goes out while the user turned them off (:class:`Preferences`).
 
-        Disappearing messages start their timer now. Returns how many became read.
+        Disappearing messages start their timer now (each told as a ``MessageChanged`` of
+        change ``"expiry"``, so a window showing it shows its time left). Returns how many
+        became read.
         """
         _check_peer(peer)
-        read_ids, send_receipt = await self._context.worker.run(
+        read_ids, send_receipt, started = await self._context.worker.run(
             self._mark_read_in_store, peer, up_to_id
         )
+        for message_id in started:
+            self.events.publish(MessageChanged(peer, message_id, "expiry"))
         if read_ids:
             await self._queue_sync(
                 peer,
@@ -963,14 +968,16 @@ class ChatClient:
             await self._queue_receipt(peer, "read", read_ids)
         return len(read_ids)
 
-    def _mark_read_in_store(self, peer: str, up_to_id: str) -> tuple[list[str], bool]:
-        """Marks read; returns the ids for a receipt and whether the user sends read receipts."""
+    def _mark_read_in_store(self, peer: str, up_to_id: str) -> tuple[list[str], bool, list[str]]:
+        """Marks read; returns the ids for a receipt, whether the user sends read receipts
+        and the ids whose disappearing countdown started."""
         store = self._context.worker.store
         read_at = now_ms()
+        started: list[str] = []
         with store.transaction():
             cursor = store.messages.cursor_of(MessageKey(peer, up_to_id))
             if cursor is None:
-                return [], False
+                return [], False, []
             read = store.messages.mark_read(peer, cursor, read_at)
             for message in read:
                 if message.expire_timer:
@@ -978,8 +985,10 @@ class ChatClient:
                     store.messages.set_expiry(
                         MessageKey(peer, message.id), read_at + message.expire_timer * 1000
                     )
+                    started.append(message.id)
             send_receipt = read_receipts_enabled(store)
-        return [message.id for message in read if not message.undecryptable], send_receipt
+        ids = [message.id for message in read if not message.undecryptable]
+        return ids, send_receipt, started
 
     async def set_typing(self, peer: str, typing: bool) -> None:
         """Tells ``peer`` we started or stopped typing (best effort, never queued).
@@ -1018,25 +1027,38 @@ class ChatClient:
             self._context.sessions.forget()
             raise
 
-    async def set_disappearing_timer(self, peer: str, seconds: int) -> None:
-        """Sets the conversation's disappearing timer (0 = off) and tells ``peer``."""
+    async def set_disappearing_timer(self, peer: str, seconds: int) -> str | None:
+        """Sets the conversation's disappearing timer (0 = off) and tells ``peer``.
+
+        Returns the id of the note it leaves in the conversation (to show it at once), or
+        None when the timer already was ``seconds``: then nothing changes and nothing is sent.
+
+        Raises:
+            ClientError: ``seconds`` is outside 0 … one year (docs/protocol.md §4).
+        """
         _check_peer(peer)
         if not 0 <= seconds <= MAX_TIMER_SECONDS:
             raise ClientError("the timer must be between 0 (off) and one year")
-        await self._context.worker.run(self._set_timer_in_store, peer, seconds)
+        if not await self._context.worker.run(self._set_timer_in_store, peer, seconds):
+            return None
 
         def make(message_id: str, sent_at: int, timer: int) -> Content:
             return TimerContent(id=message_id, sent_at=sent_at, seconds=seconds)
 
         # Our copy is a note in the chat too (the peer's app shows the same note).
-        await self.queue_content(peer, make, kind=TIMER_NOTE_KIND, body=str(seconds))
+        note_id = await self.queue_content(peer, make, kind=TIMER_NOTE_KIND, body=str(seconds))
         self.events.publish(TimerChanged(peer=peer, seconds=seconds))
+        return note_id
 
-    def _set_timer_in_store(self, peer: str, seconds: int) -> None:
+    def _set_timer_in_store(self, peer: str, seconds: int) -> bool:
+        """Sets the timer; False (nothing written) if it already was ``seconds``."""
         store = self._context.worker.store
         with store.transaction():
-            store.conversations.ensure(peer, peer_address=peer)
+            conversation = store.conversations.ensure(peer, peer_address=peer)
+            if conversation.expire_timer == seconds:
+                return False
             store.conversations.set_expire_timer(peer, seconds)
+        return True
 
     async def retry(self, peer: str, message_id: str) -> bool:
         """Sends a failed message again. Returns False if it was not failed."""

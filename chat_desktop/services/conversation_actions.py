@@ -25,10 +25,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from chat_desktop.protocol.message_content import (
     MAX_TEXT_LENGTH,
+    MAX_TIMER_SECONDS,
     Content,
     DeleteContent,
     EditContent,
@@ -67,6 +68,9 @@ CHANGE_WINDOW_MS = 24 * 60 * 60 * 1000
 #: Extra time a receiver allows after the target's arrival, for a change sent just in time
 #: that took a while to arrive (ms).
 ARRIVAL_GRACE_MS = 10 * 60 * 1000
+#: The longest disappearing timer a peer accepts (one year, docs/protocol.md §4), for the
+#: window's custom timer.
+LONGEST_TIMER_SECONDS: Final = MAX_TIMER_SECONDS
 #: Kinds that can be replied to and reacted to.
 _QUOTABLE = ("text", "attachment")
 

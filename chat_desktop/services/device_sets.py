@@ -35,7 +35,12 @@ from chat_desktop.protocol.schemas import DeviceBundle, KeysBundleAck, KeysBundl
 from chat_desktop.services.context import EngineContext
 from chat_desktop.services.devices import other_own_devices, own_devices, save_own_devices
 from chat_desktop.services.events import DeviceKeyRefused, IdentityKeyChanged, SendingDeferred
-from chat_desktop.services.trust import paused_peers, record_identity, set_paused
+from chat_desktop.services.trust import (
+    key_change_events,
+    paused_peers,
+    record_identity,
+    set_paused,
+)
 from chat_desktop.storage.store import MessageStore
 
 logger = logging.getLogger(__name__)
@@ -178,7 +183,8 @@ class DeviceSets:
             self._context.sessions.forget()
             raise
         if started.change is not None:
-            self._context.events.publish(started.change)
+            for event in key_change_events(started.change):
+                self._context.events.publish(event)
         for told in started.refused:
             if told not in self._told:
                 self._told.add(told)

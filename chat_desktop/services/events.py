@@ -70,11 +70,16 @@ class IdentityKeyChanged(msgspec.Struct, frozen=True):
     """The peer's identity key differs from the one we knew (reinstall, or an attack).
 
     ``sending_paused`` is true when the peer was verified: nothing is sent to them until the
-    user accepts the new key.
+    user accepts the new key. ``verified_cleared`` says the contact was verified and no longer
+    is (the store cleared it: every "verified" mark goes). ``note_id`` names the note the
+    change left in the conversation ("bob's safety number changed"), None when none was
+    written (the relay offered keys of which none is the contact's: nothing was stored).
     """
 
     peer: str
     sending_paused: bool
+    verified_cleared: bool = False
+    note_id: str | None = None
 
 
 class DeviceKeyRefused(msgspec.Struct, frozen=True):
@@ -168,8 +173,9 @@ class MessageChanged(msgspec.Struct, frozen=True):
     """A stored message changed; reload it (:meth:`ChatClient.message`) to show it.
 
     ``change`` says what: ``"edited"`` (its text, or the quote it shows, changed),
-    ``"deleted"`` (deleted for everyone: now a tombstone), ``"reactions"``, or ``"details"``
-    (a receipt time was recorded).
+    ``"deleted"`` (deleted for everyone: now a tombstone), ``"reactions"``, ``"details"``
+    (a receipt time was recorded) or ``"expiry"`` (its disappearing countdown started: ours
+    at the relay's ack, a received one when read).
     """
 
     peer: str

@@ -71,7 +71,7 @@ MAX_REACTIONS_PER_MESSAGE: Final = 64
 INLINE_FILE_MAX: Final = 4 * 1024 * 1024
 INLINE_TOTAL_MAX: Final = 48 * 1024 * 1024
 _PAGE: Final = 2000
-_KINDS: Final = ("text", "attachment", "timer")
+_KINDS: Final = ("text", "attachment", "timer", "key_change")  # the notes go along
 #: A reaction's or edit's content id in the archive's store rows (the original is not kept).
 _TRANSFERRED: Final = "transferred"
 

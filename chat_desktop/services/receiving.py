@@ -62,7 +62,7 @@ from chat_desktop.services.message_rows import attachment_info_of, insert_timer_
 from chat_desktop.services.preferences import typing_indicators_enabled
 from chat_desktop.services.resending import queue_resends
 from chat_desktop.services.sync import apply_sync
-from chat_desktop.services.trust import record_identity, trusted_identity_key
+from chat_desktop.services.trust import key_change_events, record_identity, trusted_identity_key
 from chat_desktop.storage.models import (
     TIMER_NOTE_KIND,
     Direction,
@@ -280,7 +280,7 @@ class MessageReceiver:
         plaintext, change = self._decrypt(store, delivery)
         content = decode_content(plaintext)
         if change is not None:
-            result.events.append(change)
+            result.events.extend(key_change_events(change))
         if delivery.from_ == self._context.username:
             # From another device of ours: only sync contents are taken from it.
             events, attachments = apply_sync(

@@ -33,7 +33,7 @@ from chat_desktop.services.device_sets import BUNDLE_RETRY_S as BUNDLE_RETRY_S
 from chat_desktop.services.device_sets import DeviceSets
 from chat_desktop.services.device_sets import UnknownRecipient as UnknownRecipient
 from chat_desktop.services.devices import is_removed_own_device, other_own_devices
-from chat_desktop.services.events import MessagesWaiting, StatusChanged
+from chat_desktop.services.events import MessageChanged, MessagesWaiting, StatusChanged
 from chat_desktop.services.resend_log import ResendPart, encrypt_resend, log_encrypted
 from chat_desktop.services.trust import messages_waiting
 from chat_desktop.services.trust import paused_peers as paused_peers
@@ -542,7 +542,7 @@ class OutboxSender:
         if not batch:
             return
         try:
-            sent = await self._context.worker.run(self._mark_acked, batch)
+            sent, started = await self._context.worker.run(self._mark_acked, batch)
         except BaseException:
             self._acked = batch + self._acked
             raise
@@ -552,12 +552,21 @@ class OutboxSender:
             self._context.events.publish(
                 StatusChanged(peer=entry.recipient, message_id=entry.message_id, status="sent")
             )
+        for key in started:  # a window showing it shows its time left from now
+            self._context.events.publish(
+                MessageChanged(key.conversation_id, key.message_id, "expiry")
+            )
         self.wake()
 
-    def _mark_acked(self, batch: list[tuple[OutboxEntry, int]]) -> list[OutboxEntry]:
+    def _mark_acked(
+        self, batch: list[tuple[OutboxEntry, int]]
+    ) -> tuple[list[OutboxEntry], list[MessageKey]]:
+        """Drops acked entries; returns those now sent and the messages whose disappearing
+        countdown started."""
         store = self._context.worker.store
         acked_at = now_ms()
         sent = []
+        started: list[MessageKey] = []
         with store.transaction():
             for entry, server_ts in batch:
                 if not store.outbox.mark_acked(entry.seq, server_ts):
@@ -571,6 +580,7 @@ class OutboxSender:
                 if message.expire_timer and message.expires_at is None:
                     # The sender's copy disappears `timer` after the relay's ack (protocol §6.9).
                     store.messages.set_expiry(key, acked_at + message.expire_timer * 1000)
+                    started.append(key)
                 if message.status is not MessageStatus.PENDING:
                     sent.append(entry)
-        return sent
+        return sent, started

@@ -8,9 +8,20 @@ receiver use these; this module imports neither of them.
 
 from __future__ import annotations
 
-from chat_desktop.services.context import PAUSED_PEERS_SETTING, EngineContext
-from chat_desktop.services.events import IdentityKeyChanged
-from chat_desktop.storage.models import VerifiedState
+from chat_desktop.services.context import (
+    PAUSED_PEERS_SETTING,
+    EngineContext,
+    new_message_id,
+    now_ms,
+)
+from chat_desktop.services.events import ClientEvent, IdentityKeyChanged, MessageReceived
+from chat_desktop.storage.models import (
+    KEY_CHANGE_NOTE_KIND,
+    Direction,
+    MessageStatus,
+    NewMessage,
+    VerifiedState,
+)
 from chat_desktop.storage.store import MessageStore
 
 
@@ -40,8 +51,9 @@ def record_identity(
 ) -> IdentityKeyChanged | None:
     """Trust on first use; a different key than before is a key change.
 
-    A change forgets the old sessions; if the contact was verified, sending to them pauses
-    until the user accepts the new key.
+    A change forgets the old sessions and clears "verified" (the store does, with the key);
+    if the contact was verified, sending to them pauses until the user accepts the new key.
+    It leaves a note in the conversation, in the same transaction (:func:`insert_key_note`).
     """
     before = store.contacts.get(peer)
     was_verified = before is not None and before.verified_state is VerifiedState.VERIFIED
@@ -51,7 +63,53 @@ def record_identity(
     context.sessions.drop_other_keys(store, peer, identity_key)
     if was_verified:
         set_paused(store, peer, True)
-    return IdentityKeyChanged(peer=peer, sending_paused=was_verified)
+    return IdentityKeyChanged(
+        peer=peer,
+        sending_paused=was_verified,
+        verified_cleared=was_verified,
+        note_id=insert_key_note(store, peer),
+    )
+
+
+def insert_key_note(store: MessageStore, peer: str) -> str:
+    """Stores the note "``peer``'s safety number changed" in their conversation; its id.
+
+    Like a timer note it is read at once (never unread), never disappears and is never sent;
+    it has no body, so no search finds it.
+    """
+    store.conversations.ensure(peer, peer_address=peer)
+    now = now_ms()
+    note_id = new_message_id()
+    store.messages.insert(
+        NewMessage(
+            id=note_id,
+            conversation_id=peer,
+            sender=peer,
+            direction=Direction.INCOMING,
+            sort_key=now,
+            kind=KEY_CHANGE_NOTE_KIND,
+            status=MessageStatus.READ,
+            sent_at=now,
+            received_at=now,
+            read_at=now,
+        )
+    )
+    return note_id
+
+
+def key_change_events(change: IdentityKeyChanged) -> list[ClientEvent]:
+    """What a key change tells: the change, and its note as a received message of the note's
+    kind (how a timer note is told), so an open conversation and the list show it."""
+    if change.note_id is None:
+        return [change]
+    note = MessageReceived(
+        peer=change.peer,
+        message_id=change.note_id,
+        kind=KEY_CHANGE_NOTE_KIND,
+        text="",
+        sent_at=now_ms(),
+    )
+    return [change, note]
 
 
 def trusted_identity_key(context: EngineContext, store: MessageStore, peer: str) -> bytes | None:

@@ -15,6 +15,11 @@ import msgspec
 #: The kind of the note a conversation shows when its disappearing timer changed (its body
 #: is the new timer in seconds; it is never unread and never disappears itself).
 TIMER_NOTE_KIND: Final = "timer"
+#: The kind of the note a conversation shows when the contact's safety number changed (no
+#: body; never unread, never sent, never disappears): "bob's safety number changed".
+KEY_CHANGE_NOTE_KIND: Final = "key_change"
+#: Every kind drawn as a centred note rather than a bubble (no reply, react, edit, notify).
+NOTE_KINDS: Final = frozenset({TIMER_NOTE_KIND, KEY_CHANGE_NOTE_KIND})
 
 
 class Direction(StrEnum):

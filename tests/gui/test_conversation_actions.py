@@ -353,9 +353,9 @@ async def test_header_verified_badge_presence_and_the_peers_timer(
         await pair.bob.set_disappearing_timer("alice", 3_600)
         await wait_for(lambda: pane.timer_box.currentData() == 3_600)
         assert pane.timer_box.currentText() == "1 hour"
-        await pair.bob.set_disappearing_timer("alice", 7 * 86_400)
-        await wait_for(lambda: pane.timer_box.currentData() == 7 * 86_400)
-        assert pane.timer_box.currentText() == "7 days"
+        await pair.bob.set_disappearing_timer("alice", 2 * 86_400)
+        await wait_for(lambda: pane.timer_box.currentData() == 2 * 86_400)
+        assert pane.timer_box.currentText() == "2 days"
 
         # Presence: online, then no longer once Bob leaves.
         await wait_for(lambda: pane.presence_label.text() == "online")

@@ -1,7 +1,7 @@
 """The key-change banner in the real window: a verified contact reinstalls, sending pauses,
 the banner names what waits ("2 messages waiting will be sent to the new key when you
 accept.", following the count as it changes), the user accepts the new key from the banner
-and the waiting messages go out."""
+(after the new safety number is shown) and the waiting messages go out."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import shiboken6
 from gui_helpers import wait_for
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from test_main_window_e2e import eventually, new_client, open_chat
 
+from chat_desktop.gui.safety_number import SafetyNumberDialog
 from chat_desktop.services.client import ChatClient
 from chat_desktop.storage.models import MessageStatus
 
@@ -69,11 +71,23 @@ async def test_banner_accepts_the_new_key_of_a_verified_contact(
             assert await chat.alice.messages_waiting("bob") == 2
 
             qtbot.mouseClick(view.accept_key_button, Qt.MouseButton.LeftButton)
+            # The new safety number comes first (issue 19): then "Accept new key".
+            await wait_for(lambda: _comparing(view) is not None)
+            dialog = _comparing(view)
+            assert dialog is not None and dialog.accept_key_button is not None
+            qtbot.mouseClick(dialog.accept_key_button, Qt.MouseButton.LeftButton)
             await eventually(lambda: _has(bob, waiting))
             await eventually(lambda: _has(bob, second))
             await wait_for(lambda: not view.banner.isVisible())
         finally:
             await bob.close()
+
+
+def _comparing(view: object) -> SafetyNumberDialog | None:
+    dialog = getattr(view, "safety_dialog", None)
+    if isinstance(dialog, SafetyNumberDialog) and shiboken6.isValid(dialog):
+        return dialog if dialog.isVisible() else None
+    return None
 
 
 async def _bob_has(bob: ChatClient, count: int) -> bool:

@@ -28,7 +28,7 @@ from chat_desktop.storage.models import Direction, MessageStatus, NewMessage
 from chat_desktop.storage.store import MessageStore
 from chat_desktop.storage.vault_file import Vault
 
-pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = pytest.mark.gui
 
 SHOTS = Path("/tmp/shots/view")
 
@@ -143,6 +143,7 @@ def test_link_offsets_are_utf16_units_of_the_text() -> None:
             assert utf16_slice(text, link.start, link.end) == shown_url(url)
 
 
+@pytest.mark.asyncio(loop_scope="session")
 async def test_underline_and_clicks_cover_exactly_the_url(
     qtbot: QtBot, store: MessageStore
 ) -> None:

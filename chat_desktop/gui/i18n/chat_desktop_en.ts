@@ -2,6 +2,24 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
+    <name>NewMessagesButton</name>
+    <message numerus="yes">
+        <source>%n new message(s) ↓</source>
+        <extracomment>Its distance from the bottom edge of the list (px).</extracomment>
+        <translation>
+            <numerusform>%n new message ↓</numerusform>
+            <numerusform>%n new messages ↓</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Scroll down to %n new message(s)</source>
+        <translation>
+            <numerusform>Scroll down to %n new message</numerusform>
+            <numerusform>Scroll down to %n new messages</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>SearchPanel</name>
     <message numerus="yes">
         <source>%n message(s) found</source>

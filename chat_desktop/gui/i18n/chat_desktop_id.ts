@@ -183,7 +183,7 @@
     <name>AppController</name>
     <message>
         <source>chat_desktop is already running</source>
-        <extracomment>The modules of the unlocked window, loaded while the first dialog waits for the user. The relay link starts this long after the window shows, so that the network stack loads after the window&apos;s first paint (benchmarks/ui.py); sending works offline meanwhile. Lock after this long without keyboard or mouse input, until the account&apos;s setting is read. How long after the window shows the background upkeep (database check, snapshot) starts. The settings window&apos;s &quot;Appearance&quot; section (shown again after a language change). The message that this computer was unlinked, while it is shown. The tray icon and the notifications, while a window is open. The caller&apos;s notifier, or None: the desktop&apos;s own, made with the first window. Where crash reports go, if the user opts in: the build&apos;s or deployment&apos;s choice.</extracomment>
+        <extracomment>The modules of the unlocked window, loaded while the first dialog waits for the user. Loaded once the window has painted (so that the first opening is quick), not before: the settings window and its licence list are not needed to show the conversation. The relay link starts this long after the window shows, so that the network stack loads after the window&apos;s first paint (benchmarks/ui.py); sending works offline meanwhile. Lock after this long without keyboard or mouse input, until the account&apos;s setting is read. How long after the window shows the background upkeep (database check, snapshot) starts. The settings window&apos;s &quot;Appearance&quot; section (shown again after a language change). The message that this computer was unlinked, while it is shown. The tray icon and the notifications, while a window is open. The caller&apos;s notifier, or None: the desktop&apos;s own, made with the first window. The user&apos;s &quot;keep running in the tray when the window is closed&quot;. Where crash reports go, if the user opts in: the build&apos;s or deployment&apos;s choice.</extracomment>
         <translation>chat_desktop sudah berjalan</translation>
     </message>
     <message>
@@ -193,6 +193,10 @@
     <message>
         <source>Some files of this computer&apos;s profile folder stayed behind: delete the folder by hand.</source>
         <translation>Beberapa berkas folder profil komputer ini masih tertinggal: hapus folder itu secara manual.</translation>
+    </message>
+    <message>
+        <source>chat_desktop is still running in the tray. To quit, choose Quit in its menu or press Ctrl+Q.</source>
+        <translation>chat_desktop masih berjalan di baki sistem. Untuk keluar, pilih Keluar di menunya atau tekan Ctrl+Q.</translation>
     </message>
     <message>
         <source>Could not restore the snapshot</source>
@@ -353,7 +357,7 @@
     <name>ConversationList</name>
     <message>
         <source>Message could not be decrypted</source>
-        <extracomment>``translate(&quot;ConversationList&quot;, …)`` spelled out at each call, so ``pyside6-lupdate`` finds every text.</extracomment>
+        <extracomment>A file name in a preview (and a notification) is elided in the middle beyond this. ``translate(&quot;ConversationList&quot;, …)`` spelled out at each call, so ``pyside6-lupdate`` finds every text.</extracomment>
         <translation>Pesan tidak dapat didekripsi</translation>
     </message>
     <message>
@@ -381,6 +385,10 @@
         <translation>%1 belum dibaca</translation>
     </message>
     <message>
+        <source>marked unread</source>
+        <translation>ditandai belum dibaca</translation>
+    </message>
+    <message>
         <source>muted</source>
         <translation>dibisukan</translation>
     </message>
@@ -403,6 +411,10 @@
     <message>
         <source>, </source>
         <translation>, </translation>
+    </message>
+    <message>
+        <source>Draft:</source>
+        <translation>Draf:</translation>
     </message>
     <message>
         <source>connecting…</source>
@@ -438,6 +450,14 @@
         <translation>Diarsipkan (%1)</translation>
     </message>
     <message>
+        <source>Mark as read</source>
+        <translation>Tandai sudah dibaca</translation>
+    </message>
+    <message>
+        <source>Mark as unread</source>
+        <translation>Tandai belum dibaca</translation>
+    </message>
+    <message>
         <source>Unmute</source>
         <translation>Bunyikan</translation>
     </message>
@@ -470,7 +490,7 @@
     <name>ConversationView</name>
     <message>
         <source>Off</source>
-        <extracomment>The disappearing-timer choices offered (label, seconds).</extracomment>
+        <extracomment>The disappearing-timer choices offered (label, seconds), then &quot;Custom…&quot;.</extracomment>
         <translation>Mati</translation>
     </message>
     <message>
@@ -487,9 +507,23 @@
         <translation>1 jam</translation>
     </message>
     <message>
+        <source>8 hours</source>
+        <translation>8 jam</translation>
+    </message>
+    <message>
         <source>1 day</source>
-        <extracomment>Qt refuses to allocate more than this (MiB) for one decoded image: a 4096² RGBA is 64 MiB. The profile&apos;s private folder (0700) where a pasted image waits, as a PNG, to be sent. Units a timer the menu does not offer is shown in: seconds per unit, &quot;one&quot;, &quot;several&quot;.</extracomment>
+        <extracomment>The timer menu&apos;s last item: a number and a unit (:class:`CustomTimerDialog`). Qt refuses to allocate more than this (MiB) for one decoded image: a 4096² RGBA is 64 MiB. The profile&apos;s private folder (0700) where a pasted image waits, as a PNG, to be sent. Units a timer the menu does not offer is shown in: seconds per unit, &quot;one&quot;, &quot;several&quot;.
+----------
+A duration the presets lack, in its largest whole unit: seconds per unit, &quot;one&quot;, &quot;several&quot; (the header&apos;s words for such a timer, same context, same source).</extracomment>
         <translation>1 hari</translation>
+    </message>
+    <message>
+        <source>1 week</source>
+        <translation>1 minggu</translation>
+    </message>
+    <message>
+        <source>4 weeks</source>
+        <translation>4 minggu</translation>
     </message>
     <message>
         <source>%1 days</source>
@@ -529,7 +563,12 @@
         <translation>Pesan sementara</translation>
     </message>
     <message>
+        <source>Custom…</source>
+        <translation>Khusus…</translation>
+    </message>
+    <message>
         <source>Safety number</source>
+        <extracomment>The custom-timer dialog last opened (tests look at it).</extracomment>
         <translation>Nomor keamanan</translation>
     </message>
     <message>
@@ -555,14 +594,6 @@
     <message>
         <source>offline</source>
         <translation>luring</translation>
-    </message>
-    <message>
-        <source>%1&apos;s safety number changed. Sending is paused until you accept the new key; compare the safety number first if you can.</source>
-        <translation>Nomor keamanan %1 berubah. Pengiriman dijeda sampai Anda menerima kunci baru; bandingkan nomor keamanannya dulu jika bisa.</translation>
-    </message>
-    <message>
-        <source>%1&apos;s safety number changed (a new device or a reinstall).</source>
-        <translation>Nomor keamanan %1 berubah (perangkat baru atau pemasangan ulang).</translation>
     </message>
     <message>
         <source>yourself</source>
@@ -660,12 +691,20 @@
         <translation>Alamat relai yang meneruskan pesan terenkripsi Anda</translation>
     </message>
     <message>
+        <source>Usernames are stored in lower case: %1</source>
+        <translation>Nama pengguna disimpan dalam huruf kecil: %1</translation>
+    </message>
+    <message>
         <source>Enter a username and the relay&apos;s address.</source>
         <translation>Masukkan nama pengguna dan alamat relai.</translation>
     </message>
     <message>
         <source>The two passwords differ.</source>
         <translation>Kedua kata sandi berbeda.</translation>
+    </message>
+    <message>
+        <source>This password is easy to guess. Choose another, or use it anyway.</source>
+        <translation>Kata sandi ini mudah ditebak. Pilih yang lain, atau tetap gunakan.</translation>
     </message>
     <message>
         <source>This username is taken: choose another.</source>
@@ -685,11 +724,103 @@
     </message>
 </context>
 <context>
+    <name>CustomTimerDialog</name>
+    <message>
+        <source>weeks</source>
+        <extracomment>The units offered, largest first: seconds per unit and the unit&apos;s name (the number is in its own box, so the name is the plural form).</extracomment>
+        <translation>minggu</translation>
+    </message>
+    <message>
+        <source>days</source>
+        <translation>hari</translation>
+    </message>
+    <message>
+        <source>hours</source>
+        <translation>jam</translation>
+    </message>
+    <message>
+        <source>minutes</source>
+        <translation>menit</translation>
+    </message>
+    <message>
+        <source>seconds</source>
+        <translation>detik</translation>
+    </message>
+    <message>
+        <source>Disappearing messages</source>
+        <translation>Pesan sementara</translation>
+    </message>
+    <message>
+        <source>New messages in this conversation disappear after:</source>
+        <translation>Pesan baru di percakapan ini hilang setelah:</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>Jumlah</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>Satuan</translation>
+    </message>
+    <message>
+        <source>At most one year.</source>
+        <translation>Paling lama satu tahun.</translation>
+    </message>
+    <message>
+        <source>Set</source>
+        <translation>Atur</translation>
+    </message>
+</context>
+<context>
     <name>Demo</name>
     <message>
         <source>%1 — chat_desktop demo</source>
         <extracomment>The two demo accounts, in window order (left, right). The first messages, so both conversations exist when the windows open. Longest wait for the relay link or for a greeting to arrive before the demo gives up. The signals that end the demo cleanly instead of killing it mid-write.</extracomment>
         <translation>%1 — demo chat_desktop</translation>
+    </message>
+</context>
+<context>
+    <name>DeviceNotices</name>
+    <message>
+        <source>A new device was linked: %1</source>
+        <extracomment>The history progress notice while it shows (new device). Each progress text the notice showed, in order (tests check it).</extracomment>
+        <translation>Perangkat baru telah ditautkan: %1</translation>
+    </message>
+    <message>
+        <source>a device without a name</source>
+        <translation>perangkat tanpa nama</translation>
+    </message>
+    <message>
+        <source>New device</source>
+        <translation>Perangkat baru</translation>
+    </message>
+    <message>
+        <source>It can read the messages you receive from now on. If you did not link it, remove it in Settings, Devices.</source>
+        <translation>Perangkat itu dapat membaca pesan yang Anda terima mulai sekarang. Jika bukan Anda yang menautkannya, hapus perangkat itu di Pengaturan, Perangkat.</translation>
+    </message>
+    <message>
+        <source>Removed device listed again</source>
+        <translation>Perangkat yang dihapus terdaftar lagi</translation>
+    </message>
+    <message>
+        <source>The server lists a device again that was removed from your account.</source>
+        <translation>Server kembali mencantumkan perangkat yang sudah dihapus dari akun Anda.</translation>
+    </message>
+    <message>
+        <source>It gets nothing from this device and nothing it sends is taken.</source>
+        <translation>Perangkat itu tidak menerima apa pun dari perangkat ini, dan apa pun yang dikirimnya tidak diterima.</translation>
+    </message>
+    <message>
+        <source>Message history not imported</source>
+        <translation>Riwayat pesan tidak diimpor</translation>
+    </message>
+    <message>
+        <source>The message history sent from your other device could not be imported.</source>
+        <translation>Riwayat pesan yang dikirim dari perangkat Anda yang lain tidak dapat diimpor.</translation>
+    </message>
+    <message>
+        <source>It may have expired or been damaged on the way. This device is linked and works; only the earlier messages are missing.</source>
+        <translation>Riwayat itu mungkin sudah kedaluwarsa atau rusak dalam perjalanan. Perangkat ini sudah tertaut dan berfungsi; hanya pesan-pesan sebelumnya yang tidak ada.</translation>
     </message>
 </context>
 <context>
@@ -901,6 +1032,48 @@
     </message>
 </context>
 <context>
+    <name>FileOpening</name>
+    <message>
+        <source>This file could run a program on your computer, so chat_desktop won&apos;t open it. Save it and open it yourself only if you trust it.</source>
+        <extracomment>What the notice says (English; shown translated).</extracomment>
+        <translation>Berkas ini dapat menjalankan program di komputer Anda, jadi chat_desktop tidak akan membukanya. Simpan lalu buka sendiri hanya jika Anda memercayainya.</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryProgress</name>
+    <message>
+        <source>Preparing your message history… %1%</source>
+        <translation>Menyiapkan riwayat pesan Anda… %1%</translation>
+    </message>
+    <message>
+        <source>Sending your message history… %1%</source>
+        <translation>Mengirim riwayat pesan Anda… %1%</translation>
+    </message>
+    <message>
+        <source>Receiving your message history… %1%</source>
+        <translation>Menerima riwayat pesan Anda… %1%</translation>
+    </message>
+    <message>
+        <source>Adding your message history… %1%</source>
+        <translation>Menambahkan riwayat pesan Anda… %1%</translation>
+    </message>
+    <message>
+        <source>Working… %1%</source>
+        <translation>Sedang diproses… %1%</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryProgressNotice</name>
+    <message>
+        <source>Message history</source>
+        <translation>Riwayat pesan</translation>
+    </message>
+    <message>
+        <source>Message history progress</source>
+        <translation>Kemajuan riwayat pesan</translation>
+    </message>
+</context>
+<context>
     <name>ImageViewer</name>
     <message>
         <source>Image: %1</source>
@@ -958,6 +1131,53 @@
     <message>
         <source>This image cannot be shown.</source>
         <translation>Gambar ini tidak dapat ditampilkan.</translation>
+    </message>
+</context>
+<context>
+    <name>KeyChangeBanner</name>
+    <message>
+        <source>Accept new key</source>
+        <translation>Terima kunci baru</translation>
+    </message>
+    <message>
+        <source>%1&apos;s safety number changed (a new device or a reinstall).</source>
+        <translation>Nomor keamanan %1 berubah (perangkat baru atau pemasangan ulang).</translation>
+    </message>
+    <message>
+        <source>%1&apos;s safety number changed. Sending is paused until you accept the new key; compare the safety number first if you can.</source>
+        <translation>Nomor keamanan %1 berubah. Pengiriman dijeda sampai Anda menerima kunci baru; bandingkan nomor keamanannya dulu jika bisa.</translation>
+    </message>
+    <message>
+        <source>1 message waiting will be sent to the new key when you accept.</source>
+        <translation>1 pesan yang menunggu akan dikirim ke kunci baru saat Anda menerimanya.</translation>
+    </message>
+    <message>
+        <source>%1 messages waiting will be sent to the new key when you accept.</source>
+        <translation>%1 pesan yang menunggu akan dikirim ke kunci baru saat Anda menerimanya.</translation>
+    </message>
+</context>
+<context>
+    <name>KeyNotices</name>
+    <message>
+        <source>Device refused</source>
+        <extracomment>How long (ms) the status bar shows that sending waits.</extracomment>
+        <translation>Perangkat ditolak</translation>
+    </message>
+    <message>
+        <source>A device of %1&apos;s offered another key; nothing is sent to it.</source>
+        <translation>Sebuah perangkat milik %1 menawarkan kunci lain; tidak ada yang dikirim ke perangkat itu.</translation>
+    </message>
+    <message>
+        <source>The server listed a device for %1 whose key is not theirs. %1&apos;s safety number did not change; their other devices still get your messages.</source>
+        <translation>Server mencantumkan perangkat untuk %1 dengan kunci yang bukan milik mereka. Nomor keamanan %1 tidak berubah; perangkat mereka yang lain tetap menerima pesan Anda.</translation>
+    </message>
+    <message>
+        <source>Copies for your other devices wait: the server did not hand out their keys. Trying again in %1 s.</source>
+        <translation>Salinan untuk perangkat Anda yang lain menunggu: server tidak memberikan kunci perangkat tersebut. Mencoba lagi dalam %1 dtk.</translation>
+    </message>
+    <message>
+        <source>Messages to %2 wait: the server did not hand out their keys. Trying again in %1 s.</source>
+        <translation>Pesan untuk %2 menunggu: server tidak memberikan kuncinya. Mencoba lagi dalam %1 dtk.</translation>
     </message>
 </context>
 <context>
@@ -1093,7 +1313,7 @@
     </message>
     <message>
         <source>On the new computer, start chat_desktop and choose “Link to an existing account”. Paste the link code it shows here.</source>
-        <extracomment>The new device&apos;s name, read from the pasted code (&quot;&quot; while there is no valid one).</extracomment>
+        <extracomment>The new device&apos;s name, read from the pasted code (&quot;&quot; while there is no valid one). The engine&apos;s progress events while the account is being sent. Each progress text shown, in order (what the user could read; tests check it).</extracomment>
         <translation>Di komputer baru, jalankan chat_desktop dan pilih “Tautkan ke akun yang sudah ada”. Tempelkan di sini kode tautan yang ditampilkannya.</translation>
     </message>
     <message>
@@ -1165,14 +1385,21 @@
         <translation>luring (pesan menunggu di kotak keluar)</translation>
     </message>
     <message>
+        <source>chat_desktop (%1) — %2</source>
+        <translation>chat_desktop (%1) — %2</translation>
+    </message>
+    <message>
         <source>chat_desktop — %1</source>
-        <extracomment>The settings window&apos;s &quot;About&quot; section (Help → About).</extracomment>
         <translation>chat_desktop — %1</translation>
     </message>
     <message>
         <source>Signed in as &lt;b&gt;%1&lt;/b&gt;</source>
-        <extracomment>Opens a conversation at the first list refresh (as chat apps do): ``start_peer``&apos;s (the one open when the window last closed) if it still exists, else the latest.</extracomment>
+        <extracomment>The settings window&apos;s &quot;About&quot; section (Help → About). Closing the window only hides it (the controller sets it where a tray shows the app and the user wants it); Quit still quits. The unread total of unmuted conversations the title shows. Opens a conversation at the first list refresh (as chat apps do): ``start_peer``&apos;s (the one open when the window last closed) if it still exists, else the latest.</extracomment>
         <translation>Masuk sebagai &lt;b&gt;%1&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>unlinked from this account</source>
+        <translation>dilepas dari akun ini</translation>
     </message>
     <message>
         <source>Choose a conversation, or start a new chat.</source>
@@ -1264,6 +1491,14 @@
         <translation>Terakhir disunting</translation>
     </message>
     <message>
+        <source>File</source>
+        <translation>Berkas</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Ukuran</translation>
+    </message>
+    <message>
         <source>Earlier versions</source>
         <translation>Versi sebelumnya</translation>
     </message>
@@ -1288,16 +1523,8 @@
         <translation>Atas dan Bawah berpindah antarpesan, Enter membuka atau membalas, tombol Menu menampilkan tindakan untuk pesan.</translation>
     </message>
     <message>
-        <source>New messages</source>
-        <extracomment>The current message&apos;s focus ring shows while the keyboard drives the list.</extracomment>
-        <translation>Pesan baru</translation>
-    </message>
-    <message>
-        <source>Jump to the new messages</source>
-        <translation>Lompat ke pesan baru</translation>
-    </message>
-    <message>
         <source>Delete for me</source>
+        <extracomment>The current message&apos;s focus ring shows while the keyboard drives the list.</extracomment>
         <translation>Hapus untuk saya</translation>
     </message>
     <message>
@@ -1421,6 +1648,10 @@
         <translation>%1 mematikan pesan sementara</translation>
     </message>
     <message>
+        <source>%1&apos;s safety number changed</source>
+        <translation>Nomor keamanan %1 berubah</translation>
+    </message>
+    <message>
         <source>%1 s</source>
         <translation>%1 dtk</translation>
     </message>
@@ -1506,8 +1737,36 @@
         <translation>Nama pengguna orang yang akan dikirimi pesan</translation>
     </message>
     <message>
+        <source>That&apos;s you. Enter the username of someone else.</source>
+        <translation>Itu Anda. Masukkan nama pengguna orang lain.</translation>
+    </message>
+    <message>
         <source>No such user: %1. Check the spelling.</source>
         <translation>Pengguna tidak ada: %1. Periksa ejaannya.</translation>
+    </message>
+</context>
+<context>
+    <name>NewMessagesButton</name>
+    <message numerus="yes">
+        <source>%n new message(s) ↓</source>
+        <extracomment>Its distance from the bottom edge of the list (px).</extracomment>
+        <translation>
+            <numerusform>%n pesan baru ↓</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Scroll down to %n new message(s)</source>
+        <translation>
+            <numerusform>Gulir ke %n pesan baru</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Newest messages ↓</source>
+        <translation>Pesan terbaru ↓</translation>
+    </message>
+    <message>
+        <source>Scroll down to the newest messages</source>
+        <translation>Gulir ke pesan terbaru</translation>
     </message>
 </context>
 <context>
@@ -1533,12 +1792,20 @@
         <translation>Simpan kata sandi</translation>
     </message>
     <message>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
         <source>Use this password anyway</source>
         <translation>Tetap gunakan kata sandi ini</translation>
     </message>
     <message>
         <source>The two passwords differ.</source>
         <translation>Kedua kata sandi berbeda.</translation>
+    </message>
+    <message>
+        <source>This password is easy to guess. Choose another, or use it anyway.</source>
+        <translation>Kata sandi ini mudah ditebak. Pilih yang lain, atau tetap gunakan.</translation>
     </message>
 </context>
 <context>
@@ -1547,6 +1814,171 @@
         <source>Something went wrong (%1). Try again; if it persists, restart.</source>
         <extracomment>Errors whose text was written for the user (no content, keys or passwords in it).</extracomment>
         <translation>Terjadi kesalahan (%1). Coba lagi; jika terus terjadi, mulai ulang aplikasi.</translation>
+    </message>
+</context>
+<context>
+    <name>PasswordMeter</name>
+    <message>
+        <source>Straight rows of keys are easy to guess.</source>
+        <extracomment>zxcvbn&apos;s English feedback, marked for translation (``translate(&quot;PasswordMeter&quot;, …)``).</extracomment>
+        <translation>Deretan tombol yang lurus mudah ditebak.</translation>
+    </message>
+    <message>
+        <source>Short keyboard patterns are easy to guess.</source>
+        <translation>Pola keyboard yang pendek mudah ditebak.</translation>
+    </message>
+    <message>
+        <source>Repeats like &quot;aaa&quot; are easy to guess.</source>
+        <translation>Pengulangan seperti &quot;aaa&quot; mudah ditebak.</translation>
+    </message>
+    <message>
+        <source>Repeats like &quot;abcabcabc&quot; are only slightly harder to guess than &quot;abc&quot;.</source>
+        <translation>Pengulangan seperti &quot;abcabcabc&quot; hanya sedikit lebih sulit ditebak daripada &quot;abc&quot;.</translation>
+    </message>
+    <message>
+        <source>Sequences like &quot;abc&quot; or &quot;6543&quot; are easy to guess.</source>
+        <translation>Urutan seperti &quot;abc&quot; atau &quot;6543&quot; mudah ditebak.</translation>
+    </message>
+    <message>
+        <source>Recent years are easy to guess.</source>
+        <translation>Tahun-tahun terakhir mudah ditebak.</translation>
+    </message>
+    <message>
+        <source>Dates are often easy to guess.</source>
+        <translation>Tanggal sering kali mudah ditebak.</translation>
+    </message>
+    <message>
+        <source>This is a top-10 common password.</source>
+        <translation>Ini termasuk 10 kata sandi paling umum.</translation>
+    </message>
+    <message>
+        <source>This is a top-100 common password.</source>
+        <translation>Ini termasuk 100 kata sandi paling umum.</translation>
+    </message>
+    <message>
+        <source>This is a very common password.</source>
+        <translation>Ini kata sandi yang sangat umum.</translation>
+    </message>
+    <message>
+        <source>This is similar to a commonly used password.</source>
+        <translation>Ini mirip dengan kata sandi yang umum dipakai.</translation>
+    </message>
+    <message>
+        <source>A word by itself is easy to guess.</source>
+        <translation>Satu kata saja mudah ditebak.</translation>
+    </message>
+    <message>
+        <source>Names and surnames by themselves are easy to guess.</source>
+        <translation>Nama depan dan nama belakang saja mudah ditebak.</translation>
+    </message>
+    <message>
+        <source>Common names and surnames are easy to guess.</source>
+        <translation>Nama depan dan nama belakang yang umum mudah ditebak.</translation>
+    </message>
+    <message>
+        <source>Use a few words, avoid common phrases.</source>
+        <translation>Gunakan beberapa kata, hindari frasa umum.</translation>
+    </message>
+    <message>
+        <source>Add another word or two. Uncommon words are better.</source>
+        <translation>Tambahkan satu atau dua kata lagi. Kata yang tidak umum lebih baik.</translation>
+    </message>
+    <message>
+        <source>Use a longer keyboard pattern with more turns.</source>
+        <translation>Gunakan pola keyboard yang lebih panjang dengan lebih banyak belokan.</translation>
+    </message>
+    <message>
+        <source>Avoid repeated words and characters.</source>
+        <translation>Hindari kata dan karakter yang berulang.</translation>
+    </message>
+    <message>
+        <source>Avoid sequences.</source>
+        <translation>Hindari urutan.</translation>
+    </message>
+    <message>
+        <source>Avoid recent years.</source>
+        <translation>Hindari tahun-tahun terakhir.</translation>
+    </message>
+    <message>
+        <source>Avoid years that are associated with you.</source>
+        <translation>Hindari tahun yang berkaitan dengan Anda.</translation>
+    </message>
+    <message>
+        <source>Avoid dates and years that are associated with you.</source>
+        <translation>Hindari tanggal dan tahun yang berkaitan dengan Anda.</translation>
+    </message>
+    <message>
+        <source>Capitalization doesn&apos;t help very much.</source>
+        <translation>Huruf kapital tidak banyak membantu.</translation>
+    </message>
+    <message>
+        <source>All-uppercase is almost as easy to guess as all-lowercase.</source>
+        <translation>Semua huruf kapital hampir sama mudah ditebak dengan semua huruf kecil.</translation>
+    </message>
+    <message>
+        <source>Reversed words aren&apos;t much harder to guess.</source>
+        <translation>Kata yang dibalik tidak jauh lebih sulit ditebak.</translation>
+    </message>
+    <message>
+        <source>Predictable substitutions like &apos;@&apos; instead of &apos;a&apos; don&apos;t help very much.</source>
+        <translation>Penggantian yang mudah diduga seperti &apos;@&apos; untuk &apos;a&apos; tidak banyak membantu.</translation>
+    </message>
+    <message>
+        <source>Very weak</source>
+        <extracomment>What each score is called, and the hint when zxcvbn says nothing this app knows.</extracomment>
+        <translation>Sangat lemah</translation>
+    </message>
+    <message>
+        <source>Weak</source>
+        <translation>Lemah</translation>
+    </message>
+    <message>
+        <source>Fair</source>
+        <translation>Cukup</translation>
+    </message>
+    <message>
+        <source>Strong</source>
+        <translation>Kuat</translation>
+    </message>
+    <message>
+        <source>Very strong</source>
+        <translation>Sangat kuat</translation>
+    </message>
+    <message>
+        <source>A program would guess it at once.</source>
+        <translation>Program penebak akan menebaknya seketika.</translation>
+    </message>
+    <message>
+        <source>A program would guess it quickly. Add a few words.</source>
+        <translation>Program penebak akan menebaknya dengan cepat. Tambahkan beberapa kata.</translation>
+    </message>
+    <message>
+        <source>Still guessable. Add another uncommon word.</source>
+        <translation>Masih bisa ditebak. Tambahkan satu kata lagi yang tidak umum.</translation>
+    </message>
+    <message>
+        <source>Hard to guess.</source>
+        <translation>Sulit ditebak.</translation>
+    </message>
+    <message>
+        <source>Very hard to guess.</source>
+        <translation>Sangat sulit ditebak.</translation>
+    </message>
+    <message>
+        <source>Password strength</source>
+        <translation>Kekuatan kata sandi</translation>
+    </message>
+    <message>
+        <source>Password advice</source>
+        <translation>Saran kata sandi</translation>
+    </message>
+    <message>
+        <source>Too short: use at least %1 characters.</source>
+        <translation>Terlalu pendek: gunakan paling sedikit %1 karakter.</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
     </message>
 </context>
 <context>
@@ -1622,6 +2054,18 @@
     <message>
         <source>Send crash reports</source>
         <translation>Kirim laporan kerusakan</translation>
+    </message>
+    <message>
+        <source>Play a sound with notifications</source>
+        <translation>Putar suara bersama notifikasi</translation>
+    </message>
+    <message>
+        <source>Keep running in the tray when the window is closed</source>
+        <translation>Tetap berjalan di baki sistem saat jendela ditutup</translation>
+    </message>
+    <message>
+        <source>Where the desktop has a tray. Quit in the tray&apos;s menu or Ctrl+Q still quits.</source>
+        <translation>Bila desktop memiliki baki sistem. Keluar di menu baki atau Ctrl+Q tetap menutup aplikasi.</translation>
     </message>
     <message>
         <source>Lock after this many idle minutes</source>
@@ -1763,6 +2207,7 @@
     <name>RecoveryKeyDialog</name>
     <message>
         <source>Your recovery key</source>
+        <extracomment>Suggested name of the saved file.</extracomment>
         <translation>Kunci pemulihan Anda</translation>
     </message>
     <message>
@@ -1774,8 +2219,48 @@
         <translation>Kunci pemulihan</translation>
     </message>
     <message>
-        <source>I have written down my recovery key</source>
-        <translation>Saya sudah menulis kunci pemulihan saya</translation>
+        <source>Copy</source>
+        <translation>Salin</translation>
+    </message>
+    <message>
+        <source>Save…</source>
+        <translation>Simpan…</translation>
+    </message>
+    <message>
+        <source>I have written down or saved my recovery key</source>
+        <translation>Saya sudah mencatat atau menyimpan kunci pemulihan saya</translation>
+    </message>
+    <message>
+        <source>Copy the recovery key</source>
+        <translation>Salin kunci pemulihan</translation>
+    </message>
+    <message>
+        <source>Save the recovery key to a file</source>
+        <translation>Simpan kunci pemulihan ke berkas</translation>
+    </message>
+    <message>
+        <source>Available once you have ticked that the key is kept safe</source>
+        <translation>Tersedia setelah Anda mencentang bahwa kunci sudah disimpan dengan aman</translation>
+    </message>
+    <message>
+        <source>Copied. Paste it into your password manager, then clear the clipboard.</source>
+        <translation>Tersalin. Tempelkan ke pengelola kata sandi Anda, lalu kosongkan papan klip.</translation>
+    </message>
+    <message>
+        <source>Save the recovery key</source>
+        <translation>Simpan kunci pemulihan</translation>
+    </message>
+    <message>
+        <source>chat_desktop recovery key (opens your account if you forget the password):</source>
+        <translation>Kunci pemulihan chat_desktop (membuka akun Anda jika Anda lupa kata sandi):</translation>
+    </message>
+    <message>
+        <source>The file could not be written (%1). Choose another place.</source>
+        <translation>Berkas tidak dapat ditulis (%1). Pilih tempat lain.</translation>
+    </message>
+    <message>
+        <source>Saved to %1. Keep that file safe.</source>
+        <translation>Disimpan ke %1. Simpan berkas itu dengan aman.</translation>
     </message>
     <message>
         <source>Continue</source>
@@ -1816,6 +2301,10 @@
 <context>
     <name>SafetyNumberDialog</name>
     <message>
+        <source>Compare with %1, then accept</source>
+        <translation>Bandingkan dengan %1, lalu terima</translation>
+    </message>
+    <message>
         <source>Safety number with %1</source>
         <translation>Nomor keamanan dengan %1</translation>
     </message>
@@ -1832,11 +2321,23 @@
         <translation>Nomor keamanan sebagai kode QR</translation>
     </message>
     <message>
+        <source>%1&apos;s safety number changed. Compare the new numbers with the ones on %1&apos;s device before you accept: if they differ, someone may be in the middle.</source>
+        <translation>Nomor keamanan %1 berubah. Bandingkan nomor baru dengan nomor di perangkat %1 sebelum Anda menerima: jika berbeda, mungkin ada orang di tengah.</translation>
+    </message>
+    <message>
+        <source>Accept new key</source>
+        <translation>Terima kunci baru</translation>
+    </message>
+    <message>
+        <source>Not now</source>
+        <translation>Nanti saja</translation>
+    </message>
+    <message>
         <source>Verified</source>
         <translation>Terverifikasi</translation>
     </message>
     <message>
-        <source>Clear verification</source>
+        <source>Remove verification</source>
         <translation>Hapus verifikasi</translation>
     </message>
     <message>

@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     # Imported while the user types the password (see _preload), not at start.
     from chat_desktop.gui.device_events import DeviceEvents, UnlinkedNotice
     from chat_desktop.gui.main_window import MainWindow
-    from chat_desktop.gui.notifications import NativeNotifier, NotificationCenter, Notifier
+    from chat_desktop.gui.notifications import NativeNotifier, NotificationCenter
+    from chat_desktop.gui.notifier import Notifier
     from chat_desktop.gui.settings_window import SettingsWindow
     from chat_desktop.gui.tray import TrayIcon
 
@@ -256,13 +257,16 @@ class AppController(QObject):
         bridge = EventBridge(client.events)
         window = MainWindow(client, bridge)
         window.restore_state(await client.window_state())
+        # Read before the window becomes ours: from here to its return nothing awaits, so no
+        # one sees a half-wired window (the language switch reopens Settings right after).
+        close_to_tray = (await client.preferences()).close_to_tray
         window.lockRequested.connect(lambda: spawn(self.lock(), "lock"))
         window.settingsOpened.connect(self._connect_settings)
         window.closed.connect(self.quitRequested.emit)
         self._bridge = bridge
         self.window = window
         self._open_tray_and_notifications(client, bridge, window)
-        await self._keep_running_in_tray(client, window)
+        self._keep_running_in_tray(client, window, close_to_tray)
         bridge.start()
         self._watch_devices(client)
         # Now, not after the list's usual 50 ms of coalescing: the first page is awaited.
@@ -359,11 +363,10 @@ class AppController(QObject):
             client, bridge, window, notifier, raise_window=self.raise_window, parent=self
         )
 
-    async def _keep_running_in_tray(self, client: ChatClient, window: MainWindow) -> None:
+    def _keep_running_in_tray(self, client: ChatClient, window: MainWindow, wanted: bool) -> None:
         """Closing the window hides it where a tray shows the app and the user wants that;
         the first time, a notification says the app is still running."""
-        self._close_to_tray = (await client.preferences()).close_to_tray
-        self._apply_close_to_tray()
+        self._apply_close_to_tray(wanted)
         window.hiddenToTray.connect(lambda: spawn(self._say_still_in_tray(client), "tray note"))
 
     def _apply_close_to_tray(self, wanted: bool | None = None) -> None:

@@ -12,12 +12,12 @@ from PySide6.QtWidgets import QSpinBox
 
 from chat_desktop.services.preferences import MAX_AUTO_DOWNLOAD_MIB
 
-_CONTEXT = "PrivacyPage"
+# Each call spells its context out, so pyside6-lupdate finds the texts.
 
 
 def auto_download_label() -> str:
     """The control's label in the form (translated)."""
-    return QCoreApplication.translate(_CONTEXT, "Download files automatically up to")
+    return QCoreApplication.translate("PrivacyPage", "Download files automatically up to")
 
 
 def auto_download_spin() -> QSpinBox:
@@ -25,21 +25,22 @@ def auto_download_spin() -> QSpinBox:
     spin = QSpinBox()
     spin.setObjectName("autoDownloadSpin")
     spin.setRange(0, MAX_AUTO_DOWNLOAD_MIB)
-    spin.setSuffix(QCoreApplication.translate(_CONTEXT, " MiB"))
-    spin.setSpecialValueText(QCoreApplication.translate(_CONTEXT, "Never"))
+    spin.setSuffix(QCoreApplication.translate("PrivacyPage", " MiB"))
+    spin.setSpecialValueText(QCoreApplication.translate("PrivacyPage", "Never"))
     spin.setKeyboardTracking(False)  # save the number typed, not each digit
     spin.setAccessibleName(
-        QCoreApplication.translate(_CONTEXT, "Download received files up to this size")
+        QCoreApplication.translate("PrivacyPage", "Download received files up to this size")
     )
     spin.setAccessibleDescription(
         QCoreApplication.translate(
-            _CONTEXT,
+            "PrivacyPage",
             "Files up to this many MiB download by themselves, images always do; 0 means never",
         )
     )
     spin.setToolTip(
         QCoreApplication.translate(
-            _CONTEXT, "Received files up to this size download by themselves (images always do)"
+            "PrivacyPage",
+            "Received files up to this size download by themselves (images always do)",
         )
     )
     return spin

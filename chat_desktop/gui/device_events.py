@@ -33,7 +33,7 @@ from chat_desktop.services.events import (
 )
 
 if TYPE_CHECKING:
-    from chat_desktop.gui.notifications import Notifier
+    from chat_desktop.gui.notifier import Notifier
 
 logger = logging.getLogger(__name__)
 

@@ -111,7 +111,7 @@ class LinkDeviceDialog(QDialog):
         self._allow_weak = False
         self._busy = False
         #: The open provisioning channel, from the code shown until joined or cancelled.
-        self.pending: PendingLink | None = None
+        self.pending: PendingLink[ChatClient] | None = None
         #: What the other device sent, once it arrived.
         self.offer: LinkOffer | None = None
         self._waiting: asyncio.Future[None] | None = None
@@ -376,7 +376,7 @@ class LinkDeviceDialog(QDialog):
         """The link code shown (empty before one was made)."""
         return self.code_edit.toPlainText()
 
-    def _show_code(self, pending: PendingLink) -> None:
+    def _show_code(self, pending: PendingLink[ChatClient]) -> None:
         self.pending = pending
         self.offer = None
         self.error_label.hide()
@@ -392,7 +392,7 @@ class LinkDeviceDialog(QDialog):
         QGuiApplication.clipboard().setText(self.code)
         self.copy_button.setText(self.tr("Copied"))
 
-    async def _wait_for_offer(self, pending: PendingLink) -> None:
+    async def _wait_for_offer(self, pending: PendingLink[ChatClient]) -> None:
         try:
             offer = await pending.wait_for_offer()
         except asyncio.CancelledError:
@@ -484,7 +484,7 @@ class LinkDeviceDialog(QDialog):
             return
         spawn(self._join(self.pending, self.password_edit.text()), "join account")
 
-    async def _join(self, pending: PendingLink, password: str) -> None:
+    async def _join(self, pending: PendingLink[ChatClient], password: str) -> None:
         self._set_busy(True)
         try:
             client, recovery_key = await pending.accept(

@@ -5,10 +5,11 @@
   conversation open in the active window; the content follows the user's privacy choice
   (``Preferences.notification_content``): ``full`` = sender and text ("Photo", a file
   name), ``sender`` = sender and "New message", ``none`` = no notification at all.
-- :class:`Notifier` is what shows a notification; :class:`NativeNotifier` uses the desktop's
-  own service through desktop-notifier (D-Bus on Linux, the Notification Center on macOS,
-  WinRT on Windows) and falls back to the tray's bubble where that fails. With the user's
-  "sound" on (``Preferences.notification_sound``) it asks the desktop for its message sound:
+- :class:`~chat_desktop.gui.notifier.Notifier` is what shows a notification;
+  :class:`NativeNotifier` uses the desktop's own service through desktop-notifier (D-Bus on
+  Linux, the Notification Center on macOS, WinRT on Windows) and falls back to the tray's
+  bubble where that fails. With the user's "sound" on (``Preferences.notification_sound``)
+  it asks the desktop for its message sound:
   the freedesktop ``sound-name`` hint ``message-new-instant`` (the sound theme's name for an
   instant message) on Linux, the system's default notification sound on Windows and macOS,
   and ``QApplication.beep()`` beside the tray's bubble, which has no sound of its own. Qt's
@@ -36,7 +37,7 @@ import sys
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import msgspec
 import shiboken6
@@ -45,6 +46,7 @@ from PySide6.QtWidgets import QApplication
 
 from chat_desktop.gui.conversation_list import message_preview
 from chat_desktop.gui.event_bridge import EventBridge
+from chat_desktop.gui.notifier import Notifier
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.gui.translation import APP_NAME
 from chat_desktop.services.client import ChatClient
@@ -64,17 +66,6 @@ Fallback = Callable[[str, str, Callable[[], None]], bool]
 _LIBRARY_LOGGER = "desktop_notifier"
 #: The freedesktop sound theme's name for an incoming instant message.
 FREEDESKTOP_MESSAGE_SOUND = "message-new-instant"
-
-
-class Notifier(Protocol):
-    """Shows one notification; calls ``on_clicked`` (on the event loop) if it is clicked."""
-
-    async def notify(
-        self, title: str, body: str, on_clicked: Callable[[], None], *, sound: bool = False
-    ) -> None:
-        """Shows ``title`` and ``body`` (with the desktop's message sound if ``sound``);
-        never raises (a failure is only logged)."""
-        ...
 
 
 class Notice(msgspec.Struct, frozen=True):

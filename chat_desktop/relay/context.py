@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 
 import socketio
 from aiohttp import web
@@ -18,8 +18,26 @@ from chat_desktop.relay.sessions import SessionRegistry
 from chat_desktop.relay.store import RelayStore
 from chat_desktop.relay.tokens import BlobTokens
 
-if TYPE_CHECKING:
-    from chat_desktop.relay.resets import ResetWatcher
+
+class ResetFollower(Protocol):
+    """What the context holds of the operator-reset watcher (``resets.ResetWatcher``).
+
+    A protocol because the watcher works on the context (and announces presence through the
+    handlers): the context naming its class would make the two modules import each other.
+    """
+
+    @property
+    def seq(self) -> int:
+        """The newest reset log entry handled; a connect compares it before and after."""
+        ...
+
+    async def prime(self) -> None:
+        """Skips the resets made before the relay started (once the store is open)."""
+        ...
+
+    async def run(self, interval_s: float) -> None:
+        """Follows the reset log every ``interval_s`` seconds until cancelled."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -82,7 +100,7 @@ class RelayContext:
     blobs: BlobFiles
     limiters: RelayLimiters
     tokens: BlobTokens | None = None
-    resets: ResetWatcher | None = None
+    resets: ResetFollower | None = None
     sessions: SessionRegistry = field(default_factory=SessionRegistry)
     origin: str = ""
     clock: Callable[[], int] = now_ms

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from chat_desktop.relay.store import StoreError
+from chat_desktop.relay.store_errors import StoreError
 
 R = TypeVar("R")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from chat_desktop.protocol.schemas import (
     DeviceBundle,
@@ -21,19 +21,14 @@ from chat_desktop.protocol.schemas import (
     PqPreKey,
     SignedPreKey,
 )
-
-if TYPE_CHECKING:  # store_devices subclasses StoreError, so it imports this module
-    from chat_desktop.relay.store_devices import (
-        CertifiedDeviceKey,
-        DeviceCredentials,
-        DeviceSetChange,
-        LinkToken,
-        NewLinkedDevice,
-    )
-
-
-class StoreError(Exception):
-    """Base class of the store's errors."""
+from chat_desktop.relay.store_devices import (
+    CertifiedDeviceKey,
+    DeviceCredentials,
+    DeviceSetChange,
+    LinkToken,
+    NewLinkedDevice,
+)
+from chat_desktop.relay.store_errors import StoreError
 
 
 class AccountExists(StoreError):

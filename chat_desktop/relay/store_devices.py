@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chat_desktop.protocol.schemas import DeviceInfo, OneTimePreKey, PqPreKey, SignedPreKey
-from chat_desktop.relay.store import StoreError
+from chat_desktop.relay.store_errors import StoreError
 
 
 class UnknownDevice(StoreError):

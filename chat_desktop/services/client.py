@@ -66,6 +66,7 @@ from chat_desktop.protocol.schemas import (
     PresenceVisibility,
 )
 from chat_desktop.services import account, devices, leftovers, own_keys, sync
+from chat_desktop.services.account_record import load_account, save_account, save_relay_url
 from chat_desktop.services.attachments import AttachmentTransfers
 from chat_desktop.services.client_errors import (
     ClientError,
@@ -148,9 +149,6 @@ __all__ = [
     "WindowState",
 ]
 
-USERNAME_SETTING = "account.username"
-DEVICE_SETTING = "account.device_id"
-RELAY_SETTING = "account.relay_url"
 CRASH_REPORTS_SETTING = "telemetry.enabled"
 CRASH_REPORTS_DSN_SETTING = "telemetry.dsn"
 WINDOW_STATE_SETTING = "ui.window_state"
@@ -318,7 +316,7 @@ class ChatClient:
             from chat_desktop.net.http import register_account  # network stack: when used
 
             device_id = await register_account(relay_url, request)
-            await worker.run(_save_account, store, username, device_id, relay_url)
+            await worker.run(save_account, store, username, device_id, relay_url)
             await worker.run(store.settings.set, devices.DEVICE_KEY_REGISTERED_SETTING, True)
             await asyncio.to_thread(vault.set_account_label, username)
         except BaseException:
@@ -444,7 +442,7 @@ class ChatClient:
             # Pasted images and link history a crash or kill left behind (no plaintext stays).
             await asyncio.to_thread(leftovers.sweep_at_start, store.paths.root)
             worker = StoreWorker(store)
-            username, device_id, relay_url, identity = await worker.run(_load_account, store)
+            username, device_id, relay_url, identity = await worker.run(load_account, store)
             device_key = await worker.run(_registered_device_key, store)
             # Profiles made before the unlock dialog named the account learn it now.
             await asyncio.to_thread(vault.set_account_label, username)
@@ -464,7 +462,7 @@ class ChatClient:
     # ---- linked devices (docs/protocol.md §6.11) -----------------------------------------
 
     @staticmethod
-    async def begin_link(relay_url: str, device_name: str) -> linking.PendingLink:
+    async def begin_link(relay_url: str, device_name: str) -> linking.PendingLink[ChatClient]:
         """New device: opens a provisioning channel and makes the link code to show.
 
         Then ``await pending.wait_for_offer()`` and, once the user confirms,
@@ -476,7 +474,7 @@ class ChatClient:
         """
         from chat_desktop.services.linking import PendingLink
 
-        return await PendingLink.open(relay_url, device_name)
+        return await PendingLink.open(relay_url, device_name, ChatClient)
 
     def describe_link_code(self, code: str) -> str:
         """The new device's name in a pasted link code (to confirm before linking).
@@ -1293,7 +1291,7 @@ class ChatClient:
             InvalidPreference: Not ``http(s)://host[:port]`` (``field`` is ``relay_url``).
         """
         normalised = normalise_relay_url(url)
-        await self._context.worker.run(_save_relay_url, self._context.worker.store, normalised)
+        await self._context.worker.run(save_relay_url, self._context.worker.store, normalised)
 
     async def rotate_recovery_key(self, password: str) -> str:
         """Checks the password, replaces the recovery key and returns the new one.
@@ -1585,18 +1583,6 @@ class ChatClient:
         task.add_done_callback(self._background.discard)
 
 
-def _save_account(store: MessageStore, username: str, device_id: int, relay_url: str) -> None:
-    with store.transaction():
-        store.settings.set(USERNAME_SETTING, username)
-        store.settings.set(DEVICE_SETTING, device_id)
-        store.settings.set(RELAY_SETTING, relay_url)
-
-
-def _save_relay_url(store: MessageStore, relay_url: str) -> None:
-    with store.transaction():
-        store.settings.set(RELAY_SETTING, relay_url)
-
-
 def _registered_device_key(store: MessageStore) -> DeviceKeyPair | None:
     """Our DK if the relay has it (else CONNECT is signed with IK until it is registered)."""
     if not devices.device_key_registered(store):
@@ -1608,12 +1594,3 @@ def default_device_name() -> str:
     """This computer's name for the device list: its host name, cut to 64 characters."""
     name = "".join(ch for ch in socket.gethostname() if ch.isprintable()).strip()
     return name[:64] or "Desktop"
-
-
-def _load_account(store: MessageStore) -> tuple[str, int, str, Any]:
-    username = store.settings.get(USERNAME_SETTING)
-    device_id = store.settings.get(DEVICE_SETTING)
-    relay_url = store.settings.get(RELAY_SETTING)
-    if username is None or device_id is None or relay_url is None:
-        raise ClientError("this profile has no registered account")
-    return username, int(device_id), str(relay_url), own_keys.load_identity(store)

@@ -63,7 +63,7 @@ OWN_DEVICES_SETTING = "devices.own"
 REMOVED_DEVICES_SETTING = "devices.removed"
 #: Removed ids a relay listed again that the user was warned about (once per id).
 RELISTED_DEVICES_SETTING = "devices.relisted"
-#: This device's id (``services.client.DEVICE_SETTING``; read here, never written).
+#: This device's id (``services.account_record.DEVICE_SETTING``; read here, never written).
 _THIS_DEVICE_SETTING = "account.device_id"
 #: Where a newly linked device keeps the transferred history's pointer until it imported it.
 PENDING_HISTORY_SETTING = "linking.pending_history"

@@ -30,9 +30,10 @@ import logging
 import os
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Generic, TypeVar
 
 from chat_desktop.crypto.attachment import (
     AttachmentSecrets,
@@ -73,6 +74,7 @@ from chat_desktop.protocol.schemas import (
     LinkDeviceRequest,
 )
 from chat_desktop.services import devices, own_keys
+from chat_desktop.services.account_record import save_account
 from chat_desktop.services.client_errors import ClientError, InvalidLinkCode, LinkFailed
 from chat_desktop.services.context import EngineContext
 from chat_desktop.services.events import ConversationChanged, HistoryImportFailed
@@ -86,12 +88,14 @@ from chat_desktop.services.leftovers import LINKING_FOLDER, private_folder
 from chat_desktop.services.link_progress import DOWNLOAD, EXPORT, IMPORT, UPLOAD, StageProgress
 from chat_desktop.storage.models import MessageKey, VerifiedState
 from chat_desktop.storage.store import MessageStore
-from chat_desktop.storage.vault_file import Vault
-
-if TYPE_CHECKING:
-    from chat_desktop.services.client import ChatClient
+from chat_desktop.storage.vault_file import UnlockedVault, Vault
 
 logger = logging.getLogger(__name__)
+
+#: The client a joined profile is opened as (``ChatClient``). A type parameter, and the
+#: constructor is handed in by ``ChatClient.begin_link``, because the client imports this
+#: module: linking naming the client back would make the two import each other.
+ClientT = TypeVar("ClientT")
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,7 @@ def parse_code_for(relay_url: str, code: str) -> LinkCode:
     return parsed
 
 
-class PendingLink:
+class PendingLink(Generic[ClientT]):
     """The new device's side of one link attempt; see the module docstring.
 
     Attributes:
@@ -134,10 +138,16 @@ class PendingLink:
     """
 
     def __init__(
-        self, relay_url: str, provision_id: str, device_name: str, ephemeral: NewDeviceEphemeral
+        self,
+        relay_url: str,
+        provision_id: str,
+        device_name: str,
+        ephemeral: NewDeviceEphemeral,
+        open_client: Callable[[UnlockedVault, EngineContext], ClientT],
     ) -> None:
         """Use :meth:`ChatClient.begin_link`."""
         self._relay_url = relay_url
+        self._open_client = open_client
         self._provision_id = provision_id
         self._ephemeral = ephemeral
         self._link_code = LinkCode(
@@ -151,8 +161,18 @@ class PendingLink:
         self._message: ProvisionMessage | None = None
 
     @classmethod
-    async def open(cls, relay_url: str, device_name: str) -> PendingLink:
+    async def open(
+        cls,
+        relay_url: str,
+        device_name: str,
+        open_client: Callable[[UnlockedVault, EngineContext], ClientT],
+    ) -> PendingLink[ClientT]:
         """Opens a provisioning channel and makes the link code.
+
+        Args:
+            relay_url: The relay of the account to join.
+            device_name: This device's name, as the existing device will show it.
+            open_client: Makes the client of the joined profile (``ChatClient``).
 
         Raises:
             ValueError: The device name is empty, too long or has control characters.
@@ -162,7 +182,7 @@ class PendingLink:
         from chat_desktop.net.http import open_provisioning as open_channel
 
         opened = await open_channel(relay_url)
-        return cls(relay_url, opened.provision_id, name, NewDeviceEphemeral.generate())
+        return cls(relay_url, opened.provision_id, name, NewDeviceEphemeral.generate(), open_client)
 
     async def wait_for_offer(self) -> LinkOffer:
         """Waits until the existing device sent the account; returns what it offers.
@@ -201,7 +221,7 @@ class PendingLink:
         *,
         allow_weak_password: bool = False,
         kdf_params: Argon2Params | None = None,
-    ) -> tuple[ChatClient, str]:
+    ) -> tuple[ClientT, str]:
         """Joins the offered account: creates this profile and registers this device.
 
         Returns:
@@ -215,7 +235,6 @@ class PendingLink:
             HttpFailure: The relay could not be reached.
         """
         from chat_desktop.net.http import register_linked_device
-        from chat_desktop.services.client import ChatClient, _save_account
         from chat_desktop.services.store_worker import StoreWorker
 
         message = self._message
@@ -251,7 +270,7 @@ class PendingLink:
                 one_time_prekeys=one_time,
             )
             device_id = await register_linked_device(message.relay_url, request)
-            await worker.run(_save_linked_account, store, message, device_id, _save_account)
+            await worker.run(_save_linked_account, store, message, device_id)
             await asyncio.to_thread(vault.set_account_label, message.username)
         except BaseException:
             with contextlib.suppress(Exception):
@@ -261,16 +280,14 @@ class PendingLink:
             raise
         context = EngineContext(message.username, device_id, message.relay_url, identity, worker)
         context.device_key = device_key
-        return ChatClient(vault, context), recovery_key
+        return self._open_client(vault, context), recovery_key
 
     async def cancel(self) -> None:
         """Forgets the attempt (the channel expires on the relay by itself)."""
         self._message = None
 
 
-def _save_linked_account(
-    store: MessageStore, message: ProvisionMessage, device_id: int, save_account: Any
-) -> None:
+def _save_linked_account(store: MessageStore, message: ProvisionMessage, device_id: int) -> None:
     """Stores the account, the contacts (keys pinned, verified state, timers) and the
     history pointer, in one transaction."""
     with store.transaction():

@@ -1,5 +1,6 @@
 """Takes the README's screenshots of the real windows: a lived-in conversation and list, in the
-light and the dark theme, the settings window, and the same in Indonesian; then linking a
+light and the dark theme, the settings window (light and dark), a conversation at 200 % text
+size and a narrow window, and the same in Indonesian; then linking a
 second computer (its link code) and Settings → Devices with both.
 
 Everything is real: an in-process relay on 127.0.0.1, four accounts in a temporary folder,
@@ -291,7 +292,23 @@ async def take(folder: Path) -> None:
             settings.move(window.x() + 80, window.y() + 60)
             await settle()
             grab(settings, folder / "screenshot-settings.png")
+            apply_theme(app, "dark")
+            await settle()
+            grab(settings, folder / "screenshot-settings-dark.png")
+            apply_theme(app, "light")
             settings.close()
+
+            apply_theme(app, "light", 200)  # Settings → Appearance → Text size 200 %
+            await settle(1.0)
+            grab(window, folder / "screenshot-large-text.png")
+            apply_theme(app, "light")
+            await settle()
+
+            window.resize(560, 760)  # below the width where the list shows avatars only
+            await settle(1.0)
+            grab(window, folder / "screenshot-narrow.png")
+            window.resize(1180, 760)
+            await settle()
 
             view = window.conversation_view
             view.show_safety_number()

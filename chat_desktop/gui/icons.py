@@ -54,6 +54,7 @@ ICON_NAMES: tuple[str, ...] = (
     "hourglass",
     "muted",
     "pinned",
+    "arrow-down",
 )
 #: The full-colour application icon (``resources/icons/<name>.svg``, PNGs beside it).
 APP_ICON_NAME = "chat-desktop"

@@ -211,15 +211,21 @@ class MainWindow(QMainWindow):
         for label in (pane.account_label, pane.connection_label):
             label.setWordWrap(True)
         view = self.conversation_view
-        view.peer_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Preferred, not Ignored: an Ignored label got its least width ("maxi" of a longer
+        # name) whenever the stretch beside it took the rest of the header.
+        view.peer_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         view.peer_label.setMinimumWidth(view.peer_label.fontMetrics().averageCharWidth() * 4)
         view.timer_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         view.timer_box.setMinimumContentsLength(6)
+        # The icon stays in view; the text gives way before the window grows. "New chat" fills
+        # its column anyway; "Safety number" keeps its whole width while the header has room
+        # (Preferred: an Ignored policy gave it its minimum, cut off, whenever the name's
+        # stretch took the rest) and narrows to the minimum set here only when it has not.
+        pane.new_chat_button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        view.safety_button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         for button in (pane.new_chat_button, view.safety_button):
-            # The icon stays in view; the text gives way before the window grows.
-            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             button.setMinimumWidth(button.iconSize().width() * 3)
 
     def _chain_tab_order(self) -> None:

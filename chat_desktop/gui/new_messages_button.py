@@ -1,14 +1,18 @@
-"""The "3 new messages ↓" button over the bottom of a message list scrolled up.
+"""The "3 new messages" button (with a down arrow) over the bottom of a message list scrolled up.
 
 It appears when the user has scrolled away from the newest messages: by more than a
 screen, or by any amount once a message arrived meanwhile, and then says how many did.
 A click (or Enter on it) goes back to the bottom; the list hides it again once there.
+The arrow is the app's own icon in the theme's accent colour (fonts may lack the glyph).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QPushButton, QWidget
+
+from chat_desktop.gui.icons import tinted_icon
+from chat_desktop.gui.theme import current_colors
 
 #: Its distance from the bottom edge of the list (px).
 BOTTOM_MARGIN = 12
@@ -29,8 +33,18 @@ class NewMessagesButton(QPushButton):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.count = 0
+        self._show_arrow()
         self._show_words()
         self.hide()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        """Follows theme switches (the arrow takes the new accent colour)."""
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._show_arrow()
+
+    def _show_arrow(self) -> None:
+        self.setIcon(tinted_icon("arrow-down", current_colors().accent))
 
     def add(self, arrived: int) -> None:
         """Counts ``arrived`` more new messages and shows the button."""
@@ -66,10 +80,10 @@ class NewMessagesButton(QPushButton):
 
     def _show_words(self) -> None:
         if self.count:
-            self.setText(self.tr("%n new message(s) \u2193", "", self.count))
+            self.setText(self.tr("%n new message(s)", "", self.count))
             self.setAccessibleName(self.tr("Scroll down to %n new message(s)", "", self.count))
         else:
-            self.setText(self.tr("Newest messages \u2193"))
+            self.setText(self.tr("Newest messages"))
             self.setAccessibleName(self.tr("Scroll down to the newest messages"))
         self.setToolTip(self.accessibleName())
         if self.isVisible():

@@ -211,6 +211,8 @@ def install_nested_loop_guard() -> None:
         ),
         QtWidgets.QColorDialog: ("getColor",),
         QtWidgets.QFontDialog: ("getFont",),
+        # Not a dialog, but the same re-entry: a task woken inside it is lost for good.
+        QtCore.QCoreApplication: ("processEvents",),
     }
     for cls, names in statics.items():
         targets += [(cls, name) for name in names if name in vars(cls)]

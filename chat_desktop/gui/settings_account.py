@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from chat_desktop.gui.accessibility import name_controls
 from chat_desktop.gui.account_dialogs import NewPasswordDialog, RecoveryKeyDialog
@@ -37,12 +44,12 @@ class AccountPage(QWidget):
         self.relay_edit = QLineEdit(client.relay_url)
         self.relay_edit.setObjectName("relayEdit")
         self.relay_edit.setPlaceholderText(self.tr("https://relay.example.org"))
+        self.relay_edit.setCursorPosition(0)  # a long address shows its start, not its end
         self.relay_save_button = QPushButton(self.tr("Save"))
         self.relay_save_button.setObjectName("relaySaveButton")
         self.relay_save_button.setEnabled(False)
         self.relay_note = hint_label(self.tr("A new relay address is used from the next unlock."))
         self.relay_note.setObjectName("relayNote")
-        self.relay_note.setWordWrap(False)
         relay_row = QHBoxLayout()
         relay_row.addWidget(self.relay_edit, 1)
         relay_row.addWidget(self.relay_save_button)
@@ -69,10 +76,10 @@ class AccountPage(QWidget):
         self.recovery_key_button.setAccessibleDescription(
             self.tr("Makes a new recovery key; the old one stops working")
         )
-        actions = QGridLayout()
-        actions.setHorizontalSpacing(12)
-        actions.setVerticalSpacing(10)
-        actions.setColumnStretch(1, 1)
+        # Each button with its explanation below it: beside it, the explanation was squeezed
+        # to a word a line at a large text size (the buttons keep their whole text).
+        actions = QVBoxLayout()
+        actions.setSpacing(4)
         for row, (button, hint) in enumerate(
             (
                 (
@@ -95,8 +102,10 @@ class AccountPage(QWidget):
                 ),
             )
         ):
-            actions.addWidget(button, row, 0, Qt.AlignmentFlag.AlignTop)
-            actions.addWidget(hint_label(hint), row, 1, Qt.AlignmentFlag.AlignTop)
+            if row:
+                actions.addSpacing(12)
+            actions.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
+            actions.addWidget(hint_label(hint))
         layout.addSpacing(6)
         layout.addLayout(actions)
         layout.addStretch(1)

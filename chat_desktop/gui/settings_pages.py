@@ -18,7 +18,6 @@ import msgspec
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSignalBlocker, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QFormLayout,
     QLabel,
@@ -33,6 +32,7 @@ from chat_desktop.gui.notices import show_notice
 from chat_desktop.gui.settings_dialogs import settings_error_text
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.gui.translation import AUTONYMS
+from chat_desktop.gui.wrapping_check_box import WrappingCheckBox
 from chat_desktop.services.client import ChatClient
 from chat_desktop.services.preferences import Appearance, Preferences
 from chat_desktop.telemetry import configured_dsn
@@ -170,24 +170,24 @@ class PrivacyPage(QWidget):
         self.idle_lock_spin.setSuffix(self.tr(" min"))
         self.idle_lock_spin.setSpecialValueText(self.tr("Never"))
         self.idle_lock_spin.setKeyboardTracking(False)  # save the number typed, not each digit
-        self.keychain_box = QCheckBox(self.tr("Unlock with the system keychain"))
+        self.keychain_box = WrappingCheckBox(self.tr("Unlock with the system keychain"))
         self.keychain_box.setObjectName("keychainBox")
-        self.show_online_box = QCheckBox(self.tr("Show contacts when I\u2019m online"))
+        self.show_online_box = WrappingCheckBox(self.tr("Show contacts when I\u2019m online"))
         self.show_online_box.setObjectName("showOnlineBox")
-        self.read_receipts_box = QCheckBox(self.tr("Send read receipts"))
+        self.read_receipts_box = WrappingCheckBox(self.tr("Send read receipts"))
         self.read_receipts_box.setObjectName("readReceiptsBox")
-        self.typing_box = QCheckBox(self.tr("Send typing indicators"))
+        self.typing_box = WrappingCheckBox(self.tr("Send typing indicators"))
         self.typing_box.setObjectName("typingIndicatorsBox")
         self.notification_combo = QComboBox()
         self.notification_combo.setObjectName("notificationCombo")
         for value, text in NOTIFICATION_CHOICES:
             self.notification_combo.addItem(self.tr(str(text)), value)
-        self.crash_reports_box = QCheckBox(self.tr("Send crash reports"))
+        self.crash_reports_box = WrappingCheckBox(self.tr("Send crash reports"))
         self.crash_reports_box.setObjectName("crashReportsBox")
         self.auto_download_spin = auto_download_spin()
-        self.sound_box = QCheckBox(self.tr("Play a sound with notifications"))
+        self.sound_box = WrappingCheckBox(self.tr("Play a sound with notifications"))
         self.sound_box.setObjectName("notificationSoundBox")
-        self.close_to_tray_box = QCheckBox(
+        self.close_to_tray_box = WrappingCheckBox(
             self.tr("Keep running in the tray when the window is closed")
         )
         self.close_to_tray_box.setObjectName("closeToTrayBox")

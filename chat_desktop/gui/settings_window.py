@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QWidget,
 )
@@ -45,6 +46,7 @@ SECTION_ORDER = (
     APPEARANCE_SECTION,
     ABOUT_SECTION,
 )
+#: The section list's narrowest width (at 100 % text size every name fits in it).
 _SECTIONS_WIDTH = 170
 
 
@@ -75,7 +77,12 @@ class SettingsWindow(QWidget):
         self.saves = SaveQueue(self)
         self.sections = QListWidget()
         self.sections.setObjectName("settingsSections")
-        self.sections.setFixedWidth(_SECTIONS_WIDTH)
+        # As wide as the longest section name (it grows with the text size), never scrolled.
+        self.sections.setMinimumWidth(_SECTIONS_WIDTH)
+        self.sections.setSizeAdjustPolicy(QListWidget.SizeAdjustPolicy.AdjustToContents)
+        self.sections.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        self.sections.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.sections.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.sections.setFrameShape(QFrame.Shape.NoFrame)
         # Room around each section's name; the colours stay the theme's (palette references).
         self.sections.setStyleSheet(

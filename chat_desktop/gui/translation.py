@@ -5,6 +5,9 @@ Every visible string goes through Qt's translation system (``self.tr``,
 with ``pyside6-lupdate`` into ``gui/i18n/chat_desktop_<lang>.ts`` (the sources translators
 edit) and compiles those to the ``.qm`` files loaded here. Dates and times follow the chosen
 language's locale through ``QLocale.setDefault``.
+
+Qt ships no Indonesian catalogue of its own, so ours carries the Qt texts the app shows (the
+standard buttons, a text box's context menu, the file dialog) under Qt's own contexts.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale, Qt, QTranslator
 
 #: Where the compiled catalogues live (package data).
 I18N_DIR: Final = Path(__file__).parent / "i18n"
@@ -39,6 +42,74 @@ _QT_BUTTON_TEXTS = (
     QT_TRANSLATE_NOOP("QPlatformTheme", "Open"),
 )
 
+# The standard context menu of every text box (the composer: QPlainTextEdit's menu is made by
+# QWidgetTextControl; one-line boxes: QLineEdit). The accelerators (&) are Qt's own.
+_QT_EDIT_MENU_TEXTS = (
+    QT_TRANSLATE_NOOP("QWidgetTextControl", "&Undo"),
+    QT_TRANSLATE_NOOP("QWidgetTextControl", "&Redo"),
+    QT_TRANSLATE_NOOP("QWidgetTextControl", "Cu&t"),
+    QT_TRANSLATE_NOOP("QWidgetTextControl", "&Copy"),
+    QT_TRANSLATE_NOOP("QWidgetTextControl", "&Paste"),
+    QT_TRANSLATE_NOOP("QWidgetTextControl", "Delete"),
+    QT_TRANSLATE_NOOP("QWidgetTextControl", "Select All"),
+    QT_TRANSLATE_NOOP("QLineEdit", "&Undo"),
+    QT_TRANSLATE_NOOP("QLineEdit", "&Redo"),
+    QT_TRANSLATE_NOOP("QLineEdit", "Cu&t"),
+    QT_TRANSLATE_NOOP("QLineEdit", "&Copy"),
+    QT_TRANSLATE_NOOP("QLineEdit", "&Paste"),
+    QT_TRANSLATE_NOOP("QLineEdit", "Delete"),
+    QT_TRANSLATE_NOOP("QLineEdit", "Select All"),
+)
+_QT_LINK_MENU_TEXT = QT_TRANSLATE_NOOP("QWidgetTextControl", "Copy &Link Location")
+# Qt's own file dialog (used whenever the app's language is not the desktop's: see
+# :func:`apply_language`) and the column titles of its file list.
+_QT_FILE_DIALOG_TEXTS = (
+    QT_TRANSLATE_NOOP("QFileDialog", "&Look in:"),
+    QT_TRANSLATE_NOOP("QFileDialog", "File &name:"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Files of &type:"),
+    QT_TRANSLATE_NOOP("QFileDialog", "&Open"),
+    QT_TRANSLATE_NOOP("QFileDialog", "&Save"),
+    QT_TRANSLATE_NOOP("QFileDialog", "&Choose"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Open"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Save As"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Find Directory"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Directory:"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Back"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Forward"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Parent Directory"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Create New Folder"),
+    QT_TRANSLATE_NOOP("QFileDialog", "List View"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Detail View"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Go back"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Go forward"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Go to the parent directory"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Create a New Folder"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Change to list view mode"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Change to detail view mode"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Sidebar"),
+    QT_TRANSLATE_NOOP("QFileDialog", "List of places and bookmarks"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Files"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Directories"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Recent Places"),
+    QT_TRANSLATE_NOOP("QFileDialog", "All Files (*)"),
+    QT_TRANSLATE_NOOP("QFileDialog", "&New Folder"),
+    QT_TRANSLATE_NOOP("QFileDialog", "New Folder"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Show &hidden files"),
+    QT_TRANSLATE_NOOP("QFileDialog", "&Rename"),
+    QT_TRANSLATE_NOOP("QFileDialog", "&Delete"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Are you sure you want to delete '%1'?"),
+    QT_TRANSLATE_NOOP("QFileDialog", "%1 already exists.\nDo you want to replace it?"),
+    QT_TRANSLATE_NOOP(
+        "QFileDialog", "%1\nFile not found.\nPlease verify the correct file name was given."
+    ),
+    QT_TRANSLATE_NOOP("QFileSystemModel", "Name"),
+    QT_TRANSLATE_NOOP("QFileSystemModel", "Size"),
+    QT_TRANSLATE_NOOP("QFileSystemModel", "Type"),
+    QT_TRANSLATE_NOOP("QFileSystemModel", "Kind"),
+    QT_TRANSLATE_NOOP("QFileSystemModel", "Date Modified"),
+    QT_TRANSLATE_NOOP("QFileSystemModel", "Computer"),
+)
+
 _installed: QTranslator | None = None
 
 
@@ -51,6 +122,15 @@ def resolve_language(choice: str) -> str:
         if code in SUPPORTED:
             return code
     return SOURCE_LANGUAGE
+
+
+def system_language() -> str:
+    """The desktop's own language code ("en", "id", "de"…): what its native dialogs speak."""
+    languages = QLocale.system().uiLanguages()
+    if not languages:
+        return SOURCE_LANGUAGE
+    code = languages[0].replace("_", "-").split("-")[0].lower()
+    return SOURCE_LANGUAGE if code in ("", "c", "posix") else code  # the C locale is English
 
 
 def catalogue_path(language: str) -> Path:
@@ -76,7 +156,12 @@ def apply_language(choice: str = "system") -> str:
     if app is not None and _installed is not None:
         app.removeTranslator(_installed)
         _installed = None
-    QLocale.setDefault(QLocale(language))
+    QLocale.setDefault(QLocale(language))  # numbers, sizes ("5,0 MiB"), dates
+    # A desktop's own file dialog speaks the desktop's language and never reads our catalogue:
+    # when the app speaks another one, Qt's own dialog (translated by it) is used instead.
+    QCoreApplication.setAttribute(
+        Qt.ApplicationAttribute.AA_DontUseNativeDialogs, language != system_language()
+    )
     if app is None:
         return language
     translator = QTranslator(app)

@@ -1,9 +1,13 @@
-"""Measuring what a widget shows: the colour it draws most, and how well it reads (WCAG)."""
+"""Measuring what a widget shows: the colour it draws most, and how well it reads (WCAG);
+waiting for a layout to settle."""
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
+from collections.abc import Callable
 
+from gui_helpers import wait_for
 from PySide6.QtGui import QColor, QImage
 
 
@@ -46,3 +50,14 @@ def strongest_contrast(
 ) -> float:
     """The best WCAG contrast against ``background`` among ``image``'s pixels at ``points``."""
     return max(contrast_ratio(image.pixelColor(x, y), background) for x, y in points)
+
+
+async def settled(condition: Callable[[], bool]) -> None:
+    """Lets the loop lay widgets out until ``condition`` holds, or a while (the test then
+    asserts and says what is wrong).
+
+    Never ``processEvents()`` inside a coroutine instead: it re-enters the asyncio loop, and a
+    task due meanwhile loses its wake-up for good (the test then hangs, idle).
+    """
+    with contextlib.suppress(TimeoutError):
+        await wait_for(condition, timeout=3)

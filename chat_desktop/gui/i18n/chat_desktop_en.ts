@@ -4,11 +4,11 @@
 <context>
     <name>NewMessagesButton</name>
     <message numerus="yes">
-        <source>%n new message(s) ↓</source>
+        <source>%n new message(s)</source>
         <extracomment>Its distance from the bottom edge of the list (px).</extracomment>
         <translation>
-            <numerusform>%n new message ↓</numerusform>
-            <numerusform>%n new messages ↓</numerusform>
+            <numerusform>%n new message</numerusform>
+            <numerusform>%n new messages</numerusform>
         </translation>
     </message>
     <message numerus="yes">

@@ -71,6 +71,7 @@ from chat_desktop.gui.message_delegate import (
 from chat_desktop.gui.message_details import MessageDetailsDialog
 from chat_desktop.gui.message_model import MessageWindowModel
 from chat_desktop.gui.message_view import MessageListView
+from chat_desktop.gui.message_words import duration_text
 from chat_desktop.gui.notices import StandardButton, ask, finished, show_error, show_notice
 from chat_desktop.gui.reaction_picker import ReactionPicker
 from chat_desktop.gui.safety_number import SafetyNumberDialog
@@ -78,6 +79,7 @@ from chat_desktop.gui.save_dialog import choose_save_path
 from chat_desktop.gui.tasks import spawn
 from chat_desktop.services.client import ChatClient, UnknownPeer
 from chat_desktop.services.file_types import UnsafeToOpen, display_file_name, safe_file_name
+from chat_desktop.services.leftovers import PASTE_FOLDER
 from chat_desktop.storage.models import Direction, Message, MessageStatus
 
 logger = logging.getLogger(__name__)
@@ -97,32 +99,6 @@ TIMER_CHOICES = (
 CUSTOM_TIMER = -1
 #: Qt refuses to allocate more than this (MiB) for one decoded image: a 4096² RGBA is 64 MiB.
 IMAGE_ALLOCATION_LIMIT_MB = 128
-#: The profile's private folder (0700) where a pasted image waits, as a PNG, to be sent.
-PASTE_FOLDER = "pasted"
-#: Units a timer the menu does not offer is shown in: seconds per unit, "one", "several".
-_TIMER_UNITS: tuple[tuple[int, str, str], ...] = (
-    (
-        86_400,
-        str(QT_TRANSLATE_NOOP("ConversationView", "1 day")),
-        str(QT_TRANSLATE_NOOP("ConversationView", "%1 days")),
-    ),
-    (
-        3_600,
-        str(QT_TRANSLATE_NOOP("ConversationView", "1 hour")),
-        str(QT_TRANSLATE_NOOP("ConversationView", "%1 hours")),
-    ),
-    (
-        60,
-        str(QT_TRANSLATE_NOOP("ConversationView", "1 minute")),
-        str(QT_TRANSLATE_NOOP("ConversationView", "%1 minutes")),
-    ),
-    (
-        1,
-        str(QT_TRANSLATE_NOOP("ConversationView", "1 second")),
-        str(QT_TRANSLATE_NOOP("ConversationView", "%1 seconds")),
-    ),
-)
-
 UrlOpener = Callable[[QUrl], bool]
 
 
@@ -873,11 +849,7 @@ class ConversationView(QWidget):
 
     def timer_label(self, seconds: int) -> str:
         """A timer the menu does not offer, in its largest whole unit ("2 days")."""
-        unit, one, several = next(u for u in _TIMER_UNITS if seconds % u[0] == 0)
-        count = seconds // unit
-        if count == 1:
-            return self.tr(one)
-        return self.tr(several).replace("%1", QLocale().toString(count))
+        return duration_text(seconds)
 
     def _show_presence(self) -> None:
         self.presence_label.setText(self.tr("typing…") if self._typing else self._presence)

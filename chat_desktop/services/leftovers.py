@@ -22,7 +22,7 @@ from typing import Final
 logger = logging.getLogger(__name__)
 
 #: The profile's private folder (0700) where a pasted image waits, as a PNG, to be sent
-#: (the GUI's ``conversation_view.PASTE_FOLDER``).
+#: (the conversation view saves pasted images there).
 PASTE_FOLDER: Final = "pasted"
 #: The profile's private folder (0700) where a link's encrypted history blob waits.
 LINKING_FOLDER: Final = "linking"

@@ -512,9 +512,7 @@
     </message>
     <message>
         <source>1 day</source>
-        <extracomment>The timer menu&apos;s last item: a number and a unit (:class:`CustomTimerDialog`). Qt refuses to allocate more than this (MiB) for one decoded image: a 4096² RGBA is 64 MiB. The profile&apos;s private folder (0700) where a pasted image waits, as a PNG, to be sent. Units a timer the menu does not offer is shown in: seconds per unit, &quot;one&quot;, &quot;several&quot;.
-----------
-A duration the presets lack, in its largest whole unit: seconds per unit, &quot;one&quot;, &quot;several&quot; (the header&apos;s words for such a timer, same context, same source).</extracomment>
+        <extracomment>A duration the presets lack, in its largest whole unit: seconds per unit, &quot;one&quot;, &quot;several&quot; (the header&apos;s words for such a timer, same context, same source).</extracomment>
         <translation>1 hari</translation>
     </message>
     <message>
@@ -542,16 +540,8 @@ A duration the presets lack, in its largest whole unit: seconds per unit, &quot;
         <translation>%1 menit</translation>
     </message>
     <message>
-        <source>1 second</source>
-        <translation>1 detik</translation>
-    </message>
-    <message>
-        <source>%1 seconds</source>
-        <translation>%1 detik</translation>
-    </message>
-    <message>
         <source>Verified: you compared the safety number with this contact</source>
-        <extracomment>Opens a file in the desktop&apos;s application for its type. The last dialog or popup opened from a message (tests and the walk look at it).</extracomment>
+        <extracomment>The timer menu&apos;s last item: a number and a unit (:class:`CustomTimerDialog`). Qt refuses to allocate more than this (MiB) for one decoded image: a 4096² RGBA is 64 MiB. The profile&apos;s private folder (0700) where a pasted image waits, as a PNG, to be sent. Opens a file in the desktop&apos;s application for its type. The last dialog or popup opened from a message (tests and the walk look at it).</extracomment>
         <translation>Terverifikasi: Anda sudah membandingkan nomor keamanan dengan kontak ini</translation>
     </message>
     <message>

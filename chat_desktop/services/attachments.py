@@ -465,6 +465,9 @@ class AttachmentTransfers:
             store = worker.store
             with store.transaction():
                 store.outbox.update_payload(entry.seq, encode_payload(completed))
+                store.messages.set_attachment_blob(
+                    MessageKey(entry.conversation_id, entry.message_id), ticket.blob_id
+                )
                 # Our other devices get the transcript now that it names the blob.
                 sync.queue_transcript(
                     self._context, store, entry.recipient, final, completed.expires_at

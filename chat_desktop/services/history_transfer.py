@@ -15,9 +15,9 @@ Attachments: a file this device holds (downloaded or sent) of at most
 within :data:`INLINE_TOTAL_MAX`: the new device stores it at once, whether or not the relay
 still has its blob (blobs expire with the relay's retention, 30 days by default). Every other
 attachment is re-pointed: the new device fetches it from the relay like a received one,
-while the relay keeps it. A file too large to travel inline whose blob expired, or one we
-sent (the sender keeps no blob id), comes as its message, metadata and thumbnail, its file
-marked failed (a received one may be downloaded while the relay keeps it).
+while the relay keeps it (our own files too: the sender records the blob it uploaded). A
+file too large to travel inline whose blob expired comes as its message, metadata and
+thumbnail, its file marked failed (a received one may be downloaded while the relay keeps it).
 
 The archive is bounded like everything a peer sends: it comes from our own device, but
 through the relay's storage. Every count, size, time and string has a bound checked when it

@@ -349,6 +349,15 @@ class MessageRepository:
             (expires_at, key.conversation_id, key.message_id),
         )
 
+    def set_attachment_blob(self, key: MessageKey, blob_id: str) -> None:
+        """Records the relay blob one of our attachments was uploaded as (a resend and a
+        history transfer point at it while the relay keeps it); a deleted message keeps none."""
+        self._db.execute(
+            "UPDATE messages SET att_blob_id = ? WHERE conversation_id = ? AND id = ? "
+            "AND deleted = 0",
+            (blob_id, key.conversation_id, key.message_id),
+        )
+
     def update_attachment_state(
         self, key: MessageKey, *, local_file_id: str | None, local_status: str
     ) -> None:

@@ -212,3 +212,33 @@ async def test_disappearing_messages_leave_no_trace(tmp_path: Path, relay: Relay
     leftovers += files_containing(tmp_path / "bob", needles)
     leftovers += files_containing(tmp_path / "relay", needles)
     assert leftovers == []
+
+
+async def test_a_sent_file_remembers_its_blob_so_it_can_be_resent(
+    tmp_path: Path, relay: RelayServer
+) -> None:
+    """Our own file's row names the blob it was uploaded as: a retry request or a history
+    transfer re-points to it (before, only the outbox knew it, and a resend of one of our
+    files was impossible: ``content_from_message`` needs the blob id)."""
+    from chat_desktop.services.resending import content_from_message
+    from chat_desktop.storage.models import MessageKey
+
+    alice = await new_client(tmp_path, relay.url, "alice")
+    bob = await new_client(tmp_path, relay.url, "bob")
+    bob_log = EventLog(bob)
+    document = tmp_path / "notes.pdf"
+    document.write_bytes(os.urandom(20_000))
+    try:
+        message_id = await alice.send_file("bob", document)
+        await bob_log.wait_for(lambda events: any(isinstance(e, MessageReceived) for e in events))
+        received = await attachment_message(bob, "alice", message_id)
+        sent = await alice.run_in_store(
+            lambda: alice.store.messages.get(MessageKey("bob", message_id))
+        )
+        assert sent is not None and sent.attachment is not None
+        assert sent.attachment.blob_id == received.blob_id  # type: ignore[attr-defined]
+        assert content_from_message(sent) is not None
+    finally:
+        bob_log.close()
+        await alice.close()
+        await bob.close()

@@ -40,6 +40,7 @@ from chat_desktop.protocol.schemas import (
     EmptyAck,
     EmptyRequest,
 )
+from chat_desktop.services.account_record import DEVICE_SETTING
 from chat_desktop.services.context import EngineContext, now_ms
 from chat_desktop.services.events import (
     ConnectionChanged,
@@ -63,8 +64,6 @@ OWN_DEVICES_SETTING = "devices.own"
 REMOVED_DEVICES_SETTING = "devices.removed"
 #: Removed ids a relay listed again that the user was warned about (once per id).
 RELISTED_DEVICES_SETTING = "devices.relisted"
-#: This device's id (``services.account_record.DEVICE_SETTING``; read here, never written).
-_THIS_DEVICE_SETTING = "account.device_id"
 #: Where a newly linked device keeps the transferred history's pointer until it imported it.
 PENDING_HISTORY_SETTING = "linking.pending_history"
 
@@ -128,7 +127,7 @@ def is_removed_own_device(store: MessageStore, device_id: int) -> bool:
 
 def remember_removed(store: MessageStore, device_ids: Iterable[int]) -> None:
     """Adds ``device_ids`` to the removed devices for good (never this device's own id)."""
-    this_device = store.settings.get(_THIS_DEVICE_SETTING)
+    this_device = store.settings.get(DEVICE_SETTING)
     removed = removed_own_devices(store)
     added = {int(d) for d in device_ids} - removed - {this_device}
     if added:

@@ -168,11 +168,16 @@ class MessageListView(QListView):
         self._align_timer.timeout.connect(self._align_to_bottom)
         for changed in (model.rowsInserted, model.rowsRemoved, model.modelReset):
             changed.connect(self._align_timer.start)
-        model.dataChanged.connect(lambda *_changed: self._align_timer.start())  # rows grew
+        # A bound slot, not a lambda: Qt drops it with the view, and the model can outlive it.
+        model.dataChanged.connect(self._on_rows_changed)  # rows grew
         # A shown message's countdown can start later (ours at the relay's ack, theirs once
         # read): the one view-level countdown starts then, not only after a layout.
         model.dataChanged.connect(self._start_countdown)
         model.windowReset.connect(self._align_timer.start)
+
+    def _on_rows_changed(self, *_changed: object) -> None:
+        """Re-aligns a short list to the bottom once rows that changed have their new height."""
+        self._align_timer.start()
 
     @property
     def delegate(self) -> MessageDelegate:

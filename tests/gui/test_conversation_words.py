@@ -7,6 +7,7 @@ from PySide6.QtCore import QDate, QDateTime, QTime
 
 from chat_desktop.gui.conversation_delegate import initials_of
 from chat_desktop.gui.conversation_list import list_time_text, preview_text
+from chat_desktop.gui.message_words import duration_text
 from chat_desktop.storage.models import (
     TIMER_NOTE_KIND,
     AttachmentInfo,
@@ -73,3 +74,11 @@ def test_times_are_worded_by_age() -> None:
     assert "2" in list_time_text(older, now) and list_time_text(older, now) != "Sat"
     assert list_time_text(0, now) == ""
     assert initials_of("alice smith") == "AS" and initials_of("bob") == "B"
+
+
+def test_durations_the_presets_lack_are_worded_in_their_largest_whole_unit() -> None:
+    assert duration_text(3 * 86_400) == "3 days"
+    assert duration_text(2 * 3_600) == "2 hours"
+    assert duration_text(60) == "1 minute"
+    assert duration_text(90) == "90 seconds"
+    assert duration_text(7 * 86_400) == "1 week"

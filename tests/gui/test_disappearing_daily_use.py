@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from chat_desktop.gui.conversation_view import CUSTOM_TIMER, ConversationView
 from chat_desktop.gui.custom_timer import TIMER_UNITS, CustomTimerDialog
-from chat_desktop.gui.message_words import duration_text, note_text, remaining_text
+from chat_desktop.gui.message_words import note_text, remaining_text
 from chat_desktop.storage.models import TIMER_NOTE_KIND
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
@@ -149,14 +149,6 @@ async def test_a_disappearing_bubble_counts_down_on_both_sides(
         assert message is not None and message.expires_at is not None
         left = message.expires_at - view.delegate.now_ms()
         assert remaining_text(left) in ("5 min", "4 min")
-
-
-def test_durations_the_presets_lack_are_worded_in_their_largest_whole_unit() -> None:
-    assert duration_text(3 * 86_400) == "3 days"
-    assert duration_text(2 * 3_600) == "2 hours"
-    assert duration_text(60) == "1 minute"
-    assert duration_text(90) == "90 seconds"
-    assert duration_text(7 * 86_400) == "1 week"
 
 
 def _expires(pair: Pair, message_id: str) -> bool:

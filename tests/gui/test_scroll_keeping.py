@@ -15,6 +15,7 @@ from gui_helpers import PEER, START_MS, StoreMessageSource, message_id, seed_one
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
+from shiboken6 import delete as shiboken_delete
 
 from chat_desktop.gui.message_model import MessageWindowModel
 from chat_desktop.gui.message_view import MessageListView
@@ -205,3 +206,20 @@ async def test_scrolled_up_the_button_counts_new_messages_and_goes_to_the_bottom
     seed_one(seeded_store, 5_006)
     assert await model.add_message(PEER, message_id(5_006))
     assert button.isVisible() and button.count == 1
+
+
+async def test_a_closed_view_is_not_reached_by_its_models_later_changes(
+    qtbot: QtBot, seeded_store: MessageStore
+) -> None:
+    """The model can outlive its view (a chat closed while a refresh is on its way): a row that
+    changes afterwards must not reach into the destroyed view's timers."""
+    window, model, view, _other = await opened_view(qtbot, seeded_store)
+    target = message_id(4_996)
+    window.close()
+    shiboken_delete(view)
+    react(seeded_store, target, 2)
+    await model.refresh_message(PEER, target)
+    await settled()
+    row = model.row_of(target)
+    assert row is not None
+    assert model.message_at(row).reactions  # the change itself went through

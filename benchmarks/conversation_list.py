@@ -2,7 +2,7 @@
 
 - ``list_1000_conversations_ms``: the whole list (1,000 conversations, each with its preview,
   unread count and flags) from a store of 1,000,000 messages (1,000 per conversation), the
-  one query behind ``ChatClient.conversations``.
+  one query behind ``client.conversations.list``.
 - ``list_10_conversations_ms``: its first 10 rows from the same store, in the same run: the
   baseline. ``list_1000_vs_10_ratio`` is their quotient (target ≤ 20 for 100 times the rows:
   the cost follows the rows listed, never the messages stored).

@@ -46,7 +46,7 @@ async def _client(work: Path, relay_url: str, name: str) -> ChatClient:
 async def _link(existing: ChatClient, work: Path, relay_url: str, folder: str) -> ChatClient:
     pending = await ChatClient.begin_link(relay_url, folder)
     offer = asyncio.create_task(pending.wait_for_offer())
-    await existing.link_device(pending.code, transfer_history=False)
+    await existing.devices.link(pending.code, transfer_history=False)
     await offer
     client, _ = await pending.accept(work / folder, PASSWORD, kdf_params=FLOOR_PARAMS)
     await client.connect()
@@ -72,7 +72,7 @@ async def _received(client: ChatClient, count: int) -> None:
 async def _timed_send(sender: ChatClient, peer: str, count: int) -> float:
     started = time.perf_counter()
     # Sends issued together are committed together (group commit), like a busy user or bot.
-    await asyncio.gather(*(sender.send_text(peer, TEXT) for _ in range(count)))
+    await asyncio.gather(*(sender.messages.send_text(peer, TEXT) for _ in range(count)))
     await _outbox_empty(sender)
     return time.perf_counter() - started
 
@@ -81,7 +81,7 @@ async def _warm_up(sender: ChatClient, receivers: list[ChatClient], peer: str) -
     """Sessions with every device, both ways, before the clock starts."""
     waits = [asyncio.create_task(_received(receiver, 1)) for receiver in receivers]
     await asyncio.sleep(0)
-    await sender.send_text(peer, "warm-up")
+    await sender.messages.send_text(peer, "warm-up")
     await asyncio.gather(*waits)
     await _outbox_empty(sender)
 
@@ -96,7 +96,7 @@ async def run(relay_url: str, work: Path, count: int) -> dict[str, float]:
     dave3 = await _link(dave, work, relay_url, "dave3")
     clients = [alice, bob, carol, carol2, dave, dave2, dave3]
     try:
-        await carol.devices()  # carol knows her other device before the clock starts
+        await carol.devices.list()  # carol knows her other device before the clock starts
         await _warm_up(alice, [bob], "bob")
         await _warm_up(carol, [dave, dave2, dave3, carol2], "dave")
         # The receivers go offline: their decrypting would share this process and its CPU

@@ -31,7 +31,8 @@ from chat_desktop.crypto.session import Session
 from chat_desktop.crypto.vault import FLOOR_PARAMS
 from chat_desktop.crypto.x3dh import PreKeyBundle
 from chat_desktop.protocol.message_content import TextContent, decode_content, encode_content
-from chat_desktop.services.client import ChatClient, new_message_id
+from chat_desktop.services.client import ChatClient
+from chat_desktop.services.context import new_message_id
 from chat_desktop.services.events import MessageReceived, StatusChanged
 
 PASSWORD = "Quiet-lantern-orbit-42"
@@ -85,28 +86,28 @@ async def pipeline(relay_url: str, work: Path, count: int, drain: int) -> dict[s
     for client in (alice, bob):
         await client.connect()
         await client.wait_connected()
-    await alice.send_text("bob", "warm-up")  # session set-up is not part of the figure
+    await alice.messages.send_text("bob", "warm-up")  # session set-up is not part of the figure
     await count_events(bob, MessageReceived, None, 1)
 
     received = asyncio.create_task(count_events(bob, MessageReceived, None, count))
     await asyncio.sleep(0)
     started = time.perf_counter()
     # Sends issued together are committed together (group commit), like a busy user or bot.
-    await asyncio.gather(*(alice.send_text("bob", TEXT) for _ in range(count)))
+    await asyncio.gather(*(alice.messages.send_text("bob", TEXT) for _ in range(count)))
     await received
     pipeline_rate = count / (time.perf_counter() - started)
 
     sent = asyncio.create_task(count_events(alice, StatusChanged, "sent", drain))
     await asyncio.sleep(0)
     started = time.perf_counter()
-    await asyncio.gather(*(alice.send_text("bob", TEXT) for _ in range(drain)))
+    await asyncio.gather(*(alice.messages.send_text("bob", TEXT) for _ in range(drain)))
     await sent
     steady_rate = drain / (time.perf_counter() - started)
 
     await alice.close()
     alice = await ChatClient.unlock(work / "alice", PASSWORD)
     # Offline: these only queue.
-    await asyncio.gather(*(alice.send_text("bob", TEXT) for _ in range(drain)))
+    await asyncio.gather(*(alice.messages.send_text("bob", TEXT) for _ in range(drain)))
     sent = asyncio.create_task(count_events(alice, StatusChanged, "sent", drain))
     await asyncio.sleep(0)
     started = time.perf_counter()

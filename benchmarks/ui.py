@@ -88,7 +88,8 @@ BATCH = 50_000
 BASE_MS = 1_700_000_000_000
 #: A launch that has not painted by then has failed (wrong password, crash, a hang).
 CHILD_TIMEOUT_S = 120.0
-#: Start-up steps whose failure (logged by ``chat_desktop.gui.tasks``) ends the launch at once.
+#: Start-up steps whose failure (logged by ``chat_desktop.gui.common.tasks``) ends the launch
+#: at once.
 FATAL_TASKS = ("open account", "list conversations", "open conversation")
 RESULT_PREFIX = "UI-BENCH "
 #: Called at the paint (``--cprofile``: stops the profiler there).
@@ -106,7 +107,7 @@ _MARKS = (
 )
 
 if TYPE_CHECKING:
-    from chat_desktop.gui.main_window import MainWindow
+    from chat_desktop.gui.shell.main_window import MainWindow
 
 
 # ---- the profiles (parent) -------------------------------------------------------------------
@@ -186,7 +187,8 @@ async def _make_profiles(root: Path, total: int) -> dict[str, float]:
     from chat_desktop.crypto.vault import FLOOR_PARAMS
     from chat_desktop.relay.app import RelayServer
     from chat_desktop.relay.config import RelayConfig
-    from chat_desktop.services.client import ChatClient, WindowState
+    from chat_desktop.services.capabilities.preferences import WindowState
+    from chat_desktop.services.client import ChatClient
 
     relay = RelayServer(RelayConfig(data_dir=root / "relay", port=0))
     await relay.start()
@@ -204,9 +206,9 @@ async def _make_profiles(root: Path, total: int) -> dict[str, float]:
     await big.run_in_store(_bulk_load, big.store, conversations, random.Random(7))
     load_s = time.perf_counter() - started
     peer, expected = conversations[0]
-    count = await big.message_count(peer)
+    count = await big.messages.count(peer)
     assert count == expected, count
-    await big.set_window_state(WindowState(open_peer=peer))
+    await big.preferences.set_window_state(WindowState(open_peer=peer))
     await big.close()
     await empty.close()
     return {"load_1m_s": load_s}
@@ -386,8 +388,8 @@ def _run_app(profile: Path, password: str, expect_messages: bool, defer_housekee
     from PySide6.QtWidgets import QWidget
 
     from chat_desktop.crypto import vault as crypto_vault
-    from chat_desktop.gui.account_dialogs import UnlockDialog
-    from chat_desktop.gui.app_controller import AppController
+    from chat_desktop.gui.account.account_dialogs import UnlockDialog
+    from chat_desktop.gui.shell.app_controller import AppController
 
     # MainWindow only types the probe: importing it here would load the window's modules
     # before the app does (it loads them while the unlock dialog waits for the password).
@@ -534,7 +536,7 @@ def _run_app(profile: Path, password: str, expect_messages: bool, defer_housekee
                 sys.stderr.flush()
                 os._exit(3)
 
-    logging.getLogger("chat_desktop.gui.tasks").addHandler(FailFast())
+    logging.getLogger("chat_desktop.gui.common.tasks").addHandler(FailFast())
     watchdog = threading.Timer(CHILD_TIMEOUT_S, give_up)
     watchdog.daemon = True
     watchdog.start()

@@ -4,13 +4,13 @@
 (Alice and Bob) chatting through an in-process relay in a temporary folder
 (:mod:`chat_desktop.desktop_demo`). This is the only non-GUI module that imports
 PySide6 and qasync: it builds the ``QApplication``, runs the asyncio loop on Qt's thread
-through ``qasync.QEventLoop`` and hands control to :class:`chat_desktop.gui.app_controller.
+through ``qasync.QEventLoop`` and hands control to :class:`chat_desktop.gui.shell.app_controller.
 AppController`, which awaits the headless engine on that loop.
 
 One process per profile: a second ``chat-desktop`` on a profile that is already open asks the
 first one to raise its window and exits (status 0, a line on stderr) before touching the
 profile. Every blocking dialog call is refused inside coroutines from the start
-(:func:`chat_desktop.gui.notices.install_nested_loop_guard`).
+(:func:`chat_desktop.gui.common.notices.install_nested_loop_guard`).
 """
 
 from __future__ import annotations
@@ -29,19 +29,19 @@ import chat_desktop.services.client
 
 # isort: split
 # Loads PySide6 and tunes its import hook (see that module) before the GUI modules load.
-import chat_desktop.gui.pyside_import_hook  # noqa: F401
+import chat_desktop.gui.startup.pyside_import_hook  # noqa: F401
 
 # isort: split
 import platformdirs
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from chat_desktop.gui.app_controller import AppController
-from chat_desktop.gui.icons import app_icon
-from chat_desktop.gui.notices import install_nested_loop_guard
-from chat_desktop.gui.single_instance import SingleInstance
-from chat_desktop.gui.theme import apply_theme
-from chat_desktop.gui.translation import apply_language
+from chat_desktop.gui.common.icons import app_icon
+from chat_desktop.gui.common.notices import install_nested_loop_guard
+from chat_desktop.gui.common.theme import apply_theme
+from chat_desktop.gui.common.translation import apply_language
+from chat_desktop.gui.shell.app_controller import AppController
+from chat_desktop.gui.shell.single_instance import SingleInstance
 
 DEFAULT_RELAY_URL = "http://127.0.0.1:8765"
 

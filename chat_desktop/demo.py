@@ -70,21 +70,23 @@ async def run(folder: Path) -> None:
             clients.append(client)
         alice, bob = clients
 
-        hello = await alice.send_text("bob", "Hi Bob! This was encrypted on my device.")
+        hello = await alice.messages.send_text("bob", "Hi Bob! This was encrypted on my device.")
         await asyncio.sleep(1.0)
-        await bob.set_typing("alice", True)
+        await bob.presence.set_typing("alice", True)
         await asyncio.sleep(0.5)
-        await bob.send_text("alice", "Hi Alice, the relay only saw ciphertext.")
-        await bob.mark_read("alice", hello)
+        await bob.messages.send_text("alice", "Hi Alice, the relay only saw ciphertext.")
+        await bob.conversations.mark_read("alice", hello)
         await asyncio.sleep(1.0)
-        print(f"safety number (both sides see the same): {await alice.safety_number('bob')}")
+        print(f"safety number (both sides see the same): {await alice.trust.safety_number('bob')}")
 
-        await alice.set_disappearing_timer("bob", 3)
-        secret = await alice.send_text("bob", "This message disappears 3 s after Bob reads it.")
+        await alice.conversations.set_disappearing_timer("bob", 3)
+        secret = await alice.messages.send_text(
+            "bob", "This message disappears 3 s after Bob reads it."
+        )
         await asyncio.sleep(1.0)
-        await bob.mark_read("alice", secret)
+        await bob.conversations.mark_read("alice", secret)
         await asyncio.sleep(4.5)
-        remaining = [m.body for m in await bob.history("alice")]
+        remaining = [m.body for m in await bob.messages.history("alice")]
         print(f"bob's history now: {remaining}")
     finally:
         for watcher in watchers:

@@ -31,8 +31,8 @@ from PySide6.QtGui import QGuiApplication
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
 from chat_desktop.demo import DEMO_PASSWORD
-from chat_desktop.gui.event_bridge import EventBridge
-from chat_desktop.gui.main_window import MainWindow
+from chat_desktop.gui.common.event_bridge import EventBridge
+from chat_desktop.gui.shell.main_window import MainWindow
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
 from chat_desktop.services.client import ChatClient
@@ -167,7 +167,7 @@ class DemoSession:
         """``sender`` writes to ``recipient`` and the demo waits until it arrived."""
         arrivals = self.clients[recipient].events.subscribe()
         try:
-            await self.clients[sender].send_text(recipient, text)
+            await self.clients[sender].messages.send_text(recipient, text)
             await _within(_arrival(arrivals, sender), "deliver the first messages")
         finally:
             self.clients[recipient].events.unsubscribe(arrivals)

@@ -163,9 +163,9 @@ def check_bubble() -> str:
     from PySide6.QtGui import QColor, QImage, QPainter, QStandardItem, QStandardItemModel
     from PySide6.QtWidgets import QListView, QStyleOptionViewItem
 
-    from chat_desktop.gui.message_delegate import MessageDelegate
-    from chat_desktop.gui.message_model import MESSAGE_ROLE
-    from chat_desktop.gui.theme import current_colors
+    from chat_desktop.gui.common.theme import current_colors
+    from chat_desktop.gui.conversation.message_delegate import MessageDelegate
+    from chat_desktop.gui.conversation.message_model import MESSAGE_ROLE
     from chat_desktop.storage.models import Direction, Message, MessageStatus
 
     message = Message(
@@ -230,7 +230,7 @@ def check_translations() -> str:
     """Loads the Indonesian catalogue the way the app does and translates a known string."""
     from PySide6.QtCore import QCoreApplication
 
-    from chat_desktop.gui.translation import CatalogueMissing, apply_language, catalogue_path
+    from chat_desktop.gui.common.translation import CatalogueMissing, apply_language, catalogue_path
 
     context, english, indonesian = KNOWN_TRANSLATION
     try:
@@ -252,7 +252,7 @@ def check_icons() -> str:
     """Renders every icon the app ships (the SVG renderer and the files must both be there)."""
     from PySide6.QtCore import QSize
 
-    from chat_desktop.gui.icons import APP_ICON_NAME, ICON_NAMES, app_icon, icon
+    from chat_desktop.gui.common.icons import APP_ICON_NAME, ICON_NAMES, app_icon, icon
 
     broken = []
     for name in (*ICON_NAMES, APP_ICON_NAME):
@@ -274,7 +274,7 @@ def check_icons() -> str:
 
 def check_components() -> str:
     """Reads the installed metadata the About page lists versions and licences from."""
-    from chat_desktop.gui.licences import app_version, runtime_components
+    from chat_desktop.gui.settings.licences import app_version, runtime_components
 
     version = app_version()
     if not version:
@@ -292,7 +292,7 @@ QUICK_PYSIDE_STARTUP = "support modules from files, .pyi generator deferred"
 
 def check_pyside_startup() -> str:
     """Says how PySide6 loaded its support modules (a slower start is not a failure)."""
-    from chat_desktop.gui import pyi_generator_deferral, pyside_import_hook
+    from chat_desktop.gui.startup import pyi_generator_deferral, pyside_import_hook
 
     loader = sys.modules.get("shibokensupport.signature.loader")
     origin = str(getattr(loader, "__file__", "") or "")

@@ -67,30 +67,32 @@ async def prepare(relay_url: str, folder: Path) -> None:
     for client in (alice, bob):
         await client.connect()
         await client.wait_connected()
-    first = await alice.send_text("bob", "Hi Bob! Did you get home safely after the trip?")
+    first = await alice.messages.send_text("bob", "Hi Bob! Did you get home safely after the trip?")
     await asyncio.sleep(0.5)
-    await bob.mark_read("alice", first)
-    await bob.send_text("alice", "Yes, all good! Here's my favourite photo from the lake 🏞️")
+    await bob.conversations.mark_read("alice", first)
+    await bob.messages.send_text(
+        "alice", "Yes, all good! Here's my favourite photo from the lake 🏞️"
+    )
     with tempfile.TemporaryDirectory() as temporary:
         picture = Path(temporary) / "lake.jpg"
         draw_landscape(picture)
-        photo = await bob.send_file("alice", picture)
+        photo = await bob.attachments.send_file("alice", picture)
 
         async def downloaded() -> bool:
-            message = await alice.message("bob", photo)
+            message = await alice.messages.get("bob", photo)
             info = None if message is None else message.attachment
             return info is not None and info.local_status == "done"
 
         await until(downloaded)
-    await alice.mark_read("bob", photo)
-    reply = await alice.send_text("bob", "Wow, that's beautiful 😍 The colours at sunset!")
+    await alice.conversations.mark_read("bob", photo)
+    reply = await alice.messages.send_text("bob", "Wow, that's beautiful 😍 The colours at sunset!")
 
     async def delivered() -> bool:
-        message = await alice.message("bob", reply)
+        message = await alice.messages.get("bob", reply)
         return message is not None and message.status is MessageStatus.DELIVERED
 
     await until(delivered)
-    await bob.send_text(
+    await bob.messages.send_text(
         "alice",
         "We should go back in the autumn. I'll check the cabin dates and send you a few "
         "options this week.",
@@ -98,10 +100,10 @@ async def prepare(relay_url: str, folder: Path) -> None:
     await asyncio.sleep(1.0)
     await bob.close()  # offline from here: Alice's last message stays "sent"
     await asyncio.sleep(0.5)
-    last = await alice.send_text("bob", "Deal! Send them over whenever you can.")
+    last = await alice.messages.send_text("bob", "Deal! Send them over whenever you can.")
 
     async def sent() -> bool:
-        message = await alice.message("bob", last)
+        message = await alice.messages.get("bob", last)
         return message is not None and message.status is MessageStatus.SENT
 
     await until(sent)

@@ -30,13 +30,13 @@ import qasync
 from PySide6.QtWidgets import QApplication, QWidget
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.account_dialogs import UnlockDialog
-from chat_desktop.gui.event_bridge import EventBridge
-from chat_desktop.gui.link_device import LinkDeviceDialog
-from chat_desktop.gui.main_window import MainWindow
-from chat_desktop.gui.settings_window import DEVICES_SECTION, SettingsWindow
-from chat_desktop.gui.theme import apply_theme
-from chat_desktop.gui.translation import apply_language
+from chat_desktop.gui.account.account_dialogs import UnlockDialog
+from chat_desktop.gui.account.link_device import LinkDeviceDialog
+from chat_desktop.gui.common.event_bridge import EventBridge
+from chat_desktop.gui.common.theme import apply_theme
+from chat_desktop.gui.common.translation import apply_language
+from chat_desktop.gui.settings.window import DEVICES_SECTION, SettingsWindow
+from chat_desktop.gui.shell.main_window import MainWindow
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
 from chat_desktop.services.client import ChatClient
@@ -116,24 +116,24 @@ async def conversation(alice: ChatClient, bob: ChatClient, folder: Path) -> str:
 
     Returns the id of the file message (its download is started by the caller).
     """
-    first = await bob.send_text("alice", "Back home! The drive was long but worth it.")
+    first = await bob.messages.send_text("alice", "Back home! The drive was long but worth it.")
     await until(lambda: _has(alice, "bob", first))
-    await alice.send_text("bob", "Glad you made it 🙂", reply_to=first)
-    typo = await alice.send_text("bob", "I'll send the photos tonigth")
-    await alice.edit_message("bob", typo, "I'll send the photos tonight")
-    oops = await bob.send_text("alice", "(wrong chat, sorry)")
+    await alice.messages.send_text("bob", "Glad you made it 🙂", reply_to=first)
+    typo = await alice.messages.send_text("bob", "I'll send the photos tonigth")
+    await alice.messages.edit("bob", typo, "I'll send the photos tonight")
+    oops = await bob.messages.send_text("alice", "(wrong chat, sorry)")
     await until(lambda: _has(alice, "bob", oops))
-    await bob.delete_for_everyone("alice", oops)
-    great = await bob.send_text("alice", "The sunset on Saturday was unreal")
+    await bob.messages.delete_for_everyone("alice", oops)
+    great = await bob.messages.send_text("alice", "The sunset on Saturday was unreal")
     await until(lambda: _has(alice, "bob", great))
-    await alice.react("bob", great, "❤️")
+    await alice.messages.react("bob", great, "❤️")
     await until(lambda: _has(bob, "alice", great))
-    await bob.react("alice", great, "👍")
+    await bob.messages.react("alice", great, "👍")
     video = folder / "lake-timelapse.mp4"
     with video.open("wb") as out:
         for _ in range(48):
             out.write(os.urandom(1 << 20))
-    file_id = await bob.send_file("alice", video, caption="The timelapse, uncut")
+    file_id = await bob.attachments.send_file("alice", video, caption="The timelapse, uncut")
     await until(lambda: _has(alice, "bob", file_id), timeout=120)
     return file_id
 
@@ -148,18 +148,18 @@ async def _visible(widget: QWidget) -> bool:
 
 
 async def _has(client: ChatClient, peer: str, message_id: str) -> bool:
-    return await client.message(peer, message_id) is not None
+    return await client.messages.get(peer, message_id) is not None
 
 
 async def others(alice: ChatClient, carol: ChatClient, dave: ChatClient) -> None:
     """Two more conversations: Carol's unread messages, Dave muted and pinned."""
     for text in ("Are you coming to the book club on Thursday?", "We're reading Dune!"):
-        await carol.send_text("alice", text)
-    await dave.send_text("alice", "Release notes are up for review")
-    await dave.send_text("alice", "No rush, tomorrow is fine")
+        await carol.messages.send_text("alice", text)
+    await dave.messages.send_text("alice", "Release notes are up for review")
+    await dave.messages.send_text("alice", "No rush, tomorrow is fine")
 
     async def arrived() -> bool:
-        listed = {c.id: c for c in await alice.conversations()}
+        listed = {c.id: c for c in await alice.conversations.list()}
         return (
             listed.get("carol") is not None
             and listed.get("dave") is not None
@@ -167,8 +167,8 @@ async def others(alice: ChatClient, carol: ChatClient, dave: ChatClient) -> None
         )
 
     await until(arrived)
-    await alice.set_muted("dave", True)
-    await alice.set_pinned("dave", True)
+    await alice.conversations.set_muted("dave", True)
+    await alice.conversations.set_pinned("dave", True)
 
 
 async def devices(alice: ChatClient, root: Path, folder: Path) -> None:
@@ -184,7 +184,7 @@ async def devices(alice: ChatClient, root: Path, folder: Path) -> None:
     await until(lambda: _current(link.step, link.code_page))
     await settle()
     grab(link, folder / "screenshot-link-code.png")
-    await alice.link_device(link.code)
+    await alice.devices.link(link.code)
     await until(lambda: _current(link.step, link.confirm_page))
     link.join()
     await until(lambda: _joined(joined))
@@ -264,11 +264,11 @@ async def take(folder: Path) -> None:
             window.show()
             await window.open_conversation_now("bob")
             window.refresh_conversations()
-            await alice.subscribe_presence(["bob", "carol", "dave"])
+            await alice.presence.subscribe(["bob", "carol", "dave"])
             # The big file: its download runs while the picture is taken (progress shown).
             progress: list[int] = []
             bridge.transferProgress.connect(lambda *args: progress.append(int(args[3])))
-            download = asyncio.ensure_future(alice.download_attachment("bob", file_id))
+            download = asyncio.ensure_future(alice.attachments.download("bob", file_id))
 
             async def part_way() -> bool:
                 return bool(progress) and progress[-1] > 8 << 20

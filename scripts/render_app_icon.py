@@ -15,7 +15,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
-from chat_desktop.gui.icons import APP_ICON_NAME, APP_ICON_PNG_SIZES, icon_path
+from chat_desktop.gui.common.icons import APP_ICON_NAME, APP_ICON_PNG_SIZES, icon_path
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from chat_desktop.protocol.events import ACCOUNT_DELETE
 from chat_desktop.protocol.schemas import AccountDelete, EmptyAck
 from chat_desktop.services.commit_point import CommitGate, run_until_commit
 from chat_desktop.services.context import EngineContext
+from chat_desktop.storage.password_policy import check_new_password as check_new_password
 from chat_desktop.storage.vault_file import UnlockedVault
 
 logger = logging.getLogger(__name__)

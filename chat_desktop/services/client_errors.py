@@ -7,6 +7,10 @@ contain message text, keys or passwords.
 
 from __future__ import annotations
 
+import re
+
+from chat_desktop.protocol.schemas import USERNAME_PATTERN
+
 
 class ClientError(Exception):
     """A request to the engine that cannot be carried out (the message says why)."""
@@ -30,3 +34,34 @@ class InvalidLinkCode(ClientError):
 
 class LinkFailed(ClientError):
     """Linking a new device did not complete (the code expired, or what arrived won't open)."""
+
+
+class InvalidPeer(ClientError):
+    """The peer name is not a valid username."""
+
+
+class UnknownUser(ClientError):
+    """The relay has no account of that name."""
+
+
+class UnknownPeer(ClientError):
+    """We have never talked with this peer, so there is nothing to show or verify."""
+
+
+_USERNAME = re.compile(USERNAME_PATTERN)
+
+
+def is_username(name: str) -> bool:
+    """Whether ``name`` is a well-formed username (3–32 of a-z, 0-9, '_' and '.')."""
+    return _USERNAME.fullmatch(name) is not None
+
+
+def check_peer(peer: str) -> str:
+    """Returns ``peer`` if it is a well-formed username.
+
+    Raises:
+        InvalidPeer: It is not.
+    """
+    if not is_username(peer):
+        raise InvalidPeer("usernames are 3–32 of a-z, 0-9, '_' and '.'")
+    return peer

@@ -80,7 +80,7 @@ ApplyHook = Callable[[MessageStore, str, int], None]
 
 
 class QueueContent(Protocol):
-    """``ChatClient.queue_content``: stores a content's outbox entry (and hook) atomically."""
+    """``OutboxQueue.queue_content``: stores a content's outbox entry (and hook) atomically."""
 
     def __call__(
         self,
@@ -265,7 +265,7 @@ class ConversationActions:
 
     Args:
         context: The engine's shared state.
-        queue_content: ``ChatClient.queue_content`` (stores and queues a content, running an
+        queue_content: ``OutboxQueue.queue_content`` (stores and queues a content, running an
             apply hook in the same transaction).
     """
 

@@ -170,7 +170,7 @@ class MessageRecovered(msgspec.Struct, frozen=True):
 
 
 class MessageChanged(msgspec.Struct, frozen=True):
-    """A stored message changed; reload it (:meth:`ChatClient.message`) to show it.
+    """A stored message changed; reload it (``client.messages.get``) to show it.
 
     ``change`` says what: ``"edited"`` (its text, or the quote it shows, changed),
     ``"deleted"`` (deleted for everyone: now a tombstone), ``"reactions"``, ``"details"``

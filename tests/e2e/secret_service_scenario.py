@@ -224,8 +224,8 @@ async def create_account(scenario: Scenario, relay_url: str) -> str:
     client, _recovery_key = await ChatClient.create(
         scenario.profile, relay_url, USERNAME, ACCOUNT_PASSWORD, kdf_params=FLOOR_PARAMS
     )
-    await client.send_text(PEER, TEXT)  # queued offline: the data to read back
-    await client.set_keychain_unlock(True)
+    await client.messages.send_text(PEER, TEXT)  # queued offline: the data to read back
+    await client.account.set_keychain_unlock(True)
     await client.close()
     vault_id = read_header(ProfilePaths(scenario.profile).vault).vault_id
     return f"vault-unlock:{vault_id}"
@@ -243,15 +243,15 @@ async def round_trip(scenario: Scenario, relay_url: str) -> None:
     if client is None:
         return
     report["unlocked_username"] = client.username
-    report["read_back"] = [message.body for message in await client.history(PEER)]
-    await client.set_keychain_unlock(False)
+    report["read_back"] = [message.body for message in await client.messages.history(PEER)]
+    await client.account.set_keychain_unlock(False)
     await client.close()
     report["enabled_after_opt_out"] = ChatClient.keychain_unlock_enabled(scenario.profile)
     report["items_after_opt_out"] = keychain_items(entry_name)
     await refused_keychain_unlock(scenario, "unlock_after_opt_out")
 
     client = await ChatClient.unlock(scenario.profile, ACCOUNT_PASSWORD)
-    await client.set_keychain_unlock(True)
+    await client.account.set_keychain_unlock(True)
     await client.close()
     report["items_after_second_opt_in"] = keychain_items(entry_name)
     cleared = secret_tool("clear", "service", KEYRING_SERVICE, "username", entry_name)
@@ -263,7 +263,9 @@ async def round_trip(scenario: Scenario, relay_url: str) -> None:
 async def password_unlock(scenario: Scenario) -> None:
     """Reports whether the password still opens the profile and shows the queued message."""
     client = await ChatClient.unlock(scenario.profile, ACCOUNT_PASSWORD)
-    scenario.report["password_read_back"] = [message.body for message in await client.history(PEER)]
+    scenario.report["password_read_back"] = [
+        message.body for message in await client.messages.history(PEER)
+    ]
     await client.close()
 
 

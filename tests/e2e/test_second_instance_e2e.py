@@ -35,7 +35,7 @@ def wait_until_listening(profile: Path, first: subprocess.Popen[str]) -> None:
     """Polls the first instance's local socket (a cross-process event has no other signal)."""
     from PySide6.QtNetwork import QLocalSocket
 
-    from chat_desktop.gui.single_instance import server_name
+    from chat_desktop.gui.shell.single_instance import server_name
 
     name = server_name(profile)
     deadline = time.monotonic() + START_TIMEOUT_S

@@ -18,8 +18,8 @@ from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.notices import install_nested_loop_guard
-from chat_desktop.gui.theme import apply_theme
+from chat_desktop.gui.common.notices import install_nested_loop_guard
+from chat_desktop.gui.common.theme import apply_theme
 from chat_desktop.storage.store import MessageStore
 from chat_desktop.storage.vault_file import Vault
 

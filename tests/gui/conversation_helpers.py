@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.conversation_view import ConversationView
-from chat_desktop.gui.event_bridge import EventBridge
-from chat_desktop.gui.main_window import MainWindow
-from chat_desktop.gui.message_model import MessageWindowModel
+from chat_desktop.gui.common.event_bridge import EventBridge
+from chat_desktop.gui.conversation.conversation_view import ConversationView
+from chat_desktop.gui.conversation.message_model import MessageWindowModel
+from chat_desktop.gui.shell.main_window import MainWindow
 from chat_desktop.relay.__main__ import parse_rate_limits
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
@@ -51,7 +51,7 @@ class Pair:
         self.pane: ConversationView = window.conversation_view
         self.model = self.pane.model
         self.view = self.pane.view
-        self.bob_model = MessageWindowModel(bob)
+        self.bob_model = MessageWindowModel(bob.messages)
         self.bob_bridge = bob_bridge
         bob_bridge.messageReceived.connect(
             lambda peer, mid, _kind: asyncio.ensure_future(self.bob_model.add_message(peer, mid))
@@ -72,7 +72,7 @@ class Pair:
 
     async def from_bob(self, text: str) -> str:
         """Bob sends ``text``; returns its id once Alice's window shows it."""
-        message_id = await self.bob.send_text("alice", text)
+        message_id = await self.bob.messages.send_text("alice", text)
         await self.bob_model.add_message("alice", message_id)
         await wait_for(lambda: self.shown(message_id) is not None)
         return message_id

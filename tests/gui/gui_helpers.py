@@ -11,9 +11,9 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.account_dialogs import UnlockDialog
-from chat_desktop.gui.app_controller import AppController
-from chat_desktop.gui.main_window import MainWindow
+from chat_desktop.gui.account.account_dialogs import UnlockDialog
+from chat_desktop.gui.shell.app_controller import AppController
+from chat_desktop.gui.shell.main_window import MainWindow
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
 from chat_desktop.services.client import ChatClient
@@ -59,7 +59,7 @@ class StoreMessageSource:
         self.calls += 1
         return self.store.messages.around(MessageKey(peer, message_id), limit)
 
-    async def message(self, peer: str, message_id: str) -> Message | None:
+    async def get(self, peer: str, message_id: str) -> Message | None:
         return self.store.messages.get(MessageKey(peer, message_id))
 
 

@@ -19,21 +19,21 @@ from pytestqt.qtbot import QtBot
 from ui_walk import problems
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.account_dialogs import (
+from chat_desktop.gui.account.account_dialogs import (
     CreateAccountDialog,
     NewPasswordDialog,
     RecoveryKeyDialog,
     UnlockDialog,
 )
-from chat_desktop.gui.device_events import UnlinkedNotice
-from chat_desktop.gui.event_bridge import EventBridge
-from chat_desktop.gui.link_device import LinkDeviceDialog
-from chat_desktop.gui.main_window import MainWindow
-from chat_desktop.gui.message_model import accessible_text
-from chat_desktop.gui.restore import RestoreOfferDialog
-from chat_desktop.gui.safety_number import SafetyNumberDialog
-from chat_desktop.gui.settings_window import SettingsWindow
-from chat_desktop.gui.translation import apply_language
+from chat_desktop.gui.account.link_device import LinkDeviceDialog
+from chat_desktop.gui.account.restore import RestoreOfferDialog
+from chat_desktop.gui.common.event_bridge import EventBridge
+from chat_desktop.gui.common.translation import apply_language
+from chat_desktop.gui.conversation.message_model import accessible_text
+from chat_desktop.gui.conversation.safety_number import SafetyNumberDialog
+from chat_desktop.gui.settings.device_events import UnlinkedNotice
+from chat_desktop.gui.settings.window import SettingsWindow
+from chat_desktop.gui.shell.main_window import MainWindow
 from chat_desktop.relay.__main__ import parse_rate_limits
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
@@ -69,7 +69,7 @@ async def two_accounts(root: Path) -> AsyncIterator[tuple[ChatClient, ChatClient
             await client.connect()
             await client.wait_connected()
         alice, bob = clients
-        await bob.send_text("alice", "hello alice, a searchable word: pineapple")
+        await bob.messages.send_text("alice", "hello alice, a searchable word: pineapple")
         await wait_for_message(alice)
         yield alice, bob
     finally:
@@ -80,7 +80,7 @@ async def two_accounts(root: Path) -> AsyncIterator[tuple[ChatClient, ChatClient
 
 async def wait_for_message(client: ChatClient) -> None:
     async with asyncio.timeout(20):
-        while not await client.message_count("bob"):
+        while not await client.messages.count("bob"):
             await asyncio.sleep(0.01)
 
 
@@ -183,7 +183,7 @@ async def walk_link_device_steps(
     link.submit()
     await wait_for(lambda: link.step is link.code_page)
     walk(link, language, found)
-    await alice.link_device(link.code, transfer_history=False)
+    await alice.devices.link(link.code, transfer_history=False)
     await wait_for(lambda: link.step is link.confirm_page)
     walk(link, language, found)
     link.reject()
@@ -242,11 +242,11 @@ async def test_the_walk_finds_a_nameless_control_and_an_untranslated_text(qtbot:
 
 async def test_bubbles_tell_a_screen_reader_who_when_and_how_far(tmp_path: Path) -> None:
     async with two_accounts(tmp_path) as (alice, _bob):
-        message = (await alice.history("bob", 1))[0]
+        message = (await alice.messages.history("bob", 1))[0]
         text = accessible_text(message)
         assert text.startswith("bob, ") and "pineapple" in text
-        await alice.send_text("bob", "mine")
-        ours = (await alice.history("bob", 1))[0]
+        await alice.messages.send_text("bob", "mine")
+        ours = (await alice.messages.history("bob", 1))[0]
         spoken = accessible_text(ours)
         assert spoken.startswith("You, ") and "mine" in spoken
         assert spoken.rstrip(".").split(". ")[-1] in {"sending", "sent", "delivered", "read"}

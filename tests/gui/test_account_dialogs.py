@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.account_dialogs import CreateAccountDialog, UnlockDialog
+from chat_desktop.gui.account.account_dialogs import CreateAccountDialog, UnlockDialog
 from chat_desktop.storage.vault_file import Vault
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
@@ -162,7 +162,7 @@ async def test_keychain_opt_in_unlocks_without_the_password(
         client, _ = await ChatClient.create(
             profile, relay.url, "gina", PASSWORD, kdf_params=FLOOR_PARAMS
         )
-        await client.set_keychain_unlock(True)
+        await client.account.set_keychain_unlock(True)
         await client.close()
         dialog = UnlockDialog(profile)
         qtbot.addWidget(dialog)

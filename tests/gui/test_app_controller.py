@@ -9,8 +9,8 @@ from gui_helpers import account_on_relay, close_app, unlock_in, wait_for
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
-from chat_desktop.gui.account_dialogs import UnlockDialog
-from chat_desktop.gui.app_controller import AppController
+from chat_desktop.gui.account.account_dialogs import UnlockDialog
+from chat_desktop.gui.shell.app_controller import AppController
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
 
@@ -25,7 +25,7 @@ async def test_unlock_applies_the_crash_report_choice_and_idle_locks(
     controller: AppController | None = None
     async with account_on_relay(tmp_path, "dana") as (relay, profile, client):
         try:
-            await client.set_crash_reports(True)
+            await client.preferences.set_crash_reports(True)
             await client.close()
 
             controller = AppController(profile, relay.url, idle_lock_s=1.0, crash_report_dsn=DSN)
@@ -68,6 +68,9 @@ async def test_crash_reports_are_a_yes_or_no_and_go_to_the_builds_server(
             assert not typed  # nothing to type (a DSN): a yes or a no
             privacy.crash_reports_box.setChecked(True)
             await wait_for(lambda: controller is not None and controller.telemetry.enabled)
-            assert controller.client is not None and await controller.client.crash_reports()
+            assert (
+                controller.client is not None
+                and await controller.client.preferences.crash_reports()
+            )
         finally:
             await close_app(controller)

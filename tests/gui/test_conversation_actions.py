@@ -15,10 +15,10 @@ from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QGuiApplication, 
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from chat_desktop.gui.attachment_preview import AttachmentPreviewDialog
-from chat_desktop.gui.image_viewer import ImageViewer
-from chat_desktop.gui.message_details import UNKNOWN_TIME, MessageDetailsDialog
-from chat_desktop.gui.reaction_picker import COMMON_REACTIONS, ReactionPicker
+from chat_desktop.gui.conversation.attachment_preview import AttachmentPreviewDialog
+from chat_desktop.gui.conversation.image_viewer import ImageViewer
+from chat_desktop.gui.conversation.message_details import UNKNOWN_TIME, MessageDetailsDialog
+from chat_desktop.gui.conversation.reaction_picker import COMMON_REACTIONS, ReactionPicker
 from chat_desktop.storage.models import Message
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
@@ -120,7 +120,7 @@ async def test_a_reaction_from_the_picker_shows_on_the_other_side_and_a_chip_cli
         await wait_for(lambda: bob_sees(HEART))
         await wait_for(lambda: [r.emoji for r in pair.shown(message_id).reactions] == [HEART])  # type: ignore[union-attr]
         # Bob reacts too: two reactions on Alice's side.
-        await pair.bob.react("alice", message_id, THUMBS_UP)
+        await pair.bob.messages.react("alice", message_id, THUMBS_UP)
         await wait_for(
             lambda: len(pair.shown(message_id).reactions) == 2  # type: ignore[union-attr]
         )
@@ -182,8 +182,8 @@ async def test_edit_then_delete_for_everyone_on_both_sides(tmp_path: Path, qtbot
         request(pair, "deleteRequested", theirs, False)
         await answer(pair, QMessageBox.StandardButton.Yes)
         await wait_for(lambda: pair.shown(theirs) is None)
-        assert await pair.alice.message("bob", theirs) is None
-        assert await pair.bob.message("alice", theirs) is not None
+        assert await pair.alice.messages.get("bob", theirs) is None
+        assert await pair.bob.messages.get("alice", theirs) is not None
 
 
 async def test_an_image_dropped_on_the_pane_goes_through_the_preview_with_its_caption(
@@ -211,7 +211,7 @@ async def test_an_image_dropped_on_the_pane_goes_through_the_preview_with_its_ca
         dialog.send_button.click()
 
         async def bob_has_it() -> bool:
-            for message in await pair.bob.history("alice"):
+            for message in await pair.bob.messages.history("alice"):
                 info = message.attachment
                 if info is not None and message.body == "the beach today":
                     return (info.width, info.height) == (640, 480)
@@ -242,7 +242,7 @@ async def test_a_pasted_image_is_sent_from_a_private_temporary_png_then_removed(
         async def bob_has_it() -> bool:
             return any(
                 m.attachment is not None and m.body == "a green square"
-                for m in await pair.bob.history("alice")
+                for m in await pair.bob.messages.history("alice")
             )
 
         await eventually(bob_has_it)
@@ -254,20 +254,20 @@ async def test_a_pasted_image_is_sent_from_a_private_temporary_png_then_removed(
         assert cancelled != pasted
         dialog.cancel_button.click()
         await wait_for(lambda: not cancelled.exists())
-        assert len(await pair.bob.history("alice")) == 1
+        assert len(await pair.bob.messages.history("alice")) == 1
 
 
 async def test_save_as_open_and_the_image_viewer(tmp_path: Path, qtbot: QtBot) -> None:
     async with open_pair(tmp_path, qtbot) as pair:
         picture = tmp_path / "from-bob.png"
         Image.new("RGB", (1200, 900), (90, 30, 160)).save(picture)
-        message_id = await pair.bob.send_file("alice", picture, caption="for you")
+        message_id = await pair.bob.attachments.send_file("alice", picture, caption="for you")
         await wait_for(lambda: pair.shown(message_id) is not None)
         await wait_for(lambda: pair.shown(message_id).attachment.local_status == "done")  # type: ignore[union-attr]
-        sent = await pair.bob.message("alice", message_id)
+        sent = await pair.bob.messages.get("alice", message_id)
         assert sent is not None and sent.attachment is not None
         bobs_copy = tmp_path / "bobs-copy.png"
-        await pair.bob.save_attachment("alice", message_id, bobs_copy)
+        await pair.bob.attachments.save("alice", message_id, bobs_copy)
 
         # Save as: a non-blocking chooser, then the engine writes the file.
         request(pair, "saveRequested", message_id)
@@ -311,10 +311,10 @@ async def test_save_as_open_and_the_image_viewer(tmp_path: Path, qtbot: QtBot) -
 
 async def test_details_show_times_and_the_edit_history(tmp_path: Path, qtbot: QtBot) -> None:
     async with open_pair(tmp_path, qtbot) as pair:
-        message_id = await pair.alice.send_text("bob", "first words")
+        message_id = await pair.alice.messages.send_text("bob", "first words")
         await pair.model.add_message("bob", message_id)
         await eventually(lambda: _delivered(pair, message_id))
-        await pair.alice.edit_message("bob", message_id, "second words")
+        await pair.alice.messages.edit("bob", message_id, "second words")
         request(pair, "detailsRequested", message_id)
         await wait_for(lambda: isinstance(pair.pane.details_dialog, MessageDetailsDialog))
         dialog = pair.pane.details_dialog
@@ -329,7 +329,7 @@ async def test_details_show_times_and_the_edit_history(tmp_path: Path, qtbot: Qt
 
 
 async def _delivered(pair: Pair, message_id: str) -> bool:
-    details = await pair.alice.message_details("bob", message_id)
+    details = await pair.alice.messages.details("bob", message_id)
     return details.delivered_at is not None
 
 
@@ -350,10 +350,10 @@ async def test_header_verified_badge_presence_and_the_peers_timer(
         pane.safety_dialog.close()
 
         # The peer's timer change shows in the combo, also a value the menu lacks.
-        await pair.bob.set_disappearing_timer("alice", 3_600)
+        await pair.bob.conversations.set_disappearing_timer("alice", 3_600)
         await wait_for(lambda: pane.timer_box.currentData() == 3_600)
         assert pane.timer_box.currentText() == "1 hour"
-        await pair.bob.set_disappearing_timer("alice", 2 * 86_400)
+        await pair.bob.conversations.set_disappearing_timer("alice", 2 * 86_400)
         await wait_for(lambda: pane.timer_box.currentData() == 2 * 86_400)
         assert pane.timer_box.currentText() == "2 days"
 

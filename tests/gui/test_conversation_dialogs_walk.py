@@ -16,11 +16,11 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from ui_walk import problems
 
-from chat_desktop.gui.attachment_preview import AttachmentPreviewDialog
-from chat_desktop.gui.image_viewer import ImageViewer
-from chat_desktop.gui.message_details import MessageDetailsDialog
-from chat_desktop.gui.reaction_picker import ReactionPicker
-from chat_desktop.gui.theme import Theme, apply_theme
+from chat_desktop.gui.common.theme import Theme, apply_theme
+from chat_desktop.gui.conversation.attachment_preview import AttachmentPreviewDialog
+from chat_desktop.gui.conversation.image_viewer import ImageViewer
+from chat_desktop.gui.conversation.message_details import MessageDetailsDialog
+from chat_desktop.gui.conversation.reaction_picker import ReactionPicker
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
 
@@ -51,11 +51,11 @@ async def test_every_new_dialog_passes_the_walk_in_light_and_dark(
         pane = pair.pane
         picture = tmp_path / "sunset.png"
         Image.new("RGB", (900, 600), (230, 110, 60)).save(picture)
-        image_id = await pair.bob.send_file("alice", picture, caption="the sunset")
+        image_id = await pair.bob.attachments.send_file("alice", picture, caption="the sunset")
         text_id = await pair.from_bob("shall we meet at the harbour tomorrow morning?")
         await wait_for(lambda: pair.shown(image_id) is not None)
         await wait_for(lambda: pair.shown(image_id).attachment.local_status == "done")  # type: ignore[union-attr]
-        await pair.alice.react("bob", text_id, "\N{THUMBS UP SIGN}")
+        await pair.alice.messages.react("bob", text_id, "\N{THUMBS UP SIGN}")
         await pair.model.refresh_message("bob", text_id)
 
         found: dict[str, list[str]] = {}

@@ -19,12 +19,12 @@ from pytestqt.qtbot import QtBot
 from ui_walk import problems
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.conversation_delegate import RowData, RowLayout
-from chat_desktop.gui.conversation_list import (
+from chat_desktop.gui.common.theme import DARK, LIGHT, apply_theme, current_colors
+from chat_desktop.gui.conversation_list.delegate import RowData, RowLayout
+from chat_desktop.gui.conversation_list.panel import (
     ConversationList,
 )
-from chat_desktop.gui.theme import DARK, LIGHT, apply_theme, current_colors
-from chat_desktop.gui.tray import TrayIcon, badge_rect
+from chat_desktop.gui.shell.tray import TrayIcon, badge_rect
 from chat_desktop.services.client import ChatClient
 from chat_desktop.storage.models import (
     Direction,
@@ -109,7 +109,7 @@ async def test_unread_badge_and_tray_count_follow_arrivals_and_reading(
         tray = TrayIcon(available=False)
         window.unreadTotalChanged.connect(tray.set_unread_count)
         for text in ("one", "two", "three"):
-            await carol.send_text("alice", text)
+            await carol.messages.send_text("alice", text)
         await wait_for(lambda: (r := row(pane, "carol")) is not None and r.unread == 3)
         await wait_for(lambda: tray.unread_count == 3)
         carol_row = row(pane, "carol")
@@ -146,14 +146,14 @@ async def test_pinned_first_and_the_menu_mutes_pins_and_archives(
         window = pair.window
         pane = window.conversation_list
         await pair.from_bob("hello from bob")
-        await carol.send_text("alice", "hello from carol")
+        await carol.messages.send_text("alice", "hello from carol")
         await wait_for(lambda: pane.peers() == ["carol", "bob"])
 
         await menu_action(pair, "bob", "pinAction")
         await wait_for(lambda: pane.peers() == ["bob", "carol"])  # pinned first
         assert (r := row(pane, "bob")) is not None and r.pinned
         assert "pinned" in pane.accessible_text("bob")
-        await carol.send_text("alice", "newer, still below the pinned chat")
+        await carol.messages.send_text("alice", "newer, still below the pinned chat")
         await wait_for(lambda: (r := row(pane, "carol")) is not None and r.unread == 2)
         assert pane.peers() == ["bob", "carol"]
 
@@ -185,7 +185,7 @@ async def test_pinned_first_and_the_menu_mutes_pins_and_archives(
 
         await menu_action(pair, "bob", "pinAction")  # unpin: the latest activity first again
         await wait_for(lambda: pane.peers() == ["carol", "bob"])
-        flags = {c.id: c for c in await pair.alice.conversations(include_archived=True)}
+        flags = {c.id: c for c in await pair.alice.conversations.list(include_archived=True)}
         assert flags["carol"].muted and not flags["carol"].archived
         assert not flags["bob"].pinned
 
@@ -202,7 +202,7 @@ async def test_deleting_the_open_conversation_asks_then_shows_the_placeholder(
         await wait_for(lambda: top_message_box(window) is not None)
         box = top_message_box(window)
         assert box is not None and "bob" in box.text()
-        assert await pair.alice.message_count("bob") == 1  # nothing gone before the answer
+        assert await pair.alice.messages.count("bob") == 1  # nothing gone before the answer
         yes = box.button(QMessageBox.StandardButton.Yes)
         assert yes is not None
         yes.click()
@@ -210,7 +210,7 @@ async def test_deleting_the_open_conversation_asks_then_shows_the_placeholder(
         assert window.open_peer is None
         assert window.centralWidget() is window.splitter
         assert not window.conversation_view.isVisible()  # the placeholder shows instead
-        assert await pair.alice.message_count("bob") == 0
+        assert await pair.alice.messages.count("bob") == 0
 
 
 async def test_a_burst_of_events_is_one_refresh(qtbot: QtBot, tmp_path: Path) -> None:
@@ -261,9 +261,9 @@ async def test_selection_and_scroll_stay_across_refreshes(qtbot: QtBot, tmp_path
         current = pane.list.currentIndex()
         assert current.isValid() and pane.model.row_data(current.row()).peer == "friend040"
 
-        await carol.send_text("alice", "a new chat at the top")
+        await carol.messages.send_text("alice", "a new chat at the top")
         await wait_for(lambda: pane.peers()[0] == "carol")
-        await pair.bob.send_text("alice", "bob moves up too")
+        await pair.bob.messages.send_text("alice", "bob moves up too")
         await wait_for(lambda: pane.peers()[0] == "bob")
         assert bar.value() == scrolled
         current = pane.list.currentIndex()
@@ -273,9 +273,9 @@ async def test_selection_and_scroll_stay_across_refreshes(qtbot: QtBot, tmp_path
 
 async def test_the_walk_finds_nothing_in_the_main_window(qtbot: QtBot, tmp_path: Path) -> None:
     async with open_pair(tmp_path, qtbot) as pair, with_carol(pair, tmp_path) as carol:
-        await carol.send_text("alice", "hi")
+        await carol.messages.send_text("alice", "hi")
         await wait_for(lambda: "carol" in pair.window.conversation_list.peers())
-        await pair.alice.set_archived("bob", True)
+        await pair.alice.conversations.set_archived("bob", True)
         await wait_for(lambda: pair.window.conversation_list.archived_button.isVisible())
         found = problems(pair.window, "en")
         assert found == [], "\n".join(found)
@@ -294,7 +294,7 @@ async def test_rows_are_painted_in_the_themes_colours(
     try:
         async with open_pair(tmp_path, qtbot) as pair, with_carol(pair, tmp_path) as carol:
             pane = pair.window.conversation_list
-            await carol.send_text("alice", "a message in the background")
+            await carol.messages.send_text("alice", "a message in the background")
             await wait_for(lambda: (r := row(pane, "carol")) is not None and r.unread == 1)
             colors = DARK if theme == "dark" else LIGHT
             image, layout = painted(pane, "carol")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QDate, QDateTime, QTime
 
-from chat_desktop.gui.conversation_delegate import initials_of
-from chat_desktop.gui.conversation_list import list_time_text, preview_text
-from chat_desktop.gui.message_words import duration_text
+from chat_desktop.gui.conversation.message_words import duration_text
+from chat_desktop.gui.conversation_list.delegate import initials_of
+from chat_desktop.gui.conversation_list.panel import list_time_text, preview_text
 from chat_desktop.storage.models import (
     TIMER_NOTE_KIND,
     AttachmentInfo,

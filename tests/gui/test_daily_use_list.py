@@ -29,11 +29,11 @@ from test_notifications import (
 )
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.app_controller import AppController
-from chat_desktop.gui.conversation_list import PEER_ROLE, ConversationList
-from chat_desktop.gui.main_window import MainWindow
-from chat_desktop.gui.notifications import NativeNotifier, NotificationCenter
-from chat_desktop.gui.theme import current_colors
+from chat_desktop.gui.common.theme import current_colors
+from chat_desktop.gui.conversation_list.panel import PEER_ROLE, ConversationList
+from chat_desktop.gui.shell.app_controller import AppController
+from chat_desktop.gui.shell.main_window import MainWindow
+from chat_desktop.gui.shell.notifications import NativeNotifier, NotificationCenter
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
 from chat_desktop.services.client import ChatClient
@@ -106,7 +106,7 @@ async def test_a_draft_stays_with_its_chat_shows_in_the_list_and_goes_when_sent(
         window = pair.window
         pane = window.conversation_list
         composer = window.conversation_view.composer
-        await carol.send_text("alice", "hi alice")
+        await carol.messages.send_text("alice", "hi alice")
         await pair.from_bob("hello from bob")
         await wait_for(lambda: (r := row(pane, "carol")) is not None and r.preview == "hi alice")
 
@@ -125,7 +125,7 @@ async def test_a_draft_stays_with_its_chat_shows_in_the_list_and_goes_when_sent(
 
         type_into(window, "for carol")
         await window.open_conversation_now("bob")  # switching away keeps Carol's at once
-        assert await pair.alice.drafts.draft("carol") == "for carol"
+        assert await pair.alice.conversations.drafts.draft("carol") == "for carol"
         assert composer.edit.toPlainText() == "half a  thought\nsecond line"
         await wait_for(lambda: (r := row(pane, "carol")) is not None and r.preview == "for carol")
 
@@ -137,11 +137,11 @@ async def test_a_draft_stays_with_its_chat_shows_in_the_list_and_goes_when_sent(
                 and r.preview.startswith("You: half a")
             )
         )
-        assert await pair.alice.drafts.draft("bob") == ""
+        assert await pair.alice.conversations.drafts.draft("bob") == ""
 
 
 async def draft_is(client: ChatClient, peer: str, text: str) -> bool:
-    return await client.drafts.draft(peer) == text
+    return await client.conversations.drafts.draft(peer) == text
 
 
 async def test_drafts_and_unread_marks_survive_a_lock(qtbot: QtBot, tmp_path: Path) -> None:
@@ -194,7 +194,7 @@ async def test_a_right_click_neither_opens_nor_reads_and_mark_as_unread_until_op
         pane = window.conversation_list
         await pair.from_bob("hello from bob")
         for text in ("one", "two"):
-            await carol.send_text("alice", text)
+            await carol.messages.send_text("alice", text)
         await wait_for(lambda: (r := row(pane, "carol")) is not None and r.unread == 2)
 
         right_click(pane, "carol")
@@ -207,7 +207,7 @@ async def test_a_right_click_neither_opens_nor_reads_and_mark_as_unread_until_op
         assert window.open_peer == "bob"
         carol_row = row(pane, "carol")
         assert carol_row is not None and carol_row.unread == 2  # still unread
-        conversations = {c.id: c for c in await pair.alice.conversations()}
+        conversations = {c.id: c for c in await pair.alice.conversations.list()}
         assert conversations["carol"].unread_count == 2
 
         # "Mark as unread" on the read chat with Bob: a dot until it is opened again.
@@ -220,7 +220,7 @@ async def test_a_right_click_neither_opens_nor_reads_and_mark_as_unread_until_op
         _image, layout = painted(pane, "bob")
         assert layout.badge is not None
         assert "marked unread" in pane.accessible_text("bob")
-        assert await pair.alice.unread_total() == 1
+        assert await pair.alice.conversations.unread_total() == 1
         menu = pane.context_menu_for("bob")
         assert menu is not None
         assert [a.text() for a in menu.actions() if a.objectName() == "markUnreadAction"] == [
@@ -243,11 +243,11 @@ async def test_the_title_counts_the_unread_messages_of_unmuted_chats(
         window = pair.window
         assert window.windowTitle() == "chat_desktop — alice"
         for text in ("one", "two", "three"):
-            await carol.send_text("alice", text)
+            await carol.messages.send_text("alice", text)
         await wait_for(lambda: window.windowTitle() == "chat_desktop (3) — alice")
-        await pair.alice.set_muted("carol", True)
+        await pair.alice.conversations.set_muted("carol", True)
         await wait_for(lambda: window.windowTitle() == "chat_desktop — alice")
-        await pair.alice.set_muted("carol", False)
+        await pair.alice.conversations.set_muted("carol", False)
         await wait_for(lambda: window.windowTitle() == "chat_desktop (3) — alice")
         await window.open_conversation_now("carol")
         await wait_for(lambda: window.windowTitle() == "chat_desktop — alice")
@@ -260,7 +260,7 @@ async def test_notifications_ask_for_the_sound_unless_it_is_turned_off(
         window = pair.window
         recorder = RecordingNotifier()
         center = NotificationCenter(pair.alice, pair.bridge, window, recorder)
-        await carol.send_text("alice", "with a sound")
+        await carol.messages.send_text("alice", "with a sound")
         await wait_for(lambda: len(recorder.shown) == 1)
         assert recorder.sounds == [True]  # on by default
 
@@ -272,8 +272,8 @@ async def test_notifications_ask_for_the_sound_unless_it_is_turned_off(
         assert box.isChecked()
         box.click()  # the user turns the sound off
         await wait_for(lambda: settings.saves.pending == 0)
-        assert not (await pair.alice.preferences()).notification_sound
-        await carol.send_text("alice", "silently")
+        assert not (await pair.alice.preferences.load()).notification_sound
+        await carol.messages.send_text("alice", "silently")
         await wait_for(lambda: len(recorder.shown) == 2)
         assert recorder.sounds == [True, False]
         center.stop()

@@ -22,7 +22,7 @@ from pytestqt.qtbot import QtBot
 
 from chat_desktop.app import parse_args
 from chat_desktop.desktop_demo import GREETINGS, USERS, DemoSession, run_demo
-from chat_desktop.gui.main_window import MainWindow
+from chat_desktop.gui.shell.main_window import MainWindow
 from chat_desktop.storage.models import Direction
 
 pytestmark = [pytest.mark.gui]
@@ -94,7 +94,7 @@ async def test_a_message_typed_in_alices_window_reaches_bobs_window(
         await wait_for(lambda: text in shown_bodies(bob))
         received = [
             m
-            for m in await session.clients["bob"].history("alice")
+            for m in await session.clients["bob"].messages.history("alice")
             if m.direction is Direction.INCOMING
         ]
         assert text in [m.body for m in received]

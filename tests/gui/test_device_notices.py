@@ -19,7 +19,7 @@ from pytestqt.qtbot import QtBot
 from test_notifications import RecordingNotifier
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.app_controller import AppController
+from chat_desktop.gui.shell.app_controller import AppController
 from chat_desktop.services.client import ChatClient
 from chat_desktop.services.devices import OWN_DEVICES_SETTING
 
@@ -54,7 +54,7 @@ async def test_a_new_device_is_announced_in_the_window_and_as_a_notification(
 
             pending = await ChatClient.begin_link(relay.url, "Tablet <b>x</b>")
             offer = asyncio.create_task(pending.wait_for_offer())
-            await app_client.link_device(pending.code, transfer_history=False)
+            await app_client.devices.link(pending.code, transfer_history=False)
             await offer
             linked, _ = await pending.accept(tmp_path / "tablet", PASSWORD, kdf_params=FLOOR_PARAMS)
 
@@ -82,7 +82,7 @@ async def test_a_history_that_does_not_check_out_is_told_on_the_new_device(
             await first.wait_connected()
             pending = await ChatClient.begin_link(relay.url, "Laptop")
             offer = asyncio.create_task(pending.wait_for_offer())
-            await first.link_device(pending.code, transfer_history=True)
+            await first.devices.link(pending.code, transfer_history=True)
             await offer
             new_profile = tmp_path / "laptop"
             new_device, _ = await pending.accept(new_profile, PASSWORD, kdf_params=FLOOR_PARAMS)

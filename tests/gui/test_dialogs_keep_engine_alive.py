@@ -25,9 +25,9 @@ from pytestqt.qtbot import QtBot
 
 from chat_desktop.app import run_app
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.account_dialogs import UnlockDialog
-from chat_desktop.gui.app_controller import AppController
-from chat_desktop.gui.main_window import MainWindow
+from chat_desktop.gui.account.account_dialogs import UnlockDialog
+from chat_desktop.gui.shell.app_controller import AppController
+from chat_desktop.gui.shell.main_window import MainWindow
 from chat_desktop.relay.__main__ import parse_rate_limits
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
@@ -172,7 +172,7 @@ async def test_every_dialog_opens_and_closes_while_messages_flow(
             """Messages both ways, left in flight while the next dialog opens."""
             assert bob is not None
             for number in range(MESSAGES_EACH_WAY):
-                await bob.send_text("alice", f"bob {round_}.{number}")
+                await bob.messages.send_text("alice", f"bob {round_}.{number}")
                 view.composer.edit.setPlainText(f"alice {round_}.{number}")
                 view.composer.submit()
 

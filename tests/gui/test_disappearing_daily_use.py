@@ -16,9 +16,10 @@ from gui_helpers import wait_for
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from chat_desktop.gui.conversation_view import CUSTOM_TIMER, ConversationView
-from chat_desktop.gui.custom_timer import TIMER_UNITS, CustomTimerDialog
-from chat_desktop.gui.message_words import note_text, remaining_text
+from chat_desktop.gui.conversation.conversation_header import CUSTOM_TIMER
+from chat_desktop.gui.conversation.conversation_view import ConversationView
+from chat_desktop.gui.conversation.custom_timer import TIMER_UNITS, CustomTimerDialog
+from chat_desktop.gui.conversation.message_words import note_text, remaining_text
 from chat_desktop.storage.models import TIMER_NOTE_KIND
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
@@ -71,10 +72,10 @@ async def test_the_setters_note_shows_at_once_and_the_same_value_changes_nothing
         # In the open conversation, without reopening it.
         await wait_for(lambda: timer_notes(pair) == ["300"])
         choose(pair.pane, 300)  # the same value again
-        after = await pair.alice.send_text("bob", "after")
+        after = await pair.alice.messages.send_text("bob", "after")
         await pair.model.add_message("bob", after)
         assert timer_notes(pair) == ["300"]
-        history = await pair.alice.history("bob", 20)
+        history = await pair.alice.messages.history("bob", 20)
         assert [m.body for m in history if m.kind == TIMER_NOTE_KIND] == ["300"]
         assert pair.pane.timer_box.currentData() == 300
 
@@ -107,7 +108,7 @@ async def test_custom_takes_a_number_and_a_unit_up_to_a_year(tmp_path: Path, qtb
             if pair.model.message_at(row).kind == TIMER_NOTE_KIND
         )
         assert note_text(note) == "You set disappearing messages to 3 days"  # not 259200 s
-        assert (await pair.alice.conversations())[0].expire_timer == 3 * 86_400
+        assert (await pair.alice.conversations.list())[0].expire_timer == 3 * 86_400
 
         # Cancelled: nothing changes, the menu shows the timer as it was.
         choose(pane, CUSTOM_TIMER)
@@ -129,7 +130,7 @@ async def test_a_disappearing_bubble_counts_down_on_both_sides(
         await wait_for(lambda: timer_notes(pair) == ["300"])
 
         # Ours: the countdown starts at the relay's ack and the open window shows it.
-        ours = await pair.alice.send_text("bob", "gone in 5 minutes")
+        ours = await pair.alice.messages.send_text("bob", "gone in 5 minutes")
         await pair.model.add_message("bob", ours)
         await wait_for(lambda: _expires(pair, ours))
         placed = view.row_layout(ours)

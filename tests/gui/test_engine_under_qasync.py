@@ -45,15 +45,15 @@ async def test_a_busy_exchange_on_the_qt_loop_arrives_whole(
         with caplog.at_level(logging.WARNING):
             for round_ in range(ROUNDS):
                 await asyncio.gather(
-                    *(alice.send_text("bob", f"a{round_}.{i}") for i in range(PER_ROUND)),
-                    *(bob.send_text("alice", f"b{round_}.{i}") for i in range(PER_ROUND)),
+                    *(alice.messages.send_text("bob", f"a{round_}.{i}") for i in range(PER_ROUND)),
+                    *(bob.messages.send_text("alice", f"b{round_}.{i}") for i in range(PER_ROUND)),
                 )
             total = ROUNDS * PER_ROUND
 
             async def counts() -> tuple[int, int]:
                 return (
-                    len(await bob.history("alice", limit=2 * total + 50)),
-                    len(await alice.history("bob", limit=2 * total + 50)),
+                    len(await bob.messages.history("alice", limit=2 * total + 50)),
+                    len(await alice.messages.history("bob", limit=2 * total + 50)),
                 )
 
             seen: list[tuple[int, int]] = [(0, 0)]
@@ -71,7 +71,7 @@ async def test_a_busy_exchange_on_the_qt_loop_arrives_whole(
             finally:
                 poller.cancel()
         for client, peer in ((alice, "bob"), (bob, "alice")):
-            history = await client.history(peer, limit=2 * total + 50)
+            history = await client.messages.history(peer, limit=2 * total + 50)
             assert not [m for m in history if m.undecryptable]
         assert "invalid literal" not in caplog.text
         assert "handler error" not in caplog.text

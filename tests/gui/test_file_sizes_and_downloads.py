@@ -18,11 +18,11 @@ from PySide6.QtWidgets import QFileDialog, QLabel
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.attachment import blob_size_for
-from chat_desktop.gui.attachment_preview import AttachmentPreviewDialog
-from chat_desktop.gui.message_delegate import attachment_label, file_meta_text
-from chat_desktop.gui.message_details import MessageDetailsDialog
-from chat_desktop.gui.message_layout import file_size_label, transfer_state
-from chat_desktop.gui.settings_window import SettingsWindow
+from chat_desktop.gui.conversation.attachment_preview import AttachmentPreviewDialog
+from chat_desktop.gui.conversation.message_delegate import attachment_label, file_meta_text
+from chat_desktop.gui.conversation.message_details import MessageDetailsDialog
+from chat_desktop.gui.conversation.message_layout import file_size_label, transfer_state
+from chat_desktop.gui.settings.window import SettingsWindow
 from chat_desktop.storage.models import (
     AttachmentInfo,
     Direction,
@@ -98,7 +98,7 @@ def test_one_size_format_in_preview_bubble_details_and_refusal(
 
 
 async def sent_by_bob(pair: Pair, path: Path) -> str:
-    message_id = await pair.bob.send_file("alice", path)
+    message_id = await pair.bob.attachments.send_file("alice", path)
     await wait_for(lambda: pair.shown(message_id) is not None)
     return message_id
 
@@ -148,7 +148,7 @@ async def test_small_files_download_alone_within_the_limit_and_save_as_starts_in
         assert spin.accessibleName()
         spin.setValue(1)
         await wait_for(lambda: not settings.saving)
-        assert (await pair.alice.preferences()).auto_download_mib == 1
+        assert (await pair.alice.preferences.load()).auto_download_mib == 1
         settings.privacy_page.grab().save(str(SHOTS / "auto-download-setting.png"))
         big = await sent_by_bob(pair, sized_file(outside / "big.pdf", 2 * MIB))
         small = await sent_by_bob(pair, sized_file(outside / "small.pdf", MIB // 2))
@@ -157,11 +157,11 @@ async def test_small_files_download_alone_within_the_limit_and_save_as_starts_in
         spin.setValue(0)
         assert spin.text() == "Never"
         await wait_for(lambda: not settings.saving)
-        assert (await pair.alice.preferences()).auto_download_mib == 0
+        assert (await pair.alice.preferences.load()).auto_download_mib == 0
         tiny = await sent_by_bob(pair, sized_file(outside / "tiny.txt", 10))
         marker = await sent_by_bob(pair, sized_file(outside / "marker.txt", 20))
         # Nothing comes alone any more; a click still downloads.
-        await pair.alice.download_attachment("bob", marker)
+        await pair.alice.attachments.download("bob", marker)
         await wait_for(lambda: status_of(pair, marker)() == "done")
         assert status_of(pair, tiny)() in (None, "none")
         settings.close()

@@ -16,9 +16,9 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
-from chat_desktop.gui.message_delegate import MAX_THUMBNAIL_SIDE, MessageDelegate
-from chat_desktop.gui.message_model import MessageWindowModel
-from chat_desktop.gui.message_view import MessageListView
+from chat_desktop.gui.conversation.message_delegate import MAX_THUMBNAIL_SIDE, MessageDelegate
+from chat_desktop.gui.conversation.message_model import MessageWindowModel
+from chat_desktop.gui.conversation.message_view import MessageListView
 from chat_desktop.storage.models import AttachmentInfo, Message, MessageKey
 from chat_desktop.storage.store import MessageStore
 

@@ -14,8 +14,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 import chat_desktop.gui
-from chat_desktop.gui.composer import Composer
-from chat_desktop.gui.icons import (
+from chat_desktop.gui.common.icons import (
     APP_ICON_NAME,
     APP_ICON_PNG_SIZES,
     ICON_NAMES,
@@ -25,7 +24,8 @@ from chat_desktop.gui.icons import (
     icon_path,
     tinted_icon,
 )
-from chat_desktop.gui.theme import DARK, LIGHT, apply_theme
+from chat_desktop.gui.common.theme import DARK, LIGHT, apply_theme
+from chat_desktop.gui.conversation.composer import Composer
 
 pytestmark = [pytest.mark.gui]
 
@@ -171,4 +171,6 @@ def test_no_gui_string_shows_an_emoji_or_symbol_glyph() -> None:
         for line, text in string_literals(path.read_text(encoding="utf-8"))
         if any(is_symbol(char) for char in text)
     ]
-    assert not offenders, "use chat_desktop.gui.icons instead of glyphs:\n" + "\n".join(offenders)
+    assert not offenders, "use chat_desktop.gui.common.icons instead of glyphs:\n" + "\n".join(
+        offenders
+    )

@@ -15,10 +15,10 @@ from PySide6.QtCore import QCoreApplication, QLocale, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QToolButton, QTreeView
 from pytestqt.qtbot import QtBot
 
-from chat_desktop.gui.composer import Composer
-from chat_desktop.gui.data_size import format_size
-from chat_desktop.gui.save_dialog import choose_save_path
-from chat_desktop.gui.translation import apply_language, system_language
+from chat_desktop.gui.common.data_size import format_size
+from chat_desktop.gui.common.save_dialog import choose_save_path
+from chat_desktop.gui.common.translation import apply_language, system_language
+from chat_desktop.gui.conversation.composer import Composer
 
 pytestmark = [pytest.mark.gui]
 

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from test_main_window_e2e import eventually, new_client, open_chat
 
-from chat_desktop.gui.safety_number import SafetyNumberDialog
+from chat_desktop.gui.conversation.safety_number import SafetyNumberDialog
 from chat_desktop.services.client import ChatClient
 from chat_desktop.storage.models import MessageStatus
 
@@ -32,9 +32,9 @@ async def test_banner_accepts_the_new_key_of_a_verified_contact(
 ) -> None:
     async with open_chat(tmp_path, qtbot) as chat:
         view = chat.window.conversation_view
-        await chat.alice.send_text("bob", "before")
+        await chat.alice.messages.send_text("bob", "before")
         await eventually(lambda: _bob_has(chat.bob, 1))
-        await chat.alice.mark_verified("bob")
+        await chat.alice.trust.mark_verified("bob")
         assert not view.banner.isVisible()
 
         # Bob loses his laptop; the operator frees his name; he comes back with a new key.
@@ -56,19 +56,19 @@ async def test_banner_accepts_the_new_key_of_a_verified_contact(
         )
         bob = await new_client(tmp_path, chat.alice.relay_url, "bob")
         try:
-            await bob.send_text("alice", "new laptop, same bob")
+            await bob.messages.send_text("alice", "new laptop, same bob")
             await wait_for(lambda: view.banner.isVisible())
             assert view.accept_key_button.isVisible()  # verified contact: sending is paused
 
             assert "waiting" not in view.banner_label.text()
 
-            waiting = await chat.alice.send_text("bob", "is that you?")
-            pending = await chat.alice.message("bob", waiting)
+            waiting = await chat.alice.messages.send_text("bob", "is that you?")
+            pending = await chat.alice.messages.get("bob", waiting)
             assert pending is not None and pending.status is MessageStatus.PENDING
             await wait_for(lambda: ONE_WAITING in view.banner_label.text())
-            second = await chat.alice.send_text("bob", "really?")
+            second = await chat.alice.messages.send_text("bob", "really?")
             await wait_for(lambda: TWO_WAITING in view.banner_label.text())
-            assert await chat.alice.messages_waiting("bob") == 2
+            assert await chat.alice.trust.messages_waiting("bob") == 2
 
             qtbot.mouseClick(view.accept_key_button, Qt.MouseButton.LeftButton)
             # The new safety number comes first (issue 19): then "Accept new key".
@@ -91,8 +91,8 @@ def _comparing(view: object) -> SafetyNumberDialog | None:
 
 
 async def _bob_has(bob: ChatClient, count: int) -> bool:
-    return len(await bob.history("alice")) >= count
+    return len(await bob.messages.history("alice")) >= count
 
 
 async def _has(bob: ChatClient, message_id: str) -> bool:
-    return await bob.message("alice", message_id) is not None
+    return await bob.messages.get("alice", message_id) is not None

@@ -15,9 +15,13 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.account_dialogs import CreateAccountDialog, RecoveryKeyDialog, UnlockDialog
-from chat_desktop.gui.app_controller import AppController
-from chat_desktop.gui.main_window import MainWindow
+from chat_desktop.gui.account.account_dialogs import (
+    CreateAccountDialog,
+    RecoveryKeyDialog,
+    UnlockDialog,
+)
+from chat_desktop.gui.shell.app_controller import AppController
+from chat_desktop.gui.shell.main_window import MainWindow
 from chat_desktop.relay.__main__ import parse_rate_limits
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
@@ -108,7 +112,7 @@ async def test_a_first_session_needs_no_mouse(tmp_path: Path, qtbot: QtBot) -> N
 
         async def bob_got_it() -> bool:
             assert bob is not None
-            return any(m.body == "the kiwi is ripe" for m in await bob.history("alice", 5))
+            return any(m.body == "the kiwi is ripe" for m in await bob.messages.history("alice", 5))
 
         for _ in range(2000):
             if await bob_got_it():

@@ -9,10 +9,10 @@ import pytest
 from gui_helpers import account_on_relay, close_app, unlock_in, wait_for
 from pytestqt.qtbot import QtBot
 
-from chat_desktop.gui.account_dialogs import UnlockDialog
-from chat_desktop.gui.app_controller import APPEARANCE_SECTION, AppController
-from chat_desktop.gui.main_window import MainWindow
-from chat_desktop.gui.translation import apply_language
+from chat_desktop.gui.account.account_dialogs import UnlockDialog
+from chat_desktop.gui.common.translation import apply_language
+from chat_desktop.gui.shell.app_controller import APPEARANCE_SECTION, AppController
+from chat_desktop.gui.shell.main_window import MainWindow
 from chat_desktop.services.client import ChatClient
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]

@@ -18,11 +18,11 @@ from gui_helpers import PASSWORD, RELAXED_LIMITS, close_app, unlock_in, wait_for
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.account_dialogs import CreateAccountDialog, RecoveryKeyDialog
-from chat_desktop.gui.app_controller import AppController
-from chat_desktop.gui.device_events import UnlinkedNotice
-from chat_desktop.gui.link_device import LinkDeviceDialog
-from chat_desktop.gui.main_window import MainWindow
+from chat_desktop.gui.account.account_dialogs import CreateAccountDialog, RecoveryKeyDialog
+from chat_desktop.gui.account.link_device import LinkDeviceDialog
+from chat_desktop.gui.settings.device_events import UnlinkedNotice
+from chat_desktop.gui.shell.app_controller import AppController
+from chat_desktop.gui.shell.main_window import MainWindow
 from chat_desktop.relay.__main__ import parse_rate_limits
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
@@ -92,7 +92,7 @@ async def test_first_run_links_this_computer_to_an_existing_account(
             a1 = await online_account(tmp_path / "a1", relay_url, "alice")
             bob = await online_account(tmp_path / "bob", relay_url, "bob")
             clients += [a1, bob]
-            await bob.send_text("alice", "hello from bob")
+            await bob.messages.send_text("alice", "hello from bob")
             await wait_for_message(a1, "bob")
 
             controller = app = AppController(
@@ -122,7 +122,7 @@ async def test_first_run_links_this_computer_to_an_existing_account(
             link.copy_button.click()
             assert link.copy_button.text() == "Copied"
 
-            await a1.link_device(code)  # the user pastes it on the other computer
+            await a1.devices.link(code)  # the user pastes it on the other computer
             await wait_for(lambda: link.step is link.confirm_page)
             assert link.join_title.text() == "Join alice's account?"
             assert link.join_details.text() == "Contacts: 1 \u00b7 message history included"
@@ -142,7 +142,7 @@ async def test_first_run_links_this_computer_to_an_existing_account(
             assert (a2.username, a2.device_id) == ("alice", 2)
             assert NEW_PASSWORD not in link.error_label.text()
 
-            devices = await a1.devices()
+            devices = await a1.devices.list()
             assert [(d.device_id, d.name) for d in devices] == [(1, "Desk"), (2, "Laptop")]
             # This computer opens with its own password.
             await close_app(controller)
@@ -158,7 +158,7 @@ async def test_first_run_links_this_computer_to_an_existing_account(
 
 async def wait_for_message(client: ChatClient, peer: str) -> None:
     async with asyncio.timeout(20):
-        while not await client.message_count(peer):
+        while not await client.messages.count(peer):
             await asyncio.sleep(0.02)
 
 
@@ -228,7 +228,7 @@ async def test_an_unlinked_computer_says_so_and_erases_its_data_on_request(
             clients.append(a1)
             pending = await ChatClient.begin_link(relay_url, "Laptop")
             offer = asyncio.ensure_future(pending.wait_for_offer())
-            await a1.link_device(pending.code, transfer_history=False)
+            await a1.devices.link(pending.code, transfer_history=False)
             await offer
             a2, _key = await pending.accept(tmp_path / "a2", PASSWORD, kdf_params=FLOOR_PARAMS)
             await a2.close()
@@ -241,7 +241,7 @@ async def test_an_unlinked_computer_says_so_and_erases_its_data_on_request(
             await wait_for(lambda: a2_client.connected)  # the app connects after its window
             assert notice_of(app) is None
 
-            await a1.unlink_device(2)
+            await a1.devices.unlink(2)
             await wait_for(lambda: notice_of(app) is not None)
             notice = notice_of(app)
             assert notice is not None
@@ -255,7 +255,7 @@ async def test_an_unlinked_computer_says_so_and_erases_its_data_on_request(
             qtbot.addWidget(app.dialog)
             assert app.client is None and app.window is None
             assert not (tmp_path / "a2").exists()
-            assert [d.device_id for d in await a1.devices()] == [1]
+            assert [d.device_id for d in await a1.devices.list()] == [1]
         finally:
             await close_app(controller)
             for client in clients:
@@ -271,11 +271,11 @@ async def test_keep_for_now_leaves_the_profile_and_the_window(qtbot: QtBot, tmp_
             clients.append(a1)
             pending = await ChatClient.begin_link(relay_url, "Laptop")
             offer = asyncio.ensure_future(pending.wait_for_offer())
-            await a1.link_device(pending.code, transfer_history=False)
+            await a1.devices.link(pending.code, transfer_history=False)
             await offer
             a2, _key = await pending.accept(tmp_path / "a2", PASSWORD, kdf_params=FLOOR_PARAMS)
             await a2.close()
-            await a1.unlink_device(2)  # while this computer was off
+            await a1.devices.unlink(2)  # while this computer was off
 
             controller = app = AppController(tmp_path / "a2", relay_url, idle_lock_s=0)
             app.start()

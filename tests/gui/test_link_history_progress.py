@@ -23,10 +23,10 @@ from pytestqt.qtbot import QtBot
 from test_link_new_device_enter import running_relay
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.device_events import DeviceEvents, DeviceNotices
-from chat_desktop.gui.event_bridge import EventBridge
-from chat_desktop.gui.link_new_device import LinkNewDeviceDialog
-from chat_desktop.gui.main_window import MainWindow
+from chat_desktop.gui.common.event_bridge import EventBridge
+from chat_desktop.gui.settings.device_events import DeviceEvents, DeviceNotices
+from chat_desktop.gui.settings.link_new_device import LinkNewDeviceDialog
+from chat_desktop.gui.shell.main_window import MainWindow
 from chat_desktop.services.client import ChatClient
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
@@ -42,7 +42,7 @@ async def _client(root: Path, relay_url: str, name: str) -> ChatClient:
 
 
 async def _has_text(client: ChatClient, peer: str, text: str) -> bool:
-    return any(m.body == text for m in await client.history(peer, limit=20))
+    return any(m.body == text for m in await client.messages.history(peer, limit=20))
 
 
 def previews(window: MainWindow) -> dict[str, str | None]:
@@ -73,8 +73,8 @@ async def test_both_computers_show_the_history_coming_and_the_list_shows_it_at_o
             bob = await _client(tmp_path, relay.url, "bob")
             carol = await _client(tmp_path, relay.url, "carol")
             clients += [a1, bob, carol]
-            await bob.send_text("alice", "hello from bob")
-            await carol.send_text("alice", "hello from carol")
+            await bob.messages.send_text("alice", "hello from bob")
+            await carol.messages.send_text("alice", "hello from carol")
             await _until(functools.partial(_has_text, a1, "bob", "hello from bob"))
             await _until(functools.partial(_has_text, a1, "carol", "hello from carol"))
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.link_new_device import LinkNewDeviceDialog
+from chat_desktop.gui.settings.link_new_device import LinkNewDeviceDialog
 from chat_desktop.relay.__main__ import parse_rate_limits
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
@@ -103,7 +103,7 @@ async def test_enter_after_pasting_asks_first_then_links_once(qtbot: QtBot, tmp_
             assert (await offer).username == "alice"
             a2, _key = await pending.accept(tmp_path / "a2", PASSWORD, kdf_params=FLOOR_PARAMS)
             clients.append(a2)
-            assert [(d.device_id, d.name) for d in await a1.devices()] == [
+            assert [(d.device_id, d.name) for d in await a1.devices.list()] == [
                 (1, "Desk"),
                 (2, "laptop"),
             ]
@@ -143,7 +143,7 @@ async def test_a_really_expired_code_says_so_and_nothing_joins(
                     await pending.wait_for_offer()
             finally:
                 relay.context.clock = real_clock
-            assert [d.device_id for d in await a1.devices()] == [1]
+            assert [d.device_id for d in await a1.devices.list()] == [1]
         finally:
             for client in clients:
                 await client.close()

@@ -20,10 +20,10 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.link_text import find_links
-from chat_desktop.gui.message_layout import MessageLayout
-from chat_desktop.gui.message_model import MessageWindowModel
-from chat_desktop.gui.message_view import MessageListView
+from chat_desktop.gui.conversation.link_text import find_links
+from chat_desktop.gui.conversation.message_layout import MessageLayout
+from chat_desktop.gui.conversation.message_model import MessageWindowModel
+from chat_desktop.gui.conversation.message_view import MessageListView
 from chat_desktop.storage.models import Direction, MessageStatus, NewMessage
 from chat_desktop.storage.store import MessageStore
 from chat_desktop.storage.vault_file import Vault

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chat_desktop.gui.link_text import find_links, is_openable
+from chat_desktop.gui.conversation.link_text import find_links, is_openable
 
 pytestmark = pytest.mark.unit
 

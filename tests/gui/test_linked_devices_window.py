@@ -15,8 +15,8 @@ from gui_helpers import PASSWORD, RELAXED_LIMITS, wait_for
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.event_bridge import EventBridge
-from chat_desktop.gui.main_window import MainWindow
+from chat_desktop.gui.common.event_bridge import EventBridge
+from chat_desktop.gui.shell.main_window import MainWindow
 from chat_desktop.relay.__main__ import parse_rate_limits
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
@@ -37,7 +37,7 @@ async def _client(root: Path, relay_url: str, name: str) -> ChatClient:
 async def _link(existing: ChatClient, root: Path, relay_url: str, folder: str) -> ChatClient:
     pending = await ChatClient.begin_link(relay_url, "Laptop")
     offer = asyncio.create_task(pending.wait_for_offer())
-    await existing.link_device(pending.code, transfer_history=False)
+    await existing.devices.link(pending.code, transfer_history=False)
     await offer
     client, _ = await pending.accept(root / folder, PASSWORD, kdf_params=FLOOR_PARAMS)
     await client.connect()
@@ -70,7 +70,7 @@ async def test_the_window_follows_reads_and_verification_done_on_another_device(
         # Not shown: a shown window opens the first conversation and reads it itself; here
         # only A2 reads, and A1's list must follow.
 
-        ids = [await bob.send_text("alice", f"news {n}") for n in range(3)]
+        ids = [await bob.messages.send_text("alice", f"news {n}") for n in range(3)]
         model = window.conversation_list.model
 
         def unread_here() -> int | None:
@@ -78,21 +78,21 @@ async def test_the_window_follows_reads_and_verification_done_on_another_device(
             return None if row is None else model.row_data(row).unread
 
         await wait_for(lambda: unread_here() == 3)
-        while len([m for m in await a2.history("bob") if m.id in ids]) < 3:
+        while len([m for m in await a2.messages.history("bob") if m.id in ids]) < 3:
             await asyncio.sleep(0.02)
-        await a2.mark_read("bob", ids[-1])
+        await a2.conversations.mark_read("bob", ids[-1])
         await wait_for(lambda: unread_here() == 0)
 
         row = model.row_of("bob")
         assert row is not None and not model.row_data(row).verified
-        await a2.mark_verified("bob")
+        await a2.trust.mark_verified("bob")
 
         def verified_here() -> bool:
             row = model.row_of("bob")
             return row is not None and model.row_data(row).verified
 
         await wait_for(verified_here)
-        first = await a1.message("bob", ids[0])
+        first = await a1.messages.get("bob", ids[0])
         assert first is not None and first.read_at is not None
     finally:
         if bridge is not None:

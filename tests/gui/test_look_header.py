@@ -16,7 +16,7 @@ from look_helpers import settled
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from chat_desktop.gui.theme import apply_theme
+from chat_desktop.gui.common.theme import apply_theme
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
 

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem, QWidge
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.conversation_delegate import badge_text
-from chat_desktop.gui.conversation_list import ConversationList
-from chat_desktop.gui.theme import DARK, LIGHT, apply_theme
+from chat_desktop.gui.common.theme import DARK, LIGHT, apply_theme
+from chat_desktop.gui.conversation_list.delegate import badge_text
+from chat_desktop.gui.conversation_list.panel import ConversationList
 from chat_desktop.services.client import ChatClient
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
@@ -74,7 +74,7 @@ async def with_long_named_contact(pair: Pair, root: Path) -> AsyncIterator[ChatC
     try:
         await other.connect()
         await other.wait_connected()
-        await other.send_text("alice", "a long name and a short message")
+        await other.messages.send_text("alice", "a long name and a short message")
         pane = pair.window.conversation_list
         await wait_for(lambda: pane.model.row_of(LONG_NAME) is not None)
         yield other

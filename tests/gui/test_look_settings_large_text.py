@@ -14,8 +14,8 @@ from look_helpers import settled
 from PySide6.QtWidgets import QApplication, QCheckBox, QScrollArea
 from pytestqt.qtbot import QtBot
 
-from chat_desktop.gui.settings_window import DEFAULT_SIZE, SettingsWindow
-from chat_desktop.gui.theme import apply_theme
+from chat_desktop.gui.common.theme import apply_theme
+from chat_desktop.gui.settings.window import DEFAULT_SIZE, SettingsWindow
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
 

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from chat_desktop.gui.icons import icon
-from chat_desktop.gui.safety_number import SafetyNumberDialog
-from chat_desktop.gui.theme import DARK, LIGHT, apply_theme, current_colors
+from chat_desktop.gui.common.icons import icon
+from chat_desktop.gui.common.theme import DARK, LIGHT, apply_theme, current_colors
+from chat_desktop.gui.conversation.safety_number import SafetyNumberDialog
 
 pytestmark = [pytest.mark.gui]
 on_qasync = pytest.mark.asyncio(loop_scope="session")
@@ -146,7 +146,7 @@ async def test_the_verified_badge_takes_the_colours_of_the_theme_switched_to(
     async with open_pair(tmp_path, qtbot) as pair:
         pane = pair.pane
         await pair.from_bob("so you know my key")
-        await pair.alice.mark_verified("bob", True)
+        await pair.alice.trust.mark_verified("bob", True)
         await pane.refresh_verified()
         await wait_for(lambda: pane.verified_badge.isVisible())
         apply_theme(restore_look, "light")  # switched back after verifying in the dark

@@ -14,10 +14,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.event_bridge import EventBridge
-from chat_desktop.gui.main_window import MainWindow
-from chat_desktop.gui.message_delegate import MessageDelegate, image_box
-from chat_desktop.gui.safety_number import SafetyNumberDialog
+from chat_desktop.gui.common.event_bridge import EventBridge
+from chat_desktop.gui.conversation.message_delegate import MessageDelegate, image_box
+from chat_desktop.gui.conversation.safety_number import SafetyNumberDialog
+from chat_desktop.gui.shell.main_window import MainWindow
 from chat_desktop.relay.__main__ import parse_rate_limits
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
@@ -122,7 +122,7 @@ async def _scenario_typing_enter_sends_and_the_message_reaches_the_peer(
     assert first_status and first_status[0] in (MessageStatus.PENDING, MessageStatus.SENT)
 
     async def bob_has_it() -> bool:
-        return any(m.body == text for m in await chat.bob.history("alice"))
+        return any(m.body == text for m in await chat.bob.messages.history("alice"))
 
     await eventually(bob_has_it)
     # Bob's device acknowledges delivery: the mark moves on in the open window.
@@ -140,14 +140,14 @@ async def test_incoming_message_appears_and_is_marked_read(tmp_path: Path, qtbot
 
 
 async def _scenario_incoming_message_appears_and_is_marked_read(chat: Chat) -> None:
-    message_id = await chat.bob.send_text("alice", "hi alice, from bob")
+    message_id = await chat.bob.messages.send_text("alice", "hi alice, from bob")
     await wait_for(lambda: chat.shown(lambda m: m.id == message_id) is not None)
     shown = chat.shown(lambda m: m.id == message_id)
     assert shown is not None and shown.body == "hi alice, from bob"
     await wait_for(lambda: chat.window.conversation_list.peers() == ["bob"])
 
     async def bob_sees_read() -> bool:
-        message = await chat.bob.message("alice", message_id)
+        message = await chat.bob.messages.get("alice", message_id)
         return message is not None and message.status is MessageStatus.READ
 
     # The message was on screen in the (active) window: Alice's client sent a read receipt.
@@ -168,7 +168,7 @@ async def _scenario_image_placeholder_has_its_final_size_before_the_image_arrive
 ) -> None:
     picture = tmp_path / "photo.png"
     Image.new("RGB", IMAGE_SIZE, (30, 120, 200)).save(picture)
-    message_id = await chat.bob.send_file("alice", picture)
+    message_id = await chat.bob.attachments.send_file("alice", picture)
     await wait_for(lambda: chat.shown(lambda m: m.id == message_id) is not None)
     row = chat.model.row_of(message_id)
     assert row is not None
@@ -202,7 +202,7 @@ async def test_safety_number_dialog_marks_the_contact_verified(
 async def _scenario_safety_number_dialog_marks_the_contact_verified(
     chat: Chat, qtbot: QtBot
 ) -> None:
-    await chat.bob.send_text("alice", "so you know my key")
+    await chat.bob.messages.send_text("alice", "so you know my key")
     await wait_for(lambda: chat.model.rowCount() > 0)
     chat.window.conversation_view.safety_button.click()
     await wait_for(
@@ -213,11 +213,11 @@ async def _scenario_safety_number_dialog_marks_the_contact_verified(
     dialog = chat.window.conversation_view.safety_dialog
     digits = dialog.number_label.text().replace(" ", "").replace("\n", "")
     assert len(digits) == 60 and digits.isdigit()
-    assert digits == (await chat.bob.safety_number("alice")).replace(" ", "")
+    assert digits == (await chat.bob.trust.safety_number("alice")).replace(" ", "")
     dialog.verify_button.click()
 
     async def verified() -> bool:
-        return await chat.alice.is_verified("bob")
+        return await chat.alice.trust.is_verified("bob")
 
     await eventually(verified)
     dialog.close()

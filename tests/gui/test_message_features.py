@@ -31,11 +31,15 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.message_layout import ROW_MARGIN_H, RowDecor
-from chat_desktop.gui.message_model import DECOR_ROLE, MessageWindowModel, accessible_text
-from chat_desktop.gui.message_view import MessageListView
-from chat_desktop.gui.message_words import duration_text, remaining_text
-from chat_desktop.gui.theme import DARK, LIGHT, apply_theme, current_colors
+from chat_desktop.gui.common.theme import DARK, LIGHT, apply_theme, current_colors
+from chat_desktop.gui.conversation.message_layout import ROW_MARGIN_H, RowDecor
+from chat_desktop.gui.conversation.message_model import (
+    DECOR_ROLE,
+    MessageWindowModel,
+    accessible_text,
+)
+from chat_desktop.gui.conversation.message_view import MessageListView
+from chat_desktop.gui.conversation.message_words import duration_text, remaining_text
 from chat_desktop.storage.models import (
     TIMER_NOTE_KIND,
     AttachmentInfo,

@@ -7,8 +7,8 @@ from gui_helpers import PEER, StoreMessageSource, message_id, seed_one, wait_for
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from chat_desktop.gui.message_model import MESSAGE_ROLE, MessageWindowModel
-from chat_desktop.gui.message_view import MessageListView
+from chat_desktop.gui.conversation.message_model import MESSAGE_ROLE, MessageWindowModel
+from chat_desktop.gui.conversation.message_view import MessageListView
 from chat_desktop.storage.models import Message
 from chat_desktop.storage.store import MessageStore
 

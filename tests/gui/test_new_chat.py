@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication, QDialog, QPushButton
 from pytestqt.qtbot import QtBot
 from test_main_window_e2e import open_chat
 
-from chat_desktop.gui.message_model import FAILED_EXPLANATION
-from chat_desktop.gui.new_chat import NewChatDialog
+from chat_desktop.gui.conversation.message_model import FAILED_EXPLANATION
+from chat_desktop.gui.conversation_list.new_chat import NewChatDialog
 
 pytestmark = [pytest.mark.gui]
 

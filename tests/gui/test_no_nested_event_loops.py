@@ -18,7 +18,7 @@ from PySide6.QtCore import QEventLoop, QPoint
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMenu, QMessageBox
 
 import chat_desktop
-from chat_desktop.gui import notices
+from chat_desktop.gui.common import notices
 
 PACKAGE = Path(chat_desktop.__file__).parent
 SCANNED = [*sorted((PACKAGE / "gui").rglob("*.py")), PACKAGE / "app.py"]
@@ -116,7 +116,9 @@ def test_no_gui_code_starts_a_nested_event_loop() -> None:
     found: list[str] = []
     for path in SCANNED:
         found += nested_loop_calls(path.read_text("utf-8"), str(path.relative_to(PACKAGE)))
-    assert not found, "nested event loops (use chat_desktop.gui.notices):\n" + "\n".join(found)
+    assert not found, "nested event loops (use chat_desktop.gui.common.notices):\n" + "\n".join(
+        found
+    )
 
 
 @pytest.mark.gui

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chat_desktop.gui.notifications import Notice, NotificationPolicy
+from chat_desktop.gui.shell.notifications import Notice, NotificationPolicy
 from chat_desktop.storage.models import TIMER_NOTE_KIND, AttachmentInfo, Direction, Message
 
 pytestmark = [pytest.mark.gui]

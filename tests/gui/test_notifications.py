@@ -27,9 +27,9 @@ from pytestqt.qtbot import QtBot
 from test_conversation_list import with_carol
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.account_dialogs import UnlockDialog
-from chat_desktop.gui.app_controller import AppController
-from chat_desktop.gui.notifications import NativeNotifier, NotificationCenter
+from chat_desktop.gui.account.account_dialogs import UnlockDialog
+from chat_desktop.gui.shell.app_controller import AppController
+from chat_desktop.gui.shell.notifications import NativeNotifier, NotificationCenter
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
 from chat_desktop.services.client import ChatClient
@@ -65,7 +65,7 @@ async def test_a_background_chat_notifies_the_open_one_does_not_and_a_click_open
         window.activateWindow()
         await wait_for(window.isActiveWindow)
         await pair.from_bob("bob writes in the open chat")
-        await carol.send_text("alice", "carol writes in the background")
+        await carol.messages.send_text("alice", "carol writes in the background")
         await wait_for(lambda: len(recorder.shown) == 1)
         title, body, clicked = recorder.shown[0]
         assert (title, body) == ("carol", "carol writes in the background")
@@ -84,24 +84,24 @@ async def test_muted_chats_and_the_privacy_choices(qtbot: QtBot, tmp_path: Path)
         center = NotificationCenter(pair.alice, pair.bridge, window, recorder)
         await window.open_conversation_now("zed")  # Bob's and Carol's chats are in the background
 
-        await pair.alice.set_muted("carol", True)
-        await carol.send_text("alice", "muted words")
-        await pair.bob.send_text("alice", "bob's words")
+        await pair.alice.conversations.set_muted("carol", True)
+        await carol.messages.send_text("alice", "muted words")
+        await pair.bob.messages.send_text("alice", "bob's words")
         await wait_for(lambda: len(recorder.shown) == 1)
         assert [(t, b) for t, b, _ in recorder.shown] == [("bob", "bob's words")]
 
-        preferences = await pair.alice.preferences()
-        await pair.alice.set_preferences(
+        preferences = await pair.alice.preferences.load()
+        await pair.alice.preferences.save(
             msgspec.structs.replace(preferences, notification_content="sender")
         )
-        await pair.bob.send_text("alice", "private words")
+        await pair.bob.messages.send_text("alice", "private words")
         await wait_for(lambda: len(recorder.shown) == 2)
         assert recorder.shown[1][:2] == ("bob", "New message")
 
-        await pair.alice.set_preferences(
+        await pair.alice.preferences.save(
             msgspec.structs.replace(preferences, notification_content="none")
         )
-        await pair.bob.send_text("alice", "unannounced")
+        await pair.bob.messages.send_text("alice", "unannounced")
         pane = window.conversation_list
         await wait_for(
             lambda: (
@@ -144,7 +144,7 @@ async def test_the_controller_brings_the_tray_and_notifications_with_the_window(
         tray = controller.tray
         assert tray is not None and controller.notifications is not None
 
-        await bob.send_text("alice", "hello from bob")
+        await bob.messages.send_text("alice", "hello from bob")
         await wait_for(lambda: len(recorder.shown) == 1)
         assert recorder.shown[0][:2] == ("bob", "hello from bob")
         await wait_for(lambda: tray.unread_count == 1)

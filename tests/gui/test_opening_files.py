@@ -19,9 +19,9 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from chat_desktop.gui.conversation_list import message_preview
-from chat_desktop.gui.file_opening import UNSAFE_FILE_TEXT, runs_programs
-from chat_desktop.gui.message_layout import file_name
+from chat_desktop.gui.conversation.file_opening import UNSAFE_FILE_TEXT, runs_programs
+from chat_desktop.gui.conversation.message_layout import file_name
+from chat_desktop.gui.conversation_list.panel import message_preview
 from chat_desktop.storage.models import AttachmentInfo, Direction, Message
 
 pytestmark = pytest.mark.gui
@@ -41,9 +41,9 @@ def record_open_url(monkeypatch: pytest.MonkeyPatch) -> list[QUrl]:
 
 async def received_file(pair: Pair, path: Path) -> str:
     """Bob sends ``path``; returns its id once Alice has downloaded it."""
-    message_id = await pair.bob.send_file("alice", path)
+    message_id = await pair.bob.attachments.send_file("alice", path)
     await wait_for(lambda: pair.shown(message_id) is not None)
-    await pair.alice.download_attachment("bob", message_id)
+    await pair.alice.attachments.download("bob", message_id)
     await wait_for(lambda: pair.shown(message_id).attachment.local_status == "done")  # type: ignore[union-attr]
     return message_id
 

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.settings_dialogs import PasswordPromptDialog
-from chat_desktop.gui.settings_window import SettingsWindow
+from chat_desktop.gui.settings.dialogs import PasswordPromptDialog
+from chat_desktop.gui.settings.window import SettingsWindow
 from chat_desktop.relay.__main__ import parse_rate_limits
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig

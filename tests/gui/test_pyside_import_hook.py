@@ -1,7 +1,8 @@
 """PySide6 loads without the costs of its import machinery the app does not use.
 
 - Its ``__feature__`` import hook read each module's whole file (some 400 of them at the
-  app's start, 40–60 ms); ``chat_desktop.gui.pyside_import_hook`` marks them without reading.
+  app's start, 40–60 ms); ``chat_desktop.gui.startup.pyside_import_hook`` marks them without
+  reading.
   Counted in a fresh interpreter (no timing involved): a regression shows as hundreds of reads.
 - Its ``.pyi`` generator (a developer tool whose class body compiles a large regular
   expression) is not run at the app's start, and still works when used.
@@ -28,9 +29,9 @@ def counting(obj):
     return original(obj)
 inspect.getsource = counting
 import chat_desktop.app
-import chat_desktop.gui.main_window
-import chat_desktop.gui.settings_window
-from chat_desktop.gui import pyside_import_hook
+import chat_desktop.gui.shell.main_window
+import chat_desktop.gui.settings.window
+from chat_desktop.gui.startup import pyside_import_hook
 print(pyside_import_hook.SKIPPING, len(reads), sorted(set(reads))[:5])
 """
 
@@ -48,7 +49,7 @@ def test_the_app_start_reads_no_module_source() -> None:
 GENERATOR_PROBE = """
 import sys
 import chat_desktop.app
-from chat_desktop.gui import pyside_import_hook
+from chat_desktop.gui.startup import pyside_import_hook
 generator = sys.modules["PySide6.support.signature.lib.pyi_generator"]
 ran_at_start = "Formatter" in vars(generator)
 from PySide6.support.signature.lib.pyi_generator import Formatter, generate_pyi

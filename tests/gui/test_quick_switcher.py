@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from chat_desktop.gui.quick_switcher import QuickSwitcher
+from chat_desktop.gui.conversation_list.quick_switcher import QuickSwitcher
 
 pytestmark = pytest.mark.gui
 

@@ -10,10 +10,10 @@ from profile_damage import damage_database
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.account_dialogs import UnlockDialog
-from chat_desktop.gui.app_controller import AppController
-from chat_desktop.gui.main_window import MainWindow
-from chat_desktop.gui.restore import RestoreOfferDialog
+from chat_desktop.gui.account.account_dialogs import UnlockDialog
+from chat_desktop.gui.account.restore import RestoreOfferDialog
+from chat_desktop.gui.shell.app_controller import AppController
+from chat_desktop.gui.shell.main_window import MainWindow
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
 from chat_desktop.services.client import ChatClient
@@ -26,7 +26,7 @@ async def damaged_profile_with_snapshot(profile: Path, relay_url: str, name: str
     """A profile with 300 messages to ``{name}_friend``, a snapshot of them, then damage."""
     client, _ = await ChatClient.create(profile, relay_url, name, PASSWORD, kdf_params=FLOOR_PARAMS)
     for number in range(300):  # enough pages that the damage lands in the data
-        await client.send_text(f"{name}_friend", f"note {number} " + "x" * 200)
+        await client.messages.send_text(f"{name}_friend", f"note {number} " + "x" * 200)
     report = await client.run_in_store(
         lambda: client.store.run_housekeeping(snapshot_interval_ms=0)
     )
@@ -72,7 +72,7 @@ async def test_a_damaged_database_is_offered_a_restore_and_the_app_goes_on(
         )
         restored = controller.client
         assert restored is not None
-        assert await restored.message_count("erin_friend") == 300
+        assert await restored.messages.count("erin_friend") == 300
         await wait_for(lambda: bool(outcome))
         assert not isinstance(outcome[0], DatabaseCorrupt)  # the restored database is sound
     finally:
@@ -106,7 +106,7 @@ async def test_damage_found_at_unlock_after_a_crash_is_offered_a_restore(
         await wait_for(lambda: controller is not None and controller.client is not None)
         restored = controller.client
         assert restored is not None
-        assert await restored.message_count("fred_friend") == 300
+        assert await restored.messages.count("fred_friend") == 300
     finally:
         await close_app(controller)
         await relay.stop()

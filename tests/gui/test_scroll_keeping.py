@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 from shiboken6 import delete as shiboken_delete
 
-from chat_desktop.gui.message_model import MessageWindowModel
-from chat_desktop.gui.message_view import MessageListView
+from chat_desktop.gui.conversation.message_model import MessageWindowModel
+from chat_desktop.gui.conversation.message_view import MessageListView
 from chat_desktop.storage.models import MessageKey
 from chat_desktop.storage.store import MessageStore
 

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QLabel, QMessageBox, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.settings_devices import DevicesPage
-from chat_desktop.gui.settings_window import DEVICES_SECTION, SettingsWindow
+from chat_desktop.gui.settings.devices_page import DevicesPage
+from chat_desktop.gui.settings.window import DEVICES_SECTION, SettingsWindow
 from chat_desktop.relay.__main__ import parse_rate_limits
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
@@ -46,7 +46,7 @@ async def linked_device(a1: ChatClient, relay_url: str, profile: Path, name: str
     """Links a new device ``name`` to ``a1``'s account through the engine; connected."""
     pending = await ChatClient.begin_link(relay_url, name)
     offer = asyncio.ensure_future(pending.wait_for_offer())
-    await a1.link_device(pending.code, transfer_history=False)
+    await a1.devices.link(pending.code, transfer_history=False)
     await offer
     client, _key = await pending.accept(profile, PASSWORD, kdf_params=FLOOR_PARAMS)
     await client.connect()
@@ -134,7 +134,7 @@ async def test_devices_page_lists_links_and_unlinks(qtbot: QtBot, tmp_path: Path
             clients.append(a3)
             dialog.link_button.click()
             assert not dialog.isVisible()
-            assert [(d.device_id, d.name) for d in await a1.devices()] == [
+            assert [(d.device_id, d.name) for d in await a1.devices.list()] == [
                 (1, "Desk"),
                 (2, "Laptop"),
                 (3, "Tablet"),
@@ -151,7 +151,7 @@ async def test_devices_page_lists_links_and_unlinks(qtbot: QtBot, tmp_path: Path
             assert box.windowTitle() == "Unlink Laptop?"
             question_button(box, "Cancel")
             await wait_for(lambda: page.unlink_question is None)
-            assert [d.device_id for d in await a1.devices()] == [1, 2, 3]
+            assert [d.device_id for d in await a1.devices.list()] == [1, 2, 3]
 
             page.unlink_buttons[2].click()
             await wait_for(lambda: page.unlink_question is not None)
@@ -160,9 +160,9 @@ async def test_devices_page_lists_links_and_unlinks(qtbot: QtBot, tmp_path: Path
             question_button(box, "Unlink")
             await wait_for(lambda: shown_ids(page) == [1, 3])
             assert [name for name, _details in shown(page)] == ["Desk", "Tablet"]
-            assert [d.device_id for d in await a1.devices()] == [1, 3]
+            assert [d.device_id for d in await a1.devices.list()] == [1, 3]
             assert isinstance(await next_unlinked(a2_events), DeviceUnlinked)
-            assert a2.unlinked
+            assert a2.devices.unlinked
             window.close()
         finally:
             for client in clients:

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.account_dialogs import RecoveryKeyDialog
-from chat_desktop.gui.settings_window import SettingsWindow
+from chat_desktop.gui.account.account_dialogs import RecoveryKeyDialog
+from chat_desktop.gui.settings.window import SettingsWindow
 from chat_desktop.relay.__main__ import parse_rate_limits
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
@@ -130,8 +130,8 @@ async def test_every_control_saves_at_once_and_survives_a_restart(
             idle_lock_minutes=45,
             notification_content="sender",
         )
-        assert await client.preferences() == wanted  # read back through the engine
-        assert await client.crash_reports()
+        assert await client.preferences.load() == wanted  # read back through the engine
+        assert await client.preferences.crash_reports()
         assert ChatClient.keychain_unlock_enabled(profile)
         assert ChatClient.appearance(profile) == Appearance("dark", 150, "id")
         assert emitted == {
@@ -189,8 +189,8 @@ async def test_a_failing_keychain_toggle_reverts_and_says_why(qtbot: QtBot, tmp_
             window.privacy_page.save("idle_lock_minutes", 5000)
             await wait_for(lambda: not window.saving)
             assert window.privacy_page.idle_lock_spin.value() == 15
-            assert (await client.preferences()).idle_lock_minutes == 15
-            assert not (await client.preferences()).read_receipts
+            assert (await client.preferences.load()).idle_lock_minutes == 15
+            assert not (await client.preferences.load()).read_receipts
             assert any("Lock after: must be" in box.text() for box in notices(window))
             window.close()
         finally:

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.account_dialogs import CreateAccountDialog, RecoveryKeyDialog
-from chat_desktop.gui.theme import DARK, LIGHT, apply_theme
+from chat_desktop.gui.account.account_dialogs import CreateAccountDialog, RecoveryKeyDialog
+from chat_desktop.gui.common.theme import DARK, LIGHT, apply_theme
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chat_desktop.gui.single_instance import server_name
+from chat_desktop.gui.shell.single_instance import server_name
 
 pytestmark = [pytest.mark.gui]
 

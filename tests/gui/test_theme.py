@@ -15,11 +15,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.composer import Composer
-from chat_desktop.gui.message_delegate import BUBBLE_PAD_H, MessageDelegate
-from chat_desktop.gui.message_model import MessageWindowModel
-from chat_desktop.gui.message_view import MessageListView
-from chat_desktop.gui.theme import (
+from chat_desktop.gui.common.theme import (
     DARK,
     LIGHT,
     ThemeColors,
@@ -29,6 +25,10 @@ from chat_desktop.gui.theme import (
     build_style_sheet,
     current_colors,
 )
+from chat_desktop.gui.conversation.composer import Composer
+from chat_desktop.gui.conversation.message_delegate import BUBBLE_PAD_H, MessageDelegate
+from chat_desktop.gui.conversation.message_model import MessageWindowModel
+from chat_desktop.gui.conversation.message_view import MessageListView
 from chat_desktop.storage.models import Direction, MessageStatus, NewMessage
 from chat_desktop.storage.store import MessageStore
 from chat_desktop.storage.vault_file import Vault

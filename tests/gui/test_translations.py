@@ -18,7 +18,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QTranslator
 
 import chat_desktop
-from chat_desktop.gui import translation
+from chat_desktop.gui.common import translation
 
 pytestmark = [pytest.mark.gui]
 
@@ -26,7 +26,7 @@ REPO = Path(chat_desktop.__file__).parent.parent
 I18N = translation.I18N_DIR
 BIN = Path(sys.executable).parent
 SOURCES = [
-    *sorted((REPO / "chat_desktop" / "gui").glob("*.py")),
+    *sorted((REPO / "chat_desktop" / "gui").glob("*/*.py")),
     REPO / "chat_desktop/desktop_demo.py",
 ]
 
@@ -150,7 +150,7 @@ def test_the_language_choice_switches_qt_texts(qapp: object) -> None:
 
 def test_english_counts_read_as_english(qapp: object) -> None:
     """English loads its plural catalogue too: "1 message found", never "1 message(s) found"."""
-    from chat_desktop.gui.message_words import duration_text
+    from chat_desktop.gui.conversation.message_words import duration_text
 
     try:
         translation.apply_language("en")

@@ -21,14 +21,14 @@ from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 from test_main_window_e2e import Chat, eventually, new_client, open_chat
 
-from chat_desktop.gui.conversation_list import (
+from chat_desktop.gui.conversation.message_model import accessible_text
+from chat_desktop.gui.conversation.safety_number import SafetyNumberDialog, safety_number_lines
+from chat_desktop.gui.conversation_list.panel import (
     ConversationListModel,
     RowData,
     message_preview,
     preview_text,
 )
-from chat_desktop.gui.message_model import accessible_text
-from chat_desktop.gui.safety_number import SafetyNumberDialog, safety_number_lines
 from chat_desktop.services.client import ChatClient
 from chat_desktop.storage.models import KEY_CHANGE_NOTE_KIND, Conversation, Message, MessageStatus
 
@@ -60,7 +60,7 @@ async def _reinstall_bob(chat: Chat, root: Path) -> ChatClient:
 
 async def _verified_then_changed(chat: Chat, root: Path) -> ChatClient:
     view = chat.window.conversation_view
-    await chat.alice.send_text("bob", "before")
+    await chat.alice.messages.send_text("bob", "before")
     await eventually(lambda: _has_count(chat.bob, 1))
     view.show_safety_number()
     await wait_for(lambda: isinstance(getattr(view, "safety_dialog", None), SafetyNumberDialog))
@@ -68,7 +68,7 @@ async def _verified_then_changed(chat: Chat, root: Path) -> ChatClient:
     await wait_for(lambda: view.verified_badge.isVisible())
     view.safety_dialog.close()
     bob = await _reinstall_bob(chat, root)
-    await bob.send_text("alice", "new laptop, same bob")
+    await bob.messages.send_text("alice", "new laptop, same bob")
     await wait_for(lambda: view.banner.isVisible())
     return bob
 
@@ -82,7 +82,7 @@ async def test_a_key_change_drops_the_shield_at_once_and_notes_it_in_the_timelin
         try:
             # The banner and the header agree: nothing says "verified" any more.
             assert not view.verified_badge.isVisible()
-            assert not await chat.alice.is_verified("bob")
+            assert not await chat.alice.trust.is_verified("bob")
             await wait_for(lambda: chat.shown(lambda m: m.kind == KEY_CHANGE_NOTE_KIND) is not None)
             note = chat.shown(lambda m: m.kind == KEY_CHANGE_NOTE_KIND)
             assert note is not None
@@ -107,8 +107,8 @@ async def test_accept_in_the_banner_compares_first_and_enter_means_not_now(
         view = chat.window.conversation_view
         bob = await _verified_then_changed(chat, tmp_path)
         try:
-            new_number = await chat.alice.safety_number("bob")
-            waiting = await chat.alice.send_text("bob", "is that you?")
+            new_number = await chat.alice.trust.safety_number("bob")
+            waiting = await chat.alice.messages.send_text("bob", "is that you?")
             assert view.accept_key_button.isVisible()
 
             qtbot.mouseClick(view.accept_key_button, Qt.MouseButton.LeftButton)
@@ -126,8 +126,8 @@ async def test_accept_in_the_banner_compares_first_and_enter_means_not_now(
             assert not dialog.accept_key_button.autoDefault()
             qtbot.keyClick(dialog, Qt.Key.Key_Return)
             await wait_for(lambda: _compare_dialog(view) is None)
-            assert view.banner.paused and await chat.alice.messages_waiting("bob") == 1
-            sent = await chat.alice.message("bob", waiting)
+            assert view.banner.paused and await chat.alice.trust.messages_waiting("bob") == 1
+            sent = await chat.alice.messages.get("bob", waiting)
             assert sent is not None and sent.status is MessageStatus.PENDING
 
             # Compared: "Accept new key" resumes sending, the banner goes.
@@ -192,8 +192,8 @@ def _default_button(dialog: SafetyNumberDialog) -> QPushButton | None:
 
 
 async def _has_count(bob: ChatClient, count: int) -> bool:
-    return len(await bob.history("alice")) >= count
+    return len(await bob.messages.history("alice")) >= count
 
 
 async def _bob_has(bob: ChatClient, message_id: str) -> bool:
-    return await bob.message("alice", message_id) is not None
+    return await bob.messages.get("alice", message_id) is not None

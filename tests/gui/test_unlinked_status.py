@@ -16,8 +16,8 @@ from test_link_new_device_enter import running_relay
 from test_settings_devices import linked_device
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
-from chat_desktop.gui.event_bridge import EventBridge
-from chat_desktop.gui.main_window import MainWindow
+from chat_desktop.gui.common.event_bridge import EventBridge
+from chat_desktop.gui.shell.main_window import MainWindow
 from chat_desktop.services.client import ChatClient
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
@@ -54,8 +54,8 @@ async def test_the_unlinked_computer_says_unlinked_only(qtbot: QtBot, tmp_path: 
             shown: list[str] = []
             bridge.connectionChanged.connect(lambda _state: shown.append(label.text()))
 
-            await a1.unlink_device(a2.device_id)
-            await wait_for(lambda: a2.unlinked and not a2.connected)
+            await a1.devices.unlink(a2.device_id)
+            await wait_for(lambda: a2.devices.unlinked and not a2.connected)
             await wait_for(lambda: label.text() == UNLINKED_TEXT)
             assert label.property("state") == "unlinked"
             # Whatever the link did after (the relay cut it), the line kept saying so.

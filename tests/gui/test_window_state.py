@@ -8,8 +8,8 @@ import pytest
 from gui_helpers import account_on_relay, close_app, unlock_in, wait_for
 from pytestqt.qtbot import QtBot
 
-from chat_desktop.gui.app_controller import AppController
-from chat_desktop.gui.main_window import MainWindow
+from chat_desktop.gui.shell.app_controller import AppController
+from chat_desktop.gui.shell.main_window import MainWindow
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
 
@@ -24,8 +24,8 @@ async def test_the_window_comes_back_as_the_user_left_it(qtbot: QtBot, tmp_path:
     controller: AppController | None = None
     async with account_on_relay(tmp_path, "hana") as (relay, profile, client):
         try:
-            await client.send_text("ivan", "older conversation")
-            await client.send_text("jude", "newest conversation")
+            await client.messages.send_text("ivan", "older conversation")
+            await client.messages.send_text("jude", "newest conversation")
             await client.close()
 
             controller = AppController(profile, relay.url, idle_lock_s=0)
@@ -59,7 +59,7 @@ async def test_the_open_conversation_is_laid_out_once_at_start(
     async with account_on_relay(tmp_path, "hana") as (relay, profile, client):
         try:
             for number in range(60):  # more than a window shows: the scroll bar appears
-                await client.send_text("ivan", f"message {number}")
+                await client.messages.send_text("ivan", f"message {number}")
             await client.close()
 
             controller = AppController(profile, relay.url, idle_lock_s=0)

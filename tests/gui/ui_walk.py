@@ -5,7 +5,7 @@
 - A visible string (label, button, placeholder, tooltip, window title, menu, combo item, list
   item, table header) that is not one of the catalogue's texts in the language in use: it was
   written outside the translation system. Texts with placeholders (%1) match any value there.
-  Widgets marked as showing data (:func:`chat_desktop.gui.accessibility.mark_as_data`: names,
+  Widgets marked as showing data (:func:`chat_desktop.gui.common.accessibility.mark_as_data`: names,
   keys, numbers) and strings without a letter are not the app's words and are skipped.
 """
 
@@ -37,8 +37,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chat_desktop.gui.accessibility import DATA_PROPERTY
-from chat_desktop.gui.translation import APP_NAME, AUTONYMS, I18N_DIR
+from chat_desktop.gui.common.accessibility import DATA_PROPERTY
+from chat_desktop.gui.common.translation import APP_NAME, AUTONYMS, I18N_DIR
 
 CONTROLS = (
     QAbstractButton,

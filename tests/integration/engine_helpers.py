@@ -68,6 +68,6 @@ async def all_outgoing_have_status(
     client: ChatClient, peer: str, status: MessageStatus, count: int
 ) -> bool:
     """Whether ``client`` has exactly ``count`` messages to ``peer``, all with ``status``."""
-    history = await client.history(peer, limit=count + 10)
+    history = await client.messages.history(peer, limit=count + 10)
     outgoing = [m for m in history if m.sender == client.username]
     return len(outgoing) == count and all(m.status is status for m in outgoing)

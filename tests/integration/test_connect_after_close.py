@@ -10,7 +10,8 @@ from engine_helpers import PASSWORD
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
 from chat_desktop.relay.app import RelayServer
-from chat_desktop.services.client import ChatClient, ClientError
+from chat_desktop.services.client import ChatClient
+from chat_desktop.services.errors import ClientError
 
 pytestmark = pytest.mark.integration
 

@@ -125,7 +125,7 @@ NAMED = [
 
 async def send_raw(mallory: ChatClient, plaintext: bytes) -> None:
     """Encrypts ``plaintext`` on Mallory's session with Bob and sends it via the relay."""
-    bodies = await mallory.run_in_store(mallory._encrypt_now, "bob", plaintext)
+    bodies = await mallory.run_in_store(mallory.presence._encrypt_now, "bob", plaintext)
     assert bodies, "Mallory has a session with Bob"
     connection = mallory._context.connection
     assert connection is not None
@@ -152,7 +152,7 @@ async def test_hostile_contents_never_break_the_receiver(
     carol = await new_client(tmp_path, relay.url, "carol")
     bob_log, mallory_log = EventLog(bob), EventLog(mallory)
     try:
-        first = await mallory.send_text("bob", "hello")
+        first = await mallory.messages.send_text("bob", "hello")
         await bob_log.wait_for(lambda _: received(bob_log, "mallory", "hello"))
         cases = [*NAMED, *collect_examples(25)]
         for number, (kind, changes) in enumerate(cases):
@@ -163,11 +163,11 @@ async def test_hostile_contents_never_break_the_receiver(
             await send_raw(mallory, pad(msgspec.msgpack.encode(fields)))
 
             probe = f"carol {number}"
-            await carol.send_text("bob", probe)
+            await carol.messages.send_text("bob", probe)
             await bob_log.wait_for(lambda _, probe=probe: received(bob_log, "carol", probe))
-            await bob.mark_read("mallory", first)
+            await bob.conversations.mark_read("mallory", first)
             reply = f"bob {number}"
-            await bob.send_text("mallory", reply)
+            await bob.messages.send_text("mallory", reply)
             await mallory_log.wait_for(lambda _, reply=reply: received(mallory_log, "bob", reply))
     finally:
         bob_log.close()

@@ -36,7 +36,7 @@ def phone_photo(path: Path) -> None:
 
 
 async def attachment_message(client: ChatClient, peer: str, message_id: str) -> object:
-    message = await client.message(peer, message_id)
+    message = await client.messages.get(peer, message_id)
     assert message is not None and message.attachment is not None
     return message.attachment
 
@@ -50,7 +50,7 @@ async def test_photo_arrives_without_metadata_with_size_known_before_download(
     photo = tmp_path / "holiday.jpg"
     phone_photo(photo)
     try:
-        message_id = await alice.send_file("bob", photo)
+        message_id = await alice.attachments.send_file("bob", photo)
         await bob_log.wait_for(lambda events: any(isinstance(e, MessageReceived) for e in events))
         info = await attachment_message(bob, "alice", message_id)
         # Layout facts travel in the message itself, before any download.
@@ -68,7 +68,7 @@ async def test_photo_arrives_without_metadata_with_size_known_before_download(
                 for e in events
             )
         )
-        data = await bob.read_attachment("alice", message_id)
+        data = await bob.attachments.read("alice", message_id)
         for marker in (b"Exif", b"GPS"):
             assert marker not in data
         received = Image.open(io.BytesIO(data))
@@ -96,12 +96,12 @@ async def test_bad_images_are_refused_and_nothing_is_sent(
         Image.new("1", (20_000, 20_000)).save(bomb)  # 400 Mpx that compresses to a few KB
         assert bomb.stat().st_size < 200_000
         with pytest.raises(ImageTooLarge):
-            await alice.send_file("bob", bomb)
+            await alice.attachments.send_file("bob", bomb)
         fake = tmp_path / "cat.png"
         fake.write_text("this is not a picture")
         with pytest.raises(NotAnImage):
-            await alice.send_file("bob", fake)
-        assert await alice.history("bob") == []
+            await alice.attachments.send_file("bob", fake)
+        assert await alice.messages.history("bob") == []
         outbox = await alice.run_in_store(alice.store.outbox.pending)
         assert outbox == []
     finally:
@@ -117,7 +117,7 @@ async def test_tampered_blob_is_rejected_and_nothing_is_stored(
     document = tmp_path / "notes.bin"
     document.write_bytes(os.urandom(50_000))
     try:
-        message_id = await alice.send_file("bob", document)
+        message_id = await alice.attachments.send_file("bob", document)
         await bob_log.wait_for(lambda events: any(isinstance(e, MessageReceived) for e in events))
         info = await attachment_message(bob, "alice", message_id)
         blob_file = next(
@@ -129,7 +129,7 @@ async def test_tampered_blob_is_rejected_and_nothing_is_stored(
         data[len(data) // 2] ^= 0x01
         blob_file.write_bytes(bytes(data))
         with pytest.raises(AttachmentRejected):
-            await bob.download_attachment("alice", message_id)
+            await bob.attachments.download("alice", message_id)
         await bob_log.wait_for(lambda events: any(isinstance(e, AttachmentStored) for e in events))
         assert [e.ok for e in bob_log.of_type(AttachmentStored)] == [False]
         info = await attachment_message(bob, "alice", message_id)
@@ -155,7 +155,7 @@ def files_containing(root: Path, needles: list[bytes]) -> list[Path]:
 
 async def shown(client: ChatClient, peer: str) -> list[Message]:
     """The conversation's messages, without the notes that the timer changed."""
-    return [m for m in await client.history(peer) if m.kind != TIMER_NOTE_KIND]
+    return [m for m in await client.messages.history(peer) if m.kind != TIMER_NOTE_KIND]
 
 
 async def test_disappearing_messages_leave_no_trace(tmp_path: Path, relay: RelayServer) -> None:
@@ -169,9 +169,9 @@ async def test_disappearing_messages_leave_no_trace(tmp_path: Path, relay: Relay
     canary = "CANARY-vanishing-text-7f3a9"
     needles = [canary.encode(), prepared[100:164], photo.read_bytes()[200:264]]
     try:
-        await alice.set_disappearing_timer("bob", 2)
-        text_id = await alice.send_text("bob", canary)
-        photo_id = await alice.send_file("bob", photo)
+        await alice.conversations.set_disappearing_timer("bob", 2)
+        text_id = await alice.messages.send_text("bob", canary)
+        photo_id = await alice.attachments.send_file("bob", photo)
         await bob_log.wait_for(
             lambda events: (
                 len(
@@ -185,14 +185,14 @@ async def test_disappearing_messages_leave_no_trace(tmp_path: Path, relay: Relay
             )
         )
         assert {m.id for m in await shown(bob, "alice")} == {text_id, photo_id}
-        assert (await bob.message("alice", text_id)).expire_timer == 2  # type: ignore[union-attr]
+        assert (await bob.messages.get("alice", text_id)).expire_timer == 2  # type: ignore[union-attr]
 
         async def photo_downloaded() -> bool:
             attachment = await attachment_message(bob, "alice", photo_id)
             return attachment.local_status == "done"  # type: ignore[attr-defined]
 
         await wait_until(photo_downloaded)
-        await bob.mark_read("alice", photo_id)  # Bob's timer starts when he reads
+        await bob.conversations.mark_read("alice", photo_id)  # Bob's timer starts when he reads
         await bob_log.wait_for(
             lambda events: any(isinstance(e, MessagesExpired) for e in events), timeout=10
         )
@@ -202,7 +202,10 @@ async def test_disappearing_messages_leave_no_trace(tmp_path: Path, relay: Relay
         await asyncio.sleep(1.0)  # the relay's sweeper runs every 0.2 s here
         # Only the notes that the timer changed stay (they hold no content).
         assert await shown(alice, "bob") == [] and await shown(bob, "alice") == []
-        assert await bob.search("vanishing") == [] and await alice.search("vanishing") == []
+        assert (
+            await bob.messages.search("vanishing") == []
+            and await alice.messages.search("vanishing") == []
+        )
     finally:
         bob_log.close()
         alice_log.close()
@@ -229,7 +232,7 @@ async def test_a_sent_file_remembers_its_blob_so_it_can_be_resent(
     document = tmp_path / "notes.pdf"
     document.write_bytes(os.urandom(20_000))
     try:
-        message_id = await alice.send_file("bob", document)
+        message_id = await alice.attachments.send_file("bob", document)
         await bob_log.wait_for(lambda events: any(isinstance(e, MessageReceived) for e in events))
         received = await attachment_message(bob, "alice", message_id)
         sent = await alice.run_in_store(

@@ -47,7 +47,7 @@ def new_id() -> str:
 
 async def send_raw(sender: ChatClient, to: str, plaintext: bytes) -> None:
     """Encrypts ``plaintext`` on ``sender``'s session with ``to`` and sends it via the relay."""
-    bodies = await sender.run_in_store(sender._encrypt_now, to, plaintext)
+    bodies = await sender.run_in_store(sender.presence._encrypt_now, to, plaintext)
     assert bodies, "the sender has a session with the recipient"
     connection = sender._context.connection
     assert connection is not None
@@ -84,11 +84,11 @@ class Scene:
         """A normal message after the hostile ones: once Bob has it, he handled them."""
         self.probes += 1
         text = f"probe {self.probes}"
-        await self.mallory.send_text("bob", text)
+        await self.mallory.messages.send_text("bob", text)
         await self.received(text)
 
     async def message(self, peer: str, message_id: str) -> Message:
-        message = await self.bob.message(peer, message_id)
+        message = await self.bob.messages.get(peer, message_id)
         assert message is not None
         return message
 
@@ -117,9 +117,9 @@ async def scene(tmp_path: Path, relay: RelayServer) -> Any:
 async def test_edits_and_deletes_that_are_not_allowed_change_nothing(
     scene: Scene, relay: RelayServer
 ) -> None:
-    hers = await scene.mallory.send_text("bob", "mallory's message")
+    hers = await scene.mallory.messages.send_text("bob", "mallory's message")
     await scene.received("mallory's message")
-    bobs = await scene.bob.send_text("mallory", "bob's own words")
+    bobs = await scene.bob.messages.send_text("mallory", "bob's own words")
     mallory_log = EventLog(scene.mallory)
     await mallory_log.wait_for(lambda _: bool(mallory_log.of_type(MessageReceived)))
     mallory_log.close()
@@ -150,7 +150,7 @@ async def test_edits_and_deletes_that_are_not_allowed_change_nothing(
         None,
         False,
     )
-    assert await scene.bob.edit_history("mallory", hers) == []
+    assert await scene.bob.messages.edit_history("mallory", hers) == []
     assert not [e for e in scene.log.of_type(MessageChanged) if e.change != "details"]
     assert not scene.log.of_type(MessageUndecryptable)  # valid contents, just not allowed
     await scene.nothing_pending_at_the_relay(relay)
@@ -177,7 +177,7 @@ async def test_edits_and_deletes_that_are_not_allowed_change_nothing(
 
 
 async def test_an_allowed_edit_replayed_is_applied_once(scene: Scene) -> None:
-    hers = await scene.mallory.send_text("bob", "typo hree")
+    hers = await scene.mallory.messages.send_text("bob", "typo hree")
     await scene.received("typo hree")
     message = await scene.message("mallory", hers)
     assert message.sent_at is not None
@@ -186,13 +186,15 @@ async def test_an_allowed_edit_replayed_is_applied_once(scene: Scene) -> None:
         await send_content(scene.mallory, "bob", edit)
     await scene.probe()
     assert (await scene.message("mallory", hers)).body == "typo here"
-    assert await scene.bob.edit_history("mallory", hers) == [(message.sent_at + 5, "typo hree")]
+    assert await scene.bob.messages.edit_history("mallory", hers) == [
+        (message.sent_at + 5, "typo hree")
+    ]
     edited = [e for e in scene.log.of_type(MessageChanged) if e.change == "edited"]
     assert len(edited) == 1
 
 
 async def test_reactions_bad_emoji_floods_and_replays(scene: Scene) -> None:
-    hers = await scene.mallory.send_text("bob", "react here")
+    hers = await scene.mallory.messages.send_text("bob", "react here")
     await scene.received("react here")
     sent_at = now_ms()
 
@@ -243,7 +245,7 @@ async def test_reactions_bad_emoji_floods_and_replays(scene: Scene) -> None:
     assert (await scene.message("mallory", hers)).reactions == (Reaction("mallory", "👍"),)
 
     # A reaction to a message of another conversation (Carol's with Bob) goes nowhere.
-    carols = await scene.carol.send_text("bob", "carol here")
+    carols = await scene.carol.messages.send_text("bob", "carol here")
     await scene.received("carol here")
     await send_content(
         scene.mallory,
@@ -256,8 +258,8 @@ async def test_reactions_bad_emoji_floods_and_replays(scene: Scene) -> None:
 
 
 async def test_quotes_are_looked_up_locally_never_trusted(scene: Scene) -> None:
-    bobs = await scene.bob.send_text("mallory", "what bob really said")
-    carols = await scene.carol.send_text("bob", "carol's private words")
+    bobs = await scene.bob.messages.send_text("mallory", "what bob really said")
+    carols = await scene.carol.messages.send_text("bob", "carol's private words")
     await scene.received("carol's private words")
     sent_at = now_ms()
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 
 async def _receive(log: EventLog, sender: ChatClient, peer: str, text: str) -> None:
-    message_id = await sender.send_text(peer, text)
+    message_id = await sender.messages.send_text(peer, text)
     await log.wait_for(
         lambda events: any(
             isinstance(e, MessageReceived) and e.message_id == message_id for e in events
@@ -30,7 +30,7 @@ async def test_a_new_message_brings_an_archived_conversation_back_unless_muted(
     bob = await new_client(tmp_path, relay.url, "bob")
     carol = await new_client(tmp_path, relay.url, "carol")
     alice_log = EventLog(alice)
-    conversations = alice  # the ChatClient facade over the conversation-list service
+    conversations = alice.conversations  # the conversation-list capability
     try:
         await _receive(alice_log, bob, "alice", "first from bob")
         await _receive(alice_log, carol, "alice", "first from carol")
@@ -41,21 +41,21 @@ async def test_a_new_message_brings_an_archived_conversation_back_unless_muted(
             lambda events: len([e for e in events if isinstance(e, ConversationChanged)]) == 3
         )
         assert [e.peer for e in alice_log.of_type(ConversationChanged)] == ["bob", "carol", "carol"]
-        assert [c.id for c in await conversations.conversations()] == []
+        assert [c.id for c in await conversations.list()] == []
         assert await conversations.unread_total() == 0
 
         # Alice writing into the archived conversation leaves it archived.
-        await alice.send_text("bob", "from the archive")
-        assert [c.id for c in await conversations.conversations()] == []
+        await alice.messages.send_text("bob", "from the archive")
+        assert [c.id for c in await conversations.list()] == []
 
         await _receive(alice_log, bob, "alice", "are you there?")
         await _receive(alice_log, carol, "alice", "muted, so quietly")
 
-        (listed,) = await conversations.conversations()
+        (listed,) = await conversations.list()
         assert (listed.id, listed.archived, listed.unread_count) == ("bob", False, 2)
         assert listed.last_message is not None
         assert listed.last_message.body == "are you there?"
-        archived = {c.id: c for c in await conversations.conversations(include_archived=True)}
+        archived = {c.id: c for c in await conversations.list(include_archived=True)}
         assert archived["carol"].archived and archived["carol"].muted
         assert archived["carol"].last_message is not None
         assert archived["carol"].last_message.body == "muted, so quietly"

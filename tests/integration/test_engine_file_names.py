@@ -43,7 +43,7 @@ async def test_a_name_with_a_right_to_left_override_is_refused_and_nothing_is_st
     bob = await new_client(tmp_path, relay.url, "bob")
     log = EventLog(bob)
     try:
-        await mallory.send_text("bob", "hello")  # a session, and a conversation at Bob's
+        await mallory.messages.send_text("bob", "hello")  # a session, and a conversation at Bob's
         await log.wait_for(lambda events: any(isinstance(e, MessageReceived) for e in events))
         hostile_id = str(uuid.uuid4())
         fields = {
@@ -59,11 +59,11 @@ async def test_a_name_with_a_right_to_left_override_is_refused_and_nothing_is_st
             "file_name": "invoice_2024_\u202efdp.exe",
         }
         await send_raw(mallory, "bob", pad(msgspec.msgpack.encode(fields)))
-        probe = await mallory.send_text("bob", "probe")
+        probe = await mallory.messages.send_text("bob", "probe")
         await received(log, probe)
         assert len(log.of_type(MessageUndecryptable)) == 1
         assert not any(e.kind == "attachment" for e in log.of_type(MessageReceived))
-        history = await bob.history("mallory")
+        history = await bob.messages.history("mallory")
         assert all(message.attachment is None for message in history)
         assert all(message.id != hostile_id for message in history)
     finally:
@@ -81,10 +81,10 @@ async def test_a_local_name_with_controls_is_sent_under_its_real_name(
     try:
         source = tmp_path / "invoice_2024_\u202efdp.exe"
         source.write_bytes(b"DATA and nothing else")
-        message_id = await alice.send_file("bob", source)
+        message_id = await alice.attachments.send_file("bob", source)
         await received(log, message_id)
-        mine = await alice.message("bob", message_id)
-        theirs = await bob.message("alice", message_id)
+        mine = await alice.messages.get("bob", message_id)
+        theirs = await bob.messages.get("alice", message_id)
         assert mine is not None and mine.attachment is not None
         assert theirs is not None and theirs.attachment is not None
         assert mine.attachment.file_name == theirs.attachment.file_name == "invoice_2024_fdp.exe"
@@ -98,9 +98,9 @@ async def test_a_local_name_with_controls_is_sent_under_its_real_name(
 async def _sent_and_downloaded(
     alice: ChatClient, bob: ChatClient, log: EventLog, path: Path
 ) -> str:
-    message_id = await alice.send_file("bob", path)
+    message_id = await alice.attachments.send_file("bob", path)
     await received(log, message_id)
-    await bob.download_attachment("alice", message_id)
+    await bob.attachments.download("alice", message_id)
     return message_id
 
 
@@ -126,12 +126,12 @@ async def test_open_refuses_programs_and_scripts_and_leaves_no_copy(
         source.write_bytes(data)
         message_id = await _sent_and_downloaded(alice, bob, log, source)
         with pytest.raises(UnsafeToOpen):
-            await bob.attachment_path_for_opening("alice", message_id)
+            await bob.attachments.path_for_opening("alice", message_id)
         cache = bob.store.paths.root / "open-cache"
         assert not cache.exists() or not any(p.is_file() for p in cache.rglob("*"))
         saved = tmp_path / "saved" / name  # saving it is still possible
         saved.parent.mkdir()
-        await bob.save_attachment("alice", message_id, saved)
+        await bob.attachments.save("alice", message_id, saved)
         assert saved.read_bytes() == data
     finally:
         log.close()
@@ -147,7 +147,7 @@ async def test_open_still_opens_a_document(tmp_path: Path, relay: RelayServer) -
         source = tmp_path / "report.pdf"
         source.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
         message_id = await _sent_and_downloaded(alice, bob, log, source)
-        opened = await bob.attachment_path_for_opening("alice", message_id)
+        opened = await bob.attachments.path_for_opening("alice", message_id)
         assert opened.name == "report.pdf"
         assert opened.read_bytes() == source.read_bytes()
     finally:
@@ -172,14 +172,14 @@ async def test_an_upload_queued_before_the_bound_fails_instead_of_retrying_for_e
             patch.setattr(attachments, "strip_file_name_controls", lambda name: name)
             source = tmp_path / "old_\u202efdp.exe"
             source.write_bytes(b"DATA queued by an older version")
-            stuck = await alice.send_file("bob", source)
+            stuck = await alice.attachments.send_file("bob", source)
 
         async def failed() -> bool:
-            message = await alice.message("bob", stuck)
+            message = await alice.messages.get("bob", stuck)
             return message is not None and message.status is MessageStatus.FAILED
 
         await wait_until(failed)
-        later = await alice.send_text("bob", "the outbox goes on")
+        later = await alice.messages.send_text("bob", "the outbox goes on")
         await received(log, later)
     finally:
         log.close()

@@ -128,11 +128,11 @@ async def test_a_50_mib_file_streams_with_progress_and_flat_memory(
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         tracemalloc.start()
         baseline, _ = tracemalloc.get_traced_memory()
-        message_id = await alice.send_file("bob", source, caption="the archive")
+        message_id = await alice.attachments.send_file("bob", source, caption="the archive")
         await alice_log.wait_for(lambda events: bool(finished(events, message_id, "up")))
         await received(bob_log, message_id)
-        await bob.download_attachment("alice", message_id)
-        await bob.save_attachment("alice", message_id, saved)
+        await bob.attachments.download("alice", message_id)
+        await bob.attachments.save("alice", message_id, saved)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -152,12 +152,12 @@ async def test_a_50_mib_file_streams_with_progress_and_flat_memory(
         assert_monotonic_to_total(progress_of(alice_log.events, message_id, "up"))
         assert_monotonic_to_total(progress_of(bob_log.events, message_id, "down"))
         assert sha256_of(saved) == original
-        message = await bob.message("alice", message_id)
+        message = await bob.messages.get("alice", message_id)
         assert message is not None and message.body == "the archive"
         assert message.attachment is not None and message.attachment.size == 50 * MIB
         # Too large to be handed out in memory: saved or opened instead.
         with pytest.raises(AttachmentTooLargeToRead):
-            await bob.read_attachment("alice", message_id)
+            await bob.attachments.read("alice", message_id)
         assert leftover_files(alice) == [] and leftover_files(bob) == []
     finally:
         if tracemalloc.is_tracing():
@@ -184,17 +184,17 @@ async def test_a_hostile_relay_answer_fails_the_download_keeps_nothing_and_retry
     relay = tamper.relay
     alice = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
-    bob._transfers.stall_timeout = 1.0  # the stalled relay is given up after 1 s here
+    bob._engine.transfers.stall_timeout = 1.0  # the stalled relay is given up after 1 s here
     bob_log = EventLog(bob)
     source = tmp_path / "report.pdf"
     original = random_file(source, 3 * MIB)
     try:
-        message_id = await alice.send_file("bob", source)
+        message_id = await alice.attachments.send_file("bob", source)
         await received(bob_log, message_id)
         tamper.get_mode = mode
         with pytest.raises(error):
-            await bob.download_attachment("alice", message_id)
-        message = await bob.message("alice", message_id)
+            await bob.attachments.download("alice", message_id)
+        message = await bob.messages.get("alice", message_id)
         assert message is not None and message.attachment is not None
         assert message.attachment.local_status == "failed"
         assert message.attachment.local_file_id is None
@@ -205,9 +205,9 @@ async def test_a_hostile_relay_answer_fails_the_download_keeps_nothing_and_retry
         assert [p for p in bob.store.paths.attachments.glob("*") if p.is_file()] == []
 
         tamper.get_mode = None
-        await bob.download_attachment("alice", message_id)
+        await bob.attachments.download("alice", message_id)
         saved = tmp_path / "saved.pdf"
-        await bob.save_attachment("alice", message_id, saved)
+        await bob.attachments.save("alice", message_id, saved)
         assert sha256_of(saved) == original
         assert leftover_files(bob) == []
     finally:
@@ -226,29 +226,29 @@ async def test_a_download_can_be_cancelled_mid_way_and_started_again(
     source = tmp_path / "video.mkv"
     original = random_file(source, 3 * MIB)
     try:
-        message_id = await alice.send_file("bob", source)
+        message_id = await alice.attachments.send_file("bob", source)
         await received(bob_log, message_id)
         tamper.get_mode = "stall"  # half arrives, then the relay holds on
-        download = asyncio.create_task(bob.download_attachment("alice", message_id))
+        download = asyncio.create_task(bob.attachments.download("alice", message_id))
         await bob_log.wait_for(
             lambda events: any(done > 0 for done, _ in progress_of(events, message_id, "down"))
         )
-        await bob.cancel_transfer("alice", message_id)
+        await bob.attachments.cancel("alice", message_id)
         with pytest.raises(TransferCancelled):
             await download
         assert [(e.ok, e.cancelled) for e in finished(bob_log.events, message_id, "down")] == [
             (False, True)
         ]
-        message = await bob.message("alice", message_id)
+        message = await bob.messages.get("alice", message_id)
         assert message is not None and message.attachment is not None
         assert message.attachment.local_status == "none"
         assert leftover_files(bob) == []
         assert [p for p in bob.store.paths.attachments.glob("*") if p.is_file()] == []
 
         tamper.get_mode = None
-        await bob.download_attachment("alice", message_id)
+        await bob.attachments.download("alice", message_id)
         saved = tmp_path / "saved.mkv"
-        await bob.save_attachment("alice", message_id, saved)
+        await bob.attachments.save("alice", message_id, saved)
         assert sha256_of(saved) == original
     finally:
         bob_log.close()
@@ -267,12 +267,12 @@ async def test_an_upload_can_be_cancelled_the_relay_keeps_nothing_and_retry_send
     original = random_file(source, 24 * MIB)
     try:
         tamper.stall_put = True  # the relay accepts the connection but reads nothing yet
-        message_id = await alice.send_file("bob", source)
+        message_id = await alice.attachments.send_file("bob", source)
         await tamper.put_waiting.wait()
         await alice_log.wait_for(
             lambda events: any(done > 0 for done, _ in progress_of(events, message_id, "up"))
         )
-        await alice.cancel_transfer("bob", message_id)
+        await alice.attachments.cancel("bob", message_id)
         assert [(e.ok, e.cancelled) for e in finished(alice_log.events, message_id, "up")] == [
             (False, True)
         ]
@@ -280,7 +280,7 @@ async def test_an_upload_can_be_cancelled_the_relay_keeps_nothing_and_retry_send
             isinstance(e, StatusChanged) and e.message_id == message_id and e.status == "failed"
             for e in alice_log.events
         )
-        message = await alice.message("bob", message_id)
+        message = await alice.messages.get("bob", message_id)
         assert message is not None and message.status is MessageStatus.FAILED
         # The relay reads the aborted request now: it keeps no partial and no blob.
         tamper.stall_put = False
@@ -289,11 +289,11 @@ async def test_an_upload_can_be_cancelled_the_relay_keeps_nothing_and_retry_send
         await wait_until(lambda: _empty(partial))
         assert [p for p in relay.config.blob_dir.glob("*") if p.is_file()] == []
 
-        assert await alice.retry("bob", message_id)
+        assert await alice.messages.retry("bob", message_id)
         await received(bob_log, message_id)
-        await bob.download_attachment("alice", message_id)
+        await bob.attachments.download("alice", message_id)
         saved = tmp_path / "saved.tar"
-        await bob.save_attachment("alice", message_id, saved)
+        await bob.attachments.save("alice", message_id, saved)
         assert sha256_of(saved) == original
         assert leftover_files(alice) == []
     finally:
@@ -316,24 +316,24 @@ async def test_save_replaces_atomically_and_opened_copies_are_private_and_remove
     source = tmp_path / "notes.txt"
     original = random_file(source, 300_000)
     try:
-        message_id = await alice.send_file("bob", source)
+        message_id = await alice.attachments.send_file("bob", source)
         await received(bob_log, message_id)
-        await bob.download_attachment("alice", message_id)
+        await bob.attachments.download("alice", message_id)
         destination = tmp_path / "out" / "notes.txt"
         destination.parent.mkdir()
         destination.write_bytes(b"an older file of the same name")
-        await bob.save_attachment("alice", message_id, destination)
+        await bob.attachments.save("alice", message_id, destination)
         assert sha256_of(destination) == original
         assert sorted(p.name for p in destination.parent.iterdir()) == ["notes.txt"]
 
-        opened = await bob.attachment_path_for_opening("alice", message_id)
+        opened = await bob.attachments.path_for_opening("alice", message_id)
         assert opened.name == "notes.txt" and sha256_of(opened) == original
         assert stat.S_IMODE(opened.stat().st_mode) == 0o600
         cache = bob.store.paths.root / "open-cache"
         assert opened.is_relative_to(cache)
         for folder in (cache, opened.parent):
             assert stat.S_IMODE(folder.stat().st_mode) == 0o700
-        assert await bob.attachment_path_for_opening("alice", message_id) == opened
+        assert await bob.attachments.path_for_opening("alice", message_id) == opened
     finally:
         bob_log.close()
         await alice.close()

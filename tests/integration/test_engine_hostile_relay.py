@@ -102,7 +102,7 @@ async def lose_sessions(client: ChatClient, peer: str) -> None:
 
 
 async def pending(client: ChatClient, peer: str, message_id: str) -> bool:
-    stored = await client.message(peer, message_id)
+    stored = await client.messages.get(peer, message_id)
     return stored is not None and stored.status is MessageStatus.PENDING
 
 
@@ -124,7 +124,7 @@ async def test_an_extra_device_with_a_foreign_key_gets_nothing(people) -> None: 
     hostile.rewrite = lambda bobs, mallorys: [*bobs, as_device(mallorys[0], 2)]
     log = EventLog(alice)
     try:
-        first = await alice.send_text("bob", "for bob only")
+        first = await alice.messages.send_text("bob", "for bob only")
         await log.wait_for(lambda events: any(isinstance(e, IdentityKeyChanged) for e in events))
         change = log.of_type(IdentityKeyChanged)[0]
         assert change.peer == "bob" and change.sending_paused
@@ -141,14 +141,14 @@ async def test_a_known_device_answered_with_another_key_pauses_a_verified_contac
     bob_log = EventLog(bob)
     alice_log = EventLog(alice)
     try:
-        hello = await alice.send_text("bob", "hello")
+        hello = await alice.messages.send_text("bob", "hello")
         await bob_log.wait_for(lambda events: any(isinstance(e, MessageReceived) for e in events))
-        await alice.mark_verified("bob")
+        await alice.trust.mark_verified("bob")
         await lose_sessions(alice, "bob")
         # Same device id, Mallory's key: a key change, whatever device it names.
         hostile.rewrite = lambda bobs, mallorys: [as_device(mallorys[0], bobs[0].device_id)]
         sent_before = len(hostile.sent)
-        second = await alice.send_text("bob", "still you?")
+        second = await alice.messages.send_text("bob", "still you?")
         await alice_log.wait_for(
             lambda events: any(isinstance(e, IdentityKeyChanged) for e in events)
         )
@@ -170,12 +170,12 @@ async def test_a_device_that_appears_with_another_key_is_refused_alone(people) -
     bob_log = EventLog(bob)
     alice_log = EventLog(alice)
     try:
-        await alice.send_text("bob", "first fetch: the real device")
+        await alice.messages.send_text("bob", "first fetch: the real device")
         await bob_log.wait_for(lambda events: any(isinstance(e, MessageReceived) for e in events))
         sent_before = len(hostile.sent)
         await lose_sessions(alice, "bob")
         hostile.rewrite = lambda bobs, mallorys: [*bobs, as_device(mallorys[0], 7)]
-        await alice.send_text("bob", "second fetch: a device appeared")
+        await alice.messages.send_text("bob", "second fetch: a device appeared")
         await bob_log.wait_for(
             lambda events: len([e for e in events if isinstance(e, MessageReceived)]) == 2
         )
@@ -193,7 +193,7 @@ async def test_a_device_that_appears_with_another_key_is_refused_alone(people) -
 async def test_an_answer_naming_a_device_twice_is_refused(people) -> None:  # type: ignore[no-untyped-def]
     hostile, alice, _bob, _mallory = people
     hostile.rewrite = lambda bobs, mallorys: [*bobs, bobs[0]]
-    queued = await alice.send_text("bob", "hello")
+    queued = await alice.messages.send_text("bob", "hello")
     await asyncio.sleep(1.5)
     assert await pending(alice, "bob", queued)
     assert not [d for to, d in hostile.sent if to == "bob"]
@@ -201,8 +201,8 @@ async def test_an_answer_naming_a_device_twice_is_refused(people) -> None:  # ty
 
     # Once the relay answers honestly again, the message goes out.
     hostile.rewrite = None
-    alice._sender._bundle_retry_at.clear()
-    alice._sender.wake()
+    alice._engine.sender._bundle_retry_at.clear()
+    alice._engine.sender.wake()
 
     async def delivered() -> bool:
         return not await pending(alice, "bob", queued)

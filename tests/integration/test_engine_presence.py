@@ -21,16 +21,16 @@ async def test_hiding_online_status_makes_the_relay_report_offline(
     bob = await new_client(tmp_path, relay.url, "bob")
     bob_log = EventLog(bob)
     try:
-        assert await alice.show_online()
-        await bob.subscribe_presence(["alice"])
+        assert await alice.presence.show_online()
+        await bob.presence.subscribe(["alice"])
         await bob_log.wait_for(
             lambda events: any(isinstance(e, PresenceChanged) and e.online for e in events)
         )
 
-        await alice.set_show_online(False)
-        assert not await alice.show_online()
+        await alice.presence.set_show_online(False)
+        assert not await alice.presence.show_online()
         bob_log.events.clear()
-        await bob.subscribe_presence(["alice"])
+        await bob.presence.subscribe(["alice"])
         await bob_log.wait_for(lambda events: any(isinstance(e, PresenceChanged) for e in events))
         seen = bob_log.of_type(PresenceChanged)[-1]
         assert seen.peer == "alice" and not seen.online and seen.last_seen is None
@@ -40,9 +40,9 @@ async def test_hiding_online_status_makes_the_relay_report_offline(
         alice = await ChatClient.unlock(tmp_path / "alice", PASSWORD)
         await alice.connect()
         await alice.wait_connected()
-        assert not await alice.show_online()
+        assert not await alice.presence.show_online()
         bob_log.events.clear()
-        await bob.subscribe_presence(["alice"])
+        await bob.presence.subscribe(["alice"])
         await bob_log.wait_for(lambda events: any(isinstance(e, PresenceChanged) for e in events))
         assert not bob_log.of_type(PresenceChanged)[-1].online
     finally:

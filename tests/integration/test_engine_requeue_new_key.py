@@ -53,16 +53,16 @@ async def test_undelivered_messages_go_to_the_new_key_once_and_delivered_ones_ne
     clients = [alice, bob, mallory]
     log = EventLog(alice)
     try:
-        seen = await alice.send_text("bob", "delivered before")
+        seen = await alice.messages.send_text("bob", "delivered before")
         await wait_until(lambda: status_is(alice, "bob", seen, MessageStatus.DELIVERED))
         if verified:
-            await alice.mark_verified("bob")
+            await alice.trust.mark_verified("bob")
         bob_device = bob._context.device_id
         await bob.close()
         clients.remove(bob)
         # These reach the relay but never Bob: no receipt, their send-log rows stay.
         watched.swallow = alice_to_bob
-        lost = [await alice.send_text("bob", f"never delivered {n}") for n in range(3)]
+        lost = [await alice.messages.send_text("bob", f"never delivered {n}") for n in range(3)]
         for message_id in lost:
             await wait_until(lambda m=message_id: status_is(alice, "bob", m, MessageStatus.SENT))
         watched.swallow = None
@@ -75,7 +75,7 @@ async def test_undelivered_messages_go_to_the_new_key_once_and_delivered_ones_ne
         # Queued in the transaction that took the key change: the undelivered ones only.
         assert await queued_copies(alice, "bob", lost) == 3
         assert await queued_copies(alice, "bob", [seen]) == 0
-        assert await alice.messages_waiting("bob") == (3 if verified else 0)
+        assert await alice.trust.messages_waiting("bob") == (3 if verified else 0)
         if verified:
             assert watched.sends("alice", "bob", mark) == []  # paused: not even tried
 
@@ -93,14 +93,14 @@ async def test_undelivered_messages_go_to_the_new_key_once_and_delivered_ones_ne
         assert await queued_copies(alice, "bob", lost) == 3
 
         # Delete for everyone cancels the one it names.
-        await alice.delete_for_everyone("bob", lost[0])
+        await alice.messages.delete_for_everyone("bob", lost[0])
         assert await queued_copies(alice, "bob", [lost[0]]) == 0
         assert await queued_copies(alice, "bob", lost[1:]) == 2
         if verified:
-            assert await alice.messages_waiting("bob") == 2
+            assert await alice.trust.messages_waiting("bob") == 2
             assert watched.sends("alice", "bob", mark) == []
-            await alice.accept_identity("bob")
-            assert await alice.messages_waiting("bob") == 0
+            await alice.trust.accept_identity("bob")
+            assert await alice.trust.messages_waiting("bob") == 0
         watched.hold = None
         await wait_until(lambda: outbox_empty(alice))
         assert await queued_copies(alice, "bob", [seen, *lost]) == 0

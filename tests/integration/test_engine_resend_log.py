@@ -92,7 +92,7 @@ async def prekey_message(
     impostor: ChatClient, victim: str, content: Content
 ) -> list[DevicePayload]:
     """A PreKey message of ``impostor``'s own identity key to each of ``victim``'s devices."""
-    assert await impostor.start_conversation(victim)
+    assert await impostor.conversations.start(victim)
 
     def encrypt() -> list[DevicePayload]:
         store, sessions = impostor.store, impostor._context.sessions
@@ -139,7 +139,7 @@ async def queued_copies(client: ChatClient, peer: str, message_ids: Sequence[str
 
 
 async def status_is(client: ChatClient, peer: str, message_id: str, status: MessageStatus) -> bool:
-    stored = await client.message(peer, message_id)
+    stored = await client.messages.get(peer, message_id)
     return stored is not None and stored.status is status
 
 
@@ -151,7 +151,7 @@ async def typing_barrier(sender: ChatClient, receiver: ChatClient, log: EventLog
     """Returns once ``receiver`` handled everything ``sender`` queued before (same order)."""
     await wait_until(lambda: outbox_empty(sender))
     before = len(log.of_type(TypingChanged))
-    await sender.set_typing(receiver.username, True)
+    await sender.presence.set_typing(receiver.username, True)
     await log.wait_for(lambda _events: len(log.of_type(TypingChanged)) > before)
 
 
@@ -180,13 +180,13 @@ async def test_a_relay_key_asking_for_delivered_messages_gets_nothing(
     clients.append(mallory)
     log = EventLog(alice)
     try:
-        ids = [await alice.send_text("bob", f"secret {n}") for n in range(3)]
+        ids = [await alice.messages.send_text("bob", f"secret {n}") for n in range(3)]
         for message_id in ids:
             await wait_until(
                 lambda m=message_id: status_is(alice, "bob", m, MessageStatus.DELIVERED)
             )
         if verified:
-            await alice.mark_verified("bob")
+            await alice.trust.mark_verified("bob")
         mark = len(watched.sent)
         # The relay's own PreKey message, stored as Bob's device 1, asks for all three.
         retry = RetryContent(id=new_message_id(), sent_at=now_ms(), message_ids=ids)
@@ -197,7 +197,7 @@ async def test_a_relay_key_asking_for_delivered_messages_gets_nothing(
         # The key change and the retry were handled in one transaction: nothing was queued.
         assert await queued_copies(alice, "bob", ids) == 0
         if verified:
-            await alice.accept_identity("bob")
+            await alice.trust.accept_identity("bob")
             assert await queued_copies(alice, "bob", ids) == 0
         assert watched.sends("alice", "bob", mark) == []
     finally:
@@ -213,25 +213,25 @@ async def test_a_retry_from_another_device_than_the_message_went_to_is_not_honou
     alice_log = EventLog(alice)
     bob_log = EventLog(bob)
     try:
-        await alice.send_text("bob", "hello")
+        await alice.messages.send_text("bob", "hello")
         await bob_log.wait_for(lambda events: any(isinstance(e, MessageReceived) for e in events))
         # The next message reaches the relay (acked) but never Bob's device 1: undelivered.
         watched.swallow = alice_to_bob
-        lost = await alice.send_text("bob", "only ever sent to device 1")
+        lost = await alice.messages.send_text("bob", "only ever sent to device 1")
         await wait_until(lambda: status_is(alice, "bob", lost, MessageStatus.SENT))
         watched.swallow = None
         bob2 = await link_device(bob, tmp_path, relay.url, "bob-2", "Bob's laptop", history=False)
         clients.append(bob2)
         mark = len(watched.sent)
-        await bob2.queue_content("alice", retry_for([lost]), kind=None)
+        await bob2.messages.queue_content("alice", retry_for([lost]), kind=None)
         await typing_barrier(bob2, alice, alice_log)
         assert await queued_copies(alice, "bob", [lost]) == 0
         assert watched.sends("alice", "bob", mark) == []
 
         # The device it went to may have it again, and gets it.
-        await bob.queue_content("alice", retry_for([lost]), kind=None)
+        await bob.messages.queue_content("alice", retry_for([lost]), kind=None)
         await wait_until(lambda: status_is(bob, "alice", lost, MessageStatus.DELIVERED))
-        stored = await bob.message("alice", lost)
+        stored = await bob.messages.get("alice", lost)
         assert stored is not None and stored.body == "only ever sent to device 1"
     finally:
         alice_log.close()
@@ -242,16 +242,16 @@ async def test_delete_for_everyone_cancels_a_queued_resend(people) -> None:  # t
     watched, alice, bob, _clients = people
     bob_log = EventLog(bob)
     try:
-        await alice.send_text("bob", "hello")
+        await alice.messages.send_text("bob", "hello")
         await bob_log.wait_for(lambda events: any(isinstance(e, MessageReceived) for e in events))
         watched.swallow = alice_to_bob
-        lost = await alice.send_text("bob", "regretted")
+        lost = await alice.messages.send_text("bob", "regretted")
         await wait_until(lambda: status_is(alice, "bob", lost, MessageStatus.SENT))
         watched.swallow = None
         watched.hold = alice_to_bob  # what Alice queues for Bob now stays queued
-        await bob.queue_content("alice", retry_for([lost]), kind=None)
+        await bob.messages.queue_content("alice", retry_for([lost]), kind=None)
         await wait_until(lambda: _has_copies(alice, "bob", lost))
-        await alice.delete_for_everyone("bob", lost)
+        await alice.messages.delete_for_everyone("bob", lost)
         assert await queued_copies(alice, "bob", [lost]) == 0
     finally:
         bob_log.close()
@@ -268,14 +268,14 @@ async def test_the_resend_counter_survives_a_restart(
     watched, alice, bob, clients = people
     bob_log = EventLog(bob)
     try:
-        await alice.send_text("bob", "hello")
+        await alice.messages.send_text("bob", "hello")
         await bob_log.wait_for(lambda events: any(isinstance(e, MessageReceived) for e in events))
         mark = len(watched.sent)
         watched.swallow = alice_to_bob  # nothing of Alice's reaches Bob: never delivered
-        lost = await alice.send_text("bob", "asked for again and again")
+        lost = await alice.messages.send_text("bob", "asked for again and again")
         await wait_until(lambda: status_is(alice, "bob", lost, MessageStatus.SENT))
         for round_ in range(1, 4):
-            await bob.queue_content("alice", retry_for([lost]), kind=None)
+            await bob.messages.queue_content("alice", retry_for([lost]), kind=None)
             await wait_until(
                 lambda r=round_: _sent_count(watched, mark, 1 + r)  # the original + r resends
             )
@@ -288,7 +288,7 @@ async def test_the_resend_counter_survives_a_restart(
         await alice.wait_connected()
         alice_log = EventLog(alice)
         try:
-            await bob.queue_content("alice", retry_for([lost]), kind=None)
+            await bob.messages.queue_content("alice", retry_for([lost]), kind=None)
             await typing_barrier(bob, alice, alice_log)
             assert await queued_copies(alice, "bob", [lost]) == 0
             assert len(watched.sends("alice", "bob", mark)) == 4
@@ -304,7 +304,7 @@ async def _sent_count(watched: WatchedRelay, mark: int, count: int) -> bool:
 
 async def test_a_delivered_message_leaves_no_entry(people) -> None:  # type: ignore[no-untyped-def]
     _watched, alice, _bob, _clients = people
-    sent = await alice.send_text("bob", "hello")
+    sent = await alice.messages.send_text("bob", "hello")
     await wait_until(lambda: status_is(alice, "bob", sent, MessageStatus.DELIVERED))
 
     def entries() -> int:

@@ -44,7 +44,7 @@ async def test_relay_killed_three_times_during_a_burst(
     try:
         texts = [f"burst {n:04d}" for n in range(1000)]
         for text in texts:
-            await alice.send_text("bob", text)
+            await alice.messages.send_text("bob", text)
         for _ in range(3):
             await asyncio.sleep(0.4)
             relay.kill()
@@ -53,14 +53,14 @@ async def test_relay_killed_three_times_during_a_burst(
             await asyncio.to_thread(relay.start, [*FAST_LIMITS, "--port", str(port)])
 
         async def bob_has_all() -> bool:
-            return len(await bob.history("alice", limit=1100)) >= 1000
+            return len(await bob.messages.history("alice", limit=1100)) >= 1000
 
         await wait_until(bob_has_all, timeout=120)
         await wait_until(
             lambda: all_outgoing_have_status(alice, "bob", MessageStatus.DELIVERED, 1000),
             timeout=120,
         )
-        history = await bob.history("alice", limit=1100)
+        history = await bob.messages.history("alice", limit=1100)
         assert [m.body for m in history] == texts  # every message once, in order
         received = bob_log.of_type(MessageReceived)
         assert len(received) == 1000 and len({e.message_id for e in received}) == 1000
@@ -81,7 +81,7 @@ async def main() -> None:
     await client.connect()
     await client.wait_connected()
     for n in range(int(sys.argv[3])):
-        await client.send_text("bob", f"kill {n:04d}")
+        await client.messages.send_text("bob", f"kill {n:04d}")
         print(n, flush=True)  # this message is committed to the outbox
     await asyncio.sleep(3600)
 
@@ -118,15 +118,17 @@ async def test_sender_killed_mid_burst_drains_on_restart(
     alice = await ChatClient.unlock(tmp_path / "alice", PASSWORD)
     await alice.connect()
     try:
-        outgoing = [m for m in await alice.history("bob", limit=600) if m.sender == "alice"]
+        outgoing = [
+            m for m in await alice.messages.history("bob", limit=600) if m.sender == "alice"
+        ]
         assert len(outgoing) >= committed + 1  # every committed message survived the kill
 
         async def bob_has_them() -> bool:
-            return len(await bob.history("alice", limit=600)) >= len(outgoing)
+            return len(await bob.messages.history("alice", limit=600)) >= len(outgoing)
 
         await wait_until(bob_has_them, timeout=60)
         await asyncio.sleep(0.5)  # a doubled message would show up by now
-        bodies = [m.body for m in await bob.history("alice", limit=600)]
+        bodies = [m.body for m in await bob.messages.history("alice", limit=600)]
         assert bodies == [m.body for m in outgoing]  # nothing lost, nothing doubled
         assert len(set(bodies)) == len(bodies)
     finally:
@@ -139,12 +141,12 @@ async def test_unsent_for_too_long_becomes_failed_and_retry_sends_it(
     relay_process_factory: Callable[[Sequence[str]], RelayProcess],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from chat_desktop.services import client as client_module
+    from chat_desktop.services import expiry as expiry_module
     from chat_desktop.services.events import StatusChanged
 
     # 24 h in production; shortened so the test sees the give-up without waiting a day.
-    monkeypatch.setattr(client_module, "GIVE_UP_CHECK_S", 0.1)
-    monkeypatch.setattr(client_module, "OUTBOX_GIVE_UP_MS", 500)
+    monkeypatch.setattr(expiry_module, "GIVE_UP_CHECK_S", 0.1)
+    monkeypatch.setattr(expiry_module, "OUTBOX_GIVE_UP_MS", 500)
     relay = relay_process_factory(FAST_LIMITS)
     port = relay.port
     alice = await new_client(tmp_path, relay.url, "alice")
@@ -152,22 +154,22 @@ async def test_unsent_for_too_long_becomes_failed_and_retry_sends_it(
     alice_log = EventLog(alice)
     try:
         relay.kill()
-        message_id = await alice.send_text("bob", "into the void")
+        message_id = await alice.messages.send_text("bob", "into the void")
         await alice_log.wait_for(
             lambda events: any(
                 isinstance(e, StatusChanged) and e.message_id == message_id and e.status == "failed"
                 for e in events
             )
         )
-        failed = await alice.message("bob", message_id)
+        failed = await alice.messages.get("bob", message_id)
         assert failed is not None and failed.status is MessageStatus.FAILED
 
-        monkeypatch.setattr(client_module, "OUTBOX_GIVE_UP_MS", 24 * 60 * 60 * 1000)
+        monkeypatch.setattr(expiry_module, "OUTBOX_GIVE_UP_MS", 24 * 60 * 60 * 1000)
         await asyncio.to_thread(relay.start, [*FAST_LIMITS, "--port", str(port)])
-        assert await alice.retry("bob", message_id)
+        assert await alice.messages.retry("bob", message_id)
 
         async def delivered() -> bool:
-            message = await bob.message("alice", message_id)
+            message = await bob.messages.get("alice", message_id)
             return message is not None and message.body == "into the void"
 
         await wait_until(delivered, timeout=60)
@@ -186,9 +188,9 @@ async def test_locking_while_offline_with_messages_queued_ends_promptly(
     await relay.stop()  # the relay is gone: the link keeps trying to reconnect
     client = await ChatClient.unlock(tmp_path / "lena", PASSWORD)
     await client.connect()
-    await client.send_text("mark", "queued while offline")  # wakes the outbox
+    await client.messages.send_text("mark", "queued while offline")  # wakes the outbox
     await asyncio.sleep(1.5)  # the drain loop runs offline for a while
     await asyncio.wait_for(client.close(), timeout=20)
     reopened = await ChatClient.unlock(tmp_path / "lena", PASSWORD)  # the profile is free
-    assert [m.body for m in await reopened.history("mark")] == ["queued while offline"]
+    assert [m.body for m in await reopened.messages.history("mark")] == ["queued while offline"]
     await reopened.close()

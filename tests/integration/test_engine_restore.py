@@ -39,7 +39,9 @@ class SendLog:
 
 
 async def texts(client: ChatClient, peer: str) -> list[str]:
-    return [m.body or "" for m in await client.history(peer, limit=100) if m.sender == peer]
+    return [
+        m.body or "" for m in await client.messages.history(peer, limit=100) if m.sender == peer
+    ]
 
 
 async def test_after_a_restore_new_sessions_start_and_lost_messages_come_back(
@@ -49,9 +51,9 @@ async def test_after_a_restore_new_sessions_start_and_lost_messages_come_back(
     alice = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
     try:
-        await alice.send_text("bob", "one")
+        await alice.messages.send_text("bob", "one")
         await wait_until(lambda: _has(bob, "alice", "one"))
-        await bob.send_text("alice", "two")
+        await bob.messages.send_text("alice", "two")
         await wait_until(lambda: _has(alice, "bob", "two"))
         # Alice's snapshot remembers the sessions as they are now...
         report = await alice.run_in_store(
@@ -60,7 +62,7 @@ async def test_after_a_restore_new_sessions_start_and_lost_messages_come_back(
         assert report.snapshot is not None
         # ...and the conversation moves on past it.
         for text in ("three", "four"):
-            await alice.send_text("bob", text)
+            await alice.messages.send_text("bob", text)
         await wait_until(lambda: _has(bob, "alice", "four"))
 
         await alice.close()
@@ -76,21 +78,21 @@ async def test_after_a_restore_new_sessions_start_and_lost_messages_come_back(
         before = len(sends.types)
 
         # Bob still writes on the session Alice no longer has: she asks, he resends.
-        lost = await bob.send_text("alice", "five")
+        lost = await bob.messages.send_text("alice", "five")
         await alice_log.wait_for(
             lambda events: any(
                 isinstance(e, MessageRecovered) and e.message_id == lost for e in events
             )
         )
-        recovered = await alice.message("bob", lost)
+        recovered = await alice.messages.get("bob", lost)
         assert recovered is not None and recovered.body == "five"
         # What Alice sent after the restore went on a fresh session (a PreKey message),
         # never on the snapshot's old chain.
         alice_sent = [t for user, to, t in sends.types[before:] if user == "alice" and to == "bob"]
         assert alice_sent and alice_sent[0] == PREKEY_MESSAGE_TYPE
 
-        await alice.send_text("bob", "after the restore")
-        await bob.send_text("alice", "six")
+        await alice.messages.send_text("bob", "after the restore")
+        await bob.messages.send_text("alice", "six")
         await wait_until(lambda: _has(bob, "alice", "after the restore"))
         await wait_until(lambda: _has(alice, "bob", "six"))
         assert NORMAL_MESSAGE_TYPE in [t for user, _to, t in sends.types[before:] if user == "bob"]

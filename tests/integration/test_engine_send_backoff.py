@@ -88,24 +88,24 @@ async def loop_errors() -> AsyncIterator[list[dict[str, Any]]]:
 
 
 async def delivered(client: ChatClient, peer: str, message_id: str) -> bool:
-    stored = await client.message(peer, message_id)
+    stored = await client.messages.get(peer, message_id)
     return stored is not None and stored.status in (MessageStatus.DELIVERED, MessageStatus.READ)
 
 
 async def status(client: ChatClient, peer: str, message_id: str, wanted: MessageStatus) -> bool:
-    stored = await client.message(peer, message_id)
+    stored = await client.messages.get(peer, message_id)
     return stored is not None and stored.status is wanted
 
 
 async def has_text(client: ChatClient, peer: str, text: str) -> bool:
-    return any(m.body == text for m in await client.history(peer, limit=50))
+    return any(m.body == text for m in await client.messages.history(peer, limit=50))
 
 
 async def barrier(sender: ChatClient, receiver: ChatClient) -> None:
     """Returns once a message ``sender`` queues now reached ``receiver`` (the outbox drained
     past everything queued before it)."""
-    text = f"barrier {len(await receiver.history(sender.username, limit=500))}"
-    await sender.send_text(receiver.username, text)
+    text = f"barrier {len(await receiver.messages.history(sender.username, limit=500))}"
+    await sender.messages.send_text(receiver.username, text)
     await wait_until(lambda: has_text(receiver, sender.username, text))
 
 
@@ -127,7 +127,7 @@ async def test_a_foreign_own_device_the_relay_insists_on_backs_off_once(
         _insert_hostile_device(relay, "alice", 9, IdentityKeyPair.generate())
         if rate_limited:
             counting.limited = ("alice", [9])
-        first = await a1.send_text("bob", "the transcript of this goes to my own devices")
+        first = await a1.messages.send_text("bob", "the transcript of this goes to my own devices")
         # (Sent, not delivered: Bob's receipt would have to go to device 9 too.)
         await wait_until(lambda: status(a1, "bob", first, MessageStatus.SENT))
         await log.wait_for(
@@ -156,30 +156,30 @@ async def test_a_contacts_device_with_another_key_is_refused_alone_once(
     carol = await new_client(tmp_path, relay.url, "carol")
     log = EventLog(bob)
     try:
-        hello = await bob.send_text("alice", "hello")
+        hello = await bob.messages.send_text("alice", "hello")
         await wait_until(lambda: delivered(bob, "alice", hello))
-        await bob.mark_verified("alice")
+        await bob.trust.mark_verified("alice")
         # The relay gives Alice a device 2 with another identity key than hers.
         _insert_hostile_device(relay, "alice", 2, IdentityKeyPair.generate())
-        waiting = await bob.send_text("alice", "still only you?")
+        waiting = await bob.messages.send_text("alice", "still only you?")
         await log.wait_for(lambda events: any(isinstance(e, DeviceKeyRefused) for e in events))
         refused = log.of_type(DeviceKeyRefused)
         assert [(e.peer, e.device_id) for e in refused] == [("alice", 2)]
         await barrier(bob, carol)
         # The user tries "accept" anyway (as after a key change notice): nothing loops.
-        await bob.accept_identity("alice")
-        again = await bob.send_text("alice", "and now?")
+        await bob.trust.accept_identity("alice")
+        again = await bob.messages.send_text("alice", "and now?")
         await barrier(bob, carol)
         await barrier(bob, carol)
         assert log.of_type(IdentityKeyChanged) == []
         assert len(log.of_type(DeviceKeyRefused)) == 1
-        assert await bob.is_verified("alice")
+        assert await bob.trust.is_verified("alice")
         assert counting.sends("bob", "alice") <= 3  # hello, then one refused attempt (+1)
         sessions = await bob.run_in_store(bob.store.secrets.session_devices, "alice")
         assert 2 not in sessions
         assert await relay.context.store.pending_envelopes("alice", 2, 0, 2**62, 100) == []
         for message_id in (waiting, again):
-            stored = await bob.message("alice", message_id)
+            stored = await bob.messages.get("alice", message_id)
             assert stored is not None and stored.status is MessageStatus.PENDING
     finally:
         log.close()

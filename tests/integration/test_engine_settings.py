@@ -16,7 +16,8 @@ from chat_desktop.crypto.vault import FLOOR_PARAMS
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.services import account
 from chat_desktop.services.account import AccountDeletionFailed
-from chat_desktop.services.client import ChatClient, UnknownUser
+from chat_desktop.services.client import ChatClient
+from chat_desktop.services.errors import UnknownUser
 from chat_desktop.services.events import (
     ClientEvent,
     MessageReceived,
@@ -49,7 +50,7 @@ def status_is(message_id: str, status: str) -> Callable[[list[ClientEvent]], boo
 
 
 async def _status(client: ChatClient, peer: str, message_id: str) -> MessageStatus:
-    message = await client.message(peer, message_id)
+    message = await client.messages.get(peer, message_id)
     assert message is not None
     return message.status
 
@@ -61,23 +62,25 @@ async def test_with_read_receipts_off_the_sender_sees_delivered_but_never_read(
     bob = await new_client(tmp_path, relay.url, "bob")
     alice_log = EventLog(alice)
     try:
-        await bob.set_preferences(msgspec.structs.replace(Preferences(), read_receipts=False))
-        first = await alice.send_text("bob", "hello bob")
+        await bob.preferences.save(msgspec.structs.replace(Preferences(), read_receipts=False))
+        first = await alice.messages.send_text("bob", "hello bob")
         await alice_log.wait_for(status_is(first, "delivered"))
-        assert await bob.mark_read("alice", first) == 1
+        assert await bob.conversations.mark_read("alice", first) == 1
         # Bob's receipts and his reply travel in order: once the reply is in, any read
         # receipt he had sent would have been handled before it.
-        reply = await bob.send_text("alice", "read it, not telling")
+        reply = await bob.messages.send_text("alice", "read it, not telling")
         await alice_log.wait_for(received(reply))
         assert await _status(alice, "bob", first) is MessageStatus.DELIVERED
-        assert (await bob.history("alice"))[0].read_at is not None  # read here all the same
+        assert (await bob.messages.history("alice"))[
+            0
+        ].read_at is not None  # read here all the same
 
         # Turned back on, the same exchange does show "read" (the check above can fail).
-        await bob.set_preferences(Preferences())
-        second = await alice.send_text("bob", "and now?")
+        await bob.preferences.save(Preferences())
+        second = await alice.messages.send_text("bob", "and now?")
         await alice_log.wait_for(status_is(second, "delivered"))
-        await bob.mark_read("alice", second)
-        reply = await bob.send_text("alice", "now you know")
+        await bob.conversations.mark_read("alice", second)
+        reply = await bob.messages.send_text("alice", "now you know")
         await alice_log.wait_for(received(reply))
         assert await _status(alice, "bob", second) is MessageStatus.READ
         assert await _status(alice, "bob", first) is MessageStatus.DELIVERED
@@ -95,29 +98,29 @@ async def test_typing_indicators_off_neither_sends_nor_shows_them(
     alice_log, bob_log = EventLog(alice), EventLog(bob)
     off = msgspec.structs.replace(Preferences(), typing_indicators=False)
     try:
-        hello = await alice.send_text("bob", "hello")  # sessions both ways
+        hello = await alice.messages.send_text("bob", "hello")  # sessions both ways
         await bob_log.wait_for(received(hello))
-        hello = await bob.send_text("alice", "hi")
+        hello = await bob.messages.send_text("alice", "hi")
         await alice_log.wait_for(received(hello))
 
         # Alice turned them off: she sends none (her typing notice would precede the text).
-        await alice.set_preferences(off)
-        await alice.set_typing("bob", True)
-        marker = await alice.send_text("bob", "no typing notice before this")
+        await alice.preferences.save(off)
+        await alice.presence.set_typing("bob", True)
+        marker = await alice.messages.send_text("bob", "no typing notice before this")
         await bob_log.wait_for(received(marker))
         assert not bob_log.of_type(TypingChanged)
 
         # Bob turned them off: Alice's notices reach his device but are not shown.
-        await alice.set_preferences(Preferences())
-        await bob.set_preferences(off)
-        await alice.set_typing("bob", True)
-        marker = await alice.send_text("bob", "typing notice before this, not shown")
+        await alice.preferences.save(Preferences())
+        await bob.preferences.save(off)
+        await alice.presence.set_typing("bob", True)
+        marker = await alice.messages.send_text("bob", "typing notice before this, not shown")
         await bob_log.wait_for(received(marker))
         assert not bob_log.of_type(TypingChanged)
 
         # Both on again: the notice shows (the checks above can fail).
-        await bob.set_preferences(Preferences())
-        await alice.set_typing("bob", True)
+        await bob.preferences.save(Preferences())
+        await alice.presence.set_typing("bob", True)
         await bob_log.wait_for(lambda events: any(isinstance(e, TypingChanged) for e in events))
     finally:
         alice_log.close()
@@ -142,29 +145,29 @@ async def test_every_preference_survives_closing_and_unlocking_again(
     look = Appearance(theme="dark", text_scale_percent=150, language="id")
     profile = alice.store.paths.root
     try:
-        assert await alice.preferences() == Preferences()
-        await alice.set_preferences(chosen)
+        assert await alice.preferences.load() == Preferences()
+        await alice.preferences.save(chosen)
         ChatClient.set_appearance(profile, look)
         # "Show online" reached the relay at once.
-        await bob.subscribe_presence(["alice"])
+        await bob.presence.subscribe(["alice"])
         await bob_log.wait_for(
             lambda events: any(isinstance(event, PresenceChanged) for event in events)
         )
         assert not bob_log.of_type(PresenceChanged)[-1].online
         # An out-of-range change is refused and leaves everything as it was.
         with pytest.raises(InvalidPreference):
-            await alice.set_preferences(msgspec.structs.replace(chosen, idle_lock_minutes=1441))
+            await alice.preferences.save(msgspec.structs.replace(chosen, idle_lock_minutes=1441))
         with pytest.raises(InvalidPreference):
             ChatClient.set_appearance(profile, msgspec.structs.replace(look, text_scale_percent=79))
         new_relay = "https://relay.example.org:8443"
-        await alice.set_relay_url(new_relay)
+        await alice.account.set_relay_url(new_relay)
         assert alice.relay_url == relay.url  # takes effect at the next unlock
 
         await alice.close()
         assert ChatClient.appearance(profile) == look  # readable while locked
         alice = await ChatClient.unlock(profile, PASSWORD)
-        assert await alice.preferences() == chosen
-        assert await alice.show_online() is False
+        assert await alice.preferences.load() == chosen
+        assert await alice.presence.show_online() is False
         assert alice.relay_url == new_relay
     finally:
         bob_log.close()
@@ -181,13 +184,13 @@ async def test_a_new_recovery_key_unlocks_and_the_old_one_no_longer_does(
     )
     try:
         with pytest.raises(WrongPassword):
-            await alice.rotate_recovery_key("not the password")
+            await alice.account.rotate_recovery_key("not the password")
     finally:
         await alice.close()
     # The failed attempt left the recovery key as it was.
     alice = await ChatClient.unlock_with_recovery_key(profile, old_key)
     try:
-        new_key = await alice.rotate_recovery_key(PASSWORD)
+        new_key = await alice.account.rotate_recovery_key(PASSWORD)
         assert new_key != old_key
     finally:
         await alice.close()
@@ -208,19 +211,19 @@ async def test_deleting_the_account_erases_it_on_the_relay_and_here(
     profile = alice.store.paths.root
     try:
         with pytest.raises(WrongPassword):
-            await alice.delete_account("not the password")
+            await alice.account.delete_account("not the password")
         # A wrong password changes nothing: the account works on.
         assert profile.exists()
         assert await relay.context.store.identity_key("alice", 1) is not None
         assert alice.connected
 
         await _wait_out_backoff(profile)
-        await alice.delete_account(PASSWORD)
+        await alice.account.delete_account(PASSWORD)
 
         assert not profile.exists()
         assert await relay.context.store.identity_key("alice", 1) is None
         with pytest.raises(UnknownUser):
-            await carol.start_conversation("alice")
+            await carol.conversations.start("alice")
         # The name is free again: a fresh registration of it succeeds.
         again = await new_client(tmp_path / "new", relay.url, "alice")
         await again.close()
@@ -235,19 +238,19 @@ async def test_deleting_without_the_relay_deletes_nothing(
     alice = await new_client(tmp_path, relay.url, "alice")
     profile = alice.store.paths.root
     # Point the account at a relay that is not there, from the next unlock on.
-    await alice.set_relay_url("http://127.0.0.1:9")
+    await alice.account.set_relay_url("http://127.0.0.1:9")
     await alice.close()
     monkeypatch.setattr(account, "RELAY_WAIT_S", 0.5)
 
     offline = await ChatClient.unlock(profile, PASSWORD)
     try:
         with pytest.raises(AccountDeletionFailed):
-            await offline.delete_account(PASSWORD)  # never connected at all
+            await offline.account.delete_account(PASSWORD)  # never connected at all
         await offline.connect()
         with pytest.raises(AccountDeletionFailed):
-            await offline.delete_account(PASSWORD)  # connecting, but nothing answers
+            await offline.account.delete_account(PASSWORD)  # connecting, but nothing answers
         assert profile.exists()
-        assert await offline.preferences() == Preferences()  # the client still works
+        assert await offline.preferences.load() == Preferences()  # the client still works
     finally:
         await offline.close()
     assert await relay.context.store.identity_key("alice", 1) is not None

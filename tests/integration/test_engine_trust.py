@@ -61,34 +61,34 @@ async def test_reinstall_changes_key_and_verified_contact_waits_for_approval(
     alice_log = EventLog(alice)
     try:
         bob_log = EventLog(bob)
-        await alice.send_text("bob", "before")
+        await alice.messages.send_text("bob", "before")
         await bob_log.wait_for(lambda events: any(isinstance(e, MessageReceived) for e in events))
         bob_log.close()
-        old_number = await alice.safety_number("bob")
-        await alice.mark_verified("bob")
-        assert await alice.is_verified("bob")
+        old_number = await alice.trust.safety_number("bob")
+        await alice.trust.mark_verified("bob")
+        assert await alice.trust.is_verified("bob")
 
         # Bob loses his laptop: new profile, new identity, same name.
         bob = await reinstall(bob, tmp_path, relay)
         bob_log = EventLog(bob)
-        await bob.send_text("alice", "new laptop")
+        await bob.messages.send_text("alice", "new laptop")
         await alice_log.wait_for(
             lambda events: any(isinstance(e, IdentityKeyChanged) for e in events)
         )
         change = alice_log.of_type(IdentityKeyChanged)[0]
         assert change.peer == "bob" and change.sending_paused
-        assert not await alice.is_verified("bob")
-        assert await alice.safety_number("bob") != old_number
+        assert not await alice.trust.is_verified("bob")
+        assert await alice.trust.safety_number("bob") != old_number
 
-        waiting = await alice.send_text("bob", "are you really bob?")
+        waiting = await alice.messages.send_text("bob", "are you really bob?")
         await asyncio.sleep(1.5)  # long enough for it to have gone out, were it allowed to
-        message = await alice.message("bob", waiting)
+        message = await alice.messages.get("bob", waiting)
         assert message is not None and message.status is MessageStatus.PENDING
         assert not any(
             isinstance(e, MessageReceived) and e.message_id == waiting for e in bob_log.events
         )
 
-        await alice.accept_identity("bob")
+        await alice.trust.accept_identity("bob")
         await bob_log.wait_for(
             lambda events: any(
                 isinstance(e, MessageReceived) and e.message_id == waiting for e in events
@@ -96,7 +96,7 @@ async def test_reinstall_changes_key_and_verified_contact_waits_for_approval(
         )
 
         async def delivered() -> bool:
-            sent = await alice.message("bob", waiting)
+            sent = await alice.messages.get("bob", waiting)
             return sent is not None and sent.status is MessageStatus.DELIVERED
 
         await wait_until(delivered)
@@ -114,15 +114,15 @@ async def test_unverified_contact_key_change_is_announced_but_not_blocking(
     bob = await new_client(tmp_path, relay.url, "bob")
     alice_log = EventLog(alice)
     try:
-        await alice.send_text("bob", "hi")
+        await alice.messages.send_text("bob", "hi")
         await wait_until(lambda: _has_messages(bob, "alice", 1))
         bob = await reinstall(bob, tmp_path, relay)
-        await bob.send_text("alice", "reinstalled")
+        await bob.messages.send_text("alice", "reinstalled")
         await alice_log.wait_for(
             lambda events: any(isinstance(e, IdentityKeyChanged) for e in events)
         )
         assert not alice_log.of_type(IdentityKeyChanged)[0].sending_paused
-        reply = await alice.send_text("bob", "welcome back")
+        reply = await alice.messages.send_text("bob", "welcome back")
         await wait_until(lambda: _has_message(bob, "alice", reply))
     finally:
         alice_log.close()
@@ -131,11 +131,11 @@ async def test_unverified_contact_key_change_is_announced_but_not_blocking(
 
 
 async def _has_messages(client: ChatClient, peer: str, count: int) -> bool:
-    return len(await client.history(peer)) >= count
+    return len(await client.messages.history(peer)) >= count
 
 
 async def _has_message(client: ChatClient, peer: str, message_id: str) -> bool:
-    return await client.message(peer, message_id) is not None
+    return await client.messages.get(peer, message_id) is not None
 
 
 async def test_message_on_a_lost_session_heals_it_and_announces_the_new_key(
@@ -145,12 +145,12 @@ async def test_message_on_a_lost_session_heals_it_and_announces_the_new_key(
     bob = await new_client(tmp_path, relay.url, "bob")
     alice_log = EventLog(alice)
     try:
-        await alice.send_text("bob", "hi")
+        await alice.messages.send_text("bob", "hi")
         await wait_until(lambda: _has_messages(bob, "alice", 1))
         bob = await reinstall(bob, tmp_path, relay)
         bob_log = EventLog(bob)
         # Alice writes first, still on the old session: Bob cannot read it...
-        lost = await alice.send_text("bob", "sent to the old laptop's session")
+        lost = await alice.messages.send_text("bob", "sent to the old laptop's session")
         await bob_log.wait_for(
             lambda events: any(isinstance(e, MessageUndecryptable) for e in events)
         )
@@ -160,7 +160,7 @@ async def test_message_on_a_lost_session_heals_it_and_announces_the_new_key(
             lambda events: any(isinstance(e, IdentityKeyChanged) for e in events)
         )
         # and what she writes next reaches him.
-        after = await alice.send_text("bob", "and this one?")
+        after = await alice.messages.send_text("bob", "and this one?")
         await bob_log.wait_for(
             lambda events: any(
                 isinstance(e, MessageReceived) and e.message_id == after for e in events
@@ -180,23 +180,23 @@ async def test_typing_waits_like_other_content_while_a_verified_contact_is_pause
     bob = await new_client(tmp_path, relay.url, "bob")
     alice_log = EventLog(alice)
     try:
-        await alice.send_text("bob", "hi")
+        await alice.messages.send_text("bob", "hi")
         await wait_until(lambda: _has_messages(bob, "alice", 1))
-        await alice.mark_verified("bob")
+        await alice.trust.mark_verified("bob")
         bob = await reinstall(bob, tmp_path, relay)
         bob_log = EventLog(bob)
-        await bob.send_text("alice", "new laptop")
+        await bob.messages.send_text("alice", "new laptop")
         await alice_log.wait_for(
             lambda events: any(isinstance(e, IdentityKeyChanged) for e in events)
         )
         assert alice_log.of_type(IdentityKeyChanged)[0].sending_paused
 
-        await alice.set_typing("bob", True)
+        await alice.presence.set_typing("bob", True)
         await asyncio.sleep(1.0)  # time enough for a typing notice to arrive, were it sent
         assert not bob_log.of_type(TypingChanged)
 
-        await alice.accept_identity("bob")
-        await alice.set_typing("bob", True)
+        await alice.trust.accept_identity("bob")
+        await alice.presence.set_typing("bob", True)
         await bob_log.wait_for(lambda events: any(isinstance(e, TypingChanged) for e in events))
         bob_log.close()
     finally:

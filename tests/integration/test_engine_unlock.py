@@ -23,13 +23,13 @@ async def test_keychain_opt_in_then_out(
     client = await new_client(tmp_path, relay.url, "erin")
     profile = tmp_path / "erin"
     assert not ChatClient.keychain_unlock_enabled(profile)
-    await client.set_keychain_unlock(True)
+    await client.account.set_keychain_unlock(True)
     await client.close()
     assert ChatClient.keychain_unlock_enabled(profile)
 
     client = await ChatClient.unlock_with_keychain(profile)
     assert client.username == "erin"
-    await client.set_keychain_unlock(False)
+    await client.account.set_keychain_unlock(False)
     await client.close()
     assert memory_keyring.entries == {}
     with pytest.raises(KeychainUnavailable):
@@ -40,7 +40,7 @@ async def test_keychain_opt_in_then_out(
 
 async def test_change_password(tmp_path: Path, relay: RelayServer) -> None:
     client = await new_client(tmp_path, relay.url, "frank")
-    await client.change_password("a completely new passphrase 9")
+    await client.account.change_password("a completely new passphrase 9")
     await client.close()
     with pytest.raises(WrongPassword) as wrong:
         await ChatClient.unlock(tmp_path / "frank", PASSWORD)

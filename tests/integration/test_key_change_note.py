@@ -23,7 +23,7 @@ def key_notes(history: list[Message]) -> list[Message]:
 
 
 async def _has_messages(client: ChatClient, peer: str, count: int) -> bool:
-    return len(await client.history(peer)) >= count
+    return len(await client.messages.history(peer)) >= count
 
 
 async def test_a_key_change_clears_verified_says_so_and_writes_a_note(
@@ -33,23 +33,23 @@ async def test_a_key_change_clears_verified_says_so_and_writes_a_note(
     bob = await new_client(tmp_path, relay.url, "bob")
     alice_log = EventLog(alice)
     try:
-        await alice.send_text("bob", "hi")
+        await alice.messages.send_text("bob", "hi")
         await wait_until(lambda: _has_messages(bob, "alice", 1))
-        await alice.mark_verified("bob")
-        assert await alice.is_verified("bob")
-        assert key_notes(await alice.history("bob")) == []
+        await alice.trust.mark_verified("bob")
+        assert await alice.trust.is_verified("bob")
+        assert key_notes(await alice.messages.history("bob")) == []
 
         bob = await reinstall(bob, tmp_path, relay)
-        await bob.send_text("alice", "new laptop")
+        await bob.messages.send_text("alice", "new laptop")
         await alice_log.wait_for(
             lambda events: any(isinstance(e, IdentityKeyChanged) for e in events)
         )
         (change,) = alice_log.of_type(IdentityKeyChanged)
         assert change.peer == "bob" and change.sending_paused
         assert change.verified_cleared  # the event says the shield is gone
-        assert not await alice.is_verified("bob")
+        assert not await alice.trust.is_verified("bob")
 
-        (note,) = key_notes(await alice.history("bob"))
+        (note,) = key_notes(await alice.messages.history("bob"))
         assert note.id == change.note_id
         assert note.direction is Direction.INCOMING and note.sender == "bob"
         assert note.read_at is not None and note.expire_timer == 0 and not note.body
@@ -61,10 +61,10 @@ async def test_a_key_change_clears_verified_says_so_and_writes_a_note(
             for e in alice_log.events
         )
         await wait_until(lambda: _has_messages(alice, "bob", 3))
-        conversation = next(c for c in await alice.conversations() if c.id == "bob")
+        conversation = next(c for c in await alice.conversations.list() if c.id == "bob")
         assert conversation.unread_count == 1  # "new laptop" only, not the note
-        assert await alice.search("safety") == []  # the note has no text to find
-        assert await alice.message("bob", note.id) == note
+        assert await alice.messages.search("safety") == []  # the note has no text to find
+        assert await alice.messages.get("bob", note.id) == note
     finally:
         alice_log.close()
         await alice.close()
@@ -78,16 +78,16 @@ async def test_an_unverified_contacts_key_change_also_writes_the_note(
     bob = await new_client(tmp_path, relay.url, "bob")
     alice_log = EventLog(alice)
     try:
-        await alice.send_text("bob", "hi")
+        await alice.messages.send_text("bob", "hi")
         await wait_until(lambda: _has_messages(bob, "alice", 1))
         bob = await reinstall(bob, tmp_path, relay)
-        await bob.send_text("alice", "reinstalled")
+        await bob.messages.send_text("alice", "reinstalled")
         await alice_log.wait_for(
             lambda events: any(isinstance(e, IdentityKeyChanged) for e in events)
         )
         (change,) = alice_log.of_type(IdentityKeyChanged)
         assert not change.sending_paused and not change.verified_cleared
-        (note,) = key_notes(await alice.history("bob"))
+        (note,) = key_notes(await alice.messages.history("bob"))
         assert note.id == change.note_id
     finally:
         alice_log.close()

@@ -103,7 +103,7 @@ def test_tmpdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 async def has_text(client: ChatClient, peer: str, text: str) -> bool:
-    return any(m.body == text for m in await client.history(peer, limit=100))
+    return any(m.body == text for m in await client.messages.history(peer, limit=100))
 
 
 async def test_the_history_never_lies_in_plaintext_on_disk(
@@ -128,8 +128,8 @@ async def test_the_history_never_lies_in_plaintext_on_disk(
     bob = await new_client(tmp_path, relay.url, "bob")
     clients = [a1, bob]
     try:
-        await a1.send_text("bob", f"the secret is {MARKER}")
-        await bob.send_text("alice", f"and mine is {MARKER} too")
+        await a1.messages.send_text("bob", f"the secret is {MARKER}")
+        await bob.messages.send_text("alice", f"and mine is {MARKER} too")
         await wait_until(functools.partial(has_text, a1, "bob", f"and mine is {MARKER} too"))
         _watch.append(watch)
         a2 = await link_device(a1, tmp_path, relay.url, "alice2", history=True)
@@ -169,11 +169,11 @@ async def test_a_tampered_history_blob_is_told_on_the_new_device(
     bob = await new_client(tmp_path, relay.url, "bob")
     clients = [a1, bob]
     try:
-        await bob.send_text("alice", "history to move")
+        await bob.messages.send_text("alice", "history to move")
         await wait_until(functools.partial(has_text, a1, "bob", "history to move"))
         pending = await ChatClient.begin_link(relay.url, "Laptop")
         offer = asyncio.create_task(pending.wait_for_offer())
-        await a1.link_device(pending.code, transfer_history=True)
+        await a1.devices.link(pending.code, transfer_history=True)
         await offer
         a2, _ = await pending.accept(tmp_path / "alice2", PASSWORD, kdf_params=FLOOR_PARAMS)
         clients.append(a2)

@@ -55,9 +55,9 @@ async def link_device(
 ) -> ChatClient:
     """Links a new device to ``existing``'s account through a real link code; connected."""
     pending = await ChatClient.begin_link(relay_url, name)
-    assert existing.describe_link_code(pending.code) == name
+    assert existing.devices.describe_link_code(pending.code) == name
     offer_task = asyncio.create_task(pending.wait_for_offer())
-    await existing.link_device(pending.code, transfer_history=history)
+    await existing.devices.link(pending.code, transfer_history=history)
     offer = await offer_task
     assert offer.username == existing.username
     client, recovery_key = await pending.accept(root / folder, PASSWORD, kdf_params=FLOOR_PARAMS)
@@ -71,7 +71,7 @@ async def texts(client: ChatClient, peer: str, limit: int = 500) -> list[tuple[s
     """(id, sender, text) of the conversation, oldest first."""
     return [
         (m.id, m.sender, m.body or "")
-        for m in await client.history(peer, limit=limit)
+        for m in await client.messages.history(peer, limit=limit)
         if m.kind == "text"
     ]
 
@@ -83,33 +83,37 @@ async def test_linked_device_gets_the_history_and_bob_sees_no_key_change(
     bob = await new_client(tmp_path, relay.url, "bob")
     bob_log = EventLog(bob)
     try:
-        await a1.send_text("bob", "hello bob")
+        await a1.messages.send_text("bob", "hello bob")
         await wait_until(lambda: _has_text(bob, "alice", "hello bob"))
-        await bob.send_text("alice", "hi alice")
+        await bob.messages.send_text("alice", "hi alice")
         await wait_until(lambda: _has_text(a1, "bob", "hi alice"))
-        await a1.mark_verified("bob")
-        await a1.set_disappearing_timer("bob", 3600)
-        await a1.send_text("bob", "this one disappears")
+        await a1.trust.mark_verified("bob")
+        await a1.conversations.set_disappearing_timer("bob", 3600)
+        await a1.messages.send_text("bob", "this one disappears")
         await wait_until(lambda: _has_text(bob, "alice", "this one disappears"))
-        safety_before = await bob.safety_number("alice")
+        safety_before = await bob.trust.safety_number("alice")
 
         a2 = await link_device(a1, tmp_path, relay.url, "alice2")
         try:
             assert a2.username == "alice" and a2.device_id != a1.device_id
             await wait_until(lambda: _has_text(a2, "bob", "this one disappears"))
             assert await texts(a2, "bob") == await texts(a1, "bob")
-            assert await a2.is_verified("bob")
+            assert await a2.trust.is_verified("bob")
             # The disappearing message keeps its remaining time (the same expiry).
-            a1_copy = next(m for m in await a1.history("bob") if m.body == "this one disappears")
-            a2_copy = next(m for m in await a2.history("bob") if m.body == "this one disappears")
+            a1_copy = next(
+                m for m in await a1.messages.history("bob") if m.body == "this one disappears"
+            )
+            a2_copy = next(
+                m for m in await a2.messages.history("bob") if m.body == "this one disappears"
+            )
             assert a1_copy.expires_at is not None and a2_copy.expires_at == a1_copy.expires_at
             # Bob: same safety number, no key-change warning; his next message reaches both.
-            await bob.send_text("alice", "to both of you")
+            await bob.messages.send_text("alice", "to both of you")
             await wait_until(lambda: _has_text(a1, "bob", "to both of you"))
             await wait_until(lambda: _has_text(a2, "bob", "to both of you"))
-            assert await bob.safety_number("alice") == safety_before
+            assert await bob.trust.safety_number("alice") == safety_before
             assert not bob_log.of_type(IdentityKeyChanged)
-            names = {d.device_id: d.name for d in await a1.devices()}
+            names = {d.device_id: d.name for d in await a1.devices.list()}
             assert names == {a1.device_id: names[a1.device_id], a2.device_id: "Alice's laptop"}
         finally:
             await a2.close()
@@ -124,26 +128,28 @@ async def test_offline_device_gets_every_message_once_in_order_and_reads_sync(
 ) -> None:
     a1 = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
-    await bob.send_text("alice", "before the link")
+    await bob.messages.send_text("alice", "before the link")
     await wait_until(lambda: _has_text(a1, "bob", "before the link"))
     a2 = await link_device(a1, tmp_path, relay.url, "alice2", history=False)
     await a2.close()  # A2 goes offline
     bob_log = EventLog(bob)
     try:
-        sent = [await bob.send_text("alice", f"message {n}") for n in range(200)]
+        sent = [await bob.messages.send_text("alice", f"message {n}") for n in range(200)]
         await wait_until(lambda: _count_is(a1, "bob", "message ", 200), timeout=90)
         a2 = await ChatClient.unlock(tmp_path / "alice2", PASSWORD)
         await a2.connect()
         await wait_until(lambda: _count_is(a2, "bob", "message ", 200), timeout=90)
         received = [
-            m for m in await a2.history("bob", limit=500) if (m.body or "").startswith("message ")
+            m
+            for m in await a2.messages.history("bob", limit=500)
+            if (m.body or "").startswith("message ")
         ]
         assert [m.id for m in received] == sent  # all 200, in order, exactly once
 
         # What Alice sends from A1 appears on A2 as sent by her.
-        mine = await a1.send_text("bob", "sent from the first device")
+        mine = await a1.messages.send_text("bob", "sent from the first device")
         await wait_until(lambda: _has_text(a2, "bob", "sent from the first device"))
-        copy = next(m for m in await a2.history("bob", limit=500) if m.id == mine)
+        copy = next(m for m in await a2.messages.history("bob", limit=500) if m.id == mine)
         assert copy.direction is Direction.OUTGOING and copy.sender == "alice"
         # Sent, or already delivered: Bob's receipts go to every device of Alice's.
         assert copy.status in (MessageStatus.SENT, MessageStatus.DELIVERED)
@@ -153,7 +159,7 @@ async def test_offline_device_gets_every_message_once_in_order_and_reads_sync(
         await wait_until(lambda: _outbox_empty(a1))
         await wait_until(lambda: _outbox_empty(a2))
         to_bob_before = _contents_sent(relay, "alice", "bob")
-        await a2.mark_read("bob", sent[-1])
+        await a2.conversations.mark_read("bob", sent[-1])
         await wait_until(lambda: _unread_is(a1, "bob", 0))
         await wait_until(lambda: all_read(bob, "alice", sent))
         await wait_until(lambda: _outbox_empty(a1))
@@ -178,10 +184,10 @@ async def test_sends_follow_the_device_set_without_the_user_noticing(
     bob = await new_client(tmp_path, relay.url, "bob")
     bob_log = EventLog(bob)
     try:
-        await bob.send_text("alice", "only A1 exists")  # Bob's sessions: A1 only
+        await bob.messages.send_text("alice", "only A1 exists")  # Bob's sessions: A1 only
         await wait_until(lambda: _has_text(a1, "bob", "only A1 exists"))
         a2 = await link_device(a1, tmp_path, relay.url, "alice2", history=False)
-        first = await bob.send_text("alice", "now there are two")
+        first = await bob.messages.send_text("alice", "now there are two")
         await wait_until(lambda: _has_text(a1, "bob", "now there are two"))
         await wait_until(lambda: _has_text(a2, "bob", "now there are two"))
         await wait_until(lambda: _status_is(bob, "alice", first, MessageStatus.DELIVERED))
@@ -189,8 +195,8 @@ async def test_sends_follow_the_device_set_without_the_user_noticing(
             (first, "bob", "now there are two")
         ]
 
-        await a1.unlink_device(a2.device_id)
-        after = await bob.send_text("alice", "A2 is gone")
+        await a1.devices.unlink(a2.device_id)
+        after = await bob.messages.send_text("alice", "A2 is gone")
         await wait_until(lambda: _has_text(a1, "bob", "A2 is gone"))
         await wait_until(lambda: _status_is(bob, "alice", after, MessageStatus.DELIVERED))
         assert not [e for e in bob_log.of_type(StatusChanged) if e.status == "failed"]
@@ -209,18 +215,18 @@ async def test_an_unlinked_device_is_cut_off_and_gets_nothing_more(
     a2 = await link_device(a1, tmp_path, relay.url, "alice2", history=False)
     a2_log = EventLog(a2)
     try:
-        await a1.unlink_device(a2.device_id)
+        await a1.devices.unlink(a2.device_id)
         await a2_log.wait_for(lambda events: any(isinstance(e, DeviceUnlinked) for e in events), 5)
         await wait_until(lambda: _not_connected(a2), timeout=5)
-        assert a2.unlinked
-        await bob.send_text("alice", "after the unlink")
+        assert a2.devices.unlinked
+        await bob.messages.send_text("alice", "after the unlink")
         await wait_until(lambda: _has_text(a1, "bob", "after the unlink"))
         store = relay.context.store
         assert await store.pending_envelopes("alice", a2.device_id, 0, 2**62, 100) == []
         await asyncio.sleep(1.0)  # a reconnect attempt would have happened by now
         assert not a2.connected
         assert await store.pending_envelopes("alice", a2.device_id, 0, 2**62, 100) == []
-        assert len(await a1.devices()) == 1
+        assert len(await a1.devices.list()) == 1
     finally:
         a2_log.close()
         for client in (a2, bob, a1):
@@ -234,12 +240,12 @@ async def test_a_relay_that_adds_a_device_with_another_key_gets_nothing(
     bob = await new_client(tmp_path, relay.url, "bob")
     bob_log = EventLog(bob)
     try:
-        await bob.send_text("alice", "hello")
+        await bob.messages.send_text("alice", "hello")
         await wait_until(lambda: _has_text(a1, "bob", "hello"))
         # The relay slips in device 9 for Alice, with keys of its own (Mallory's identity).
         mallory = IdentityKeyPair.generate()
         _insert_hostile_device(relay, "alice", 9, mallory)
-        await bob.send_text("alice", "is anyone else listening?")
+        await bob.messages.send_text("alice", "is anyone else listening?")
         # Refused alone, told once; Alice's key and Bob's trust in it stay (protocol §8).
         await bob_log.wait_for(
             lambda events: any(isinstance(e, DeviceKeyRefused) for e in events), 30
@@ -265,9 +271,9 @@ async def test_a_link_code_for_another_relay_is_refused(tmp_path: Path, relay: R
         pending = await ChatClient.begin_link(relay.url, "new laptop")
         other = pending.code.replace("127.0.0.1", "10.0.0.1")
         with pytest.raises(InvalidLinkCode):
-            await a1.link_device(other)
+            await a1.devices.link(other)
         with pytest.raises(InvalidLinkCode):
-            a1.describe_link_code("chat-desktop-link:v1?nonsense")
+            a1.devices.describe_link_code("chat-desktop-link:v1?nonsense")
     finally:
         await a1.close()
 
@@ -305,17 +311,19 @@ async def _count_is(client: ChatClient, peer: str, prefix: str, count: int) -> b
 
 
 async def _has_text(client: ChatClient, peer: str, text: str) -> bool:
-    return any(m.body == text for m in await client.history(peer, limit=500))
+    return any(m.body == text for m in await client.messages.history(peer, limit=500))
 
 
 async def _count_from(client: ChatClient, peer: str, prefix: str) -> int:
     return sum(
-        1 for m in await client.history(peer, limit=500) if (m.body or "").startswith(prefix)
+        1
+        for m in await client.messages.history(peer, limit=500)
+        if (m.body or "").startswith(prefix)
     )
 
 
 async def _unread(client: ChatClient, peer: str) -> int:
-    for conversation in await client.conversations():
+    for conversation in await client.conversations.list():
         if conversation.id == peer:
             return conversation.unread_count
     return 0
@@ -327,12 +335,12 @@ async def _unread_is(client: ChatClient, peer: str, count: int) -> bool:
 
 async def all_read(client: ChatClient, peer: str, ids: list[str]) -> bool:
     wanted = set(ids)
-    history = await client.history(peer, limit=500)
+    history = await client.messages.history(peer, limit=500)
     return all(m.status is MessageStatus.READ for m in history if m.id in wanted)
 
 
 async def _status_is(client: ChatClient, peer: str, message_id: str, status: MessageStatus) -> bool:
-    message = await client.message(peer, message_id)
+    message = await client.messages.get(peer, message_id)
     return message is not None and message.status is status
 
 
@@ -392,15 +400,17 @@ async def test_a_disappearing_message_disappears_from_every_device(
     bob = await new_client(tmp_path, relay.url, "bob")
     a2 = await link_device(a1, tmp_path, relay.url, "alice2", history=False)
     try:
-        await a1.set_disappearing_timer("bob", 1)  # A2 follows through the transcript
+        await a1.conversations.set_disappearing_timer("bob", 1)  # A2 follows through the transcript
         await wait_until(lambda: _timer_is(a2, "bob", 1))
         await wait_until(lambda: _timer_is(bob, "alice", 1))
-        mine = await a1.send_text("bob", "gone in a second")
-        theirs = await bob.send_text("alice", "mine too")
+        mine = await a1.messages.send_text("bob", "gone in a second")
+        theirs = await bob.messages.send_text("alice", "mine too")
         for client in (a1, a2):
             await wait_until(functools.partial(_has_text, client, "bob", "mine too"))
         await wait_until(lambda: _has_text(a2, "bob", "gone in a second"))
-        await a2.mark_read("bob", theirs)  # read on A2: A1 starts the timer from the sync
+        await a2.conversations.mark_read(
+            "bob", theirs
+        )  # read on A2: A1 starts the timer from the sync
         for client, peer in ((a1, "bob"), (a2, "bob")):
             for message_id in (mine, theirs):
                 await wait_until(functools.partial(_gone, client, peer, message_id), timeout=20)
@@ -410,14 +420,14 @@ async def test_a_disappearing_message_disappears_from_every_device(
 
 
 async def _timer_is(client: ChatClient, peer: str, seconds: int) -> bool:
-    for conversation in await client.conversations():
+    for conversation in await client.conversations.list():
         if conversation.id == peer:
             return conversation.expire_timer == seconds
     return False
 
 
 async def _gone(client: ChatClient, peer: str, message_id: str) -> bool:
-    return await client.message(peer, message_id) is None
+    return await client.messages.get(peer, message_id) is None
 
 
 async def test_a_profile_made_before_linked_devices_registers_its_device_key(
@@ -475,22 +485,22 @@ async def test_verification_reactions_and_edits_made_on_one_device_show_on_the_o
 ) -> None:
     a1 = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
-    await bob.send_text("alice", "hi")
+    await bob.messages.send_text("alice", "hi")
     await wait_until(lambda: _has_text(a1, "bob", "hi"))
     a2 = await link_device(a1, tmp_path, relay.url, "alice2", history=False)
     try:
-        assert not await a2.is_verified("bob")
-        await a1.mark_verified("bob")
-        await wait_until(lambda: a2.is_verified("bob"))
-        await a1.mark_verified("bob", False)
+        assert not await a2.trust.is_verified("bob")
+        await a1.trust.mark_verified("bob")
+        await wait_until(lambda: a2.trust.is_verified("bob"))
+        await a1.trust.mark_verified("bob", False)
         await wait_until(lambda: _not_verified(a2, "bob"))
 
-        theirs = await bob.send_text("alice", "react to this")
+        theirs = await bob.messages.send_text("alice", "react to this")
         await wait_until(lambda: _has_text(a2, "bob", "react to this"))
-        await a2.react("bob", theirs, "👍")
-        mine = await a2.send_text("bob", "typo hre")
+        await a2.messages.react("bob", theirs, "👍")
+        mine = await a2.messages.send_text("bob", "typo hre")
         await wait_until(lambda: _has_text(a1, "bob", "typo hre"))
-        await a2.edit_message("bob", mine, "typo here")
+        await a2.messages.edit("bob", mine, "typo here")
         await wait_until(lambda: _has_text(a1, "bob", "typo here"))
         await wait_until(lambda: _has_text(bob, "alice", "typo here"))
         await wait_until(lambda: _reactions_are(a1, "bob", theirs, [("alice", "👍")]))
@@ -502,12 +512,12 @@ async def test_verification_reactions_and_edits_made_on_one_device_show_on_the_o
 async def _reactions_are(
     client: ChatClient, peer: str, message_id: str, wanted: list[tuple[str, str]]
 ) -> bool:
-    message = await client.message(peer, message_id)
+    message = await client.messages.get(peer, message_id)
     return message is not None and [(r.reactor, r.emoji) for r in message.reactions] == wanted
 
 
 async def _not_verified(client: ChatClient, peer: str) -> bool:
-    return not await client.is_verified(peer)
+    return not await client.trust.is_verified(peer)
 
 
 async def test_a_file_sent_from_one_device_can_be_opened_on_the_other(
@@ -515,27 +525,27 @@ async def test_a_file_sent_from_one_device_can_be_opened_on_the_other(
 ) -> None:
     a1 = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
-    await bob.send_text("alice", "hi")
+    await bob.messages.send_text("alice", "hi")
     await wait_until(lambda: _has_text(a1, "bob", "hi"))
     a2 = await link_device(a1, tmp_path, relay.url, "alice2", history=False)
     try:
         data = bytes(range(256)) * 400
         path = tmp_path / "notes.bin"
         path.write_bytes(data)
-        message_id = await a1.send_file("bob", path, caption="the notes")
+        message_id = await a1.attachments.send_file("bob", path, caption="the notes")
         await wait_until(functools.partial(_has_text, a2, "bob", "the notes"))
-        copy = await a2.message("bob", message_id)
+        copy = await a2.messages.get("bob", message_id)
         assert copy is not None and copy.sender == "alice" and copy.attachment is not None
-        await a2.download_attachment("bob", message_id)
+        await a2.attachments.download("bob", message_id)
         await wait_until(functools.partial(_attachment_done, a2, "bob", message_id))
-        assert await a2.read_attachment("bob", message_id) == data
+        assert await a2.attachments.read("bob", message_id) == data
     finally:
         for client in (a2, bob, a1):
             await client.close()
 
 
 async def _attachment_done(client: ChatClient, peer: str, message_id: str) -> bool:
-    message = await client.message(peer, message_id)
+    message = await client.messages.get(peer, message_id)
     return (
         message is not None
         and message.attachment is not None
@@ -554,26 +564,26 @@ async def test_a_new_contact_and_an_accepted_key_reach_the_other_device(
     a2_log = EventLog(a2)
     try:
         # A conversation started on A1 (no message yet) appears on A2, with Carol's key.
-        assert await a1.start_conversation("carol")
+        assert await a1.conversations.start("carol")
         await wait_until(functools.partial(_has_conversation, a2, "carol"))
-        assert await a2.safety_number("carol") == await a1.safety_number("carol")
+        assert await a2.trust.safety_number("carol") == await a1.trust.safety_number("carol")
 
         # Bob reinstalls; both devices see the verified contact's key change and pause.
-        await bob.send_text("alice", "hi")
+        await bob.messages.send_text("alice", "hi")
         await wait_until(functools.partial(_has_text, a2, "bob", "hi"))
-        await a1.mark_verified("bob")
-        await wait_until(lambda: a2.is_verified("bob"))
+        await a1.trust.mark_verified("bob")
+        await wait_until(lambda: a2.trust.is_verified("bob"))
         bob = await reinstall(bob, tmp_path, relay)
-        await bob.send_text("alice", "new laptop")
+        await bob.messages.send_text("alice", "new laptop")
         await wait_until(functools.partial(_has_text, a1, "bob", "new laptop"))
         await wait_until(functools.partial(_has_text, a2, "bob", "new laptop"))
-        waiting = await a2.send_text("bob", "is that you?")
+        waiting = await a2.messages.send_text("bob", "is that you?")
         await asyncio.sleep(1.0)  # it would have gone by now, were A2 not paused
-        held = await a2.message("bob", waiting)
+        held = await a2.messages.get("bob", waiting)
         assert held is not None and held.status is MessageStatus.PENDING
 
         # The user accepts the new key on A1: A2 resumes too and its message goes out.
-        await a1.accept_identity("bob")
+        await a1.trust.accept_identity("bob")
         await wait_until(functools.partial(_has_text, bob, "alice", "is that you?"))
         assert any(e.peer == "bob" for e in a2_log.of_type(ResumedElsewhere))
     finally:
@@ -583,7 +593,7 @@ async def test_a_new_contact_and_an_accepted_key_reach_the_other_device(
 
 
 async def _has_conversation(client: ChatClient, peer: str) -> bool:
-    return any(c.id == peer for c in await client.conversations())
+    return any(c.id == peer for c in await client.conversations.list())
 
 
 async def test_sync_contents_from_a_contact_are_ignored(tmp_path: Path, relay: RelayServer) -> None:
@@ -592,7 +602,7 @@ async def test_sync_contents_from_a_contact_are_ignored(tmp_path: Path, relay: R
     alice = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
     try:
-        unread = await bob.send_text("alice", "unread, and it stays so")
+        unread = await bob.messages.send_text("alice", "unread, and it stays so")
         await wait_until(functools.partial(_has_text, alice, "bob", "unread, and it stays so"))
 
         def forged_transcript(message_id: str, sent_at: int, timer: int) -> Content:
@@ -608,10 +618,10 @@ async def test_sync_contents_from_a_contact_are_ignored(tmp_path: Path, relay: R
             return ContactSyncContent(id=message_id, sent_at=sent_at, peer="mallory")
 
         for make in (forged_transcript, forged_read, forged_contact):
-            await bob.queue_content("alice", make, kind=None)
-        await bob.send_text("alice", "after the forgeries")
+            await bob.messages.queue_content("alice", make, kind=None)
+        await bob.messages.send_text("alice", "after the forgeries")
         await wait_until(functools.partial(_has_text, alice, "bob", "after the forgeries"))
-        peers = {c.id for c in await alice.conversations()}
+        peers = {c.id for c in await alice.conversations.list()}
         assert peers == {"bob"}
         assert await _unread(alice, "bob") == 2
     finally:

@@ -39,7 +39,7 @@ async def test_an_older_subscription_answer_does_not_undo_a_pushed_offline(
     connection.request = answer_after_bob_left  # type: ignore[method-assign]
     published = alice.events.subscribe()  # events are queued as they are published
     try:
-        await alice.subscribe_presence(["bob"])
+        await alice.presence.subscribe(["bob"])
         shown = []
         while not published.empty():
             event = published.get_nowait()

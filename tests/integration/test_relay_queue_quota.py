@@ -172,7 +172,7 @@ async def test_the_app_shows_a_send_to_a_full_queue_as_failed(
             ack = await filler.call(events.MESSAGE_SEND, send(bob_device, [1], b"f" * QUARTER))
             assert ack["ok"] is True
 
-        await alice.send_text("bob_q", "hello")
+        await alice.messages.send_text("bob_q", "hello")
 
         await wait_until(lambda: all_outgoing_have_status(alice, "bob_q", MessageStatus.FAILED, 1))
     finally:

@@ -124,7 +124,7 @@ async def removed_on(client: ChatClient, device_id: int) -> bool:
 
 
 async def has_text(client: ChatClient, peer: str, text: str) -> bool:
-    return any(m.body == text for m in await client.history(peer, limit=100))
+    return any(m.body == text for m in await client.messages.history(peer, limit=100))
 
 
 def linked_events(log: EventLog) -> list[tuple[int, str | None]]:
@@ -160,7 +160,7 @@ async def test_a_removed_device_gets_nothing_and_a_new_one_is_announced_everywhe
         assert linked_events(a1_log)[1] == (a3.device_id, "Tablet")
         assert linked_events(a2_log) == [(a3.device_id, "Tablet")]
         await wait_until(functools.partial(knows_its_devices, a3))
-        assert await a3.devices()  # its own first set, announced to nobody
+        assert await a3.devices.list()  # its own first set, announced to nobody
         assert linked_events(a3_log) == []
 
         a2_info = next(
@@ -168,16 +168,16 @@ async def test_a_removed_device_gets_nothing_and_a_new_one_is_announced_everywhe
             for d in await relay.context.store.list_devices("alice")
             if d.device_id == a2.device_id
         )
-        await a1.unlink_device(a2.device_id)
+        await a1.devices.unlink(a2.device_id)
         assert await removed_on(a1, a2.device_id)
         await wait_until(functools.partial(removed_on, a3, a2.device_id))  # from the push
         sent_before = len(hostile.sent)
 
         # The relay lists A2 again: ignored, warned about once, not announced as new.
         hostile.listed_too = [a2_info]
-        listed = {d.device_id for d in await a1.devices()}
+        listed = {d.device_id for d in await a1.devices.list()}
         assert listed == {a1.device_id, a3.device_id}
-        await a1.devices()
+        await a1.devices.list()
         warnings = [e.device_id for e in a1_log.of_type(RemovedDeviceListed)]
         assert warnings == [a2.device_id]
         assert [d for d, _ in linked_events(a1_log)] == [a2.device_id, a3.device_id]
@@ -185,7 +185,7 @@ async def test_a_removed_device_gets_nothing_and_a_new_one_is_announced_everywhe
         # A send whose sync copy the relay says lacks A2, with a bundle for A2 on offer.
         hostile.bundles[a2.device_id] = forged_bundle(a1, a2.device_id)
         hostile.missing_once = (a2.device_id,)
-        await a1.send_text("bob", "after the removal")
+        await a1.messages.send_text("bob", "after the removal")
         await wait_until(functools.partial(has_text, a3, "bob", "after the removal"))
         await wait_until(functools.partial(has_text, bob, "alice", "after the removal"))
         assert hostile.mismatches_answered == 1
@@ -208,9 +208,9 @@ async def test_sync_contents_from_a_removed_device_are_refused(
     bob = await new_client(tmp_path, relay.url, "bob")
     a2 = await link_device(a1, tmp_path, relay.url, "alice2", history=False)
     try:
-        unread = await bob.send_text("alice", "still unread")
+        unread = await bob.messages.send_text("alice", "still unread")
         await wait_until(functools.partial(has_text, a1, "bob", "still unread"))
-        await a1.unlink_device(a2.device_id)
+        await a1.devices.unlink(a2.device_id)
         read = ReadSyncContent(id=new_message_id(), sent_at=1, peer="bob", message_ids=[unread])
 
         def apply() -> object:
@@ -220,7 +220,7 @@ async def test_sync_contents_from_a_removed_device_are_refused(
         events, attachments = await a1.run_in_store(apply)  # type: ignore[misc]
         assert (events, attachments) == ([], [])
         assert not [e for e in events if isinstance(e, ReadElsewhere)]
-        stored = await a1.message("bob", unread)
+        stored = await a1.messages.get("bob", unread)
         assert stored is not None and stored.read_at is None
     finally:
         for client in (a2, bob, a1):

@@ -25,19 +25,19 @@ async def test_a_timer_change_is_a_note_on_both_sides_never_unread_never_expirin
     alice = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
     try:
-        await alice.send_text("bob", "hello")
-        await alice.set_disappearing_timer("bob", 2)
+        await alice.messages.send_text("bob", "hello")
+        await alice.conversations.set_disappearing_timer("bob", 2)
 
         async def bob_has_the_note() -> bool:
-            return bool(notes(await bob.history("alice", 10)))
+            return bool(notes(await bob.messages.history("alice", 10)))
 
         await wait_until(bob_has_the_note)
-        (ours,) = notes(await alice.history("bob", 10))
-        (theirs,) = notes(await bob.history("alice", 10))
+        (ours,) = notes(await alice.messages.history("bob", 10))
+        (theirs,) = notes(await bob.messages.history("alice", 10))
         assert ours.id == theirs.id and ours.body == theirs.body == "2"
         assert ours.expire_timer == theirs.expire_timer == 0  # the note itself stays
         assert theirs.read_at is not None
-        conversation = next(c for c in await bob.conversations() if c.id == "alice")
+        conversation = next(c for c in await bob.conversations.list() if c.id == "alice")
         assert conversation.unread_count == 1  # "hello" only, not the note
         assert conversation.expire_timer == 2
     finally:
@@ -51,27 +51,29 @@ async def test_the_same_timer_again_changes_nothing_and_sends_nothing(
     alice = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
     try:
-        await alice.send_text("bob", "hello")
-        note_id = await alice.set_disappearing_timer("bob", 300)
+        await alice.messages.send_text("bob", "hello")
+        note_id = await alice.conversations.set_disappearing_timer("bob", 300)
         assert note_id is not None  # the note of a real change, for the window to show
 
         async def bob_has_the_note() -> bool:
-            return len(notes(await bob.history("alice", 10))) == 1
+            return len(notes(await bob.messages.history("alice", 10))) == 1
 
         await wait_until(bob_has_the_note)
-        assert await alice.set_disappearing_timer("bob", 300) is None
+        assert await alice.conversations.set_disappearing_timer("bob", 300) is None
         # Nothing went to Bob: what Alice sends next arrives after it would have, alone.
-        after = await alice.send_text("bob", "after")
+        after = await alice.messages.send_text("bob", "after")
 
         async def bob_has_after() -> bool:
-            return await bob.message("alice", after) is not None
+            return await bob.messages.get("alice", after) is not None
 
         await wait_until(bob_has_after)
-        assert len(notes(await bob.history("alice", 10))) == 1
-        (ours,) = notes(await alice.history("bob", 10))
+        assert len(notes(await bob.messages.history("alice", 10))) == 1
+        (ours,) = notes(await alice.messages.history("bob", 10))
         assert ours.id == note_id
-        assert await alice.set_disappearing_timer("bob", 0) is not None  # a change again
-        assert len(notes(await alice.history("bob", 10))) == 2
+        assert (
+            await alice.conversations.set_disappearing_timer("bob", 0) is not None
+        )  # a change again
+        assert len(notes(await alice.messages.history("bob", 10))) == 2
     finally:
         await alice.close()
         await bob.close()
@@ -86,8 +88,8 @@ async def test_a_disappearing_messages_countdown_start_is_told_on_both_sides(
     bob = await new_client(tmp_path, relay.url, "bob")
     alice_log, bob_log = EventLog(alice), EventLog(bob)
     try:
-        await alice.set_disappearing_timer("bob", 300)
-        sent = await alice.send_text("bob", "this goes in 5 minutes")
+        await alice.conversations.set_disappearing_timer("bob", 300)
+        sent = await alice.messages.send_text("bob", "this goes in 5 minutes")
 
         def expiry_of(message_id: str) -> Callable[[list[ClientEvent]], bool]:
             return lambda events: any(
@@ -98,19 +100,19 @@ async def test_a_disappearing_messages_countdown_start_is_told_on_both_sides(
             )
 
         await alice_log.wait_for(expiry_of(sent))
-        ours = await alice.message("bob", sent)
+        ours = await alice.messages.get("bob", sent)
         assert ours is not None and ours.expires_at is not None
 
         async def bob_has_it() -> bool:
-            return await bob.message("alice", sent) is not None
+            return await bob.messages.get("alice", sent) is not None
 
         await wait_until(bob_has_it)
-        theirs = await bob.message("alice", sent)
+        theirs = await bob.messages.get("alice", sent)
         assert theirs is not None and theirs.expires_at is None  # not read yet
         assert not expiry_of(sent)(bob_log.events)
-        await bob.mark_read("alice", sent)
+        await bob.conversations.mark_read("alice", sent)
         await bob_log.wait_for(expiry_of(sent))
-        theirs = await bob.message("alice", sent)
+        theirs = await bob.messages.get("alice", sent)
         assert theirs is not None and theirs.expires_at is not None
     finally:
         alice_log.close()

@@ -1,4 +1,4 @@
-"""No import cycles anywhere in ``chat_desktop`` (docs/ARCHITECTURE: "No import cycles").
+"""No import cycles anywhere in ``chat_desktop`` (docs/architecture.md, "Layers").
 
 A cycle makes the import order decide which module sees the other half-initialised, and it
 ties modules together so neither can be understood, tested or moved alone. The check builds

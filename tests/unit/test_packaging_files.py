@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import chat_desktop
-from chat_desktop.gui.icons import APP_ICON_NAME, APP_ICON_PNG_SIZES, ICON_NAMES
+from chat_desktop.gui.common.icons import APP_ICON_NAME, APP_ICON_PNG_SIZES, ICON_NAMES
 
 pytestmark = pytest.mark.unit
 

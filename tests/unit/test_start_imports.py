@@ -55,10 +55,14 @@ def test_the_unlocked_window_leaves_the_settings_window_for_after_its_first_pain
     """What the app preloads for the window (while the unlock dialog waits) is only what
     shows the conversation: the settings window and its licence list (which reads the
     package metadata) load after the first paint."""
-    later = (*LOADED_LATER, "chat_desktop.gui.settings_window", "chat_desktop.gui.licences")
+    later = (
+        *LOADED_LATER,
+        "chat_desktop.gui.settings.window",
+        "chat_desktop.gui.settings.licences",
+    )
     probe = (
         "import importlib, sys, chat_desktop.app\n"
-        "from chat_desktop.gui.app_controller import MAIN_WINDOW_MODULES\n"
+        "from chat_desktop.gui.shell.app_controller import MAIN_WINDOW_MODULES\n"
         "for name in MAIN_WINDOW_MODULES: importlib.import_module(name)\n"
         f"print(','.join(m for m in {later!r} if m in sys.modules))"
     )

@@ -27,7 +27,7 @@ from sentry_sdk.envelope import Envelope
 from sentry_sdk.transport import Transport
 
 from chat_desktop.scrubbing import REDACTED, scrub_event, sentry_init_kwargs
-from chat_desktop.telemetry import InvalidDsn, Telemetry, default_release
+from chat_desktop.services.telemetry import InvalidDsn, Telemetry, default_release
 
 pytestmark = pytest.mark.unit
 
@@ -413,7 +413,7 @@ def test_transactions_are_dropped() -> None:
 
 
 def test_the_dsn_is_the_deployments_choice_not_the_users(monkeypatch: pytest.MonkeyPatch) -> None:
-    from chat_desktop import telemetry
+    from chat_desktop.services import telemetry
 
     monkeypatch.delenv(telemetry.DSN_ENVIRONMENT_VARIABLE, raising=False)
     monkeypatch.setattr(telemetry, "BUILD_DSN", None)

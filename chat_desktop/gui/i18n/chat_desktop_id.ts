@@ -541,7 +541,7 @@
     </message>
     <message>
         <source>Verified: you compared the safety number with this contact</source>
-        <extracomment>The timer menu&apos;s last item: a number and a unit (:class:`CustomTimerDialog`). Qt refuses to allocate more than this (MiB) for one decoded image: a 4096² RGBA is 64 MiB. The profile&apos;s private folder (0700) where a pasted image waits, as a PNG, to be sent. Opens a file in the desktop&apos;s application for its type. The last dialog or popup opened from a message (tests and the walk look at it).</extracomment>
+        <extracomment>The timer menu&apos;s last item: a number and a unit (:class:`CustomTimerDialog`).</extracomment>
         <translation>Terverifikasi: Anda sudah membandingkan nomor keamanan dengan kontak ini</translation>
     </message>
     <message>
@@ -558,11 +558,11 @@
     </message>
     <message>
         <source>Safety number</source>
-        <extracomment>The custom-timer dialog last opened (tests look at it).</extracomment>
         <translation>Nomor keamanan</translation>
     </message>
     <message>
         <source>Accept new key</source>
+        <extracomment>The last popup or dialog opened from a message (tests and the walk look at it). The custom-timer dialog last opened (tests look at it).</extracomment>
         <translation>Terima kunci baru</translation>
     </message>
     <message>
@@ -611,6 +611,7 @@
     </message>
     <message>
         <source>Open</source>
+        <extracomment>Supplied by the pane built on this class. Opens a file in the desktop&apos;s application for its type. The last dialog or window opened for a file (tests and the walk look at it).</extracomment>
         <translation>Buka</translation>
     </message>
     <message>
@@ -1445,7 +1446,7 @@
     <name>MessageDelegate</name>
     <message>
         <source>A message from this contact could not be decrypted.</source>
-        <extracomment>Between a status mark and the time, and between an icon and its text (in font heights). A file&apos;s round badge, in line heights of the message font. The quote block&apos;s accent bar and inner padding (px). Reaction chips: inner padding, gap between chips and below the bubble (px). A separator band (day, unread line): its height in meta-font lines. A transfer&apos;s progress bar (px). The round button over an image that is downloading / not downloaded (px). Layouts kept (the model holds a few hundred rows; this leaves room for two widths). Untranslated; shown through :func:`undecryptable_notice`.</extracomment>
+        <extracomment>Between a status mark and the time, and between an icon and its text (in font heights). A file&apos;s round badge, in line heights of the message font. The quote block&apos;s accent bar and inner padding (px). Reaction chips: inner padding, gap between chips and below the bubble (px). A separator band (day, unread line): its height in meta-font lines. A transfer&apos;s progress bar (px). The round button over an image that is downloading / not downloaded (px). Untranslated; shown through :func:`undecryptable_notice`.</extracomment>
         <translation>Sebuah pesan dari kontak ini tidak dapat didekripsi.</translation>
     </message>
 </context>
@@ -1699,7 +1700,7 @@
     <name>MessageWindowModel</name>
     <message>
         <source>Not delivered: the relay never accepted this message (the user may not exist, or the connection failed for too long). Click it to send it again.</source>
-        <extracomment>The row&apos;s :class:`~chat_desktop.gui.message_layout.RowDecor` (day separator, unread line). ``(done, total)`` bytes of a running upload or download, or None. Why a red &quot;!&quot; is there and what to do about it (tooltip of a failed message).</extracomment>
+        <extracomment>The row&apos;s :class:`~chat_desktop.gui.conversation.message_layout.RowDecor` (day separator, unread line). ``(done, total)`` bytes of a running upload or download, or None. Why a red &quot;!&quot; is there and what to do about it (tooltip of a failed message).</extracomment>
         <translation>Tidak terkirim: relai tidak pernah menerima pesan ini (pengguna mungkin tidak ada, atau sambungan terlalu lama gagal). Klik untuk mengirim ulang.</translation>
     </message>
 </context>

@@ -1,0 +1,3 @@
+"""Getting into an account: sign-up, unlock, restore, recovery key, linking this computer, new
+password.
+"""

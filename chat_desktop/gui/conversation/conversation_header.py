@@ -1,0 +1,112 @@
+"""``ConversationHeader``: the bar above the open conversation's messages.
+
+It shows the peer's name with a "verified" badge, their presence ("online", "typing…") under
+it, the disappearing-messages menu and the "Safety number" button. The pane
+(:class:`~chat_desktop.gui.conversation.conversation_view.ConversationView`) fills it in and
+acts on its controls; its strings stay in the pane's translation context.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+
+from chat_desktop.gui.common.accessibility import mark_as_data, name_controls
+from chat_desktop.gui.common.icons import IconLabel, icon
+from chat_desktop.gui.conversation.message_words import duration_text
+
+#: The disappearing-timer choices offered (label, seconds), then "Custom…".
+TIMER_CHOICES = (
+    (str(QT_TRANSLATE_NOOP("ConversationView", "Off")), 0),
+    (str(QT_TRANSLATE_NOOP("ConversationView", "30 seconds")), 30),
+    (str(QT_TRANSLATE_NOOP("ConversationView", "5 minutes")), 300),
+    (str(QT_TRANSLATE_NOOP("ConversationView", "1 hour")), 3_600),
+    (str(QT_TRANSLATE_NOOP("ConversationView", "8 hours")), 8 * 3_600),
+    (str(QT_TRANSLATE_NOOP("ConversationView", "1 day")), 86_400),
+    (str(QT_TRANSLATE_NOOP("ConversationView", "1 week")), 7 * 86_400),
+    (str(QT_TRANSLATE_NOOP("ConversationView", "4 weeks")), 28 * 86_400),
+)
+#: The timer menu's last item: a number and a unit (:class:`CustomTimerDialog`).
+CUSTOM_TIMER = -1
+
+
+class ConversationHeader(QFrame):
+    """The peer's name, badge and presence, the timer menu and the safety-number button.
+
+    Attributes:
+        timer_seconds: The timer the menu shows (what a cancelled choice goes back to).
+    """
+
+    def __init__(self) -> None:
+        """Builds the header with no peer shown and the timer off."""
+        super().__init__()
+        self.setObjectName("conversationHeader")
+        self.peer_label = QLabel()
+        self.peer_label.setObjectName("peerName")
+        mark_as_data(self.peer_label)
+        self.verified_badge = IconLabel("verified", lines=1.2)  # follows theme and text size
+        self.verified_badge.setObjectName("verifiedBadge")
+        self.verified_badge.setToolTip(
+            QCoreApplication.translate(
+                "ConversationView", "Verified: you compared the safety number with this contact"
+            )
+        )
+        self.verified_badge.setAccessibleName(
+            QCoreApplication.translate("ConversationView", "Verified contact")
+        )
+        self.verified_badge.hide()
+        self.presence_label = QLabel()
+        self.presence_label.setObjectName("presenceLabel")
+        self.timer_box = QComboBox()
+        self.timer_box.setObjectName("timerBox")
+        self.timer_box.setToolTip(
+            QCoreApplication.translate("ConversationView", "Disappearing messages")
+        )
+        for label, seconds in TIMER_CHOICES:
+            self.timer_box.addItem(
+                icon("timer"), QCoreApplication.translate("ConversationView", label), seconds
+            )
+        self.timer_box.addItem(
+            icon("timer"), QCoreApplication.translate("ConversationView", "Custom…"), CUSTOM_TIMER
+        )
+        self.timer_seconds = 0
+        self.safety_button = QPushButton(
+            QCoreApplication.translate("ConversationView", "Safety number")
+        )
+        self.safety_button.setObjectName("safetyButton")
+        self.safety_button.setIcon(icon("verified"))
+        name_controls(
+            (
+                self.timer_box,
+                QCoreApplication.translate("ConversationView", "Disappearing messages"),
+            ),
+            (self.safety_button, QCoreApplication.translate("ConversationView", "Safety number")),
+        )
+        self.timer_box.setAccessibleDescription(
+            QCoreApplication.translate(
+                "ConversationView",
+                "How long new messages in this conversation stay before they disappear",
+            )
+        )
+        header_layout = QHBoxLayout(self)
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        name_row = QHBoxLayout()
+        name_row.setSpacing(6)
+        name_row.addWidget(self.peer_label)
+        name_row.addWidget(self.verified_badge)
+        name_row.addStretch(1)
+        names.addLayout(name_row)
+        names.addWidget(self.presence_label)
+        header_layout.addLayout(names, 1)
+        header_layout.addWidget(self.timer_box)
+        header_layout.addWidget(self.safety_button)
+
+    def select_timer(self, seconds: int) -> None:
+        """Shows ``seconds`` in the timer menu; a value it lacks is listed above "Custom…"."""
+        self.timer_seconds = seconds
+        index = self.timer_box.findData(seconds)
+        if index < 0:
+            index = self.timer_box.findData(CUSTOM_TIMER)
+            self.timer_box.insertItem(index, icon("timer"), duration_text(seconds), seconds)
+        self.timer_box.setCurrentIndex(index)

@@ -1,0 +1,53 @@
+"""Image files of the conversation pane: a pasted image written out, a bubble image decoded.
+
+Both run in a worker thread (``asyncio.to_thread``): writing a PNG and decoding a large
+picture take long enough to stall the window.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
+from PySide6.QtGui import QImage, QImageReader
+
+#: Qt refuses to allocate more than this (MiB) for one decoded image: a 4096² RGBA is 64 MiB.
+IMAGE_ALLOCATION_LIMIT_MB = 128
+
+
+def write_png(image: QImage, folder: Path) -> Path:
+    """Saves ``image`` as a new PNG in ``folder`` (created 0700); returns its path."""
+    folder.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(folder, 0o700)
+    path = folder / f"pasted-image-{uuid.uuid4().hex[:8]}.png"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+    if not image.save(str(path)):  # PNG, from the name
+        path.unlink(missing_ok=True)
+        raise OSError("the pasted image could not be written")
+    return path
+
+
+def decode_scaled(data: bytes, size: QSize) -> QImage:
+    """Decodes image bytes straight to the bubble's box (runs in a worker thread).
+
+    The reader decodes at the target size where the format allows it (JPEG) and refuses
+    images whose decoded size would pass :data:`IMAGE_ALLOCATION_LIMIT_MB`: a peer's file
+    can claim any dimensions. A null image means "not shown".
+    """
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
+    reader.setAllocationLimit(IMAGE_ALLOCATION_LIMIT_MB)
+    if not reader.size().isValid():
+        return QImage()
+    reader.setScaledSize(size)
+    image = reader.read()
+    if image.isNull() or image.size() == size:
+        return image
+    return image.scaled(
+        size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
+    )

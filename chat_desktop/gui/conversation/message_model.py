@@ -1,0 +1,586 @@
+"""``MessageWindowModel``: a window of one conversation's messages, paged by keyset.
+
+The model never holds the whole history: it keeps at most ``max_rows`` consecutive messages
+and pages older / newer ones in through the engine's keyset queries (``history``,
+``history_after``, ``history_around``). The view decides when to page and what to drop;
+the model only knows how to grow and shrink its window at either end.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+import msgspec
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractListModel,
+    QCoreApplication,
+    QDate,
+    QDateTime,
+    QLocale,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QImage
+
+from chat_desktop.gui.conversation.message_layout import RowDecor, is_note
+from chat_desktop.gui.conversation.message_words import (
+    day_label,
+    deleted_text,
+    local_date,
+    note_text,
+    quote_excerpt,
+    you_text,
+)
+from chat_desktop.services.types import Direction, Message, MessageStatus
+
+MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
+IMAGE_ROLE = Qt.ItemDataRole.UserRole + 2
+#: The row's :class:`~chat_desktop.gui.conversation.message_layout.RowDecor` (day separator,
+#: unread line).
+DECOR_ROLE = Qt.ItemDataRole.UserRole + 3
+#: ``(done, total)`` bytes of a running upload or download, or None.
+PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 4
+#: Why a red "!" is there and what to do about it (tooltip of a failed message).
+FAILED_EXPLANATION = str(
+    QT_TRANSLATE_NOOP(
+        "MessageWindowModel",
+        "Not delivered: the relay never accepted this message (the user may not exist, or the "
+        "connection failed for too long). Click it to send it again.",
+    )
+)
+
+_STATUS_WORDS = {
+    MessageStatus.PENDING: str(QT_TRANSLATE_NOOP("MessageText", "sending")),
+    MessageStatus.SENT: str(QT_TRANSLATE_NOOP("MessageText", "sent")),
+    MessageStatus.DELIVERED: str(QT_TRANSLATE_NOOP("MessageText", "delivered")),
+    MessageStatus.READ: str(QT_TRANSLATE_NOOP("MessageText", "read")),
+    MessageStatus.FAILED: str(QT_TRANSLATE_NOOP("MessageText", "not delivered")),
+}
+
+
+def accessible_text(message: Message, own: str | None = None) -> str:
+    """What a screen reader says for a row: who, when, what, and (ours) how far it got.
+
+    It also says what a sighted user sees around the text: the quote a reply answers,
+    "edited", a deleted message, the reactions; a timer note is read as its sentence.
+    ``own`` is our username (quotes of our own messages say "You").
+    """
+    if is_note(message):
+        return note_text(message)
+    when = QLocale().toString(
+        QDateTime.fromMSecsSinceEpoch(message.sent_at or message.sort_key),
+        QLocale.FormatType.ShortFormat,
+    )
+    if message.deleted:
+        content = deleted_text()
+    else:
+        content = message.body or (
+            QCoreApplication.translate("MessageText", "attachment")
+            if message.kind != "text"
+            else ""
+        )
+    if message.direction is Direction.OUTGOING:
+        status = _STATUS_WORDS.get(message.status)
+        text = QCoreApplication.translate("MessageText", "You, %1: %2. %3.").replace(
+            "%3", QCoreApplication.translate("MessageText", status) if status else ""
+        )
+    else:
+        text = QCoreApplication.translate("MessageText", "%4, %1: %2.").replace(
+            "%4", message.sender
+        )
+    parts = [text.replace("%1", when).replace("%2", content)]
+    quote = None if message.deleted else message.quote
+    if quote is not None:
+        author = you_text() if own is not None and quote.author == own else quote.author
+        parts.append(
+            QCoreApplication.translate("MessageText", "Replying to %1: %2.")
+            .replace("%2", quote_excerpt(quote))
+            .replace("%1", author)
+        )
+    if message.edited_at is not None and not message.deleted:
+        parts.append(QCoreApplication.translate("MessageText", "Edited."))
+    if message.reactions and not message.deleted:
+        counts: dict[str, int] = {}
+        for reaction in message.reactions:
+            counts[reaction.emoji] = counts.get(reaction.emoji, 0) + 1
+        listed = ", ".join(f"{emoji} {count}" for emoji, count in counts.items())
+        parts.append(
+            QCoreApplication.translate("MessageText", "Reactions: %1.").replace("%1", listed)
+        )
+    return " ".join(parts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_number(stamp_ms: int) -> int:
+    """The local calendar day of a timestamp, as a Julian day number (cached: rows ask often)."""
+    return local_date(stamp_ms).toJulianDay()
+
+
+def _day_of(message: Message) -> int:
+    return _day_number(message.sent_at or message.sort_key)
+
+
+#: Outgoing status only moves forward (a late "sent" ack never hides "read").
+_STATUS_RANK = {
+    MessageStatus.PENDING: 0,
+    MessageStatus.FAILED: 0,
+    MessageStatus.SENT: 1,
+    MessageStatus.DELIVERED: 2,
+    MessageStatus.READ: 3,
+}
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+class MessageSource(Protocol):
+    """The keyset reads the model pages through (``client.messages`` provides them)."""
+
+    async def history(
+        self, peer: str, limit: int = 50, before_id: str | None = None
+    ) -> list[Message]:
+        """Up to ``limit`` messages older than ``before_id`` (or the newest), oldest first."""
+        ...
+
+    async def history_after(self, peer: str, after_id: str, limit: int = 50) -> list[Message]:
+        """Up to ``limit`` messages newer than ``after_id``, oldest first."""
+        ...
+
+    async def history_around(self, peer: str, message_id: str, limit: int = 50) -> list[Message]:
+        """About ``limit`` messages centred on ``message_id``, oldest first."""
+        ...
+
+    async def get(self, peer: str, message_id: str) -> Message | None:
+        """One message, or None."""
+        ...
+
+
+def _order(message: Message) -> tuple[int, int]:
+    return (message.sort_key, message.seq)
+
+
+class MessageWindowModel(QAbstractListModel):
+    """A list model over a bounded window of one conversation's messages, oldest on top.
+
+    Rows are :class:`~chat_desktop.storage.models.Message` objects (``MESSAGE_ROLE``); the
+    display role is the text. Decoded full-size images live in a small cache beside the rows
+    (``IMAGE_ROLE``) and leave with them.
+
+    Beside the rows it says what is drawn around them (``DECOR_ROLE``): a day separator
+    where the day changes, and the "Unread messages" line above the first message that was
+    unread when the conversation was opened (it stays until another conversation opens).
+    Transfers in flight have their progress here too (``PROGRESS_ROLE``).
+
+    Attributes:
+        own_address: Our username, when known; otherwise, in a one-to-one conversation,
+            anyone but the peer is us (reactions, quotes).
+
+    Signals:
+        windowReset(): The window was replaced (conversation switch or jump).
+        messageAppended(str): A new message was added at the newest end (its id).
+    """
+
+    windowReset = Signal()  # noqa: N815
+    messageAppended = Signal(str)  # noqa: N815
+
+    def __init__(self, source: MessageSource, page_size: int = 100, max_rows: int = 300) -> None:
+        """Creates an empty model.
+
+        Args:
+            source: Where pages come from (the ``ChatClient``).
+            page_size: Rows fetched per page.
+            max_rows: The most rows ever held; the view trims back to this.
+        """
+        super().__init__()
+        self._source = source
+        self.page_size = page_size
+        self.max_rows = max_rows
+        self._peer: str | None = None
+        self._rows: list[Message] = []
+        self._images: dict[str, QImage] = {}
+        self._has_older = False
+        self._has_newer = False
+        self._generation = 0
+        self._busy = False
+        self._progress: dict[str, tuple[int, int]] = {}
+        self._unread_marker: str | None = None
+        self._marker_peer: str | None = None
+        self.own_address: str | None = None
+
+    # ---- Qt model API ----------------------------------------------------------------------
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        """Rows in the window (a list model has no children)."""
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """The message (``MESSAGE_ROLE``), its text, or its decoded image (``IMAGE_ROLE``)."""
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        message = self._rows[index.row()]
+        if role == MESSAGE_ROLE:
+            return message
+        if role == Qt.ItemDataRole.DisplayRole:
+            return message.body or ""
+        if role == DECOR_ROLE:
+            return self.decor(index.row())
+        if role == PROGRESS_ROLE:
+            return self._progress.get(message.id)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return accessible_text(message, self.own_address)
+        if role == IMAGE_ROLE:
+            return self._images.get(message.id)
+        if role == Qt.ItemDataRole.ToolTipRole and message.status is MessageStatus.FAILED:
+            return self.tr(FAILED_EXPLANATION) if message.direction is Direction.OUTGOING else None
+        return None
+
+    # ---- state -------------------------------------------------------------------------------
+
+    @property
+    def peer(self) -> str | None:
+        """The conversation shown, or None."""
+        return self._peer
+
+    @property
+    def has_older(self) -> bool:
+        """Whether older messages may exist before the first row."""
+        return self._has_older
+
+    @property
+    def has_newer(self) -> bool:
+        """Whether newer messages exist after the last row (the window is not at the end)."""
+        return self._has_newer
+
+    @property
+    def busy(self) -> bool:
+        """True while a page is being fetched (the view doesn't start another)."""
+        return self._busy
+
+    def message_at(self, row: int) -> Message:
+        """The message in ``row``."""
+        return self._rows[row]
+
+    def row_of(self, message_id: str) -> int | None:
+        """The row of ``message_id`` if it is in the window."""
+        for row in range(len(self._rows) - 1, -1, -1):
+            if self._rows[row].id == message_id:
+                return row
+        return None
+
+    def message_ids(self) -> list[str]:
+        """Ids of every row, top to bottom."""
+        return [message.id for message in self._rows]
+
+    def is_own(self, address: str) -> bool:
+        """Whether ``address`` is us (a reactor, a quote's author)."""
+        if self.own_address is not None:
+            return address == self.own_address
+        return self._peer is not None and address != self._peer
+
+    @property
+    def unread_marker(self) -> str | None:
+        """The message the "Unread messages" line is drawn above, or None."""
+        return self._unread_marker
+
+    def decor(self, row: int) -> RowDecor:
+        """What is drawn above ``row``: a day separator when its day differs from the row
+        above (the first row only when nothing older exists), the unread line."""
+        message = self._rows[row]
+        day: str | None = None
+        if row > 0:
+            if _day_of(message) != _day_of(self._rows[row - 1]):
+                day = self._day_label(message)
+        elif not self._has_older:
+            day = self._day_label(message)
+        return RowDecor(day, message.id == self._unread_marker)
+
+    @staticmethod
+    def _day_label(message: Message) -> str:
+        return day_label(QDate.fromJulianDay(_day_of(message)), QDate.currentDate())
+
+    # ---- transfers ---------------------------------------------------------------------------
+
+    def set_progress(self, message_id: str, done: int, total: int) -> None:
+        """Shows ``done`` of ``total`` bytes moved for a shown attachment (bar and cancel)."""
+        self._progress[message_id] = (max(0, done), max(0, total))
+        self._changed(message_id, [PROGRESS_ROLE])
+
+    def clear_progress(self, message_id: str) -> None:
+        """The transfer of ``message_id`` ended (finished, failed or cancelled)."""
+        if self._progress.pop(message_id, None) is not None:
+            self._changed(message_id, [PROGRESS_ROLE])
+
+    def progress(self, message_id: str) -> tuple[int, int] | None:
+        """``(done, total)`` of a transfer in flight, or None."""
+        return self._progress.get(message_id)
+
+    def _changed(self, message_id: str, roles: list[int]) -> None:
+        row = self.row_of(message_id)
+        if row is not None:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, roles)
+
+    def _touch(self, row: int) -> None:
+        """Says a row's decorations may have changed (its neighbour above came or went)."""
+        if 0 <= row < len(self._rows):
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [DECOR_ROLE])
+
+    # ---- paging ----------------------------------------------------------------------------
+
+    async def open_conversation(self, peer: str) -> None:
+        """Shows ``peer``'s newest page."""
+        generation = self._start(peer)
+        self._busy = True
+        try:
+            rows = await self._source.history(peer, self.page_size)
+        finally:
+            self._busy = False
+        if generation == self._generation:
+            if peer != self._marker_peer:  # reopening the same one (newest page) keeps it
+                self._marker_peer = peer
+                self._unread_marker = _first_unread(rows)
+            self._reset(rows, has_older=len(rows) >= self.page_size, has_newer=False)
+
+    async def jump_to(self, message_id: str) -> int | None:
+        """Loads the window around ``message_id``; returns its row (None if it is gone)."""
+        if self._peer is None:
+            return None
+        row = self.row_of(message_id)
+        if row is not None:
+            return row
+        peer = self._peer
+        generation = self._start(peer)
+        self._busy = True
+        try:
+            rows = await self._source.history_around(peer, message_id, self.page_size)
+        finally:
+            self._busy = False
+        if generation != self._generation:
+            return None
+        ids = [message.id for message in rows]
+        if message_id not in ids:
+            return None
+        newer = await self._source.history_after(peer, rows[-1].id, 1)
+        older = await self._source.history(peer, 1, rows[0].id)
+        if generation != self._generation:
+            return None
+        self._reset(rows, has_older=bool(older), has_newer=bool(newer))
+        return ids.index(message_id)
+
+    async def load_older(self) -> int:
+        """Prepends the page before the first row; returns how many rows came in."""
+        if self._peer is None or not self._has_older or self._busy or not self._rows:
+            return 0
+        peer, generation, first_id = self._peer, self._generation, self._rows[0].id
+        self._busy = True
+        try:
+            rows = await self._source.history(peer, self.page_size, first_id)
+        finally:
+            self._busy = False
+        if generation != self._generation or not self._rows or self._rows[0].id != first_id:
+            return 0
+        self._has_older = len(rows) >= self.page_size
+        if rows:
+            self.beginInsertRows(QModelIndex(), 0, len(rows) - 1)
+            self._rows[0:0] = rows
+            self.endInsertRows()
+            self._touch(len(rows))
+        elif not self._has_older:
+            self._touch(0)  # the first row now starts the conversation: its day shows
+        return len(rows)
+
+    async def load_newer(self) -> int:
+        """Appends the page after the last row (when the window is not at the end)."""
+        if self._peer is None or not self._has_newer or self._busy or not self._rows:
+            return 0
+        peer, generation, last_id = self._peer, self._generation, self._rows[-1].id
+        self._busy = True
+        try:
+            rows = await self._source.history_after(peer, last_id, self.page_size)
+        finally:
+            self._busy = False
+        if generation != self._generation or not self._rows or self._rows[-1].id != last_id:
+            return 0
+        self._has_newer = len(rows) >= self.page_size
+        known = set(self.message_ids())
+        rows = [message for message in rows if message.id not in known]
+        if rows:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+        return len(rows)
+
+    def trim_top(self, keep: int) -> int:
+        """Drops the oldest rows so at most ``keep`` remain; returns how many left."""
+        drop = len(self._rows) - keep
+        if drop <= 0:
+            return 0
+        self.beginRemoveRows(QModelIndex(), 0, drop - 1)
+        for message in self._rows[:drop]:
+            self._images.pop(message.id, None)
+        del self._rows[:drop]
+        self.endRemoveRows()
+        self._has_older = True
+        self._touch(0)
+        return drop
+
+    def trim_bottom(self, keep: int) -> int:
+        """Drops the newest rows so at most ``keep`` remain; returns how many left."""
+        drop = len(self._rows) - keep
+        if drop <= 0:
+            return 0
+        first = len(self._rows) - drop
+        self.beginRemoveRows(QModelIndex(), first, len(self._rows) - 1)
+        for message in self._rows[first:]:
+            self._images.pop(message.id, None)
+        del self._rows[first:]
+        self.endRemoveRows()
+        self._has_newer = True
+        return drop
+
+    # ---- live updates ------------------------------------------------------------------------
+
+    async def add_message(self, peer: str, message_id: str) -> bool:
+        """Fetches a new message of ``peer`` and inserts it in order, if the window shows it.
+
+        A window that is not at the newest end ignores new messages (they are paged in when
+        the user scrolls down). Returns True if a row was added.
+        """
+        if peer != self._peer or self._has_newer:
+            return False
+        generation = self._generation
+        message = await self._source.get(peer, message_id)
+        if message is None or generation != self._generation or self._has_newer:
+            return False
+        if self.row_of(message_id) is not None:
+            self.replace_message(message)
+            return False
+        keys = [_order(row) for row in self._rows]
+        row = bisect.bisect_right(keys, _order(message))
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._rows.insert(row, message)
+        self.endInsertRows()
+        self._touch(row + 1)
+        if row == len(self._rows) - 1:
+            self.messageAppended.emit(message_id)
+        return True
+
+    async def refresh_message(self, peer: str, message_id: str) -> Message | None:
+        """Re-reads one shown message (attachment state changed, for example)."""
+        if peer != self._peer or self.row_of(message_id) is None:
+            return None
+        message = await self._source.get(peer, message_id)
+        if message is not None:
+            self.replace_message(message)
+        return message
+
+    def replace_message(self, message: Message) -> None:
+        """Puts a newer copy of a shown message in its row."""
+        row = self.row_of(message.id)
+        if row is None:
+            return
+        self._rows[row] = message
+        index = self.index(row)
+        self.dataChanged.emit(index, index)
+
+    def set_status(self, peer: str, message_id: str, status: str) -> None:
+        """Moves one of our shown messages to ``status`` (never backwards, except to retry)."""
+        row = self.row_of(message_id) if peer == self._peer else None
+        if row is None:
+            return
+        message = self._rows[row]
+        new_status = MessageStatus(status)
+        old_rank = _STATUS_RANK[message.status]
+        if message.status is not MessageStatus.FAILED and _STATUS_RANK[new_status] < old_rank:
+            return
+        self.replace_message(msgspec.structs.replace(message, status=new_status))
+
+    def mark_incoming_read(self, up_to_row: int) -> None:
+        """Shows incoming messages up to ``up_to_row`` as read (after ``mark_read``)."""
+        last = min(up_to_row, len(self._rows) - 1)
+        changed = False
+        for row in range(last + 1):
+            message = self._rows[row]
+            if message.direction is Direction.INCOMING and message.status is not (
+                MessageStatus.READ
+            ):
+                self._rows[row] = msgspec.structs.replace(message, status=MessageStatus.READ)
+                changed = True
+        if changed:
+            self.dataChanged.emit(self.index(0), self.index(last))
+
+    def remove_messages(self, peer: str, message_ids: Iterable[str]) -> int:
+        """Removes shown messages (they expired); returns how many rows went."""
+        if peer != self._peer:
+            return 0
+        removed = 0
+        for message_id in message_ids:
+            row = self.row_of(message_id)
+            if row is None:
+                continue
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._rows[row]
+            self._images.pop(message_id, None)
+            self._progress.pop(message_id, None)
+            self.endRemoveRows()
+            self._touch(row)
+            removed += 1
+        return removed
+
+    def set_image(self, message_id: str, image: QImage) -> None:
+        """Caches the decoded (already scaled) image of a shown message and repaints it."""
+        row = self.row_of(message_id)
+        if row is None:
+            return
+        self._images[message_id] = image
+        index = self.index(row)
+        self.dataChanged.emit(index, index, [IMAGE_ROLE])
+
+    def has_image(self, message_id: str) -> bool:
+        """Whether the full image of ``message_id`` is decoded already."""
+        return message_id in self._images
+
+    def clear(self) -> None:
+        """Shows nothing (locked, or no conversation selected)."""
+        self._unread_marker = None
+        self._marker_peer = None
+        self._start(None)
+        self._reset([], has_older=False, has_newer=False)
+
+    # ---- internals ----------------------------------------------------------------------------
+
+    def _start(self, peer: str | None) -> int:
+        """Begins a new window generation; in-flight pages of older ones are discarded."""
+        self._generation += 1
+        self._peer = peer
+        self._busy = False
+        return self._generation
+
+    def _reset(self, rows: Sequence[Message], *, has_older: bool, has_newer: bool) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._images.clear()
+        self._has_older = has_older
+        self._has_newer = has_newer
+        self.endResetModel()
+        self.windowReset.emit()
+
+
+def _first_unread(rows: Sequence[Message]) -> str | None:
+    """The oldest unread incoming message of a freshly opened page (the unread line's place)."""
+    for message in rows:
+        if (
+            message.direction is Direction.INCOMING
+            and message.status is not MessageStatus.READ
+            and not is_note(message)
+            and not message.deleted
+        ):
+            return message.id
+    return None

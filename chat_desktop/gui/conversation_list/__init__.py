@@ -1,0 +1,1 @@
+"""The list of conversations, the new-chat dialog and the quick switcher."""

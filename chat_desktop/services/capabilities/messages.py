@@ -1,0 +1,208 @@
+"""``client.messages``: send, reply, react, edit, delete, retry, history, search, details.
+
+Sending never fails for being offline: a message is durably queued (row and outbox entry in
+one transaction, :class:`~chat_desktop.services.outbox_queue.OutboxQueue`) and goes when the
+relay is reachable. Actions on existing messages (reactions, edits, deletes) are checked and
+applied to our copy in the same transaction that queues them
+(:class:`~chat_desktop.services.conversation_actions.ConversationActions`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from chat_desktop.protocol.message_content import MAX_TEXT_LENGTH, Content, TextContent
+from chat_desktop.services.client_errors import ClientError, check_peer
+from chat_desktop.services.context import EngineContext
+from chat_desktop.services.conversation_actions import (
+    ApplyHook,
+    ConversationActions,
+    wire_quote,
+)
+from chat_desktop.services.outbox_queue import ContentFactory, OutboxQueue
+from chat_desktop.services.sending import OutboxSender
+from chat_desktop.storage.models import Message, MessageDetails, MessageKey, Quote
+
+
+class MessageService:
+    """The messages of every conversation."""
+
+    def __init__(
+        self,
+        context: EngineContext,
+        queue: OutboxQueue,
+        actions: ConversationActions,
+        sender: OutboxSender,
+    ) -> None:
+        """Built by the client; queues through ``queue``, acts through ``actions``."""
+        self._context = context
+        self._queue = queue
+        self._actions = actions
+        self._sender = sender
+
+    # ---- sending ---------------------------------------------------------------------
+
+    async def send_text(self, peer: str, text: str, *, reply_to: str | None = None) -> str:
+        """Queues a text message; returns its id. Never fails for being offline.
+
+        Args:
+            peer: The recipient.
+            text: The message.
+            reply_to: The id of a message of this conversation it answers: the quote
+                (author, excerpt, kind) is built from our stored copy of it.
+
+        Raises:
+            InvalidPeer: ``peer`` is not a valid username.
+            ClientError: Empty or too long text.
+            UnknownMessage: The message replied to is not (or no longer) here.
+        """
+        check_peer(peer)
+        if not text.strip():
+            raise ClientError("nothing to send")
+        if len(text) > MAX_TEXT_LENGTH:
+            raise ClientError("the message is too long")
+        quote = None if reply_to is None else await self._actions.reply_quote(peer, reply_to)
+
+        def make(message_id: str, sent_at: int, timer: int) -> Content:
+            return TextContent(
+                id=message_id,
+                sent_at=sent_at,
+                expire_timer=timer,
+                text=text,
+                quote=wire_quote(quote),
+            )
+
+        return await self._queue.queue_content(peer, make, kind="text", body=text, quote=quote)
+
+    async def queue_content(
+        self,
+        peer: str,
+        make: ContentFactory,
+        *,
+        kind: str | None,
+        body: str | None = None,
+        attachment: Any = None,
+        blob_path: str | None = None,
+        quote: Quote | None = None,
+        apply: ApplyHook | None = None,
+    ) -> str:
+        """Queues any content (tools and tests; see :meth:`OutboxQueue.queue_content`)."""
+        return await self._queue.queue_content(
+            peer,
+            make,
+            kind=kind,
+            body=body,
+            attachment=attachment,
+            blob_path=blob_path,
+            quote=quote,
+            apply=apply,
+        )
+
+    async def react(self, peer: str, message_id: str, emoji: str | None) -> None:
+        """Sets our reaction to a message (ours or the peer's); None removes ours.
+
+        One reaction per person per message: a new one replaces ours.
+
+        Raises:
+            ClientError: Not a single emoji.
+            UnknownMessage: The message is not (or no longer) here.
+        """
+        check_peer(peer)
+        await self._actions.react(peer, message_id, emoji)
+
+    async def edit(self, peer: str, message_id: str, text: str) -> None:
+        """Replaces the text of one of our text messages; the peer's copy follows.
+
+        Raises:
+            EditNotAllowed: Not our own text message, sent more than 24 h ago, deleted, or
+                edited too often.
+            ClientError: Empty or too long text.
+        """
+        check_peer(peer)
+        await self._actions.edit_message(peer, message_id, text)
+
+    async def delete_for_everyone(self, peer: str, message_id: str) -> None:
+        """Deletes one of our messages here and at the peer (both keep a "deleted" mark).
+
+        Raises:
+            DeleteNotAllowed: Not our own message, sent more than 24 h ago, or deleted.
+        """
+        check_peer(peer)
+        await self._actions.delete_for_everyone(peer, message_id)
+
+    async def delete_for_me(self, peer: str, message_ids: Sequence[str]) -> None:
+        """Removes messages from this device only (with their files and search entries)."""
+        check_peer(peer)
+        await self._actions.delete_for_me(peer, message_ids)
+
+    async def retry(self, peer: str, message_id: str) -> bool:
+        """Sends a failed message again. Returns False if it was not failed."""
+        requeued = await self._context.worker.run(
+            self._context.worker.store.outbox.retry, peer, message_id
+        )
+        self._sender.wake()
+        return bool(requeued)
+
+    # ---- reading -----------------------------------------------------------------------
+
+    async def get(self, peer: str, message_id: str) -> Message | None:
+        """One message, or None (unknown or expired)."""
+        return await self._context.worker.run(
+            self._context.worker.store.messages.get, MessageKey(peer, message_id)
+        )
+
+    async def history(
+        self, peer: str, limit: int = 50, before_id: str | None = None
+    ) -> list[Message]:
+        """Up to ``limit`` messages with ``peer``, oldest first (never expired ones)."""
+        check_peer(peer)
+        messages = self._context.worker.store.messages
+
+        def page() -> list[Message]:
+            if before_id is None:
+                return messages.newest(peer, limit)
+            cursor = messages.cursor_of(MessageKey(peer, before_id))
+            return [] if cursor is None else messages.before(peer, cursor, limit)
+
+        return await self._context.worker.run(page)
+
+    async def history_after(self, peer: str, after_id: str, limit: int = 50) -> list[Message]:
+        """Up to ``limit`` messages newer than ``after_id``, oldest first."""
+        check_peer(peer)
+        messages = self._context.worker.store.messages
+
+        def page() -> list[Message]:
+            cursor = messages.cursor_of(MessageKey(peer, after_id))
+            return [] if cursor is None else messages.after(peer, cursor, limit)
+
+        return await self._context.worker.run(page)
+
+    async def history_around(self, peer: str, message_id: str, limit: int = 50) -> list[Message]:
+        """About ``limit`` messages centred on ``message_id`` (a search hit), oldest first."""
+        check_peer(peer)
+        return await self._context.worker.run(
+            self._context.worker.store.messages.around, MessageKey(peer, message_id), limit
+        )
+
+    async def count(self, peer: str) -> int:
+        """How many (unexpired) messages the conversation with ``peer`` holds."""
+        return await self._context.worker.run(self._context.worker.store.messages.count, peer)
+
+    async def search(self, text: str, limit: int = 50) -> list[Message]:
+        """Messages containing every word of ``text`` (never deleted or expired ones)."""
+        return await self._context.worker.run(self._context.worker.store.search, text, limit=limit)
+
+    async def edit_history(self, peer: str, message_id: str) -> list[tuple[int, str]]:
+        """``(edited_at ms, earlier text)`` of each edit of a message, oldest first."""
+        check_peer(peer)
+        return await self._actions.edit_history(peer, message_id)
+
+    async def details(self, peer: str, message_id: str) -> MessageDetails:
+        """Sent, received, delivered and read times of one message.
+
+        Raises:
+            UnknownMessage: The message is not (or no longer) here.
+        """
+        check_peer(peer)
+        return await self._actions.message_details(peer, message_id)

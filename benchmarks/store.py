@@ -81,12 +81,13 @@ def _plain_database(path: Path) -> Database:
     ):
         connection.execute(pragma)
     database = Database(connection)
-    # FTS5's secure-delete option (schema v2) needs SQLite >= 3.44, which the system sqlite3
-    # may predate; it only changes deletes, not the inserts measured here.
+    # FTS5's secure-delete option (schema v2, that migration alone) needs SQLite >= 3.44, which
+    # the system sqlite3 may predate; it only changes deletes, not the inserts measured here.
+    # Every later migration applies (the tables the repository writes need their columns).
     fts_secure_delete = sqlite3.sqlite_version_info >= (3, 44, 0)
     with database.transaction():
         for migration in MIGRATIONS:
-            if migration.version >= 2 and not fts_secure_delete:
+            if migration.version == 2 and not fts_secure_delete:
                 continue
             for statement in migration.statements:
                 database.execute(statement)

@@ -5,6 +5,10 @@ decrypt it chunk by chunk into the destination. A saved copy replaces its destin
 once complete; a copy for another application lives in a private folder of the profile that
 is removed when the client closes (and at the next start, after a crash); small images are
 handed over in memory for the conversation's bubbles.
+
+The store's thread only finds a file and unseals its key; the decryption itself runs in a
+worker thread, so a large picture being decrypted never holds up the pages and other store
+calls queued behind it.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import secrets
 import shutil
 import threading
 from pathlib import Path
-from typing import Any, BinaryIO, Final
+from typing import BinaryIO, Final
 
 from chat_desktop.services.attachment_errors import (
     AttachmentTooLargeToRead,
@@ -102,13 +106,18 @@ class StoredAttachments:
         return target
 
     async def read(self, key: MessageKey) -> bytes:
-        """The decrypted bytes of a stored attachment of at most :data:`MAX_READ_BYTES`."""
+        """The decrypted bytes of a stored attachment of at most :data:`MAX_READ_BYTES`.
+
+        The file is opened on the store's thread (its key row is read there) and decrypted in
+        a worker thread, off the store's thread.
+        """
         info = await self._stored(key)
         assert info.local_file_id is not None
         if info.size is not None and info.size > MAX_READ_BYTES:
             raise AttachmentTooLargeToRead("this file is too large to show; save or open it")
         worker = self._context.worker
-        return await worker.run(_read_local, worker.store, info.local_file_id)
+        stream = await worker.run(worker.store.attachments.open, info.local_file_id)
+        return await asyncio.to_thread(_read_whole, stream)
 
 
 def _copy_atomically(stream: BinaryIO, destination: Path, mode: int, stop: threading.Event) -> None:
@@ -135,8 +144,9 @@ def _copy_atomically(stream: BinaryIO, destination: Path, mode: int, stop: threa
             os.close(directory)
 
 
-def _read_local(store: Any, file_id: str) -> bytes:
-    with store.attachments.open(file_id) as stream:
+def _read_whole(stream: BinaryIO) -> bytes:
+    """Decrypts a whole opened attachment (in a worker thread), then closes it."""
+    with stream:
         data = stream.read(MAX_READ_BYTES + 1)
     if len(data) > MAX_READ_BYTES:
         raise AttachmentTooLargeToRead("this file is too large to show; save or open it")

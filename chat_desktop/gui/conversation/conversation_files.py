@@ -2,7 +2,8 @@
 
 Files go out (open, save as, cancel a transfer, view an image at full size), come in (attach
 button, drop on the pane, paste; each through the preview dialog) and are shown in their
-bubbles (a click downloads, images are decoded to the bubble's box off the GUI thread).
+bubbles (a click downloads; images are decrypted and decoded to the bubble's box off the GUI
+thread and off the store's thread, once: the model keeps them in a byte-budgeted cache).
 :class:`~chat_desktop.gui.conversation.conversation_view.ConversationView` is built on it and
 supplies the engine, the open peer, the message model, list and composer; the strings keep
 the pane's translation context ("ConversationView").
@@ -254,9 +255,15 @@ class ConversationFiles(QWidget):
         width = self.view.viewport().width()
         bubble_max = int(min(MAX_BUBBLE_WIDTH, (width - 2 * ROW_MARGIN_H) * BUBBLE_WIDTH_SHARE))
         box = image_box(info.width, info.height, bubble_max - 2 * BUBBLE_PAD_H)
+        target = box * 2  # twice the box, for sharp drawing on high-density screens
+        cached = self.model.cached_image(message_id, target)
+        if cached is not None:  # decoded before for this size: no decryption, no decoding
+            self.model.set_image(message_id, cached)
+            return
+        # Decrypted in a worker thread (the store's thread only finds the file and its key),
+        # decoded in another: the GUI thread and the pages' store thread never wait for it.
         data = await self._client.attachments.read(peer, message_id)
-        # Scaled twice the box for sharp drawing on high-density screens.
-        image = await asyncio.to_thread(decode_scaled, data, box * 2)
+        image = await asyncio.to_thread(decode_scaled, data, target)
         if not image.isNull() and peer == self._peer:
             self.model.set_image(message_id, image)
 

@@ -1,7 +1,8 @@
 """``LayoutCache``: message-row layouts kept by everything they depend on, least recently used out.
 
 Scrolling and paging through thousands of rows lays each one out once: the key holds the
-message's content, the width, the font, the accent colour and the row's decorations.
+message's content, the width, the font, the accent colour and the row's decorations. The cache
+keeps at most a fixed number of layouts (its budget), whatever the length of the history.
 """
 
 from __future__ import annotations
@@ -17,9 +18,13 @@ from chat_desktop.services.types import Message
 MAX_CACHED_LAYOUTS = 1200
 
 
-def _content_key(message: Message) -> tuple[object, ...]:
+def content_key(message: Message) -> tuple[object, ...]:
     """What of a message its layout depends on (not its status or download state: those are
-    painted into room the layout always keeps, so a receipt or a download costs no layout)."""
+    painted into room the layout always keeps, so a receipt or a download costs no layout).
+
+    Two copies of a message with equal keys have the same layout: the message model compares
+    them to tell whether a changed row may have changed height.
+    """
     info = message.attachment
     attachment = (
         None if info is None else (info.mime, info.width, info.height, info.file_name, info.size)
@@ -51,11 +56,12 @@ class LayoutCache:
 
     Attributes:
         computed: How many layouts were computed (tests count them).
+        capacity: The most layouts kept (its budget; the least recently used leave first).
     """
 
     def __init__(self, capacity: int = MAX_CACHED_LAYOUTS) -> None:
         """Creates an empty cache of at most ``capacity`` layouts."""
-        self._capacity = capacity
+        self.capacity = capacity
         self._layouts: collections.OrderedDict[object, MessageLayout] = collections.OrderedDict()
         self.computed = 0
 
@@ -63,7 +69,7 @@ class LayoutCache:
         self, message: Message, width: int, font: QFont, decor: RowDecor, accent: str
     ) -> MessageLayout:
         """The layout for these inputs, computed once."""
-        key = (_content_key(message), width, font.key(), accent, decor)
+        key = (content_key(message), width, font.key(), accent, decor)
         layout = self._layouts.get(key)
         if layout is not None:
             self._layouts.move_to_end(key)
@@ -71,7 +77,7 @@ class LayoutCache:
         layout = compute_layout(message, width, font, decor, accent)
         self.computed += 1
         self._layouts[key] = layout
-        if len(self._layouts) > self._capacity:
+        if len(self._layouts) > self.capacity:
             self._layouts.popitem(last=False)
         return layout
 

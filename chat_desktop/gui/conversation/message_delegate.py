@@ -3,16 +3,19 @@
 Layout is computed by :mod:`chat_desktop.gui.conversation.message_layout` and cached by
 :mod:`chat_desktop.gui.conversation.layout_cache` (per message content, width, font and row
 decorations); ``sizeHint``, ``paint`` and the view's hit-testing read that same layout, so a
-row's height, its drawing and what a click hits never disagree. An image's box comes from the
-width/height stored in the message, never from the pixels, so a row keeps its height when the
-full image arrives.
+row's height, its drawing and what a click hits never disagree. Qt asks for every row's size
+again at each relayout: a row measured already is answered from
+:mod:`chat_desktop.gui.conversation.row_heights` (one lookup by the row's revision). An image's
+box comes from the width/height stored in the message, never from the pixels, so a row keeps
+its height when the full image arrives.
 
 Everything is painted (no widgets per row): day separators and the "Unread messages" line above
 a row, quote blocks, links, the file row with its progress bar and buttons, the footer's
 disappearing timer and "edited" mark, reaction chips, the highlight flash after a jump and the
-keyboard focus ring. Colours come from the theme at paint time
-(:func:`~chat_desktop.gui.common.theme.current_colors`), so a theme switch only needs a repaint;
-symbols are icons, never glyphs a font may lack.
+keyboard focus ring (the file row and transfer buttons are painted by
+:mod:`chat_desktop.gui.conversation.transfer_painting`). Colours come from the theme at paint
+time (:func:`~chat_desktop.gui.common.theme.current_colors`), so a theme switch only needs a
+repaint; symbols are icons, never glyphs a font may lack.
 """
 
 from __future__ import annotations
@@ -49,7 +52,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QAbstractScrollArea,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -57,7 +59,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chat_desktop.gui.common.data_size import format_size, transfer_sizes
 from chat_desktop.gui.common.icons import tinted_icon
 from chat_desktop.gui.common.tasks import spawn
 from chat_desktop.gui.common.theme import ThemeColors, current_colors
@@ -80,7 +81,6 @@ from chat_desktop.gui.conversation.message_layout import (
     MessageLayout,
     RowDecor,
     TransferState,
-    download_text,
     file_name,
     file_size_label,
     image_box,
@@ -94,7 +94,6 @@ from chat_desktop.gui.conversation.message_layout import (
     name_font,
     time_label,
     transfer_state,
-    transfer_text,
     undecryptable_notice,
 )
 from chat_desktop.gui.conversation.message_model import (
@@ -112,6 +111,13 @@ from chat_desktop.gui.conversation.message_words import (
     remaining_text,
     unread_line_text,
     you_text,
+)
+from chat_desktop.gui.conversation.row_heights import RowHeights
+from chat_desktop.gui.conversation.transfer_painting import (
+    file_meta_text,
+    paint_file_row,
+    paint_image_transfer,
+    with_alpha,
 )
 from chat_desktop.services.image_processing import THUMBNAIL_MAX_BYTES
 from chat_desktop.services.types import KEY_CHANGE_NOTE_KIND, Direction, Message, MessageStatus
@@ -176,12 +182,6 @@ def status_color(status: MessageStatus, colors: ThemeColors) -> str:
     return colors.meta_text
 
 
-def _with_alpha(color: str, alpha: int) -> QColor:
-    tinted = QColor(color)
-    tinted.setAlpha(alpha)
-    return tinted
-
-
 def decode_thumbnail(data: bytes) -> QImage | None:
     """Decodes a peer's thumbnail into a small blurred preview, or None if it is refused.
 
@@ -214,21 +214,6 @@ def decode_thumbnail(data: bytes) -> QImage | None:
     )
 
 
-def file_meta_text(message: Message, state: TransferState, progress: tuple[int, int] | None) -> str:
-    """The size line of a file row: its size, or while it moves "2.5 MiB of 5.0 MiB".
-
-    Progress counts the encrypted blob (larger than the file); the line counts the file's
-    own bytes, so the total is the size the row shows when it is not moving.
-    """
-    if state != "transfer":
-        return file_size_label(message)
-    info = message.attachment
-    file_size = info.size if info is not None else None
-    done, total = progress if progress is not None else (0, file_size or 0)
-    done, total = transfer_sizes(done, total, file_size)
-    return transfer_text(format_size(done), format_size(total))
-
-
 def attachment_label(message: Message) -> str:
     """A one-line description of a non-image attachment ("name (size)")."""
     size = file_size_label(message)
@@ -246,7 +231,10 @@ class MessageDelegate(QStyledItemDelegate):
 
     Attributes:
         layouts: The layout cache (``layouts.computed`` counts layouts made).
+        heights: The rows' measured heights (by row revision, for the width and font).
         size_hints: How many times Qt asked for a row's size (tests compare the two).
+        measured: How many of those the remembered heights could not answer (a layout was
+            looked up or made: a row new to the window, or changed).
         highlighted_id: The message flashed after a jump, or None (the view sets it).
         now_ms: The clock the disappearing countdown reads (tests may replace it).
     """
@@ -259,7 +247,9 @@ class MessageDelegate(QStyledItemDelegate):
         self._decoding: set[str] = set()
         self._refused: set[str] = set()
         self.layouts = LayoutCache()
+        self.heights = RowHeights(view)
         self.size_hints = 0
+        self.measured = 0
         self.highlighted_id: str | None = None
         self.now_ms: Callable[[], int] = QDateTime.currentMSecsSinceEpoch
 
@@ -269,11 +259,7 @@ class MessageDelegate(QStyledItemDelegate):
         """The width rows are laid out in: inside a scrolling view, its width less a vertical
         scroll bar whether or not one shows. Otherwise the first page of a long conversation
         would be laid out twice: once before its scroll bar appears, once after."""
-        view = self._view
-        if isinstance(view, QAbstractScrollArea):
-            bar = view.verticalScrollBar().sizeHint().width()  # the style sheet's width
-            return max(200, view.contentsRect().width() - bar)
-        return max(200, view.width())
+        return self.heights.available_width()
 
     def layout_message(
         self, message: Message, width: int, font: QFont, decor: RowDecor | None = None
@@ -308,11 +294,29 @@ class MessageDelegate(QStyledItemDelegate):
     def sizeHint(  # noqa: N802
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
-        """The row's size: the full width, and the height of everything in it."""
+        """The row's size: the full width, and the height of everything in it.
+
+        A row of the message window measured already at this width and font is one lookup
+        (Qt asks for every row again at each relayout); others are laid out (or found in the
+        layout cache) and remembered by the row's revision.
+        """
         self.size_hints += 1
-        width = self.available_width()
+        width = self.heights.available_width()
+        model = index.model()
+        revision = (
+            model.row_revision(index.row()) if isinstance(model, MessageWindowModel) else None
+        )
+        if revision is not None:
+            height = self.heights.get(revision)
+            if height is not None:
+                return QSize(width, height)
+        self.measured += 1
         layout = self.layout_for(index, width, option.font)
-        return QSize(0, 0) if layout is None else QSize(width, layout.height)
+        if layout is None:
+            return QSize(0, 0)
+        if revision is not None:
+            self.heights.put(revision, layout.height)
+        return QSize(width, layout.height)
 
     def hit(
         self, index: QModelIndex | QPersistentModelIndex, point: QPoint, font: QFont
@@ -397,7 +401,7 @@ class MessageDelegate(QStyledItemDelegate):
             self._paint_bubble(painter, layout, message, font, index, colors)
         if message.id == self.highlighted_id:
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(_with_alpha(colors.accent, HIGHLIGHT_ALPHA))
+            painter.setBrush(with_alpha(colors.accent, HIGHLIGHT_ALPHA))
             painter.drawRoundedRect(layout.bubble, BUBBLE_RADIUS, BUBBLE_RADIUS)
         ring = bool(getattr(self._view, "focus_ring_visible", True))
         if ring and option.state & QStyle.StateFlag.State_HasFocus:
@@ -432,9 +436,9 @@ class MessageDelegate(QStyledItemDelegate):
         state = transfer_state(message, progress)
         if layout.image is not None:
             self._paint_image(painter, layout.image, message, index, colors)
-            _paint_image_transfer(painter, layout, state, progress, colors)
+            paint_image_transfer(painter, layout, state, progress, colors)
         if layout.file is not None:
-            _paint_file_row(painter, layout, message, font, colors, state, progress)
+            paint_file_row(painter, layout, message, font, colors, state, progress)
         if layout.text is not None and layout.text_layout is not None:
             painter.setFont(italic_font(font) if message.deleted else font)
             painter.setPen(QColor(colors.meta_text if message.deleted else colors.bubble_text))
@@ -457,7 +461,7 @@ class MessageDelegate(QStyledItemDelegate):
         block = layout.quote
         assert quote is not None and block is not None
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(_with_alpha(colors.accent, 28))
+        painter.setBrush(with_alpha(colors.accent, 28))
         painter.drawRoundedRect(block.rect, 6, 6)
         painter.setBrush(QColor(colors.accent))
         painter.drawRoundedRect(
@@ -683,88 +687,3 @@ def _paint_chip(
     painter.setFont(meta_font(font))
     painter.setPen(QColor(colors.bubble_text))
     painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), label)
-
-
-def _paint_bar(painter: QPainter, bar: QRect, share: float, colors: ThemeColors) -> None:
-    radius = bar.height() / 2
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(_with_alpha(colors.meta_text, 70))
-    painter.drawRoundedRect(bar, radius, radius)
-    done = QRect(
-        bar.left(), bar.top(), round(bar.width() * max(0.0, min(1.0, share))), bar.height()
-    )
-    if done.width() > 0:
-        painter.setBrush(QColor(colors.accent))
-        painter.drawRoundedRect(done, radius, radius)
-
-
-def _share(progress: tuple[int, int] | None) -> float:
-    if progress is None or progress[1] <= 0:
-        return 0.0
-    return progress[0] / progress[1]
-
-
-def _paint_round_button(painter: QPainter, box: QRect, icon_name: str, colors: ThemeColors) -> None:
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(colors.file_badge))
-    painter.drawEllipse(box)
-    glyph = box.width() * 0.55
-    icon_rect = QRect(
-        round(box.center().x() - glyph / 2 + 0.5),
-        round(box.center().y() - glyph / 2 + 0.5),
-        round(glyph),
-        round(glyph),
-    )
-    tinted_icon(icon_name, colors.accent_text).paint(painter, icon_rect)
-
-
-def _paint_image_transfer(
-    painter: QPainter,
-    layout: MessageLayout,
-    state: TransferState,
-    progress: tuple[int, int] | None,
-    colors: ThemeColors,
-) -> None:
-    if layout.image_button is None or layout.image_bar is None:
-        return
-    if state == "transfer":
-        _paint_round_button(painter, layout.image_button, "close", colors)
-        _paint_bar(painter, layout.image_bar, _share(progress), colors)
-    elif state == "download":
-        _paint_round_button(painter, layout.image_button, "download", colors)
-
-
-def _paint_file_row(
-    painter: QPainter,
-    layout: MessageLayout,
-    message: Message,
-    font: QFont,
-    colors: ThemeColors,
-    state: TransferState,
-    progress: tuple[int, int] | None,
-) -> None:
-    parts = layout.file
-    assert parts is not None
-    icon_name = {"transfer": "close", "download": "download"}.get(state, "file")
-    _paint_round_button(painter, parts.badge, icon_name, colors)
-    bold = name_font(font)
-    painter.setFont(bold)
-    painter.setPen(QColor(colors.bubble_text))
-    left_aligned = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    painter.drawText(
-        parts.name,
-        left_aligned,
-        QFontMetrics(bold).elidedText(
-            file_name(message), Qt.TextElideMode.ElideMiddle, parts.name.width()
-        ),
-    )
-    small = meta_font(font)
-    painter.setFont(small)
-    painter.setPen(QColor(colors.meta_text))
-    painter.drawText(parts.meta, left_aligned, file_meta_text(message, state, progress))
-    if state == "transfer":
-        _paint_bar(painter, parts.bar, _share(progress), colors)
-        return
-    if state == "download" and parts.download is not None:
-        painter.setPen(QColor(colors.accent))
-        painter.drawText(parts.download, left_aligned, download_text())

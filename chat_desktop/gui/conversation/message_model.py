@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
@@ -23,11 +24,14 @@ from PySide6.QtCore import (
     QLocale,
     QModelIndex,
     QPersistentModelIndex,
+    QSize,
     Qt,
     Signal,
 )
 from PySide6.QtGui import QImage
 
+from chat_desktop.gui.conversation.image_cache import ImageCache
+from chat_desktop.gui.conversation.layout_cache import content_key
 from chat_desktop.gui.conversation.message_layout import RowDecor, is_note
 from chat_desktop.gui.conversation.message_words import (
     day_label,
@@ -168,8 +172,15 @@ class MessageWindowModel(QAbstractListModel):
     """A list model over a bounded window of one conversation's messages, oldest on top.
 
     Rows are :class:`~chat_desktop.storage.models.Message` objects (``MESSAGE_ROLE``); the
-    display role is the text. Decoded full-size images live in a small cache beside the rows
-    (``IMAGE_ROLE``) and leave with them.
+    display role is the text. Decoded full-size images (``IMAGE_ROLE``) live in
+    :attr:`images`, a cache with a byte budget that outlives the trimming of their rows, so
+    scrolling back draws them without decrypting and decoding them again. An image that
+    arrives changes no row's height: it is announced by ``imageReady`` (the view repaints the
+    row), never by a ``dataChanged`` that Qt would answer by laying out every row again.
+
+    Each row has a revision (:meth:`row_revision`) that changes whenever its height may have:
+    its content changed, or its decorations (a neighbour above came or went). The delegate
+    remembers measured heights by it.
 
     Beside the rows it says what is drawn around them (``DECOR_ROLE``): a day separator
     where the day changes, and the "Unread messages" line above the first message that was
@@ -179,14 +190,17 @@ class MessageWindowModel(QAbstractListModel):
     Attributes:
         own_address: Our username, when known; otherwise, in a one-to-one conversation,
             anyone but the peer is us (reactions, quotes).
+        images: The decoded images, by message id (kept within a byte budget).
 
     Signals:
         windowReset(): The window was replaced (conversation switch or jump).
         messageAppended(str): A new message was added at the newest end (its id).
+        imageReady(int): The decoded image of this row arrived (repaint it; no height changed).
     """
 
     windowReset = Signal()  # noqa: N815
     messageAppended = Signal(str)  # noqa: N815
+    imageReady = Signal(int)  # noqa: N815
 
     def __init__(self, source: MessageSource, page_size: int = 100, max_rows: int = 300) -> None:
         """Creates an empty model.
@@ -202,7 +216,9 @@ class MessageWindowModel(QAbstractListModel):
         self.max_rows = max_rows
         self._peer: str | None = None
         self._rows: list[Message] = []
-        self._images: dict[str, QImage] = {}
+        self.images = ImageCache()
+        self._revisions: dict[str, int] = {}
+        self._revision_numbers = itertools.count(1)
         self._has_older = False
         self._has_newer = False
         self._generation = 0
@@ -234,7 +250,7 @@ class MessageWindowModel(QAbstractListModel):
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return accessible_text(message, self.own_address)
         if role == IMAGE_ROLE:
-            return self._images.get(message.id)
+            return self.images.get(message.id)
         if role == Qt.ItemDataRole.ToolTipRole and message.status is MessageStatus.FAILED:
             return self.tr(FAILED_EXPLANATION) if message.direction is Direction.OUTGOING else None
         return None
@@ -275,6 +291,23 @@ class MessageWindowModel(QAbstractListModel):
     def message_ids(self) -> list[str]:
         """Ids of every row, top to bottom."""
         return [message.id for message in self._rows]
+
+    def row_revision(self, row: int) -> int | None:
+        """A number for what the height of ``row`` depends on (its content and decorations):
+        a new one whenever that may have changed, so a height remembered by it is still the
+        row's. None for a row outside the window."""
+        if not 0 <= row < len(self._rows):
+            return None
+        message_id = self._rows[row].id
+        revision = self._revisions.get(message_id)
+        if revision is None:
+            revision = self._revisions[message_id] = next(self._revision_numbers)
+        return revision
+
+    def _forget_revisions(self, messages: Iterable[Message]) -> None:
+        """The height of these rows may have changed (or they come or go): new revisions."""
+        for message in messages:
+            self._revisions.pop(message.id, None)
 
     def is_own(self, address: str) -> bool:
         """Whether ``address`` is us (a reactor, a quote's author)."""
@@ -328,6 +361,7 @@ class MessageWindowModel(QAbstractListModel):
     def _touch(self, row: int) -> None:
         """Says a row's decorations may have changed (its neighbour above came or went)."""
         if 0 <= row < len(self._rows):
+            self._forget_revisions([self._rows[row]])
             index = self.index(row)
             self.dataChanged.emit(index, index, [DECOR_ROLE])
 
@@ -387,6 +421,7 @@ class MessageWindowModel(QAbstractListModel):
             return 0
         self._has_older = len(rows) >= self.page_size
         if rows:
+            self._forget_revisions(rows)
             self.beginInsertRows(QModelIndex(), 0, len(rows) - 1)
             self._rows[0:0] = rows
             self.endInsertRows()
@@ -411,6 +446,7 @@ class MessageWindowModel(QAbstractListModel):
         known = set(self.message_ids())
         rows = [message for message in rows if message.id not in known]
         if rows:
+            self._forget_revisions(rows)
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
             self._rows.extend(rows)
@@ -423,9 +459,9 @@ class MessageWindowModel(QAbstractListModel):
         if drop <= 0:
             return 0
         self.beginRemoveRows(QModelIndex(), 0, drop - 1)
-        for message in self._rows[:drop]:
-            self._images.pop(message.id, None)
+        dropped = self._rows[:drop]  # their images stay cached for the way back
         del self._rows[:drop]
+        self._forget_revisions(dropped)
         self.endRemoveRows()
         self._has_older = True
         self._touch(0)
@@ -438,9 +474,9 @@ class MessageWindowModel(QAbstractListModel):
             return 0
         first = len(self._rows) - drop
         self.beginRemoveRows(QModelIndex(), first, len(self._rows) - 1)
-        for message in self._rows[first:]:
-            self._images.pop(message.id, None)
+        dropped = self._rows[first:]  # their images stay cached for the way back
         del self._rows[first:]
+        self._forget_revisions(dropped)
         self.endRemoveRows()
         self._has_newer = True
         return drop
@@ -464,6 +500,7 @@ class MessageWindowModel(QAbstractListModel):
             return False
         keys = [_order(row) for row in self._rows]
         row = bisect.bisect_right(keys, _order(message))
+        self._forget_revisions([message])
         self.beginInsertRows(QModelIndex(), row, row)
         self._rows.insert(row, message)
         self.endInsertRows()
@@ -486,6 +523,11 @@ class MessageWindowModel(QAbstractListModel):
         row = self.row_of(message.id)
         if row is None:
             return
+        if content_key(message) != content_key(self._rows[row]):
+            # Its height may change, and the row below's separator depends on its day.
+            self._forget_revisions(self._rows[row : row + 2])
+        if message.deleted:
+            self.images.discard(message.id)
         self._rows[row] = message
         index = self.index(row)
         self.dataChanged.emit(index, index)
@@ -526,8 +568,9 @@ class MessageWindowModel(QAbstractListModel):
             if row is None:
                 continue
             self.beginRemoveRows(QModelIndex(), row, row)
-            del self._rows[row]
-            self._images.pop(message_id, None)
+            dropped = self._rows.pop(row)
+            self._forget_revisions([dropped])
+            self.images.discard(message_id)
             self._progress.pop(message_id, None)
             self.endRemoveRows()
             self._touch(row)
@@ -535,17 +578,21 @@ class MessageWindowModel(QAbstractListModel):
         return removed
 
     def set_image(self, message_id: str, image: QImage) -> None:
-        """Caches the decoded (already scaled) image of a shown message and repaints it."""
+        """Caches the decoded (already scaled) image of a shown message and has its row
+        repainted (``imageReady``: the placeholder had the image's size, no height changes)."""
         row = self.row_of(message_id)
         if row is None:
             return
-        self._images[message_id] = image
-        index = self.index(row)
-        self.dataChanged.emit(index, index, [IMAGE_ROLE])
+        self.images.put(message_id, image)
+        self.imageReady.emit(row)
 
     def has_image(self, message_id: str) -> bool:
         """Whether the full image of ``message_id`` is decoded already."""
-        return message_id in self._images
+        return message_id in self.images
+
+    def cached_image(self, message_id: str, size: QSize) -> QImage | None:
+        """The decoded image of ``message_id`` if it was decoded at ``size``, else None."""
+        return self.images.get(message_id, size)
 
     def clear(self) -> None:
         """Shows nothing (locked, or no conversation selected)."""
@@ -557,8 +604,14 @@ class MessageWindowModel(QAbstractListModel):
     # ---- internals ----------------------------------------------------------------------------
 
     def _start(self, peer: str | None) -> int:
-        """Begins a new window generation; in-flight pages of older ones are discarded."""
+        """Begins a new window generation; in-flight pages of older ones are discarded.
+
+        Decoded images are kept while the conversation stays (a jump, the newest page again)
+        and dropped with it (another conversation, or none: locked).
+        """
         self._generation += 1
+        if peer != self._peer:
+            self.images.clear()
         self._peer = peer
         self._busy = False
         return self._generation
@@ -566,7 +619,7 @@ class MessageWindowModel(QAbstractListModel):
     def _reset(self, rows: Sequence[Message], *, has_older: bool, has_newer: bool) -> None:
         self.beginResetModel()
         self._rows = list(rows)
-        self._images.clear()
+        self._revisions.clear()
         self._has_older = has_older
         self._has_newer = has_newer
         self.endResetModel()

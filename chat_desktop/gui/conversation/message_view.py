@@ -4,7 +4,10 @@ The view asks the :class:`~chat_desktop.gui.conversation.message_model.MessageWi
 older rows when the user nears the top (and newer ones near the bottom of a window that is not
 at the end), trims rows far out of view so the window stays bounded, and keeps the top visible
 message at the same place on screen while rows come and go above it. At the bottom, new
-messages stick to the bottom; scrolled up, a "new messages ↓" button appears instead.
+messages stick to the bottom; scrolled up, a "new messages ↓" button appears instead. A page
+that comes in is the only thing measured: Qt asks for every row's size again, and the delegate
+answers the rows it measured before from their remembered heights. An image that arrives
+repaints its row, nothing more.
 
 Rows are painted, never widgets: the clickable parts of a row (a reply's quote, links,
 reaction chips, a file's buttons, an image) are found by hit-testing the delegate's cached
@@ -170,6 +173,8 @@ class MessageListView(QListView):
             changed.connect(self._align_timer.start)
         # A bound slot, not a lambda: Qt drops it with the view, and the model can outlive it.
         model.dataChanged.connect(self._on_rows_changed)  # rows grew
+        # An image that arrives repaints its row only (no height changes, no relayout).
+        model.imageReady.connect(self._repaint_row)
         # A shown message's countdown can start later (ours at the relay's ack, theirs once
         # read): the one view-level countdown starts then, not only after a layout.
         model.dataChanged.connect(self._start_countdown)
@@ -178,6 +183,10 @@ class MessageListView(QListView):
     def _on_rows_changed(self, *_changed: object) -> None:
         """Re-aligns a short list to the bottom once rows that changed have their new height."""
         self._align_timer.start()
+
+    def _repaint_row(self, row: int) -> None:
+        """Repaints one row whose look changed but not its height (its image arrived)."""
+        self.viewport().update(self.visualRect(self._model.index(row)))
 
     @property
     def delegate(self) -> MessageDelegate:
@@ -724,6 +733,18 @@ class MessageListView(QListView):
         index = self.indexAt(event.pos())
         if index.isValid():
             self.open_context_menu(index.row(), event.globalPos())
+
+    @property
+    def settling(self) -> bool:
+        """Whether work the view started is still to finish: a page coming in, the check for
+        images and read marks queued after a scroll, or the re-align of a short list
+        (benchmarks/scroll.py waits for it before it calls a step done)."""
+        return (
+            self._paging
+            or self._model.busy
+            or self._idle_check.isActive()
+            or self._align_timer.isActive()
+        )
 
 
 def _copy(text: str) -> None:

@@ -29,7 +29,9 @@ from chat_desktop.gui.conversation.message_model import (
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 #: Changes of these roles alone never change a row's height (room is always kept for them:
-#: a progress bar's, an image's placeholder of the final size).
+#: a progress bar's, an image's placeholder of the final size). The model announces an arrived
+#: image by ``imageReady`` rather than ``dataChanged``; the role stays here for any model that
+#: does not.
 _SAME_HEIGHT_ROLES = frozenset({PROGRESS_ROLE, IMAGE_ROLE})
 
 

@@ -16,6 +16,8 @@ Modules, from the bottom up:
 - ``fingerprint``: safety numbers.
 - ``attachment``: streamed attachment encryption.
 - ``vault``: the local key vault (Argon2id, key wrapping).
+- ``sender_key_wire`` and ``sender_keys``: Sender Keys for group messages (docs/protocol.md
+  §11): one encryption per message, signed by the sender's per-group signing key.
 
 Persisting state is the caller's job: every stateful object has ``to_bytes``/``from_bytes``,
 whose output holds secrets and must only be stored wrapped.

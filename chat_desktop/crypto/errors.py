@@ -58,3 +58,19 @@ class InvalidState(CryptoError):
 
     For example a responder's session cannot encrypt before it decrypted the first message.
     """
+
+
+class UnknownSenderKey(InvalidMessage):
+    """A group message names a sender key (key id) we do not hold for its sender device.
+
+    The sender's distribution has not arrived yet, or the sender replaced its sender key and
+    did not give us the new one (as after our removal from the group). Nothing changed.
+    """
+
+
+class MessageBeforeSenderKey(InvalidMessage):
+    """A group message's iteration lies before the first one of the sender key we were given.
+
+    It was sent before the sender handed us its key (for example before we joined the
+    group), so it was never readable by us; the application drops it. Nothing changed.
+    """

@@ -15,6 +15,9 @@ SOCKETIO_PATH: Final = "/socket.io"
 KEYS_UPLOAD: Final = "keys:upload"
 KEYS_BUNDLE: Final = "keys:bundle"
 MESSAGE_SEND: Final = "message:send"
+#: ``{id, recipients: [{user, device_ids}], body, expires_at?}`` → ``{server_ts}``: one body
+#: stored once for every listed device of every listed user (docs/protocol.md §6.6).
+MESSAGE_SEND_MULTI: Final = "message:send_multi"
 MESSAGE_ACK: Final = "message:ack"
 PRESENCE_SUBSCRIBE: Final = "presence:subscribe"
 #: ``{visible: bool}`` → ``{}``: "show when I'm online", enforced and kept by the relay.
@@ -48,6 +51,7 @@ CLIENT_EVENTS: Final = (
     KEYS_UPLOAD,
     KEYS_BUNDLE,
     MESSAGE_SEND,
+    MESSAGE_SEND_MULTI,
     MESSAGE_ACK,
     PRESENCE_SUBSCRIBE,
     PRESENCE_VISIBILITY,

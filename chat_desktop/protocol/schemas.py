@@ -18,8 +18,11 @@ import msgspec
 
 #: Largest body of one device payload of ``message:send``.
 MAX_BODY_SIZE: Final = 256 * 1024
-#: Most device payloads in one ``message:send``.
+#: Most device payloads in one ``message:send``, and most devices of one recipient in a
+#: ``message:send_multi``.
 MAX_PAYLOADS: Final = 16
+#: Most recipient accounts of one ``message:send_multi`` (a group's most members).
+MAX_RECIPIENTS: Final = 256
 #: Largest encrypted attachment blob.
 MAX_BLOB_SIZE: Final = 100 * 1024 * 1024
 #: Most prekeys of one kind in one upload or registration.
@@ -190,8 +193,37 @@ class MessageSend(WireStruct, frozen=True):
     expires_at: Timestamp | None = None
 
 
+class RecipientDevices(WireStruct, frozen=True):
+    """One recipient account of ``message:send_multi`` and the devices of it the body is for.
+
+    ``device_ids`` is bounded here only as a list a decoder must take in; the relay answers
+    more than :data:`MAX_PAYLOADS` with ``too_large``, like a ``message:send`` with too many
+    payloads. It may be empty only where the account has no device to write to (one's own
+    account whose only device is the sending one); otherwise ``mismatched_devices`` says so.
+    """
+
+    user: Username
+    device_ids: Annotated[list[DeviceId], msgspec.Meta(max_length=MAX_DEVICES)]
+
+
+class MessageSendMulti(WireStruct, frozen=True):
+    """``message:send_multi``: ONE opaque body for every listed device of every listed user.
+
+    The relay stores the body once and checks each user's device set like ``message:send``
+    (docs/protocol.md §6.6, §6.11); it learns nothing else about why these users are
+    addressed together. More than :data:`MAX_RECIPIENTS` users and a body over
+    :data:`MAX_BODY_SIZE` are answered ``too_large`` by the relay.
+    """
+
+    id: MessageId
+    recipients: Annotated[list[RecipientDevices], msgspec.Meta(max_length=MAX_LIST_ITEMS)]
+    body: bytes
+    expires_at: Timestamp | None = None
+
+
 class MessageSendAck(WireStruct, frozen=True):
-    """Ack of ``message:send``, sent only once the envelope is durably stored."""
+    """Ack of ``message:send`` and ``message:send_multi``, sent only once the envelopes are
+    durably stored."""
 
     server_ts: Timestamp
 

@@ -67,6 +67,33 @@ def device_ids(connection: sqlite3.Connection, user: str) -> set[int]:
     }
 
 
+def device_set_mismatch(
+    connection: sqlite3.Connection,
+    sender: str,
+    sender_device: int,
+    recipient: str,
+    named: Sequence[int],
+) -> tuple[list[int], list[int]] | None:
+    """Compares the devices a send names with the recipient's (minus the sending one).
+
+    Returns:
+        None when they are the same; else the sorted ``missing`` and ``extra`` ids, each cut
+        to :data:`MAX_MISMATCHED_IDS`.
+
+    Raises:
+        UnknownRecipient: The recipient account does not exist.
+    """
+    current = device_ids(connection, recipient)
+    if not current:
+        raise UnknownRecipient("no such recipient")
+    expected = current - {sender_device} if recipient == sender else current
+    named_set = set(named)
+    missing, extra = expected - named_set, named_set - expected
+    if not (missing or extra):
+        return None
+    return sorted(missing)[:MAX_MISMATCHED_IDS], sorted(extra)[:MAX_MISMATCHED_IDS]
+
+
 def check_device_set(
     connection: sqlite3.Connection,
     sender: str,
@@ -80,16 +107,9 @@ def check_device_set(
         UnknownRecipient: The recipient account does not exist.
         MismatchedDevices: Devices are missing from the send or named but not there.
     """
-    current = device_ids(connection, recipient)
-    if not current:
-        raise UnknownRecipient("no such recipient")
-    expected = current - {sender_device} if recipient == sender else current
-    named_set = set(named)
-    missing, extra = expected - named_set, named_set - expected
-    if missing or extra:
-        raise MismatchedDevices(
-            sorted(missing)[:MAX_MISMATCHED_IDS], sorted(extra)[:MAX_MISMATCHED_IDS]
-        )
+    mismatch = device_set_mismatch(connection, sender, sender_device, recipient, named)
+    if mismatch is not None:
+        raise MismatchedDevices(*mismatch)
 
 
 def list_devices(connection: sqlite3.Connection, user: str) -> list[DeviceInfo]:

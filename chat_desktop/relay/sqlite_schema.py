@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Final
 
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
 
 _SCHEMA_V1: Final = """
 CREATE TABLE accounts (
@@ -187,8 +187,43 @@ CREATE TRIGGER envelopes_remove_usage AFTER DELETE ON envelopes BEGIN
 END;
 """
 
+# v5 (issue 21): ``message:send_multi`` stores ONE body for every recipient device. The body
+# lives in ``shared_bodies``; each recipient device still gets its own ``envelopes`` row (its
+# own ``seq``, so delivery order and per-device acks stay as they are) with an empty
+# ``body`` and the ``body_id`` of the shared one. The triggers now count a shared body
+# once per recipient device in ``queue_usage`` (each device's queue holds it, docs/protocol.md
+# §6.8), and the delete trigger drops a shared body with the last envelope pointing at it:
+# an ack, a device removal, an account deletion and the sweeper all delete through it, in
+# their own write. Envelopes of older relays have no ``body_id`` and keep their own body.
+_SCHEMA_V5: Final = """
+CREATE TABLE shared_bodies (
+    body_id INTEGER PRIMARY KEY,
+    body    BLOB NOT NULL
+);
+ALTER TABLE envelopes ADD COLUMN body_id INTEGER;
+CREATE INDEX envelopes_by_shared_body ON envelopes (body_id) WHERE body_id IS NOT NULL;
+DROP TRIGGER envelopes_add_usage;
+DROP TRIGGER envelopes_remove_usage;
+CREATE TRIGGER envelopes_add_usage AFTER INSERT ON envelopes BEGIN
+    INSERT INTO queue_usage (recipient, recipient_device, bytes)
+        VALUES (new.recipient, new.recipient_device, length(new.body) + coalesce(
+            (SELECT length(body) FROM shared_bodies WHERE body_id = new.body_id), 0))
+        ON CONFLICT (recipient, recipient_device) DO UPDATE SET bytes = bytes + excluded.bytes;
+END;
+CREATE TRIGGER envelopes_remove_usage AFTER DELETE ON envelopes BEGIN
+    UPDATE queue_usage SET bytes = bytes - length(old.body) - coalesce(
+            (SELECT length(body) FROM shared_bodies WHERE body_id = old.body_id), 0)
+        WHERE recipient = old.recipient AND recipient_device = old.recipient_device;
+    DELETE FROM queue_usage
+        WHERE recipient = old.recipient AND recipient_device = old.recipient_device
+        AND bytes <= 0;
+    DELETE FROM shared_bodies WHERE body_id = old.body_id
+        AND NOT EXISTS (SELECT 1 FROM envelopes WHERE body_id = old.body_id);
+END;
+"""
+
 #: The statements that take a database from version ``index`` to ``index + 1``.
-_STEPS: Final = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4)
+_STEPS: Final = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4, _SCHEMA_V5)
 
 
 def _statements(script: str) -> list[str]:

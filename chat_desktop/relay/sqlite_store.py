@@ -19,6 +19,7 @@ from chat_desktop.protocol.schemas import (
     KeyCounts,
     OneTimePreKey,
     PqPreKey,
+    RecipientDevices,
     SignedPreKey,
 )
 from chat_desktop.relay.sqlite_devices import (
@@ -27,6 +28,7 @@ from chat_desktop.relay.sqlite_devices import (
     check_device_set,
     insert_first_device,
 )
+from chat_desktop.relay.sqlite_multi_send import store_multi_message
 from chat_desktop.relay.sqlite_prekeys import insert_keys, key_counts, take_bundles
 from chat_desktop.relay.sqlite_schema import migrate
 from chat_desktop.relay.sqlite_writer import SqliteWriter
@@ -354,15 +356,44 @@ class SqliteRelayStore(SqliteDeviceMethods):
 
         return await self._writer.submit(write)
 
+    async def store_multi_message(
+        self,
+        sender: str,
+        sender_device: int,
+        msg_id: str,
+        recipients: Sequence[RecipientDevices],
+        body: bytes,
+        expires_at: int | None,
+        now_ms: int,
+        *,
+        max_queued_bytes: int | None = None,
+    ) -> StoredMessage:
+        """See :meth:`RelayStore.store_multi_message`."""
+        return await self._writer.submit(
+            lambda connection: store_multi_message(
+                connection,
+                sender,
+                sender_device,
+                msg_id,
+                recipients,
+                body,
+                expires_at,
+                now_ms,
+                max_queued_bytes,
+            )
+        )
+
     async def pending_envelopes(
         self, user: str, device_id: int, after_seq: int, now_ms: int, limit: int
     ) -> list[StoredEnvelope]:
         """See :meth:`RelayStore.pending_envelopes`."""
 
         def read(connection: sqlite3.Connection) -> list[StoredEnvelope]:
+            # A ``message:send_multi`` envelope's body is the shared one it points at (v5).
             rows = connection.execute(
                 "SELECT seq, recipient, recipient_device, sender, sender_device, msg_id,"
-                " server_ts, expires_at, body FROM envelopes"
+                " server_ts, expires_at, coalesce(shared_bodies.body, envelopes.body)"
+                " FROM envelopes LEFT JOIN shared_bodies USING (body_id)"
                 " WHERE recipient = :user AND recipient_device = :device AND seq > :after"
                 " AND (expires_at IS NULL OR expires_at > :now) ORDER BY seq LIMIT :limit",
                 {

@@ -19,6 +19,7 @@ from chat_desktop.protocol.schemas import (
     MessageDelivery,
     OneTimePreKey,
     PqPreKey,
+    RecipientDevices,
     SignedPreKey,
 )
 from chat_desktop.relay.store_devices import (
@@ -40,8 +41,9 @@ class UnknownRecipient(StoreError):
 
 
 class QueueQuotaExceeded(StoreError):
-    """Storing a send would put more undelivered bytes in a recipient device's queue than the
-    relay allows (docs/protocol.md §6.8); nothing was stored."""
+    """Storing a send (``message:send`` or ``message:send_multi``) would put more undelivered
+    bytes in a recipient device's queue than the relay allows (docs/protocol.md §6.8);
+    nothing was stored."""
 
 
 class UnknownBlob(StoreError):
@@ -101,7 +103,7 @@ class StoredEnvelope:
 
 @dataclass(frozen=True, slots=True)
 class StoredMessage:
-    """Outcome of storing a ``message:send``.
+    """Outcome of storing a ``message:send`` or a ``message:send_multi``.
 
     Attributes:
         server_ts: The relay time of the first time this ``(sender, id)`` was stored.
@@ -338,6 +340,37 @@ class RelayStore(Protocol):
             UnknownRecipient: ``recipient`` does not exist.
             MismatchedDevices: The payloads' devices are not the recipient's device set.
             QueueQuotaExceeded: A recipient device's queue would pass ``max_queued_bytes``.
+        """
+
+    async def store_multi_message(
+        self,
+        sender: str,
+        sender_device: int,
+        msg_id: str,
+        recipients: Sequence[RecipientDevices],
+        body: bytes,
+        expires_at: int | None,
+        now_ms: int,
+        *,
+        max_queued_bytes: int | None = None,
+    ) -> StoredMessage:
+        """Durably stores ONE body for every listed device of every recipient
+        (``message:send_multi``), each device getting an envelope of its own.
+
+        Returns only after the write is durable. The body bytes are kept once however many
+        envelopes point at them, and go with the last of those envelopes (acked, swept,
+        its device or account removed). A ``(sender, msg_id)`` stored before for any of the
+        recipients (by ``message:send`` too) is a repeat: its first ``server_ts`` is returned
+        and nothing is stored. Otherwise every recipient's list must be exactly its current
+        devices (one's own account: minus ``sender_device``), and with ``max_queued_bytes`` no
+        listed device may end up with more body bytes waiting than that (the body counts for
+        each device); all of it is checked in the write that stores, and any refusal stores
+        nothing for anyone. ``recipients`` holds no user twice and no device twice.
+
+        Raises:
+            UnknownRecipient: A recipient account does not exist.
+            MismatchedRecipients: Some recipients' device lists are not their device sets.
+            QueueQuotaExceeded: A listed device's queue would pass ``max_queued_bytes``.
         """
 
     async def pending_envelopes(

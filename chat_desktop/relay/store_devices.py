@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chat_desktop.protocol.errors import UserDeviceMismatch
 from chat_desktop.protocol.schemas import DeviceInfo, OneTimePreKey, PqPreKey, SignedPreKey
 from chat_desktop.relay.store_errors import StoreError
 
@@ -50,6 +51,20 @@ class MismatchedDevices(StoreError):
         super().__init__("payloads do not match the recipient's devices")
         self.missing = tuple(sorted(missing))
         self.extra = tuple(sorted(extra))
+
+
+class MismatchedRecipients(StoreError):
+    """A ``message:send_multi`` did not name exactly the current devices of some recipients.
+
+    Attributes:
+        users: Each such recipient with its sorted ``missing`` and ``extra`` device ids, in
+            the order the send listed them; recipients whose devices matched are left out.
+    """
+
+    def __init__(self, users: Sequence[UserDeviceMismatch]) -> None:
+        """Records the per-user mismatches (the message names no user)."""
+        super().__init__("device ids do not match some recipients' devices")
+        self.users = tuple(users)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ out through its peer refusing it, so senders keep their own inputs within the sa
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Annotated, Final, Literal
 
 import msgspec
@@ -65,23 +66,35 @@ ATTACHMENT_DIGEST_SIZE: Final = 32
 MAX_TRANSCRIPT_SIZE: Final = 70_000
 #: An identity key inside a ``verified`` sync content.
 IDENTITY_KEY_SIZE: Final = 32
+#: A group id: 32 random bytes made by the group's creator.
+GROUP_ID_SIZE: Final = 32
+#: Most members of a group (docs/protocol.md §4, ``group_update``).
+MAX_GROUP_MEMBERS: Final = 256
+#: Longest group title, in characters (code points).
+MAX_GROUP_TITLE_LENGTH: Final = 128
+#: Highest group revision: 2**53, so that it is exact wherever a number is a double.
+MAX_GROUP_REVISION: Final = 2**53
 
 # ``\A`` and ``\Z`` because msgspec searches patterns (``re.search``): ``^…$`` would also
 # accept a value followed by a newline.
 #: A relay blob id, or empty while the sender's upload is still pending (outbox only).
 _BLOB_ID_PATTERN: Final = r"\A(?:[0-9a-f]{32})?\Z"
+#: A relay blob id of a finished upload (a group avatar is sent only once it is uploaded).
+_UPLOADED_BLOB_ID_PATTERN: Final = r"\A[0-9a-f]{32}\Z"
 #: Printable ASCII only.
 _MIME_TYPE_PATTERN: Final = r"\A[ -~]*\Z"
-#: What a file name may not hold (docs/protocol.md §4): the path separator (a name, never a
-#: path); C0 controls, DEL and C1 controls; the line and paragraph separators (a name is one
-#: line); and every bidirectional control (Unicode's Bidi_Control: ALM U+061C, LRM U+200E,
-#: RLM U+200F, the embeddings and overrides U+202A–U+202E, the isolates U+2066–U+2069), which
+#: What a one-line name (a file name, a group title) may not hold (docs/protocol.md §4):
+#: C0 controls, DEL and C1 controls; the line and paragraph separators (a name is one line);
+#: and every bidirectional control (Unicode's Bidi_Control: ALM U+061C, LRM U+200E, RLM
+#: U+200F, the embeddings and overrides U+202A–U+202E, the isolates U+2066–U+2069), which
 #: draw ``invoice_\u202efdp.exe`` as ``invoice_exe.pdf``.
-_FILE_NAME_FORBIDDEN_CLASS: Final = (
-    r"/\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
-)
+_NAME_CONTROLS_CLASS: Final = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+#: A file name also may not hold the path separator: it is a name, never a path.
+_FILE_NAME_FORBIDDEN_CLASS: Final = "/" + _NAME_CONTROLS_CLASS
 _FILE_NAME_PATTERN: Final = rf"\A[^{_FILE_NAME_FORBIDDEN_CLASS}]*\Z"
 _FILE_NAME_FORBIDDEN: Final = re.compile(f"[{_FILE_NAME_FORBIDDEN_CLASS}]")
+#: A group title: the one-line name rule of file names; a ``/`` is allowed.
+_GROUP_TITLE_PATTERN: Final = rf"\A[^{_NAME_CONTROLS_CLASS}]*\Z"
 #: Every code point :data:`_FILE_NAME_PATTERN` refuses, for checks outside the schema.
 FILE_NAME_FORBIDDEN_CHARACTERS: Final = frozenset(
     chr(code) for code in range(0x2070) if _FILE_NAME_FORBIDDEN.match(chr(code))
@@ -101,6 +114,20 @@ Emoji = Annotated[
     str,
     msgspec.Meta(min_length=1, max_length=MAX_EMOJI_CODE_POINTS, pattern=_EMOJI_PATTERN),
 ]
+GroupId = Annotated[bytes, msgspec.Meta(min_length=GROUP_ID_SIZE, max_length=GROUP_ID_SIZE)]
+GroupRevision = Annotated[int, msgspec.Meta(ge=1, le=MAX_GROUP_REVISION)]
+GroupTitle = Annotated[
+    str,
+    msgspec.Meta(min_length=1, max_length=MAX_GROUP_TITLE_LENGTH, pattern=_GROUP_TITLE_PATTERN),
+]
+GroupMembers = Annotated[list[Username], msgspec.Meta(max_length=MAX_GROUP_MEMBERS)]
+AttachmentKey = Annotated[
+    bytes, msgspec.Meta(min_length=ATTACHMENT_KEY_SIZE, max_length=ATTACHMENT_KEY_SIZE)
+]
+AttachmentDigest = Annotated[
+    bytes, msgspec.Meta(min_length=ATTACHMENT_DIGEST_SIZE, max_length=ATTACHMENT_DIGEST_SIZE)
+]
+AttachmentSize = Annotated[int, msgspec.Meta(ge=0, le=MAX_ATTACHMENT_SIZE)]
 
 
 class ContentError(ValueError):
@@ -133,6 +160,34 @@ def strip_file_name_controls(name: str) -> str:
     whole message; what is left is the name as it really reads, extension included.
     """
     return _FILE_NAME_FORBIDDEN.sub("", name)
+
+
+def is_valid_group_title(title: str) -> bool:
+    """Whether ``title`` fits the group title bound (docs/protocol.md §4, ``group_update``).
+
+    1 … :data:`MAX_GROUP_TITLE_LENGTH` characters, none a control character, a line or
+    paragraph separator or a bidirectional control. Senders check with this before sending;
+    receivers get the same checks from the schema.
+    """
+    return (
+        1 <= len(title) <= MAX_GROUP_TITLE_LENGTH
+        and re.search(_GROUP_TITLE_PATTERN, title) is not None
+    )
+
+
+def group_membership_problem(members: Sequence[str], admins: Sequence[str]) -> str | None:
+    """What is wrong with a group's member and admin lists, or None when nothing is.
+
+    Checks what the schema's per-field bounds can't: no member or admin listed twice, and
+    every admin a member. The answer names the rule broken, never a username.
+    """
+    if len(set(members)) != len(members):
+        return "a group member is listed twice"
+    if len(set(admins)) != len(admins):
+        return "a group admin is listed twice"
+    if not set(admins) <= set(members):
+        return "a group admin is not a member"
+    return None
 
 
 class Quote(msgspec.Struct, frozen=True, kw_only=True):
@@ -173,13 +228,9 @@ class AttachmentContent(_Content, frozen=True, tag="attachment"):
     """
 
     blob_id: Annotated[str, msgspec.Meta(pattern=_BLOB_ID_PATTERN)]
-    key: Annotated[
-        bytes, msgspec.Meta(min_length=ATTACHMENT_KEY_SIZE, max_length=ATTACHMENT_KEY_SIZE)
-    ]
-    digest: Annotated[
-        bytes, msgspec.Meta(min_length=ATTACHMENT_DIGEST_SIZE, max_length=ATTACHMENT_DIGEST_SIZE)
-    ]
-    size: Annotated[int, msgspec.Meta(ge=0, le=MAX_ATTACHMENT_SIZE)]
+    key: AttachmentKey
+    digest: AttachmentDigest
+    size: AttachmentSize
     mime_type: Annotated[
         str, msgspec.Meta(max_length=MAX_MIME_TYPE_LENGTH, pattern=_MIME_TYPE_PATTERN)
     ]
@@ -254,6 +305,42 @@ class ProfileContent(_Content, frozen=True, tag="profile"):
     display_name: Annotated[str, msgspec.Meta(max_length=MAX_DISPLAY_NAME_LENGTH)]
 
 
+class GroupAvatar(msgspec.Struct, frozen=True, kw_only=True):
+    """A group's picture: an uploaded attachment blob (docs/protocol.md §5).
+
+    The same pointer an ``attachment`` content carries (blob id, key, digest, size), so
+    members fetch and check it as any attachment; the blob is uploaded before the update goes.
+    """
+
+    blob_id: Annotated[str, msgspec.Meta(pattern=_UPLOADED_BLOB_ID_PATTERN)]
+    key: AttachmentKey
+    digest: AttachmentDigest
+    size: AttachmentSize
+
+
+class GroupUpdateContent(_Content, frozen=True, tag="group_update"):
+    """A group's whole new state, from a member to every member device (docs/protocol.md §4).
+
+    The relay knows nothing of groups: their state lives only in the members' clients and
+    changes through these updates, sent pairwise (also to members being removed). Which
+    update a client takes is the convergence rule of docs/protocol.md §4.
+    """
+
+    group_id: GroupId
+    revision: GroupRevision
+    title: GroupTitle
+    members: GroupMembers
+    admins: GroupMembers
+    timer_seconds: TimerSeconds
+    avatar: GroupAvatar | None = None
+
+    def __post_init__(self) -> None:
+        """Bounds the schema can't express: unique members and admins, admins ⊆ members."""
+        problem = group_membership_problem(self.members, self.admins)
+        if problem is not None:
+            raise ValueError(problem)
+
+
 class SentTranscriptContent(_Content, frozen=True, tag="sent"):
     """Sync (own devices only): the content one of our devices sent to ``peer``.
 
@@ -304,6 +391,7 @@ Content = (
     | TimerContent
     | DeleteContent
     | ProfileContent
+    | GroupUpdateContent
     | RetryContent
     | ReactionContent
     | EditContent

@@ -325,3 +325,21 @@ class OutboxEntry(msgspec.Struct, frozen=True):
     attempts: int
     created_at: int
     last_attempt_at: int | None = None
+
+
+class StoredGroup(msgspec.Struct, frozen=True):
+    """A group as the store keeps it (issue 21); its secrets are read separately, sealed.
+
+    Attributes:
+        conversation_id: The group's conversation (``"g:"`` + the group id in hex).
+        group_id: The group's 32-byte id.
+        held: The engine's encoded state of the group (opaque to the store).
+        revision: The revision of that state.
+        updated_at: When it was last saved, ms.
+    """
+
+    conversation_id: str
+    group_id: bytes
+    held: bytes
+    revision: int
+    updated_at: int

@@ -256,15 +256,19 @@ def _payload_has_ciphertext(payload: bytes) -> bool:
 def forget_old_sessions(connection: Any) -> tuple[int, tuple[MessageKey, ...]]:
     """Make a restored copy safe to send from: no old ratchet session, no old ciphertext.
 
-    Deletes every ratchet session, and every outbox entry whose payload is already encrypted
-    (their messages become failed); entries not yet encrypted stay queued and will be
-    encrypted on new sessions. Returns (sessions deleted, messages whose entries went).
+    Deletes every ratchet session, our own group sender keys (a restored one would rewind
+    its chain and reuse message keys: the engine makes and distributes new ones), and every
+    outbox entry whose payload is already encrypted (their messages become failed); entries
+    not yet encrypted stay queued and will be encrypted on new sessions. Returns (sessions
+    deleted, messages whose entries went).
     """
     connection.execute("BEGIN IMMEDIATE")
     try:
         sessions = 0
         if _has_table(connection, "sessions"):
             sessions = int(connection.execute("DELETE FROM sessions").rowcount)
+        if _has_table(connection, "group_own_sender_keys"):
+            connection.execute("DELETE FROM group_own_sender_keys")
         dropped: list[MessageKey] = []
         if _has_table(connection, "outbox"):
             rows = connection.execute(

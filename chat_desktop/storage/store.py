@@ -34,6 +34,7 @@ from chat_desktop.storage.errors import (
     DatabaseKeyRejected,
     VaultLocked,
 )
+from chat_desktop.storage.groups import GroupRepository
 from chat_desktop.storage.integrity import database_problem
 from chat_desktop.storage.messages import MessageRepository
 from chat_desktop.storage.migrations import MIGRATIONS, Migration
@@ -109,6 +110,7 @@ class MessageStore:
         outbox: Unacked encrypted messages.
         send_log: What a retry request may have re-sent, per message and device.
         secrets: Sealed sessions, identity and prekeys, key-id counters.
+        groups: Each group's state and its sealed sender keys.
         attachments: Attachment files encrypted at rest.
         settings: Key/value settings.
     """
@@ -136,6 +138,7 @@ class MessageStore:
         self.outbox = OutboxRepository(database, clock)
         self.send_log = SendLogRepository(database, clock)
         self.secrets = SecretRepository(database, clock, self._current_row_key)
+        self.groups = GroupRepository(database, clock, self._current_row_key)
         self.settings = SettingsRepository(database)
         self._search = MessageSearch(database, clock)
         # Housekeeping runs on its own connection, possibly on another thread; close() stops it.

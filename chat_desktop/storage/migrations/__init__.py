@@ -20,6 +20,7 @@ from chat_desktop.storage.migrations import (
     v004_conversation_list,
     v005_send_log,
     v006_drafts,
+    v007_groups,
 )
 
 
@@ -66,5 +67,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         version=6,
         name="drafts, mark as unread",
         statements=v006_drafts.STATEMENTS,
+    ),
+    Migration(
+        version=7,
+        name="groups and their sender keys",
+        statements=v007_groups.STATEMENTS,
     ),
 )

@@ -49,6 +49,7 @@ from chat_desktop.protocol.message_content import (
 from chat_desktop.services.context import now_ms
 from chat_desktop.storage.edits import MAX_EDITS
 from chat_desktop.storage.errors import StorageError
+from chat_desktop.storage.group_ids import group_id_of
 from chat_desktop.storage.models import (
     AttachmentInfo,
     Conversation,
@@ -200,7 +201,13 @@ def export_history(store: MessageStore, progress: Progress | None = None) -> byt
     """
     now = now_ms()
     budget = _InlineBudget()
-    listed = store.conversations.list_recent(MAX_CONVERSATIONS)
+    # Group conversations are not in the archive yet (their entry comes with the engine's
+    # groups); one named by its "g:" id where a username belongs would void the whole archive.
+    listed = [
+        conversation
+        for conversation in store.conversations.list_recent(MAX_CONVERSATIONS)
+        if group_id_of(conversation.id) is None
+    ]
     conversations = []
     for done, conversation in enumerate(listed, start=1):
         conversations.append(_archived_conversation(store, conversation, now, budget))

@@ -11,6 +11,7 @@ import pytest
 from chat_desktop.crypto.sender_keys import MAX_STORED_MESSAGE_KEYS, OwnSenderKey, ReceivedSenderKey
 from chat_desktop.protocol.message_content import GROUP_ID_SIZE, GroupAvatar
 from chat_desktop.services.group_state import GroupState, GroupUpdate, HeldGroup
+from chat_desktop.services.history_transfer import decode_archive, export_history
 from chat_desktop.storage.errors import DatabaseError, NotFound
 from chat_desktop.storage.group_ids import (
     GROUP_ID_BYTES,
@@ -481,3 +482,15 @@ def test_a_restored_snapshot_forgets_our_own_sender_keys_only(vault: UnlockedVau
         assert group is not None and group.revision == 3
     finally:
         restored.close()
+
+
+def test_a_history_archive_made_with_a_group_present_still_decodes(store: MessageStore) -> None:
+    """The history transfer to a new device must not be voided by a group conversation: until
+    groups have their own archive entry they are left out, and every 1:1 chat goes."""
+    store.conversations.ensure("bob", peer_address="bob")
+    bobs = "0190f5a4-7c3e-7b2a-9f00-0123456789ab"  # message ids on the wire are UUIDs
+    store.messages.insert(_group_message("bob", bobs, 1, sender="bob"))
+    _store_group_with_keys(store, CONVERSATION_A, GROUP_A)
+    store.messages.insert(_group_message(CONVERSATION_A, "0190f5a4-7c3e-7b2a-9f00-0123456789ac", 2))
+    archive = decode_archive(export_history(store))
+    assert [conversation.peer for conversation in archive.conversations] == ["bob"]

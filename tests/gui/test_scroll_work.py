@@ -9,6 +9,7 @@ threads it ran on. A real encrypted store of 5,000 messages and the real view, o
 
 from __future__ import annotations
 
+import asyncio
 import io
 import threading
 from collections.abc import Iterable
@@ -28,6 +29,7 @@ from test_scroll_keeping import opened_view, settled
 
 from chat_desktop.gui.conversation import conversation_files, message_view
 from chat_desktop.gui.conversation.conversation_files import ConversationFiles
+from chat_desktop.gui.conversation.image_queue import RUNNING_LIMIT
 from chat_desktop.gui.conversation.layout_cache import LayoutCache
 from chat_desktop.gui.conversation.message_delegate import MessageDelegate
 from chat_desktop.gui.conversation.message_model import MessageWindowModel
@@ -53,16 +55,18 @@ SMALL = 40
 MIB = 1024 * 1024
 
 
-def png_bytes() -> bytes:
+def png_bytes(size: tuple[int, int] = IMAGE_SIZE) -> bytes:
     buffer = io.BytesIO()
-    Image.new("RGB", IMAGE_SIZE, (30, 120, 200)).save(buffer, "PNG")
+    Image.new("RGB", size, (30, 120, 200)).save(buffer, "PNG")
     return buffer.getvalue()
 
 
-def add_images(store: MessageStore, numbers: Iterable[int]) -> list[str]:
+def add_images(
+    store: MessageStore, numbers: Iterable[int], size: tuple[int, int] = IMAGE_SIZE
+) -> list[str]:
     """Downloaded images from ``PEER``, each just after the seeded message ``number``; all
-    show one file stored encrypted at rest. Returns their ids, oldest first."""
-    data = png_bytes()
+    show one file (of ``size``) stored encrypted at rest. Returns their ids, oldest first."""
+    data = png_bytes(size)
     stored = store.attachments.write(io.BytesIO(data))
     ids: list[str] = []
     with store.transaction():
@@ -84,8 +88,8 @@ def add_images(store: MessageStore, numbers: Iterable[int]) -> list[str]:
                         size=len(data),
                         mime="image/png",
                         file_name="photo.png",
-                        width=IMAGE_SIZE[0],
-                        height=IMAGE_SIZE[1],
+                        width=size[0],
+                        height=size[1],
                         local_file_id=stored.file_id,
                         local_status="done",
                     ),
@@ -118,6 +122,11 @@ class ShownFiles(ConversationFiles):
     @property
     def loading(self) -> bool:
         return bool(self._loading_images)
+
+    @property
+    def idle(self) -> bool:
+        """No image is being decrypted or decoded, for rows on screen or ahead of them."""
+        return not self._loading_images and not self._images.running
 
     def stop(self) -> None:
         self.worker._executor.shutdown(wait=True)
@@ -272,3 +281,65 @@ async def test_the_caches_keep_to_their_budgets_while_thousands_of_messages_go_b
     assert len(set(delivered)) * 400 * 300 * 4 > 10 * images.budget_bytes
     assert len(images) >= 1
     assert layouts.computed > layouts.capacity
+
+
+async def test_images_just_below_the_viewport_are_decoded_before_they_are_shown(
+    qtbot: QtBot, seeded_store: MessageStore, tmp_path: Path
+) -> None:
+    image_ids = add_images(seeded_store, range(4_900, 5_000, 3))
+    _window, model, view, _other = await opened_view(qtbot, seeded_store)
+    files = ShownFiles(seeded_store, tmp_path / "open", model, view)
+    qtbot.addWidget(files)
+    try:
+        bar = view.verticalScrollBar()
+        bar.setValue(bar.value() - 3 * view.viewport().height())  # up, as a reader going back
+        await settled()
+        visible = view.visible_rows()
+        rows = {i: model.row_of(i) for i in image_ids}
+        # The first image below the viewport: never on screen since its image could be decoded.
+        below = min((row, i) for i, row in rows.items() if row is not None and row >= visible.stop)
+        assert view.visualRect(model.index(below[0])).top() < 2 * view.viewport().height()
+        await wait_for(lambda: model.has_image(below[1]), timeout=10)
+        assert view.visible_rows() == visible
+    finally:
+        await wait_for(lambda: files.idle)
+        files.stop()
+
+
+async def test_no_more_than_a_few_images_are_decoded_at_once(
+    qtbot: QtBot, seeded_store: MessageStore, tmp_path: Path
+) -> None:
+    image_ids = add_images(seeded_store, range(4_960, 5_000), size=(40, 30))
+    _window, model, view, _other = await opened_view(qtbot, seeded_store)
+    files = ShownFiles(seeded_store, tmp_path / "open", model, view)
+    qtbot.addWidget(files)
+    data = png_bytes((40, 30))
+    opened = asyncio.Event()
+    reading = [0]
+    peak = [0]
+
+    async def slow_read(peer: str, message_id: str) -> bytes:  # held until the test opens it
+        reading[0] += 1
+        peak[0] = max(peak[0], reading[0])
+        try:
+            await opened.wait()
+            return data
+        finally:
+            reading[0] -= 1
+
+    files._client = SimpleNamespace(attachments=SimpleNamespace(read=slow_read))
+    try:
+        shown = [i for i in image_ids if model.row_of(i) in view.visible_rows()]
+        assert len(shown) > RUNNING_LIMIT
+        view.check_images()
+        await wait_for(lambda: reading[0] > 0)
+        for _ in range(5):
+            await settled()
+        assert peak[0] <= RUNNING_LIMIT
+        opened.set()
+        await wait_for(lambda: all(model.has_image(i) for i in shown))
+        assert peak[0] <= RUNNING_LIMIT
+    finally:
+        opened.set()
+        await wait_for(lambda: files.idle)
+        files.stop()

@@ -3,7 +3,8 @@
 Files go out (open, save as, cancel a transfer, view an image at full size), come in (attach
 button, drop on the pane, paste; each through the preview dialog) and are shown in their
 bubbles (a click downloads; images are decrypted and decoded to the bubble's box off the GUI
-thread and off the store's thread, once: the model keeps them in a byte-budgeted cache).
+thread and off the store's thread, once: the model keeps them in a byte-budgeted cache; the
+images of rows about a screen ahead are decoded before they scroll into view, a few at once).
 :class:`~chat_desktop.gui.conversation.conversation_view.ConversationView` is built on it and
 supplies the engine, the open peer, the message model, list and composer; the strings keep
 the pane's translation context ("ConversationView").
@@ -28,7 +29,9 @@ from chat_desktop.gui.common.tasks import spawn
 from chat_desktop.gui.conversation.attachment_preview import AttachmentPreviewDialog
 from chat_desktop.gui.conversation.composer import Composer, local_files, pasted_image
 from chat_desktop.gui.conversation.file_opening import refuse_programs, show_unsafe_file_notice
-from chat_desktop.gui.conversation.image_files import decode_scaled, write_png
+from chat_desktop.gui.conversation.image_files import decode_scaled, decoding_threads, write_png
+from chat_desktop.gui.conversation.image_lookahead import rows_near
+from chat_desktop.gui.conversation.image_queue import ImageJob, ImageQueue
 from chat_desktop.gui.conversation.image_viewer import ImageViewer, decode_full
 from chat_desktop.gui.conversation.message_delegate import (
     BUBBLE_PAD_H,
@@ -71,6 +74,8 @@ class ConversationFiles(QWidget):
         super().__init__(parent)
         self.setAcceptDrops(True)
         self._loading_images: set[str] = set()
+        #: Decrypt-and-decode jobs, a few at a time, rows on screen first.
+        self._images = ImageQueue()
         #: Opens a file in the desktop's application for its type.
         self.url_opener: UrlOpener = QDesktopServices.openUrl
         #: The last dialog or window opened for a file (tests and the walk look at it).
@@ -238,16 +243,33 @@ class ConversationFiles(QWidget):
         self.view.check_images()
 
     def _load_image(self, message_id: str) -> None:
+        """Decodes the image of a row on screen (the spawned wait ends when it is drawn), or,
+        for a row ahead of the viewport, queues it to be decoded in the background."""
         if self._peer is None or message_id in self._loading_images:
             return
-        self._loading_images.add(message_id)
-        future = spawn(self._decode_image(self._peer, message_id), "show image")
-        future.add_done_callback(lambda _done: self._loading_images.discard(message_id))
-
-    async def _decode_image(self, peer: str, message_id: str) -> None:
         row = self.model.row_of(message_id)
         if row is None:
             return
+        peer = self._peer
+        job = functools.partial(self._decode_image, peer, message_id)
+        if row not in self.view.visible_rows():
+            self._images.want(message_id, job, urgent=False)
+            return
+        self._loading_images.add(message_id)
+        future = spawn(self._show_image(message_id, job), "show image")
+        future.add_done_callback(lambda _done: self._loading_images.discard(message_id))
+
+    async def _show_image(self, message_id: str, job: ImageJob) -> None:
+        # Shielded: the job may be shared with a decode ahead, which a cancelled wait must
+        # not cancel.
+        await asyncio.shield(self._images.want(message_id, job, urgent=True))
+
+    async def _decode_image(self, peer: str, message_id: str) -> None:
+        row = self.model.row_of(message_id)
+        if row is None or peer != self._peer:
+            return  # the row left the window (or another conversation opened): nothing to do
+        if row not in rows_near(self.view, self.model.rowCount()):
+            return  # scrolled past before its turn came
         message: Message = self.model.message_at(row)
         info = message.attachment
         if info is None or not info.width or not info.height:
@@ -261,9 +283,10 @@ class ConversationFiles(QWidget):
             self.model.set_image(message_id, cached)
             return
         # Decrypted in a worker thread (the store's thread only finds the file and its key),
-        # decoded in another: the GUI thread and the pages' store thread never wait for it.
+        # decoded in a decoding thread: the GUI thread and the pages' store thread never
+        # wait for it.
         data = await self._client.attachments.read(peer, message_id)
-        image = await asyncio.to_thread(decode_scaled, data, target)
+        image = await decoding_threads().run(decode_scaled, data, target)
         if not image.isNull() and peer == self._peer:
             self.model.set_image(message_id, image)
 

@@ -14,9 +14,10 @@ import collections
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QImage
 
-#: Bytes of decoded pixels kept: about twenty bubble images of the largest size (decoded at
-#: twice the bubble's box for sharp drawing), many more than a window shows at once.
-IMAGE_CACHE_BYTES = 48 * 1024 * 1024
+#: Bytes of decoded pixels kept: about ten bubble images of the largest size (decoded at
+#: twice the bubble's box for sharp drawing), many more of the usual ones: more than the rows
+#: on screen and a screen above and below them (decoded ahead) hold.
+IMAGE_CACHE_BYTES = 24 * 1024 * 1024
 
 
 class ImageCache:

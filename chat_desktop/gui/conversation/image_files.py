@@ -1,18 +1,24 @@
 """Image files of the conversation pane: a pasted image written out, a bubble image decoded.
 
-Both run in a worker thread (``asyncio.to_thread``): writing a PNG and decoding a large
-picture take long enough to stall the window.
+Both run in a worker thread: writing a PNG and decoding a large picture take long enough to
+stall the window. Bubble images are decoded on two dedicated threads (:func:`decoding_threads`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import functools
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
 from PySide6.QtGui import QImage, QImageReader
 
+#: Threads that decode bubble images (as many as image jobs run at once).
+DECODING_THREADS = 2
 #: Qt refuses to allocate more than this (MiB) for one decoded image: a 4096² RGBA is 64 MiB.
 IMAGE_ALLOCATION_LIMIT_MB = 128
 
@@ -51,3 +57,32 @@ def decode_scaled(data: bytes, size: QSize) -> QImage:
     return image.scaled(
         size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
     )
+
+
+class DecodingThreads:
+    """The few long-lived threads that decode every bubble image.
+
+    Long-lived threads rather than ``asyncio.to_thread``'s pool: glibc gives each thread that
+    allocates its own malloc arena, and a decoded image's pixels are large; a fixed pair of
+    threads keeps a fixed pair of arenas. Two, as many as image jobs run at once
+    (:data:`~chat_desktop.gui.conversation.image_queue.RUNNING_LIMIT`).
+    """
+
+    def __init__(self, threads: int = DECODING_THREADS) -> None:
+        """Starts no thread yet (the executor starts them at the first decodes)."""
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=threads, thread_name_prefix="chat-image-decode"
+        )
+
+    async def run(
+        self, decode: Callable[[bytes, QSize], QImage], data: bytes, size: QSize
+    ) -> QImage:
+        """``decode(data, size)`` on a decoding thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, decode, data, size)
+
+
+@functools.cache
+def decoding_threads() -> DecodingThreads:
+    """The process's image-decoding threads."""
+    return DecodingThreads()

@@ -2,7 +2,9 @@
 
 Scrolling and paging through thousands of rows lays each one out once: the key holds the
 message's content, the width, the font, the accent colour and the row's decorations. The cache
-keeps at most a fixed number of layouts (its budget), whatever the length of the history.
+keeps at most a fixed number of layouts and about a fixed number of bytes (its budgets),
+whatever the length of the history: a layout holds a shaped ``QTextLayout``, about 6 KiB and
+80 bytes a character of its text.
 """
 
 from __future__ import annotations
@@ -16,6 +18,21 @@ from chat_desktop.services.types import Message
 
 #: Layouts kept (the model holds a few hundred rows; this leaves room for two widths).
 MAX_CACHED_LAYOUTS = 1200
+#: Bytes of layouts kept, as estimated by :func:`layout_bytes`: a window of 300 rows of
+#: messages of average length (about 20 KiB a row laid out), and room to spare. Heights are
+#: remembered apart (``row_heights``), so a layout that left costs only a repaint's relayout.
+LAYOUT_CACHE_BYTES = 8 * 1024 * 1024
+#: What a layout costs beside its text (measured: the struct, its rectangles, an empty
+#: ``QTextLayout``), and what each character of shaped text adds.
+_LAYOUT_BASE_BYTES = 6 * 1024
+_LAYOUT_CHARACTER_BYTES = 84
+
+
+def layout_bytes(layout: MessageLayout) -> int:
+    """About how much memory ``layout`` holds (its shaped text is most of it)."""
+    text = layout.text_layout
+    characters = 0 if text is None else len(text.text())
+    return _LAYOUT_BASE_BYTES + _LAYOUT_CHARACTER_BYTES * characters
 
 
 def content_key(message: Message) -> tuple[object, ...]:
@@ -57,33 +74,52 @@ class LayoutCache:
     Attributes:
         computed: How many layouts were computed (tests count them).
         capacity: The most layouts kept (its budget; the least recently used leave first).
+        budget_bytes: The most bytes of layouts kept (:func:`layout_bytes`), but for the
+            newest layout.
     """
 
-    def __init__(self, capacity: int = MAX_CACHED_LAYOUTS) -> None:
-        """Creates an empty cache of at most ``capacity`` layouts."""
+    def __init__(
+        self, capacity: int = MAX_CACHED_LAYOUTS, budget_bytes: int = LAYOUT_CACHE_BYTES
+    ) -> None:
+        """Creates an empty cache of at most ``capacity`` layouts and ``budget_bytes``."""
         self.capacity = capacity
-        self._layouts: collections.OrderedDict[object, MessageLayout] = collections.OrderedDict()
+        self.budget_bytes = budget_bytes
+        self._layouts: collections.OrderedDict[object, tuple[MessageLayout, int]] = (
+            collections.OrderedDict()
+        )
+        self._bytes = 0
         self.computed = 0
+
+    @property
+    def size_bytes(self) -> int:
+        """The estimated bytes of the layouts held."""
+        return self._bytes
 
     def get(
         self, message: Message, width: int, font: QFont, decor: RowDecor, accent: str
     ) -> MessageLayout:
         """The layout for these inputs, computed once."""
         key = (content_key(message), width, font.key(), accent, decor)
-        layout = self._layouts.get(key)
-        if layout is not None:
+        held = self._layouts.get(key)
+        if held is not None:
             self._layouts.move_to_end(key)
-            return layout
+            return held[0]
         layout = compute_layout(message, width, font, decor, accent)
         self.computed += 1
-        self._layouts[key] = layout
-        if len(self._layouts) > self.capacity:
-            self._layouts.popitem(last=False)
+        cost = layout_bytes(layout)
+        self._layouts[key] = (layout, cost)
+        self._bytes += cost
+        while len(self._layouts) > 1 and (
+            len(self._layouts) > self.capacity or self._bytes > self.budget_bytes
+        ):
+            _key, (_layout, freed) = self._layouts.popitem(last=False)
+            self._bytes -= freed
         return layout
 
     def clear(self) -> None:
         """Forgets every layout."""
         self._layouts.clear()
+        self._bytes = 0
 
     def __len__(self) -> int:
         """How many layouts are held."""

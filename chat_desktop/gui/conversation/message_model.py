@@ -43,6 +43,14 @@ from chat_desktop.gui.conversation.message_words import (
 )
 from chat_desktop.services.types import Direction, Message, MessageStatus
 
+#: Rows a page brings. A page is laid out on the GUI thread as it comes in (about 0.3 ms a
+#: row), so small pages keep each scroll step short: measured on a 1M-message conversation
+#: (benchmarks/scroll.py), 25-row pages brought the longest GUI stall from about 65 ms
+#: (100-row pages) to about 40 ms, and the slowest page-in step from about 110 ms to 85 ms.
+PAGE_SIZE = 25
+#: Rows the window opens with (a conversation opened, a jump to a search hit): a full screen
+#: and some to scroll, in one query, before any page-in is needed.
+FIRST_PAGE_SIZE = 100
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
 IMAGE_ROLE = Qt.ItemDataRole.UserRole + 2
 #: The row's :class:`~chat_desktop.gui.conversation.message_layout.RowDecor` (day separator,
@@ -202,17 +210,29 @@ class MessageWindowModel(QAbstractListModel):
     messageAppended = Signal(str)  # noqa: N815
     imageReady = Signal(int)  # noqa: N815
 
-    def __init__(self, source: MessageSource, page_size: int = 100, max_rows: int = 300) -> None:
+    def __init__(
+        self,
+        source: MessageSource,
+        page_size: int | None = None,
+        max_rows: int = 300,
+        *,
+        first_page_size: int | None = None,
+    ) -> None:
         """Creates an empty model.
 
         Args:
-            source: Where pages come from (the ``ChatClient``).
-            page_size: Rows fetched per page.
+            source: Where pages come from (``client.messages``).
+            page_size: Rows fetched per page-in (:data:`PAGE_SIZE` by default).
             max_rows: The most rows ever held; the view trims back to this.
+            first_page_size: Rows fetched when a conversation opens or the window jumps
+                (:data:`FIRST_PAGE_SIZE` by default; ``page_size`` when only that is given).
         """
         super().__init__()
         self._source = source
-        self.page_size = page_size
+        self.page_size = PAGE_SIZE if page_size is None else page_size
+        if first_page_size is None:
+            first_page_size = FIRST_PAGE_SIZE if page_size is None else page_size
+        self.first_page_size = first_page_size
         self.max_rows = max_rows
         self._peer: str | None = None
         self._rows: list[Message] = []
@@ -372,14 +392,14 @@ class MessageWindowModel(QAbstractListModel):
         generation = self._start(peer)
         self._busy = True
         try:
-            rows = await self._source.history(peer, self.page_size)
+            rows = await self._source.history(peer, self.first_page_size)
         finally:
             self._busy = False
         if generation == self._generation:
             if peer != self._marker_peer:  # reopening the same one (newest page) keeps it
                 self._marker_peer = peer
                 self._unread_marker = _first_unread(rows)
-            self._reset(rows, has_older=len(rows) >= self.page_size, has_newer=False)
+            self._reset(rows, has_older=len(rows) >= self.first_page_size, has_newer=False)
 
     async def jump_to(self, message_id: str) -> int | None:
         """Loads the window around ``message_id``; returns its row (None if it is gone)."""
@@ -392,7 +412,7 @@ class MessageWindowModel(QAbstractListModel):
         generation = self._start(peer)
         self._busy = True
         try:
-            rows = await self._source.history_around(peer, message_id, self.page_size)
+            rows = await self._source.history_around(peer, message_id, self.first_page_size)
         finally:
             self._busy = False
         if generation != self._generation:

@@ -7,7 +7,7 @@ message at the same place on screen while rows come and go above it. At the bott
 messages stick to the bottom; scrolled up, a "new messages ↓" button appears instead. A page
 that comes in is the only thing measured: Qt asks for every row's size again, and the delegate
 answers the rows it measured before from their remembered heights. An image that arrives
-repaints its row, nothing more.
+repaints its row, nothing more; images about a screen ahead are asked for before they show.
 
 Rows are painted, never widgets: the clickable parts of a row (a reply's quote, links,
 reaction chips, a file's buttons, an image) are found by hit-testing the delegate's cached
@@ -35,6 +35,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
 from chat_desktop.gui.common.notices import popup_menu
 from chat_desktop.gui.common.tasks import spawn
+from chat_desktop.gui.conversation.image_lookahead import images_wanted, rows_near
 from chat_desktop.gui.conversation.link_text import is_openable
 from chat_desktop.gui.conversation.message_delegate import MessageDelegate, is_image
 from chat_desktop.gui.conversation.message_hits import Hit
@@ -51,6 +52,7 @@ from chat_desktop.gui.conversation.scroll_keeping import (
     ScrollAnchor,
     far_from_bottom,
     newest_whole_row,
+    rows_height,
     set_current_in_place,
 )
 from chat_desktop.services.conversation_actions import CHANGE_WINDOW_MS
@@ -73,7 +75,8 @@ class MessageListView(QListView):
     Signals:
         readUpTo(str): Incoming messages up to this id were shown in the active window.
         retryRequested(str): The user asked to send this failed message again.
-        imageWanted(str): A visible image row needs its full image decoded.
+        imageWanted(str): An image row on screen, or about a screen ahead, needs its image
+            decoded (rows on screen are asked for first).
         pagingFinished(): A page was loaded or trimmed and the anchor restored (tests wait).
         replyRequested(str): Reply to this message.
         reactRequested(str, QPoint): Choose a reaction for this message (a picker at the
@@ -153,6 +156,9 @@ class MessageListView(QListView):
         self._new_button = NewMessagesButton(self)
         self._new_button.clicked.connect(self.show_newest)
         self._place = PlaceKeeper(self, model, self)
+        #: The way the user last scrolled (images ahead that way are decoded first).
+        self._scrolling_up = True
+        self._last_scroll_value = 0
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         model.rowsAboutToBeInserted.connect(self._remember_bottom)
         model.rowsInserted.connect(self._on_rows_inserted)
@@ -335,6 +341,9 @@ class MessageListView(QListView):
     # ---- reactions ------------------------------------------------------------------------------
 
     def _on_scrolled(self, value: int) -> None:
+        if not self._paging:  # a page coming in moves the value, not the reader
+            self._scrolling_up = value < self._last_scroll_value
+        self._last_scroll_value = value
         self._stick_to_bottom = self.at_bottom()
         if self._stick_to_bottom and not self._model.has_newer:
             self._new_button.reset()
@@ -374,12 +383,7 @@ class MessageListView(QListView):
     def _align_to_bottom(self) -> None:
         """Puts the free space above the messages when they don't fill the view."""
         available = self.viewport().height() + self._top_gap
-        content = 0
-        for row in range(self._model.rowCount()):
-            content += self.sizeHintForRow(row)
-            if content >= available:
-                break
-        gap = max(0, available - content)
+        gap = max(0, available - rows_height(self, self._model.rowCount(), available))
         if gap != self._top_gap:
             self._top_gap = gap
             self.setViewportMargins(0, gap, 0, 0)
@@ -453,17 +457,12 @@ class MessageListView(QListView):
         return range(start, end + 1)
 
     def check_images(self) -> None:
-        """Asks for the full image of every visible, downloaded image row not decoded yet."""
-        for row in self.visible_rows():
-            message = self._model.message_at(row)
-            info = message.attachment
-            if (
-                info is not None
-                and is_image(message)
-                and info.local_status == "done"
-                and not self._model.has_image(message.id)
-            ):
-                self.imageWanted.emit(message.id)
+        """Asks for the image of every downloaded image row on screen or near it not decoded
+        yet: the visible ones first, then those ahead in the direction of travel."""
+        near = rows_near(self, self._model.rowCount())
+        visible = self.visible_rows()
+        for message_id in images_wanted(self._model, visible, near, up=self._scrolling_up):
+            self.imageWanted.emit(message_id)
 
     def check_read(self) -> None:
         """Emits ``readUpTo`` for the newest unread incoming message on screen."""

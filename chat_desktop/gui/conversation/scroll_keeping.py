@@ -129,3 +129,14 @@ def set_current_in_place(view: QAbstractItemView, row: int) -> None:
         view.setCurrentIndex(view.model().index(row, 0))
     finally:
         view.setAutoScroll(auto_scroll)
+
+
+def rows_height(view: QAbstractItemView, rows: int, enough: int) -> int:
+    """The summed height of the first of ``rows`` rows, counted until it reaches ``enough``
+    (whether the messages fill the view: a short list sits at the bottom)."""
+    content = 0
+    for row in range(rows):
+        content += view.sizeHintForRow(row)
+        if content >= enough:
+            break
+    return content

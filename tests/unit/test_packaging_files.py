@@ -13,6 +13,7 @@ import fnmatch
 import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,18 @@ def test_lock_files_pin_every_package_with_hashes() -> None:
     # Runtime only: no test or dev tool is frozen into the app.
     assert not runtime & {"pytest", "mypy", "ruff", "hypothesis", "pyinstaller"}
     assert "pyinstaller" in _locked_names(PACKAGING / "build-requirements.txt")
+
+
+def test_every_runtime_dependency_is_in_the_lock() -> None:
+    """The installers install exactly the lock: a dependency missing there is missing from
+    every built app (only when its feature is used, so no start-up check would see it)."""
+    project = tomllib.loads((PACKAGING.parent / "pyproject.toml").read_text())
+    declared = {
+        re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+        for requirement in project["project"]["dependencies"]
+    }
+    missing = declared - _locked_names(PACKAGING / "requirements-lock.txt")
+    assert not missing, f"not in packaging/requirements-lock.txt: {sorted(missing)}"
 
 
 def test_the_bundle_carries_pyside6s_support_files_and_its_build_checks_they_are_used() -> None:

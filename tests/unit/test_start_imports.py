@@ -30,6 +30,7 @@ LOADED_LATER = (
     "keyring",
     "uuid6",
     "segno",
+    "emoji",
     "importlib.metadata",
 )
 

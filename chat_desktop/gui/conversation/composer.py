@@ -4,7 +4,10 @@ Above the box, a bar says what the next Enter does when it is not a plain messag
 "Replying to bob: …" or "Editing message" (its close button or Esc goes back to a plain
 message). Files come in through the attach button (several at once), a paste (Ctrl+V of
 copied files or of an image) or a drop on the box: the composer only reports them, the
-conversation shows the preview dialog and sends.
+conversation shows the preview dialog and sends. The emoji button opens the
+:class:`~chat_desktop.gui.conversation.emoji_picker.EmojiPicker` (its pick goes in at the
+cursor), and typing ``:name`` offers matching emoji
+(:class:`~chat_desktop.gui.conversation.emoji_completion.EmojiCompletion`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from PySide6.QtWidgets import (
 from chat_desktop.gui.common.accessibility import mark_as_data
 from chat_desktop.gui.common.icons import icon, tinted_icon
 from chat_desktop.gui.common.theme import current_colors
+from chat_desktop.gui.conversation.emoji_completion import EmojiCompletion
+from chat_desktop.gui.conversation.emoji_picker import EmojiPicker, RecentEmojiSource
 
 #: "Typing" is re-sent at most this often while the user keeps typing.
 TYPING_REPEAT_MS = 4_000
@@ -47,6 +52,8 @@ MAX_LINES_SHOWN = 6
 ICON_LINES = 1.35
 
 
+#: The emoji button's padding, in line heights (the attach button's, as the theme sets it).
+EMOJI_BUTTON_PADDING_LINES = 0.47
 #: Characters of the replied-to message shown in the reply bar.
 EXCERPT_CHARS = 120
 
@@ -90,9 +97,19 @@ class ComposerEdit(QPlainTextEdit):
         super().__init__(parent)
         #: Whether Esc is ours (cancels the reply or edit) rather than the window's.
         self.escape_cancels = False
+        #: The ``:name`` emoji suggestions.
+        self.emoji_completion = EmojiCompletion(self)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        """Enter submits; Shift+Enter (or Enter while composing with an IME) is a newline."""
+        """Enter submits; Shift+Enter (or Enter while composing with an IME) is a newline.
+
+        While emoji suggestions are shown, Enter, Tab and Esc are theirs (the completer
+        forwards them here first, then acts on them when they are ignored).
+        """
+        suggestion_keys = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab, Qt.Key.Key_Escape)
+        if self.emoji_completion.is_open() and event.key() in suggestion_keys:
+            event.ignore()
+            return
         is_enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if is_enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             self.submitted.emit()
@@ -101,6 +118,12 @@ class ComposerEdit(QPlainTextEdit):
             self.cancelled.emit()
             return
         super().keyPressEvent(event)
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802
+        """Tab moves the focus on, except while emoji suggestions are shown (it picks one)."""
+        if self.emoji_completion.is_open():
+            return False
+        return super().focusNextPrevChild(next)
 
     def canInsertFromMimeData(self, source: QMimeData) -> bool:  # noqa: N802
         """Files and images are accepted too (as attachments)."""
@@ -237,13 +260,20 @@ class Composer(QWidget):
         self.attach_button.setAccessibleName(self.tr("Attach a file"))
         self.attach_button.setAccessibleDescription(self.tr("Send a file or an image"))
         self.attach_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.emoji_button = QToolButton(self)
+        self.emoji_button.setObjectName("emojiButton")
+        self.emoji_button.setIcon(icon("emoji"))
+        self.emoji_button.setToolTip(self.tr("Insert an emoji"))
+        self.emoji_button.setAccessibleName(self.tr("Emoji"))
+        self.emoji_button.setAccessibleDescription(self.tr("Opens the emoji picker"))
+        self.emoji_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.send_button = QToolButton(self)
         self.send_button.setObjectName("sendButton")
         self.send_button.setToolTip(self.tr("Send (Enter)"))
         self.send_button.setAccessibleName(self.tr("Send"))
         self.send_button.setAccessibleDescription(self.tr("Sends the message you typed"))
         self.send_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        for button in (self.attach_button, self.send_button):
+        for button in (self.attach_button, self.emoji_button, self.send_button):
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
             button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.context_bar = ComposerContextBar(self)
@@ -252,13 +282,15 @@ class Composer(QWidget):
         row.setSpacing(8)
         row.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.edit, 1)
+        row.addWidget(self.emoji_button, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 10)
         layout.setSpacing(6)
         layout.addWidget(self.context_bar)
         layout.addLayout(row)
-        QWidget.setTabOrder(self.edit, self.send_button)
+        QWidget.setTabOrder(self.edit, self.emoji_button)
+        QWidget.setTabOrder(self.emoji_button, self.send_button)
         QWidget.setTabOrder(self.send_button, self.attach_button)
         QWidget.setTabOrder(self.attach_button, self.context_bar.close_button)
         self._reply_to: str | None = None
@@ -281,6 +313,11 @@ class Composer(QWidget):
         self.send_button.clicked.connect(self.submit)
         self.file_chooser: QFileDialog | None = None
         self.attach_button.clicked.connect(self._choose_file)
+        #: Where recent emoji are kept (``client.preferences``; None: no "Recent" row).
+        self.recent_emoji: RecentEmojiSource | None = None
+        #: The emoji picker last opened (tests look at it).
+        self.emoji_picker: EmojiPicker | None = None
+        self.emoji_button.clicked.connect(self.open_emoji_picker)
         self.edit.textChanged.connect(self._on_text_changed)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
@@ -306,10 +343,24 @@ class Composer(QWidget):
 
     def _apply_metrics(self) -> None:
         side = round(self.fontMetrics().lineSpacing() * ICON_LINES)
-        for button in (self.attach_button, self.send_button):
+        for button in (self.attach_button, self.emoji_button, self.send_button):
             button.setIconSize(QSize(side, side))
         self.send_button.setIcon(tinted_icon("send", current_colors().accent_text))
+        self._style_emoji_button()
         self._fit_height()
+
+    def _style_emoji_button(self) -> None:
+        """Draws the emoji button as the theme draws the attach button (round, flat)."""
+        colors = current_colors()
+        padding = round(self.fontMetrics().lineSpacing() * EMOJI_BUTTON_PADDING_LINES)
+        sheet = (
+            "QToolButton#emojiButton { border: 2px solid transparent; background: transparent;"
+            f" border-radius: {padding * 2 + 2}px; padding: {padding}px; }}"
+            f" QToolButton#emojiButton:hover {{ background: {colors.hover}; }}"
+            f" QToolButton#emojiButton:focus {{ border-color: {colors.accent}; }}"
+        )
+        if self.emoji_button.styleSheet() != sheet:
+            self.emoji_button.setStyleSheet(sheet)
 
     def _fit_height(self) -> None:
         """Grows the box with its wrapped lines up to :data:`MAX_LINES_SHOWN`, then scrolls."""
@@ -430,6 +481,25 @@ class Composer(QWidget):
         self.context_bar.hide()
         self.edit.escape_cancels = False
         self.edit.clear()
+
+    # ---- emoji ----------------------------------------------------------------------------
+
+    def use_recent_emoji(self, source: RecentEmojiSource) -> None:
+        """Keeps the picker's recent emoji in ``source`` (``client.preferences``)."""
+        self.recent_emoji = source
+
+    def open_emoji_picker(self) -> None:
+        """Opens the emoji picker above the emoji button (a popup, not a modal dialog)."""
+        picker = EmojiPicker(self.recent_emoji, self)
+        picker.picked.connect(self.insert_emoji)
+        self.emoji_picker = picker
+        anchor = self.emoji_button.mapToGlobal(self.emoji_button.rect().center())
+        picker.popup_at(anchor)
+
+    def insert_emoji(self, emoji: str) -> None:
+        """Puts ``emoji`` at the cursor (replacing any selection) and gives the box the focus."""
+        self.edit.insertPlainText(emoji)
+        self.edit.setFocus()
 
     # ---- files ----------------------------------------------------------------------------
 

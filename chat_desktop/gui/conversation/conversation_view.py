@@ -66,6 +66,7 @@ class ConversationView(ConversationFiles):
         self.model = MessageWindowModel(client.messages)
         self.view = MessageListView(self.model, self)
         self.composer = Composer(self)
+        self.composer.use_recent_emoji(client.preferences)
 
         self.header = ConversationHeader()
         self.peer_label = self.header.peer_label
@@ -374,7 +375,9 @@ class ConversationView(ConversationFiles):
         if message is None or self._peer is None:
             return
         peer = self._peer
-        picker = ReactionPicker(self._our_reaction(message), self)
+        picker = ReactionPicker(
+            self._our_reaction(message), self, recent_emoji=self._client.preferences
+        )
         picker.chosen.connect(
             lambda emoji: spawn(self._react(peer, message_id, emoji), "react", self._show_error)
         )

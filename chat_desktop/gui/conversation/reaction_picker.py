@@ -2,22 +2,25 @@
 
 The emoji are drawn with the colour emoji font the app depends on (Noto Color Emoji), not
 the text font, which may lack them. The keyboard works as in a menu: the arrows move between
-the choices, Enter or Space picks one, Esc closes.
+the choices, Enter or Space picks one, Esc closes. Its last button, "+", opens the
+:class:`~chat_desktop.gui.conversation.emoji_picker.EmojiPicker` for any other emoji (those
+that fit a reaction's bounds).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QFont, QGuiApplication, QKeyEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QToolButton, QWidget
 
 from chat_desktop.gui.common.icons import icon
 from chat_desktop.gui.common.theme import current_colors
+from chat_desktop.gui.conversation.emoji_picker import EmojiPicker, RecentEmojiSource, emoji_font
+from chat_desktop.protocol.message_content import is_valid_emoji
 
-#: The colour emoji font (package fonts-noto-color-emoji).
-EMOJI_FONT_FAMILY = "Noto Color Emoji"
 #: The reactions offered (as code points: they are the emoji a reaction carries, drawn with
-#: :data:`EMOJI_FONT_FAMILY`, never label text), with what a screen reader says for each.
+#: the colour emoji font of :func:`emoji_font`, never label text), with what a screen reader
+#: says for each.
 COMMON_REACTIONS: tuple[tuple[str, str], ...] = (
     (chr(0x1F44D), str(QT_TRANSLATE_NOOP("ReactionPicker", "Thumbs up"))),
     (chr(0x2764) + chr(0xFE0F), str(QT_TRANSLATE_NOOP("ReactionPicker", "Heart"))),
@@ -26,16 +29,6 @@ COMMON_REACTIONS: tuple[tuple[str, str], ...] = (
     (chr(0x1F622), str(QT_TRANSLATE_NOOP("ReactionPicker", "Sad"))),
     (chr(0x1F64F), str(QT_TRANSLATE_NOOP("ReactionPicker", "Thank you"))),
 )
-
-
-def emoji_font(base: QFont, scale: float = 1.5) -> QFont:
-    """``base`` with the colour emoji font first (the text font for anything it lacks)."""
-    font = QFont(base)
-    font.setFamilies([EMOJI_FONT_FAMILY, *base.families()])
-    size = base.pointSizeF()
-    if size > 0:
-        font.setPointSizeF(size * scale)
-    return font
 
 
 class ReactionPicker(QFrame):
@@ -47,9 +40,21 @@ class ReactionPicker(QFrame):
 
     chosen = Signal(object)
 
-    def __init__(self, current: str | None, parent: QWidget | None = None) -> None:
-        """Builds the popup; ``current`` is our reaction now (marked, and "remove" offered)."""
+    def __init__(
+        self,
+        current: str | None,
+        parent: QWidget | None = None,
+        recent_emoji: RecentEmojiSource | None = None,
+    ) -> None:
+        """Builds the popup; ``current`` is our reaction now (marked, and "remove" offered).
+
+        ``recent_emoji`` (``client.preferences``) gives the "+" picker its recent emoji.
+        """
         super().__init__(parent, Qt.WindowType.Popup)
+        self._recent_emoji = recent_emoji
+        self._answered = False
+        #: The emoji picker the "+" opened, if any (tests look at it).
+        self.emoji_picker: EmojiPicker | None = None
         self.setObjectName("reactionPicker")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setAccessibleName(self.tr("Reactions"))
@@ -86,6 +91,15 @@ class ReactionPicker(QFrame):
             layout.addWidget(remove)
             self.buttons.append(remove)
             self.remove_button = remove
+        self.more_button = QToolButton(self)
+        self.more_button.setObjectName("reactionMore")
+        self.more_button.setText("+")
+        self.more_button.setAutoRaise(True)
+        self.more_button.setAccessibleName(self.tr("More reactions"))
+        self.more_button.setToolTip(self.tr("React with any emoji"))
+        self.more_button.clicked.connect(self._open_emoji_picker)
+        layout.addWidget(self.more_button)
+        self.buttons.append(self.more_button)
         for button in self.buttons:
             button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             button.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -138,7 +152,23 @@ class ReactionPicker(QFrame):
             return True
         return False
 
+    def _open_emoji_picker(self) -> None:
+        """Swaps this row for the full picker (this popup stays alive, hidden, to answer)."""
+        picker = EmojiPicker(self._recent_emoji, self.parentWidget(), accepts=is_valid_emoji)
+        picker.picked.connect(self._pick)
+        picker.closed.connect(self._emoji_picker_closed)
+        anchor = self.mapToGlobal(QPoint(self.width() // 2, self.height()))
+        self.emoji_picker = picker
+        self.hide()
+        picker.popup_at(anchor)
+
+    def _emoji_picker_closed(self) -> None:
+        """The full picker closed without a pick: this (hidden) popup goes too."""
+        if not self._answered:
+            self.close()
+
     def _pick(self, emoji: str | None) -> None:
+        self._answered = True
         self.chosen.emit(emoji)
         self.close()
 

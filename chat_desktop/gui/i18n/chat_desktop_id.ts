@@ -313,6 +313,18 @@
         <translation>Lampirkan berkas</translation>
     </message>
     <message>
+        <source>Insert an emoji</source>
+        <translation>Sisipkan emoji</translation>
+    </message>
+    <message>
+        <source>Emoji</source>
+        <translation>Emoji</translation>
+    </message>
+    <message>
+        <source>Opens the emoji picker</source>
+        <translation>Membuka pemilih emoji</translation>
+    </message>
+    <message>
         <source>Send (Enter)</source>
         <translation>Kirim (Enter)</translation>
     </message>
@@ -326,6 +338,7 @@
     </message>
     <message>
         <source>Replying to %1</source>
+        <extracomment>Where recent emoji are kept (``client.preferences``; None: no &quot;Recent&quot; row). The emoji picker last opened (tests look at it).</extracomment>
         <translation>Membalas %1</translation>
     </message>
     <message>
@@ -349,7 +362,7 @@
     <name>ComposerContextBar</name>
     <message>
         <source>Cancel</source>
-        <extracomment>&quot;Typing&quot; is re-sent at most this often while the user keeps typing. &quot;Stopped typing&quot; after this long without a keystroke. The attach and send icons, in line heights of the composer&apos;s font (they grow with the text). Characters of the replied-to message shown in the reply bar. Whether Esc is ours (cancels the reply or edit) rather than the window&apos;s.</extracomment>
+        <extracomment>&quot;Typing&quot; is re-sent at most this often while the user keeps typing. &quot;Stopped typing&quot; after this long without a keystroke. The attach and send icons, in line heights of the composer&apos;s font (they grow with the text). The emoji button&apos;s padding, in line heights (the attach button&apos;s, as the theme sets it). Characters of the replied-to message shown in the reply bar. Whether Esc is ours (cancels the reply or edit) rather than the window&apos;s. The ``:name`` emoji suggestions.</extracomment>
         <translation>Batal</translation>
     </message>
 </context>
@@ -611,7 +624,7 @@
     </message>
     <message>
         <source>Open</source>
-        <extracomment>Supplied by the pane built on this class. Opens a file in the desktop&apos;s application for its type. The last dialog or window opened for a file (tests and the walk look at it).</extracomment>
+        <extracomment>Supplied by the pane built on this class. Decrypt-and-decode jobs, a few at a time, rows on screen first. Opens a file in the desktop&apos;s application for its type. The last dialog or window opened for a file (tests and the walk look at it).</extracomment>
         <translation>Buka</translation>
     </message>
     <message>
@@ -892,6 +905,74 @@
     <message>
         <source>Not unlinked</source>
         <translation>Tautan tidak diputus</translation>
+    </message>
+</context>
+<context>
+    <name>EmojiCompletion</name>
+    <message>
+        <source>Emoji suggestions</source>
+        <extracomment>The emoji a completion list offers at most. ``:`` then 2+ name characters, right before the cursor, not inside a word. The role holding a suggestion&apos;s emoji. The suggestion list (the completer&apos;s popup).</extracomment>
+        <translation>Saran emoji</translation>
+    </message>
+</context>
+<context>
+    <name>EmojiPicker</name>
+    <message>
+        <source>Default skin tone</source>
+        <extracomment>The colour emoji font (package fonts-noto-color-emoji). Emoji per row of the grids. Rows of the main grid shown at once (it scrolls). The role holding a cell&apos;s emoji (tone applied), what a pick inserts. The raised hand, shown in each skin tone on the tone buttons. What a screen reader says for each tone button (default first, then lightest to darkest).</extracomment>
+        <translation>Warna kulit bawaan</translation>
+    </message>
+    <message>
+        <source>Light skin tone</source>
+        <translation>Warna kulit terang</translation>
+    </message>
+    <message>
+        <source>Medium-light skin tone</source>
+        <translation>Warna kulit sedang-terang</translation>
+    </message>
+    <message>
+        <source>Medium skin tone</source>
+        <translation>Warna kulit sedang</translation>
+    </message>
+    <message>
+        <source>Medium-dark skin tone</source>
+        <translation>Warna kulit sedang-gelap</translation>
+    </message>
+    <message>
+        <source>Dark skin tone</source>
+        <translation>Warna kulit gelap</translation>
+    </message>
+    <message>
+        <source>Emoji</source>
+        <translation>Emoji</translation>
+    </message>
+    <message>
+        <source>Search emoji</source>
+        <translation>Cari emoji</translation>
+    </message>
+    <message>
+        <source>Skin tone</source>
+        <translation>Warna kulit</translation>
+    </message>
+    <message>
+        <source>Recent</source>
+        <translation>Terbaru</translation>
+    </message>
+    <message>
+        <source>Recent emoji</source>
+        <translation>Emoji terbaru</translation>
+    </message>
+    <message>
+        <source>All emoji</source>
+        <translation>Semua emoji</translation>
+    </message>
+    <message>
+        <source>No emoji found</source>
+        <translation>Emoji tidak ditemukan</translation>
+    </message>
+    <message>
+        <source>Results</source>
+        <translation>Hasil</translation>
     </message>
 </context>
 <context>
@@ -1515,7 +1596,7 @@
     </message>
     <message>
         <source>Delete for me</source>
-        <extracomment>The current message&apos;s focus ring shows while the keyboard drives the list.</extracomment>
+        <extracomment>The current message&apos;s focus ring shows while the keyboard drives the list. The way the user last scrolled (images ahead that way are decoded first).</extracomment>
         <translation>Hapus untuk saya</translation>
     </message>
     <message>
@@ -1700,7 +1781,7 @@
     <name>MessageWindowModel</name>
     <message>
         <source>Not delivered: the relay never accepted this message (the user may not exist, or the connection failed for too long). Click it to send it again.</source>
-        <extracomment>The row&apos;s :class:`~chat_desktop.gui.conversation.message_layout.RowDecor` (day separator, unread line). ``(done, total)`` bytes of a running upload or download, or None. Why a red &quot;!&quot; is there and what to do about it (tooltip of a failed message).</extracomment>
+        <extracomment>Rows a page brings. A page is laid out on the GUI thread as it comes in (about 0.3 ms a row), so small pages keep each scroll step short: measured on a 1M-message conversation (benchmarks/scroll.py), 25-row pages brought the longest GUI stall from about 65 ms (100-row pages) to about 40 ms, and the slowest page-in step from about 110 ms to 85 ms. The row&apos;s :class:`~chat_desktop.gui.conversation.message_layout.RowDecor` (day separator, unread line). ``(done, total)`` bytes of a running upload or download, or None. Why a red &quot;!&quot; is there and what to do about it (tooltip of a failed message).</extracomment>
         <translation>Tidak terkirim: relai tidak pernah menerima pesan ini (pengguna mungkin tidak ada, atau sambungan terlalu lama gagal). Klik untuk mengirim ulang.</translation>
     </message>
 </context>
@@ -2424,7 +2505,7 @@ Pastikan nama berkasnya benar.</translation>
     <name>ReactionPicker</name>
     <message>
         <source>Thumbs up</source>
-        <extracomment>The colour emoji font (package fonts-noto-color-emoji). The reactions offered (as code points: they are the emoji a reaction carries, drawn with :data:`EMOJI_FONT_FAMILY`, never label text), with what a screen reader says for each.</extracomment>
+        <extracomment>The reactions offered (as code points: they are the emoji a reaction carries, drawn with the colour emoji font of :func:`emoji_font`, never label text), with what a screen reader says for each.</extracomment>
         <translation>Jempol</translation>
     </message>
     <message>
@@ -2449,6 +2530,7 @@ Pastikan nama berkasnya benar.</translation>
     </message>
     <message>
         <source>Reactions</source>
+        <extracomment>The emoji picker the &quot;+&quot; opened, if any (tests look at it).</extracomment>
         <translation>Reaksi</translation>
     </message>
     <message>
@@ -2458,6 +2540,14 @@ Pastikan nama berkasnya benar.</translation>
     <message>
         <source>Remove my reaction</source>
         <translation>Hapus reaksi saya</translation>
+    </message>
+    <message>
+        <source>More reactions</source>
+        <translation>Reaksi lainnya</translation>
+    </message>
+    <message>
+        <source>React with any emoji</source>
+        <translation>Beri reaksi dengan emoji apa pun</translation>
     </message>
 </context>
 <context>

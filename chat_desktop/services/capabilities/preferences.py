@@ -13,7 +13,7 @@ import base64
 import msgspec
 
 from chat_desktop.services.capabilities.presence import PresenceService
-from chat_desktop.services.client_errors import is_username
+from chat_desktop.services.client_errors import ClientError, is_username
 from chat_desktop.services.context import EngineContext
 from chat_desktop.services.preferences import (
     Preferences,
@@ -22,10 +22,48 @@ from chat_desktop.services.preferences import (
     validate_preferences,
 )
 from chat_desktop.services.told_once import ToldOnce
+from chat_desktop.storage.store import MessageStore
 
 CRASH_REPORTS_SETTING = "telemetry.enabled"
 CRASH_REPORTS_DSN_SETTING = "telemetry.dsn"
 WINDOW_STATE_SETTING = "ui.window_state"
+RECENT_EMOJI_SETTING = "ui.recent_emoji"
+#: How many recently used emoji are remembered (the picker's "Recent" row).
+MAX_RECENT_EMOJI = 32
+
+
+def is_recordable_emoji(value: object) -> bool:
+    """Whether ``value`` is exactly one emoji the ``emoji`` package knows (tones included)."""
+    import emoji as emoji_package  # on first use, not at the app's start (about 70 ms)
+
+    return isinstance(value, str) and bool(emoji_package.is_emoji(value))
+
+
+def load_recent_emoji(store: MessageStore) -> list[str]:
+    """The recently used emoji, most recent first (a damaged entry is left out)."""
+    stored = store.settings.get(RECENT_EMOJI_SETTING, [])
+    if not isinstance(stored, list):
+        return []
+    recent: list[str] = []
+    for value in stored:
+        if is_recordable_emoji(value) and value not in recent:
+            recent.append(value)
+    return recent[:MAX_RECENT_EMOJI]
+
+
+def record_emoji_use(store: MessageStore, emoji: str) -> list[str]:
+    """Puts ``emoji`` first in the recent list (at most :data:`MAX_RECENT_EMOJI`); returns it.
+
+    Raises:
+        ClientError: ``emoji`` is not one emoji (nothing is stored).
+    """
+    if not is_recordable_emoji(emoji):
+        raise ClientError("only an emoji is remembered as recently used")
+    recent = [emoji, *(used for used in load_recent_emoji(store) if used != emoji)]
+    recent = recent[:MAX_RECENT_EMOJI]
+    with store.transaction():
+        store.settings.set(RECENT_EMOJI_SETTING, recent)
+    return recent
 
 
 class WindowState(msgspec.Struct, frozen=True):
@@ -130,6 +168,23 @@ class PreferenceService:
                 )
 
         await self._context.worker.run(write)
+
+    async def recent_emoji(self) -> list[str]:
+        """The emoji the user picked lately, most recent first (at most 32)."""
+        recent: list[str] = await self._context.worker.run(
+            load_recent_emoji, self._context.worker.store
+        )
+        return recent
+
+    async def note_emoji_used(self, emoji: str) -> None:
+        """Remembers that ``emoji`` was just used (in the encrypted settings).
+
+        Raises:
+            ClientError: ``emoji`` is not exactly one emoji; nothing is stored.
+        """
+        if not is_recordable_emoji(emoji):
+            raise ClientError("only an emoji is remembered as recently used")
+        await self._context.worker.run(record_emoji_use, self._context.worker.store, emoji)
 
     async def tell_once(self, name: str) -> bool:
         """True the first time ``name`` is asked for in this profile (a note shown once)."""

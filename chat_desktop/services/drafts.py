@@ -11,16 +11,11 @@ list follows.
 
 from __future__ import annotations
 
-import re
-
-from chat_desktop.protocol.schemas import USERNAME_PATTERN
-from chat_desktop.services.client_errors import ClientError
+from chat_desktop.services.client_errors import ClientError, is_username
 from chat_desktop.services.context import EngineContext
 from chat_desktop.services.events import ConversationChanged
 from chat_desktop.storage.drafts import MAX_DRAFT_LENGTH
 from chat_desktop.storage.store import MessageStore
-
-_USERNAME = re.compile(USERNAME_PATTERN)
 
 
 class InvalidDraft(ClientError):
@@ -66,7 +61,7 @@ class Drafts:
 
 
 def _check(peer: str, text: str) -> None:
-    if not _USERNAME.fullmatch(peer):
+    if not is_username(peer):
         raise InvalidDraft("usernames are 3–32 of a-z, 0-9, '_' and '.'")
     if len(text) > MAX_DRAFT_LENGTH:
         raise InvalidDraft(f"a draft holds at most {MAX_DRAFT_LENGTH} characters")

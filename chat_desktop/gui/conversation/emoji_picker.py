@@ -22,12 +22,11 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     QPoint,
-    QRect,
     QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QCloseEvent, QFont, QGuiApplication, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -40,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chat_desktop.gui.common.popup_place import show_above
 from chat_desktop.gui.common.tasks import spawn
 from chat_desktop.gui.common.theme import current_colors
 from chat_desktop.gui.common.translation import current_language
@@ -301,17 +301,7 @@ class EmojiPicker(QFrame):
 
     def popup_at(self, global_pos: QPoint) -> None:
         """Shows the popup above ``global_pos`` (kept on the screen), the search focused."""
-        self.adjustSize()
-        size = self.sizeHint()
-        top_left = QPoint(global_pos.x() - size.width() // 2, global_pos.y() - size.height() - 4)
-        screen = QGuiApplication.screenAt(global_pos) or QGuiApplication.primaryScreen()
-        if screen is not None:
-            area: QRect = screen.availableGeometry()
-            x = max(area.left(), min(top_left.x(), area.right() - size.width()))
-            y = top_left.y() if top_left.y() >= area.top() else global_pos.y() + 4
-            top_left = QPoint(x, y)
-        self.move(top_left)
-        self.show()
+        show_above(self, global_pos)
         self.search.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

@@ -9,11 +9,12 @@ that fit a reaction's bounds).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QPoint, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QToolButton, QWidget
 
 from chat_desktop.gui.common.icons import icon
+from chat_desktop.gui.common.popup_place import show_above
 from chat_desktop.gui.common.theme import current_colors
 from chat_desktop.gui.conversation.emoji_picker import EmojiPicker, RecentEmojiSource, emoji_font
 from chat_desktop.protocol.message_content import is_valid_emoji
@@ -108,17 +109,7 @@ class ReactionPicker(QFrame):
 
     def popup_at(self, global_pos: QPoint) -> None:
         """Shows the popup above ``global_pos`` (kept on the screen) and focuses a choice."""
-        self.adjustSize()
-        size = self.sizeHint()
-        top_left = QPoint(global_pos.x() - size.width() // 2, global_pos.y() - size.height() - 4)
-        screen = QGuiApplication.screenAt(global_pos) or QGuiApplication.primaryScreen()
-        if screen is not None:
-            area: QRect = screen.availableGeometry()
-            x = max(area.left(), min(top_left.x(), area.right() - size.width()))
-            y = top_left.y() if top_left.y() >= area.top() else global_pos.y() + 4
-            top_left = QPoint(x, y)
-        self.move(top_left)
-        self.show()
+        show_above(self, global_pos)
         checked = next((b for b in self.buttons if b.isChecked()), self.buttons[0])
         checked.setFocus()
 

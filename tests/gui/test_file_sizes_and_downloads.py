@@ -61,9 +61,10 @@ def sized_file(path: Path, size: int) -> Path:
     return path
 
 
-def test_one_size_format_in_preview_bubble_details_and_refusal(
+async def test_one_size_format_in_preview_bubble_details_and_refusal(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
+    # Async: the preview starts its thumbnail task on the running (qasync) loop.
     five = sized_file(tmp_path / "report.pdf", 5 * MIB)
     preview = AttachmentPreviewDialog([five])
     qtbot.addWidget(preview)

@@ -343,3 +343,36 @@ async def test_no_more_than_a_few_images_are_decoded_at_once(
         opened.set()
         await wait_for(lambda: files.idle)
         files.stop()
+
+
+async def test_images_are_decoded_to_the_screens_pixels_never_beyond_their_own(
+    qtbot: QtBot, seeded_store: MessageStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large photo decodes to its bubble's box in device pixels (offscreen: one device
+    pixel a pixel), not twice that; a small one at its own size, never enlarged."""
+    large_ids = add_images(seeded_store, [4_997], size=(1024, 768))
+    small_ids = add_images(seeded_store, [4_998])
+    _window, model, view, _other = await opened_view(qtbot, seeded_store)
+    sizes: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def natural_and_target(data: bytes, size: QSize) -> tuple[tuple[int, int], tuple[int, int]]:
+        image = QImage.fromData(data)
+        return (image.width(), image.height()), (size.width(), size.height())
+
+    decoded = Recorder(monkeypatch, conversation_files, "decode_scaled", natural_and_target)
+    files = ShownFiles(seeded_store, tmp_path / "open", model, view)
+    qtbot.addWidget(files)
+    try:
+        assert view.devicePixelRatioF() == 1.0
+        view.check_images()
+        await wait_for(lambda: all(model.has_image(i) for i in large_ids + small_ids))
+        sizes.update(decoded.calls)
+        placed = view.row_layout(large_ids[0])
+        assert placed is not None and placed[1].image is not None
+        large_box = placed[1].image.size()
+        assert sizes[(1024, 768)] == (large_box.width(), large_box.height())
+        assert large_box.width() < 1024 // 2 + 100  # the box, well under the photo's width
+        assert sizes[IMAGE_SIZE] == IMAGE_SIZE
+    finally:
+        await wait_for(lambda: files.idle)
+        files.stop()

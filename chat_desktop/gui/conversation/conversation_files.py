@@ -40,6 +40,7 @@ from chat_desktop.gui.conversation.message_delegate import (
     ROW_MARGIN_H,
     image_box,
 )
+from chat_desktop.gui.conversation.message_layout import decode_size
 from chat_desktop.gui.conversation.message_model import MessageWindowModel
 from chat_desktop.gui.conversation.message_view import MessageListView
 from chat_desktop.services.client import ChatClient
@@ -277,7 +278,9 @@ class ConversationFiles(QWidget):
         width = self.view.viewport().width()
         bubble_max = int(min(MAX_BUBBLE_WIDTH, (width - 2 * ROW_MARGIN_H) * BUBBLE_WIDTH_SHARE))
         box = image_box(info.width, info.height, bubble_max - 2 * BUBBLE_PAD_H)
-        target = box * 2  # twice the box, for sharp drawing on high-density screens
+        # The box in this screen's device pixels (sharp on a high-density screen, no larger
+        # than needed on others: a JPEG then decodes at a fraction of its size).
+        target = decode_size(info.width, info.height, box, self.view.devicePixelRatioF())
         cached = self.model.cached_image(message_id, target)
         if cached is not None:  # decoded before for this size: no decryption, no decoding
             self.model.set_image(message_id, cached)

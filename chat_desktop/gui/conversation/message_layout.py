@@ -154,6 +154,15 @@ def image_box(width: int, height: int, max_width: int) -> QSize:
     return QSize(max(1, round(width * scale)), max(1, round(height * scale)))
 
 
+def decode_size(width: int, height: int, box: QSize, pixel_ratio: float) -> QSize:
+    """The size to decode a ``width`` × ``height`` image to for a bubble ``box`` on a screen
+    of ``pixel_ratio`` device pixels per pixel: the box in device pixels, never more than the
+    image's own pixels (decoding a small picture larger only costs time and memory; the
+    painter scales it into the box), and its aspect kept."""
+    scale = min(max(1.0, pixel_ratio) * box.width() / width, 1.0)
+    return QSize(max(1, round(width * scale)), max(1, round(height * scale)))
+
+
 def file_name(message: Message) -> str:
     """The attachment's file name as it really reads, or a translated "file" when none.
 

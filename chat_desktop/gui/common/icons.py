@@ -55,6 +55,7 @@ ICON_NAMES: tuple[str, ...] = (
     "muted",
     "pinned",
     "arrow-down",
+    "arrow-up",
     "emoji",
 )
 #: The full-colour application icon (``resources/icons/<name>.svg``, PNGs beside it).

@@ -9,7 +9,15 @@ acts on its controls; its strings stay in the pane's translation context.
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
-from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+)
 
 from chat_desktop.gui.common.accessibility import mark_as_data, name_controls
 from chat_desktop.gui.common.icons import IconLabel, icon
@@ -74,6 +82,13 @@ class ConversationHeader(QFrame):
             QCoreApplication.translate("ConversationView", "Safety number")
         )
         self.safety_button.setObjectName("safetyButton")
+        self.find_button = QToolButton()
+        self.find_button.setObjectName("findButton")
+        self.find_button.setIcon(icon("search"))
+        self.find_button.setAutoRaise(True)
+        self.find_button.setToolTip(
+            QCoreApplication.translate("ConversationView", "Find in this chat (Ctrl+Shift+F)")
+        )
         self.safety_button.setIcon(icon("verified"))
         name_controls(
             (
@@ -81,6 +96,7 @@ class ConversationHeader(QFrame):
                 QCoreApplication.translate("ConversationView", "Disappearing messages"),
             ),
             (self.safety_button, QCoreApplication.translate("ConversationView", "Safety number")),
+            (self.find_button, QCoreApplication.translate("ConversationView", "Find in this chat")),
         )
         self.timer_box.setAccessibleDescription(
             QCoreApplication.translate(
@@ -99,6 +115,7 @@ class ConversationHeader(QFrame):
         names.addLayout(name_row)
         names.addWidget(self.presence_label)
         header_layout.addLayout(names, 1)
+        header_layout.addWidget(self.find_button)
         header_layout.addWidget(self.timer_box)
         header_layout.addWidget(self.safety_button)
 

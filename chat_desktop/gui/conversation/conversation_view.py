@@ -22,6 +22,7 @@ from chat_desktop.gui.conversation.composer import Composer
 from chat_desktop.gui.conversation.conversation_files import ConversationFiles
 from chat_desktop.gui.conversation.conversation_header import CUSTOM_TIMER, ConversationHeader
 from chat_desktop.gui.conversation.custom_timer import CustomTimerDialog, ask_custom_timer
+from chat_desktop.gui.conversation.find_bar import FindBar
 from chat_desktop.gui.conversation.key_acceptance import compare_then_accept
 from chat_desktop.gui.conversation.key_change_banner import KeyChangeBanner
 from chat_desktop.gui.conversation.message_details import MessageDetailsDialog
@@ -77,6 +78,9 @@ class ConversationView(ConversationFiles):
         #: The custom-timer dialog last opened (tests look at it).
         self.timer_dialog: CustomTimerDialog | None = None
 
+        self.find_bar = FindBar(client, self.view)
+        self.header.find_button.clicked.connect(self.show_find_bar)
+
         self.banner = KeyChangeBanner()
         self.banner_label = self.banner.label
         self.accept_key_button = self.banner.accept_button
@@ -89,6 +93,7 @@ class ConversationView(ConversationFiles):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.header)
+        layout.addWidget(self.find_bar)
         layout.addWidget(self.banner)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.composer)
@@ -136,6 +141,7 @@ class ConversationView(ConversationFiles):
         self.banner.hide()
         self.header.select_timer(timer_seconds)
         self.composer.reset()
+        self.find_bar.conversation_changed(peer)
         await self.model.open_conversation(peer)
         self.composer.edit.setFocus()
         spawn(self._client.presence.subscribe([peer]), "subscribe presence")
@@ -469,7 +475,12 @@ class ConversationView(ConversationFiles):
     def close_conversation(self) -> None:
         """Shows no conversation any more (it was deleted): forgets the peer and its rows."""
         self._peer = None
+        self.find_bar.conversation_changed(None)
         self.model.clear()
+
+    def show_find_bar(self) -> None:
+        """Ctrl+Shift+F or the header's search button: find words in the open chat."""
+        self.find_bar.open_for(self._peer)
 
     def _accept_key(self) -> None:
         if self._peer is not None:

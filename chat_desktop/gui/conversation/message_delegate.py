@@ -49,6 +49,8 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPen,
+    QTextCharFormat,
+    QTextLayout,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -63,6 +65,7 @@ from chat_desktop.gui.common.icons import tinted_icon
 from chat_desktop.gui.common.tasks import spawn
 from chat_desktop.gui.common.theme import ThemeColors, current_colors
 from chat_desktop.gui.conversation.layout_cache import LayoutCache
+from chat_desktop.gui.conversation.match_ranges import match_ranges
 from chat_desktop.gui.conversation.message_hits import Hit, hit_test
 from chat_desktop.gui.conversation.message_layout import (
     BUBBLE_PAD_H,
@@ -236,6 +239,8 @@ class MessageDelegate(QStyledItemDelegate):
         measured: How many of those the remembered heights could not answer (a layout was
             looked up or made: a row new to the window, or changed).
         highlighted_id: The message flashed after a jump, or None (the view sets it).
+        search_query: The words of the find bar whose matches are highlighted in the text,
+            or "" (the find bar sets it).
         now_ms: The clock the disappearing countdown reads (tests may replace it).
     """
 
@@ -251,6 +256,7 @@ class MessageDelegate(QStyledItemDelegate):
         self.size_hints = 0
         self.measured = 0
         self.highlighted_id: str | None = None
+        self.search_query = ""
         self.now_ms: Callable[[], int] = QDateTime.currentMSecsSinceEpoch
 
     # ---- layout -------------------------------------------------------------------------
@@ -317,6 +323,22 @@ class MessageDelegate(QStyledItemDelegate):
         if revision is not None:
             self.heights.put(revision, layout.height)
         return QSize(width, layout.height)
+
+    def _found_words(
+        self, layout: MessageLayout, colors: ThemeColors
+    ) -> list[QTextLayout.FormatRange]:
+        """The find bar's matched words in the row's text, as highlighted ranges."""
+        if not self.search_query or layout.text_layout is None:
+            return []
+        found = QTextCharFormat()
+        found.setBackground(QColor(colors.highlight))
+        found.setForeground(QColor(colors.highlighted_text))
+        ranges: list[QTextLayout.FormatRange] = []
+        for start, length in match_ranges(layout.text_layout.text(), self.search_query):
+            format_range = QTextLayout.FormatRange()
+            format_range.start, format_range.length, format_range.format = start, length, found
+            ranges.append(format_range)
+        return ranges
 
     def hit(
         self, index: QModelIndex | QPersistentModelIndex, point: QPoint, font: QFont
@@ -442,7 +464,9 @@ class MessageDelegate(QStyledItemDelegate):
         if layout.text is not None and layout.text_layout is not None:
             painter.setFont(italic_font(font) if message.deleted else font)
             painter.setPen(QColor(colors.meta_text if message.deleted else colors.bubble_text))
-            layout.text_layout.draw(painter, QPointF(layout.text.topLeft()))
+            layout.text_layout.draw(
+                painter, QPointF(layout.text.topLeft()), self._found_words(layout, colors)
+            )
         self._paint_footer(painter, layout, message, font, colors)
         for chip in layout.chips:
             ours = any(self._is_ours(index, reactor) for reactor in chip.reactors)

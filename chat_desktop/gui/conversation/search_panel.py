@@ -1,4 +1,5 @@
-"""``SearchPanel`` (Ctrl+F): full-text search over every conversation, results as a list.
+"""``SearchPanel`` (Ctrl+F): full-text search over every conversation, results as a list
+(the words that matched highlighted; Ctrl+Shift+F finds in the open chat: ``find_bar``).
 
 The search runs in the encrypted store (FTS5 through ``client.messages.search``) as the user
 types (after a short pause); Enter or a double-click on a result opens that conversation at
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from chat_desktop.gui.common.accessibility import mark_as_data, name_controls, step_through
 from chat_desktop.gui.common.tasks import spawn
+from chat_desktop.gui.conversation.found_text_delegate import FoundTextDelegate
 from chat_desktop.services.client import ChatClient
 from chat_desktop.services.types import Message
 
@@ -56,6 +58,9 @@ class SearchPanel(QDialog):
         self.results.setObjectName("searchResults")
         mark_as_data(self.results)  # excerpts of messages
         self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        #: Draws the results with the words that matched highlighted.
+        self.found_words = FoundTextDelegate(self.results)
+        self.results.setItemDelegate(self.found_words)
         self.status_label = QLabel()
         self.status_label.setObjectName("searchStatus")
         name_controls(
@@ -86,6 +91,7 @@ class SearchPanel(QDialog):
         if generation != self._generation:
             return  # the user typed more meanwhile: a newer search answers
         self.results.clear()
+        self.found_words.query = text
         for message in hits:
             item = QListWidgetItem(self._hit_text(message))
             item.setData(HIT_ROLE, (message.conversation_id, message.id))

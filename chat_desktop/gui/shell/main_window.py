@@ -268,6 +268,9 @@ class MainWindow(QMainWindow):
         self.search_action = action(
             self.tr("Search messages…"), QKeySequence("Ctrl+F"), self.show_search
         )
+        self.find_action = action(
+            self.tr("Find in this chat…"), QKeySequence("Ctrl+Shift+F"), self.show_find_in_chat
+        )
         self.settings_action = action(
             self.tr("Settings…"), QKeySequence("Ctrl+,"), lambda: self.show_settings()
         )
@@ -282,7 +285,12 @@ class MainWindow(QMainWindow):
         )
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         chat_menu = self.menuBar().addMenu(self.tr("&Chat"))
-        for item in (self.new_chat_action, self.switch_action, self.search_action):
+        for item in (
+            self.new_chat_action,
+            self.switch_action,
+            self.search_action,
+            self.find_action,
+        ):
             chat_menu.addAction(item)
         chat_menu.addSeparator()
         for item in (self.settings_action, self.lock_action, self.quit_action):
@@ -490,6 +498,11 @@ class MainWindow(QMainWindow):
         switcher.finished.connect(lambda _result: self._forget("quick_switcher", switcher))
         self.quick_switcher = switcher
         switcher.open()
+
+    def show_find_in_chat(self) -> None:
+        """Ctrl+Shift+F: finds words in the open chat (nothing while no chat is open)."""
+        if self.open_peer is not None:
+            self.conversation_view.show_find_bar()
 
     def show_search(self) -> None:
         """Ctrl+F: searches every conversation; a result opens the chat at that message."""

@@ -189,9 +189,15 @@ class MessageService:
         """How many (unexpired) messages the conversation with ``peer`` holds."""
         return await self._context.worker.run(self._context.worker.store.messages.count, peer)
 
-    async def search(self, text: str, limit: int = 50) -> list[Message]:
-        """Messages containing every word of ``text`` (never deleted or expired ones)."""
-        return await self._context.worker.run(self._context.worker.store.search, text, limit=limit)
+    async def search(
+        self, text: str, limit: int = 50, *, conversation: str | None = None
+    ) -> list[Message]:
+        """Messages containing every word of ``text`` (never deleted or expired ones), most
+        recent first; only those of the chat ``conversation`` when it is given."""
+        store = self._context.worker.store
+        return await self._context.worker.run(
+            store.search, text, conversation_id=conversation, limit=limit
+        )
 
     async def edit_history(self, peer: str, message_id: str) -> list[tuple[int, str]]:
         """``(edited_at ms, earlier text)`` of each edit of a message, oldest first."""

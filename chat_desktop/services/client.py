@@ -5,8 +5,8 @@ creates or unlocks the profile, wires the machinery (store thread, relay link, o
 and sender, receiver, sweeper, key upkeep) and holds one service object per capability
 (:mod:`chat_desktop.services.capabilities`): ``client.account``, ``client.devices``,
 ``client.conversations``, ``client.messages``, ``client.attachments``, ``client.trust``,
-``client.presence`` and ``client.preferences``. Everything it does is told as typed events
-(:mod:`chat_desktop.services.events`).
+``client.presence``, ``client.preferences`` and ``client.backup``. Everything it does is
+told as typed events (:mod:`chat_desktop.services.events`).
 
 Example::
 
@@ -32,6 +32,7 @@ from chat_desktop.services import leftovers
 from chat_desktop.services.account_record import load_account
 from chat_desktop.services.capabilities.account import AccountService
 from chat_desktop.services.capabilities.attachments import AttachmentService
+from chat_desktop.services.capabilities.backup import BackupService
 from chat_desktop.services.capabilities.conversations import ConversationService
 from chat_desktop.services.capabilities.devices import LinkedDevices
 from chat_desktop.services.capabilities.messages import MessageService
@@ -62,7 +63,7 @@ class ChatClient:
         events: Every event of this client; ``async for event in client.events``.
         username: Our account name.
         account, devices, conversations, messages, attachments, trust, presence,
-        preferences: What the client can do, one capability each
+        preferences, backup: What the client can do, one capability each
             (:mod:`chat_desktop.services.capabilities`).
     """
 
@@ -82,6 +83,7 @@ class ChatClient:
         self.trust = TrustService(context, engine.queue, engine.sender)
         self.presence = PresenceService(context)
         self.preferences = PreferenceService(context, self.presence)
+        self.backup = BackupService(context)
 
     # ---- opening a profile -------------------------------------------------------------
 

@@ -146,6 +146,19 @@ class SecretRepository:
 
     # --- key-id counters ---------------------------------------------------------------------
 
+    def key_id_counters(self) -> dict[str, int]:
+        """The next key id of every kind (what a backup carries so ids never repeat)."""
+        rows = self._db.query_all("SELECT kind, next_id FROM key_id_counters ORDER BY kind")
+        return {str(row[0]): int(row[1]) for row in rows}
+
+    def raise_key_id_counter(self, kind: str, next_id: int) -> None:
+        """Moves a kind's counter up to ``next_id`` (never down): a restored device's ids."""
+        self._db.execute(
+            "INSERT INTO key_id_counters(kind, next_id) VALUES (?, ?) "
+            "ON CONFLICT(kind) DO UPDATE SET next_id = max(next_id, excluded.next_id)",
+            (kind, next_id),
+        )
+
     def allocate_key_ids(self, kind: str, count: int = 1, *, first_id: int = 1) -> list[int]:
         """Reserve ``count`` new key ids of a kind; ids never repeat (the counter is persisted).
 

@@ -1,7 +1,8 @@
 """First-run account creation, the one-time recovery key, and the unlock dialog.
 
 The first run offers two ways in (:class:`AccountChoice`): a new account, or one already used
-on another device (linking: :mod:`chat_desktop.gui.account.link_device`).
+on another device (linking: :mod:`chat_desktop.gui.account.link_device`); the sign-up also
+offers restoring a backup (:mod:`chat_desktop.gui.account.restore_backup_dialog`).
 
 Creating or unlocking runs Argon2id (about a second) in the engine's worker threads: the
 dialogs await it on the qasync loop and show a busy state meanwhile, never blocking Qt, and
@@ -68,6 +69,8 @@ __all__ = [
 
 #: ``finished`` result of the sign-up dialog when the user chose to link an existing account.
 LINK_INSTEAD = 2
+#: ``finished`` result of the sign-up dialog when the user chose to restore a backup.
+RESTORE_INSTEAD = 3
 
 
 class AccountChoice(QWidget):
@@ -128,10 +131,13 @@ class CreateAccountDialog(QDialog):
         created(object, str): The unlocked ``ChatClient`` and the recovery key to show once.
         linkRequested(): The user chose to link an existing account instead (the dialog
             closes with :data:`LINK_INSTEAD`).
+        restoreRequested(): The user chose to restore a backup instead (the dialog closes
+            with :data:`RESTORE_INSTEAD`).
     """
 
     created = Signal(object, str)
     linkRequested = Signal()  # noqa: N815
+    restoreRequested = Signal()  # noqa: N815
 
     def __init__(
         self,
@@ -179,6 +185,10 @@ class CreateAccountDialog(QDialog):
         self.use_anyway_button.hide()
         self.create_button = QPushButton(self.tr("Create account"))
         self.create_button.setDefault(True)
+        self.restore_button = QPushButton(self.tr("Restore from a backup\u2026"))
+        self.restore_button.setObjectName("restoreBackupButton")
+        self.restore_button.setAutoDefault(False)
+        self.restore_button.setAccessibleName(self.tr("Restore from a backup"))
         intro = QLabel(
             self.tr(
                 "Your messages are encrypted on this computer with a key protected by this "
@@ -212,6 +222,7 @@ class CreateAccountDialog(QDialog):
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(10)
         layout.addWidget(self.choice)
+        layout.addWidget(self.restore_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addSpacing(4)
         layout.addWidget(intro)
         layout.addLayout(form)
@@ -221,6 +232,7 @@ class CreateAccountDialog(QDialog):
         self.setMinimumWidth(460)
         self.username_edit.setFocus()  # the choice above is one Shift+Tab away
         self.choice.chosen.connect(lambda _way: self._link_instead())
+        self.restore_button.clicked.connect(self._restore_instead)
         self.create_button.clicked.connect(lambda: self.submit(allow_weak=False))
         self.use_anyway_button.clicked.connect(lambda: self.submit(allow_weak=True))
         self.password_edit.textChanged.connect(self.use_anyway_button.hide)
@@ -247,6 +259,11 @@ class CreateAccountDialog(QDialog):
             return
         self.linkRequested.emit()
         self.done(LINK_INSTEAD)
+
+    def _restore_instead(self) -> None:
+        if not self._busy:
+            self.restoreRequested.emit()
+            self.done(RESTORE_INSTEAD)
 
     def submit(self, *, allow_weak: bool = False) -> None:
         """Checks the form and starts creating the account (once: refused while busy)."""
@@ -322,6 +339,7 @@ class CreateAccountDialog(QDialog):
             self.confirm_edit,
             self.create_button,
             self.use_anyway_button,
+            self.restore_button,
         ):
             widget.setEnabled(not busy)
 

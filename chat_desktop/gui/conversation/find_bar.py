@@ -11,7 +11,7 @@ the bar is open.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
@@ -26,12 +26,6 @@ from chat_desktop.services.types import Message
 FIND_DELAY_MS = 200
 #: Matches found at most in one chat (the newest ones).
 FIND_LIMIT = 500
-
-_CONTEXT = "FindBar"
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate(_CONTEXT, text)
 
 
 class FindBar(QWidget):
@@ -56,20 +50,20 @@ class FindBar(QWidget):
         self.current = -1
         self.field = QLineEdit()
         self.field.setObjectName("findField")
-        self.field.setPlaceholderText(_tr("Find in this chat"))
+        self.field.setPlaceholderText(self.tr("Find in this chat"))
         self.field.setClearButtonEnabled(True)
         self.count_label = QLabel()
         self.count_label.setObjectName("findCount")
-        self.older_button = self._button("findOlder", "arrow-up", _tr("Older match (Enter)"))
+        self.older_button = self._button("findOlder", "arrow-up", self.tr("Older match (Enter)"))
         self.newer_button = self._button(
-            "findNewer", "arrow-down", _tr("Newer match (Shift+Enter)")
+            "findNewer", "arrow-down", self.tr("Newer match (Shift+Enter)")
         )
-        self.close_button = self._button("findClose", "close", _tr("Close (Esc)"))
+        self.close_button = self._button("findClose", "close", self.tr("Close (Esc)"))
         name_controls(
-            (self.field, _tr("Words to find in this chat")),
-            (self.older_button, _tr("Older match")),
-            (self.newer_button, _tr("Newer match")),
-            (self.close_button, _tr("Close find")),
+            (self.field, self.tr("Words to find in this chat")),
+            (self.older_button, self.tr("Older match")),
+            (self.newer_button, self.tr("Newer match")),
+            (self.close_button, self.tr("Close find")),
         )
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
@@ -189,10 +183,10 @@ class FindBar(QWidget):
         if not self.field.text().strip():
             self.count_label.setText("")
         elif not self.matches:
-            self.count_label.setText(_tr("No matches"))
+            self.count_label.setText(self.tr("No matches"))
         else:
             self.count_label.setText(
-                _tr("%1 of %2")
+                self.tr("%1 of %2")
                 .replace("%1", str(self.current + 1))
                 .replace("%2", str(len(self.matches)))
             )

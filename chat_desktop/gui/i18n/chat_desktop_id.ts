@@ -48,7 +48,7 @@
     <name>AccountChoice</name>
     <message>
         <source>Create a new account</source>
-        <extracomment>``finished`` result of the sign-up dialog when the user chose to link an existing account.</extracomment>
+        <extracomment>``finished`` result of the sign-up dialog when the user chose to link an existing account. ``finished`` result of the sign-up dialog when the user chose to restore a backup.</extracomment>
         <translation>Buat akun baru</translation>
     </message>
     <message>
@@ -99,6 +99,10 @@
         <translation>Hapus akun dan data…</translation>
     </message>
     <message>
+        <source>Back up…</source>
+        <translation>Cadangkan…</translation>
+    </message>
+    <message>
         <source>Relay address</source>
         <translation>Alamat relai</translation>
     </message>
@@ -119,6 +123,10 @@
         <translation>Hapus akun dan data</translation>
     </message>
     <message>
+        <source>Back up your messages</source>
+        <translation>Cadangkan pesan Anda</translation>
+    </message>
+    <message>
         <source>The relay that passes on your encrypted messages; used from the next unlock</source>
         <translation>Relai yang meneruskan pesan terenkripsi Anda; dipakai mulai buka kunci berikutnya</translation>
     </message>
@@ -133,6 +141,10 @@
     <message>
         <source>The key that opens your account if you forget the password. The app never keeps it, so it can only make a new one: the old key stops working.</source>
         <translation>Kunci yang membuka akun Anda jika Anda lupa kata sandi. Aplikasi tidak pernah menyimpannya, jadi hanya dapat membuat yang baru: kunci lama tidak berlaku lagi.</translation>
+    </message>
+    <message>
+        <source>Saves every message, file and contact into one file encrypted with a passphrase, to restore on a new computer.</source>
+        <translation>Menyimpan setiap pesan, berkas, dan kontak ke dalam satu berkas yang dienkripsi dengan frasa sandi, untuk dipulihkan di komputer baru.</translation>
     </message>
     <message>
         <source>Deletes your account on the relay and every message on this computer, for good.</source>
@@ -165,6 +177,10 @@
     <message>
         <source>Make a new key</source>
         <translation>Buat kunci baru</translation>
+    </message>
+    <message>
+        <source>Backup saved</source>
+        <translation>Cadangan tersimpan</translation>
     </message>
     <message>
         <source>This deletes your account on the relay and every message, contact and key on this computer. It cannot be undone. If the relay cannot be reached, nothing is deleted.</source>
@@ -284,6 +300,130 @@
     <message>
         <source>Cancel</source>
         <translation>Batal</translation>
+    </message>
+</context>
+<context>
+    <name>BackupDialog</name>
+    <message>
+        <source>Back up your messages</source>
+        <extracomment>The file name the save chooser suggests.</extracomment>
+        <translation>Cadangkan pesan Anda</translation>
+    </message>
+    <message>
+        <source>Saves every message, file, contact and setting into one file, encrypted with a passphrase you choose now. Keep the passphrase safe: without it nobody, not even you, can open the backup. Restore it on a new computer from the start screen.</source>
+        <translation>Menyimpan setiap pesan, berkas, kontak, dan pengaturan ke dalam satu berkas, dienkripsi dengan frasa sandi yang Anda pilih sekarang. Simpan frasa sandi itu baik-baik: tanpanya tidak seorang pun, termasuk Anda, dapat membuka cadangan ini. Pulihkan di komputer baru dari layar awal.</translation>
+    </message>
+    <message>
+        <source>Choose where to save the backup</source>
+        <translation>Pilih tempat menyimpan cadangan</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Pilih…</translation>
+    </message>
+    <message>
+        <source>Use this passphrase anyway</source>
+        <translation>Tetap gunakan frasa sandi ini</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <source>Back up</source>
+        <translation>Cadangkan</translation>
+    </message>
+    <message>
+        <source>Backup file</source>
+        <translation>Berkas cadangan</translation>
+    </message>
+    <message>
+        <source>Backup passphrase</source>
+        <translation>Frasa sandi cadangan</translation>
+    </message>
+    <message>
+        <source>Confirm backup passphrase</source>
+        <translation>Ulangi frasa sandi cadangan</translation>
+    </message>
+    <message>
+        <source>Backup progress</source>
+        <translation>Kemajuan pencadangan</translation>
+    </message>
+    <message>
+        <source>A new passphrase that only opens this backup; not your password</source>
+        <translation>Frasa sandi baru yang hanya membuka cadangan ini; bukan kata sandi Anda</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Berkas</translation>
+    </message>
+    <message>
+        <source>Passphrase</source>
+        <translation>Frasa sandi</translation>
+    </message>
+    <message>
+        <source>Confirm passphrase</source>
+        <translation>Ulangi frasa sandi</translation>
+    </message>
+    <message>
+        <source>Save the backup</source>
+        <translation>Simpan cadangan</translation>
+    </message>
+    <message>
+        <source>Choose where to save the backup.</source>
+        <translation>Pilih tempat menyimpan cadangan.</translation>
+    </message>
+    <message>
+        <source>The two passphrases differ.</source>
+        <translation>Kedua frasa sandi berbeda.</translation>
+    </message>
+    <message>
+        <source>That folder does not exist.</source>
+        <translation>Folder itu tidak ada.</translation>
+    </message>
+    <message>
+        <source>This passphrase is easy to guess. Choose another, or use it anyway.</source>
+        <translation>Frasa sandi ini mudah ditebak. Pilih yang lain, atau tetap gunakan.</translation>
+    </message>
+    <message>
+        <source>%1 of %2 messages</source>
+        <translation>%1 dari %2 pesan</translation>
+    </message>
+    <message>
+        <source>The backup is saved (%1).</source>
+        <translation>Cadangan tersimpan (%1).</translation>
+    </message>
+</context>
+<context>
+    <name>BackupTexts</name>
+    <message>
+        <source>That passphrase does not open this backup. Nothing was restored.</source>
+        <extracomment>``translate(&quot;BackupTexts&quot;, …)`` spelled so that ``pyside6-lupdate`` finds every text.</extracomment>
+        <translation>Frasa sandi itu tidak membuka cadangan ini. Tidak ada yang dipulihkan.</translation>
+    </message>
+    <message>
+        <source>This file is not a complete, unaltered backup: it was damaged, cut short or changed. Nothing was restored.</source>
+        <translation>Berkas ini bukan cadangan yang utuh dan asli: berkas rusak, terpotong, atau diubah. Tidak ada yang dipulihkan.</translation>
+    </message>
+    <message>
+        <source>This backup was made by another version of the app and cannot be read here. Nothing was restored.</source>
+        <translation>Cadangan ini dibuat oleh versi aplikasi lain dan tidak dapat dibaca di sini. Tidak ada yang dipulihkan.</translation>
+    </message>
+    <message>
+        <source>This computer already has a profile; a backup is restored only into a new one.</source>
+        <translation>Komputer ini sudah memiliki profil; cadangan hanya dipulihkan ke profil baru.</translation>
+    </message>
+    <message>
+        <source>The restore was cancelled. Nothing was restored.</source>
+        <translation>Pemulihan dibatalkan. Tidak ada yang dipulihkan.</translation>
+    </message>
+    <message>
+        <source>Some of your messages or files could not be read, so no backup was made. Try again; if it persists, restart the app.</source>
+        <translation>Sebagian pesan atau berkas Anda tidak dapat dibaca, jadi cadangan tidak dibuat. Coba lagi; jika masih terjadi, mulai ulang aplikasi.</translation>
+    </message>
+    <message>
+        <source>The file could not be read or written (%1). Nothing was changed.</source>
+        <translation>Berkas tidak dapat dibaca atau ditulis (%1). Tidak ada yang diubah.</translation>
     </message>
 </context>
 <context>
@@ -537,6 +677,14 @@
         <translation>4 minggu</translation>
     </message>
     <message>
+        <source>Find in this chat (Ctrl+Shift+F)</source>
+        <translation>Cari di obrolan ini (Ctrl+Shift+F)</translation>
+    </message>
+    <message>
+        <source>Find in this chat</source>
+        <translation>Cari di obrolan ini</translation>
+    </message>
+    <message>
         <source>%1 days</source>
         <translation>%1 hari</translation>
     </message>
@@ -665,6 +813,14 @@
     <message>
         <source>Create account</source>
         <translation>Buat akun</translation>
+    </message>
+    <message>
+        <source>Restore from a backup…</source>
+        <translation>Pulihkan dari cadangan…</translation>
+    </message>
+    <message>
+        <source>Restore from a backup</source>
+        <translation>Pulihkan dari cadangan</translation>
     </message>
     <message>
         <source>Your messages are encrypted on this computer with a key protected by this password. Nobody, not even the relay, can reset it for you.</source>
@@ -1112,6 +1268,50 @@
     </message>
 </context>
 <context>
+    <name>FindBar</name>
+    <message>
+        <source>Find in this chat</source>
+        <extracomment>Wait this long after the last keystroke before searching (ms). Matches found at most in one chat (the newest ones).</extracomment>
+        <translation>Cari di obrolan ini</translation>
+    </message>
+    <message>
+        <source>Older match (Enter)</source>
+        <translation>Hasil lebih lama (Enter)</translation>
+    </message>
+    <message>
+        <source>Newer match (Shift+Enter)</source>
+        <translation>Hasil lebih baru (Shift+Enter)</translation>
+    </message>
+    <message>
+        <source>Close (Esc)</source>
+        <translation>Tutup (Esc)</translation>
+    </message>
+    <message>
+        <source>Words to find in this chat</source>
+        <translation>Kata yang dicari di obrolan ini</translation>
+    </message>
+    <message>
+        <source>Older match</source>
+        <translation>Hasil lebih lama</translation>
+    </message>
+    <message>
+        <source>Newer match</source>
+        <translation>Hasil lebih baru</translation>
+    </message>
+    <message>
+        <source>Close find</source>
+        <translation>Tutup pencarian</translation>
+    </message>
+    <message>
+        <source>No matches</source>
+        <translation>Tidak ada hasil</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 dari %2</translation>
+    </message>
+</context>
+<context>
     <name>HistoryProgress</name>
     <message>
         <source>Preparing your message history… %1%</source>
@@ -1491,6 +1691,10 @@
         <translation>Cari pesan…</translation>
     </message>
     <message>
+        <source>Find in this chat…</source>
+        <translation>Cari di obrolan ini…</translation>
+    </message>
+    <message>
         <source>Settings…</source>
         <translation>Pengaturan…</translation>
     </message>
@@ -1781,7 +1985,7 @@
     <name>MessageWindowModel</name>
     <message>
         <source>Not delivered: the relay never accepted this message (the user may not exist, or the connection failed for too long). Click it to send it again.</source>
-        <extracomment>Rows a page brings. A page is laid out on the GUI thread as it comes in (about 0.3 ms a row), so small pages keep each scroll step short: measured on a 1M-message conversation (benchmarks/scroll.py), 25-row pages brought the longest GUI stall from about 65 ms (100-row pages) to about 40 ms, and the slowest page-in step from about 110 ms to 85 ms. The row&apos;s :class:`~chat_desktop.gui.conversation.message_layout.RowDecor` (day separator, unread line). ``(done, total)`` bytes of a running upload or download, or None. Why a red &quot;!&quot; is there and what to do about it (tooltip of a failed message).</extracomment>
+        <extracomment>Rows a page brings. A page is laid out on the GUI thread as it comes in (about 0.3 ms a row), so small pages keep each scroll step short: measured on a 1M-message conversation (benchmarks/scroll.py), 25-row pages brought the longest GUI stall from about 65 ms (100-row pages) to about 40 ms, and the slowest page-in step from about 110 ms to 85 ms. Rows the window opens with (a conversation opened, a jump to a search hit): a full screen and some to scroll, in one query, before any page-in is needed. The row&apos;s :class:`~chat_desktop.gui.conversation.message_layout.RowDecor` (day separator, unread line). ``(done, total)`` bytes of a running upload or download, or None. Why a red &quot;!&quot; is there and what to do about it (tooltip of a failed message).</extracomment>
         <translation>Tidak terkirim: relai tidak pernah menerima pesan ini (pengguna mungkin tidak ada, atau sambungan terlalu lama gagal). Klik untuk mengirim ulang.</translation>
     </message>
 </context>
@@ -2615,6 +2819,86 @@ Pastikan nama berkasnya benar.</translation>
     </message>
 </context>
 <context>
+    <name>RestoreBackupDialog</name>
+    <message>
+        <source>Restore from a backup</source>
+        <extracomment>``finished`` result when the user went back to the sign-up.</extracomment>
+        <translation>Pulihkan dari cadangan</translation>
+    </message>
+    <message>
+        <source>Brings back every message, file, contact and setting from a backup file, as the same account. Your contacts&apos; chats continue on new secure sessions.</source>
+        <translation>Mengembalikan setiap pesan, berkas, kontak, dan pengaturan dari berkas cadangan, sebagai akun yang sama. Obrolan dengan kontak Anda berlanjut pada sesi aman yang baru.</translation>
+    </message>
+    <message>
+        <source>Choose the backup file</source>
+        <translation>Pilih berkas cadangan</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Pilih…</translation>
+    </message>
+    <message>
+        <source>Use this password anyway</source>
+        <translation>Tetap gunakan kata sandi ini</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Kembali</translation>
+    </message>
+    <message>
+        <source>Restore</source>
+        <translation>Pulihkan</translation>
+    </message>
+    <message>
+        <source>Backup file</source>
+        <translation>Berkas cadangan</translation>
+    </message>
+    <message>
+        <source>Backup passphrase</source>
+        <translation>Frasa sandi cadangan</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>Kata sandi baru</translation>
+    </message>
+    <message>
+        <source>Confirm new password</source>
+        <translation>Ulangi kata sandi baru</translation>
+    </message>
+    <message>
+        <source>Restore progress</source>
+        <translation>Kemajuan pemulihan</translation>
+    </message>
+    <message>
+        <source>Back to creating an account</source>
+        <translation>Kembali ke pembuatan akun</translation>
+    </message>
+    <message>
+        <source>The password that opens your messages on this computer from now on</source>
+        <translation>Kata sandi yang membuka pesan Anda di komputer ini mulai sekarang</translation>
+    </message>
+    <message>
+        <source>Confirm password</source>
+        <translation>Ulangi kata sandi</translation>
+    </message>
+    <message>
+        <source>Choose the backup file.</source>
+        <translation>Pilih berkas cadangan.</translation>
+    </message>
+    <message>
+        <source>Enter the backup&apos;s passphrase.</source>
+        <translation>Masukkan frasa sandi cadangan.</translation>
+    </message>
+    <message>
+        <source>The two passwords differ.</source>
+        <translation>Kedua kata sandi berbeda.</translation>
+    </message>
+    <message>
+        <source>This password is easy to guess. Choose another, or use it anyway.</source>
+        <translation>Kata sandi ini mudah ditebak. Pilih yang lain, atau tetap gunakan.</translation>
+    </message>
+</context>
+<context>
     <name>RestoreOfferDialog</name>
     <message>
         <source>The message database on this computer is damaged. Nothing was deleted. You can go back to a snapshot the app made earlier: messages received after it are lost on this computer.</source>
@@ -2709,6 +2993,7 @@ Pastikan nama berkasnya benar.</translation>
     </message>
     <message>
         <source>Words to search for</source>
+        <extracomment>Draws the results with the words that matched highlighted.</extracomment>
         <translation>Kata yang dicari</translation>
     </message>
     <message>

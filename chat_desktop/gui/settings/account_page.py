@@ -1,4 +1,4 @@
-"""The Account page of the settings window: relay, password, recovery key, deletion."""
+"""The Account page of the settings window: relay, password, recovery key, backup, deletion."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from chat_desktop.gui.account.account_dialogs import NewPasswordDialog, RecoveryKeyDialog
 from chat_desktop.gui.common.accessibility import name_controls
 from chat_desktop.gui.common.notices import show_notice
+from chat_desktop.gui.settings.backup_dialog import BackupDialog
 from chat_desktop.gui.settings.dialogs import PasswordPromptDialog
 from chat_desktop.gui.settings.pages import SaveQueue, hint_label, page_layout
 from chat_desktop.services.client import ChatClient
@@ -62,6 +63,8 @@ class AccountPage(QWidget):
         self.recovery_key_button.setObjectName("newRecoveryKeyButton")
         self.delete_button = QPushButton(self.tr("Delete account and data\u2026"))
         self.delete_button.setObjectName("deleteAccountButton")
+        self.backup_button = QPushButton(self.tr("Back up\u2026"))
+        self.backup_button.setObjectName("backupButton")
         name_controls(
             (self.username_edit, self.tr("Username")),
             (self.relay_edit, self.tr("Relay address")),
@@ -69,6 +72,7 @@ class AccountPage(QWidget):
             (self.change_password_button, self.tr("Change password")),
             (self.recovery_key_button, self.tr("New recovery key")),
             (self.delete_button, self.tr("Delete account and data")),
+            (self.backup_button, self.tr("Back up your messages")),
         )
         self.relay_edit.setAccessibleDescription(
             self.tr("The relay that passes on your encrypted messages; used from the next unlock")
@@ -94,6 +98,13 @@ class AccountPage(QWidget):
                     ),
                 ),
                 (
+                    self.backup_button,
+                    self.tr(
+                        "Saves every message, file and contact into one file encrypted with a "
+                        "passphrase, to restore on a new computer."
+                    ),
+                ),
+                (
                     self.delete_button,
                     self.tr(
                         "Deletes your account on the relay and every message on this computer, "
@@ -114,12 +125,14 @@ class AccountPage(QWidget):
         self.recovery_prompt: PasswordPromptDialog | None = None
         self.recovery_key_dialog: RecoveryKeyDialog | None = None
         self.delete_prompt: PasswordPromptDialog | None = None
+        self.backup_dialog: BackupDialog | None = None
         self.relay_edit.textChanged.connect(self._relay_edited)
         self.relay_edit.returnPressed.connect(self.save_relay)
         self.relay_save_button.clicked.connect(self.save_relay)
         self.change_password_button.clicked.connect(self.change_password)
         self.recovery_key_button.clicked.connect(self.new_recovery_key)
         self.delete_button.clicked.connect(self.delete_account)
+        self.backup_button.clicked.connect(self.back_up)
 
     # ---- relay ------------------------------------------------------------------------------
 
@@ -201,6 +214,19 @@ class AccountPage(QWidget):
     def _show_recovery_key(self, key: str) -> None:
         dialog = RecoveryKeyDialog(key, self)
         self.recovery_key_dialog = dialog
+        dialog.open()
+
+    # ---- backup -----------------------------------------------------------------------------
+
+    def back_up(self) -> None:
+        """Opens the backup dialog; says where the file went once it is saved."""
+        dialog = BackupDialog(self._client, self)
+        dialog.accepted.connect(
+            lambda: show_notice(
+                self, self.tr("Backup saved"), dialog.saved_text(), QMessageBox.Icon.Information
+            )
+        )
+        self.backup_dialog = dialog
         dialog.open()
 
     # ---- deletion ---------------------------------------------------------------------------

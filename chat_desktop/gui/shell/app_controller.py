@@ -171,6 +171,17 @@ class AppController(QObject):
         )
         dialog.created.connect(self._on_created)
         dialog.linkRequested.connect(self.show_link)
+        dialog.restoreRequested.connect(self.show_restore_backup)
+        dialog.rejected.connect(self.quitRequested.emit)
+        self._show_dialog(dialog)
+
+    def show_restore_backup(self) -> None:
+        """Shows the first run's "restore from a backup" (or back to sign-up)."""
+        from chat_desktop.gui.account.restore_backup_dialog import RestoreBackupDialog
+
+        dialog = RestoreBackupDialog(self.profile_dir, kdf_params=self._kdf_params)
+        dialog.restored.connect(self._on_created)  # the new recovery key, then the window
+        dialog.backRequested.connect(self.show_sign_up)
         dialog.rejected.connect(self.quitRequested.emit)
         self._show_dialog(dialog)
 

@@ -15,6 +15,8 @@ profile, starts and stops the machinery, and holds one service object per capabi
 - ``client.presence`` (:mod:`.presence`): online status, "show when I'm online", typing.
 - ``client.preferences`` (:mod:`.preferences`): privacy choices, crash reports, the
   window's state, notes told once.
+- ``client.backup`` (:mod:`.backup`): the whole history to one passphrase-encrypted file
+  (restoring it needs no client: :mod:`chat_desktop.services.backup_restore`).
 
 The machinery below them (outbox queue and sender, receiver, resends, sync, key upkeep,
 expiry, supervisor) lives in the other modules of :mod:`chat_desktop.services` and is not

@@ -56,6 +56,7 @@ ICON_NAMES: tuple[str, ...] = (
     "pinned",
     "arrow-down",
     "arrow-up",
+    "more",
     "emoji",
 )
 #: The full-colour application icon (``resources/icons/<name>.svg``, PNGs beside it).

@@ -116,6 +116,7 @@ from chat_desktop.gui.conversation.message_words import (
     you_text,
 )
 from chat_desktop.gui.conversation.row_heights import RowHeights
+from chat_desktop.gui.conversation.text_selection import TextSelection
 from chat_desktop.gui.conversation.transfer_painting import (
     file_meta_text,
     paint_file_row,
@@ -174,6 +175,14 @@ STATUS_ICONS = {
     MessageStatus.READ: "status-read",
     MessageStatus.FAILED: "status-failed",
 }
+
+
+def _selected_look(colors: ThemeColors) -> QTextCharFormat:
+    """Selected text: the theme's selection colours (as in any text box)."""
+    look = QTextCharFormat()
+    look.setBackground(QColor(colors.highlight))
+    look.setForeground(QColor(colors.highlighted_text))
+    return look
 
 
 def status_color(status: MessageStatus, colors: ThemeColors) -> str:
@@ -241,6 +250,7 @@ class MessageDelegate(QStyledItemDelegate):
         highlighted_id: The message flashed after a jump, or None (the view sets it).
         search_query: The words of the find bar whose matches are highlighted in the text,
             or "" (the find bar sets it).
+        selection: The text selected with the mouse (the view sets it), drawn highlighted.
         now_ms: The clock the disappearing countdown reads (tests may replace it).
     """
 
@@ -257,6 +267,7 @@ class MessageDelegate(QStyledItemDelegate):
         self.measured = 0
         self.highlighted_id: str | None = None
         self.search_query = ""
+        self.selection: TextSelection | None = None
         self.now_ms: Callable[[], int] = QDateTime.currentMSecsSinceEpoch
 
     # ---- layout -------------------------------------------------------------------------
@@ -464,9 +475,10 @@ class MessageDelegate(QStyledItemDelegate):
         if layout.text is not None and layout.text_layout is not None:
             painter.setFont(italic_font(font) if message.deleted else font)
             painter.setPen(QColor(colors.meta_text if message.deleted else colors.bubble_text))
-            layout.text_layout.draw(
-                painter, QPointF(layout.text.topLeft()), self._found_words(layout, colors)
-            )
+            marked = self._found_words(layout, colors)
+            if self.selection is not None:
+                marked += self.selection.ranges(message.id, _selected_look(colors))
+            layout.text_layout.draw(painter, QPointF(layout.text.topLeft()), marked)
         self._paint_footer(painter, layout, message, font, colors)
         for chip in layout.chips:
             ours = any(self._is_ours(index, reactor) for reactor in chip.reactors)

@@ -27,6 +27,7 @@ from PySide6.QtGui import (
     QFocusEvent,
     QGuiApplication,
     QKeyEvent,
+    QKeySequence,
     QMouseEvent,
     QResizeEvent,
     QShowEvent,
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
 from chat_desktop.gui.common.notices import popup_menu
 from chat_desktop.gui.common.tasks import spawn
+from chat_desktop.gui.conversation.hover_bar import HoverBar
 from chat_desktop.gui.conversation.image_lookahead import images_wanted, rows_near
 from chat_desktop.gui.conversation.link_text import is_openable
 from chat_desktop.gui.conversation.message_delegate import MessageDelegate, is_image
@@ -55,6 +57,7 @@ from chat_desktop.gui.conversation.scroll_keeping import (
     rows_height,
     set_current_in_place,
 )
+from chat_desktop.gui.conversation.text_selection import TextSelection, cursor_at, word_around
 from chat_desktop.services.conversation_actions import CHANGE_WINDOW_MS
 from chat_desktop.services.types import Direction, Message, MessageStatus
 
@@ -153,6 +156,15 @@ class MessageListView(QListView):
         self.require_active_window = True
         self._stick_to_bottom = True
         self._paging = False
+        #: Part of one message's text selected with the mouse (the delegate draws it).
+        self.selection = TextSelection()
+        self._delegate.selection = self.selection
+        #: Whether a double click on a message replies to it (a setting; else it selects a word).
+        self.double_click_replies = False
+        self.hover_bar = HoverBar(self.viewport())
+        self.hover_bar.reactClicked.connect(self.reactRequested)
+        self.hover_bar.replyClicked.connect(self.replyRequested)
+        self.hover_bar.moreClicked.connect(self._menu_at)
         self._new_button = NewMessagesButton(self)
         self._new_button.clicked.connect(self.show_newest)
         self._place = PlaceKeeper(self, model, self)
@@ -341,6 +353,7 @@ class MessageListView(QListView):
     # ---- reactions ------------------------------------------------------------------------------
 
     def _on_scrolled(self, value: int) -> None:
+        self.hover_bar.hide_bar()
         if not self._paging:  # a page coming in moves the value, not the reader
             self._scrolling_up = value < self._last_scroll_value
         self._last_scroll_value = value
@@ -503,13 +516,62 @@ class MessageListView(QListView):
     # ---- mouse ------------------------------------------------------------------------------
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        """A hand cursor over what a click acts on (links, quotes, chips, file buttons)."""
-        _message, hit = self.hit_at(event.position().toPoint())
+        """A hand cursor over what a click acts on (links, quotes, chips, file buttons), an
+        I-beam over text; drags a text selection; shows the hover bar of the row."""
+        pos = event.position().toPoint()
+        _message, hit = self.hit_at(pos)
+        on_text = self._text_at(pos)
         if hit is not None and hit.kind != "edited":
             self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
+        elif on_text is not None:
+            self.viewport().setCursor(Qt.CursorShape.IBeamCursor)
         else:
             self.viewport().unsetCursor()
+        if self.selection.dragging and event.buttons() & Qt.MouseButton.LeftButton:
+            if on_text is not None and on_text[0] == self.selection.message_id:
+                self.selection.extend(on_text[1])
+                self.viewport().update()
+            return  # a drag selects text, it does not move the current row
+        self._show_hover_bar(pos)
         super().mouseMoveEvent(event)
+
+    def _show_hover_bar(self, pos: QPoint) -> None:
+        index = self.indexAt(pos)
+        if not index.isValid() or self.focus_ring_visible:
+            self.hover_bar.hide_bar()
+            return
+        message = self._model.message_at(index.row())
+        rect = self.visualRect(index)
+        layout = self._delegate.layout_for(index, rect.width(), self.font())
+        if message.deleted or is_note(message) or is_notice(message) or layout is None:
+            self.hover_bar.hide_bar()
+            return
+        outgoing = message.direction is Direction.OUTGOING
+        self.hover_bar.show_for(message.id, layout.bubble.translated(rect.topLeft()), outgoing)
+
+    def _text_at(self, pos: QPoint) -> tuple[str, int] | None:
+        """The message and text position (UTF-16) under ``pos``, if it is on a text."""
+        index = self.indexAt(pos)
+        if not index.isValid():
+            return None
+        rect = self.visualRect(index)
+        layout = self._delegate.layout_for(index, rect.width(), self.font())
+        message = self._model.message_at(index.row())
+        if layout is None or message.deleted:
+            return None
+        position = cursor_at(layout, pos - rect.topLeft())
+        return None if position is None else (message.id, position)
+
+    def _menu_at(self, message_id: str, global_pos: QPoint) -> None:
+        row = self._model.row_of(message_id)
+        if row is not None:
+            self.open_context_menu(row, global_pos)
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802
+        """The hover bar goes with the mouse (unless the mouse went onto it)."""
+        if not self.hover_bar.underMouse():
+            self.hover_bar.hide_bar()
+        super().leaveEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         """Remembers which part was pressed (a click acts only if released on the same)."""
@@ -519,11 +581,19 @@ class MessageListView(QListView):
             message, hit = self.hit_at(event.position().toPoint())
             if message is not None and hit is not None and hit.kind in _ACTIONABLE:
                 self._pressed = (message.id, hit)
+            else:
+                on_text = self._text_at(event.position().toPoint())
+                if on_text is not None:
+                    self.selection.start(*on_text)
+                    self.viewport().update()
+                elif self.selection.clear():
+                    self.viewport().update()
         super().mousePressEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         """Acts on the clicked part; a plain click (or "download") goes on as ``clicked``."""
         pressed, self._pressed = self._pressed, None
+        self.selection.dragging = False
         if self._swallow_release:
             self._swallow_release = False
             self._release_quietly(event)
@@ -538,9 +608,24 @@ class MessageListView(QListView):
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         """A double click on a part acts once (its first click already did)."""
-        _message, hit = self.hit_at(event.position().toPoint())
+        message, hit = self.hit_at(event.position().toPoint())
         if hit is not None and hit.kind in _ACTIONABLE:
             self._swallow_release = True
+            event.accept()
+            return
+        if (
+            message is not None
+            and self.double_click_replies
+            and "reply" in dict(self.menu_actions(message))
+        ):
+            self.selection.clear()
+            self.replyRequested.emit(message.id)
+            event.accept()
+            return
+        on_text = self._text_at(event.position().toPoint())
+        if message is not None and on_text is not None:
+            self.selection.select(message.id, *word_around(message.body or "", on_text[1]))
+            self.viewport().update()
             event.accept()
             return
         super().mouseDoubleClickEvent(event)
@@ -595,6 +680,10 @@ class MessageListView(QListView):
             self.focus_ring_visible = True
             self.viewport().update()
         index = self.currentIndex()
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self._copy_selection_or(index)
+            event.accept()
+            return
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and index.isValid():
             message = self._model.message_at(index.row())
             action = self.default_action(message)
@@ -610,6 +699,14 @@ class MessageListView(QListView):
             event.accept()
             return
         super().keyPressEvent(event)
+
+    def _copy_selection_or(self, index: QModelIndex) -> None:
+        """Ctrl+C: the selected text, else the current message's whole text."""
+        row = self._model.row_of(self.selection.message_id or "")
+        if row is not None and self.selection.has_text():
+            _copy(self.selection.selected_text(self._model.message_at(row).body or ""))
+        elif index.isValid() and self._model.message_at(index.row()).body:
+            _copy(self._model.message_at(index.row()).body or "")
 
     def _menu_position(self, row: int) -> QPoint:
         """The global centre of a row's bubble (where a keyboard-opened menu appears)."""
@@ -640,6 +737,8 @@ class MessageListView(QListView):
             actions.append(("retry", self.tr("Retry sending")))
         actions.append(("reply", self.tr("Reply")))
         actions.append(("react", self.tr("React…")))
+        if self.selection.has_text(message.id):
+            actions.append(("copy_selection", self.tr("Copy selection")))
         if message.body:
             actions.append(("copy", self.tr("Copy text")))
         state = transfer_state(message, self._model.progress(message.id))
@@ -684,6 +783,8 @@ class MessageListView(QListView):
             self.reactRequested.emit(message_id, global_pos)
         elif action == "copy":
             _copy(message.body or "")
+        elif action == "copy_selection":
+            _copy(self.selection.selected_text(message.body or ""))
         elif action == "open":
             if is_image(message):
                 self.imageActivated.emit(message_id)

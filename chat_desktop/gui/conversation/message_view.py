@@ -22,10 +22,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
-    QContextMenuEvent,
     QDesktopServices,
     QFocusEvent,
-    QGuiApplication,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -34,19 +32,18 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
-from chat_desktop.gui.common.notices import popup_menu
 from chat_desktop.gui.common.tasks import spawn
 from chat_desktop.gui.conversation.hover_bar import HoverBar
 from chat_desktop.gui.conversation.image_lookahead import images_wanted, rows_near
 from chat_desktop.gui.conversation.link_text import is_openable
-from chat_desktop.gui.conversation.message_delegate import MessageDelegate, is_image
+from chat_desktop.gui.conversation.message_delegate import MessageDelegate
 from chat_desktop.gui.conversation.message_hits import Hit
 from chat_desktop.gui.conversation.message_layout import (
     MessageLayout,
     is_note,
     is_notice,
-    transfer_state,
 )
+from chat_desktop.gui.conversation.message_menu import MessageMenus
 from chat_desktop.gui.conversation.message_model import MessageWindowModel
 from chat_desktop.gui.conversation.new_messages_button import NewMessagesButton
 from chat_desktop.gui.conversation.scroll_keeping import (
@@ -58,7 +55,6 @@ from chat_desktop.gui.conversation.scroll_keeping import (
     set_current_in_place,
 )
 from chat_desktop.gui.conversation.text_selection import TextSelection, cursor_at, word_around
-from chat_desktop.services.conversation_actions import CHANGE_WINDOW_MS
 from chat_desktop.services.types import Direction, Message, MessageStatus
 
 #: Pixels from an edge at which the next page is fetched.
@@ -72,7 +68,7 @@ COUNTDOWN_MS = 1000
 _ACTIONABLE = frozenset({"quote", "link", "chip", "cancel", "open", "image"})
 
 
-class MessageListView(QListView):
+class MessageListView(MessageMenus, QListView):
     """A ``QListView`` that pages its window model as the user scrolls.
 
     Signals:
@@ -562,11 +558,6 @@ class MessageListView(QListView):
         position = cursor_at(layout, pos - rect.topLeft())
         return None if position is None else (message.id, position)
 
-    def _menu_at(self, message_id: str, global_pos: QPoint) -> None:
-        row = self._model.row_of(message_id)
-        if row is not None:
-            self.open_context_menu(row, global_pos)
-
     def leaveEvent(self, event: QEvent) -> None:  # noqa: N802
         """The hover bar goes with the mouse (unless the mouse went onto it)."""
         if not self.hover_bar.underMouse():
@@ -700,140 +691,6 @@ class MessageListView(QListView):
             return
         super().keyPressEvent(event)
 
-    def _copy_selection_or(self, index: QModelIndex) -> None:
-        """Ctrl+C: the selected text, else the current message's whole text."""
-        row = self._model.row_of(self.selection.message_id or "")
-        if row is not None and self.selection.has_text():
-            _copy(self.selection.selected_text(self._model.message_at(row).body or ""))
-        elif index.isValid() and self._model.message_at(index.row()).body:
-            _copy(self._model.message_at(index.row()).body or "")
-
-    def _menu_position(self, row: int) -> QPoint:
-        """The global centre of a row's bubble (where a keyboard-opened menu appears)."""
-        index = self._model.index(row)
-        rect = self.visualRect(index)
-        layout = self._delegate.layout_for(index, rect.width(), self.font())
-        centre = layout.bubble.center() if layout is not None else rect.center() - rect.topLeft()
-        return self.viewport().mapToGlobal(rect.topLeft() + centre)
-
-    # ---- context menu -----------------------------------------------------------------------
-
-    def _may_change(self, message: Message) -> bool:
-        """Ours, not deleted, sent less than 24 h ago (what the engine allows to edit/delete)."""
-        sent = message.sent_at or message.sort_key
-        return (
-            message.direction is Direction.OUTGOING
-            and not message.deleted
-            and self._delegate.now_ms() - sent < CHANGE_WINDOW_MS
-        )
-
-    def menu_actions(self, message: Message) -> list[tuple[str, str]]:
-        """The context menu of ``message``: (action key, translated label), in order."""
-        delete_for_me = ("delete_me", self.tr("Delete for me"))
-        if message.deleted or is_note(message) or is_notice(message):
-            return [delete_for_me]
-        actions: list[tuple[str, str]] = []
-        if message.direction is Direction.OUTGOING and message.status is MessageStatus.FAILED:
-            actions.append(("retry", self.tr("Retry sending")))
-        actions.append(("reply", self.tr("Reply")))
-        actions.append(("react", self.tr("React…")))
-        if self.selection.has_text(message.id):
-            actions.append(("copy_selection", self.tr("Copy selection")))
-        if message.body:
-            actions.append(("copy", self.tr("Copy text")))
-        state = transfer_state(message, self._model.progress(message.id))
-        if state == "ready":
-            actions.append(("open", self.tr("Open")))
-            actions.append(("save", self.tr("Save as…")))
-        elif state == "download":
-            actions.append(("download", self.tr("Download")))
-        elif state == "transfer":
-            actions.append(("cancel", self.tr("Cancel transfer")))
-        if self._may_change(message) and message.kind == "text":
-            actions.append(("edit", self.tr("Edit")))
-        actions.append(("details", self.tr("Details…")))
-        actions.append(delete_for_me)
-        if self._may_change(message):
-            actions.append(("delete_all", self.tr("Delete for everyone")))
-        return actions
-
-    def default_action(self, message: Message) -> str | None:
-        """What Enter does on ``message``: retry a failed one, open or download an
-        attachment, else reply (None for deleted messages and notes)."""
-        keys = [key for key, _label in self.menu_actions(message)]
-        for preferred in ("retry", "open", "download", "reply"):
-            if preferred in keys:
-                return preferred
-        return None
-
-    def trigger(self, action: str, message: Message, global_pos: QPoint) -> None:
-        """Runs a context-menu action on ``message``."""
-        message_id = message.id
-        simple = {
-            "retry": self.retryRequested,
-            "reply": self.replyRequested,
-            "save": self.saveRequested,
-            "cancel": self.cancelRequested,
-            "edit": self.editRequested,
-            "details": self.detailsRequested,
-        }
-        if action in simple:
-            simple[action].emit(message_id)
-        elif action == "react":
-            self.reactRequested.emit(message_id, global_pos)
-        elif action == "copy":
-            _copy(message.body or "")
-        elif action == "copy_selection":
-            _copy(self.selection.selected_text(message.body or ""))
-        elif action == "open":
-            if is_image(message):
-                self.imageActivated.emit(message_id)
-            else:
-                self.openRequested.emit(message_id)
-        elif action == "download":
-            row = self._model.row_of(message_id)
-            if row is not None:  # the usual path of a click on an attachment
-                self.clicked.emit(self._model.index(row))
-        elif action in ("delete_me", "delete_all"):
-            self.deleteRequested.emit(message_id, action == "delete_all")
-
-    def build_menu(self, row: int, global_pos: QPoint) -> QMenu:
-        """The context menu of the message in ``row`` (its default action in bold)."""
-        message = self._model.message_at(row)
-        menu = QMenu(self)
-        menu.setObjectName("messageMenu")
-        menu.setAccessibleName(self.tr("Message actions"))
-        default = self.default_action(message)
-        for key, label in self.menu_actions(message):
-            action = menu.addAction(label)
-            action.setObjectName(key)
-            action.triggered.connect(
-                lambda _checked=False, k=key, m=message: self.trigger(k, m, global_pos)
-            )
-            if key == default:
-                menu.setDefaultAction(action)
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        return menu
-
-    def open_context_menu(self, row: int, global_pos: QPoint) -> QMenu:
-        """Pops up the message's menu without blocking (no nested event loop)."""
-        self.setCurrentIndex(self._model.index(row))
-        menu = self.build_menu(row, global_pos)
-        self.last_menu = menu
-        popup_menu(menu, global_pos)
-        return menu
-
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
-        """The message's actions (for the current message when asked from the keyboard)."""
-        if event.reason() == QContextMenuEvent.Reason.Keyboard:
-            index = self.currentIndex()
-            if index.isValid():
-                self.open_context_menu(index.row(), self._menu_position(index.row()))
-            return
-        index = self.indexAt(event.pos())
-        if index.isValid():
-            self.open_context_menu(index.row(), event.globalPos())
-
     @property
     def settling(self) -> bool:
         """Whether work the view started is still to finish: a page coming in, the check for
@@ -845,7 +702,3 @@ class MessageListView(QListView):
             or self._idle_check.isActive()
             or self._align_timer.isActive()
         )
-
-
-def _copy(text: str) -> None:
-    QGuiApplication.clipboard().setText(text)

@@ -74,6 +74,8 @@ MAX_GROUP_MEMBERS: Final = 256
 MAX_GROUP_TITLE_LENGTH: Final = 128
 #: Highest group revision: 2**53, so that it is exact wherever a number is a double.
 MAX_GROUP_REVISION: Final = 2**53
+#: A sender-key distribution (docs/protocol.md §11.4): always exactly 73 bytes.
+SENDER_KEY_DISTRIBUTION_SIZE: Final = 73
 
 # ``\A`` and ``\Z`` because msgspec searches patterns (``re.search``): ``^…$`` would also
 # accept a value followed by a newline.
@@ -341,6 +343,22 @@ class GroupUpdateContent(_Content, frozen=True, tag="group_update"):
             raise ValueError(problem)
 
 
+class SenderKeyContent(_Content, frozen=True, tag="sender_key"):
+    """The sender device's sender key of a group, for one member device (docs/protocol.md §4).
+
+    Sent only pairwise (inside the E2EE session); ``distribution`` is the 73 bytes of
+    docs/protocol.md §11.4, checked further when the receiver holds it.
+    """
+
+    group_id: GroupId
+    distribution: Annotated[
+        bytes,
+        msgspec.Meta(
+            min_length=SENDER_KEY_DISTRIBUTION_SIZE, max_length=SENDER_KEY_DISTRIBUTION_SIZE
+        ),
+    ]
+
+
 class SentTranscriptContent(_Content, frozen=True, tag="sent"):
     """Sync (own devices only): the content one of our devices sent to ``peer``.
 
@@ -392,6 +410,7 @@ Content = (
     | DeleteContent
     | ProfileContent
     | GroupUpdateContent
+    | SenderKeyContent
     | RetryContent
     | ReactionContent
     | EditContent

@@ -4,9 +4,9 @@ One ``ChatClient`` is one unlocked account on one device. It is the composition 
 creates or unlocks the profile, wires the machinery (store thread, relay link, outbox queue
 and sender, receiver, sweeper, key upkeep) and holds one service object per capability
 (:mod:`chat_desktop.services.capabilities`): ``client.account``, ``client.devices``,
-``client.conversations``, ``client.messages``, ``client.attachments``, ``client.trust``,
-``client.presence``, ``client.preferences`` and ``client.backup``. Everything it does is
-told as typed events (:mod:`chat_desktop.services.events`).
+``client.conversations``, ``client.messages``, ``client.groups``, ``client.attachments``,
+``client.trust``, ``client.presence`` and ``client.preferences``. Everything it does is told
+as typed events (:mod:`chat_desktop.services.events`).
 
 Example::
 
@@ -35,6 +35,7 @@ from chat_desktop.services.capabilities.attachments import AttachmentService
 from chat_desktop.services.capabilities.backup import BackupService
 from chat_desktop.services.capabilities.conversations import ConversationService
 from chat_desktop.services.capabilities.devices import LinkedDevices
+from chat_desktop.services.capabilities.groups import GroupService
 from chat_desktop.services.capabilities.messages import MessageService
 from chat_desktop.services.capabilities.preferences import PreferenceService
 from chat_desktop.services.capabilities.presence import PresenceService
@@ -44,6 +45,8 @@ from chat_desktop.services.context import EngineContext
 from chat_desktop.services.conversation_actions import ConversationActions
 from chat_desktop.services.engine import Engine
 from chat_desktop.services.events import EventStream
+from chat_desktop.services.groups_receiving import GroupReceiver
+from chat_desktop.services.groups_sending import GroupSender
 from chat_desktop.services.preferences import Appearance, load_appearance, save_appearance
 from chat_desktop.services.registration import register_account, registered_device_key
 from chat_desktop.services.resending import requeue_after_restore
@@ -62,8 +65,8 @@ class ChatClient:
     Attributes:
         events: Every event of this client; ``async for event in client.events``.
         username: Our account name.
-        account, devices, conversations, messages, attachments, trust, presence,
-        preferences, backup: What the client can do, one capability each
+        account, devices, conversations, messages, groups, attachments, trust, presence,
+        preferences: What the client can do, one capability each
             (:mod:`chat_desktop.services.capabilities`).
     """
 
@@ -80,6 +83,9 @@ class ChatClient:
         self.conversations = ConversationService(context, engine.queue, actions, engine.sender)
         self.messages = MessageService(context, engine.queue, actions, engine.sender)
         self.attachments = AttachmentService(engine.transfers, engine.queue, actions)
+        self.groups = GroupService(context, engine.queue, actions, engine.sender)
+        engine.sender.group_drain = GroupSender(context, engine.sender).send
+        engine.receiver.groups = GroupReceiver(context)
         self.trust = TrustService(context, engine.queue, engine.sender)
         self.presence = PresenceService(context)
         self.preferences = PreferenceService(context, self.presence)

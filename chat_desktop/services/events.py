@@ -27,13 +27,18 @@ class ConnectionState(StrEnum):
 
 
 class MessageReceived(msgspec.Struct, frozen=True):
-    """A peer's text or attachment message was decrypted and stored."""
+    """A peer's text or attachment message was decrypted and stored.
+
+    In a group ``peer`` is the group's conversation id (``"g:…"``) and ``sender`` the member
+    who wrote it; in a 1:1 chat ``sender`` is None (the peer wrote it).
+    """
 
     peer: str
     message_id: str
     kind: str
     text: str
     sent_at: int
+    sender: str | None = None
 
 
 class MessageUndecryptable(msgspec.Struct, frozen=True):
@@ -279,6 +284,56 @@ class ReadElsewhere(msgspec.Struct, frozen=True):
     message_ids: tuple[str, ...]
 
 
+class GroupChanged(msgspec.Struct, frozen=True):
+    """A group's state changed (created, renamed, members or admins changed, timer).
+
+    ``peer`` is the group's conversation id and ``sender`` who changed it; ``removed_me``
+    says this account is no longer a member (nothing more is sent to the group from here).
+    The other fields say what changed, for notes in the history ("alice added carol"): the
+    members added and removed (a member who left is its sender, removed), the admins added
+    and removed, and whether the title, timer or avatar changed. Reload the state with
+    ``client.groups.get``.
+    """
+
+    peer: str
+    revision: int
+    removed_me: bool = False
+    sender: str = ""
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    admins_added: tuple[str, ...] = ()
+    admins_removed: tuple[str, ...] = ()
+    title_changed: bool = False
+    timer_changed: bool = False
+    avatar_changed: bool = False
+
+
+class GroupUpdateRefused(msgspec.Struct, frozen=True):
+    """A ``group_update`` from ``sender`` was refused or ignored; nothing changed.
+
+    ``reason`` is the rule it broke (``not_an_admin``, ``not_only_leaving``, ``stale``, …);
+    ``kept_aside`` says it is kept to be offered again after the next update taken
+    (docs/protocol.md §4: its sender's rights may come from an update not received yet).
+    """
+
+    peer: str
+    sender: str
+    reason: str
+    kept_aside: bool = False
+
+
+class GroupMessageRefused(msgspec.Struct, frozen=True):
+    """A group message or sender key from ``sender``'s device was refused (no plaintext).
+
+    ``reason`` says why: ``unknown_sender_key`` (no key held: a non-member, or not given
+    the key), ``forged`` (bad signature), ``wrong_group``, ``not_a_member``, ``invalid``.
+    """
+
+    sender: str
+    device_id: int
+    reason: str
+
+
 ClientEvent = (
     MessageReceived
     | MessageRecovered
@@ -309,6 +364,9 @@ ClientEvent = (
     | ReadElsewhere
     | VerifiedChanged
     | ResumedElsewhere
+    | GroupChanged
+    | GroupUpdateRefused
+    | GroupMessageRefused
 )
 
 

@@ -30,6 +30,7 @@ from chat_desktop.services.background import BackgroundTasks
 from chat_desktop.services.context import EngineContext, new_message_id, now_ms
 from chat_desktop.services.conversation_actions import ApplyHook
 from chat_desktop.services.sending import OutboxPayload, OutboxSender, encode_payload
+from chat_desktop.storage.group_ids import group_id_of
 from chat_desktop.storage.models import (
     TIMER_NOTE_KIND,
     Direction,
@@ -164,8 +165,9 @@ class OutboxQueue:
         store = self._context.worker.store
         peer, message_id, kind = request.peer, request.message_id, request.kind
         sent_at = self.next_sent_at()
+        group = group_id_of(peer) is not None  # a group message: one entry, no transcript
         with store.transaction():
-            conversation = store.conversations.ensure(peer, peer_address=peer)
+            conversation = store.conversations.ensure(peer, peer_address=None if group else peer)
             timer = conversation.expire_timer
             if request.apply is not None:
                 request.apply(store, message_id, sent_at)
@@ -198,8 +200,9 @@ class OutboxQueue:
                 blob_path=request.blob_path,
             )
             store.outbox.enqueue(peer, message_id, peer, encode_payload(payload))
-            if request.blob_path is None:
-                # An attachment's transcript waits for its blob id (after the upload).
+            if request.blob_path is None and not group:
+                # An attachment's transcript waits for its blob id (after the upload); our
+                # other devices get a group message itself (docs/protocol.md §4).
                 sync.queue_transcript(self._context, store, peer, content, payload.expires_at)
 
     # ---- contents without a message row ------------------------------------------------

@@ -27,10 +27,12 @@ from chat_desktop.protocol.message_content import (
     ContentError,
     DeleteContent,
     EditContent,
+    GroupUpdateContent,
     ProfileContent,
     ReactionContent,
     ReceiptContent,
     RetryContent,
+    SenderKeyContent,
     SyncContent,
     TextContent,
     TimerContent,
@@ -58,6 +60,7 @@ from chat_desktop.services.events import (
     TimerChanged,
     TypingChanged,
 )
+from chat_desktop.services.groups_receiving import GroupReceiver, is_group_body
 from chat_desktop.services.message_rows import attachment_info_of, insert_timer_note
 from chat_desktop.services.preferences import typing_indicators_enabled
 from chat_desktop.services.resending import queue_resends
@@ -158,6 +161,8 @@ class MessageReceiver:
         self._current: list[MessageDelivery] = []
         self._on_delivered = on_delivered
         self._on_attachment = on_attachment
+        #: Group bodies and group contents go here (set by the client).
+        self.groups: GroupReceiver | None = None
 
     def enqueue(self, delivery: MessageDelivery) -> None:
         """Called by the connection for every envelope (on the loop, must not block)."""
@@ -277,10 +282,18 @@ class MessageReceiver:
     def _handle_one(
         self, store: MessageStore, delivery: MessageDelivery, result: BatchResult
     ) -> None:
+        groups = self.groups
+        if groups is not None and is_group_body(delivery.body):
+            result.events.extend(groups.receive_body(store, delivery))
+            return
         plaintext, change = self._decrypt(store, delivery)
         content = decode_content(plaintext)
         if change is not None:
             result.events.extend(key_change_events(change))
+        if groups is not None and isinstance(content, GroupUpdateContent | SenderKeyContent):
+            # From a member, or from our own other device (it follows our groups too).
+            result.events.extend(groups.receive_pairwise(store, delivery, content))
+            return
         if delivery.from_ == self._context.username:
             # From another device of ours: only sync contents are taken from it.
             events, attachments = apply_sync(

@@ -40,6 +40,7 @@ from chat_desktop.services.trust import paused_peers as paused_peers
 from chat_desktop.services.trust import record_identity as record_identity
 from chat_desktop.services.trust import set_paused as set_paused
 from chat_desktop.services.trust import trusted_identity_key as trusted_identity_key
+from chat_desktop.storage.group_ids import group_id_of
 from chat_desktop.storage.models import MessageKey, MessageStatus, OutboxEntry
 from chat_desktop.storage.store import MessageStore
 
@@ -131,6 +132,9 @@ class _Prepared:
 
 
 Uploader = Callable[[OutboxEntry, "OutboxPayload"], Awaitable["OutboxPayload"]]
+#: Sends the entries of group conversations (``services/groups_sending.py``); returns whether
+#: it made progress (sent or queued something).
+GroupDrain = Callable[[list[OutboxEntry]], Awaitable[bool]]
 
 
 class OutboxSender:
@@ -152,6 +156,8 @@ class OutboxSender:
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
         self.uploader: Uploader | None = None
+        #: Sends group entries (recipient: a group's conversation id); set by the client.
+        self.group_drain: GroupDrain | None = None
         self._hold_until = 0.0
         self._device_sets = DeviceSets(context)
         #: Messages waiting for an accept, per paused peer, as last published.
@@ -170,6 +176,23 @@ class OutboxSender:
             ProtocolError, ConnectionFailure: The request failed.
         """
         return await self._device_sets.establish_sessions(peer, devices)
+
+    @property
+    def device_sets(self) -> DeviceSets:
+        """Sessions with peers' device sets and the per-peer back-off (for group sends)."""
+        return self._device_sets
+
+    def record_ack(self, entry: OutboxEntry, server_ts: int) -> None:
+        """The relay acked ``entry`` (a group send): commit it with the other acks."""
+        self._in_flight.add(entry.seq)
+        self._acked.append((entry, server_ts))
+        self._ack_ready.set()
+
+    def hold(self, retry_after: float | None) -> None:
+        """The relay asked us to slow down: hold the whole queue (keeps the order)."""
+        loop = asyncio.get_running_loop()
+        self._hold_until = max(self._hold_until, loop.time() + (retry_after or 1.0))
+        self.wake()
 
     def start(self) -> None:
         """Starts the drain and ack-commit loops under supervision (idempotent)."""
@@ -248,9 +271,12 @@ class OutboxSender:
             and entry.recipient not in paused
             and not deferred(entry.recipient)
         ]
-        if not entries:
+        groups = [entry for entry in entries if group_id_of(entry.recipient) is not None]
+        if groups:
+            entries = [entry for entry in entries if group_id_of(entry.recipient) is None]
+        if not entries and not groups:
             return False
-        prepared = await self._prepare(entries, paused)
+        prepared = await self._prepare(entries, paused) if entries else []
         for item in prepared:
             if self._hold_until > asyncio.get_running_loop().time():
                 break  # re-read the outbox in order once the hold is over
@@ -263,7 +289,12 @@ class OutboxSender:
             task = asyncio.create_task(self._send(item))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        return bool(prepared)
+        progressed = bool(prepared)
+        if groups and self.group_drain is not None:
+            # After the pairwise sends started: a group message waits for the sender keys
+            # and updates queued before it (services/groups_sending.py).
+            progressed = await self.group_drain(groups) or progressed
+        return progressed
 
     async def _wait_out_hold(self) -> None:
         """Waits while the relay asked us to slow down (``rate_limited``)."""

@@ -1,4 +1,4 @@
-"""Groups in the encrypted store: each group's state and its sender keys (schema v7).
+"""Groups in the encrypted store: each group's state and its sender keys (schemas v7, v8).
 
 A group is a conversation (``"g:"`` + its id in hex, see :mod:`~chat_desktop.storage.group_ids`),
 so its messages live where every conversation's do. This repository keeps what is new:
@@ -10,10 +10,14 @@ so its messages live where every conversation's do. This repository keeps what i
   names its table, group, sender and device, so a sealed key copied into another row does
   not open there.
 
+It also keeps (schema v8) which (member, device) got our current sender key, so a restart
+does not hand it out again, and the ``group_update`` contents refused for now and kept aside
+(at most 16 per group) to be offered again after the next update taken.
+
 Deleting the group's conversation (:meth:`ConversationRepository.delete
 <chat_desktop.storage.conversations.ConversationRepository.delete>`) deletes its group row
-and every sender key of it in the same statement (the foreign keys cascade). Every value has
-a bound, checked before anything is written.
+and every sender key, holder and kept update of it in the same statement (the foreign keys
+cascade). Every value has a bound, checked before anything is written.
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ from chat_desktop.storage.db import Database, Row
 from chat_desktop.storage.errors import NotFound
 from chat_desktop.storage.group_ids import GroupValueRefused, group_conversation_id
 from chat_desktop.storage.migrations.v007_groups import MAX_HELD_BYTES, MAX_SENDER_KEY_BYTES
+from chat_desktop.storage.migrations.v008_group_delivery import (
+    MAX_DEFERRED_UPDATE_BYTES,
+    MAX_DEFERRED_UPDATES_PER_GROUP,
+)
 from chat_desktop.storage.models import StoredGroup
 from chat_desktop.storage.secret_rows import SecretRowCorrupt
 
@@ -239,6 +247,98 @@ class GroupRepository:
                 (conversation_id, user),
             )
         return int(cursor.rowcount)
+
+    def drop_own_sender_key(self, conversation_id: str) -> None:
+        """Forget this device's sender key of the group and who holds it (a rotation is due).
+
+        The next group message makes a new one (docs/protocol.md §11.1).
+        """
+        with self._db.transaction():
+            self._db.execute(
+                "DELETE FROM group_own_sender_keys WHERE conversation_id = ?", (conversation_id,)
+            )
+            self._db.execute(
+                "DELETE FROM group_key_holders WHERE conversation_id = ?", (conversation_id,)
+            )
+
+    # --- who holds our sender key (schema v8) --------------------------------------------------
+
+    def key_holders(self, conversation_id: str, key_id: int) -> set[tuple[str, int]]:
+        """The (user, device) pairs our sender key ``key_id`` of the group was handed to."""
+        rows = self._db.query_all(
+            "SELECT user, device_id FROM group_key_holders "
+            "WHERE conversation_id = ? AND key_id = ?",
+            (conversation_id, key_id),
+        )
+        return {(str(row[0]), int(row[1])) for row in rows}
+
+    def add_key_holders(
+        self, conversation_id: str, key_id: int, holders: builtins.list[tuple[str, int]]
+    ) -> None:
+        """Records that ``holders`` were handed our sender key ``key_id`` of the group.
+
+        Raises:
+            GroupValueRefused: ``key_id`` is not a u32; nothing was written.
+        """
+        if isinstance(key_id, bool) or not 0 <= key_id <= 0xFFFFFFFF:
+            raise GroupValueRefused("a sender key id is a u32")
+        with self._db.transaction():
+            for user, device_id in holders:
+                self._db.execute(
+                    "INSERT INTO group_key_holders(conversation_id, user, device_id, key_id) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT(conversation_id, user, device_id) "
+                    "DO UPDATE SET key_id = excluded.key_id",
+                    (conversation_id, user, device_id, key_id),
+                )
+
+    # --- group updates kept aside (schema v8) -------------------------------------------------
+
+    def defer_update(
+        self, conversation_id: str, sender: str, content_id: str, revision: int, content: bytes
+    ) -> None:
+        """Keeps a refused ``group_update`` aside, at most
+        :data:`MAX_DEFERRED_UPDATES_PER_GROUP` per group (the lowest revisions go first).
+
+        Raises:
+            GroupValueRefused: ``content`` is empty or too large, or ``revision`` out of range.
+            NotFound: The group is not held; nothing was written.
+        """
+        _check_blob(content, MAX_DEFERRED_UPDATE_BYTES, "a group update")
+        if isinstance(revision, bool) or not 1 <= revision <= MAX_REVISION:
+            raise GroupValueRefused(f"a group revision is 1 to {MAX_REVISION}")
+        with self._db.transaction():
+            self._require_group(conversation_id)
+            self._db.execute(
+                "INSERT INTO group_deferred_updates"
+                "(conversation_id, sender, content_id, revision, content, received_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(conversation_id, sender, content_id) DO NOTHING",
+                (conversation_id, sender, content_id, revision, content, self._clock()),
+            )
+            self._db.execute(
+                "DELETE FROM group_deferred_updates WHERE conversation_id = ? AND "
+                "(sender, content_id) NOT IN (SELECT sender, content_id "
+                "FROM group_deferred_updates WHERE conversation_id = ? "
+                "ORDER BY revision DESC, received_at DESC LIMIT ?)",
+                (conversation_id, conversation_id, MAX_DEFERRED_UPDATES_PER_GROUP),
+            )
+
+    def deferred_updates(self, conversation_id: str) -> builtins.list[tuple[str, str, bytes]]:
+        """The updates kept aside for the group: (sender, content id, content), by revision."""
+        rows = self._db.query_all(
+            "SELECT sender, content_id, content FROM group_deferred_updates "
+            "WHERE conversation_id = ? ORDER BY revision, sender, content_id",
+            (conversation_id,),
+        )
+        return [(str(row[0]), str(row[1]), bytes(row[2])) for row in rows]
+
+    def drop_deferred_update(self, conversation_id: str, sender: str, content_id: str) -> None:
+        """Forgets one update kept aside (it was taken, or is stale now)."""
+        self._db.execute(
+            "DELETE FROM group_deferred_updates "
+            "WHERE conversation_id = ? AND sender = ? AND content_id = ?",
+            (conversation_id, sender, content_id),
+        )
 
     # --- helpers -----------------------------------------------------------------------------
 

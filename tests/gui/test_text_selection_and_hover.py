@@ -132,7 +132,7 @@ async def test_a_double_click_selects_a_word_or_replies_when_so_set(
 async def test_the_hover_bar_shows_beside_the_bubble_and_acts_on_its_message(
     qtbot: QtBot, seeded_store: MessageStore
 ) -> None:
-    _window, model, view, _other = await opened_view(qtbot, seeded_store)
+    _window, _model, view, _other = await opened_view(qtbot, seeded_store)
     theirs, ours = message_id(4_998), message_id(4_999)  # even: from PEER; odd: ours
     await settled()
     bar = view.hover_bar

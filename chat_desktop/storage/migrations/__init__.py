@@ -21,6 +21,7 @@ from chat_desktop.storage.migrations import (
     v005_send_log,
     v006_drafts,
     v007_groups,
+    v008_group_delivery,
 )
 
 
@@ -72,5 +73,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         version=7,
         name="groups and their sender keys",
         statements=v007_groups.STATEMENTS,
+    ),
+    Migration(
+        version=8,
+        name="group sender-key holders, group updates kept aside",
+        statements=v008_group_delivery.STATEMENTS,
     ),
 )

@@ -56,7 +56,7 @@ from chat_desktop.services.image_processing import (
     prepare_image,
 )
 from chat_desktop.services.sending import OutboxSender
-from chat_desktop.storage.models import MessageKey
+from chat_desktop.storage.models import AttachmentInfo, MessageKey
 
 __all__ = [
     "AUTO_DOWNLOAD_MAX",
@@ -176,6 +176,56 @@ class AttachmentTransfers:
             width, height, thumbnail = prepared.width, prepared.height, prepared.thumbnail_jpeg
         ready = PreparedFile(path, data, mime, name, width, height, thumbnail)
         return await self._uploads.queue(peer, ready, queue_content, caption=caption, quote=quote)
+
+    async def queue_stored(
+        self, peer: str, info: AttachmentInfo, queue_content: QueueContent, *, caption: str = ""
+    ) -> str:
+        """Sends our stored copy of a file again, as a new upload (a forward of a file whose
+        blob the relay no longer holds); returns the message id.
+
+        The copy is decrypted into memory (at most 100 MiB, never to a plaintext file) and
+        encrypted again under a new key, like any file sent.
+        """
+        file_id = info.local_file_id
+        if file_id is None:
+            raise AttachmentUnavailable("the file is not stored here")
+        files = self._context.worker.store.attachments
+
+        def read_all() -> bytes:
+            with files.open(file_id) as source:
+                return source.read(max_plaintext_size() + 1)
+
+        data = await self._context.worker.run(read_all)
+        if len(data) > max_plaintext_size():
+            raise AttachmentTooLarge("files over 100 MiB cannot be sent")
+        name = strip_file_name_controls(info.file_name or "file") or "file"
+        ready = PreparedFile(
+            Path(name),
+            data,
+            info.mime or "application/octet-stream",
+            name,
+            info.width,
+            info.height,
+            info.thumbnail,
+        )
+        return await self._uploads.queue(peer, ready, queue_content, caption=caption, quote=None)
+
+    async def copy_stored(self, info: AttachmentInfo) -> str | None:
+        """A new stored copy (its own file id) of ``info``'s file, or None if it has none."""
+        file_id = info.local_file_id
+        if file_id is None or info.local_status != "done":
+            return None
+        files = self._context.worker.store.attachments
+
+        def copy() -> str:
+            with files.open(file_id) as source:
+                return str(files.write(source).file_id)
+
+        return await self._context.worker.run(copy)
+
+    async def drop_stored(self, file_id: str) -> None:
+        """Deletes a stored copy no message came to own (a forward refused after copying)."""
+        await self._context.worker.run(self._context.worker.store.attachments.delete, file_id)
 
     async def cancel_transfer(self, key: MessageKey) -> bool:
         """Stops an upload or download of ``key``'s attachment; returns whether one stopped.

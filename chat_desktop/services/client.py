@@ -45,6 +45,7 @@ from chat_desktop.services.context import EngineContext
 from chat_desktop.services.conversation_actions import ConversationActions
 from chat_desktop.services.engine import Engine
 from chat_desktop.services.events import EventStream
+from chat_desktop.services.forwarding import Forwarder
 from chat_desktop.services.groups_receiving import GroupReceiver
 from chat_desktop.services.groups_sending import GroupSender
 from chat_desktop.services.preferences import Appearance, load_appearance, save_appearance
@@ -81,7 +82,8 @@ class ChatClient:
         self.account = AccountService(context, vault, engine.stop)
         self.devices = LinkedDevices(context, engine.device_set, engine.transfers)
         self.conversations = ConversationService(context, engine.queue, actions, engine.sender)
-        self.messages = MessageService(context, engine.queue, actions, engine.sender)
+        forwarder = Forwarder(context, engine.queue, engine.transfers)
+        self.messages = MessageService(context, engine.queue, actions, engine.sender, forwarder)
         self.attachments = AttachmentService(engine.transfers, engine.queue, actions)
         self.groups = GroupService(context, engine.queue, actions, engine.sender)
         engine.sender.group_drain = GroupSender(context, engine.sender).send

@@ -20,6 +20,7 @@ from chat_desktop.services.client_errors import (
     UnknownPeer,
     UnknownUser,
 )
+from chat_desktop.services.forwarding import ForwardRefused
 from chat_desktop.storage.errors import (
     AttachmentCorrupt,
     DatabaseCorrupt,
@@ -40,6 +41,7 @@ __all__ = [
     "DatabaseCorrupt",
     "DeleteNotAllowed",
     "EditNotAllowed",
+    "ForwardRefused",
     "HttpFailure",
     "InvalidLinkCode",
     "InvalidPeer",

@@ -20,6 +20,7 @@ from chat_desktop.services.conversation_actions import (
     ConversationActions,
     wire_quote,
 )
+from chat_desktop.services.forwarding import Forwarder
 from chat_desktop.services.outbox_queue import ContentFactory, OutboxQueue
 from chat_desktop.services.sending import OutboxSender
 from chat_desktop.storage.models import Message, MessageDetails, MessageKey, Quote
@@ -34,12 +35,15 @@ class MessageService:
         queue: OutboxQueue,
         actions: ConversationActions,
         sender: OutboxSender,
+        forwarder: Forwarder,
     ) -> None:
-        """Built by the client; queues through ``queue``, acts through ``actions``."""
+        """Built by the client; queues through ``queue``, acts through ``actions``, forwards
+        through ``forwarder``."""
         self._context = context
         self._queue = queue
         self._actions = actions
         self._sender = sender
+        self._forwarder = forwarder
 
     # ---- sending ---------------------------------------------------------------------
 
@@ -98,6 +102,20 @@ class MessageService:
             quote=quote,
             apply=apply,
         )
+
+    async def forward(
+        self, peer: str, message_ids: Sequence[str], targets: Sequence[str]
+    ) -> list[str]:
+        """Forwards messages of the chat with ``peer`` (texts and files, oldest first) to
+        each chat of ``targets``; returns the new messages' ids. Files still at the relay are
+        pointed at, not uploaded again (:mod:`chat_desktop.services.forwarding`).
+
+        Raises:
+            ClientError: Nothing to forward, too much, or a name twice.
+            UnknownMessage: A message is not (or no longer) here.
+            ForwardRefused: A deleted, unreadable or no longer available message.
+        """
+        return await self._forwarder.forward(peer, message_ids, targets)
 
     async def react(self, peer: str, message_id: str, emoji: str | None) -> None:
         """Sets our reaction to a message (ours or the peer's); None removes ours.

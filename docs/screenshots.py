@@ -1,7 +1,8 @@
 """Takes the README's screenshots of the real windows: a lived-in conversation and list, in the
 light and the dark theme, the settings window (light and dark), a conversation at 200 % text
 size and a narrow window, and the same in Indonesian; then linking a
-second computer (its link code) and Settings → Devices with both.
+second computer (its link code) and Settings → Devices with both. The composer's spell-check
+(an underlined word and its suggestions menu) is taken from the screen, menu included.
 
 Everything is real: an in-process relay on 127.0.0.1, four accounts in a temporary folder,
 messages, replies, reactions, an edit, a delete for everyone and a file download that go
@@ -12,7 +13,8 @@ through the relay end to end. Run it under a display (Xvfb works)::
 
 Only the few history messages "from yesterday" are written straight into Alice's store (the
 relay has no yesterday to replay), so the day separators show. ``--only devices`` takes just
-the two linked-devices shots (seconds instead of the whole lived-in session).
+the two linked-devices shots (seconds instead of the whole lived-in session), ``--only spell``
+the spell-check shot.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import qasync
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtGui import QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QApplication, QPlainTextEdit, QWidget
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
 from chat_desktop.gui.account.account_dialogs import UnlockDialog
@@ -35,6 +39,7 @@ from chat_desktop.gui.account.link_device import LinkDeviceDialog
 from chat_desktop.gui.common.event_bridge import EventBridge
 from chat_desktop.gui.common.theme import apply_theme
 from chat_desktop.gui.common.translation import apply_language
+from chat_desktop.gui.conversation.spell_check import context_menu
 from chat_desktop.gui.settings.window import DEVICES_SECTION, SettingsWindow
 from chat_desktop.gui.shell.main_window import MainWindow
 from chat_desktop.relay.app import RelayServer
@@ -219,6 +224,82 @@ async def _count(items: Sequence[object], wanted: int) -> bool:
     return len(items) == wanted
 
 
+async def _underlined(edit: QPlainTextEdit) -> bool:
+    spelling = QTextCharFormat.UnderlineStyle.SpellCheckUnderline
+    formats = edit.document().firstBlock().layout().formats()
+    return any(found.format.underlineStyle() == spelling for found in formats)
+
+
+async def spell_check(window: MainWindow, folder: Path) -> None:
+    """The composer with a misspelled word underlined and its suggestions menu open.
+
+    The menu is a window of its own: the picture is taken from the screen (the main window's
+    lower part with the menu over it).
+    """
+    edit = window.conversation_view.composer.edit
+    text = "See you tomorow at the lake"
+    edit.setFocus()
+    edit.setPlainText(text)
+    await until(lambda: _underlined(edit))
+    cursor = QTextCursor(edit.document())
+    cursor.setPosition(text.index("tomorow") + 3)
+    point = edit.cursorRect(cursor).center()
+    # The menu the right-click opens, shown above the word so that its underline stays seen.
+    menu = context_menu(edit, edit.spell_check, point)
+    edit.context_menu = menu
+    word_top = edit.viewport().mapToGlobal(QPoint(point.x(), edit.cursorRect(cursor).top()))
+    menu.popup(QPoint(word_top.x() + 24, word_top.y() - menu.sizeHint().height() - 4))
+    await settle()
+    frame = window.frameGeometry()
+    top = menu.geometry().top() - 40
+    area = QRect(frame.left(), top, frame.width(), frame.bottom() - top + 1)
+    area = area.intersected(window.screen().geometry())
+    picture = window.screen().grabWindow(0, area.x(), area.y(), area.width(), area.height())
+    path = folder / "screenshot-spell-check.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not picture.save(str(path)):
+        raise OSError(f"could not write {path}")
+    print("saved", path)
+    menu.close()
+    edit.clear()
+
+
+async def take_spell(folder: Path) -> None:
+    """Only the spell-check shot: Alice answers Bob in a fresh pair of accounts."""
+    with tempfile.TemporaryDirectory(prefix="chat-desktop-shots-") as temporary:
+        root = Path(temporary)
+        relay = RelayServer(RelayConfig(data_dir=root / "relay", host="127.0.0.1", port=0))
+        await relay.start()
+        clients: list[ChatClient] = []
+        bridge: EventBridge | None = None
+        try:
+            for name in ("alice", "bob"):
+                clients.append(await account(root, relay.url, name))
+            alice, bob = clients
+            asked = await bob.messages.send_text(
+                "alice", "Are we still on for the lake this weekend?"
+            )
+            await until(lambda: _has(alice, "bob", asked))
+            bridge = EventBridge(alice.events)
+            window = MainWindow(alice, bridge)
+            window.open_latest_on_start = False
+            window.resize(1180, 760)
+            window.move(20, 20)
+            bridge.start()
+            window.show()
+            await window.open_conversation_now("bob")
+            window.refresh_conversations()
+            await settle(1.0)
+            await spell_check(window, folder)
+            window.close_for_lock()
+        finally:
+            if bridge is not None:
+                await bridge.stop()
+            for client in clients:
+                await client.close()
+            await relay.stop()
+
+
 async def take_devices(folder: Path) -> None:
     """Only the linked-devices shots, with a fresh account."""
     with tempfile.TemporaryDirectory(prefix="chat-desktop-shots-") as temporary:
@@ -327,6 +408,8 @@ async def take(folder: Path) -> None:
             grab(new_chat, folder / "screenshot-new-chat.png")
             new_chat.reject()
 
+            await spell_check(window, folder)
+
             unlock = UnlockDialog(root / "alice")  # the lock screen of this profile
             unlock.show()
             await settle()
@@ -364,9 +447,10 @@ def main() -> None:
     parser.add_argument("folder", type=Path, help="where the PNGs go (e.g. docs/)")
     parser.add_argument(
         "--only",
-        choices=("all", "devices"),
+        choices=("all", "devices", "spell"),
         default="all",
-        help="'devices': only the link-code and Settings → Devices shots",
+        help="'devices': only the link-code and Settings → Devices shots; 'spell': only the "
+        "spell-check menu",
     )
     args = parser.parse_args()
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
@@ -378,9 +462,8 @@ def main() -> None:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        loop.run_until_complete(
-            take_devices(args.folder) if args.only == "devices" else take(args.folder)
-        )
+        only = {"devices": take_devices, "spell": take_spell}.get(args.only, take)
+        loop.run_until_complete(only(args.folder))
 
 
 if __name__ == "__main__":

@@ -38,8 +38,11 @@ APPSTREAM_ID = "io.github.chat_desktop.ChatDesktop"
 ICONS = ROOT / "chat_desktop" / "gui" / "resources" / "icons"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 STAGE = ROOT / "build" / "deb"
-#: Recommended, not required: colour emoji in messages (the app's own symbols are SVGs).
-RECOMMENDS = ("fonts-noto-color-emoji",)
+#: Recommended, not required: colour emoji in messages (the app's own symbols are SVGs), and
+#: the composer's spell-check: libenchant (loaded by pyenchant at run time, so no ELF file
+#: names it for the derived Depends) and the hunspell dictionaries of the app's languages.
+#: Without them the app runs; the composer's menu says what spell-check needs.
+RECOMMENDS = ("fonts-noto-color-emoji", "libenchant-2-2", "hunspell-en-us", "hunspell-id")
 _ELF_MAGIC = b"\x7fELF"
 
 

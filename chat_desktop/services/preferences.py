@@ -43,6 +43,7 @@ NOTIFICATION_CONTENT_SETTING: Final = "notifications.content"
 NOTIFICATION_SOUND_SETTING: Final = "notifications.sound"
 CLOSE_TO_TRAY_SETTING: Final = "window.close_to_tray"
 AUTO_DOWNLOAD_SETTING: Final = "files.auto_download_mib"
+SPELL_CHECK_SETTING: Final = "composer.spell_check"
 
 #: Longest idle time before the app locks itself (one day); 0 means never.
 MAX_IDLE_LOCK_MINUTES: Final = 24 * 60
@@ -86,6 +87,7 @@ class Preferences(msgspec.Struct, frozen=True):
             desktop has one); Quit still quits.
         auto_download_mib: Received files (images aside: those always come) whose declared
             size is at most this many MiB download by themselves; 0 = never (0..100).
+        spell_check: Underline misspelled words in the composer (suggestions in its menu).
     """
 
     read_receipts: bool = True
@@ -96,6 +98,7 @@ class Preferences(msgspec.Struct, frozen=True):
     notification_sound: bool = True
     close_to_tray: bool = True
     auto_download_mib: int = 10
+    spell_check: bool = True
 
 
 class Appearance(msgspec.Struct, frozen=True):
@@ -152,6 +155,7 @@ def validate_preferences(preferences: Preferences) -> None:
     _check_bool("notification_sound", preferences.notification_sound)
     _check_bool("close_to_tray", preferences.close_to_tray)
     _check_range("auto_download_mib", preferences.auto_download_mib, 0, MAX_AUTO_DOWNLOAD_MIB)
+    _check_bool("spell_check", preferences.spell_check)
 
 
 def validate_appearance(appearance: Appearance) -> None:
@@ -201,6 +205,7 @@ _SETTING_OF_FIELD: Final = {
     "notification_sound": NOTIFICATION_SOUND_SETTING,
     "close_to_tray": CLOSE_TO_TRAY_SETTING,
     "auto_download_mib": AUTO_DOWNLOAD_SETTING,
+    "spell_check": SPELL_CHECK_SETTING,
 }
 
 

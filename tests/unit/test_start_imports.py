@@ -5,7 +5,8 @@ network stack is loaded when the relay link starts, Sentry when the user opts in
 reports, zxcvbn when a password is judged, the demo's relay server only for ``--demo``,
 linking a device (provisioning, history transfer) only when a device is linked, Pillow when
 an image is prepared, keyring when the keychain is used, uuid6 at the first message id, segno
-for a QR code and the package metadata when crash reports are turned on.
+for a QR code, pyenchant (on a worker thread) with the first spell-check and the package
+metadata when crash reports are turned on.
 A module-level import slipped back in fails here (no timing involved).
 """
 
@@ -31,6 +32,7 @@ LOADED_LATER = (
     "uuid6",
     "segno",
     "emoji",
+    "enchant",
     "importlib.metadata",
 )
 

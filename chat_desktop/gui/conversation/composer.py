@@ -7,7 +7,9 @@ copied files or of an image) or a drop on the box: the composer only reports the
 conversation shows the preview dialog and sends. The emoji button opens the
 :class:`~chat_desktop.gui.conversation.emoji_picker.EmojiPicker` (its pick goes in at the
 cursor), and typing ``:name`` offers matching emoji
-(:class:`~chat_desktop.gui.conversation.emoji_completion.EmojiCompletion`).
+(:class:`~chat_desktop.gui.conversation.emoji_completion.EmojiCompletion`). Misspelled
+words are underlined, their corrections first in the box's context menu
+(:class:`~chat_desktop.gui.conversation.spell_check.SpellCheck`).
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QImage, QKeyEvent
+from PySide6.QtGui import QContextMenuEvent, QImage, QKeyEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QToolButton,
     QVBoxLayout,
@@ -42,6 +45,7 @@ from chat_desktop.gui.common.icons import icon, tinted_icon
 from chat_desktop.gui.common.theme import current_colors
 from chat_desktop.gui.conversation.emoji_completion import EmojiCompletion
 from chat_desktop.gui.conversation.emoji_picker import EmojiPicker, RecentEmojiSource
+from chat_desktop.gui.conversation.spell_check import SpellCheck, SpellSource, context_menu
 
 #: "Typing" is re-sent at most this often while the user keeps typing.
 TYPING_REPEAT_MS = 4_000
@@ -99,6 +103,10 @@ class ComposerEdit(QPlainTextEdit):
         self.escape_cancels = False
         #: The ``:name`` emoji suggestions.
         self.emoji_completion = EmojiCompletion(self)
+        #: Misspelled words underlined, corrections in the context menu.
+        self.spell_check = SpellCheck(self)
+        #: The context menu last opened (tests look at it).
+        self.context_menu: QMenu | None = None
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         """Enter submits; Shift+Enter (or Enter while composing with an IME) is a newline.
@@ -118,6 +126,11 @@ class ComposerEdit(QPlainTextEdit):
             self.cancelled.emit()
             return
         super().keyPressEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        """The usual menu, a misspelled word's corrections first (a popup, not modal)."""
+        self.context_menu = context_menu(self, self.spell_check, event.pos())
+        self.context_menu.popup(event.globalPos())
 
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802
         """Tab moves the focus on, except while emoji suggestions are shown (it picks one)."""
@@ -500,6 +513,10 @@ class Composer(QWidget):
         """Puts ``emoji`` at the cursor (replacing any selection) and gives the box the focus."""
         self.edit.insertPlainText(emoji)
         self.edit.setFocus()
+
+    def use_spelling(self, source: SpellSource) -> None:
+        """Reads "Check spelling while typing" and the user's words from ``source``."""
+        self.edit.spell_check.use_source(source)
 
     # ---- files ----------------------------------------------------------------------------
 

@@ -68,6 +68,7 @@ class ConversationView(ConversationFiles):
         self.view = MessageListView(self.model, self)
         self.composer = Composer(self)
         self.composer.use_recent_emoji(client.preferences)
+        self.composer.use_spelling(client.preferences)
 
         self.header = ConversationHeader()
         self.peer_label = self.header.peer_label

@@ -502,7 +502,7 @@
     <name>ComposerContextBar</name>
     <message>
         <source>Cancel</source>
-        <extracomment>&quot;Typing&quot; is re-sent at most this often while the user keeps typing. &quot;Stopped typing&quot; after this long without a keystroke. The attach and send icons, in line heights of the composer&apos;s font (they grow with the text). The emoji button&apos;s padding, in line heights (the attach button&apos;s, as the theme sets it). Characters of the replied-to message shown in the reply bar. Whether Esc is ours (cancels the reply or edit) rather than the window&apos;s. The ``:name`` emoji suggestions.</extracomment>
+        <extracomment>&quot;Typing&quot; is re-sent at most this often while the user keeps typing. &quot;Stopped typing&quot; after this long without a keystroke. The attach and send icons, in line heights of the composer&apos;s font (they grow with the text). The emoji button&apos;s padding, in line heights (the attach button&apos;s, as the theme sets it). Characters of the replied-to message shown in the reply bar. Whether Esc is ours (cancels the reply or edit) rather than the window&apos;s. The ``:name`` emoji suggestions. Misspelled words underlined, corrections in the context menu. The context menu last opened (tests look at it).</extracomment>
         <translation>Batal</translation>
     </message>
 </context>
@@ -1346,6 +1346,22 @@
     </message>
 </context>
 <context>
+    <name>HoverBar</name>
+    <message>
+        <source>React</source>
+        <extracomment>Space between the bubble and the bar (px).</extracomment>
+        <translation>Beri reaksi</translation>
+    </message>
+    <message>
+        <source>Reply</source>
+        <translation>Balas</translation>
+    </message>
+    <message>
+        <source>More actions</source>
+        <translation>Tindakan lain</translation>
+    </message>
+</context>
+<context>
     <name>ImageViewer</name>
     <message>
         <source>Image: %1</source>
@@ -1800,7 +1816,6 @@
     </message>
     <message>
         <source>Delete for me</source>
-        <extracomment>The current message&apos;s focus ring shows while the keyboard drives the list. The way the user last scrolled (images ahead that way are decoded first).</extracomment>
         <translation>Hapus untuk saya</translation>
     </message>
     <message>
@@ -1814,6 +1829,10 @@
     <message>
         <source>React…</source>
         <translation>Beri reaksi…</translation>
+    </message>
+    <message>
+        <source>Copy selection</source>
+        <translation>Salin pilihan</translation>
     </message>
     <message>
         <source>Copy text</source>
@@ -2358,6 +2377,14 @@
     <message>
         <source>Keep running in the tray when the window is closed</source>
         <translation>Tetap berjalan di baki sistem saat jendela ditutup</translation>
+    </message>
+    <message>
+        <source>Check spelling while typing</source>
+        <translation>Periksa ejaan saat mengetik</translation>
+    </message>
+    <message>
+        <source>Misspelled words in the message box are underlined in red</source>
+        <translation>Kata yang salah eja di kotak pesan diberi garis bawah merah</translation>
     </message>
     <message>
         <source>Where the desktop has a tray. Quit in the tray&apos;s menu or Ctrl+Q still quits.</source>
@@ -3093,6 +3120,35 @@ Pastikan nama berkasnya benar.</translation>
     <message>
         <source>Devices</source>
         <translation>Perangkat</translation>
+    </message>
+</context>
+<context>
+    <name>SpellCheck</name>
+    <message>
+        <source>English</source>
+        <extracomment>The dictionary used when the app&apos;s language has none of its own. The languages&apos; names in the &quot;needs the dictionary&quot; note (translated when shown).</extracomment>
+        <translation>Inggris</translation>
+    </message>
+    <message>
+        <source>Indonesian</source>
+        <translation>Indonesia</translation>
+    </message>
+    <message>
+        <source>Spell-check needs the enchant library (libenchant-2-2)</source>
+        <extracomment>The user&apos;s words, case-folded. Tags whose missing dictionary (or library) a context menu has already told.</extracomment>
+        <translation>Pemeriksa ejaan memerlukan pustaka enchant (libenchant-2-2)</translation>
+    </message>
+    <message>
+        <source>Spell-check needs the hunspell dictionary for %1</source>
+        <translation>Pemeriksa ejaan memerlukan kamus hunspell untuk bahasa %1</translation>
+    </message>
+    <message>
+        <source>No suggestions</source>
+        <translation>Tidak ada saran</translation>
+    </message>
+    <message>
+        <source>Add to dictionary</source>
+        <translation>Tambahkan ke kamus</translation>
     </message>
 </context>
 <context>

@@ -31,6 +31,7 @@ from chat_desktop.gui.common.notices import show_notice
 from chat_desktop.gui.common.tasks import spawn
 from chat_desktop.gui.common.translation import AUTONYMS
 from chat_desktop.gui.common.wrapping_check_box import WrappingCheckBox
+from chat_desktop.gui.conversation.speller import spelling_hub
 from chat_desktop.gui.settings.auto_download_setting import auto_download_label, auto_download_spin
 from chat_desktop.gui.settings.dialogs import settings_error_text
 from chat_desktop.services.client import ChatClient
@@ -143,7 +144,7 @@ def select_data(combo: QComboBox, value: object) -> None:
 
 
 class PrivacyPage(QWidget):
-    """Locking, the keychain, what contacts see of us, notifications, crash reports.
+    """Locking, the keychain, what contacts see of us, notifications, crash reports, spelling.
 
     Signals:
         idleLockChanged(int): The idle minutes before the app locks (0: never), saved.
@@ -191,6 +192,12 @@ class PrivacyPage(QWidget):
             self.tr("Keep running in the tray when the window is closed")
         )
         self.close_to_tray_box.setObjectName("closeToTrayBox")
+        self.spell_check_box = WrappingCheckBox(self.tr("Check spelling while typing"))
+        self.spell_check_box.setObjectName("spellCheckBox")
+        self.spell_check_box.setAccessibleName(self.tr("Check spelling while typing"))
+        self.spell_check_box.setAccessibleDescription(
+            self.tr("Misspelled words in the message box are underlined in red")
+        )
         name_controls(
             (self.sound_box, self.tr("Play a sound with notifications")),
             (
@@ -233,6 +240,7 @@ class PrivacyPage(QWidget):
         for widget in (
             self.sound_box,
             self.close_to_tray_box,
+            self.spell_check_box,
             self.keychain_box,
             indented(hint_label(keychain_hint)),
             self.show_online_box,
@@ -249,6 +257,7 @@ class PrivacyPage(QWidget):
             self.auto_download_spin,
             self.sound_box,
             self.close_to_tray_box,
+            self.spell_check_box,
             self.keychain_box,
             self.show_online_box,
             self.read_receipts_box,
@@ -266,6 +275,7 @@ class PrivacyPage(QWidget):
             "notification_content": lambda value: select_data(self.notification_combo, value),
             "notification_sound": self.sound_box.setChecked,
             "close_to_tray": self.close_to_tray_box.setChecked,
+            "spell_check": self.spell_check_box.setChecked,
         }
         self.setEnabled(False)
         self.idle_lock_spin.valueChanged.connect(lambda v: self.save("idle_lock_minutes", v))
@@ -278,6 +288,7 @@ class PrivacyPage(QWidget):
         )
         self.sound_box.toggled.connect(lambda on: self.save("notification_sound", on))
         self.close_to_tray_box.toggled.connect(lambda on: self.save("close_to_tray", on))
+        self.spell_check_box.toggled.connect(lambda on: self.save("spell_check", on))
         self.keychain_box.toggled.connect(self._save_keychain)
         self.crash_reports_box.toggled.connect(self._save_crash_reports)
 
@@ -307,6 +318,7 @@ class PrivacyPage(QWidget):
             "notification_content": self.notification_combo,
             "notification_sound": self.sound_box,
             "close_to_tray": self.close_to_tray_box,
+            "spell_check": self.spell_check_box,
         }[field]
         with QSignalBlocker(control):
             (setter or self._setters[field])(getattr(self._saved, field))
@@ -322,6 +334,8 @@ class PrivacyPage(QWidget):
                 self.idleLockChanged.emit(wanted.idle_lock_minutes)
             elif field == "close_to_tray":
                 self.closeToTrayChanged.emit(wanted.close_to_tray)
+            elif field == "spell_check":
+                spelling_hub().enabledChanged.emit(wanted.spell_check)
 
         self._saves.run(work, f"save {field}", lambda: self._show(field))
 

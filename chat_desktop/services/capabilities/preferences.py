@@ -21,6 +21,11 @@ from chat_desktop.services.preferences import (
     save_preferences,
     validate_preferences,
 )
+from chat_desktop.services.spelling_words import (
+    add_spelling_word,
+    load_spelling_words,
+    normalised_spelling_word,
+)
 from chat_desktop.services.told_once import ToldOnce
 from chat_desktop.storage.store import MessageStore
 
@@ -185,6 +190,23 @@ class PreferenceService:
         if not is_recordable_emoji(emoji):
             raise ClientError("only an emoji is remembered as recently used")
         await self._context.worker.run(record_emoji_use, self._context.worker.store, emoji)
+
+    async def spelling_words(self) -> list[str]:
+        """The words the user added to the spell-check's dictionary, in the order added."""
+        words: list[str] = await self._context.worker.run(
+            load_spelling_words, self._context.worker.store
+        )
+        return words
+
+    async def add_spelling_word(self, word: str) -> None:
+        """Adds ``word`` to the user's spell-check dictionary (in the encrypted settings).
+
+        Raises:
+            SpellingWordRefused: Not one word of at most 64 characters, or the dictionary
+                already holds 2,000 words; nothing is stored.
+        """
+        normalised_spelling_word(word)
+        await self._context.worker.run(add_spelling_word, self._context.worker.store, word)
 
     async def tell_once(self, name: str) -> bool:
         """True the first time ``name`` is asked for in this profile (a note shown once)."""

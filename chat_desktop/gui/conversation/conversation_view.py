@@ -23,6 +23,7 @@ from chat_desktop.gui.conversation.conversation_files import ConversationFiles
 from chat_desktop.gui.conversation.conversation_header import CUSTOM_TIMER, ConversationHeader
 from chat_desktop.gui.conversation.custom_timer import CustomTimerDialog, ask_custom_timer
 from chat_desktop.gui.conversation.find_bar import FindBar
+from chat_desktop.gui.conversation.forward_dialog import ForwardDialog
 from chat_desktop.gui.conversation.key_acceptance import compare_then_accept
 from chat_desktop.gui.conversation.key_change_banner import KeyChangeBanner
 from chat_desktop.gui.conversation.message_details import MessageDetailsDialog
@@ -31,6 +32,7 @@ from chat_desktop.gui.conversation.message_view import MessageListView
 from chat_desktop.gui.conversation.message_words import duration_text
 from chat_desktop.gui.conversation.reaction_picker import ReactionPicker
 from chat_desktop.gui.conversation.safety_number import SafetyNumberDialog
+from chat_desktop.gui.conversation.selection_bar import SelectionBar
 from chat_desktop.services.client import ChatClient
 from chat_desktop.services.errors import UnknownPeer
 from chat_desktop.services.file_types import display_file_name
@@ -98,6 +100,11 @@ class ConversationView(ConversationFiles):
         layout.addWidget(self.banner)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.composer)
+        #: Shown instead of the composer while messages are picked.
+        self.selection_bar = SelectionBar()
+        layout.addWidget(self.selection_bar)
+        #: The last forward dialog opened (tests look at it).
+        self.forward_dialog: ForwardDialog | None = None
 
         self._typing = False
         self._presence = ""
@@ -120,6 +127,13 @@ class ConversationView(ConversationFiles):
         self.view.saveRequested.connect(self.save_attachment)
         self.view.cancelRequested.connect(self.cancel_transfer)
         self.view.imageActivated.connect(self.show_image)
+        self.view.forwardRequested.connect(self.forward_messages)
+        self.view.picking.changed.connect(self._picking_changed)
+        self.selection_bar.forwardClicked.connect(
+            lambda: self.forward_messages(self.view.picking.picked)
+        )
+        self.selection_bar.deleteClicked.connect(self._delete_picked)
+        self.selection_bar.cancelClicked.connect(self.view.picking.stop)
         self.safety_button.clicked.connect(self.show_safety_number)
         self.accept_key_button.clicked.connect(self._accept_key)
         self.timer_box.activated.connect(self._timer_chosen)
@@ -142,6 +156,7 @@ class ConversationView(ConversationFiles):
         self.banner.hide()
         self.header.select_timer(timer_seconds)
         self.composer.reset()
+        self.view.picking.stop()
         self.find_bar.conversation_changed(peer)
         await self.model.open_conversation(peer)
         self.composer.edit.setFocus()
@@ -204,6 +219,7 @@ class ConversationView(ConversationFiles):
         if peer != self._peer:
             return
         if message_ids:
+            self.view.picking.forget(message_ids)
             self.model.remove_messages(peer, message_ids)
         else:
             spawn(self.model.open_conversation(peer), "reload emptied conversation")
@@ -478,6 +494,45 @@ class ConversationView(ConversationFiles):
         self._peer = None
         self.find_bar.conversation_changed(None)
         self.model.clear()
+
+    def forward_messages(self, message_ids: list[str]) -> None:
+        """Asks which chats to forward the messages to, then forwards them."""
+        if self._peer is not None and message_ids:
+            spawn(self._ask_where_to_forward(self._peer, list(message_ids)), "forward")
+
+    async def _ask_where_to_forward(self, peer: str, message_ids: list[str]) -> None:
+        listed = await self._client.conversations.list(include_archived=True)
+        # One-to-one chats (forwarding into a group is not offered yet).
+        chats = [row.id for row in listed if row.peer_address is not None]
+        dialog = ForwardDialog(chats, len(message_ids), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.chosen.connect(
+            lambda targets: spawn(
+                self._forward(peer, message_ids, targets), "forward", self._show_error
+            )
+        )
+        self.forward_dialog = dialog
+        dialog.open()
+
+    async def _forward(self, peer: str, message_ids: list[str], targets: list[str]) -> None:
+        await self._client.messages.forward(peer, message_ids, targets)
+        self.view.picking.stop()
+
+    def _picking_changed(self) -> None:
+        picking = self.view.picking
+        self.selection_bar.setVisible(picking.active)
+        self.composer.setVisible(not picking.active)
+        self.selection_bar.show_count(len(picking.picked))
+
+    def _delete_picked(self) -> None:
+        if self._peer is not None and self.view.picking.picked:
+            picked = self.view.picking.picked
+            self.view.picking.stop()
+            spawn(
+                self._client.messages.delete_for_me(self._peer, picked),
+                "delete picked messages",
+                self._show_error,
+            )
 
     def show_find_bar(self) -> None:
         """Ctrl+Shift+F or the header's search button: find words in the open chat."""

@@ -18,6 +18,7 @@ from chat_desktop.gui.common.notices import popup_menu
 from chat_desktop.gui.conversation.message_delegate import MessageDelegate, is_image
 from chat_desktop.gui.conversation.message_layout import is_note, is_notice, transfer_state
 from chat_desktop.gui.conversation.message_model import MessageWindowModel
+from chat_desktop.gui.conversation.message_picking import MessagePicking
 from chat_desktop.gui.conversation.text_selection import TextSelection
 from chat_desktop.services.conversation_actions import CHANGE_WINDOW_MS
 from chat_desktop.services.types import Direction, Message, MessageStatus
@@ -49,6 +50,8 @@ class MessageMenus(_ListView):
         saveRequested: SignalInstance  # noqa: N815
         cancelRequested: SignalInstance  # noqa: N815
         imageActivated: SignalInstance  # noqa: N815
+        forwardRequested: SignalInstance  # noqa: N815
+        picking: MessagePicking
 
     def _menu_at(self, message_id: str, global_pos: QPoint) -> None:
         row = self._model.row_of(message_id)
@@ -103,6 +106,8 @@ class MessageMenus(_ListView):
             )
         if message.body:
             actions.append(("copy", QCoreApplication.translate("MessageListView", "Copy text")))
+        if _forwardable(message):
+            actions.append(("forward", QCoreApplication.translate("MessageListView", "Forward…")))
         state = transfer_state(message, self._model.progress(message.id))
         if state == "ready":
             actions.append(("open", QCoreApplication.translate("MessageListView", "Open")))
@@ -115,6 +120,8 @@ class MessageMenus(_ListView):
             )
         if self._may_change(message) and message.kind == "text":
             actions.append(("edit", QCoreApplication.translate("MessageListView", "Edit")))
+        if _forwardable(message):
+            actions.append(("select", QCoreApplication.translate("MessageListView", "Select")))
         actions.append(("details", QCoreApplication.translate("MessageListView", "Details…")))
         actions.append(delete_for_me)
         if self._may_change(message):
@@ -149,6 +156,10 @@ class MessageMenus(_ListView):
             self.reactRequested.emit(message_id, global_pos)
         elif action == "copy":
             _copy(message.body or "")
+        elif action == "forward":
+            self.forwardRequested.emit([message_id])
+        elif action == "select":
+            self.picking.start(message_id)
         elif action == "copy_selection":
             _copy(self.selection.selected_text(message.body or ""))
         elif action == "open":
@@ -199,6 +210,13 @@ class MessageMenus(_ListView):
         index = self.indexAt(event.pos())
         if index.isValid():
             self.open_context_menu(index.row(), event.globalPos())
+
+
+def _forwardable(message: Message) -> bool:
+    """A message with a text or a file of its own (not deleted, not a note)."""
+    if message.deleted or message.undecryptable or is_note(message) or is_notice(message):
+        return False
+    return message.attachment is not None or bool((message.body or "").strip())
 
 
 def _copy(text: str) -> None:

@@ -27,6 +27,8 @@ from PySide6.QtGui import (
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
+    QPainter,
+    QPaintEvent,
     QResizeEvent,
     QShowEvent,
 )
@@ -45,6 +47,7 @@ from chat_desktop.gui.conversation.message_layout import (
 )
 from chat_desktop.gui.conversation.message_menu import MessageMenus
 from chat_desktop.gui.conversation.message_model import MessageWindowModel
+from chat_desktop.gui.conversation.message_picking import MessagePicking, paint_picked
 from chat_desktop.gui.conversation.new_messages_button import NewMessagesButton
 from chat_desktop.gui.conversation.scroll_keeping import (
     PlaceKeeper,
@@ -111,6 +114,7 @@ class MessageListView(MessageMenus, QListView):
     cancelRequested = Signal(str)  # noqa: N815
     imageActivated = Signal(str)  # noqa: N815
     jumpFinished = Signal(str, bool)  # noqa: N815
+    forwardRequested = Signal(list)  # noqa: N815
 
     def __init__(self, model: MessageWindowModel, parent: QWidget | None = None) -> None:
         """Creates the view over ``model``."""
@@ -155,6 +159,9 @@ class MessageListView(MessageMenus, QListView):
         #: Part of one message's text selected with the mouse (the delegate draws it).
         self.selection = TextSelection()
         self._delegate.selection = self.selection
+        #: Messages picked to forward or delete together ("Select" in a message's menu).
+        self.picking = MessagePicking(self)
+        self.picking.changed.connect(self.viewport().update)
         #: Whether a double click on a message replies to it (a setting; else it selects a word).
         self.double_click_replies = False
         self.hover_bar = HoverBar(self.viewport())
@@ -568,6 +575,9 @@ class MessageListView(MessageMenus, QListView):
         """Remembers which part was pressed (a click acts only if released on the same)."""
         self._pressed = None
         self.focus_ring_visible = False
+        if self.picking.active:
+            self._pick_at(event)
+            return
         if event.button() == Qt.MouseButton.LeftButton:
             message, hit = self.hit_at(event.position().toPoint())
             if message is not None and hit is not None and hit.kind in _ACTIONABLE:
@@ -585,6 +595,9 @@ class MessageListView(MessageMenus, QListView):
         """Acts on the clicked part; a plain click (or "download") goes on as ``clicked``."""
         pressed, self._pressed = self._pressed, None
         self.selection.dragging = False
+        if self.picking.active:
+            event.accept()  # the press picked or unpicked: no click, no other action
+            return
         if self._swallow_release:
             self._swallow_release = False
             self._release_quietly(event)
@@ -649,6 +662,31 @@ class MessageListView(MessageMenus, QListView):
         if message.direction is Direction.OUTGOING and message.status is MessageStatus.FAILED:
             self.retryRequested.emit(message.id)
 
+    def _pick_at(self, event: QMouseEvent) -> None:
+        """While picking, a press on a message picks or unpicks it."""
+        index = self.indexAt(event.position().toPoint())
+        if event.button() == Qt.MouseButton.LeftButton and index.isValid():
+            message = self._model.message_at(index.row())
+            if "forward" in dict(self.menu_actions(message)):
+                self.picking.toggle(message.id)
+                self.setCurrentIndex(index)
+        event.accept()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        """The rows, then (while picking) each row's check mark and the picked rows' tint."""
+        super().paintEvent(event)
+        if not self.picking.active:
+            return
+        painter = QPainter(self.viewport())
+        rows = []
+        for row in self.visible_rows():
+            message = self._model.message_at(row)
+            if "forward" in dict(self.menu_actions(message)):
+                rect = self.visualRect(self._model.index(row))
+                rows.append((rect, self.picking.is_picked(message.id)))
+        paint_picked(painter, rows)
+        painter.end()
+
     # ---- keyboard ---------------------------------------------------------------------------
 
     def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802
@@ -671,6 +709,13 @@ class MessageListView(MessageMenus, QListView):
             self.focus_ring_visible = True
             self.viewport().update()
         index = self.currentIndex()
+        if self.picking.active and key in (Qt.Key.Key_Escape, Qt.Key.Key_Space):
+            if key == Qt.Key.Key_Escape:
+                self.picking.stop()
+            elif index.isValid():
+                self.picking.toggle(self._model.message_at(index.row()).id)
+            event.accept()
+            return
         if event.matches(QKeySequence.StandardKey.Copy):
             self._copy_selection_or(index)
             event.accept()

@@ -2,6 +2,16 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
+    <name>ForwardDialog</name>
+    <message numerus="yes">
+        <source>Forward %n message(s) to:</source>
+        <translation>
+            <numerusform>Forward %n message to:</numerusform>
+            <numerusform>Forward %n messages to:</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>NewMessagesButton</name>
     <message numerus="yes">
         <source>%n new message(s)</source>
@@ -26,6 +36,16 @@
         <translation>
             <numerusform>%n message found</numerusform>
             <numerusform>%n messages found</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>SelectionBar</name>
+    <message numerus="yes">
+        <source>%n selected</source>
+        <translation>
+            <numerusform>%n selected</numerusform>
+            <numerusform>%n selected</numerusform>
         </translation>
     </message>
 </context>

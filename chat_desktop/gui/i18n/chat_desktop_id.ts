@@ -736,6 +736,7 @@
     </message>
     <message>
         <source>online</source>
+        <extracomment>Shown instead of the composer while messages are picked. The last forward dialog opened (tests look at it).</extracomment>
         <translation>daring</translation>
     </message>
     <message>
@@ -1312,6 +1313,28 @@
     </message>
 </context>
 <context>
+    <name>ForwardDialog</name>
+    <message>
+        <source>Forward</source>
+        <extracomment>Chats one forward goes to at most (the engine&apos;s bound).</extracomment>
+        <translation>Teruskan</translation>
+    </message>
+    <message numerus="yes">
+        <source>Forward %n message(s) to:</source>
+        <translation>
+            <numerusform>Teruskan %n pesan ke:</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Search chats</source>
+        <translation>Cari obrolan</translation>
+    </message>
+    <message>
+        <source>Chats to forward to</source>
+        <translation>Obrolan tujuan</translation>
+    </message>
+</context>
+<context>
     <name>HistoryProgress</name>
     <message>
         <source>Preparing your message history… %1%</source>
@@ -1839,6 +1862,10 @@
         <translation>Salin teks</translation>
     </message>
     <message>
+        <source>Forward…</source>
+        <translation>Teruskan…</translation>
+    </message>
+    <message>
         <source>Open</source>
         <translation>Buka</translation>
     </message>
@@ -1857,6 +1884,10 @@
     <message>
         <source>Edit</source>
         <translation>Sunting</translation>
+    </message>
+    <message>
+        <source>Select</source>
+        <translation>Pilih</translation>
     </message>
     <message>
         <source>Details…</source>
@@ -3042,6 +3073,39 @@ Pastikan nama berkasnya benar.</translation>
 %3</source>
         <translation>%1 · %2
 %3</translation>
+    </message>
+</context>
+<context>
+    <name>SelectionBar</name>
+    <message>
+        <source>Forward…</source>
+        <translation>Teruskan…</translation>
+    </message>
+    <message>
+        <source>Delete for me</source>
+        <translation>Hapus untuk saya</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <source>Forward the selected messages</source>
+        <translation>Teruskan pesan yang dipilih</translation>
+    </message>
+    <message>
+        <source>Delete the selected messages for me</source>
+        <translation>Hapus pesan yang dipilih untuk saya</translation>
+    </message>
+    <message>
+        <source>Stop selecting</source>
+        <translation>Berhenti memilih</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n selected</source>
+        <translation>
+            <numerusform>%n dipilih</numerusform>
+        </translation>
     </message>
 </context>
 <context>

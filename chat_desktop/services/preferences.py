@@ -44,6 +44,7 @@ NOTIFICATION_SOUND_SETTING: Final = "notifications.sound"
 CLOSE_TO_TRAY_SETTING: Final = "window.close_to_tray"
 AUTO_DOWNLOAD_SETTING: Final = "files.auto_download_mib"
 SPELL_CHECK_SETTING: Final = "composer.spell_check"
+DOUBLE_CLICK_REPLY_SETTING: Final = "conversation.double_click_reply"
 
 #: Longest idle time before the app locks itself (one day); 0 means never.
 MAX_IDLE_LOCK_MINUTES: Final = 24 * 60
@@ -88,6 +89,8 @@ class Preferences(msgspec.Struct, frozen=True):
         auto_download_mib: Received files (images aside: those always come) whose declared
             size is at most this many MiB download by themselves; 0 = never (0..100).
         spell_check: Underline misspelled words in the composer (suggestions in its menu).
+        double_click_reply: A double click on a message replies to it (otherwise it
+            selects the word under the mouse).
     """
 
     read_receipts: bool = True
@@ -99,6 +102,7 @@ class Preferences(msgspec.Struct, frozen=True):
     close_to_tray: bool = True
     auto_download_mib: int = 10
     spell_check: bool = True
+    double_click_reply: bool = False
 
 
 class Appearance(msgspec.Struct, frozen=True):
@@ -156,6 +160,7 @@ def validate_preferences(preferences: Preferences) -> None:
     _check_bool("close_to_tray", preferences.close_to_tray)
     _check_range("auto_download_mib", preferences.auto_download_mib, 0, MAX_AUTO_DOWNLOAD_MIB)
     _check_bool("spell_check", preferences.spell_check)
+    _check_bool("double_click_reply", preferences.double_click_reply)
 
 
 def validate_appearance(appearance: Appearance) -> None:
@@ -206,6 +211,7 @@ _SETTING_OF_FIELD: Final = {
     "close_to_tray": CLOSE_TO_TRAY_SETTING,
     "auto_download_mib": AUTO_DOWNLOAD_SETTING,
     "spell_check": SPELL_CHECK_SETTING,
+    "double_click_reply": DOUBLE_CLICK_REPLY_SETTING,
 }
 
 

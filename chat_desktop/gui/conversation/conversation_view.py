@@ -134,6 +134,7 @@ class ConversationView(ConversationFiles):
         )
         self.selection_bar.deleteClicked.connect(self._delete_picked)
         self.selection_bar.cancelClicked.connect(self.view.picking.stop)
+        spawn(self._load_view_preferences(), "view preferences")
         self.safety_button.clicked.connect(self.show_safety_number)
         self.accept_key_button.clicked.connect(self._accept_key)
         self.timer_box.activated.connect(self._timer_chosen)
@@ -533,6 +534,13 @@ class ConversationView(ConversationFiles):
                 "delete picked messages",
                 self._show_error,
             )
+
+    async def _load_view_preferences(self) -> None:
+        self.set_double_click_reply((await self._client.preferences.load()).double_click_reply)
+
+    def set_double_click_reply(self, on: bool) -> None:
+        """Whether a double click on a message replies to it (Settings → Privacy)."""
+        self.view.double_click_replies = on
 
     def show_find_bar(self) -> None:
         """Ctrl+Shift+F or the header's search button: find words in the open chat."""

@@ -2418,6 +2418,14 @@
         <translation>Kata yang salah eja di kotak pesan diberi garis bawah merah</translation>
     </message>
     <message>
+        <source>Double-click a message to reply</source>
+        <translation>Klik dua kali pesan untuk membalas</translation>
+    </message>
+    <message>
+        <source>Otherwise a double click selects the word under the mouse</source>
+        <translation>Jika tidak, klik dua kali memilih kata di bawah tetikus</translation>
+    </message>
+    <message>
         <source>Where the desktop has a tray. Quit in the tray&apos;s menu or Ctrl+Q still quits.</source>
         <translation>Bila desktop memiliki baki sistem. Keluar di menu baki atau Ctrl+Q tetap menutup aplikasi.</translation>
     </message>

@@ -155,6 +155,7 @@ class PrivacyPage(QWidget):
     idleLockChanged = Signal(int)  # noqa: N815
     crashReportsChanged = Signal(bool)  # noqa: N815
     closeToTrayChanged = Signal(bool)  # noqa: N815
+    doubleClickReplyChanged = Signal(bool)  # noqa: N815
 
     def __init__(self, client: ChatClient, saves: SaveQueue) -> None:
         """Builds the controls; they stay disabled until :meth:`load` has read the values."""
@@ -197,6 +198,12 @@ class PrivacyPage(QWidget):
         self.spell_check_box.setAccessibleName(self.tr("Check spelling while typing"))
         self.spell_check_box.setAccessibleDescription(
             self.tr("Misspelled words in the message box are underlined in red")
+        )
+        self.double_click_box = WrappingCheckBox(self.tr("Double-click a message to reply"))
+        self.double_click_box.setObjectName("doubleClickReplyBox")
+        self.double_click_box.setAccessibleName(self.tr("Double-click a message to reply"))
+        self.double_click_box.setAccessibleDescription(
+            self.tr("Otherwise a double click selects the word under the mouse")
         )
         name_controls(
             (self.sound_box, self.tr("Play a sound with notifications")),
@@ -241,6 +248,7 @@ class PrivacyPage(QWidget):
             self.sound_box,
             self.close_to_tray_box,
             self.spell_check_box,
+            self.double_click_box,
             self.keychain_box,
             indented(hint_label(keychain_hint)),
             self.show_online_box,
@@ -258,6 +266,7 @@ class PrivacyPage(QWidget):
             self.sound_box,
             self.close_to_tray_box,
             self.spell_check_box,
+            self.double_click_box,
             self.keychain_box,
             self.show_online_box,
             self.read_receipts_box,
@@ -276,6 +285,7 @@ class PrivacyPage(QWidget):
             "notification_sound": self.sound_box.setChecked,
             "close_to_tray": self.close_to_tray_box.setChecked,
             "spell_check": self.spell_check_box.setChecked,
+            "double_click_reply": self.double_click_box.setChecked,
         }
         self.setEnabled(False)
         self.idle_lock_spin.valueChanged.connect(lambda v: self.save("idle_lock_minutes", v))
@@ -289,6 +299,7 @@ class PrivacyPage(QWidget):
         self.sound_box.toggled.connect(lambda on: self.save("notification_sound", on))
         self.close_to_tray_box.toggled.connect(lambda on: self.save("close_to_tray", on))
         self.spell_check_box.toggled.connect(lambda on: self.save("spell_check", on))
+        self.double_click_box.toggled.connect(lambda on: self.save("double_click_reply", on))
         self.keychain_box.toggled.connect(self._save_keychain)
         self.crash_reports_box.toggled.connect(self._save_crash_reports)
 
@@ -319,6 +330,7 @@ class PrivacyPage(QWidget):
             "notification_sound": self.sound_box,
             "close_to_tray": self.close_to_tray_box,
             "spell_check": self.spell_check_box,
+            "double_click_reply": self.double_click_box,
         }[field]
         with QSignalBlocker(control):
             (setter or self._setters[field])(getattr(self._saved, field))
@@ -336,6 +348,8 @@ class PrivacyPage(QWidget):
                 self.closeToTrayChanged.emit(wanted.close_to_tray)
             elif field == "spell_check":
                 spelling_hub().enabledChanged.emit(wanted.spell_check)
+            elif field == "double_click_reply":
+                self.doubleClickReplyChanged.emit(wanted.double_click_reply)
 
         self._saves.run(work, f"save {field}", lambda: self._show(field))
 

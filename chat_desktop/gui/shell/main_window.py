@@ -538,6 +538,9 @@ class MainWindow(QMainWindow):
             window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             window.destroyed.connect(lambda _obj=None: self._forget_settings(window))
             self.settings_window = window
+            window.privacy_page.doubleClickReplyChanged.connect(
+                self.conversation_view.set_double_click_reply
+            )
             self.settingsOpened.emit(window)
         window = self.settings_window
         window.show_section(section)

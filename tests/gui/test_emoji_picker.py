@@ -25,6 +25,7 @@ from chat_desktop.relay.__main__ import parse_rate_limits
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
 from chat_desktop.services.client import ChatClient
+from chat_desktop.services.errors import ClientError
 
 pytestmark = [pytest.mark.gui]
 on_the_loop = pytest.mark.asyncio(loop_scope="session")
@@ -267,3 +268,33 @@ async def test_the_reaction_pickers_plus_reacts_with_an_emoji_not_in_the_quick_l
             ] == [ROCKET]
 
         await wait_for(bob_sees_rocket)
+
+
+@on_the_loop
+async def test_the_chosen_skin_tone_is_remembered_for_the_next_picker(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    async with open_pair(tmp_path, qtbot) as pair:
+        preferences = pair.alice.preferences
+        assert await preferences.skin_tone() is None
+        composer = pair.pane.composer
+        composer.emoji_button.click()
+        picker = composer.emoji_picker
+        assert picker is not None
+        picker.tone_buttons[3].click()  # medium
+
+        async def remembered() -> bool:
+            return await preferences.skin_tone() == SKIN_TONES[2]
+
+        await eventually(remembered)
+        picker.close()
+        composer.emoji_button.click()
+        reopened = composer.emoji_picker
+        assert reopened is not None and reopened is not picker
+        await wait_for(lambda: reopened.tone_buttons[3].isChecked())
+        qtbot.keyClicks(reopened.search, "waving hand")
+        await wait_for(lambda: reopened.model.rowCount() > 0)
+        assert SKIN_TONES[2] in listed(reopened.model)[0]  # shown (and picked) in that tone
+        with pytest.raises(ClientError):
+            await preferences.set_skin_tone("x")
+        assert await preferences.skin_tone() == SKIN_TONES[2]  # nothing stored

@@ -77,7 +77,8 @@ def emoji_font(base: QFont, scale: float = 1.5) -> QFont:
 
 
 class RecentEmojiSource(Protocol):
-    """Where recent emoji are kept: ``client.preferences`` (anything with these two methods)."""
+    """Where recent emoji and the skin tone are kept: ``client.preferences`` (anything with
+    these methods)."""
 
     async def recent_emoji(self) -> list[str]:
         """The emoji used lately, most recent first."""
@@ -85,6 +86,14 @@ class RecentEmojiSource(Protocol):
 
     async def note_emoji_used(self, emoji: str) -> None:
         """Remembers that ``emoji`` was just used."""
+        ...
+
+    async def skin_tone(self) -> str | None:
+        """The skin tone chosen last (None: the default yellow)."""
+        ...
+
+    async def set_skin_tone(self, tone: str | None) -> None:
+        """Remembers the skin tone chosen."""
         ...
 
 
@@ -312,6 +321,11 @@ class EmojiPicker(QFrame):
     # ---- content -----------------------------------------------------------------------------
 
     async def _load_recent(self, source: RecentEmojiSource) -> None:
+        tone = await source.skin_tone()
+        if tone in SKIN_TONES:
+            number = SKIN_TONES.index(tone) + 1
+            self.tone_buttons[number].setChecked(True)
+            self.model.set_tone(tone)
         recent = await source.recent_emoji()
         self._recent = [e for e in recent if self._accepts is None or self._accepts(e)]
         self._show_recent()
@@ -335,6 +349,8 @@ class EmojiPicker(QFrame):
     def _tone_chosen(self, number: int) -> None:
         tone = None if number == 0 else SKIN_TONES[number - 1]
         self.model.set_tone(tone)
+        if self._recent_source is not None:  # the next picker opens with it
+            spawn(self._recent_source.set_skin_tone(tone), "remember skin tone")
 
     # ---- keyboard ----------------------------------------------------------------------------
 

@@ -33,6 +33,9 @@ CRASH_REPORTS_SETTING = "telemetry.enabled"
 CRASH_REPORTS_DSN_SETTING = "telemetry.dsn"
 WINDOW_STATE_SETTING = "ui.window_state"
 RECENT_EMOJI_SETTING = "ui.recent_emoji"
+SKIN_TONE_SETTING = "ui.emoji_skin_tone"
+#: The five skin-tone modifiers (Fitzpatrick 1-2 … 6), lightest first.
+SKIN_TONE_MODIFIERS: tuple[str, ...] = tuple(chr(code) for code in range(0x1F3FB, 0x1F400))
 #: How many recently used emoji are remembered (the picker's "Recent" row).
 MAX_RECENT_EMOJI = 32
 
@@ -190,6 +193,32 @@ class PreferenceService:
         if not is_recordable_emoji(emoji):
             raise ClientError("only an emoji is remembered as recently used")
         await self._context.worker.run(record_emoji_use, self._context.worker.store, emoji)
+
+    async def skin_tone(self) -> str | None:
+        """The skin tone last chosen in the emoji picker (a modifier), or None (the default
+        yellow); a damaged value reads as None."""
+
+        def read(store: MessageStore) -> str | None:
+            stored = store.settings.get(SKIN_TONE_SETTING, None)
+            return stored if stored in SKIN_TONE_MODIFIERS else None
+
+        tone: str | None = await self._context.worker.run(read, self._context.worker.store)
+        return tone
+
+    async def set_skin_tone(self, tone: str | None) -> None:
+        """Remembers the emoji picker's skin tone (None: the default yellow).
+
+        Raises:
+            ClientError: Not one of the five skin-tone modifiers; nothing is stored.
+        """
+        if tone is not None and tone not in SKIN_TONE_MODIFIERS:
+            raise ClientError("not a skin tone")
+
+        def write(store: MessageStore) -> None:
+            with store.transaction():
+                store.settings.set(SKIN_TONE_SETTING, tone)
+
+        await self._context.worker.run(write, self._context.worker.store)
 
     async def spelling_words(self) -> list[str]:
         """The words the user added to the spell-check's dictionary, in the order added."""

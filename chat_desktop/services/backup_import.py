@@ -16,6 +16,7 @@ from typing import Final
 import msgspec
 
 from chat_desktop.crypto.device_key import DeviceKeyPair
+from chat_desktop.crypto.errors import InvalidKey
 from chat_desktop.crypto.identity import IdentityKeyPair
 from chat_desktop.services import devices
 from chat_desktop.services.account_record import save_account
@@ -122,10 +123,19 @@ class BackupImporter:
             raise _damaged("two accounts")
         self._account = account
         secrets = self._store.secrets
-        IdentityKeyPair.from_seed(account.identity_seed)  # a valid key, or ValueError
+        try:
+            IdentityKeyPair.from_seed(account.identity_seed)
+            device_key = (
+                None
+                if account.device_key_seed is None
+                else DeviceKeyPair.from_seed(account.device_key_seed)
+            )
+        except (InvalidKey, ValueError):
+            # A real backup holds the keys the device made (an identity seed always has
+            # sign bit 0, §1): anything else is damage, refused like any other.
+            raise _damaged("the account's keys are not valid") from None
         secrets.put_identity(account.identity_seed)
-        if account.device_key_seed is not None:
-            device_key = DeviceKeyPair.from_seed(account.device_key_seed)
+        if device_key is not None:
             secrets.put_prekey(devices.DEVICE_KEY_KIND, 1, device_key.seed, device_key.public_key)
         for counter in account.key_counters:
             secrets.raise_key_id_counter(counter.kind, counter.next_id)

@@ -16,6 +16,8 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from chat_desktop.crypto.errors import InvalidKey
+from chat_desktop.crypto.identity import IdentityKeyPair
 from chat_desktop.crypto.vault import FLOOR_PARAMS
 from chat_desktop.services.backup_format import BackupDamaged, BackupWriter
 from chat_desktop.services.backup_records import (
@@ -42,9 +44,23 @@ PASSWORD = "the new profile password 9"
 MANIFEST = Manifest(
     version=1, created_at=1, username="alice", device_id=1, conversations=1, messages=2
 )
+
+
+def _seed_with_sign_bit() -> bytes:
+    """An Ed25519 seed whose public key has sign bit 1: never an identity (§1)."""
+    while True:
+        seed = os.urandom(32)
+        try:
+            IdentityKeyPair.from_seed(seed)
+        except InvalidKey:
+            return seed
+
+
+_SIGN_BIT_SEED = _seed_with_sign_bit()
+
 ACCOUNT = Account(
     relay_url="http://127.0.0.1:1",
-    identity_seed=os.urandom(32),
+    identity_seed=IdentityKeyPair.generate().seed,  # a valid one: its sign bit is 0 (§1)
     device_key_seed=os.urandom(32),
     device_key_registered=True,
     key_counters=[],
@@ -151,6 +167,11 @@ FAULTS: dict[str, Callable[[list[Record]], list[Record]]] = {
         *r[3:],
     ],
     "an appearance out of range": lambda r: [*r[:4], Appearance(json='{"theme": 7}'), *r[5:]],
+    "an identity seed no device makes": lambda r: [
+        r[0],
+        msgspec.structs.replace(ACCOUNT, identity_seed=_SIGN_BIT_SEED),
+        *r[2:],
+    ],
 }
 
 

@@ -387,8 +387,8 @@ def import_history(
     total = len(archive.conversations)
     with store.transaction():
         for done, conversation in enumerate(archive.conversations, start=1):
-            if conversation.peer != username:
-                attachments.extend(_import_conversation(store, username, conversation, now))
+            # Our own username is the Note to Self (what we wrote there comes along).
+            attachments.extend(_import_conversation(store, username, conversation, now))
             if progress is not None:
                 progress(done, total)
     return attachments

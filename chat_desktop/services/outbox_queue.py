@@ -166,6 +166,9 @@ class OutboxQueue:
         peer, message_id, kind = request.peer, request.message_id, request.kind
         sent_at = self.next_sent_at()
         group = group_id_of(peer) is not None  # a group message: one entry, no transcript
+        # Note to Self (our own account): nobody to send to; our other devices get it as the
+        # transcript of a sent message, nothing else (docs/protocol.md §8).
+        note_to_self = peer == self._context.username
         with store.transaction():
             conversation = store.conversations.ensure(peer, peer_address=None if group else peer)
             timer = conversation.expire_timer
@@ -183,7 +186,7 @@ class OutboxQueue:
                         sort_key=sent_at,
                         kind=kind,
                         body=request.body,
-                        status=MessageStatus.PENDING,
+                        status=MessageStatus.SENT if note_to_self else MessageStatus.PENDING,
                         sent_at=sent_at,
                         # A note that the timer changed stays; the messages after it go.
                         expire_timer=0 if kind == TIMER_NOTE_KIND else timer,
@@ -199,6 +202,13 @@ class OutboxQueue:
                 track_status=kind is not None,
                 blob_path=request.blob_path,
             )
+            if note_to_self:
+                if request.blob_path is not None:
+                    # A file to oneself stays on this device (it is already stored at rest):
+                    # its blob is not uploaded, and the sweep at unlock removes it.
+                    return
+                sync.queue_transcript(self._context, store, peer, content, payload.expires_at)
+                return
             store.outbox.enqueue(peer, message_id, peer, encode_payload(payload))
             if request.blob_path is None and not group:
                 # An attachment's transcript waits for its blob id (after the upload); our

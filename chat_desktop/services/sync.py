@@ -173,9 +173,8 @@ def _apply_transcript(
         return [], []
     if content.id != transcript.id:
         return [], []  # a transcript is of the message with its own id, nothing else
-    peer, me = transcript.peer, context.username
-    if peer == me:
-        return [], []
+    peer = transcript.peer  # the contact, or our own username (a Note to Self)
+    me = context.username
     if isinstance(content, ReactionContent):
         store.conversations.ensure(peer, peer_address=peer)
         return apply_reaction(store, peer, content, author=me), []

@@ -67,6 +67,20 @@ class ConversationService:
         """
         return await self._list.conversations(limit, include_archived=include_archived)
 
+    async def note_to_self(self) -> str:
+        """Opens the Note to Self conversation (our own username): what is written there is
+        kept here and goes to our other devices only, as our own sent messages do. Returns its
+        id (our username)."""
+        me = self._context.username
+
+        def ensure() -> None:
+            store = self._context.worker.store
+            with store.transaction():
+                store.conversations.ensure(me, peer_address=me)
+
+        await self._context.worker.run(ensure)
+        return me
+
     async def set_muted(self, peer: str, muted: bool) -> None:
         """Mutes or unmutes the conversation with ``peer`` (publishes ConversationChanged)."""
         await self._list.set_muted(check_peer(peer), muted)

@@ -126,8 +126,8 @@ class PresenceService:
         """
         check_peer(peer)
         connection = self._context.connection
-        if connection is None or not connection.connected:
-            return
+        if connection is None or not connection.connected or peer == self._context.username:
+            return  # (nobody types to a Note to Self)
         message_id = new_message_id()
         content = TypingContent(
             id=message_id, sent_at=now_ms(), typing="started" if typing else "stopped"

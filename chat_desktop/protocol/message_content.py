@@ -359,6 +359,18 @@ class SenderKeyContent(_Content, frozen=True, tag="sender_key"):
     ]
 
 
+class GroupReceiptContent(_Content, frozen=True, tag="group_receipt"):
+    """Delivery or read receipts for messages of one group, to their sender (docs/protocol.md §4).
+
+    Sent only pairwise, by a member to the member who sent the messages: only the sender
+    learns who received and read them.
+    """
+
+    group_id: GroupId
+    receipt: Literal["delivered", "read"]
+    message_ids: MessageIds
+
+
 class SentTranscriptContent(_Content, frozen=True, tag="sent"):
     """Sync (own devices only): the content one of our devices sent to ``peer``.
 
@@ -375,6 +387,13 @@ class ReadSyncContent(_Content, frozen=True, tag="read"):
     """Sync (own devices only): these messages of ``peer`` were read on another device."""
 
     peer: Username
+    message_ids: MessageIds
+
+
+class GroupReadSyncContent(_Content, frozen=True, tag="group_read"):
+    """Sync (own devices only): these messages of the group were read on another device."""
+
+    group_id: GroupId
     message_ids: MessageIds
 
 
@@ -411,6 +430,7 @@ Content = (
     | ProfileContent
     | GroupUpdateContent
     | SenderKeyContent
+    | GroupReceiptContent
     | RetryContent
     | ReactionContent
     | EditContent
@@ -418,10 +438,17 @@ Content = (
     | ReadSyncContent
     | VerifiedSyncContent
     | ContactSyncContent
+    | GroupReadSyncContent
 )
 
 #: Contents that go only to one's own devices and are accepted only from them.
-SyncContent = SentTranscriptContent | ReadSyncContent | VerifiedSyncContent | ContactSyncContent
+SyncContent = (
+    SentTranscriptContent
+    | ReadSyncContent
+    | VerifiedSyncContent
+    | ContactSyncContent
+    | GroupReadSyncContent
+)
 
 _QUOTED: Final = re.compile(r"'[^']*'")
 

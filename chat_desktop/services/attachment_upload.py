@@ -46,6 +46,7 @@ from chat_desktop.services.attachment_streams import TeeReader, run_stoppable
 from chat_desktop.services.context import EngineContext
 from chat_desktop.services.sending import OutboxPayload, decode_payload, encode_payload
 from chat_desktop.storage.attachment_files import AttachmentWriter, FinishedAttachment
+from chat_desktop.storage.group_ids import group_id_of
 from chat_desktop.storage.models import AttachmentInfo, MessageKey, OutboxEntry
 
 logger = logging.getLogger(__name__)
@@ -261,10 +262,12 @@ class AttachmentUploads:
                 store.messages.set_attachment_blob(
                     MessageKey(entry.conversation_id, entry.message_id), ticket.blob_id
                 )
-                # Our other devices get the transcript now that it names the blob.
-                sync.queue_transcript(
-                    self._context, store, entry.recipient, final, completed.expires_at
-                )
+                # Our other devices get the transcript now that it names the blob; a group
+                # message goes to them itself (docs/protocol.md §11.6), never as a transcript.
+                if group_id_of(entry.recipient) is None:
+                    sync.queue_transcript(
+                        self._context, store, entry.recipient, final, completed.expires_at
+                    )
 
         await worker.run(complete)
         blob_path.unlink(missing_ok=True)

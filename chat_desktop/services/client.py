@@ -86,6 +86,7 @@ class ChatClient:
         self.messages = MessageService(context, engine.queue, actions, engine.sender, forwarder)
         self.attachments = AttachmentService(engine.transfers, engine.queue, actions)
         self.groups = GroupService(context, engine.queue, actions, engine.sender)
+        self.groups.transfers = engine.transfers  # files in groups
         engine.sender.group_drain = GroupSender(context, engine.sender).send
         engine.receiver.groups = GroupReceiver(context)
         self.trust = TrustService(context, engine.queue, engine.sender)

@@ -132,6 +132,10 @@ def remember_removed(store: MessageStore, device_ids: Iterable[int]) -> None:
     added = {int(d) for d in device_ids} - removed - {this_device}
     if added:
         store.settings.set(REMOVED_DEVICES_SETTING, sorted(removed | added))
+        # It held our sender keys of groups: each next group message goes under a new one
+        # (docs/protocol.md §11.1), handed only to the devices there are now.
+        for group in store.groups.list():
+            store.groups.drop_own_sender_key(group.conversation_id)
 
 
 def save_own_devices(store: MessageStore, devices: list[DeviceInfo]) -> None:

@@ -57,10 +57,15 @@ class StatusChanged(msgspec.Struct, frozen=True):
 
 
 class TypingChanged(msgspec.Struct, frozen=True):
-    """The peer started or stopped typing."""
+    """The peer started or stopped typing.
+
+    In a group ``peer`` is the group's conversation id and ``sender`` the member typing; in
+    a 1:1 chat ``sender`` is None (the peer types).
+    """
 
     peer: str
     typing: bool
+    sender: str | None = None
 
 
 class PresenceChanged(msgspec.Struct, frozen=True):
@@ -326,12 +331,21 @@ class GroupMessageRefused(msgspec.Struct, frozen=True):
     """A group message or sender key from ``sender``'s device was refused (no plaintext).
 
     ``reason`` says why: ``unknown_sender_key`` (no key held: a non-member, or not given
-    the key), ``forged`` (bad signature), ``wrong_group``, ``not_a_member``, ``invalid``.
+    the key), ``forged`` (bad signature), ``wrong_group``, ``not_a_member``, ``invalid``,
+    ``unknown_group`` (a group receipt for a group not held).
     """
 
     sender: str
     device_id: int
     reason: str
+
+
+class GroupMemberGone(msgspec.Struct, frozen=True):
+    """A member of the group ``peer`` has no account any more (the relay said so): nothing is
+    sent to ``member`` again, in any group; the rest get the messages."""
+
+    peer: str
+    member: str
 
 
 ClientEvent = (
@@ -367,6 +381,7 @@ ClientEvent = (
     | GroupChanged
     | GroupUpdateRefused
     | GroupMessageRefused
+    | GroupMemberGone
 )
 
 

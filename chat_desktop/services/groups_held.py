@@ -13,6 +13,7 @@ import msgspec
 from chat_desktop.services.context import EngineContext
 from chat_desktop.services.devices import is_removed_own_device
 from chat_desktop.services.group_state import GroupState, HeldGroup
+from chat_desktop.services.groups_gone import gone_accounts
 from chat_desktop.services.trust import paused_peers, trusted_identity_key
 from chat_desktop.storage.group_ids import group_conversation_id
 from chat_desktop.storage.store import MessageStore
@@ -89,11 +90,12 @@ def recipient_users(context: EngineContext, state: GroupState) -> list[str]:
 def recipient_devices(
     context: EngineContext, store: MessageStore, state: GroupState
 ) -> dict[str, list[int]]:
-    """Each recipient user not paused (a key change waits for the user) and its devices we
-    can write to, possibly none: the relay's ``mismatched_devices`` answer names the missing."""
-    paused = paused_peers(store)
+    """Each recipient user not paused (a key change waits for the user) nor gone (no account
+    any more, ``groups_gone.py``) and its devices we can write to, possibly none: the relay's
+    ``mismatched_devices`` answer names the missing."""
+    left_out = paused_peers(store) | gone_accounts(store)
     return {
         user: writable_devices(context, store, user)
         for user in recipient_users(context, state)
-        if user not in paused
+        if user not in left_out
     }

@@ -32,10 +32,13 @@ from chat_desktop.protocol.message_content import (
     ContentError,
     DeleteContent,
     EditContent,
+    GroupReadSyncContent,
+    GroupReceiptContent,
     GroupUpdateContent,
     ReactionContent,
     SenderKeyContent,
     TextContent,
+    TypingContent,
     content_kind,
     decode_content,
 )
@@ -52,13 +55,20 @@ from chat_desktop.services.events import (
     GroupChanged,
     GroupMessageRefused,
     MessageReceived,
+    TypingChanged,
 )
 from chat_desktop.services.groups_held import load_held
 from chat_desktop.services.groups_keys import HeldKey, accept_distribution, held_keys
+from chat_desktop.services.groups_receipts import (
+    apply_read_sync,
+    queue_group_receipt,
+    record_receipts,
+)
 from chat_desktop.services.groups_sending import GROUP_MESSAGE_TYPE
 from chat_desktop.services.groups_updates import receive_update
 from chat_desktop.services.message_rows import attachment_info_of
-from chat_desktop.storage.models import Direction, MessageStatus, NewMessage
+from chat_desktop.services.preferences import typing_indicators_enabled
+from chat_desktop.storage.models import Direction, MessageKey, MessageStatus, NewMessage
 from chat_desktop.storage.store import MessageStore
 
 logger = logging.getLogger(__name__)
@@ -80,6 +90,10 @@ class GroupReceiver:
         self._context = context
         #: (sender, device, group id) -> a sender key that came before its sender's membership.
         self._early_keys: dict[tuple[str, int, bytes], SenderKeyContent] = {}
+        #: (conversation id, group id, sender) -> ids stored in this batch, to receipt.
+        self._delivered: dict[tuple[str, bytes, str], list[str]] = {}
+        #: Attachment messages stored by the last body handled (for the download hook).
+        self._attachments: list[MessageKey] = []
 
     def receive_body(self, store: MessageStore, delivery: MessageDelivery) -> list[ClientEvent]:
         """Decrypts, checks and stores one group message body.
@@ -87,6 +101,7 @@ class GroupReceiver:
         Raises:
             DuplicateMessage: Its message key was used already (a redelivery or replay).
         """
+        self._attachments = []
         sender, device_id = delivery.from_, delivery.from_device
         data = delivery.body[1:]
         try:
@@ -127,27 +142,39 @@ class GroupReceiver:
         store.groups.set_received_sender_key(
             held.conversation_id, delivery.from_, delivery.from_device, held.key.to_bytes()
         )
-        return self._apply(store, delivery, held.conversation_id, content)
+        return self._apply(store, delivery, held.conversation_id, held.group_id, content)
 
     def _apply(
-        self, store: MessageStore, delivery: MessageDelivery, conversation_id: str, content: Content
+        self,
+        store: MessageStore,
+        delivery: MessageDelivery,
+        conversation_id: str,
+        group_id: bytes,
+        content: Content,
     ) -> list[ClientEvent]:
         sender = delivery.from_
         if isinstance(content, TextContent | AttachmentContent):
-            return self._store_message(store, delivery, conversation_id, content)
+            return self._store_message(store, delivery, conversation_id, group_id, content)
         if isinstance(content, ReactionContent):
             return apply_reaction(store, conversation_id, content, author=sender)
         if isinstance(content, EditContent):
             return apply_edit(store, conversation_id, content, author=sender)
         if isinstance(content, DeleteContent):
             return apply_delete(store, conversation_id, content, author=sender)
-        return []  # receipts, typing and the rest are not taken in groups (yet)
+        if isinstance(content, TypingContent):
+            # As in 1:1 chats: a user who sends no typing indicators is shown none.
+            if sender == self._context.username or not typing_indicators_enabled(store):
+                return []
+            typing = content.typing == "started"
+            return [TypingChanged(peer=conversation_id, typing=typing, sender=sender)]
+        return []  # receipts travel pairwise (groups_receipts.py); the rest is not for groups
 
     def _store_message(
         self,
         store: MessageStore,
         delivery: MessageDelivery,
         conversation_id: str,
+        group_id: bytes,
         content: TextContent | AttachmentContent,
     ) -> list[ClientEvent]:
         sender = delivery.from_
@@ -179,6 +206,11 @@ class GroupReceiver:
         )
         if not inserted:
             return []
+        if not own:
+            group = (conversation_id, group_id, sender)
+            self._delivered.setdefault(group, []).append(content.id)
+        if attachment is not None:
+            self._attachments.append(MessageKey(conversation_id, content.id))
         return [
             MessageReceived(
                 peer=conversation_id,
@@ -212,7 +244,39 @@ class GroupReceiver:
             if any(isinstance(event, GroupChanged) for event in events):
                 self._offer_early_keys(store, content.group_id)
             return events
+        if isinstance(content, GroupReceiptContent):
+            return record_receipts(self._context, store, sender, device_id, content)
+        if isinstance(content, GroupReadSyncContent):
+            return apply_read_sync(self._context, store, sender, content)
         return []
+
+    def take_attachments(self) -> list[MessageKey]:
+        """The attachment messages the last :meth:`receive_body` stored (downloaded as a 1:1
+        chat's are, once the batch is committed)."""
+        found, self._attachments = self._attachments, []
+        return found
+
+    def flush_receipts(self, store: MessageStore) -> bool:
+        """Queues the delivery receipts of the group messages stored in this batch (one
+        ``group_receipt`` per sender and group), in the batch's transaction.
+
+        A message whose envelope was rolled back is not in the store: it gets none.
+        Returns whether anything was queued (the sender is woken then).
+        """
+        delivered, self._delivered = self._delivered, {}
+        queued = False
+        for (conversation_id, group_id, sender), ids in delivered.items():
+            kept = [
+                message_id
+                for message_id in dict.fromkeys(ids)
+                if store.messages.get(MessageKey(conversation_id, message_id), reactions=False)
+                is not None
+            ]
+            if kept and queue_group_receipt(
+                self._context, store, group_id, sender, "delivered", kept
+            ):
+                queued = True
+        return queued
 
     def _offer_early_keys(self, store: MessageStore, group_id: bytes) -> None:
         """Takes the kept sender keys of the group whose senders are members now."""

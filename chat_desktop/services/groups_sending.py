@@ -36,8 +36,9 @@ from chat_desktop.protocol.schemas import MessageSendAck, MessageSendMulti, Reci
 from chat_desktop.services.context import EngineContext, now_ms
 from chat_desktop.services.device_sets import UnknownRecipient
 from chat_desktop.services.devices import other_own_devices
-from chat_desktop.services.events import StatusChanged
+from chat_desktop.services.events import GroupMemberGone, StatusChanged
 from chat_desktop.services.group_state import GroupState
+from chat_desktop.services.groups_gone import GoneFinder, remember_gone
 from chat_desktop.services.groups_held import (
     NotAGroupMember,
     member_state,
@@ -101,6 +102,7 @@ class GroupSender:
         self._handed_out: dict[str, tuple[int, int]] = {}
         #: Conversation id -> ``mismatched_devices`` answers in a row.
         self._fixes: dict[str, int] = {}
+        self._gone = GoneFinder(context)
 
     async def send(self, entries: list[OutboxEntry]) -> bool:
         """Sends what can go of these group entries (in queue order per group).
@@ -122,6 +124,7 @@ class GroupSender:
 
     async def _send_group(self, conversation_id: str, entries: list[OutboxEntry]) -> bool:
         worker = self._context.worker
+        entries = await self._uploaded(entries)
         for _ in range(2):
             ready = await worker.run(self._ready, conversation_id, entries, self._deferred())
             if not isinstance(ready, _NeedSessions):
@@ -135,6 +138,23 @@ class GroupSender:
             if not await self._send_one(conversation_id, item, ready.recipients):
                 return True
         return True
+
+    async def _uploaded(self, entries: list[OutboxEntry]) -> list[OutboxEntry]:
+        """The entries, each file's blob uploaded first (once for the whole group).
+
+        The uploader stores the completed content (naming the blob) in the entry; a refused
+        or cancelled upload fails its message and raises ``UploadAborted`` (the drain looks
+        again, without it).
+        """
+        uploader = self._sender.uploader
+        done = []
+        for entry in entries:
+            payload = decode_payload(entry.payload)
+            if payload.blob_path is not None and uploader is not None:
+                payload = await uploader(entry, payload)
+                entry = msgspec.structs.replace(entry, payload=encode_payload(payload))
+            done.append(entry)
+        return done
 
     def _deferred(self) -> set[str]:
         """The peers the outbox waits for now (their bundles were refused)."""
@@ -280,6 +300,8 @@ class GroupSender:
         except ProtocolError as error:
             if error.code is ErrorCode.MISMATCHED_DEVICES:
                 await self._fix_device_sets(conversation_id, error)
+            elif error.code is ErrorCode.NOT_FOUND:
+                await self._member_gone(conversation_id, item, recipients)
             elif error.code is ErrorCode.RATE_LIMITED:
                 self._sender.hold(error.retry_after)
             elif error.code not in (ErrorCode.INTERNAL, ErrorCode.UNAUTHORIZED):
@@ -291,6 +313,32 @@ class GroupSender:
         self._fixes.pop(conversation_id, None)
         self._sender.record_ack(item.entry, ack.server_ts)
         return True
+
+    async def _member_gone(
+        self, conversation_id: str, item: _Item, recipients: list[RecipientDevices]
+    ) -> None:
+        """Follows a ``not_found`` answer: finds the member whose account is gone
+        (``groups_gone.py``), leaves them out from now on and tells the user; the message
+        goes again to the rest. While it is not found yet (questions left for later) the
+        group waits; when every member is there after all, the message fails."""
+        worker = self._context.worker
+        try:
+            probe = await self._gone.find({r.user: r.device_ids for r in recipients})
+        except ProtocolError as error:
+            self._sender.device_sets.defer(conversation_id, error.retry_after or None)
+            return
+        if probe.gone is not None:
+            member = probe.gone
+            logger.info("a group member's account is gone; they are left out")
+            if await worker.run(remember_gone, worker.store, member):
+                self._context.events.publish(GroupMemberGone(peer=conversation_id, member=member))
+            self._devices_cache.clear()
+            return
+        if probe.all_alive:
+            logger.warning("relay refused a group message: not_found, every member is there")
+            await worker.run(self._fail, [item.entry])
+            return
+        self._sender.device_sets.defer(conversation_id)
 
     async def _fix_device_sets(self, conversation_id: str, error: ProtocolError) -> None:
         """Follows a ``mismatched_devices`` answer to a group message (see step 4).

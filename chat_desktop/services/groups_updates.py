@@ -31,6 +31,7 @@ from chat_desktop.protocol.message_content import (
 )
 from chat_desktop.services.context import EngineContext, new_message_id, now_ms
 from chat_desktop.services.events import ClientEvent, GroupChanged, GroupUpdateRefused
+from chat_desktop.services.group_history_notes import add_notes
 from chat_desktop.services.group_state import (
     Decision,
     GroupChanges,
@@ -90,7 +91,8 @@ def create_group(
         conversation_id = save_held(store, HeldGroup(update=update))
         store.conversations.set_title(conversation_id, title)
         _queue_update(context, store, conversation_id, (), content)
-    changes = GroupChanges.between(None, state)
+        changes = GroupChanges.between(None, state)
+        add_notes(context, store, conversation_id, changes, state, me, first=True)
     return conversation_id, _changed(conversation_id, update, changes, removed_me=False)
 
 
@@ -251,7 +253,11 @@ def _take(
     removed_me = decision.receiver_removed or (
         current is None and context.username not in state.members
     )
-    return [_changed(conversation_id, decision.held.update, changes, removed_me=removed_me)]
+    sender = decision.held.update.sender
+    notes = add_notes(
+        context, store, conversation_id, changes, state, sender, first=current is None
+    )
+    return [_changed(conversation_id, decision.held.update, changes, removed_me=removed_me), *notes]
 
 
 def _changed(

@@ -86,6 +86,7 @@ from chat_desktop.services.history_transfer import (
 )
 from chat_desktop.services.leftovers import LINKING_FOLDER, private_folder
 from chat_desktop.services.link_progress import DOWNLOAD, EXPORT, IMPORT, UPLOAD, StageProgress
+from chat_desktop.storage.group_ids import group_conversation_id
 from chat_desktop.storage.models import MessageKey, VerifiedState
 from chat_desktop.storage.store import MessageStore
 from chat_desktop.storage.vault_file import UnlockedVault, Vault
@@ -425,6 +426,9 @@ class DeviceLinker:
             for conversation in archive.conversations:
                 if conversation.peer != context.username:
                     context.events.publish(ConversationChanged(peer=conversation.peer))
+            for group in archive.groups:
+                peer = group_conversation_id(group.group_id)
+                context.events.publish(ConversationChanged(peer=peer))
         except (ProtocolError, AttachmentRejected, ArchiveRejected, BlobSizeMismatch) as error:
             logger.warning(
                 "the transferred history could not be imported: %s", type(error).__name__

@@ -27,6 +27,8 @@ from chat_desktop.protocol.message_content import (
     ContentError,
     DeleteContent,
     EditContent,
+    GroupReadSyncContent,
+    GroupReceiptContent,
     GroupUpdateContent,
     ProfileContent,
     ReactionContent,
@@ -245,6 +247,8 @@ class MessageReceiver:
                         )
                         result.retry.setdefault(delivery.from_, []).append(delivery.id)
                 result.acks.append(delivery.id)
+            if self.groups is not None and self.groups.flush_receipts(store):
+                result.queued = True  # the group messages' delivery receipts
         return result
 
     def _decrypt(
@@ -285,12 +289,16 @@ class MessageReceiver:
         groups = self.groups
         if groups is not None and is_group_body(delivery.body):
             result.events.extend(groups.receive_body(store, delivery))
+            result.attachments.extend(groups.take_attachments())
             return
         plaintext, change = self._decrypt(store, delivery)
         content = decode_content(plaintext)
         if change is not None:
             result.events.extend(key_change_events(change))
-        if groups is not None and isinstance(content, GroupUpdateContent | SenderKeyContent):
+        if groups is not None and isinstance(
+            content,
+            GroupUpdateContent | SenderKeyContent | GroupReceiptContent | GroupReadSyncContent,
+        ):
             # From a member, or from our own other device (it follows our groups too).
             result.events.extend(groups.receive_pairwise(store, delivery, content))
             return

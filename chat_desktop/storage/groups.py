@@ -1,4 +1,4 @@
-"""Groups in the encrypted store: each group's state and its sender keys (schemas v7, v8).
+"""Groups in the encrypted store: each group's state and its sender keys (schemas v7 to v9).
 
 A group is a conversation (``"g:"`` + its id in hex, see :mod:`~chat_desktop.storage.group_ids`),
 so its messages live where every conversation's do. This repository keeps what is new:
@@ -12,7 +12,8 @@ so its messages live where every conversation's do. This repository keeps what i
 
 It also keeps (schema v8) which (member, device) got our current sender key, so a restart
 does not hand it out again, and the ``group_update`` contents refused for now and kept aside
-(at most 16 per group) to be offered again after the next update taken.
+(at most 16 per group) to be offered again after the next update taken, and (schema v9)
+each member's delivery and read receipt for our group messages.
 
 Deleting the group's conversation (:meth:`ConversationRepository.delete
 <chat_desktop.storage.conversations.ConversationRepository.delete>`) deletes its group row
@@ -35,6 +36,7 @@ from chat_desktop.storage.migrations.v008_group_delivery import (
     MAX_DEFERRED_UPDATE_BYTES,
     MAX_DEFERRED_UPDATES_PER_GROUP,
 )
+from chat_desktop.storage.migrations.v009_group_receipts import MAX_RECEIPT_ROWS_PER_MESSAGE
 from chat_desktop.storage.models import StoredGroup
 from chat_desktop.storage.secret_rows import SecretRowCorrupt
 
@@ -339,6 +341,74 @@ class GroupRepository:
             "WHERE conversation_id = ? AND sender = ? AND content_id = ?",
             (conversation_id, sender, content_id),
         )
+
+    # --- each member's receipts for our group messages (schema v9) ---------------------------
+
+    def record_member_receipt(
+        self,
+        conversation_id: str,
+        message_id: str,
+        member: str,
+        *,
+        read: bool,
+        at: int,
+        limit: int,
+    ) -> bool:
+        """Records a member's delivery (or read) receipt for one of our group messages.
+
+        The first time of each kind wins; a read receipt implies delivery. A member with no
+        row yet gets one only while the message has fewer than ``limit`` rows (the group's
+        size, at most :data:`MAX_RECEIPT_ROWS_PER_MESSAGE`). The caller checks that the
+        message exists and is ours.
+
+        Returns:
+            True if a time was filled in.
+
+        Raises:
+            GroupValueRefused: ``at`` is negative; nothing was written.
+        """
+        if isinstance(at, bool) or at < 0:
+            raise GroupValueRefused("a receipt time is not negative")
+        with self._db.transaction():
+            row = self._db.query_one(
+                "SELECT read_at FROM group_receipts "
+                "WHERE conversation_id = ? AND message_id = ? AND member = ?",
+                (conversation_id, message_id, member),
+            )
+            if row is None:
+                count = self._db.query_value(
+                    "SELECT count(*) FROM group_receipts "
+                    "WHERE conversation_id = ? AND message_id = ?",
+                    (conversation_id, message_id),
+                )
+                if int(count or 0) >= min(limit, MAX_RECEIPT_ROWS_PER_MESSAGE):
+                    return False
+                self._db.execute(
+                    "INSERT INTO group_receipts"
+                    "(conversation_id, message_id, member, delivered_at, read_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (conversation_id, message_id, member, at, at if read else None),
+                )
+                return True
+            if not read or row[0] is not None:
+                return False
+            self._db.execute(
+                "UPDATE group_receipts SET read_at = ? "
+                "WHERE conversation_id = ? AND message_id = ? AND member = ?",
+                (at, conversation_id, message_id, member),
+            )
+            return True
+
+    def member_receipts(
+        self, conversation_id: str, message_id: str
+    ) -> dict[str, tuple[int, int | None]]:
+        """Member -> (delivered at, read at or None) for one of our group messages."""
+        rows = self._db.query_all(
+            "SELECT member, delivered_at, read_at FROM group_receipts "
+            "WHERE conversation_id = ? AND message_id = ?",
+            (conversation_id, message_id),
+        )
+        return {str(row[0]): (int(row[1]), None if row[2] is None else int(row[2])) for row in rows}
 
     # --- helpers -----------------------------------------------------------------------------
 

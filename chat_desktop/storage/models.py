@@ -18,8 +18,11 @@ TIMER_NOTE_KIND: Final = "timer"
 #: The kind of the note a conversation shows when the contact's safety number changed (no
 #: body; never unread, never sent, never disappears): "bob's safety number changed".
 KEY_CHANGE_NOTE_KIND: Final = "key_change"
+#: The kind of a group's history note ("alice added carol"): its body is a verb and its
+#: argument (services/group_history_notes.py); never unread, never sent, never disappears.
+GROUP_NOTE_KIND: Final = "group_note"
 #: Every kind drawn as a centred note rather than a bubble (no reply, react, edit, notify).
-NOTE_KINDS: Final = frozenset({TIMER_NOTE_KIND, KEY_CHANGE_NOTE_KIND})
+NOTE_KINDS: Final = frozenset({TIMER_NOTE_KIND, KEY_CHANGE_NOTE_KIND, GROUP_NOTE_KIND})
 
 
 class Direction(StrEnum):

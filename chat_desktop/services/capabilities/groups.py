@@ -6,13 +6,17 @@ What is new lives here: making and changing the group (each change a whole new s
 pairwise to every member device, ``services/groups_updates.py``) and sending to it (queued in
 the durable outbox, then encrypted once with our sender key and sent once to every member
 device, ``services/groups_sending.py``). Every call returns once the change or message is
-durably queued; nothing fails for being offline.
+durably queued; nothing fails for being offline. Also here: who received and read each of
+our messages (:meth:`GroupService.details`, ``services/groups_receipts.py``), typing
+(``services/groups_typing.py``) and files (``capabilities/group_files.py``).
 """
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -24,12 +28,21 @@ from chat_desktop.protocol.message_content import (
     TextContent,
     is_valid_group_title,
 )
-from chat_desktop.services.client_errors import ClientError, check_peer
+from chat_desktop.services.attachments import AttachmentTransfers
+from chat_desktop.services.capabilities.group_files import GroupFiles
+from chat_desktop.services.client_errors import ClientError, UnknownMessage, check_peer
 from chat_desktop.services.context import EngineContext, now_ms
 from chat_desktop.services.conversation_actions import ConversationActions, wire_quote
 from chat_desktop.services.events import ClientEvent, GroupChanged, MessageChanged
 from chat_desktop.services.group_state import GroupState, leave_state
 from chat_desktop.services.groups_held import NotAGroupMember, load_held, member_state
+from chat_desktop.services.groups_receipts import (
+    GroupMessageDetails,
+    MemberReceipt,
+    message_details,
+    queue_read_marks,
+)
+from chat_desktop.services.groups_typing import GroupTyping
 from chat_desktop.services.groups_updates import (
     GroupChangeRefused,
     change_group,
@@ -41,7 +54,13 @@ from chat_desktop.storage.group_ids import group_id_of
 from chat_desktop.storage.models import Message, MessageKey, Quote
 from chat_desktop.storage.store import MessageStore
 
-__all__ = ["GroupChangeRefused", "GroupService", "NotAGroupMember"]
+__all__ = [
+    "GroupChangeRefused",
+    "GroupMessageDetails",
+    "GroupService",
+    "MemberReceipt",
+    "NotAGroupMember",
+]
 
 
 class GroupService:
@@ -60,6 +79,17 @@ class GroupService:
         self._queue = queue
         self._actions = actions
         self._sender = sender
+        self._typing = GroupTyping(context)
+        self._files = GroupFiles(actions, self.queue_content)
+
+    @property
+    def transfers(self) -> AttachmentTransfers | None:
+        """The client's attachment transfers, for files in groups (set by the client)."""
+        return self._files.transfers
+
+    @transfers.setter
+    def transfers(self, transfers: AttachmentTransfers | None) -> None:
+        self._files.transfers = transfers
 
     # ---- reading ---------------------------------------------------------------------
 
@@ -93,20 +123,56 @@ class GroupService:
         return found
 
     async def mark_read(self, conversation_id: str, up_to_id: str) -> int:
-        """Marks the group's received messages up to ``up_to_id`` read, here.
+        """Marks the group's received messages up to ``up_to_id`` read.
 
-        Disappearing messages start their timer now (each told as a ``MessageChanged`` of
-        change ``"expiry"``). No read receipt or read sync goes out for groups yet. Returns
-        how many became read.
+        Our other devices mark them read too (a ``group_read`` sync), and each sender who is
+        still a member gets a read receipt, unless the user turned read receipts off
+        (:class:`Preferences`). Disappearing messages start their timer now (each told as a
+        ``MessageChanged`` of change ``"expiry"``). Returns how many became read.
         """
         _check_group(conversation_id)
         started: builtins.list[str]
-        count, started = await self._context.worker.run(
-            _mark_read_in_store, self._context.worker.store, conversation_id, up_to_id
+        count, started, queued = await self._context.worker.run(
+            _mark_read_in_store, self._context, conversation_id, up_to_id
         )
         for message_id in started:
             self._context.events.publish(MessageChanged(conversation_id, message_id, "expiry"))
+        if queued:
+            self._sender.wake()
         return count
+
+    async def details(self, conversation_id: str, message_id: str) -> GroupMessageDetails:
+        """Per member, whether one of our group messages was sent, delivered or read, and when.
+
+        Raises:
+            ClientError: Not a group conversation id.
+            UnknownMessage: The message is not (or no longer) here, or is not ours.
+        """
+        _check_group(conversation_id)
+        found: GroupMessageDetails | None = await self._context.worker.run(
+            message_details,
+            self._context,
+            self._context.worker.store,
+            conversation_id,
+            message_id,
+        )
+        if found is None:
+            raise UnknownMessage("no such message of ours in this group")
+        return found
+
+    async def set_typing(self, conversation_id: str, typing: bool) -> None:
+        """Tells the group's members we started or stopped typing (best effort, never queued).
+
+        Nothing is sent while the user turned typing indicators off, before our sender key
+        reached every member device (the first message hands it out), or for a "started"
+        repeated within a few seconds (``services/groups_typing.py``).
+
+        Raises:
+            ClientError: Not a group conversation id.
+            NotAGroupMember: The group is not held or we are not a member of it.
+        """
+        _check_group(conversation_id)
+        await self._typing.set_typing(conversation_id, typing)
 
     # ---- changing --------------------------------------------------------------------
 
@@ -293,6 +359,57 @@ class GroupService:
         await self._require_member(conversation_id)
         await self._actions.delete_for_everyone(conversation_id, message_id)
 
+    # ---- files -----------------------------------------------------------------------
+
+    async def send_file(
+        self,
+        conversation_id: str,
+        path: Path,
+        *,
+        caption: str = "",
+        reply_to: str | None = None,
+    ) -> str:
+        """Queues a file to the group (uploaded once, one group message); returns its id.
+
+        Images are stripped of metadata and get a thumbnail first, as in 1:1 chats.
+
+        Raises:
+            NotAGroupMember: The group is not held or we are not a member of it.
+            ImageRejected, AttachmentTooLarge, CaptionTooLong, UnknownMessage: As
+                ``client.attachments.send_file``.
+        """
+        _check_group(conversation_id)
+        await self._require_member(conversation_id)
+        return await self._files.send_file(
+            conversation_id, path, caption=caption, reply_to=reply_to
+        )
+
+    async def download(self, conversation_id: str, message_id: str) -> None:
+        """Downloads, verifies and stores a received file of the group (as
+        ``client.attachments.download``, with the same errors)."""
+        _check_group(conversation_id)
+        await self._files.download(conversation_id, message_id)
+
+    async def cancel_transfer(self, conversation_id: str, message_id: str) -> None:
+        """Stops the upload (the message becomes failed) or download of a file of the group."""
+        _check_group(conversation_id)
+        await self._files.cancel(conversation_id, message_id)
+
+    async def save(self, conversation_id: str, message_id: str, destination: Path) -> None:
+        """Writes a stored file of the group to ``destination`` atomically."""
+        _check_group(conversation_id)
+        await self._files.save(conversation_id, message_id, destination)
+
+    async def path_for_opening(self, conversation_id: str, message_id: str) -> Path:
+        """A decrypted copy of a file of the group for "Open" (removed at lock and close)."""
+        _check_group(conversation_id)
+        return await self._files.path_for_opening(conversation_id, message_id)
+
+    async def read(self, conversation_id: str, message_id: str) -> bytes:
+        """The decrypted bytes of a stored image of the group, for display."""
+        _check_group(conversation_id)
+        return await self._files.read(conversation_id, message_id)
+
     async def _require_member(self, conversation_id: str) -> None:
         _check_group(conversation_id)
         await self._context.worker.run(
@@ -307,10 +424,14 @@ class GroupService:
         kind: str | None,
         body: str | None = None,
         quote: Quote | None = None,
+        attachment: Any = None,
+        blob_path: str | None = None,
     ) -> str:
         """Queues any content to the group (a message row if ``kind``); returns its id.
 
-        The membership is checked in the transaction that queues it.
+        The membership is checked in the transaction that queues it. ``attachment`` and
+        ``blob_path`` are a file's row metadata and its blob still to upload (see
+        :meth:`send_file`).
 
         Raises:
             NotAGroupMember: The group is not held or we are not a member of it.
@@ -321,20 +442,29 @@ class GroupService:
             member_state(self._context, store, conversation_id)
 
         return await self._queue.queue_content(
-            conversation_id, make, kind=kind, body=body, quote=quote, apply=check_member
+            conversation_id,
+            make,
+            kind=kind,
+            body=body,
+            quote=quote,
+            apply=check_member,
+            attachment=attachment,
+            blob_path=blob_path,
         )
 
 
 def _mark_read_in_store(
-    store: MessageStore, conversation_id: str, up_to_id: str
-) -> tuple[int, list[str]]:
-    """Marks read; returns how many, and the ids whose disappearing countdown started."""
+    context: EngineContext, conversation_id: str, up_to_id: str
+) -> tuple[int, list[str], bool]:
+    """Marks read and queues the read sync and receipts; returns how many became read, the
+    ids whose disappearing countdown started and whether anything was queued."""
+    store = context.worker.store
     read_at = now_ms()
     started: list[str] = []
     with store.transaction():
         cursor = store.messages.cursor_of(MessageKey(conversation_id, up_to_id))
         if cursor is None:
-            return 0, []
+            return 0, [], False
         read = store.messages.mark_read(conversation_id, cursor, read_at)
         for message in read:
             if message.expire_timer:
@@ -344,7 +474,8 @@ def _mark_read_in_store(
                     read_at + message.expire_timer * 1000,
                 )
                 started.append(message.id)
-    return len(read), started
+        queued = queue_read_marks(context, store, conversation_id, read)
+    return len(read), started, queued
 
 
 def _check_group(conversation_id: str) -> None:

@@ -22,6 +22,7 @@ from chat_desktop.storage.migrations import (
     v006_drafts,
     v007_groups,
     v008_group_delivery,
+    v009_group_receipts,
 )
 
 
@@ -78,5 +79,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         version=8,
         name="group sender-key holders, group updates kept aside",
         statements=v008_group_delivery.STATEMENTS,
+    ),
+    Migration(
+        version=9,
+        name="each group member's receipts for our group messages",
+        statements=v009_group_receipts.STATEMENTS,
     ),
 )

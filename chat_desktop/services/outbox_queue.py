@@ -27,6 +27,7 @@ from chat_desktop.protocol.message_content import (
 )
 from chat_desktop.services import sync
 from chat_desktop.services.background import BackgroundTasks
+from chat_desktop.services.blocking import refuse_if_blocked
 from chat_desktop.services.context import EngineContext, new_message_id, now_ms
 from chat_desktop.services.conversation_actions import ApplyHook
 from chat_desktop.services.sending import OutboxPayload, OutboxSender, encode_payload
@@ -172,6 +173,8 @@ class OutboxQueue:
         with store.transaction():
             conversation = store.conversations.ensure(peer, peer_address=None if group else peer)
             timer = conversation.expire_timer
+            if kind is not None and not note_to_self and not group:
+                refuse_if_blocked(store, peer)  # nothing is written to a blocked contact
             if request.apply is not None:
                 request.apply(store, message_id, sent_at)
             content = request.make(message_id, sent_at, timer)

@@ -44,6 +44,7 @@ from chat_desktop.protocol.message_content import (
 )
 from chat_desktop.protocol.schemas import EmptyAck, MessageAck, MessageDelivery
 from chat_desktop.services import own_keys
+from chat_desktop.services.blocking import is_blocked
 from chat_desktop.services.context import EngineContext, now_ms
 from chat_desktop.services.conversation_actions import (
     apply_delete,
@@ -286,6 +287,8 @@ class MessageReceiver:
     def _handle_one(
         self, store: MessageStore, delivery: MessageDelivery, result: BatchResult
     ) -> None:
+        if is_blocked(store, delivery.from_):
+            return  # a blocked contact: dropped unread and acked (services/blocking.py)
         groups = self.groups
         if groups is not None and is_group_body(delivery.body):
             result.events.extend(groups.receive_body(store, delivery))

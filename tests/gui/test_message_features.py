@@ -588,6 +588,8 @@ async def test_the_context_menu_offers_what_the_message_allows(
         "reply",
         "react",
         "copy",
+        "forward",
+        "select",
         "edit",
         "details",
         "delete_me",

@@ -10,6 +10,7 @@ off, and a sync copy to our other devices).
 
 from __future__ import annotations
 
+import builtins
 import functools
 
 from chat_desktop.net.errors import ConnectionFailure
@@ -21,12 +22,13 @@ from chat_desktop.protocol.message_content import (
     ReadSyncContent,
     TimerContent,
 )
+from chat_desktop.services.blocking import blocked_contacts, set_blocked
 from chat_desktop.services.client_errors import ClientError, InvalidPeer, UnknownUser, check_peer
 from chat_desktop.services.context import EngineContext, now_ms
 from chat_desktop.services.conversation_actions import ConversationActions
 from chat_desktop.services.conversation_list import ConversationList
 from chat_desktop.services.drafts import Drafts
-from chat_desktop.services.events import MessageChanged, TimerChanged
+from chat_desktop.services.events import ConversationChanged, MessageChanged, TimerChanged
 from chat_desktop.services.outbox_queue import OutboxQueue
 from chat_desktop.services.preferences import read_receipts_enabled
 from chat_desktop.services.sending import OutboxSender, UnknownRecipient
@@ -80,6 +82,35 @@ class ConversationService:
 
         await self._context.worker.run(ensure)
         return me
+
+    async def block(self, peer: str) -> None:
+        """Blocks ``peer``: everything their devices send is dropped unread (acked, nothing
+        stored, no receipt back) and nothing can be written to them until unblocked. They are
+        not told. Publishes ConversationChanged.
+
+        Raises:
+            InvalidPeer: Not a valid username, or our own.
+            ClientError: Too many contacts blocked already.
+        """
+        await self._set_blocked(peer, True)
+
+    async def unblock(self, peer: str) -> None:
+        """Takes ``peer`` off the blocked list (what they sent meanwhile is gone)."""
+        await self._set_blocked(peer, False)
+
+    async def blocked(self) -> builtins.list[str]:
+        """The blocked contacts, in the order blocked."""
+        worker = self._context.worker
+        users: builtins.list[str] = await worker.run(blocked_contacts, worker.store)
+        return users
+
+    async def _set_blocked(self, peer: str, blocked: bool) -> None:
+        check_peer(peer)
+        if peer == self._context.username:
+            raise InvalidPeer("that is your own username")
+        worker = self._context.worker
+        if await worker.run(set_blocked, worker.store, peer, blocked):
+            self._context.events.publish(ConversationChanged(peer))
 
     async def set_muted(self, peer: str, muted: bool) -> None:
         """Mutes or unmutes the conversation with ``peer`` (publishes ConversationChanged)."""

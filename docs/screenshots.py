@@ -14,7 +14,8 @@ through the relay end to end. Run it under a display (Xvfb works)::
 Only the few history messages "from yesterday" are written straight into Alice's store (the
 relay has no yesterday to replay), so the day separators show. ``--only devices`` takes just
 the two linked-devices shots (seconds instead of the whole lived-in session), ``--only spell``
-the spell-check shot.
+the spell-check shot, ``--only groups`` the group chat (names above bubbles, notes) and its
+members page.
 """
 
 from __future__ import annotations
@@ -300,6 +301,87 @@ async def take_spell(folder: Path) -> None:
             await relay.stop()
 
 
+async def _group_has(client: ChatClient, group: str, count: int) -> bool:
+    state = await client.groups.get(group)
+    return state is not None and len(state.members) == count
+
+
+async def _group_texts(client: ChatClient, group: str, count: int) -> bool:
+    history = await client.groups.history(group, 100)
+    return sum(1 for message in history if message.kind == "text") >= count
+
+
+async def group_chat(
+    window: MainWindow, members: Sequence[ChatClient], folder: Path, reopen: str | None
+) -> None:
+    """A group of four: its notes, everyone's messages under their names, its members page."""
+    alice, *others = members
+    group = await alice.groups.create("Weekend hike", [c.username for c in others[:-1]])
+    await alice.groups.add_members(group, [others[-1].username])
+    for member in others:
+        await until(lambda member=member: _group_has(member, group, len(members)))
+    await alice.groups.send_text(group, "Saturday, 8:00 at the trailhead?")
+    await until(lambda: _group_texts(others[0], group, 1))
+    lines = (
+        "Works for me. I'll bring the map",
+        "I'm in! Who has a spare water bottle?",
+        "Me. See you there",
+    )
+    for count, (member, text) in enumerate(zip(others, lines, strict=True), start=2):
+        await member.groups.send_text(group, text)
+        await until(lambda count=count: _group_texts(alice, group, count))
+    await window.open_conversation_now(group)
+    window.refresh_conversations()
+    await settle(1.0)
+    grab(window, folder / "screenshot-group.png")
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_theme(app, "dark")  # the names' colours on the dark theme's bubbles
+    await settle()
+    grab(window, folder / "screenshot-group-dark.png")
+    apply_theme(app, "light")
+    await settle()
+    view = window.conversation_view
+    view.show_members()
+    await until(lambda: _shown(view, "members_dialog"))
+    dialog = view.members_dialog
+    assert dialog is not None
+    dialog.select(others[0].username)
+    await settle()
+    grab(dialog, folder / "screenshot-group-members.png")
+    dialog.close()
+    if reopen is not None:
+        await window.open_conversation_now(reopen)
+
+
+async def take_groups(folder: Path) -> None:
+    """Only the group shots, with fresh accounts."""
+    with tempfile.TemporaryDirectory(prefix="chat-desktop-shots-") as temporary:
+        root = Path(temporary)
+        relay = RelayServer(RelayConfig(data_dir=root / "relay", host="127.0.0.1", port=0))
+        await relay.start()
+        clients: list[ChatClient] = []
+        bridge: EventBridge | None = None
+        try:
+            for name in ("alice", "bob", "carol", "dave"):
+                clients.append(await account(root, relay.url, name))
+            bridge = EventBridge(clients[0].events)
+            window = MainWindow(clients[0], bridge)
+            window.open_latest_on_start = False
+            window.resize(1180, 760)
+            window.conversation_view.view.require_active_window = False
+            bridge.start()
+            window.show()
+            await group_chat(window, clients, folder, None)
+            window.close_for_lock()
+        finally:
+            if bridge is not None:
+                await bridge.stop()
+            for client in clients:
+                await client.close()
+            await relay.stop()
+
+
 async def take_devices(folder: Path) -> None:
     """Only the linked-devices shots, with a fresh account."""
     with tempfile.TemporaryDirectory(prefix="chat-desktop-shots-") as temporary:
@@ -408,6 +490,7 @@ async def take(folder: Path) -> None:
             grab(new_chat, folder / "screenshot-new-chat.png")
             new_chat.reject()
 
+            await group_chat(window, [alice, bob, carol, dave], folder, "bob")
             await spell_check(window, folder)
 
             unlock = UnlockDialog(root / "alice")  # the lock screen of this profile
@@ -447,10 +530,10 @@ def main() -> None:
     parser.add_argument("folder", type=Path, help="where the PNGs go (e.g. docs/)")
     parser.add_argument(
         "--only",
-        choices=("all", "devices", "spell"),
+        choices=("all", "devices", "spell", "groups"),
         default="all",
         help="'devices': only the link-code and Settings → Devices shots; 'spell': only the "
-        "spell-check menu",
+        "spell-check menu; 'groups': only the group chat and its members page",
     )
     args = parser.parse_args()
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
@@ -462,7 +545,9 @@ def main() -> None:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        only = {"devices": take_devices, "spell": take_spell}.get(args.only, take)
+        only = {"devices": take_devices, "spell": take_spell, "groups": take_groups}.get(
+            args.only, take
+        )
         loop.run_until_complete(only(args.folder))
 
 

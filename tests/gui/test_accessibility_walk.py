@@ -29,6 +29,7 @@ from chat_desktop.gui.account.link_device import LinkDeviceDialog
 from chat_desktop.gui.account.restore import RestoreOfferDialog
 from chat_desktop.gui.common.event_bridge import EventBridge
 from chat_desktop.gui.common.translation import apply_language
+from chat_desktop.gui.conversation.group_conversation import GroupConversationView
 from chat_desktop.gui.conversation.message_model import accessible_text
 from chat_desktop.gui.conversation.safety_number import SafetyNumberDialog
 from chat_desktop.gui.settings.device_events import UnlinkedNotice
@@ -133,6 +134,7 @@ async def test_every_window_names_its_controls_and_translates_its_texts(
             assert window.new_chat_dialog is not None
             walk(window.new_chat_dialog, language, found)
             window.new_chat_dialog.reject()
+            await walk_group_dialogs(window, alice, language, found)
 
             window.show_quick_switcher()
             assert window.quick_switcher is not None
@@ -164,6 +166,41 @@ async def test_every_window_names_its_controls_and_translates_its_texts(
             window.close_for_lock()
             await bridge.stop()
     assert not found, "\n".join(found)
+
+
+async def walk_group_dialogs(
+    window: MainWindow, alice: ChatClient, language: str, found: list[str]
+) -> None:
+    """New group, a group's header, its members page, "Add members" and message info."""
+    window.show_new_group_dialog()
+    await wait_for(lambda: window.new_group_dialog is not None)
+    assert window.new_group_dialog is not None
+    walk(window.new_group_dialog, language, found)
+    window.new_group_dialog.reject()
+    group = await alice.groups.create("Walk", ["bob"])
+    await window.open_conversation_now(group)
+    pane = window.conversation_view
+    assert isinstance(pane, GroupConversationView)
+    await wait_for(lambda: pane.group_state is not None)
+    walk(window, language, found)
+    pane.show_members()
+    await wait_for(lambda: pane.members_dialog is not None)
+    members = pane.members_dialog
+    assert members is not None
+    members.select("bob")
+    walk(members, language, found)
+    members.show_add()
+    assert members.add_dialog is not None
+    walk(members.add_dialog, language, found)
+    members.add_dialog.reject()
+    members.reject()
+    sent = await alice.groups.send_text(group, "for the walk")
+    pane.show_details(sent)
+    await wait_for(lambda: pane.info_dialog is not None)
+    assert pane.info_dialog is not None
+    walk(pane.info_dialog, language, found)
+    pane.info_dialog.reject()
+    await window.open_conversation_now("bob")
 
 
 async def walk_link_device_steps(

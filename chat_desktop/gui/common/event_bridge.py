@@ -16,6 +16,7 @@ from chat_desktop.services.events import (
     DeviceKeyRefused,
     EngineTaskRestarted,
     EventStream,
+    GroupChanged,
     IdentityKeyChanged,
     MessageChanged,
     MessageReceived,
@@ -104,6 +105,8 @@ class EventBridge(QObject):
     verifiedElsewhere = Signal(str, bool)  # noqa: N815
     #: A contact's new key was accepted on another device of ours: sending resumed.
     resumedElsewhere = Signal(str)  # noqa: N815
+    #: A group's state changed (members, admins, title, timer): reload it (its conversation id).
+    groupChanged = Signal(str)  # noqa: N815
 
     def __init__(self, events: EventStream, parent: QObject | None = None) -> None:
         """Subscribes to ``events`` right away, so nothing published from now on is lost."""
@@ -187,3 +190,5 @@ class EventBridge(QObject):
                 self.verifiedElsewhere.emit(peer, verified)
             case ResumedElsewhere(peer=peer):
                 self.resumedElsewhere.emit(peer)
+            case GroupChanged(peer=peer):
+                self.groupChanged.emit(peer)

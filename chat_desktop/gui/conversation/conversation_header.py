@@ -90,6 +90,13 @@ class ConversationHeader(QFrame):
             QCoreApplication.translate("ConversationView", "Find in this chat (Ctrl+Shift+F)")
         )
         self.safety_button.setIcon(icon("verified"))
+        #: A group's "Members" page (shown for groups only, instead of the safety number).
+        self.members_button = QPushButton(QCoreApplication.translate("ConversationView", "Members"))
+        self.members_button.setObjectName("membersButton")
+        self.members_button.setAccessibleName(
+            QCoreApplication.translate("ConversationView", "Group members")
+        )
+        self.members_button.hide()
         name_controls(
             (
                 self.timer_box,
@@ -118,6 +125,7 @@ class ConversationHeader(QFrame):
         header_layout.addWidget(self.find_button)
         header_layout.addWidget(self.timer_box)
         header_layout.addWidget(self.safety_button)
+        header_layout.addWidget(self.members_button)
 
     def select_timer(self, seconds: int) -> None:
         """Shows ``seconds`` in the timer menu; a value it lacks is listed above "Custom…"."""

@@ -24,6 +24,7 @@ from chat_desktop.gui.conversation.conversation_header import CUSTOM_TIMER, Conv
 from chat_desktop.gui.conversation.custom_timer import CustomTimerDialog, ask_custom_timer
 from chat_desktop.gui.conversation.find_bar import FindBar
 from chat_desktop.gui.conversation.forward_dialog import ForwardDialog
+from chat_desktop.gui.conversation.group_source import ConversationSource, is_group
 from chat_desktop.gui.conversation.key_acceptance import compare_then_accept
 from chat_desktop.gui.conversation.key_change_banner import KeyChangeBanner
 from chat_desktop.gui.conversation.message_details import MessageDetailsDialog
@@ -66,7 +67,7 @@ class ConversationView(ConversationFiles):
         #: The last popup or dialog opened from a message (tests and the walk look at it).
         self.reaction_picker: ReactionPicker | None = None
         self.details_dialog: MessageDetailsDialog | None = None
-        self.model = MessageWindowModel(client.messages)
+        self.model = MessageWindowModel(ConversationSource(client))  # groups read too
         self.view = MessageListView(self.model, self)
         self.composer = Composer(self)
         self.composer.use_recent_emoji(client.preferences)
@@ -161,7 +162,8 @@ class ConversationView(ConversationFiles):
         self.find_bar.conversation_changed(peer)
         await self.model.open_conversation(peer)
         self.composer.edit.setFocus()
-        spawn(self._client.presence.subscribe([peer]), "subscribe presence")
+        if not is_group(peer):  # a group has no presence (its header counts members)
+            spawn(self._client.presence.subscribe([peer]), "subscribe presence")
         spawn(self.refresh_verified(), "verified state")
 
     async def refresh_verified(self) -> None:

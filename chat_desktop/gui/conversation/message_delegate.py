@@ -64,6 +64,7 @@ from PySide6.QtWidgets import (
 from chat_desktop.gui.common.icons import tinted_icon
 from chat_desktop.gui.common.tasks import spawn
 from chat_desktop.gui.common.theme import ThemeColors, current_colors
+from chat_desktop.gui.conversation.group_names import paint_sender
 from chat_desktop.gui.conversation.layout_cache import LayoutCache
 from chat_desktop.gui.conversation.match_ranges import match_ranges
 from chat_desktop.gui.conversation.message_hits import Hit, hit_test
@@ -124,7 +125,7 @@ from chat_desktop.gui.conversation.transfer_painting import (
     with_alpha,
 )
 from chat_desktop.services.image_processing import THUMBNAIL_MAX_BYTES
-from chat_desktop.services.types import KEY_CHANGE_NOTE_KIND, Direction, Message, MessageStatus
+from chat_desktop.services.types import TIMER_NOTE_KIND, Direction, Message, MessageStatus
 
 __all__ = [
     "BUBBLE_PAD_H",
@@ -428,7 +429,7 @@ class MessageDelegate(QStyledItemDelegate):
             _paint_unread_line(painter, layout.unread, font, colors)
         if layout.notice or layout.note:
             # A key-change note is not about time: no timer icon on it.
-            note_icon = "info" if message.kind == KEY_CHANGE_NOTE_KIND else "timer"
+            note_icon = "timer" if message.kind == TIMER_NOTE_KIND else "info"
             _paint_pill(painter, layout, font, colors, note_icon)
         else:
             self._paint_bubble(painter, layout, message, font, index, colors)
@@ -462,6 +463,8 @@ class MessageDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(layout.bubble.translated(0, 1), BUBBLE_RADIUS, BUBBLE_RADIUS)
         painter.setBrush(QColor(colors.bubble_outgoing if outgoing else colors.bubble_incoming))
         painter.drawRoundedRect(layout.bubble, BUBBLE_RADIUS, BUBBLE_RADIUS)
+        if layout.sender_name is not None:
+            paint_sender(painter, layout.sender_name, message, font, colors)
         if layout.quote is not None and message.quote is not None:
             self._paint_quote(painter, layout, message, font, index, colors)
         progress = index.data(PROGRESS_ROLE)

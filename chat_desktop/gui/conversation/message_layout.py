@@ -41,6 +41,7 @@ from PySide6.QtGui import (
 )
 
 from chat_desktop.gui.common.data_size import format_size
+from chat_desktop.gui.conversation.group_names import NAME_GAP, sender_band
 from chat_desktop.gui.conversation.link_text import Link, find_links
 from chat_desktop.gui.conversation.message_words import (
     WIDEST_REMAINING_SAMPLES,
@@ -313,6 +314,8 @@ class MessageLayout(msgspec.Struct, frozen=True, eq=False):
     text_layout: QTextLayout | None = None
     links: tuple[Link, ...] = ()
     deleted: bool = False
+    #: The sender's name line at the top of an incoming group bubble (group_names.py).
+    sender_name: QRect | None = None
 
 
 # ---- computing -------------------------------------------------------------------------------
@@ -502,6 +505,10 @@ def compute_layout(
     content_max = max(40, bubble_max - 2 * BUBBLE_PAD_H)
     content_width = _footer_width(message, meta)
     content_height = 0
+    name_size = sender_band(message, font, content_max)
+    if name_size is not None:
+        content_width = max(content_width, name_size.width())
+        content_height += name_size.height()
     quote = None if message.deleted else message.quote
     quote_height = 0
     if quote is not None:
@@ -547,6 +554,10 @@ def compute_layout(
     inner_left = left + BUBBLE_PAD_H
     inner_width = bubble_width - 2 * BUBBLE_PAD_H
     y = top + BUBBLE_PAD_V
+    name_rect: QRect | None = None
+    if name_size is not None:
+        name_rect = QRect(inner_left, y, inner_width, name_size.height() - NAME_GAP)
+        y += name_size.height()
     quote_layout: QuoteLayout | None = None
     if quote is not None:
         bold_height = QFontMetrics(name_font(font)).height()
@@ -614,6 +625,7 @@ def compute_layout(
         text_layout=text_layout,
         links=links,
         deleted=message.deleted,
+        sender_name=name_rect,
     )
 
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QDateTime, QLocale
 
-from chat_desktop.services.types import KEY_CHANGE_NOTE_KIND, Direction, Message, Quote
+from chat_desktop.gui.conversation.group_notes import group_note_text
+from chat_desktop.services.types import (
+    GROUP_NOTE_KIND,
+    KEY_CHANGE_NOTE_KIND,
+    Direction,
+    Message,
+    Quote,
+)
 
 #: The header's timer choices, worded the same way in the notes (same context, same source).
 _DURATIONS = {
@@ -107,6 +114,8 @@ def note_text(message: Message) -> str:
     """The sentence of any note row (a key change, else a timer change)."""
     if message.kind == KEY_CHANGE_NOTE_KIND:
         return key_change_note_text(message)
+    if message.kind == GROUP_NOTE_KIND:
+        return group_note_text(message, duration_text)
     return timer_note_text(message)
 
 

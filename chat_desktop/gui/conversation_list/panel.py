@@ -30,6 +30,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QLabel,
     QListView,
     QMenu,
@@ -115,6 +116,17 @@ def preview_text(conversation: Conversation) -> str:
         and not message.deleted
     ):
         return translate("ConversationList", "You: %1").replace("%1", text)
+    if (  # in a group, whose message it is: "bob: see you there"
+        message.conversation_id.startswith("g:")
+        and message.direction is Direction.INCOMING
+        and message.kind not in NOTE_KINDS
+        and message.sender
+    ):
+        return (
+            translate("ConversationList", "%1: %2")
+            .replace("%2", text)
+            .replace("%1", message.sender)
+        )
     return text
 
 
@@ -369,6 +381,7 @@ class ConversationList(QWidget):
 
     conversationSelected = Signal(str)  # noqa: N815
     newChatClicked = Signal()  # noqa: N815
+    newGroupClicked = Signal()  # noqa: N815
     muteRequested = Signal(str, bool)  # noqa: N815
     pinRequested = Signal(str, bool)  # noqa: N815
     archiveRequested = Signal(str, bool)  # noqa: N815
@@ -389,6 +402,10 @@ class ConversationList(QWidget):
         self.new_chat_button.setObjectName("newChatButton")
         self.new_chat_button.setIcon(icon("new-chat"))
         self.new_chat_button.setToolTip(self.tr("Start a conversation (Ctrl+N)"))
+        self.new_group_button = QPushButton(self.tr("New group"))
+        self.new_group_button.setObjectName("newGroupButton")
+        self.new_group_button.setIcon(icon("new-chat"))
+        self.new_group_button.setToolTip(self.tr("Start a group (Ctrl+Shift+N)"))
         self.model = ConversationListModel(self)
         self.delegate = ConversationDelegate(self)
         self.list = ConversationListView()
@@ -411,6 +428,7 @@ class ConversationList(QWidget):
         self.archived_button.hide()
         name_controls(
             (self.new_chat_button, self.tr("New chat")),
+            (self.new_group_button, self.tr("New group")),
             (self.list, self.tr("Conversations")),
             (self.archived_button, self.tr("Archived conversations")),
         )
@@ -421,10 +439,14 @@ class ConversationList(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.account_label)
         layout.addWidget(self.connection_label)
-        layout.addWidget(self.new_chat_button)
+        new_row = QHBoxLayout()
+        new_row.addWidget(self.new_chat_button, 1)
+        new_row.addWidget(self.new_group_button, 1)
+        layout.addLayout(new_row)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.archived_button)
         self.new_chat_button.clicked.connect(self.newChatClicked.emit)
+        self.new_group_button.clicked.connect(self.newGroupClicked.emit)
         selection = self.list.selectionModel()
         selection.currentChanged.connect(self._on_current_changed)
         self.list.customContextMenuRequested.connect(self._on_context_menu)

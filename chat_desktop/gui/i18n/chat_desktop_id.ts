@@ -582,6 +582,14 @@
         <translation>Mulai percakapan (Ctrl+N)</translation>
     </message>
     <message>
+        <source>New group</source>
+        <translation>Grup baru</translation>
+    </message>
+    <message>
+        <source>Start a group (Ctrl+Shift+N)</source>
+        <translation>Mulai grup (Ctrl+Shift+N)</translation>
+    </message>
+    <message>
         <source>Conversations</source>
         <translation>Percakapan</translation>
     </message>
@@ -679,6 +687,15 @@
     <message>
         <source>Find in this chat (Ctrl+Shift+F)</source>
         <translation>Cari di obrolan ini (Ctrl+Shift+F)</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <extracomment>A group&apos;s &quot;Members&quot; page (shown for groups only, instead of the safety number).</extracomment>
+        <translation>Anggota</translation>
+    </message>
+    <message>
+        <source>Group members</source>
+        <translation>Anggota grup</translation>
     </message>
     <message>
         <source>Find in this chat</source>
@@ -1335,6 +1352,252 @@
     </message>
 </context>
 <context>
+    <name>GroupConversation</name>
+    <message>
+        <source>1 member</source>
+        <extracomment>``translate(&quot;GroupConversation&quot;, …)`` at each call: ``pyside6-lupdate`` finds them.</extracomment>
+        <translation>1 anggota</translation>
+    </message>
+    <message>
+        <source>%1 members</source>
+        <translation>%1 anggota</translation>
+    </message>
+    <message>
+        <source>Delete for me</source>
+        <translation>Hapus untuk saya</translation>
+    </message>
+    <message>
+        <source>Deleting a group message from this device only is not available yet.</source>
+        <translation>Menghapus pesan grup hanya dari perangkat ini belum tersedia.</translation>
+    </message>
+    <message>
+        <source>Delete for everyone</source>
+        <translation>Hapus untuk semua orang</translation>
+    </message>
+    <message>
+        <source>Delete this message for everyone in the group?</source>
+        <translation>Hapus pesan ini untuk semua orang di grup?</translation>
+    </message>
+    <message>
+        <source>Group</source>
+        <translation>Grup</translation>
+    </message>
+</context>
+<context>
+    <name>GroupMembers</name>
+    <message>
+        <source>You are no longer a member of this group.</source>
+        <extracomment>The username of a member row. Spelled out as ``translate(&quot;GroupMembers&quot;, …)`` at each call: ``pyside6-lupdate`` finds them.</extracomment>
+        <translation>Anda bukan lagi anggota grup ini.</translation>
+    </message>
+    <message>
+        <source>The group was not changed: only an admin can change it.</source>
+        <translation>Grup tidak diubah: hanya admin yang dapat mengubahnya.</translation>
+    </message>
+    <message>
+        <source>you</source>
+        <translation>Anda</translation>
+    </message>
+    <message>
+        <source>admin</source>
+        <translation>admin</translation>
+    </message>
+    <message>
+        <source>Add members</source>
+        <translation>Tambah anggota</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Tambah</translation>
+    </message>
+    <message>
+        <source>Add the checked contacts</source>
+        <translation>Tambahkan kontak yang dicentang</translation>
+    </message>
+    <message>
+        <source>Add members…</source>
+        <extracomment>The last &quot;Add members&quot; dialog and &quot;Leave&quot; question opened (tests look at them).</extracomment>
+        <translation>Tambah anggota…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Keluarkan</translation>
+    </message>
+    <message>
+        <source>Make admin</source>
+        <translation>Jadikan admin</translation>
+    </message>
+    <message>
+        <source>Leave group</source>
+        <translation>Keluar dari grup</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>Anggota</translation>
+    </message>
+    <message>
+        <source>Remove the selected member</source>
+        <translation>Keluarkan anggota yang dipilih</translation>
+    </message>
+    <message>
+        <source>Make the selected member an admin</source>
+        <translation>Jadikan anggota yang dipilih admin</translation>
+    </message>
+    <message>
+        <source>Members of %1</source>
+        <translation>Anggota %1</translation>
+    </message>
+    <message>
+        <source>1 member</source>
+        <translation>1 anggota</translation>
+    </message>
+    <message>
+        <source>%1 members</source>
+        <translation>%1 anggota</translation>
+    </message>
+    <message>
+        <source>Leave “%1”? You will no longer get its messages.</source>
+        <translation>Keluar dari “%1”? Anda tidak akan menerima pesannya lagi.</translation>
+    </message>
+</context>
+<context>
+    <name>GroupMessageInfo</name>
+    <message>
+        <source>read %1</source>
+        <extracomment>Spelled out as ``translate(&quot;GroupMessageInfo&quot;, …)`` at each call: ``pyside6-lupdate`` finds them.</extracomment>
+        <translation>dibaca %1</translation>
+    </message>
+    <message>
+        <source>delivered %1</source>
+        <translation>terkirim ke perangkat %1</translation>
+    </message>
+    <message>
+        <source>sent</source>
+        <translation>dikirim</translation>
+    </message>
+    <message>
+        <source>Message info</source>
+        <translation>Info pesan</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>Anda</translation>
+    </message>
+    <message>
+        <source>From:</source>
+        <translation>Dari:</translation>
+    </message>
+    <message>
+        <source>Sent:</source>
+        <translation>Dikirim:</translation>
+    </message>
+    <message>
+        <source>Received here:</source>
+        <translation>Diterima di sini:</translation>
+    </message>
+    <message>
+        <source>Who received and read it</source>
+        <extracomment>One line per member: who received and read it (our messages only).</extracomment>
+        <translation>Siapa yang menerima dan membacanya</translation>
+    </message>
+    <message>
+        <source>Members:</source>
+        <translation>Anggota:</translation>
+    </message>
+</context>
+<context>
+    <name>GroupNotes</name>
+    <message>
+        <source>You created the group “%2”</source>
+        <extracomment>Spelled out as ``translate(&quot;GroupNotes&quot;, …)`` at each call: ``pyside6-lupdate`` finds them.</extracomment>
+        <translation>Anda membuat grup “%2”</translation>
+    </message>
+    <message>
+        <source>%1 created the group “%2”</source>
+        <translation>%1 membuat grup “%2”</translation>
+    </message>
+    <message>
+        <source>You joined the group</source>
+        <translation>Anda bergabung dengan grup</translation>
+    </message>
+    <message>
+        <source>%1 added you</source>
+        <translation>%1 menambahkan Anda</translation>
+    </message>
+    <message>
+        <source>You added %2</source>
+        <translation>Anda menambahkan %2</translation>
+    </message>
+    <message>
+        <source>%1 added %2</source>
+        <translation>%1 menambahkan %2</translation>
+    </message>
+    <message>
+        <source>You removed %2</source>
+        <translation>Anda mengeluarkan %2</translation>
+    </message>
+    <message>
+        <source>%1 removed %2</source>
+        <translation>%1 mengeluarkan %2</translation>
+    </message>
+    <message>
+        <source>You left</source>
+        <translation>Anda keluar</translation>
+    </message>
+    <message>
+        <source>%1 left</source>
+        <translation>%1 keluar</translation>
+    </message>
+    <message>
+        <source>You made %2 an admin</source>
+        <translation>Anda menjadikan %2 admin</translation>
+    </message>
+    <message>
+        <source>%1 made %2 an admin</source>
+        <translation>%1 menjadikan %2 admin</translation>
+    </message>
+    <message>
+        <source>You renamed the group to “%2”</source>
+        <translation>Anda mengganti nama grup menjadi “%2”</translation>
+    </message>
+    <message>
+        <source>%1 renamed the group to “%2”</source>
+        <translation>%1 mengganti nama grup menjadi “%2”</translation>
+    </message>
+    <message>
+        <source>You set disappearing messages to %2</source>
+        <translation>Anda mengatur pesan sementara menjadi %2</translation>
+    </message>
+    <message>
+        <source>%1 set disappearing messages to %2</source>
+        <translation>%1 mengatur pesan sementara menjadi %2</translation>
+    </message>
+    <message>
+        <source>You turned off disappearing messages</source>
+        <translation>Anda mematikan pesan sementara</translation>
+    </message>
+    <message>
+        <source>%1 turned off disappearing messages</source>
+        <translation>%1 mematikan pesan sementara</translation>
+    </message>
+    <message>
+        <source>You changed the group&apos;s picture</source>
+        <translation>Anda mengganti gambar grup</translation>
+    </message>
+    <message>
+        <source>%1 changed the group&apos;s picture</source>
+        <translation>%1 mengganti gambar grup</translation>
+    </message>
+    <message>
+        <source>You changed the group</source>
+        <translation>Anda mengubah grup</translation>
+    </message>
+    <message>
+        <source>%1 changed the group</source>
+        <translation>%1 mengubah grup</translation>
+    </message>
+</context>
+<context>
     <name>HistoryProgress</name>
     <message>
         <source>Preparing your message history… %1%</source>
@@ -1722,6 +1985,10 @@
         <translation>Obrolan baru…</translation>
     </message>
     <message>
+        <source>New group…</source>
+        <translation>Grup baru…</translation>
+    </message>
+    <message>
         <source>Go to conversation…</source>
         <translation>Buka percakapan…</translation>
     </message>
@@ -1764,6 +2031,30 @@
     <message>
         <source>Delete the conversation with %1 from this device? Its messages and files are removed here; %1 keeps their copy.</source>
         <translation>Hapus percakapan dengan %1 dari perangkat ini? Pesan dan berkasnya dihapus di sini; %1 tetap menyimpan salinannya.</translation>
+    </message>
+</context>
+<context>
+    <name>MemberPicker</name>
+    <message>
+        <source>Filter, or type a username</source>
+        <extracomment>Spelled out as ``translate(&quot;MemberPicker&quot;, …)`` at each call: ``pyside6-lupdate`` finds them.</extracomment>
+        <translation>Saring, atau ketik nama pengguna</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Tambah</translation>
+    </message>
+    <message>
+        <source>Filter contacts, or type a username</source>
+        <translation>Saring kontak, atau ketik nama pengguna</translation>
+    </message>
+    <message>
+        <source>Add the typed username</source>
+        <translation>Tambahkan nama pengguna yang diketik</translation>
+    </message>
+    <message>
+        <source>Contacts</source>
+        <translation>Kontak</translation>
     </message>
 </context>
 <context>
@@ -2069,6 +2360,34 @@
     <message>
         <source>No such user: %1. Check the spelling.</source>
         <translation>Pengguna tidak ada: %1. Periksa ejaannya.</translation>
+    </message>
+</context>
+<context>
+    <name>NewGroupDialog</name>
+    <message>
+        <source>New group</source>
+        <extracomment>The longest group title (as ``client.groups`` checks it).</extracomment>
+        <translation>Grup baru</translation>
+    </message>
+    <message>
+        <source>Group name:</source>
+        <translation>Nama grup:</translation>
+    </message>
+    <message>
+        <source>Members:</source>
+        <translation>Anggota:</translation>
+    </message>
+    <message>
+        <source>Create</source>
+        <translation>Buat</translation>
+    </message>
+    <message>
+        <source>Group name</source>
+        <translation>Nama grup</translation>
+    </message>
+    <message>
+        <source>Create group</source>
+        <translation>Buat grup</translation>
     </message>
 </context>
 <context>

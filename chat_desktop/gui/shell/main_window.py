@@ -25,10 +25,15 @@ from PySide6.QtWidgets import (
 from chat_desktop.gui.common.event_bridge import EventBridge
 from chat_desktop.gui.common.notices import StandardButton, ask, show_error
 from chat_desktop.gui.common.tasks import spawn
-from chat_desktop.gui.conversation.conversation_view import ConversationView
 from chat_desktop.gui.conversation.draft_keeper import DraftKeeper
+from chat_desktop.gui.conversation.group_conversation import (
+    GroupConversationView,
+    known_contacts,
+)
+from chat_desktop.gui.conversation.group_source import is_group
 from chat_desktop.gui.conversation.search_panel import SearchPanel
 from chat_desktop.gui.conversation_list.new_chat import NewChatDialog
+from chat_desktop.gui.conversation_list.new_group import NewGroupDialog
 from chat_desktop.gui.conversation_list.panel import ConversationList
 from chat_desktop.gui.conversation_list.quick_switcher import QuickSwitcher
 from chat_desktop.gui.shell.key_notices import KeyNotices
@@ -125,7 +130,7 @@ class MainWindow(QMainWindow):
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._placeholder.setObjectName("emptyPlaceholder")
         self._stack.addWidget(self._placeholder)
-        self.conversation_view = ConversationView(client)
+        self.conversation_view = GroupConversationView(client)
         self._stack.addWidget(self.conversation_view)
         self.drafts = DraftKeeper(
             client.conversations.drafts, self.conversation_view.composer, self
@@ -177,6 +182,7 @@ class MainWindow(QMainWindow):
             bridge.messagesExpired,
             bridge.timerChanged,
             bridge.readElsewhere,
+            bridge.groupChanged,
         ):
             signal.connect(self.refresh_conversations)
         view.conversationsChanged.connect(self.refresh_conversations)
@@ -188,6 +194,7 @@ class MainWindow(QMainWindow):
         panel = self.conversation_list
         panel.conversationSelected.connect(self.open_conversation)
         panel.newChatClicked.connect(self.show_new_chat_dialog)
+        panel.newGroupClicked.connect(self.show_new_group_dialog)
         panel.muteRequested.connect(self.set_muted)
         panel.pinRequested.connect(self.set_pinned)
         panel.archiveRequested.connect(self.set_archived)
@@ -197,6 +204,7 @@ class MainWindow(QMainWindow):
         self._verified_known: set[str] = set()
         bridge.engineTaskRestarted.connect(self._show_task_restarted)
         self.new_chat_dialog: NewChatDialog | None = None
+        self.new_group_dialog: NewGroupDialog | None = None
         self.quick_switcher: QuickSwitcher | None = None
         self.search_panel: SearchPanel | None = None
         self.settings_window: SettingsWindow | None = None
@@ -231,9 +239,12 @@ class MainWindow(QMainWindow):
         # (Preferred: an Ignored policy gave it its minimum, cut off, whenever the name's
         # stretch took the rest) and narrows to the minimum set here only when it has not.
         pane.new_chat_button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        pane.new_group_button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         view.safety_button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         for button in (pane.new_chat_button, view.safety_button):
             button.setMinimumWidth(button.iconSize().width() * 3)
+        for button in (pane.new_chat_button, pane.new_group_button):  # side by side: narrower
+            button.setMinimumWidth(button.iconSize().width() * 2)
 
     def _chain_tab_order(self) -> None:
         """Tab goes list → messages → composer → send, then the composer's other buttons."""
@@ -262,6 +273,9 @@ class MainWindow(QMainWindow):
         self.new_chat_action = action(
             self.tr("New chat…"), QKeySequence("Ctrl+N"), self.show_new_chat_dialog
         )
+        self.new_group_action = action(
+            self.tr("New group…"), QKeySequence("Ctrl+Shift+N"), self.show_new_group_dialog
+        )
         self.switch_action = action(
             self.tr("Go to conversation…"), QKeySequence("Ctrl+K"), self.show_quick_switcher
         )
@@ -287,6 +301,7 @@ class MainWindow(QMainWindow):
         chat_menu = self.menuBar().addMenu(self.tr("&Chat"))
         for item in (
             self.new_chat_action,
+            self.new_group_action,
             self.switch_action,
             self.search_action,
             self.find_action,
@@ -375,6 +390,7 @@ class MainWindow(QMainWindow):
         self.conversation_list.set_online(peer, online)
 
     def _on_listed_peers_changed(self, peers: list[str]) -> None:
+        peers = [peer for peer in peers if not is_group(peer)]  # a group has no presence
         if self._client.connected and peers:
             spawn(self._client.presence.subscribe(peers), "subscribe presence")
 
@@ -579,6 +595,24 @@ class MainWindow(QMainWindow):
         dialog.started.connect(self.open_conversation)
         dialog.finished.connect(lambda _result: self._forget_new_chat_dialog(dialog))
         self.new_chat_dialog = dialog
+        dialog.open()
+
+    def show_new_group_dialog(self) -> None:
+        """Opens the "New group" form (title, members); the group opens once created."""
+        if self.new_group_dialog is not None:
+            self.new_group_dialog.raise_()
+            self.new_group_dialog.activateWindow()
+            return
+        spawn(self._open_new_group_dialog(), "new group", self._show_error)
+
+    async def _open_new_group_dialog(self) -> None:
+        contacts = await known_contacts(self._client)
+        if self.new_group_dialog is not None:
+            return
+        dialog = NewGroupDialog(self._client, contacts, self)
+        dialog.created.connect(self.open_conversation)
+        dialog.finished.connect(lambda _result: setattr(self, "new_group_dialog", None))
+        self.new_group_dialog = dialog
         dialog.open()
 
     def _forget_new_chat_dialog(self, dialog: NewChatDialog) -> None:

@@ -18,6 +18,7 @@ from chat_desktop.gui.common.accessibility import name_controls
 from chat_desktop.gui.common.event_bridge import EventBridge
 from chat_desktop.gui.common.notices import StandardButton, ask, show_notice
 from chat_desktop.gui.common.tasks import spawn
+from chat_desktop.gui.conversation.blocked_banner import BlockedBanner
 from chat_desktop.gui.conversation.composer import Composer
 from chat_desktop.gui.conversation.conversation_files import ConversationFiles
 from chat_desktop.gui.conversation.conversation_header import CUSTOM_TIMER, ConversationHeader
@@ -85,6 +86,9 @@ class ConversationView(ConversationFiles):
         self.find_bar = FindBar(client, self.view)
         self.header.find_button.clicked.connect(self.show_find_bar)
 
+        self.blocked_banner = BlockedBanner()
+        self.blocked_banner.unblock_button.clicked.connect(self._unblock)
+
         self.banner = KeyChangeBanner()
         self.banner_label = self.banner.label
         self.accept_key_button = self.banner.accept_button
@@ -99,6 +103,7 @@ class ConversationView(ConversationFiles):
         layout.addWidget(self.header)
         layout.addWidget(self.find_bar)
         layout.addWidget(self.banner)
+        layout.addWidget(self.blocked_banner)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.composer)
         #: Shown instead of the composer while messages are picked.
@@ -165,6 +170,7 @@ class ConversationView(ConversationFiles):
         if not is_group(peer):  # a group has no presence (its header counts members)
             spawn(self._client.presence.subscribe([peer]), "subscribe presence")
         spawn(self.refresh_verified(), "verified state")
+        spawn(self.refresh_blocked(), "blocked state")
 
     async def refresh_verified(self) -> None:
         """Shows or hides the verified badge for the open conversation."""
@@ -543,6 +549,28 @@ class ConversationView(ConversationFiles):
     def set_double_click_reply(self, on: bool) -> None:
         """Whether a double click on a message replies to it (Settings → Privacy)."""
         self.view.double_click_replies = on
+
+    async def refresh_blocked(self) -> None:
+        """Shows the blocked banner (and turns the composer off) if the open contact is
+        blocked; hides it otherwise."""
+        peer = self._peer
+        if peer is None:
+            return
+        blocked = peer in await self._client.conversations.blocked()
+        if peer != self._peer:
+            return  # another conversation opened meanwhile
+        self.blocked_banner.setVisible(blocked)
+        if blocked:
+            self.blocked_banner.show_for(peer)
+        self.composer.setEnabled(not blocked)
+
+    def _unblock(self) -> None:
+        if self._peer is not None:
+            spawn(self._unblock_now(self._peer), "unblock", self._show_error)
+
+    async def _unblock_now(self, peer: str) -> None:
+        await self._client.conversations.unblock(peer)
+        await self.refresh_blocked()
 
     def show_find_bar(self) -> None:
         """Ctrl+Shift+F or the header's search button: find words in the open chat."""

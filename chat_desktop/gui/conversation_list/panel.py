@@ -375,6 +375,7 @@ class ConversationList(QWidget):
         pinRequested(str peer, bool pinned): "Pin" or "Unpin" was chosen.
         archiveRequested(str peer, bool archived): "Archive" or "Unarchive" was chosen.
         markUnreadRequested(str peer, bool marked): "Mark as unread" or "Mark as read".
+        blockRequested(str peer): "Block…" was chosen.
         deleteRequested(str peer): "Delete conversation…" was chosen (the window asks first).
         peersChanged(list): The set of listed peers changed (subscribe to their presence).
     """
@@ -386,6 +387,7 @@ class ConversationList(QWidget):
     pinRequested = Signal(str, bool)  # noqa: N815
     archiveRequested = Signal(str, bool)  # noqa: N815
     markUnreadRequested = Signal(str, bool)  # noqa: N815
+    blockRequested = Signal(str)  # noqa: N815
     deleteRequested = Signal(str)  # noqa: N815
     peersChanged = Signal(list)  # noqa: N815
 
@@ -614,6 +616,8 @@ class ConversationList(QWidget):
             "archive",
         )
         menu.addSeparator()
+        if not peer.startswith("g:"):  # a contact (a group has no one to block)
+            add(self.tr("Block…"), "blockAction", lambda: self.blockRequested.emit(peer))
         add(
             self.tr("Delete conversation…"),
             "deleteAction",

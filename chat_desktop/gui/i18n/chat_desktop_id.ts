@@ -427,6 +427,48 @@
     </message>
 </context>
 <context>
+    <name>BlockedBanner</name>
+    <message>
+        <source>Unblock</source>
+        <translation>Buka blokir</translation>
+    </message>
+    <message>
+        <source>Unblock this contact</source>
+        <translation>Buka blokir kontak ini</translation>
+    </message>
+    <message>
+        <source>You blocked %1. You get nothing from them and cannot write to them until you unblock them.</source>
+        <translation>Anda memblokir %1. Anda tidak menerima apa pun darinya dan tidak dapat menulis kepadanya sampai Anda membuka blokirnya.</translation>
+    </message>
+</context>
+<context>
+    <name>BlockedContactsDialog</name>
+    <message>
+        <source>Blocked contacts</source>
+        <translation>Kontak yang diblokir</translation>
+    </message>
+    <message>
+        <source>Nothing a blocked contact sends reaches you, and they are not told.</source>
+        <translation>Tidak ada kiriman kontak yang diblokir yang sampai kepada Anda, dan mereka tidak diberi tahu.</translation>
+    </message>
+    <message>
+        <source>Nobody is blocked.</source>
+        <translation>Tidak ada yang diblokir.</translation>
+    </message>
+    <message>
+        <source>Unblock</source>
+        <translation>Buka blokir</translation>
+    </message>
+    <message>
+        <source>Unblock the selected contact</source>
+        <translation>Buka blokir kontak yang dipilih</translation>
+    </message>
+    <message>
+        <source>Could not do that</source>
+        <translation>Tidak dapat melakukannya</translation>
+    </message>
+</context>
+<context>
     <name>Composer</name>
     <message>
         <source>Write a message…</source>
@@ -641,6 +683,10 @@
     <message>
         <source>Archive</source>
         <translation>Arsipkan</translation>
+    </message>
+    <message>
+        <source>Block…</source>
+        <translation>Blokir…</translation>
     </message>
     <message>
         <source>Delete conversation…</source>
@@ -2025,6 +2071,14 @@
         <translation>&amp;Bantuan</translation>
     </message>
     <message>
+        <source>Block contact</source>
+        <translation>Blokir kontak</translation>
+    </message>
+    <message>
+        <source>Block %1? Nothing they send will reach you and you cannot write to them until you unblock them (Settings → Privacy). They are not told.</source>
+        <translation>Blokir %1? Tidak ada kiriman mereka yang akan sampai kepada Anda dan Anda tidak dapat menulis kepada mereka sampai Anda membuka blokirnya (Pengaturan → Privasi). Mereka tidak diberi tahu.</translation>
+    </message>
+    <message>
         <source>Delete conversation</source>
         <translation>Hapus percakapan</translation>
     </message>
@@ -2737,7 +2791,16 @@
         <translation>Kata yang salah eja di kotak pesan diberi garis bawah merah</translation>
     </message>
     <message>
+        <source>Blocked contacts…</source>
+        <translation>Kontak yang diblokir…</translation>
+    </message>
+    <message>
+        <source>Blocked contacts</source>
+        <translation>Kontak yang diblokir</translation>
+    </message>
+    <message>
         <source>Double-click a message to reply</source>
+        <extracomment>The blocked-contacts dialog last opened (tests look at it).</extracomment>
         <translation>Klik dua kali pesan untuk membalas</translation>
     </message>
     <message>

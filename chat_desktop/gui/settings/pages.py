@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSignalBlocker, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QLabel,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -33,6 +34,7 @@ from chat_desktop.gui.common.translation import AUTONYMS
 from chat_desktop.gui.common.wrapping_check_box import WrappingCheckBox
 from chat_desktop.gui.conversation.speller import spelling_hub
 from chat_desktop.gui.settings.auto_download_setting import auto_download_label, auto_download_spin
+from chat_desktop.gui.settings.blocked_contacts import BlockedContactsDialog
 from chat_desktop.gui.settings.dialogs import settings_error_text
 from chat_desktop.services.client import ChatClient
 from chat_desktop.services.preferences import Appearance, Preferences
@@ -199,6 +201,12 @@ class PrivacyPage(QWidget):
         self.spell_check_box.setAccessibleDescription(
             self.tr("Misspelled words in the message box are underlined in red")
         )
+        self.blocked_button = QPushButton(self.tr("Blocked contacts…"))
+        self.blocked_button.setObjectName("blockedContactsButton")
+        self.blocked_button.setAccessibleName(self.tr("Blocked contacts"))
+        self.blocked_button.clicked.connect(self.show_blocked_contacts)
+        #: The blocked-contacts dialog last opened (tests look at it).
+        self.blocked_dialog: BlockedContactsDialog | None = None
         self.double_click_box = WrappingCheckBox(self.tr("Double-click a message to reply"))
         self.double_click_box.setObjectName("doubleClickReplyBox")
         self.double_click_box.setAccessibleName(self.tr("Double-click a message to reply"))
@@ -256,6 +264,7 @@ class PrivacyPage(QWidget):
             self.typing_box,
             self.crash_reports_box,
             indented(hint_label(crash_hint)),
+            self.blocked_button,
         ):
             layout.addWidget(widget)
         layout.addStretch(1)
@@ -272,6 +281,7 @@ class PrivacyPage(QWidget):
             self.read_receipts_box,
             self.typing_box,
             self.crash_reports_box,
+            self.blocked_button,
         )
         for before, after in itertools.pairwise(chain):
             QWidget.setTabOrder(before, after)  # the order they are seen in
@@ -302,6 +312,13 @@ class PrivacyPage(QWidget):
         self.double_click_box.toggled.connect(lambda on: self.save("double_click_reply", on))
         self.keychain_box.toggled.connect(self._save_keychain)
         self.crash_reports_box.toggled.connect(self._save_crash_reports)
+
+    def show_blocked_contacts(self) -> None:
+        """Opens the list of blocked contacts (Unblock)."""
+        dialog = BlockedContactsDialog(self._client, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.blocked_dialog = dialog
+        dialog.open()
 
     async def load(self) -> None:
         """Reads the saved values into the controls, then enables them."""

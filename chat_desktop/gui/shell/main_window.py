@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
         panel.pinRequested.connect(self.set_pinned)
         panel.archiveRequested.connect(self.set_archived)
         panel.markUnreadRequested.connect(self.set_marked_unread)
+        panel.blockRequested.connect(self.block_contact)
         panel.deleteRequested.connect(self.delete_conversation)
         panel.peersChanged.connect(self._on_listed_peers_changed)
         self._verified_known: set[str] = set()
@@ -431,6 +432,27 @@ class MainWindow(QMainWindow):
             "archive conversation",
             self._show_error,
         )
+
+    def block_contact(self, peer: str) -> None:
+        """Asks, then blocks ``peer`` (non-blocking)."""
+        spawn(self.block_contact_now(peer), "block contact", self._show_error)
+
+    async def block_contact_now(self, peer: str) -> bool:
+        """Awaitable :meth:`block_contact`; True if the user confirmed and ``peer`` is blocked."""
+        answer = await ask(
+            self,
+            self.tr("Block contact"),
+            self.tr(
+                "Block %1? Nothing they send will reach you and you cannot write to them until "
+                "you unblock them (Settings → Privacy). They are not told."
+            ).replace("%1", peer),
+        )
+        if answer != StandardButton.Yes:
+            return False
+        await self._client.conversations.block(peer)
+        if self.open_peer == peer:
+            await self.conversation_view.refresh_blocked()
+        return True
 
     def delete_conversation(self, peer: str) -> None:
         """Asks, then deletes ``peer``'s conversation from this device (non-blocking)."""

@@ -157,7 +157,10 @@ class ConversationView(ConversationFiles):
         self._peer = peer
         self._typing = False
         self._presence = ""
-        self.peer_label.setText(peer)
+        note_to_self = peer == self._client.username
+        self.peer_label.setText(self.tr("Note to Self") if note_to_self else peer)
+        # No one else's key to compare in a Note to Self (nor in a group: its own header).
+        self.safety_button.setVisible(not note_to_self and not is_group(peer))
         self.verified_badge.hide()
         self._show_presence()
         self.banner.hide()
@@ -167,7 +170,7 @@ class ConversationView(ConversationFiles):
         self.find_bar.conversation_changed(peer)
         await self.model.open_conversation(peer)
         self.composer.edit.setFocus()
-        if not is_group(peer):  # a group has no presence (its header counts members)
+        if not is_group(peer) and not note_to_self:  # (a group's header counts members)
             spawn(self._client.presence.subscribe([peer]), "subscribe presence")
         spawn(self.refresh_verified(), "verified state")
         spawn(self.refresh_blocked(), "blocked state")

@@ -191,6 +191,8 @@ class ConversationListModel(QAbstractListModel):
         self._conversations: dict[str, Conversation] = {}
         self._online: set[str] = set()
         self._verified: set[str] = set()
+        #: Our own username: its conversation is the Note to Self.
+        self.own_username: str | None = None
 
     # ---- Qt model ------------------------------------------------------------------------
 
@@ -278,6 +280,8 @@ class ConversationListModel(QAbstractListModel):
     def _make_row(self, conversation: Conversation) -> RowData:
         peer = peer_of(conversation)
         name = conversation_name(conversation)
+        if peer == self.own_username:
+            name = translate("ConversationList", "Note to Self")
         draft = draft_line(conversation.draft)
         return RowData(
             peer=peer,

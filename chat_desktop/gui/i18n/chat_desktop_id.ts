@@ -608,6 +608,11 @@
         <translation>, </translation>
     </message>
     <message>
+        <source>Note to Self</source>
+        <extracomment>Our own username: its conversation is the Note to Self.</extracomment>
+        <translation>Catatan untuk Diri Sendiri</translation>
+    </message>
+    <message>
         <source>Draft:</source>
         <translation>Draf:</translation>
     </message>
@@ -798,8 +803,12 @@
         <translation>Berapa lama pesan baru di percakapan ini bertahan sebelum menghilang</translation>
     </message>
     <message>
-        <source>online</source>
+        <source>Note to Self</source>
         <extracomment>Shown instead of the composer while messages are picked. The last forward dialog opened (tests look at it).</extracomment>
+        <translation>Catatan untuk Diri Sendiri</translation>
+    </message>
+    <message>
+        <source>online</source>
         <translation>daring</translation>
     </message>
     <message>
@@ -2033,6 +2042,10 @@
     <message>
         <source>New group…</source>
         <translation>Grup baru…</translation>
+    </message>
+    <message>
+        <source>Note to Self</source>
+        <translation>Catatan untuk Diri Sendiri</translation>
     </message>
     <message>
         <source>Go to conversation…</source>

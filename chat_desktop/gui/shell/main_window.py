@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
         self.conversation_list.account_label.setText(
             self.tr("Signed in as <b>%1</b>").replace("%1", client.username)
         )
+        self.conversation_list.model.own_username = client.username
         splitter.addWidget(self.conversation_list)
         self._stack = QStackedWidget()
         splitter.addWidget(self._stack)
@@ -277,6 +278,9 @@ class MainWindow(QMainWindow):
         self.new_group_action = action(
             self.tr("New group…"), QKeySequence("Ctrl+Shift+N"), self.show_new_group_dialog
         )
+        self.note_to_self_action = action(
+            self.tr("Note to Self"), QKeySequence("Ctrl+Shift+S"), self.show_note_to_self
+        )
         self.switch_action = action(
             self.tr("Go to conversation…"), QKeySequence("Ctrl+K"), self.show_quick_switcher
         )
@@ -303,6 +307,7 @@ class MainWindow(QMainWindow):
         for item in (
             self.new_chat_action,
             self.new_group_action,
+            self.note_to_self_action,
             self.switch_action,
             self.search_action,
             self.find_action,
@@ -618,6 +623,15 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(lambda _result: self._forget_new_chat_dialog(dialog))
         self.new_chat_dialog = dialog
         dialog.open()
+
+    def show_note_to_self(self) -> None:
+        """Opens the Note to Self: notes kept here and on our other devices only."""
+        spawn(self._open_note_to_self(), "note to self", self._show_error)
+
+    async def _open_note_to_self(self) -> None:
+        peer = await self._client.conversations.note_to_self()
+        await self.refresh_conversations_now()
+        await self.open_conversation_now(peer)
 
     def show_new_group_dialog(self) -> None:
         """Opens the "New group" form (title, members); the group opens once created."""

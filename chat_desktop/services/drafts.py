@@ -15,6 +15,7 @@ from chat_desktop.services.client_errors import ClientError, is_username
 from chat_desktop.services.context import EngineContext
 from chat_desktop.services.events import ConversationChanged
 from chat_desktop.storage.drafts import MAX_DRAFT_LENGTH
+from chat_desktop.storage.group_ids import group_id_of
 from chat_desktop.storage.store import MessageStore
 
 
@@ -61,7 +62,7 @@ class Drafts:
 
 
 def _check(peer: str, text: str) -> None:
-    if not is_username(peer):
+    if not is_username(peer) and group_id_of(peer) is None:  # a contact's chat, or a group's
         raise InvalidDraft("usernames are 3–32 of a-z, 0-9, '_' and '.'")
     if len(text) > MAX_DRAFT_LENGTH:
         raise InvalidDraft(f"a draft holds at most {MAX_DRAFT_LENGTH} characters")
@@ -72,5 +73,6 @@ def _keep(store: MessageStore, peer: str, body: str) -> bool:
     with store.transaction():
         if not body:
             return store.drafts.set(peer, "") if store.conversations.get(peer) else False
-        store.conversations.ensure(peer, peer_address=peer)
+        group = group_id_of(peer) is not None  # (a group's conversation exists already)
+        store.conversations.ensure(peer, peer_address=None if group else peer)
         return store.drafts.set(peer, body)

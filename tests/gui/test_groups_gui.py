@@ -146,6 +146,25 @@ async def test_create_send_names_info_members_and_notes(tmp_path: Path, qtbot: Q
         qtbot.keyClick(pane.composer.edit, Qt.Key.Key_Return)
         for member in (trio.bob, trio.carol):
             await eventually(lambda m=member: group_text_on(m, group, "who brings the map?"), 60)
+        # A file from the pane's attach path goes to the group too (uploaded once).
+        notes_file = tmp_path / "route.txt"
+        notes_file.write_bytes(b"trailhead at 8, lake at noon")
+        pane.offer_files([notes_file])
+        await wait_for(lambda: pane.preview_dialog is not None and pane.preview_dialog.isVisible())
+        assert pane.preview_dialog is not None
+        pane.preview_dialog.accept()
+
+        async def bob_has_the_file() -> bool:
+            for message in await trio.bob.groups.history(group, 50):
+                if message.attachment is not None and message.sender == "alice":
+                    if message.attachment.local_status != "done":
+                        await trio.bob.groups.download(group, message.id)
+                    return await trio.bob.groups.read(group, message.id) == (
+                        b"trailhead at 8, lake at noon"
+                    )
+            return False
+
+        await eventually(bob_has_the_file, 60)
         # Their answers show in Alice's window under their names.
         await trio.bob.groups.send_text(group, "I do")
         await trio.carol.groups.send_text(group, "I bring snacks")

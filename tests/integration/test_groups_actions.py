@@ -91,3 +91,21 @@ async def test_replies_reactions_edits_and_deletes_reach_every_member(
     finally:
         for client in clients:
             await client.close()
+
+
+async def test_a_group_keeps_its_draft_as_a_chat_does(tmp_path: Path, relay: RelayServer) -> None:
+    alice = await new_client(tmp_path, relay.url, "alice")
+    bob = await new_client(tmp_path, relay.url, "bob")
+    try:
+        group = await alice.groups.create("Plans", ["bob"])
+        drafts = alice.conversations.drafts
+        await drafts.set_draft(group, "half a thought")
+        assert await drafts.draft(group) == "half a thought"
+        listed = {row.id: row for row in await alice.conversations.list()}
+        assert listed[group].draft == "half a thought"
+        assert listed[group].peer_address is None  # still a group
+        await drafts.set_draft(group, "")
+        assert await drafts.draft(group) == ""
+    finally:
+        await alice.close()
+        await bob.close()

@@ -28,6 +28,7 @@ from chat_desktop.gui.common.save_dialog import choose_save_path
 from chat_desktop.gui.common.tasks import spawn
 from chat_desktop.gui.conversation.attachment_preview import AttachmentPreviewDialog
 from chat_desktop.gui.conversation.composer import Composer, local_files, pasted_image
+from chat_desktop.gui.conversation.file_actions import file_actions
 from chat_desktop.gui.conversation.file_opening import refuse_programs, show_unsafe_file_notice
 from chat_desktop.gui.conversation.image_files import decode_scaled, decoding_threads, write_png
 from chat_desktop.gui.conversation.image_lookahead import rows_near
@@ -94,7 +95,7 @@ class ConversationFiles(QWidget):
 
     async def _open_attachment(self, peer: str, message_id: str) -> None:
         try:  # the engine judges by name and magic bytes, the desktop's MIME database too
-            path = await self._client.attachments.path_for_opening(peer, message_id)
+            path = await file_actions(self._client, peer).path_for_opening(peer, message_id)
             await asyncio.to_thread(refuse_programs, path)
         except UnsafeToOpen:
             save = functools.partial(self.save_attachment, message_id)
@@ -124,13 +125,17 @@ class ConversationFiles(QWidget):
         )
 
     def _save_to(self, peer: str, message_id: str, path: Path) -> None:
-        spawn(self._client.attachments.save(peer, message_id, path), "save file", self._show_error)
+        spawn(
+            file_actions(self._client, peer).save(peer, message_id, path),
+            "save file",
+            self._show_error,
+        )
 
     def cancel_transfer(self, message_id: str) -> None:
         """Stops the upload or download of ``message_id``."""
         if self._peer is not None:
             spawn(
-                self._client.attachments.cancel(self._peer, message_id),
+                file_actions(self._client, self._peer).cancel(self._peer, message_id),
                 "cancel transfer",
                 self._show_error,
             )
@@ -147,7 +152,7 @@ class ConversationFiles(QWidget):
         spawn(self._load_full_image(self._peer, message_id, viewer), "view image", self._show_error)
 
     async def _load_full_image(self, peer: str, message_id: str, viewer: ImageViewer) -> None:
-        data = await self._client.attachments.read(peer, message_id)
+        data = await file_actions(self._client, peer).read(peer, message_id)
         image = await asyncio.to_thread(decode_full, data)
         with contextlib.suppress(RuntimeError):  # the viewer was closed meanwhile
             viewer.set_image(image)
@@ -185,7 +190,7 @@ class ConversationFiles(QWidget):
             if reply_to is not None:
                 self.composer.cancel_context()
             for number, path in enumerate(files):
-                message_id = await self._client.attachments.send_file(
+                message_id = await file_actions(self._client, peer).send_file(
                     peer,
                     path,
                     caption=caption if number == 0 else "",
@@ -239,7 +244,7 @@ class ConversationFiles(QWidget):
             spawn(self._download(self._peer, message.id), "download", self._show_error)
 
     async def _download(self, peer: str, message_id: str) -> None:
-        await self._client.attachments.download(peer, message_id)
+        await file_actions(self._client, peer).download(peer, message_id)
         await self.model.refresh_message(peer, message_id)
         self.view.check_images()
 
@@ -288,7 +293,7 @@ class ConversationFiles(QWidget):
         # Decrypted in a worker thread (the store's thread only finds the file and its key),
         # decoded in a decoding thread: the GUI thread and the pages' store thread never
         # wait for it.
-        data = await self._client.attachments.read(peer, message_id)
+        data = await file_actions(self._client, peer).read(peer, message_id)
         image = await decoding_threads().run(decode_scaled, data, target)
         if not image.isNull() and peer == self._peer:
             self.model.set_image(message_id, image)

@@ -56,6 +56,21 @@ def is_username(name: str) -> bool:
     return _USERNAME.fullmatch(name) is not None
 
 
+def check_conversation(conversation_id: str) -> str:
+    """Returns ``conversation_id`` if it names a chat: a username or a group's ``g:`` id.
+
+    For what works alike in both (deleting on this device, forwarding from it).
+
+    Raises:
+        InvalidPeer: It names neither.
+    """
+    from chat_desktop.storage.group_ids import group_id_of
+
+    if group_id_of(conversation_id) is None:
+        check_peer(conversation_id)
+    return conversation_id
+
+
 def check_peer(peer: str) -> str:
     """Returns ``peer`` if it is a well-formed username.
 

@@ -19,7 +19,12 @@ from typing import Any
 
 from chat_desktop.protocol.message_content import AttachmentContent, Content, TextContent
 from chat_desktop.services.attachments import AttachmentTransfers
-from chat_desktop.services.client_errors import ClientError, UnknownMessage, check_peer
+from chat_desktop.services.client_errors import (
+    ClientError,
+    UnknownMessage,
+    check_conversation,
+    check_peer,
+)
 from chat_desktop.services.context import EngineContext, now_ms
 from chat_desktop.services.outbox_queue import OutboxQueue
 from chat_desktop.storage.models import AttachmentInfo, Message, MessageKey
@@ -63,7 +68,7 @@ class Forwarder:
             UnknownMessage: A message is not (or no longer) here.
             ForwardRefused: A message cannot be forwarded.
         """
-        check_peer(peer)
+        check_conversation(peer)  # from a contact's chat or a group's
         for target in targets:
             check_peer(target)
         if not message_ids or not targets:

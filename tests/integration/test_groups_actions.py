@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from engine_helpers import new_client, wait_until
-from groups_helpers import wait_for_state, wait_for_texts
+from groups_helpers import group_texts, wait_for_state, wait_for_texts
 
 from chat_desktop.protocol.message_content import Content, EditContent
 from chat_desktop.relay.app import RelayServer
@@ -109,3 +109,30 @@ async def test_a_group_keeps_its_draft_as_a_chat_does(tmp_path: Path, relay: Rel
     finally:
         await alice.close()
         await bob.close()
+
+
+async def test_group_messages_delete_for_me_and_forward_to_a_chat(
+    tmp_path: Path, relay: RelayServer
+) -> None:
+    alice = await new_client(tmp_path, relay.url, "alice")
+    bob = await new_client(tmp_path, relay.url, "bob")
+    carol = await new_client(tmp_path, relay.url, "carol")
+    try:
+        group = await alice.groups.create("Plans", ["bob"])
+        await wait_for_state([alice, bob], group, revision=1)
+        keep = await bob.groups.send_text(group, "meet at the bridge")
+        drop = await bob.groups.send_text(group, "never mind")
+        await wait_for_texts(alice, group, 2)
+        await alice.messages.delete_for_me(group, [drop])  # this device only
+        assert await group_texts(alice, group) == ["meet at the bridge"]
+        assert "never mind" in await group_texts(bob, group)  # bob keeps his
+        (copy,) = await alice.messages.forward(group, [keep], ["carol"])
+
+        async def carol_has_it() -> bool:
+            message = await carol.messages.get("alice", copy)
+            return message is not None and message.body == "meet at the bridge"
+
+        await wait_until(carol_has_it)
+    finally:
+        for client in (alice, bob, carol):
+            await client.close()

@@ -184,15 +184,21 @@ class GroupConversationView(ConversationView):
             await super()._delete(peer, message_id, for_everyone)
             return
         if not for_everyone:
-            self.delete_notice = show_notice(
+            answer = await ask(
                 self,
                 translate("GroupConversation", "Delete for me"),
                 translate(
                     "GroupConversation",
-                    "Deleting a group message from this device only is not available yet.",
+                    "Delete this message from this device? The other members still have it.",
                 ),
-                QMessageBox.Icon.Information,
             )
+            if answer != StandardButton.Yes:
+                return
+            await self._client.messages.delete_for_me(peer, [message_id])
+            self.model.remove_messages(peer, [message_id])
+            if self.composer.editing == message_id or self.composer.reply_to == message_id:
+                self.composer.cancel_context()
+            self.conversationsChanged.emit()
             return
         answer = await ask(
             self,

@@ -1422,8 +1422,8 @@
         <translation>Hapus untuk saya</translation>
     </message>
     <message>
-        <source>Deleting a group message from this device only is not available yet.</source>
-        <translation>Menghapus pesan grup hanya dari perangkat ini belum tersedia.</translation>
+        <source>Delete this message from this device? The other members still have it.</source>
+        <translation>Hapus pesan ini dari perangkat ini? Anggota lain masih memilikinya.</translation>
     </message>
     <message>
         <source>Delete for everyone</source>

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chat_desktop.protocol.message_content import MAX_TEXT_LENGTH, Content, TextContent
-from chat_desktop.services.client_errors import ClientError, check_peer
+from chat_desktop.services.client_errors import ClientError, check_conversation, check_peer
 from chat_desktop.services.context import EngineContext
 from chat_desktop.services.conversation_actions import (
     ApplyHook,
@@ -150,8 +150,9 @@ class MessageService:
         await self._actions.delete_for_everyone(peer, message_id)
 
     async def delete_for_me(self, peer: str, message_ids: Sequence[str]) -> None:
-        """Removes messages from this device only (with their files and search entries)."""
-        check_peer(peer)
+        """Removes messages from this device only (with their files and search entries); of a
+        contact's chat or a group's (``peer`` may be a ``g:`` id)."""
+        check_conversation(peer)
         await self._actions.delete_for_me(peer, message_ids)
 
     async def retry(self, peer: str, message_id: str) -> bool:

@@ -2014,6 +2014,10 @@
         <translation>luring (pesan menunggu di kotak keluar)</translation>
     </message>
     <message>
+        <source>Block %1? Nothing they send will reach you and you cannot write to them until you unblock them (in Settings, under Privacy). They are not told.</source>
+        <translation>Blokir %1? Tidak ada kiriman mereka yang akan sampai kepada Anda dan Anda tidak dapat menulis kepada mereka sampai Anda membuka blokirnya (di Pengaturan, bagian Privasi). Mereka tidak diberi tahu.</translation>
+    </message>
+    <message>
         <source>chat_desktop (%1) — %2</source>
         <translation>chat_desktop (%1) — %2</translation>
     </message>
@@ -2086,10 +2090,6 @@
     <message>
         <source>Block contact</source>
         <translation>Blokir kontak</translation>
-    </message>
-    <message>
-        <source>Block %1? Nothing they send will reach you and you cannot write to them until you unblock them (Settings → Privacy). They are not told.</source>
-        <translation>Blokir %1? Tidak ada kiriman mereka yang akan sampai kepada Anda dan Anda tidak dapat menulis kepada mereka sampai Anda membuka blokirnya (Pengaturan → Privasi). Mereka tidak diberi tahu.</translation>
     </message>
     <message>
         <source>Delete conversation</source>

@@ -449,7 +449,7 @@ class MainWindow(QMainWindow):
             self.tr("Block contact"),
             self.tr(
                 "Block %1? Nothing they send will reach you and you cannot write to them until "
-                "you unblock them (Settings → Privacy). They are not told."
+                "you unblock them (in Settings, under Privacy). They are not told."
             ).replace("%1", peer),
         )
         if answer != StandardButton.Yes:

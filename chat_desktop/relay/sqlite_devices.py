@@ -86,6 +86,13 @@ def device_set_mismatch(
     current = device_ids(connection, recipient)
     if not current:
         raise UnknownRecipient("no such recipient")
+    return compare_device_sets(current, sender, sender_device, recipient, named)
+
+
+def compare_device_sets(
+    current: set[int], sender: str, sender_device: int, recipient: str, named: Sequence[int]
+) -> tuple[list[int], list[int]] | None:
+    """:func:`device_set_mismatch` on the recipient's ``current`` device ids, already read."""
     expected = current - {sender_device} if recipient == sender else current
     named_set = set(named)
     missing, extra = expected - named_set, named_set - expected

@@ -28,7 +28,7 @@ from chat_desktop.relay.sqlite_devices import (
     check_device_set,
     insert_first_device,
 )
-from chat_desktop.relay.sqlite_multi_send import store_multi_message
+from chat_desktop.relay.sqlite_multi_send import MULTI_SEND_RECIPIENT, store_multi_message
 from chat_desktop.relay.sqlite_prekeys import insert_keys, key_counts, take_bundles
 from chat_desktop.relay.sqlite_schema import migrate
 from chat_desktop.relay.sqlite_writer import SqliteWriter
@@ -300,11 +300,12 @@ class SqliteRelayStore(SqliteDeviceMethods):
         """See :meth:`RelayStore.store_message`."""
 
         def write(connection: sqlite3.Connection) -> StoredMessage:
-            # A record of an older relay has the recipient '' and stands for every recipient.
+            # A record of an older relay has the recipient '' and stands for every recipient;
+            # so does a message:send_multi of this id (one row for all its users).
             existing = connection.execute(
                 "SELECT server_ts FROM sent_messages WHERE sender = ? AND msg_id = ?"
-                " AND recipient IN (?, '') LIMIT 1",
-                (sender, msg_id, recipient),
+                " AND recipient IN (?, '', ?) LIMIT 1",
+                (sender, msg_id, recipient, MULTI_SEND_RECIPIENT),
             ).fetchone()
             if existing is not None:
                 return StoredMessage(server_ts=existing[0], envelopes=())

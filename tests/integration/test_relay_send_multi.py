@@ -102,7 +102,10 @@ def query(database: Path, sql: str, *args: object) -> list[tuple[Any, ...]]:
 
 
 def stored(database: Path, msg_id: str) -> tuple[int, int, int]:
-    """How many envelopes, dedupe records and shared bodies hold ``msg_id`` (and in all)."""
+    """How many envelopes, dedupe records and shared bodies hold ``msg_id`` (and in all).
+
+    A ``message:send_multi`` leaves ONE dedupe record, whatever the number of its users.
+    """
     ((envelopes,),) = query(database, "SELECT count(*) FROM envelopes WHERE msg_id = ?", msg_id)
     ((records,),) = query(database, "SELECT count(*) FROM sent_messages WHERE msg_id = ?", msg_id)
     ((bodies,),) = query(database, "SELECT count(*) FROM shared_bodies")
@@ -145,7 +148,7 @@ async def test_one_body_reaches_every_listed_device_once_and_goes_with_the_last_
     }
     for client in receivers.values():
         assert await client.next_message() == expected
-    assert stored(database, payload["id"]) == (5, 4, 1)
+    assert stored(database, payload["id"]) == (5, 1, 1)
     assert query(database, "SELECT body FROM shared_bodies") == [(body,)]
     assert query(
         database,
@@ -165,7 +168,7 @@ async def test_one_body_reaches_every_listed_device_once_and_goes_with_the_last_
         assert stored(database, payload["id"])[2] == 1  # still waiting for someone
         assert await client.call(events.MESSAGE_ACK, {"ids": [payload["id"]]}) == {"ok": True}
         assert stored(database, payload["id"])[0] == len(clients) - index - 1
-    assert stored(database, payload["id"]) == (0, 4, 0)
+    assert stored(database, payload["id"]) == (0, 1, 0)
     assert query(database, "SELECT count(*) FROM queue_usage") == [(0,)]
 
     await assert_next_is_a_marker(sender, clients, people.everyone())
@@ -184,7 +187,7 @@ async def test_undelivered_copies_survive_a_relay_restart(
 
     relay_process.kill()  # SIGKILL: the ack promised the envelopes were durable
     database = relay_process.data_dir / "relay.sqlite3"
-    assert stored(database, payload["id"]) == (5, 4, 1)
+    assert stored(database, payload["id"]) == (5, 1, 1)
     relay_process.start()
 
     for device in people.receiving_devices():
@@ -197,7 +200,7 @@ async def test_undelivered_copies_survive_a_relay_restart(
         )
         assert await client.call(events.MESSAGE_ACK, {"ids": [payload["id"]]}) == {"ok": True}
         await client.disconnect()
-    assert stored(database, payload["id"]) == (0, 4, 0)
+    assert stored(database, payload["id"]) == (0, 1, 0)
 
 
 async def test_a_stale_device_list_refuses_the_whole_send_naming_each_user(
@@ -302,7 +305,7 @@ async def test_a_repeated_id_is_acked_again_and_stored_once(
     concurrent = [await sender.start_call(events.MESSAGE_SEND_MULTI, payload) for _ in range(4)]
     acks = [first, *await asyncio.wait_for(asyncio.gather(*concurrent), 15)]
     assert {ack["server_ts"] for ack in acks} == {first["server_ts"]}
-    assert stored(database, payload["id"]) == (5, 4, 1)
+    assert stored(database, payload["id"]) == (5, 1, 1)
     assert (await carol.next_message())["id"] == payload["id"]
     assert await carol.call(events.MESSAGE_ACK, {"ids": [payload["id"]]}) == {"ok": True}
     # Acked by carol, retried by alice: still a repeat, carol does not get it again.
@@ -321,6 +324,18 @@ async def test_a_repeated_id_is_acked_again_and_stored_once(
     )
     assert again == {"ok": True, "server_ts": ack["server_ts"]}
     assert stored(database, reused)[:2] == (1, 1)
+
+    # And the other way: a 1:1 send of an id a send_multi stored is a repeat, for any user
+    # (one the send listed, or one it did not).
+    assert (await carol.next_message())["id"] == reused  # the 1:1 message, once
+    for user in (people.carol, await register_device_account(relay.url)):
+        late = {"id": payload["id"], "to": user.username}
+        late["payloads"] = [{"device_id": 1, "body": b"late"}]
+        assert await sender.call(events.MESSAGE_SEND, late) == {
+            "ok": True,
+            "server_ts": first["server_ts"],
+        }
+    await assert_next_is_a_marker(sender, [carol], [(people.carol, [1])])
 
 
 @pytest.fixture

@@ -222,6 +222,15 @@ async def test_create_send_names_info_members_and_notes(tmp_path: Path, qtbot: Q
         members.admin_button.click()
         await wait_for(lambda: "You made bob an admin" in trio.notes())
         await wait_for(lambda: members.list.item(1).text() == "bob (admin)")
+        # Rename on the members page: the button waits for a new name; Enter renames.
+        assert members.title_edit.text() == "Hiking" and not members.title_edit.isReadOnly()
+        assert not members.rename_button.isEnabled()  # the name is unchanged
+        members.title_edit.setText("Hiking 2026")
+        assert members.rename_button.isEnabled()
+        members.title_edit.returnPressed.emit()
+        await wait_for(lambda: pane.peer_label.text() == "Hiking 2026")
+        await wait_for(lambda: "You renamed the group to “Hiking 2026”" in trio.notes())
+        await wait_for(lambda: not members.rename_button.isEnabled())
         # The timer menu sets the group's timer (a note tells it); then off again.
         for seconds, note in (
             (3_600, "You set disappearing messages to 1 hour"),

@@ -1,6 +1,7 @@
 """``GroupMembersDialog``: a group's members page (issue 21).
 
-The list of members with admin marks ("admin", "you"); an admin may add members (picked
+The group's name (an admin renames it here), the list of members with admin marks ("admin",
+"you"); an admin may add members (picked
 from the known contacts), remove one, or make one an admin; everyone may leave the group
 (asked first, "No" the default). Each change goes through ``client.groups`` and the list
 shows the state the engine holds afterwards (and again on every ``GroupChanged``: a member's
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -31,6 +33,7 @@ from chat_desktop.gui.common.form_parts import error_label
 from chat_desktop.gui.common.notices import StandardButton, ask, user_message
 from chat_desktop.gui.common.tasks import spawn
 from chat_desktop.gui.conversation_list.member_picker import MemberPicker
+from chat_desktop.protocol.message_content import MAX_GROUP_TITLE_LENGTH
 from chat_desktop.services.capabilities.groups import GroupChangeRefused, NotAGroupMember
 from chat_desktop.services.client import ChatClient
 from chat_desktop.services.group_state import GroupState
@@ -130,6 +133,11 @@ class GroupMembersDialog(QDialog):
         self.state = state
         #: The last "Add members" dialog and "Leave" question opened (tests look at them).
         self.add_dialog: AddMembersDialog | None = None
+        self.title_edit = QLineEdit()
+        self.title_edit.setObjectName("groupTitleEdit")
+        self.title_edit.setMaxLength(MAX_GROUP_TITLE_LENGTH)
+        self.rename_button = QPushButton(translate("GroupMembers", "Rename"))
+        self.rename_button.setObjectName("renameGroup")
         self.heading = QLabel()
         self.list = QListWidget()
         self.list.setObjectName("groupMemberList")
@@ -142,10 +150,18 @@ class GroupMembersDialog(QDialog):
         self.admin_button.setObjectName("makeAdmin")
         self.leave_button = QPushButton(translate("GroupMembers", "Leave group"))
         self.leave_button.setObjectName("leaveGroup")
-        for button in (self.add_button, self.remove_button, self.admin_button, self.leave_button):
+        for button in (
+            self.rename_button,
+            self.add_button,
+            self.remove_button,
+            self.admin_button,
+            self.leave_button,
+        ):
             button.setAutoDefault(False)
         self.error_label = error_label()
         name_controls(
+            (self.title_edit, translate("GroupMembers", "Group name")),
+            (self.rename_button, translate("GroupMembers", "Rename the group")),
             (self.list, translate("GroupMembers", "Members")),
             (self.add_button, translate("GroupMembers", "Add members")),
             (self.remove_button, translate("GroupMembers", "Remove the selected member")),
@@ -159,7 +175,11 @@ class GroupMembersDialog(QDialog):
             row.addWidget(button)
         row.addStretch(1)
         row.addWidget(self.leave_button)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title_edit, 1)
+        title_row.addWidget(self.rename_button)
         layout = QVBoxLayout(self)
+        layout.addLayout(title_row)
         layout.addWidget(self.heading)
         layout.addWidget(self.list, 1)
         layout.addLayout(row)
@@ -170,6 +190,9 @@ class GroupMembersDialog(QDialog):
         self.remove_button.clicked.connect(self.remove_selected)
         self.admin_button.clicked.connect(self.make_selected_admin)
         self.leave_button.clicked.connect(self.leave)
+        self.rename_button.clicked.connect(self.rename)
+        self.title_edit.returnPressed.connect(self.rename)
+        self.title_edit.textChanged.connect(lambda _text: self._update_buttons())
         self.show_state(state)
         self.setMinimumSize(420, 380)
 
@@ -184,6 +207,8 @@ class GroupMembersDialog(QDialog):
         self.state = state
         own = self._client.username
         self.setWindowTitle(translate("GroupMembers", "Members of %1").replace("%1", state.title))
+        if not self.title_edit.hasFocus() or not self.is_admin:
+            self.title_edit.setText(state.title)  # an admin typing a new name keeps it
         count = len(state.members)
         self.heading.setText(
             (
@@ -218,6 +243,10 @@ class GroupMembersDialog(QDialog):
         member_now = own in self.state.members
         chosen = self.selected()
         other = chosen is not None and chosen != own
+        self.title_edit.setReadOnly(not self.is_admin)
+        self.rename_button.setVisible(self.is_admin)
+        wanted = self.title_edit.text().strip()
+        self.rename_button.setEnabled(bool(wanted) and wanted != self.state.title)
         self.add_button.setVisible(self.is_admin)
         self.remove_button.setVisible(self.is_admin)
         self.admin_button.setVisible(self.is_admin)
@@ -244,6 +273,12 @@ class GroupMembersDialog(QDialog):
         )
         dialog.open()
         self.add_dialog = dialog
+
+    def rename(self) -> None:
+        """Gives the group the name typed in the field (admins only)."""
+        title = self.title_edit.text().strip()
+        if self.is_admin and title and title != self.state.title:
+            self._run(self._client.groups.rename(self._conversation_id, title))
 
     def remove_selected(self) -> None:
         """Removes the selected member (admins only)."""

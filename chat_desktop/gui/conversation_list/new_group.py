@@ -25,11 +25,9 @@ from chat_desktop.gui.common.form_parts import error_label
 from chat_desktop.gui.common.notices import user_message
 from chat_desktop.gui.common.tasks import spawn
 from chat_desktop.gui.conversation_list.member_picker import MemberPicker
+from chat_desktop.protocol.message_content import MAX_GROUP_TITLE_LENGTH
 from chat_desktop.services.client import ChatClient
 from chat_desktop.services.errors import ClientError
-
-#: The longest group title (as ``client.groups`` checks it).
-MAX_TITLE_LENGTH = 128
 
 
 class NewGroupDialog(QDialog):
@@ -53,7 +51,7 @@ class NewGroupDialog(QDialog):
         title_label = QLabel(self.tr("Group name:"))
         self.title_edit = QLineEdit()
         self.title_edit.setObjectName("groupTitle")
-        self.title_edit.setMaxLength(MAX_TITLE_LENGTH)
+        self.title_edit.setMaxLength(MAX_GROUP_TITLE_LENGTH)
         title_label.setBuddy(self.title_edit)
         members_label = QLabel(self.tr("Members:"))
         own = client.username

@@ -25,7 +25,7 @@ from pytestqt.qtbot import QtBot
 from chat_desktop.crypto.vault import FLOOR_PARAMS
 from chat_desktop.gui.common.event_bridge import EventBridge
 from chat_desktop.gui.common.theme import DARK, LIGHT
-from chat_desktop.gui.conversation.group_conversation import GroupConversationView
+from chat_desktop.gui.conversation.group_conversation import GroupConversationView, typing_text
 from chat_desktop.gui.conversation.group_names import (
     DARK_NAME_COLOURS,
     LIGHT_NAME_COLOURS,
@@ -169,6 +169,15 @@ async def test_create_send_names_info_members_and_notes(tmp_path: Path, qtbot: Q
         await trio.bob.groups.send_text(group, "I do")
         await trio.carol.groups.send_text(group, "I bring snacks")
         await wait_for(lambda: {"I do", "I bring snacks"} <= {m.body for m in trio.shown()}, 60)
+        # Typing: the header says who types (through the real bridge), then the count again.
+        assert await trio.bob.groups._typing.set_typing(group, True)
+        await wait_for(lambda: pane.presence_label.text() == "bob is typing…", 60)
+        assert await trio.carol.groups._typing.set_typing(group, True)
+        await wait_for(lambda: pane.presence_label.text() == "bob and carol are typing…", 60)
+        assert await trio.bob.groups._typing.set_typing(group, False)
+        await wait_for(lambda: pane.presence_label.text() == "carol is typing…", 60)
+        assert await trio.carol.groups._typing.set_typing(group, False)
+        await wait_for(lambda: pane.presence_label.text() == "3 members", 60)
         delegate = pane.view.itemDelegate()
         font = pane.view.font()
         width = pane.view.viewport().width()
@@ -341,3 +350,9 @@ def test_group_sender_name_is_elided_not_widening_the_bubble(qtbot: QtBot) -> No
     assert narrow.sender_name is not None
     assert narrow.bubble.width() <= 200
     assert narrow.sender_name.right() <= narrow.bubble.right()
+
+
+def test_typing_text_names_one_or_two_members_and_counts_more() -> None:
+    assert typing_text(["bob"]) == "bob is typing…"
+    assert typing_text(["bob", "carol"]) == "bob and carol are typing…"
+    assert typing_text(["bob", "carol", "dave"]) == "3 people are typing…"

@@ -26,3 +26,19 @@ def test_arrows_move_through_the_matches_and_enter_opens_one(qtbot: QtBot) -> No
     assert switcher.results.currentRow() == 1
     qtbot.keyClick(switcher.filter_edit, Qt.Key.Key_Return)
     assert chosen == ["bea"]
+
+
+def test_a_group_is_listed_and_found_by_its_title_not_its_id(qtbot: QtBot) -> None:
+    group = "g:" + "ab" * 32
+    switcher = QuickSwitcher(["bob", group], names={group: "Hiking", "bob": "bob"})
+    qtbot.addWidget(switcher)
+    chosen: list[str] = []
+    switcher.conversationChosen.connect(chosen.append)
+    listed = [switcher.results.item(row).text() for row in range(switcher.results.count())]
+    assert listed == ["bob", "Hiking"]
+    qtbot.keyClicks(switcher.filter_edit, "ab")  # in the group's id, not in any name
+    assert switcher.results.count() == 0
+    switcher.filter_edit.setText("hik")
+    assert [switcher.results.item(0).text()] == ["Hiking"]
+    qtbot.keyClick(switcher.filter_edit, Qt.Key.Key_Return)
+    assert chosen == [group]

@@ -51,6 +51,8 @@ class EventBridge(QObject):
         messageUndecryptable(str peer, str message_id): A message could not be decrypted.
         statusChanged(str peer, str message_id, str status): sent/delivered/read/failed.
         typingChanged(str peer, bool typing): The peer started or stopped typing.
+        groupTypingChanged(str group, str member, bool typing): A member of the group
+            started or stopped typing.
         presenceChanged(str peer, bool online, object last_seen_ms): Online state.
         identityKeyChanged(str peer, bool sending_paused): The peer's key changed.
         messagesWaiting(str peer, int count): Messages waiting for the user to accept the
@@ -83,6 +85,7 @@ class EventBridge(QObject):
     messageUndecryptable = Signal(str, str)  # noqa: N815
     statusChanged = Signal(str, str, str)  # noqa: N815
     typingChanged = Signal(str, bool)  # noqa: N815
+    groupTypingChanged = Signal(str, str, bool)  # noqa: N815
     presenceChanged = Signal(str, bool, object)  # noqa: N815
     identityKeyChanged = Signal(str, bool)  # noqa: N815
     messagesWaiting = Signal(str, int)  # noqa: N815
@@ -146,6 +149,8 @@ class EventBridge(QObject):
                 self.messageUndecryptable.emit(peer, message_id)
             case StatusChanged(peer=peer, message_id=message_id, status=status):
                 self.statusChanged.emit(peer, message_id, status)
+            case TypingChanged(peer=peer, typing=typing, sender=str(sender)):
+                self.groupTypingChanged.emit(peer, sender, typing)
             case TypingChanged(peer=peer, typing=typing):
                 self.typingChanged.emit(peer, typing)
             case PresenceChanged(peer=peer, online=online, last_seen=last_seen):

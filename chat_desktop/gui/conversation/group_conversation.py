@@ -41,6 +41,19 @@ def members_text(count: int) -> str:
     )
 
 
+def typing_text(members: list[str]) -> str:
+    """Who is typing in a group: one name, two names, or how many."""
+    if len(members) == 1:
+        return translate("GroupConversation", "%1 is typing…").replace("%1", members[0])
+    if len(members) == 2:
+        return (
+            translate("GroupConversation", "%1 and %2 are typing…")
+            .replace("%1", members[0])
+            .replace("%2", members[1])
+        )
+    return translate("GroupConversation", "%1 people are typing…").replace("%1", str(len(members)))
+
+
 async def known_contacts(client: ChatClient) -> list[str]:
     """The people this account has one-to-one chats with (the names a group may add)."""
     listed = await client.conversations.list(500, include_archived=True)
@@ -67,6 +80,8 @@ class GroupConversationView(ConversationView):
         self.group_state: GroupState | None = None
         self.members_dialog: GroupMembersDialog | None = None
         self.info_dialog: GroupMessageInfoDialog | None = None
+        #: The members typing in the open group, in the order they started.
+        self.typing_members: list[str] = []
         self.header.members_button.clicked.connect(self.show_members)
 
     @property
@@ -80,6 +95,7 @@ class GroupConversationView(ConversationView):
         """Shows the conversation with ``peer``, or the group ``peer`` ("g:…")."""
         group = is_group(peer)
         self.group_state = None
+        self.typing_members = []
         self.safety_button.setVisible(not group)
         self.header.members_button.setVisible(group)
         await super().open(peer, timer_seconds)
@@ -117,6 +133,23 @@ class GroupConversationView(ConversationView):
         super().connect_bridge(bridge)
         if first:
             bridge.groupChanged.connect(self.on_group_changed)
+            bridge.groupTypingChanged.connect(self.on_group_typing_changed)
+
+    def on_group_typing_changed(self, peer: str, member: str, typing: bool) -> None:
+        """Says who types in the open group ("bob is typing…") instead of its member count."""
+        if peer != self.peer:
+            return
+        if member in self.typing_members:
+            self.typing_members.remove(member)
+        if typing:
+            self.typing_members.append(member)
+        self._show_presence()
+
+    def _show_presence(self) -> None:
+        if self.group_open and self.typing_members:
+            self.presence_label.setText(typing_text(self.typing_members))
+            return
+        super()._show_presence()
 
     def on_group_changed(self, peer: str) -> None:
         """A group's state changed: the open one's header and members page follow."""

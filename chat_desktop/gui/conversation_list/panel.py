@@ -543,6 +543,10 @@ class ConversationList(QWidget):
         """Every conversation's peer, archived ones included (the quick switcher's choices)."""
         return [peer_of(c) for c in self._all]
 
+    def all_names(self) -> dict[str, str]:
+        """Each conversation's peer and the name the list shows for it (a group's title)."""
+        return {peer_of(c): conversation_name(c) for c in self._all}
+
     def accessible_text(self, peer: str) -> str:
         """What a screen reader says for ``peer``'s row (empty when not listed)."""
         number = self.model.row_of(peer)

@@ -6,7 +6,7 @@ Enter opens the highlighted conversation and Esc closes the switcher.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -26,12 +26,19 @@ class QuickSwitcher(QDialog):
 
     conversationChosen = Signal(str)  # noqa: N815
 
-    def __init__(self, peers: Sequence[str], parent: QWidget | None = None) -> None:
-        """Builds the switcher over ``peers`` (most recent first)."""
+    def __init__(
+        self,
+        peers: Sequence[str],
+        parent: QWidget | None = None,
+        names: Mapping[str, str] | None = None,
+    ) -> None:
+        """Builds the switcher over ``peers`` (most recent first), each shown by its name in
+        ``names`` (a group's title, a contact's name) where it has one, else as the peer."""
         super().__init__(parent)
         self.setObjectName("quickSwitcher")
         self.setWindowTitle(self.tr("Go to a conversation"))
         self._peers = list(peers)
+        self._names = dict(names or {})
         self.filter_edit = QLineEdit()
         self.filter_edit.setObjectName("quickSwitcherFilter")
         self.filter_edit.setPlaceholderText(self.tr("Type a name…"))
@@ -55,8 +62,9 @@ class QuickSwitcher(QDialog):
         needle = text.strip().lower()
         self.results.clear()
         for peer in self._peers:
-            if needle in peer.lower():
-                item = QListWidgetItem(peer)
+            name = self._names.get(peer) or peer
+            if needle in name.lower() or (needle in peer.lower() and not peer.startswith("g:")):
+                item = QListWidgetItem(name)
                 item.setData(PEER_ROLE, peer)
                 self.results.addItem(item)
         if self.results.count():

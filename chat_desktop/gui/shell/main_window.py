@@ -535,7 +535,9 @@ class MainWindow(QMainWindow):
 
     def show_quick_switcher(self) -> None:
         """Ctrl+K: type a name, press Enter, the conversation opens."""
-        switcher = QuickSwitcher(self.conversation_list.all_peers(), self)
+        switcher = QuickSwitcher(
+            self.conversation_list.all_peers(), self, self.conversation_list.all_names()
+        )
         switcher.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         switcher.conversationChosen.connect(self.open_conversation)
         switcher.finished.connect(lambda _result: self._forget("quick_switcher", switcher))

@@ -87,6 +87,7 @@ class ChatClient:
         self.attachments = AttachmentService(engine.transfers, engine.queue, actions)
         self.groups = GroupService(context, engine.queue, actions, engine.sender)
         self.groups.transfers = engine.transfers  # files in groups
+        forwarder.group_queue = self.groups.queue_content  # forwarding into groups
         engine.sender.group_drain = GroupSender(context, engine.sender).send
         engine.receiver.groups = GroupReceiver(context)
         self.trust = TrustService(context, engine.queue, engine.sender)

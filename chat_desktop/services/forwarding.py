@@ -18,15 +18,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from chat_desktop.protocol.message_content import AttachmentContent, Content, TextContent
+from chat_desktop.services.attachment_upload import QueueContent
 from chat_desktop.services.attachments import AttachmentTransfers
 from chat_desktop.services.client_errors import (
     ClientError,
     UnknownMessage,
     check_conversation,
-    check_peer,
 )
 from chat_desktop.services.context import EngineContext, now_ms
 from chat_desktop.services.outbox_queue import OutboxQueue
+from chat_desktop.storage.group_ids import group_id_of
 from chat_desktop.storage.models import AttachmentInfo, Message, MessageKey
 
 #: A blob younger than this is forwarded by reference (the relay keeps blobs 30 days; a day
@@ -52,6 +53,9 @@ class Forwarder:
         self._context = context
         self._queue = queue
         self._transfers = transfers
+        #: Queues a content to a group (``client.groups.queue_content``, set by the client):
+        #: a forward into a group goes as the group's own messages do.
+        self.group_queue: QueueContent | None = None
 
     async def forward(
         self, peer: str, message_ids: Sequence[str], targets: Sequence[str]
@@ -62,15 +66,19 @@ class Forwarder:
         Everything is checked before anything is queued: one message that cannot be
         forwarded refuses the whole request.
 
+        A target is a contact's username or a group's conversation id ("g:…"; we must be a
+        member of it).
+
         Raises:
-            InvalidPeer: A chat is not a valid username.
+            InvalidPeer: A chat is not a valid username or group id.
+            NotAGroupMember: A target group is not held or we are not a member of it.
             ClientError: No message or chat, too many, or one named twice.
             UnknownMessage: A message is not (or no longer) here.
             ForwardRefused: A message cannot be forwarded.
         """
         check_conversation(peer)  # from a contact's chat or a group's
         for target in targets:
-            check_peer(target)
+            check_conversation(target)
         if not message_ids or not targets:
             raise ClientError("nothing to forward, or nowhere to forward it")
         if len(message_ids) > MAX_FORWARDED_MESSAGES or len(targets) > MAX_FORWARD_TARGETS:
@@ -98,7 +106,16 @@ class Forwarder:
             found.append(message)
         return sorted(found, key=lambda message: (message.sort_key, message.id))
 
+    def _queue_for(self, target: str) -> QueueContent:
+        """Where a content for ``target`` is queued: its group's queue, or the 1:1 outbox."""
+        if group_id_of(target) is not None:
+            if self.group_queue is None:
+                raise ClientError("forwarding into a group is not available")
+            return self.group_queue
+        return self._queue.queue_content
+
     async def _forward_one(self, message: Message, target: str, now: int) -> str:
+        queue = self._queue_for(target)
         info = message.attachment
         if info is None:
             text = message.body or ""
@@ -106,18 +123,18 @@ class Forwarder:
             def make_text(message_id: str, sent_at: int, timer: int) -> Content:
                 return TextContent(id=message_id, sent_at=sent_at, expire_timer=timer, text=text)
 
-            return await self._queue.queue_content(target, make_text, kind="text", body=text)
+            return await queue(target, make_text, kind="text", body=text)
         caption = message.body or ""
         sent = message.sent_at or message.sort_key
         if _points_at_blob(info) and now - sent < BLOB_FRESH_MS:
-            return await self._forward_by_reference(info, caption, target)
+            return await self._forward_by_reference(info, caption, target, queue)
         if info.local_file_id is not None and info.local_status == "done":
-            return await self._transfers.queue_stored(
-                target, info, self._queue.queue_content, caption=caption
-            )
+            return await self._transfers.queue_stored(target, info, queue, caption=caption)
         raise ForwardRefused("this file is no longer available to forward")
 
-    async def _forward_by_reference(self, info: AttachmentInfo, caption: str, target: str) -> str:
+    async def _forward_by_reference(
+        self, info: AttachmentInfo, caption: str, target: str, queue: QueueContent
+    ) -> str:
         """The same blob and key, no upload; our copy of the file copied if we hold one."""
         assert info.blob_id and info.key and info.digest and info.size is not None
         copy_id = await self._transfers.copy_stored(info)
@@ -151,7 +168,7 @@ class Forwarder:
             return AttachmentContent(id=message_id, sent_at=sent_at, expire_timer=timer, **fields)
 
         try:
-            return await self._queue.queue_content(
+            return await queue(
                 target, make_file, kind="attachment", body=caption or None, attachment=row
             )
         except BaseException:

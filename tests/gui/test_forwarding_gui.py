@@ -16,6 +16,7 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
+from chat_desktop.gui.conversation.forward_dialog import ForwardDialog
 from chat_desktop.services.client import ChatClient
 
 pytestmark = [pytest.mark.gui]
@@ -112,3 +113,15 @@ async def test_forward_one_then_pick_several_to_forward_and_delete(
 
 async def _has(carol: ChatClient, expected: list[str]) -> bool:
     return sorted(await texts_from_alice(carol)) == sorted(expected)
+
+
+def test_a_group_is_offered_by_its_title_and_picked_by_its_id(qtbot: QtBot) -> None:
+    group = "g:" + "cd" * 32
+    dialog = ForwardDialog(["bob", group], 1, names={group: "Team"})
+    qtbot.addWidget(dialog)
+    rows = [dialog.chats.item(row) for row in range(dialog.chats.count())]
+    assert [item.text() for item in rows] == ["bob", "Team"]
+    dialog.filter_edit.setText("tea")
+    assert rows[0].isHidden() and not rows[1].isHidden()
+    rows[1].setCheckState(Qt.CheckState.Checked)
+    assert dialog.picked() == [group] and dialog.forward_button.isEnabled()

@@ -6,10 +6,12 @@ by the receiver. Real relay, real stores.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
 from engine_helpers import EventLog, new_client, wait_until
+from groups_helpers import wait_for_state
 
 from chat_desktop.crypto.errors import AttachmentRejected
 from chat_desktop.protocol.message_content import AttachmentContent, Content
@@ -19,6 +21,8 @@ from chat_desktop.services.client import ChatClient
 from chat_desktop.services.client_errors import ClientError, UnknownMessage
 from chat_desktop.services.events import MessageReceived
 from chat_desktop.services.forwarding import ForwardRefused
+from chat_desktop.services.groups_held import NotAGroupMember
+from chat_desktop.services.types import GROUP_NOTE_KIND
 from chat_desktop.storage.models import AttachmentInfo, Message
 
 FILE_BYTES = b"forwarded report " * 4096  # 68 KiB: downloads by itself
@@ -197,3 +201,50 @@ async def test_a_forward_whose_key_does_not_match_its_blob_is_refused_by_the_rec
         carol_log.close()
         for client in (alice, bob, carol):
             await client.close()
+
+
+async def test_a_text_and_a_fresh_file_are_forwarded_into_a_group(
+    tmp_path: Path, relay: RelayServer
+) -> None:
+    alice, bob, carol, dave = clients = [
+        await new_client(tmp_path, relay.url, name) for name in ("alice", "bob", "carol", "dave")
+    ]
+    try:
+        report = tmp_path / "report.bin"
+        report.write_bytes(FILE_BYTES)
+        text_id = await bob.messages.send_text("alice", "the plan for monday")
+        file_id = await bob.attachments.send_file("alice", report, caption="the report")
+        await fetch(alice, "bob", file_id)
+        group = await alice.groups.create("Team", ["carol", "dave"])
+        await wait_for_state([alice, carol, dave], group, revision=1)
+        uploads_before = blob_count(relay)
+
+        await alice.messages.forward("bob", [text_id, file_id], [group])
+
+        async def from_alice(member: ChatClient) -> list[Message]:
+            history = await member.groups.history(group)
+            return [m for m in history if m.sender == "alice" and m.kind != GROUP_NOTE_KIND]
+
+        for member in (carol, dave):
+            await wait_until(lambda m=member: _two(from_alice(m)), timeout=60)
+            history = await from_alice(member)
+            assert [m.body for m in history] == ["the plan for monday", "the report"]
+            assert history[1].attachment is not None
+            await member.groups.download(group, history[1].id)
+            data = await member.groups.read(group, history[1].id)
+            assert data == FILE_BYTES
+        assert blob_count(relay) == uploads_before  # the fresh file was pointed at
+        # Bob, who is not in the group, got nothing of it.
+        assert await bob.groups.get(group) is None
+        # A group we are not a member of is refused, and nothing is queued.
+        other = await carol.groups.create("Without alice", ["dave"])
+        with pytest.raises(NotAGroupMember):
+            await alice.messages.forward("bob", [text_id], [other])
+        assert not await alice.run_in_store(lambda: alice.store.outbox.pending(10))
+    finally:
+        for client in clients:
+            await client.close()
+
+
+async def _two(messages: Awaitable[list[Message]]) -> bool:
+    return len(await messages) >= 2

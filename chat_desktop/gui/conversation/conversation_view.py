@@ -514,9 +514,17 @@ class ConversationView(ConversationFiles):
 
     async def _ask_where_to_forward(self, peer: str, message_ids: list[str]) -> None:
         listed = await self._client.conversations.list(include_archived=True)
-        # One-to-one chats (forwarding into a group is not offered yet).
-        chats = [row.id for row in listed if row.peer_address is not None]
-        dialog = ForwardDialog(chats, len(message_ids), self)
+        chats: list[str] = []
+        names: dict[str, str] = {}
+        for row in listed:  # one-to-one chats, and the groups we are a member of
+            if row.peer_address is not None:
+                chats.append(row.id)
+            elif row.id.startswith("g:"):
+                state = await self._client.groups.get(row.id)
+                if state is not None and self._client.username in state.members:
+                    chats.append(row.id)
+                    names[row.id] = state.title
+        dialog = ForwardDialog(chats, len(message_ids), self, names)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.chosen.connect(
             lambda targets: spawn(

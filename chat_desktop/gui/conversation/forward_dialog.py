@@ -8,7 +8,7 @@ what went wrong, if anything. Non-blocking (``open()``), as every dialog of the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,6 +26,8 @@ from chat_desktop.gui.common.accessibility import mark_as_data, name_controls
 
 #: Chats one forward goes to at most (the engine's bound).
 MAX_TARGETS = 32
+#: A chat row's username or group id (its text is the name shown).
+CHAT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class ForwardDialog(QDialog):
@@ -37,8 +39,15 @@ class ForwardDialog(QDialog):
 
     chosen = Signal(list)
 
-    def __init__(self, chats: Sequence[str], count: int, parent: QWidget | None = None) -> None:
-        """Offers ``chats`` (usernames, in list order) to forward ``count`` messages to."""
+    def __init__(
+        self,
+        chats: Sequence[str],
+        count: int,
+        parent: QWidget | None = None,
+        names: Mapping[str, str] | None = None,
+    ) -> None:
+        """Offers ``chats`` (usernames and group ids, in list order) to forward ``count``
+        messages to, each shown by its name in ``names`` (a group's title) if it has one."""
         super().__init__(parent)
         self.setObjectName("forwardDialog")
         self.setWindowTitle(self.tr("Forward"))
@@ -52,7 +61,8 @@ class ForwardDialog(QDialog):
         self.chats.setObjectName("forwardChats")
         mark_as_data(self.chats)
         for chat in chats:
-            item = QListWidgetItem(chat)
+            item = QListWidgetItem((names or {}).get(chat) or chat)
+            item.setData(CHAT_ROLE, chat)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.chats.addItem(item)
@@ -83,7 +93,7 @@ class ForwardDialog(QDialog):
     def picked(self) -> list[str]:
         """The chats checked, in list order."""
         return [
-            self.chats.item(row).text()
+            str(self.chats.item(row).data(CHAT_ROLE))
             for row in range(self.chats.count())
             if self.chats.item(row).checkState() == Qt.CheckState.Checked
         ]

@@ -174,8 +174,9 @@ class MessageService:
     async def history(
         self, peer: str, limit: int = 50, before_id: str | None = None
     ) -> list[Message]:
-        """Up to ``limit`` messages with ``peer``, oldest first (never expired ones)."""
-        check_peer(peer)
+        """Up to ``limit`` messages with ``peer`` (a contact, or a group's "g:…" id), oldest
+        first (never expired ones)."""
+        check_conversation(peer)
         messages = self._context.worker.store.messages
 
         def page() -> list[Message]:
@@ -187,8 +188,8 @@ class MessageService:
         return await self._context.worker.run(page)
 
     async def history_after(self, peer: str, after_id: str, limit: int = 50) -> list[Message]:
-        """Up to ``limit`` messages newer than ``after_id``, oldest first."""
-        check_peer(peer)
+        """Up to ``limit`` messages newer than ``after_id``, oldest first (a group's too)."""
+        check_conversation(peer)
         messages = self._context.worker.store.messages
 
         def page() -> list[Message]:
@@ -198,8 +199,9 @@ class MessageService:
         return await self._context.worker.run(page)
 
     async def history_around(self, peer: str, message_id: str, limit: int = 50) -> list[Message]:
-        """About ``limit`` messages centred on ``message_id`` (a search hit), oldest first."""
-        check_peer(peer)
+        """About ``limit`` messages centred on ``message_id`` (a search hit), oldest first (a
+        group's too)."""
+        check_conversation(peer)
         return await self._context.worker.run(
             self._context.worker.store.messages.around, MessageKey(peer, message_id), limit
         )

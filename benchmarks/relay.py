@@ -7,7 +7,9 @@ wire work (send with ack, push, receiver ack with ack), measured in the same run
 
 Prints one JSON line: ``relay_msgs_per_s``, ``forwarder_msgs_per_s``,
 ``relay_vs_forwarder_ratio``, ``p50_ms``, ``p99_ms`` (relay, send → delivered) and the
-forwarder's percentiles for reference.
+forwarder's percentiles for reference, and ``relay_cpu_ms_per_message``: the relay process's
+CPU time (user + system, all its threads, from ``/proc``) over the sending phase divided by
+the messages delivered, with ``forwarder_cpu_ms_per_message`` as its baseline (issue 25).
 
 Usage: ``python benchmarks/relay.py [--pairs 50] [--messages 200] [--window 4]``
 """
@@ -178,8 +180,17 @@ async def register(url: str, name: str) -> IdentityKeyPair:
     return identity
 
 
-async def run_pairs(url: str, pairs: int, messages: int, window: int, authed: bool, tag: str):
-    """Runs the pairs once; returns (messages per second, send→delivered latencies in ms)."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process ``pid`` has used so far, from ``/proc``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def run_pairs(
+    url: str, pairs: int, messages: int, window: int, authed: bool, tag: str, pid: int
+) -> tuple[float, list[float], float]:
+    """Runs the pairs once; returns (messages per second, send→delivered latencies in ms,
+    the server's CPU ms per message over the sending phase)."""
     senders, receivers = [], []
     for index in range(pairs):
         names = (f"{tag}s{index}", f"{tag}r{index}")
@@ -229,11 +240,13 @@ async def run_pairs(url: str, pairs: int, messages: int, window: int, authed: bo
             assert (await future)["ok"]
 
     started = time.perf_counter()
+    cpu_before = cpu_seconds(pid)
     await asyncio.gather(*(send_all(s, r) for s, r in zip(senders, receivers, strict=True)))
     await asyncio.wait_for(finished.wait(), 120)
     elapsed = time.perf_counter() - started
+    cpu_ms = (cpu_seconds(pid) - cpu_before) * 1000 / (pairs * messages)
     await asyncio.gather(*(peer.sio.disconnect() for peer in senders + receivers))
-    return pairs * messages / elapsed, latencies
+    return pairs * messages / elapsed, latencies, cpu_ms
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -242,16 +255,22 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def benchmark(args: argparse.Namespace, relay_url: str, forwarder_url: str) -> dict[str, Any]:
-    results: dict[str, list[tuple[float, list[float]]]] = {"relay": [], "forwarder": []}
+async def benchmark(
+    args: argparse.Namespace, relay: tuple[str, int], forwarder: tuple[str, int]
+) -> dict[str, Any]:
+    results: dict[str, list[tuple[float, list[float], float]]] = {"relay": [], "forwarder": []}
     for round_index in range(args.rounds):
-        for kind, url in (("forwarder", forwarder_url), ("relay", relay_url)):
+        for kind, (url, pid) in (("forwarder", forwarder), ("relay", relay)):
             tag = f"{kind[0]}{round_index}_"
             results[kind].append(
-                await run_pairs(url, args.pairs, args.messages, args.window, kind == "relay", tag)
+                await run_pairs(
+                    url, args.pairs, args.messages, args.window, kind == "relay", tag, pid
+                )
             )
-    relay_rate, relay_latencies = max(results["relay"], key=lambda r: r[0])
-    forwarder_rate, forwarder_latencies = max(results["forwarder"], key=lambda r: r[0])
+    relay_rate, relay_latencies, relay_cpu = max(results["relay"], key=lambda r: r[0])
+    forwarder_rate, forwarder_latencies, forwarder_cpu = max(
+        results["forwarder"], key=lambda r: r[0]
+    )
     return {
         "benchmark": "relay",
         "pairs": args.pairs,
@@ -264,6 +283,8 @@ async def benchmark(args: argparse.Namespace, relay_url: str, forwarder_url: str
         "p99_ms": round(percentile(relay_latencies, 0.99), 2),
         "forwarder_p50_ms": round(statistics.median(forwarder_latencies), 2),
         "forwarder_p99_ms": round(percentile(forwarder_latencies, 0.99), 2),
+        "relay_cpu_ms_per_message": round(relay_cpu, 3),
+        "forwarder_cpu_ms_per_message": round(forwarder_cpu, 3),
         "durable": "sqlite WAL synchronous=FULL, ack after group commit",
     }
 
@@ -286,7 +307,9 @@ def main() -> None:
             [sys.executable, __file__, "--serve-forwarder"], work / "forwarder.log"
         )
         try:
-            result = asyncio.run(benchmark(args, relay_url, forwarder_url))
+            result = asyncio.run(
+                benchmark(args, (relay_url, relay.pid), (forwarder_url, forwarder.pid))
+            )
         finally:
             for process in (relay, forwarder):
                 process.terminate()

@@ -69,6 +69,7 @@ async def run(folder: Path) -> None:
             await client.wait_connected()
             clients.append(client)
         alice, bob = clients
+        await bob.conversations.start("alice")  # they know each other: no message request
 
         hello = await alice.messages.send_text("bob", "Hi Bob! This was encrypted on my device.")
         await asyncio.sleep(1.0)

@@ -15,21 +15,31 @@ Only the few history messages "from yesterday" are written straight into Alice's
 relay has no yesterday to replay), so the day separators show. ``--only devices`` takes just
 the two linked-devices shots (seconds instead of the whole lived-in session), ``--only spell``
 the spell-check shot, ``--only groups`` the group chat (names above bubbles, notes) and its
-members page.
+members page, ``--only request`` a message request open with its banner, ``--only profile``
+contacts' profile names and pictures in the list and the header
+(``docs/screenshot-profile.png``). ``--only link-preview``: a received link preview and one in the
+composer before sending, fetched from a small web server on 127.0.0.1. ``--only voice``: voice
+notes both ways, one playing, with their waveforms (``docs/screenshot-voice.png``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import io
+import math
 import os
+import struct
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+import msgspec
 import qasync
+from aiohttp import web
+from PIL import Image
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QApplication, QPlainTextEdit, QWidget
@@ -46,6 +56,7 @@ from chat_desktop.gui.shell.main_window import MainWindow
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.relay.config import RelayConfig
 from chat_desktop.services.client import ChatClient
+from chat_desktop.services.voice_playback import PLAYBACK_RATE, NullSpeakers
 from chat_desktop.storage.models import Direction, MessageStatus, NewMessage
 
 PASSWORD = "screenshot-only passphrase 5512"  # noqa: S105 - throwaway profiles
@@ -159,6 +170,8 @@ async def _has(client: ChatClient, peer: str, message_id: str) -> bool:
 
 async def others(alice: ChatClient, carol: ChatClient, dave: ChatClient) -> None:
     """Two more conversations: Carol's unread messages, Dave muted and pinned."""
+    for peer in ("carol", "dave"):  # Alice knows them (a stranger's chat is a request)
+        await alice.conversations.start(peer)
     for text in ("Are you coming to the book club on Thursday?", "We're reading Dune!"):
         await carol.messages.send_text("alice", text)
     await dave.messages.send_text("alice", "Release notes are up for review")
@@ -277,6 +290,7 @@ async def take_spell(folder: Path) -> None:
             for name in ("alice", "bob"):
                 clients.append(await account(root, relay.url, name))
             alice, bob = clients
+            await alice.conversations.start("bob")  # not a message request
             asked = await bob.messages.send_text(
                 "alice", "Are we still on for the lake this weekend?"
             )
@@ -318,6 +332,8 @@ async def group_chat(
     alice, *others = members
     group = await alice.groups.create("Weekend hike", [c.username for c in others[:-1]])
     await alice.groups.add_members(group, [others[-1].username])
+    picture = Path(tempfile.mkdtemp(prefix="chat-desktop-shots-")) / "mountain.jpg"
+    await alice.groups.set_avatar(group, mountain_picture(picture))
     for member in others:
         await until(lambda member=member: _group_has(member, group, len(members)))
     await alice.groups.send_text(group, "Saturday, 8:00 at the trailhead?")
@@ -373,6 +389,286 @@ async def take_groups(folder: Path) -> None:
             bridge.start()
             window.show()
             await group_chat(window, clients, folder, None)
+            window.close_for_lock()
+        finally:
+            if bridge is not None:
+                await bridge.stop()
+            for client in clients:
+                await client.close()
+            await relay.stop()
+
+
+async def take_request(folder: Path) -> None:
+    """Only the message-request shot: a stranger writes to Alice; its banner asks her."""
+    with tempfile.TemporaryDirectory(prefix="chat-desktop-shots-") as temporary:
+        root = Path(temporary)
+        relay = RelayServer(RelayConfig(data_dir=root / "relay", host="127.0.0.1", port=0))
+        await relay.start()
+        clients: list[ChatClient] = []
+        bridge: EventBridge | None = None
+        try:
+            for name in ("alice", "bob", "sam"):
+                clients.append(await account(root, relay.url, name))
+            alice, bob, sam = clients
+            await alice.conversations.start("bob")
+            said = await bob.messages.send_text("alice", "See you at the lake on Saturday!")
+            await until(lambda: _has(alice, "bob", said))
+            for text in ("Hi! I found your name on the hiking club's page.", "Are you Alice?"):
+                last = await sam.messages.send_text("alice", text)
+            await until(lambda: _has(alice, "sam", last))
+            bridge = EventBridge(alice.events)
+            window = MainWindow(alice, bridge)
+            window.open_latest_on_start = False
+            window.resize(1180, 760)
+            window.move(20, 20)
+            bridge.start()
+            window.show()
+            await window.refresh_conversations_now()
+            window.conversation_list.requests_button.setChecked(True)
+            await window.open_conversation_now("sam")
+            await until(lambda: _visible(window.conversation_view.request_banner))
+            await settle(1.0)
+            grab(window, folder / "screenshot-request.png")
+            window.close_for_lock()
+        finally:
+            if bridge is not None:
+                await bridge.stop()
+            for client in clients:
+                await client.close()
+            await relay.stop()
+
+
+def avatar_picture(
+    path: Path, background: tuple[int, int, int], face: tuple[int, int, int]
+) -> Path:
+    """A made-up portrait (a head and shoulders on a plain background) for a profile."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 640), background)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((200, 110, 440, 350), fill=face)
+    draw.ellipse((110, 380, 530, 800), fill=face)
+    image.save(path, format="JPEG", quality=90)
+    return path
+
+
+def mountain_picture(path: Path) -> Path:
+    """A made-up picture for a group: a sky, a sun and a mountain."""
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (640, 640), (120, 180, 230))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((420, 90, 540, 210), fill=(250, 215, 90))
+    draw.polygon([(0, 640), (250, 230), (640, 640)], fill=(70, 110, 80))
+    draw.polygon([(250, 640), (470, 330), (640, 520), (640, 640)], fill=(50, 90, 65))
+    image.save(path, format="JPEG", quality=90)
+    return path
+
+
+async def _profile_of(client: ChatClient, peer: str, name: str) -> bool:
+    return (await client.profile.of(peer)).name == name
+
+
+async def take_profile(folder: Path) -> None:
+    """Only the profile shot: contacts' names and pictures in Alice's list and header."""
+    with tempfile.TemporaryDirectory(prefix="chat-desktop-shots-") as temporary:
+        root = Path(temporary)
+        relay = RelayServer(RelayConfig(data_dir=root / "relay", host="127.0.0.1", port=0))
+        await relay.start()
+        clients: list[ChatClient] = []
+        bridge: EventBridge | None = None
+        try:
+            for name in ("alice", "bob", "carol", "dave"):
+                clients.append(await account(root, relay.url, name))
+            alice, bob, carol, dave = clients
+            looks = {
+                bob: ("Bob Marley-Ngata", (70, 130, 180), (240, 200, 160)),
+                carol: ("Carol Ødegård", (230, 160, 60), (120, 80, 60)),
+            }
+            for client, (name, background, face) in looks.items():
+                await client.profile.set_name(name)
+                picture = root / f"{client.username}.jpg"
+                await client.profile.set_avatar(avatar_picture(picture, background, face))
+            await dave.profile.set_name("Dave")  # a name, no picture: initials
+            texts = {
+                dave: "The slides are in the shared folder.",
+                carol: "Dinner at eight? I booked the table by the window.",
+                bob: "Here's the photo from the lake. Same time next week?",
+            }
+            for client, text in texts.items():
+                await alice.conversations.start(client.username)
+                said = await client.messages.send_text("alice", text)
+                await until(lambda client=client, said=said: _has(alice, client.username, said))
+            await alice.messages.send_text("bob", "Love it! Count me in.")
+            for client, name in ((bob, looks[bob][0]), (carol, looks[carol][0]), (dave, "Dave")):
+                await until(
+                    lambda client=client, name=name: _profile_of(alice, client.username, name)
+                )
+            bridge = EventBridge(alice.events)
+            window = MainWindow(alice, bridge)
+            window.open_latest_on_start = False
+            window.resize(1180, 760)
+            window.move(20, 20)
+            bridge.start()
+            window.show()
+            await window.refresh_conversations_now()
+            await window.open_conversation_now("bob")
+            panel = window.conversation_list
+            await until(lambda: _true(panel.model.row_of("bob") is not None))
+            await until(lambda: _true(window.conversation_view.header.avatar_label.isVisible()))
+            await settle(1.0)
+            grab(window, folder / "screenshot-profile.png")
+            window.close_for_lock()
+        finally:
+            if bridge is not None:
+                await bridge.stop()
+            for client in clients:
+                await client.close()
+            await relay.stop()
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+def _preview_site() -> web.Application:
+    """A tiny web page with Open Graph tags and a picture (a sky at dusk, drawn here)."""
+    sky = Image.linear_gradient("L").resize((640, 400))
+    picture = Image.merge(
+        "RGB", (sky, sky.point(lambda v: v // 2 + 60), Image.new("L", (640, 400), 170))
+    )
+    out = io.BytesIO()
+    picture.save(out, format="JPEG")
+    page = (
+        '<html><head><meta property="og:title" content="Lake trails: a weekend guide">'
+        '<meta property="og:description" content="Five easy walks around the lake, where to '
+        'park, and the best spot for the sunset.">'
+        '<meta property="og:image" content="/lake.jpg"></head></html>'
+    )
+
+    async def html(_: web.Request) -> web.Response:
+        return web.Response(text=page, content_type="text/html")
+
+    async def jpeg(_: web.Request) -> web.Response:
+        return web.Response(body=out.getvalue(), content_type="image/jpeg")
+
+    app = web.Application()
+    app.router.add_get("/trails", html)
+    app.router.add_get("/lake.jpg", jpeg)
+    return app
+
+
+async def take_link_preview(folder: Path) -> None:
+    """Only the link-preview shot: Bob's message with its card, and Alice's card in the
+    composer before she sends (both turned link previews on)."""
+    runner = web.AppRunner(_preview_site())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    with tempfile.TemporaryDirectory(prefix="chat-desktop-shots-") as temporary:
+        root = Path(temporary)
+        relay = RelayServer(RelayConfig(data_dir=root / "relay", host="127.0.0.1", port=0))
+        await relay.start()
+        clients: list[ChatClient] = []
+        bridge: EventBridge | None = None
+        try:
+            for name in ("alice", "bob"):
+                client = await account(root, relay.url, name)
+                clients.append(client)
+                on = msgspec.structs.replace(await client.preferences.load(), link_previews=True)
+                await client.preferences.save(on)
+            alice, bob = clients
+            await alice.conversations.start("bob")
+            await bob.conversations.start("alice")
+            url = f"http://127.0.0.1:{port}/trails"
+            preview = await bob.link_previews.fetch(url)
+            said = await bob.messages.send_text(
+                "alice", f"This is the walk I told you about: {url}", link_preview=preview
+            )
+            await until(lambda: _has(alice, "bob", said))
+            bridge = EventBridge(alice.events)
+            window = MainWindow(alice, bridge)
+            window.resize(1180, 760)
+            window.move(20, 20)
+            bridge.start()
+            window.show()
+            await window.open_conversation_now("bob")
+            pane = window.conversation_view
+            pane.composer.edit.setPlainText(f"Lovely! Saturday then? {url}")
+            pane.link_preview_bar.settle_now()
+            await until(lambda: _visible(pane.link_preview_bar))
+            await settle(1.0)
+            grab(window, folder / "screenshot-link-preview.png")
+            window.close_for_lock()
+        finally:
+            if bridge is not None:
+                await bridge.stop()
+            for client in clients:
+                await client.close()
+            await relay.stop()
+            await runner.cleanup()
+
+
+def _speech_like(seconds: float, seed: float) -> bytes:
+    """Synthetic 16-bit mono sound at 48 kHz shaped like speech: syllables of a low tone."""
+    rate = 48_000
+    count = int(seconds * rate)
+    samples = []
+    for i in range(count):
+        t = i / rate
+        syllables = abs(math.sin(2 * math.pi * (1.6 + seed) * t)) ** 0.7
+        phrase = 0.35 + 0.65 * abs(math.sin(2 * math.pi * (0.21 + seed / 7) * t + seed))
+        tone = math.sin(2 * math.pi * 180 * t) + 0.5 * math.sin(2 * math.pi * 360 * t)
+        samples.append(int(12_000 * syllables * phrase * tone))
+    return struct.pack(f"<{count}h", *samples)
+
+
+async def take_voice(folder: Path) -> None:
+    """Only the voice-note shot: notes both ways, Bob's playing part-way (silent speakers)."""
+    with tempfile.TemporaryDirectory(prefix="chat-desktop-shots-") as temporary:
+        root = Path(temporary)
+        relay = RelayServer(RelayConfig(data_dir=root / "relay", host="127.0.0.1", port=0))
+        await relay.start()
+        clients: list[ChatClient] = []
+        bridge: EventBridge | None = None
+        try:
+            for name in ("alice", "bob"):
+                clients.append(await account(root, relay.url, name))
+            alice, bob = clients
+            await alice.conversations.start("bob")
+            await bob.conversations.start("alice")
+            asked = await alice.messages.send_text("bob", "How did the rehearsal go?")
+            await until(lambda: _has(bob, "alice", asked))
+            said = await bob.messages.send_text("alice", "Too long to type, listen:")
+            note = await bob.attachments.send_voice_note("alice", _speech_like(7.4, 0.0))
+            await until(lambda: _has(alice, "bob", said))
+
+            async def stored() -> bool:
+                message = await alice.messages.get("bob", note)
+                info = None if message is None else message.attachment
+                return info is not None and info.local_status == "done"
+
+            await until(stored)
+            await alice.attachments.send_voice_note("bob", _speech_like(3.2, 0.9))
+            bridge = EventBridge(alice.events)
+            window = MainWindow(alice, bridge)
+            window.open_latest_on_start = False
+            window.resize(1180, 760)
+            window.move(20, 20)
+            bridge.start()
+            window.show()
+            await window.refresh_conversations_now()
+            await window.open_conversation_now("bob")
+            pane = window.conversation_view
+            speakers = NullSpeakers()
+            pane.voice_notes.speakers = lambda: speakers
+            pane.voice_notes.toggle(note)
+            await until(lambda: _true(speakers.started == 1))
+            speakers.advance(PLAYBACK_RATE * 3)  # three seconds in
+            await settle(1.0)
+            grab(window, folder / "screenshot-voice.png")
+            pane.voice_notes.stop()
             window.close_for_lock()
         finally:
             if bridge is not None:
@@ -530,10 +826,21 @@ def main() -> None:
     parser.add_argument("folder", type=Path, help="where the PNGs go (e.g. docs/)")
     parser.add_argument(
         "--only",
-        choices=("all", "devices", "spell", "groups"),
+        choices=(
+            "all",
+            "devices",
+            "spell",
+            "groups",
+            "request",
+            "profile",
+            "link-preview",
+            "voice",
+        ),
         default="all",
         help="'devices': only the link-code and Settings → Devices shots; 'spell': only the "
-        "spell-check menu; 'groups': only the group chat and its members page",
+        "spell-check menu; 'groups': only the group chat and its members page; 'request': "
+        "only a message request with its banner; 'profile': only contacts' names and "
+        "pictures in the list and header",
     )
     args = parser.parse_args()
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
@@ -545,9 +852,15 @@ def main() -> None:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        only = {"devices": take_devices, "spell": take_spell, "groups": take_groups}.get(
-            args.only, take
-        )
+        only = {
+            "devices": take_devices,
+            "spell": take_spell,
+            "groups": take_groups,
+            "request": take_request,
+            "link-preview": take_link_preview,
+            "profile": take_profile,
+            "voice": take_voice,
+        }.get(args.only, take)
         loop.run_until_complete(only(args.folder))
 
 

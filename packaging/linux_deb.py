@@ -41,8 +41,15 @@ STAGE = ROOT / "build" / "deb"
 #: Recommended, not required: colour emoji in messages (the app's own symbols are SVGs), and
 #: the composer's spell-check: libenchant (loaded by pyenchant at run time, so no ELF file
 #: names it for the derived Depends) and the hunspell dictionaries of the app's languages.
-#: Without them the app runs; the composer's menu says what spell-check needs.
-RECOMMENDS = ("fonts-noto-color-emoji", "libenchant-2-2", "hunspell-en-us", "hunspell-id")
+#: Without them the app runs; the composer's menu says what spell-check needs. Voice notes'
+#: PortAudio too (loaded by sounddevice at run time; without it: "No microphone found").
+RECOMMENDS = (
+    "fonts-noto-color-emoji",
+    "libenchant-2-2",
+    "hunspell-en-us",
+    "hunspell-id",
+    "libportaudio2",
+)
 _ELF_MAGIC = b"\x7fELF"
 
 
@@ -158,6 +165,10 @@ def stage_tree(bundle: Path, version: str) -> Path:
     if STAGE.exists():
         shutil.rmtree(STAGE)
     shutil.copytree(bundle, root / "opt" / PACKAGE, symlinks=True)
+    # Bytecode caches never ship (lintian: package-installs-python-pycache-dir); PyAV's
+    # dist-info carries a licence as .py, which something compiles in the bundle.
+    for cache in sorted((root / "opt").rglob("__pycache__"), reverse=True):
+        shutil.rmtree(cache)
     usr = root / "usr"
     launcher = usr / "bin" / PACKAGE
     launcher.parent.mkdir(parents=True)

@@ -34,6 +34,10 @@ DEVICES_REMOVE: Final = "devices:remove"
 #: registers its device key once, on a connection it signed with its identity key. While any
 #: device of the account has no device key, ``devices:link`` is refused.
 DEVICES_REGISTER_KEY: Final = "devices:register_key"
+#: ``{version, blob}`` → ``{}``: stores the account's sealed profile (§13.3).
+PROFILE_PUT: Final = "profile:put"
+#: ``{user}`` → ``{version, blob}``: an account's newest sealed profile (§13.3).
+PROFILE_GET: Final = "profile:get"
 
 # relay → client, never acknowledged
 KEYS_LOW: Final = "keys:low"
@@ -62,6 +66,8 @@ CLIENT_EVENTS: Final = (
     DEVICES_LIST,
     DEVICES_REMOVE,
     DEVICES_REGISTER_KEY,
+    PROFILE_PUT,
+    PROFILE_GET,
 )
 
 # plain HTTP

@@ -24,6 +24,7 @@ from typing import Annotated, Final, Literal
 
 import msgspec
 
+from chat_desktop.protocol.profiles import MAX_PROFILE_VERSION, PROFILE_KEY_SIZE
 from chat_desktop.protocol.schemas import (
     MAX_BLOB_SIZE,
     MAX_TIMESTAMP_MS,
@@ -76,6 +77,14 @@ MAX_GROUP_TITLE_LENGTH: Final = 128
 MAX_GROUP_REVISION: Final = 2**53
 #: A sender-key distribution (docs/protocol.md §11.4): always exactly 73 bytes.
 SENDER_KEY_DISTRIBUTION_SIZE: Final = 73
+#: Longest voice note, in milliseconds: 15 minutes (docs/protocol.md §5, voice notes).
+MAX_VOICE_DURATION_MS: Final = 15 * 60 * 1000
+#: Most waveform levels of a voice note (each byte one level, 0 silent … 255 loudest).
+MAX_WAVEFORM_LENGTH: Final = 100
+#: Largest voice note file: 15 minutes of Opus at up to 64 kbit/s with its container.
+MAX_VOICE_NOTE_SIZE: Final = 8 * 1024 * 1024
+#: The containers a voice note may come in (its Opus stream inside).
+VOICE_MIME_TYPES: Final = ("audio/ogg", "audio/webm")
 
 # ``\A`` and ``\Z`` because msgspec searches patterns (``re.search``): ``^…$`` would also
 # accept a value followed by a newline.
@@ -216,10 +225,43 @@ class _Content(msgspec.Struct, frozen=True, tag_field="kind", kw_only=True):
 
 
 class TextContent(_Content, frozen=True, tag="text"):
-    """A text message."""
+    """A text message.
+
+    ``preview`` is the first link's preview (docs/protocol.md §4), written only when there
+    is one and kept as raw msgpack: the receiver checks it apart
+    (:func:`chat_desktop.protocol.link_preview.decode_preview`) and drops a bad one, keeping
+    the text.
+    """
 
     text: TextBody
     quote: Quote | None = None
+    preview: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+
+
+class VoiceNote(msgspec.Struct, frozen=True, kw_only=True):
+    """What makes an attachment a voice note: its length and a waveform to draw.
+
+    Both are the sender's claims: the receiver decodes the file and refuses it when the
+    decoded length is not ``duration_ms`` (within a tolerance) before showing or playing it.
+    """
+
+    duration_ms: Annotated[int, msgspec.Meta(ge=1, le=MAX_VOICE_DURATION_MS)]
+    waveform: Annotated[bytes, msgspec.Meta(max_length=MAX_WAVEFORM_LENGTH)] = b""
+
+
+def voice_note_problem(size: int, mime_type: str, has_image_fields: bool) -> str | None:
+    """What is wrong with an attachment that says it is a voice note, or None.
+
+    A voice note is an Ogg or WebM file (:data:`VOICE_MIME_TYPES`) of at most
+    :data:`MAX_VOICE_NOTE_SIZE` bytes, without image fields. The answer names the rule.
+    """
+    if size > MAX_VOICE_NOTE_SIZE:
+        return "a voice note is too large"
+    if mime_type not in VOICE_MIME_TYPES:
+        return "a voice note is not Ogg or WebM"
+    if has_image_fields:
+        return "a voice note has image fields"
+    return None
 
 
 class AttachmentContent(_Content, frozen=True, tag="attachment"):
@@ -244,6 +286,15 @@ class AttachmentContent(_Content, frozen=True, tag="attachment"):
     height: ImageSide | None = None
     thumbnail: Annotated[bytes, msgspec.Meta(max_length=MAX_THUMBNAIL_SIZE)] | None = None
     quote: Quote | None = None
+    voice: VoiceNote | None = None
+
+    def __post_init__(self) -> None:
+        """Bounds the schema can't express: a voice note's size, container, no image."""
+        if self.voice is not None:
+            image = self.width is not None or self.height is not None or self.thumbnail
+            problem = voice_note_problem(self.size, self.mime_type, bool(image))
+            if problem is not None:
+                raise ValueError(problem)
 
 
 class ReceiptContent(_Content, frozen=True, tag="receipt"):
@@ -302,9 +353,19 @@ class RetryContent(_Content, frozen=True, tag="retry"):
 
 
 class ProfileContent(_Content, frozen=True, tag="profile"):
-    """The sender's display name."""
+    """The sender's display name and, since profiles (docs/protocol.md §13), its profile key.
+
+    With ``profile_key`` and ``profile_version`` (both or neither) the receiver fetches the
+    sender's sealed profile of at least that version from the relay and takes the name and
+    avatar from it; ``display_name`` is then only for clients made before profiles.
+    """
 
     display_name: Annotated[str, msgspec.Meta(max_length=MAX_DISPLAY_NAME_LENGTH)]
+    profile_key: (
+        Annotated[bytes, msgspec.Meta(min_length=PROFILE_KEY_SIZE, max_length=PROFILE_KEY_SIZE)]
+        | None
+    ) = None
+    profile_version: Annotated[int, msgspec.Meta(ge=1, le=MAX_PROFILE_VERSION)] | None = None
 
 
 class GroupAvatar(msgspec.Struct, frozen=True, kw_only=True):

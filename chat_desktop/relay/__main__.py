@@ -72,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=COUNT/SECONDS",
         help="override a rate limit (messages, bundles, key_uploads, attachments, registrations, "
-        "presence, visibility, account_deletions, device_links, device_removals, provisioning)",
+        "presence, visibility, account_deletions, device_links, device_removals, provisioning, "
+        "profiles)",
     )
     parser.add_argument(
         "--max-devices",

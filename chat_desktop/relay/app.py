@@ -31,6 +31,7 @@ from chat_desktop.relay.handlers import (
     linking,
     message,
     presence,
+    profiles,
     provisioning,
 )
 from chat_desktop.relay.http import json_response
@@ -96,6 +97,7 @@ def create_app(config: RelayConfig, store: RelayStore | None = None) -> web.Appl
     devices.register(context)
     linking.register(app)
     provisioning.register(app)
+    profiles.register(context)
     register_unknown_event_handler(context)
     app.cleanup_ctx.append(_store_lifetime)
     app.on_shutdown.append(_disconnect_everyone)

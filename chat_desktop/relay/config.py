@@ -71,6 +71,8 @@ class RateLimits:
     device_removals: RateRule = RateRule(10, 3600.0)
     #: ``POST /v1/provisioning`` (a new device opens a channel), per client address.
     provisioning: RateRule = RateRule(10, 3600.0)
+    #: ``profile:put`` and ``profile:get`` together, per account (docs/protocol.md §13.3).
+    profiles: RateRule = RateRule(60, 60.0)
 
     def with_rule(self, name: str, rule: RateRule) -> RateLimits:
         """Returns a copy with the rule called ``name`` replaced.

@@ -55,6 +55,7 @@ class RelayLimiters:
     device_links: RateLimiter
     device_removals: RateLimiter
     provisioning: RateLimiter
+    profiles: RateLimiter
 
     @classmethod
     def from_limits(cls, limits: RateLimits) -> RelayLimiters:
@@ -71,6 +72,7 @@ class RelayLimiters:
             device_links=RateLimiter(limits.device_links),
             device_removals=RateLimiter(limits.device_removals),
             provisioning=RateLimiter(limits.provisioning),
+            profiles=RateLimiter(limits.profiles),
         )
 
 

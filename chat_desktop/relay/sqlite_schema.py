@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Final
 
-SCHEMA_VERSION: Final = 5
+SCHEMA_VERSION: Final = 6
 
 _SCHEMA_V1: Final = """
 CREATE TABLE accounts (
@@ -222,8 +222,19 @@ CREATE TRIGGER envelopes_remove_usage AFTER DELETE ON envelopes BEGIN
 END;
 """
 
+# v6 (issue 23): each account's sealed profile (docs/protocol.md §13.3): one opaque blob and
+# its version, replaced by a higher version, gone with the account.
+_SCHEMA_V6: Final = """
+CREATE TABLE profiles (
+    username   TEXT PRIMARY KEY REFERENCES accounts(username) ON DELETE CASCADE,
+    version    INTEGER NOT NULL,
+    blob       BLOB NOT NULL,
+    updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
+
 #: The statements that take a database from version ``index`` to ``index + 1``.
-_STEPS: Final = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4, _SCHEMA_V5)
+_STEPS: Final = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4, _SCHEMA_V5, _SCHEMA_V6)
 
 
 def _statements(script: str) -> list[str]:

@@ -30,6 +30,7 @@ from chat_desktop.relay.sqlite_devices import (
 )
 from chat_desktop.relay.sqlite_multi_send import MULTI_SEND_RECIPIENT, store_multi_message
 from chat_desktop.relay.sqlite_prekeys import insert_keys, key_counts, take_bundles
+from chat_desktop.relay.sqlite_profiles import SqliteProfileMethods
 from chat_desktop.relay.sqlite_schema import migrate
 from chat_desktop.relay.sqlite_writer import SqliteWriter
 from chat_desktop.relay.store import (
@@ -92,7 +93,7 @@ def check_queue_quota(
             raise QueueQuotaExceeded("a recipient device has too many bytes waiting")
 
 
-class SqliteRelayStore(SqliteDeviceMethods):
+class SqliteRelayStore(SqliteDeviceMethods, SqliteProfileMethods):
     """:class:`~chat_desktop.relay.store.RelayStore` on one SQLite file."""
 
     def __init__(self, path: Path) -> None:

@@ -46,6 +46,11 @@ class QueueQuotaExceeded(StoreError):
     nothing was stored."""
 
 
+class StaleProfile(StoreError):
+    """A ``profile:put`` names a version the relay already holds (with another blob) or
+    passed (docs/protocol.md §13.3); nothing was stored."""
+
+
 class UnknownBlob(StoreError):
     """No blob with that id is reserved, or it expired."""
 
@@ -404,3 +409,17 @@ class RelayStore(Protocol):
     async def sweep(self, now_ms: int, retention_ms: int) -> SweepResult:
         """Deletes expired and over-retention envelopes, blobs, dedupe entries, nonces, reset
         log entries and link tokens."""
+
+    # profiles (docs/protocol.md §13.3) ------------------------------------------------------
+
+    async def put_profile(self, user: str, version: int, blob: bytes, now_ms: int) -> None:
+        """Stores ``user``'s sealed profile as ``version``, replacing a lower version.
+
+        The same version with the same blob again is a retry and changes nothing.
+
+        Raises:
+            StaleProfile: The relay holds this version with another blob, or a higher one.
+        """
+
+    async def profile(self, user: str) -> tuple[int, bytes] | None:
+        """Returns ``user``'s stored profile as ``(version, blob)``, or None."""

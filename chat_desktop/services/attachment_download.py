@@ -27,6 +27,7 @@ from chat_desktop.net.errors import (
 )
 from chat_desktop.protocol import events as wire_events
 from chat_desktop.protocol.errors import ProtocolError
+from chat_desktop.protocol.message_content import MAX_VOICE_NOTE_SIZE
 from chat_desktop.protocol.schemas import AttachmentDownload, AttachmentDownloadAck
 from chat_desktop.services.attachment_errors import AttachmentUnavailable, TransferCancelled
 from chat_desktop.services.attachment_progress import progress_reporter, publish_finished
@@ -35,6 +36,8 @@ from chat_desktop.services.context import EngineContext
 from chat_desktop.services.events import AttachmentStored
 from chat_desktop.services.file_types import runs_by_name
 from chat_desktop.services.preferences import auto_download_limit
+from chat_desktop.services.voice_codec import VoiceRejected, VoiceUnavailable
+from chat_desktop.services.voice_notes import VoiceCheckingSink
 from chat_desktop.storage.attachment_files import AttachmentWriter, FinishedAttachment
 from chat_desktop.storage.models import MessageKey
 
@@ -94,6 +97,8 @@ class AttachmentDownloads:
             return
         if (info.mime or "").startswith("image/"):
             limit = AUTO_DOWNLOAD_MAX
+        elif info.voice_ms is not None:
+            limit = MAX_VOICE_NOTE_SIZE  # a voice note is shown as sound, so it comes alone
         elif runs_by_name(info.file_name):
             return  # a program waits until the user asks for it
         else:
@@ -190,6 +195,7 @@ class AttachmentDownloads:
                 info.key,
                 info.digest,
                 info.size,
+                info.voice_ms,
             )
             try:
                 await worker.run(_record_download, worker.store, key, finished)
@@ -208,6 +214,8 @@ class AttachmentDownloads:
             ProtocolError,
             ConnectionFailure,
             OSError,
+            VoiceRejected,
+            VoiceUnavailable,
         ) as error:
             logger.info("attachment download failed: %s", type(error).__name__)
             await worker.run(_set_state, worker.store, key, "failed")
@@ -225,14 +233,27 @@ class AttachmentDownloads:
 
 
 def _decrypt_to_store(
-    files: Any, blob_path: Path, key: bytes, digest: bytes, size: int, stop: threading.Event
+    files: Any,
+    blob_path: Path,
+    key: bytes,
+    digest: bytes,
+    size: int,
+    voice_ms: int | None,
+    stop: threading.Event,
 ) -> FinishedAttachment:
-    """Verifies then decrypts the blob into a new at-rest file (not yet recorded)."""
+    """Verifies then decrypts the blob into a new at-rest file (not yet recorded).
+
+    A voice note (``voice_ms`` set) is decoded too, and refused (nothing kept) unless it is
+    Opus in Ogg/WebM as long as its sender said (:mod:`~chat_desktop.services.voice_notes`).
+    """
     writer: AttachmentWriter = files.begin()
     try:
         with blob_path.open("rb") as source:
             sink = cast(BinaryIO, StoppableWriter(writer, stop))
-            decrypt_attachment(source, sink, key, digest, size)
+            checking = None if voice_ms is None else VoiceCheckingSink(sink, voice_ms)
+            decrypt_attachment(source, cast(BinaryIO, checking or sink), key, digest, size)
+        if checking is not None:
+            checking.check()
         return writer.finish()
     except BaseException:
         writer.discard()

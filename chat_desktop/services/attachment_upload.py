@@ -31,6 +31,7 @@ from chat_desktop.protocol.message_content import (
     AttachmentContent,
     Content,
     ContentError,
+    VoiceNote,
     decode_content,
     encode_content,
 )
@@ -70,6 +71,7 @@ class PreparedFile:
         width: Image width in pixels (images only).
         height: Image height in pixels (images only).
         thumbnail: A small JPEG preview (images only).
+        voice: What makes it a voice note (voice notes only).
     """
 
     path: Path
@@ -79,6 +81,7 @@ class PreparedFile:
     width: int | None
     height: int | None
     thumbnail: bytes | None
+    voice: VoiceNote | None = None
 
 
 class AttachmentUploads:
@@ -141,6 +144,8 @@ class AttachmentUploads:
                 thumbnail=prepared.thumbnail,
                 local_file_id=file_id,
                 local_status="done",
+                voice_ms=None if prepared.voice is None else prepared.voice.duration_ms,
+                waveform=None if prepared.voice is None else prepared.voice.waveform,
             )
             extra = {} if quote is None else {"quote": quote}
 
@@ -159,6 +164,7 @@ class AttachmentUploads:
                     width=prepared.width,
                     height=prepared.height,
                     thumbnail=prepared.thumbnail,
+                    voice=prepared.voice,
                     **extra,
                 )
 

@@ -56,6 +56,8 @@ from chat_desktop.services.image_processing import (
     prepare_image,
 )
 from chat_desktop.services.sending import OutboxSender
+from chat_desktop.services.voice_codec import encode_voice
+from chat_desktop.services.voice_notes import prepared_voice, voice_note_of
 from chat_desktop.storage.models import AttachmentInfo, MessageKey
 
 __all__ = [
@@ -177,6 +179,25 @@ class AttachmentTransfers:
         ready = PreparedFile(path, data, mime, name, width, height, thumbnail)
         return await self._uploads.queue(peer, ready, queue_content, caption=caption, quote=quote)
 
+    async def queue_voice(
+        self,
+        peer: str,
+        pcm: bytes,
+        sample_rate: int,
+        queue_content: QueueContent,
+        *,
+        quote: Any = None,
+    ) -> str:
+        """Encodes recorded sound (in a thread) and queues it as a voice note; returns its id.
+
+        Raises:
+            VoiceRejected: Empty, longer than 15 minutes, or a rate Opus does not take.
+            VoiceUnavailable: PyAV is missing.
+        """
+        encoded = await asyncio.to_thread(encode_voice, pcm, sample_rate)
+        ready = prepared_voice(encoded)
+        return await self._uploads.queue(peer, ready, queue_content, caption="", quote=quote)
+
     async def queue_stored(
         self, peer: str, info: AttachmentInfo, queue_content: QueueContent, *, caption: str = ""
     ) -> str:
@@ -207,6 +228,7 @@ class AttachmentTransfers:
             info.width,
             info.height,
             info.thumbnail,
+            voice_note_of(info),
         )
         return await self._uploads.queue(peer, ready, queue_content, caption=caption, quote=None)
 

@@ -21,6 +21,7 @@ from typing import Final
 
 import msgspec
 
+from chat_desktop.protocol.link_preview import encode_preview
 from chat_desktop.services import devices, own_keys
 from chat_desktop.services.account_record import load_account
 from chat_desktop.services.backup_format import BackupError
@@ -293,6 +294,9 @@ def _entry(store: MessageStore, message: Message, stored: tuple[str, int] | None
             ReactionRecord(reactor=r.reactor, emoji=r.emoji)
             for r in message.reactions[:MAX_REACTIONS]
         ],
+        preview=None
+        if message.link_preview is None
+        else bytes(encode_preview(message.link_preview)),
     )
 
 

@@ -36,6 +36,7 @@ from chat_desktop.services.backup_records import (
     Record,
     Setting,
 )
+from chat_desktop.services.link_preview_checks import checked_preview
 from chat_desktop.services.preferences import Appearance as AppearanceSettings
 from chat_desktop.services.preferences import InvalidPreference, save_appearance
 from chat_desktop.storage.attachment_files import AttachmentWriter
@@ -304,6 +305,9 @@ class BackupImporter:
                 deleted=entry.deleted,
                 delivered_at=entry.delivered_at,
                 read_by_peer_at=entry.read_by_peer_at,
+                link_preview=None
+                if entry.preview is None or entry.kind != "text" or entry.deleted
+                else checked_preview(entry.preview, entry.body or ""),
             )
         )
         if not inserted:

@@ -47,6 +47,8 @@ MAX_REACTIONS: Final = 256
 MAX_KEY_KINDS: Final = 16
 MAX_SETTING_VALUE: Final = 1024 * 1024
 MAX_APPEARANCE: Final = 64 * 1024
+#: Largest link preview map: its URL, title, description and 64 KiB image, with room.
+MAX_PREVIEW_RECORD: Final = 80 * 1024
 _LENGTH = struct.Struct(">I")
 
 Time = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
@@ -196,6 +198,9 @@ class Entry(msgspec.Struct, frozen=True, array_like=True, tag=6):
     read_by_peer_at: Time | None
     edits: Annotated[list[EditRecord], msgspec.Meta(max_length=MAX_EDITS)]
     reactions: Annotated[list[ReactionRecord], msgspec.Meta(max_length=MAX_REACTIONS)]
+    #: The link preview's msgpack map (docs/protocol.md §4), checked again when restored;
+    #: absent in backups made before previews (a trailing field: they still restore).
+    preview: Annotated[bytes, msgspec.Meta(max_length=MAX_PREVIEW_RECORD)] | None = None
 
 
 class FileData(msgspec.Struct, frozen=True, array_like=True, tag=7):

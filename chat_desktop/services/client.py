@@ -36,9 +36,11 @@ from chat_desktop.services.capabilities.backup import BackupService
 from chat_desktop.services.capabilities.conversations import ConversationService
 from chat_desktop.services.capabilities.devices import LinkedDevices
 from chat_desktop.services.capabilities.groups import GroupService
+from chat_desktop.services.capabilities.link_previews import LinkPreviewService
 from chat_desktop.services.capabilities.messages import MessageService
 from chat_desktop.services.capabilities.preferences import PreferenceService
 from chat_desktop.services.capabilities.presence import PresenceService
+from chat_desktop.services.capabilities.profile import ProfileService
 from chat_desktop.services.capabilities.trust import TrustService
 from chat_desktop.services.client_errors import check_peer
 from chat_desktop.services.context import EngineContext
@@ -49,6 +51,7 @@ from chat_desktop.services.forwarding import Forwarder
 from chat_desktop.services.groups_receiving import GroupReceiver
 from chat_desktop.services.groups_sending import GroupSender
 from chat_desktop.services.preferences import Appearance, load_appearance, save_appearance
+from chat_desktop.services.profiles import ProfileSync
 from chat_desktop.services.registration import register_account, registered_device_key
 from chat_desktop.services.resending import requeue_after_restore
 from chat_desktop.services.store_worker import StoreWorker
@@ -67,7 +70,7 @@ class ChatClient:
         events: Every event of this client; ``async for event in client.events``.
         username: Our account name.
         account, devices, conversations, messages, groups, attachments, trust, presence,
-        preferences: What the client can do, one capability each
+        preferences, backup, profile: What the client can do, one capability each
             (:mod:`chat_desktop.services.capabilities`).
     """
 
@@ -81,7 +84,9 @@ class ChatClient:
         actions = ConversationActions(context, engine.queue.queue_content)
         self.account = AccountService(context, vault, engine.stop)
         self.devices = LinkedDevices(context, engine.device_set, engine.transfers)
-        self.conversations = ConversationService(context, engine.queue, actions, engine.sender)
+        self.conversations = ConversationService(
+            context, engine.queue, actions, engine.sender, engine.transfers.on_attachment_received
+        )
         forwarder = Forwarder(context, engine.queue, engine.transfers)
         self.messages = MessageService(context, engine.queue, actions, engine.sender, forwarder)
         self.attachments = AttachmentService(engine.transfers, engine.queue, actions)
@@ -94,6 +99,10 @@ class ChatClient:
         self.presence = PresenceService(context)
         self.preferences = PreferenceService(context, self.presence)
         self.backup = BackupService(context)
+        profile_sync = ProfileSync(context, engine.queue)
+        engine.receiver.profiles = profile_sync
+        self.profile = ProfileService(context, profile_sync)
+        self.link_previews = LinkPreviewService(context)
 
     # ---- opening a profile -------------------------------------------------------------
 
@@ -332,6 +341,7 @@ class ChatClient:
             ClientError: The client was closed (locked): nothing is started.
         """
         self._engine.connect(self.presence, self.devices)
+        self.profile.start()
 
     async def wait_connected(self, timeout: float = 10.0) -> None:
         """Waits until the relay link is up (``TimeoutError`` after ``timeout`` s)."""

@@ -9,6 +9,7 @@ GUI needs no import below the engine.
 from __future__ import annotations
 
 from chat_desktop.net.errors import HttpFailure
+from chat_desktop.services.capabilities.profile import InvalidProfileName
 from chat_desktop.services.client_errors import (
     ClientError,
     DeleteNotAllowed,
@@ -21,6 +22,8 @@ from chat_desktop.services.client_errors import (
     UnknownUser,
 )
 from chat_desktop.services.forwarding import ForwardRefused
+from chat_desktop.services.image_processing import ImageRejected
+from chat_desktop.services.link_preview_fetch import LinkPreviewUnavailable
 from chat_desktop.storage.errors import (
     AttachmentCorrupt,
     DatabaseCorrupt,
@@ -43,11 +46,14 @@ __all__ = [
     "EditNotAllowed",
     "ForwardRefused",
     "HttpFailure",
+    "ImageRejected",
     "InvalidLinkCode",
     "InvalidPeer",
+    "InvalidProfileName",
     "KeychainProblem",
     "KeychainUnavailable",
     "LinkFailed",
+    "LinkPreviewUnavailable",
     "PasswordTooShort",
     "ProfileInUse",
     "StorageError",

@@ -9,7 +9,7 @@ id and peers by username and carry the text of a received message only in
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from enum import StrEnum
 from typing import Any
 
@@ -348,8 +348,33 @@ class GroupMemberGone(msgspec.Struct, frozen=True):
     member: str
 
 
+class GroupAvatarRefused(msgspec.Struct, frozen=True):
+    """The picture the group ``peer``'s state names was refused (not a usable picture, a
+    blob that does not match its pointer, or gone from the relay): the group shows none."""
+
+    peer: str
+
+
+class ProfileChanged(msgspec.Struct, frozen=True):
+    """The profile (name, avatar) of ``peer`` changed; ``peer`` is our own username for ours.
+
+    Lists, headers and avatar caches read it again (``client.profile.of(peer)``).
+    """
+
+    peer: str
+
+
+class ProfileRefused(msgspec.Struct, frozen=True):
+    """A profile ``peer`` told us of was refused (it did not open with the key it came with,
+    was older than told, or broke a bound); nothing was changed (docs/protocol.md §13.4)."""
+
+    peer: str
+
+
 ClientEvent = (
-    MessageReceived
+    ProfileChanged
+    | ProfileRefused
+    | MessageReceived
     | MessageRecovered
     | EngineTaskRestarted
     | MessageUndecryptable
@@ -382,6 +407,7 @@ ClientEvent = (
     | GroupUpdateRefused
     | GroupMessageRefused
     | GroupMemberGone
+    | GroupAvatarRefused
 )
 
 
@@ -389,16 +415,25 @@ class EventStream:
     """Fan-out of engine events to any number of async subscribers.
 
     Each subscriber gets its own unbounded queue, so a slow consumer never blocks the engine
-    and never loses an event.
+    and never loses an event. Engine parts that only need a nudge register a listener
+    (:meth:`listen`): called at once on publish, with no task to keep or cancel.
     """
 
     def __init__(self) -> None:
         self._queues: list[asyncio.Queue[ClientEvent]] = []
+        self._listeners: list[Callable[[ClientEvent], None]] = []
 
     def publish(self, event: ClientEvent) -> None:
-        """Hand ``event`` to every current subscriber."""
+        """Hand ``event`` to every current subscriber and listener."""
         for queue in self._queues:
             queue.put_nowait(event)
+        for listener in self._listeners:
+            listener(event)
+
+    def listen(self, listener: Callable[[ClientEvent], None]) -> None:
+        """Calls ``listener`` with every event published from now on (it must be quick and
+        must not raise: it runs inside :meth:`publish`)."""
+        self._listeners.append(listener)
 
     def subscribe(self) -> asyncio.Queue[ClientEvent]:
         """Return a queue receiving every event published from now on."""

@@ -27,6 +27,7 @@ from chat_desktop.services.client_errors import (
 )
 from chat_desktop.services.context import EngineContext, now_ms
 from chat_desktop.services.outbox_queue import OutboxQueue
+from chat_desktop.services.voice_notes import voice_note_of
 from chat_desktop.storage.group_ids import group_id_of
 from chat_desktop.storage.models import AttachmentInfo, Message, MessageKey
 
@@ -150,6 +151,8 @@ class Forwarder:
             thumbnail=info.thumbnail,
             local_file_id=copy_id,
             local_status="done" if copy_id is not None else "none",
+            voice_ms=info.voice_ms,
+            waveform=info.waveform,
         )
         fields: dict[str, Any] = {
             "blob_id": info.blob_id,
@@ -162,6 +165,7 @@ class Forwarder:
             "width": info.width,
             "height": info.height,
             "thumbnail": info.thumbnail,
+            "voice": voice_note_of(info),  # a voice note stays one (checked again there)
         }
 
         def make_file(message_id: str, sent_at: int, timer: int) -> Content:

@@ -66,6 +66,7 @@ from chat_desktop.services.groups_receipts import (
 )
 from chat_desktop.services.groups_sending import GROUP_MESSAGE_TYPE
 from chat_desktop.services.groups_updates import receive_update
+from chat_desktop.services.link_preview_checks import received_preview
 from chat_desktop.services.message_rows import attachment_info_of
 from chat_desktop.services.preferences import typing_indicators_enabled
 from chat_desktop.storage.models import Direction, MessageKey, MessageStatus, NewMessage
@@ -202,6 +203,7 @@ class GroupReceiver:
                 expire_timer=content.expire_timer,
                 attachment=attachment,
                 quote=incoming_quote(store, conversation_id, content.quote),
+                link_preview=received_preview(content),
             )
         )
         if not inserted:

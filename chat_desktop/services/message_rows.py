@@ -29,6 +29,8 @@ def attachment_info_of(content: AttachmentContent) -> AttachmentInfo:
         height=content.height,
         thumbnail=content.thumbnail,
         local_status="none",
+        voice_ms=None if content.voice is None else content.voice.duration_ms,
+        waveform=None if content.voice is None else content.voice.waveform,
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import msgspec
 
+from chat_desktop.protocol.link_preview import LinkPreview
 from chat_desktop.protocol.message_content import (
     MAX_IDS_PER_CONTENT,
     ContactSyncContent,
@@ -39,6 +40,7 @@ from chat_desktop.storage.models import (
     NewMessage,
     Quote,
 )
+from chat_desktop.storage.store import MessageStore
 
 #: Builds a content from (message id, sent_at, the conversation's disappearing timer).
 ContentFactory = Callable[[str, int, int], Content]
@@ -57,6 +59,7 @@ class _QueueRequest(msgspec.Struct):
     done: asyncio.Future[None]
     quote: Quote | None = None
     apply: ApplyHook | None = None
+    link_preview: LinkPreview | None = None
 
 
 class OutboxQueue:
@@ -89,6 +92,7 @@ class OutboxQueue:
         blob_path: str | None = None,
         quote: Quote | None = None,
         apply: ApplyHook | None = None,
+        link_preview: LinkPreview | None = None,
     ) -> str:
         """Stores a message row (if ``kind``) and its outbox entry in one transaction.
 
@@ -107,12 +111,23 @@ class OutboxQueue:
                 (store, message id, sent_at): applies the action to our own copy. What it
                 raises refuses the whole request (nothing is stored or sent) and is raised
                 here.
+            link_preview: The row's link preview (a text whose content carries it).
         """
         message_id = new_message_id()
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._requests.append(
             _QueueRequest(
-                peer, message_id, make, kind, body, attachment, blob_path, done, quote, apply
+                peer,
+                message_id,
+                make,
+                kind,
+                body,
+                attachment,
+                blob_path,
+                done,
+                quote,
+                apply,
+                link_preview,
             )
         )
         if self._committer is None or self._committer.done():
@@ -170,11 +185,14 @@ class OutboxQueue:
         # Note to Self (our own account): nobody to send to; our other devices get it as the
         # transcript of a sent message, nothing else (docs/protocol.md §8).
         note_to_self = peer == self._context.username
+        if kind is None and not group and _holds_back(store, peer, request.make(message_id, 0, 0)):
+            return  # a message request (or a chat deleted since) sends nothing back
         with store.transaction():
             conversation = store.conversations.ensure(peer, peer_address=None if group else peer)
             timer = conversation.expire_timer
             if kind is not None and not note_to_self and not group:
                 refuse_if_blocked(store, peer)  # nothing is written to a blocked contact
+                store.conversations.set_accepted(peer)  # writing accepts a message request
             if request.apply is not None:
                 request.apply(store, message_id, sent_at)
             content = request.make(message_id, sent_at, timer)
@@ -195,6 +213,7 @@ class OutboxQueue:
                         expire_timer=0 if kind == TIMER_NOTE_KIND else timer,
                         attachment=request.attachment,
                         quote=request.quote,
+                        link_preview=request.link_preview,
                     )
                 )
             payload = OutboxPayload(
@@ -275,3 +294,12 @@ class OutboxQueue:
                 return RetryContent(id=message_id, sent_at=sent_at, message_ids=ids)
 
             self._background.spawn(self.queue_content(peer, make, kind=None))
+
+
+def _holds_back(store: MessageStore, peer: str, content: Content) -> bool:
+    """Whether ``content`` must not go to ``peer``: a receipt for a chat that is a message
+    request, or is gone (services/requests.py)."""
+    if not isinstance(content, ReceiptContent):
+        return False
+    conversation = store.conversations.get(peer)
+    return conversation is None or not conversation.accepted

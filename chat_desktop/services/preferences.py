@@ -45,6 +45,7 @@ CLOSE_TO_TRAY_SETTING: Final = "window.close_to_tray"
 AUTO_DOWNLOAD_SETTING: Final = "files.auto_download_mib"
 SPELL_CHECK_SETTING: Final = "composer.spell_check"
 DOUBLE_CLICK_REPLY_SETTING: Final = "conversation.double_click_reply"
+LINK_PREVIEWS_SETTING: Final = "privacy.link_previews"
 
 #: Longest idle time before the app locks itself (one day); 0 means never.
 MAX_IDLE_LOCK_MINUTES: Final = 24 * 60
@@ -91,6 +92,9 @@ class Preferences(msgspec.Struct, frozen=True):
         spell_check: Underline misspelled words in the composer (suggestions in its menu).
         double_click_reply: A double click on a message replies to it (otherwise it
             selects the word under the mouse).
+        link_previews: Fetch a preview of the first link of a message we send (off by
+            default: fetching tells that website our IP address and that someone is
+            sharing it; a receiver never fetches).
     """
 
     read_receipts: bool = True
@@ -103,6 +107,7 @@ class Preferences(msgspec.Struct, frozen=True):
     auto_download_mib: int = 10
     spell_check: bool = True
     double_click_reply: bool = False
+    link_previews: bool = False
 
 
 class Appearance(msgspec.Struct, frozen=True):
@@ -161,6 +166,7 @@ def validate_preferences(preferences: Preferences) -> None:
     _check_range("auto_download_mib", preferences.auto_download_mib, 0, MAX_AUTO_DOWNLOAD_MIB)
     _check_bool("spell_check", preferences.spell_check)
     _check_bool("double_click_reply", preferences.double_click_reply)
+    _check_bool("link_previews", preferences.link_previews)
 
 
 def validate_appearance(appearance: Appearance) -> None:
@@ -212,6 +218,7 @@ _SETTING_OF_FIELD: Final = {
     "auto_download_mib": AUTO_DOWNLOAD_SETTING,
     "spell_check": SPELL_CHECK_SETTING,
     "double_click_reply": DOUBLE_CLICK_REPLY_SETTING,
+    "link_previews": LINK_PREVIEWS_SETTING,
 }
 
 

@@ -64,8 +64,10 @@ from chat_desktop.services.events import (
     TypingChanged,
 )
 from chat_desktop.services.groups_receiving import GroupReceiver, is_group_body
+from chat_desktop.services.link_preview_checks import received_preview
 from chat_desktop.services.message_rows import attachment_info_of, insert_timer_note
 from chat_desktop.services.preferences import typing_indicators_enabled
+from chat_desktop.services.profiles import ProfileSync
 from chat_desktop.services.resending import queue_resends
 from chat_desktop.services.sync import apply_sync
 from chat_desktop.services.trust import key_change_events, record_identity, trusted_identity_key
@@ -113,6 +115,8 @@ class BatchResult:
     retry: dict[str, list[str]] = field(default_factory=dict)
     #: Messages were queued to send (resends asked for by a peer).
     queued: bool = False
+    #: A ``profile`` content with a key was taken: profiles may wait to be fetched.
+    profiles: bool = False
 
     def mark(self) -> tuple[int, int, dict[str, int]]:
         """Where the per-envelope lists stand, to undo one envelope's additions."""
@@ -166,6 +170,8 @@ class MessageReceiver:
         self._on_attachment = on_attachment
         #: Group bodies and group contents go here (set by the client).
         self.groups: GroupReceiver | None = None
+        #: ``profile`` contents with a key go here (set by the client).
+        self.profiles: ProfileSync | None = None
 
     def enqueue(self, delivery: MessageDelivery) -> None:
         """Called by the connection for every envelope (on the loop, must not block)."""
@@ -204,6 +210,8 @@ class MessageReceiver:
                 self._on_retry(peer, ids)
             if result.queued:
                 self._wake_sender()
+            if result.profiles and self.profiles is not None:
+                self.profiles.wake()
 
     async def _ack(self, ids: list[str]) -> None:
         connection = self._context.connection
@@ -305,6 +313,13 @@ class MessageReceiver:
             # From a member, or from our own other device (it follows our groups too).
             result.events.extend(groups.receive_pairwise(store, delivery, content))
             return
+        if (
+            isinstance(content, ProfileContent)
+            and self.profiles is not None
+            and self.profiles.receive(store, delivery.from_, delivery.from_device, content)
+        ):
+            result.profiles = True  # fetched after the commit (services/profiles.py)
+            return
         if delivery.from_ == self._context.username:
             # From another device of ours: only sync contents are taken from it.
             events, attachments = apply_sync(
@@ -336,7 +351,7 @@ class MessageReceiver:
             else:
                 body = content.caption or None
                 attachment = attachment_info_of(content)
-            store.conversations.ensure(peer, peer_address=peer)
+            request = store.conversations.open_incoming(peer)  # a stranger's: a request
             key = MessageKey(peer, content.id)
             recovered = _drop_placeholder(store, key, peer)
             inserted = store.messages.insert(
@@ -356,6 +371,7 @@ class MessageReceiver:
                     expire_timer=content.expire_timer,
                     attachment=attachment,
                     quote=incoming_quote(store, peer, content.quote),
+                    link_preview=received_preview(content),
                 )
             )
             if not inserted:
@@ -373,7 +389,7 @@ class MessageReceiver:
                         sent_at=content.sent_at,
                     )
                 )
-            if attachment is not None:
+            if attachment is not None and not request:  # a request's wait for accepting
                 result.attachments.append(MessageKey(peer, content.id))
         elif isinstance(content, ReceiptContent):
             read = content.receipt == "read"
@@ -399,6 +415,7 @@ class MessageReceiver:
             if typing_indicators_enabled(store):
                 result.events.append(TypingChanged(peer=peer, typing=content.typing == "started"))
         elif isinstance(content, TimerContent):
+            store.conversations.open_incoming(peer)
             inserted = insert_timer_note(
                 store,
                 peer,
@@ -468,7 +485,7 @@ class MessageReceiver:
     def _record_undecryptable(
         self, store: MessageStore, delivery: MessageDelivery, result: BatchResult
     ) -> None:
-        store.conversations.ensure(delivery.from_, peer_address=delivery.from_)
+        store.conversations.open_incoming(delivery.from_)
         inserted = store.messages.insert(
             NewMessage(
                 id=delivery.id,

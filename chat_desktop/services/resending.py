@@ -29,6 +29,7 @@ from collections.abc import Sequence
 
 import msgspec
 
+from chat_desktop.protocol.link_preview import encode_preview
 from chat_desktop.protocol.message_content import (
     AttachmentContent,
     Content,
@@ -40,6 +41,7 @@ from chat_desktop.services.context import new_message_id
 from chat_desktop.services.conversation_actions import wire_quote
 from chat_desktop.services.resend_log import ResendPart
 from chat_desktop.services.sending import OutboxPayload, encode_payload
+from chat_desktop.services.voice_notes import voice_note_of
 from chat_desktop.storage.models import Direction, Message, MessageKey, MessageStatus
 from chat_desktop.storage.send_log import SendLogEntry
 from chat_desktop.storage.store import MessageStore
@@ -64,6 +66,9 @@ def content_from_message(message: Message) -> Content | None:
             expire_timer=message.expire_timer,
             text=message.body,
             quote=quote,
+            preview=msgspec.UNSET
+            if message.link_preview is None
+            else encode_preview(message.link_preview),
         )
     attachment = message.attachment
     if (
@@ -88,6 +93,7 @@ def content_from_message(message: Message) -> Content | None:
             height=attachment.height,
             thumbnail=attachment.thumbnail,
             quote=quote,
+            voice=voice_note_of(attachment),
         )
     return None
 

@@ -52,6 +52,7 @@ from chat_desktop.services.events import (
     TimerChanged,
     VerifiedChanged,
 )
+from chat_desktop.services.link_preview_checks import received_preview
 from chat_desktop.services.message_rows import attachment_info_of, insert_timer_note
 from chat_desktop.services.sending import (
     OutboxPayload,
@@ -205,6 +206,7 @@ def _apply_sent_message(
         body = content.caption or None
         attachment = attachment_info_of(content)
     store.conversations.ensure(peer, peer_address=peer)
+    store.conversations.set_accepted(peer)  # we wrote in it: no request any more
     arrived = now_ms()
     key = MessageKey(peer, content.id)
     inserted = store.messages.insert(
@@ -224,6 +226,7 @@ def _apply_sent_message(
             expire_timer=content.expire_timer,
             attachment=attachment,
             quote=incoming_quote(store, peer, content.quote),
+            link_preview=received_preview(content),
         )
     )
     if not inserted:
@@ -314,6 +317,7 @@ def _apply_contact(
     if peer == context.username:
         return []
     store.conversations.ensure(peer, peer_address=peer)
+    store.conversations.set_accepted(peer)  # started or accepted there: accepted here too
     events: list[ClientEvent] = [ConversationChanged(peer)]
     key = content.identity_key
     contact = store.contacts.get(peer)

@@ -62,6 +62,13 @@ class ContactRepository:
         rows = self._db.query_all(f"SELECT {_COLUMNS} FROM contacts ORDER BY address")  # noqa: S608
         return [_contact_from_row(row) for row in rows]
 
+    def set_display_name(self, address: str, display_name: str | None) -> None:
+        """Sets (or clears, with None) the name from ``address``'s profile, if it is known."""
+        self._db.execute(
+            "UPDATE contacts SET display_name = ?, updated_at = ? WHERE address = ?",
+            (display_name, self._clock(), address),
+        )
+
     def ensure(self, address: str, *, display_name: str | None = None) -> Contact:
         """Create the contact if missing (and update its display name if given)."""
         now = self._clock()

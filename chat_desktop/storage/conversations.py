@@ -20,7 +20,7 @@ Clock = Callable[[], int]
 
 _COLUMNS = (
     "id, peer_address, title, expire_timer, unread_count, last_activity_at, created_at, "
-    "muted, pinned, archived, marked_unread"
+    "muted, pinned, archived, marked_unread, accepted"
 )
 _COLUMN_COUNT = len(_COLUMNS.split(","))
 _LISTED_COLUMNS = ", ".join(f"listed.{name.strip()}" for name in _COLUMNS.split(","))
@@ -30,9 +30,16 @@ _LIST_ORDER = "pinned DESC, last_activity_at DESC, id"
 _SHOWN = f"deleted = 0 AND {NOT_EXPIRED}"
 
 
-def _list_query(*, include_archived: bool) -> str:
-    """The conversation-list statement (fixed fragments only; values are bound)."""
-    where = "" if include_archived else "WHERE archived = 0"
+def _list_query(*, include_archived: bool, requests: bool = False) -> str:
+    """The conversation-list statement (fixed fragments only; values are bound).
+
+    Message requests are listed apart: only with ``requests`` (archived or not), and never
+    in the list itself.
+    """
+    if requests:
+        where = "WHERE accepted = 0"
+    else:
+        where = "WHERE accepted = 1" if include_archived else "WHERE archived = 0 AND accepted = 1"
     # The page is picked first (MATERIALIZED keeps SQLite from flattening it into the outer
     # query), so the newest-message lookup runs only for the conversations listed.
     return (
@@ -48,6 +55,7 @@ def _list_query(*, include_archived: bool) -> str:
 
 _LIST_ACTIVE = _list_query(include_archived=False)
 _LIST_ALL = _list_query(include_archived=True)
+_LIST_REQUESTS = _list_query(include_archived=True, requests=True)
 
 
 def _conversation_from_row(row: Row) -> Conversation:
@@ -66,6 +74,7 @@ def _conversation_from_row(row: Row) -> Conversation:
         pinned=bool(row[8]),
         archived=bool(row[9]),
         marked_unread=bool(row[10]),
+        accepted=bool(row[11]),
         last_message=last_message,
     )
 
@@ -106,6 +115,47 @@ class ConversationRepository:
         assert conversation is not None
         return conversation
 
+    def open_incoming(self, conversation_id: str) -> bool:
+        """Ensures the one-to-one conversation an incoming message goes to; True if it is a
+        message request.
+
+        A conversation that did not exist yet is opened as a request (not accepted): the
+        peer wrote first. An existing one keeps its state.
+        """
+        self._db.execute(
+            "INSERT INTO conversations(id, peer_address, created_at, accepted) "
+            "VALUES (?, ?, ?, 0) ON CONFLICT(id) DO NOTHING",
+            (conversation_id, conversation_id, self._clock()),
+        )
+        return self.is_request(conversation_id)
+
+    def is_request(self, conversation_id: str) -> bool:
+        """Whether the conversation exists and is a message request (not accepted)."""
+        value = self._db.query_value(
+            "SELECT accepted FROM conversations WHERE id = ?", (conversation_id,)
+        )
+        return bool(value == 0)
+
+    def set_accepted(self, conversation_id: str) -> bool:
+        """Accepts a message request; True if the conversation was one."""
+        cursor = self._db.execute(
+            "UPDATE conversations SET accepted = 1 WHERE id = ? AND accepted = 0",
+            (conversation_id,),
+        )
+        return bool(cursor.rowcount)
+
+    def requests(self, limit: int = 500) -> list[Conversation]:
+        """The message requests, newest activity first, each with its preview (as
+        :meth:`list_summaries` reads them).
+
+        Raises:
+            ValueError: ``limit`` is not positive.
+        """
+        if limit <= 0:
+            raise ValueError("the request list needs a positive limit")
+        rows = self._db.query_all(_LIST_REQUESTS, {"limit": limit, "now": self._clock()})
+        return [_conversation_from_row(row) for row in rows]
+
     def get(self, conversation_id: str) -> Conversation | None:
         """One conversation, or None."""
         row = self._db.query_one(
@@ -130,7 +180,7 @@ class ConversationRepository:
 
         Each conversation comes with its newest message still shown (``last_message``: not
         deleted for everyone, not expired), its unread count and its flags, all in one
-        statement.
+        statement. Message requests are not listed (:meth:`requests` lists them).
 
         Args:
             limit: At most this many conversations (the first page of the list).

@@ -23,6 +23,11 @@ import msgspec
 from chat_desktop.storage.db import Database, Row
 from chat_desktop.storage.edits import MAX_EDITS, EditRepository
 from chat_desktop.storage.errors import NotFound
+from chat_desktop.storage.link_previews import (
+    PREVIEW_COLUMN,
+    LinkPreviewRepository,
+    stored_preview,
+)
 from chat_desktop.storage.models import (
     AttachmentInfo,
     Direction,
@@ -45,7 +50,7 @@ MESSAGE_COLUMNS = (
     "att_blob_id, att_key, att_digest, att_size, att_mime, att_file_name, att_width, "
     "att_height, att_thumbnail, att_file_id, att_local_status, quote_target_id, quote_author, "
     "quote_excerpt, quote_kind, quote_found, quote_deleted, edited_at, deleted, delivered_at, "
-    "read_by_peer_at"
+    "read_by_peer_at, att_voice_ms, att_waveform"
 )
 #: Longest excerpt a quote shows, in characters (the protocol's bound).
 QUOTE_EXCERPT_LENGTH = 200
@@ -68,7 +73,7 @@ _RANK_SQL = (
 def message_from_row(row: Row) -> Message:
     """Build a :class:`Message` from a row selected with :data:`MESSAGE_COLUMNS`."""
     attachment = None
-    if any(value is not None for value in row[17:28]):
+    if any(value is not None for value in row[17:28]) or row[38] is not None:
         attachment = AttachmentInfo(
             blob_id=row[17],
             key=row[18],
@@ -81,6 +86,8 @@ def message_from_row(row: Row) -> Message:
             thumbnail=row[25],
             local_file_id=row[26],
             local_status=row[27],
+            voice_ms=row[38],
+            waveform=row[39],
         )
     quote = None
     if row[28] is not None:
@@ -161,6 +168,7 @@ class MessageRepository:
         self._attachment_path = attachment_path
         self.reactions = ReactionRepository(database)
         self.edits = EditRepository(database)
+        self.link_previews = LinkPreviewRepository(database)
 
     # --- writes ---------------------------------------------------------------------------
 
@@ -186,8 +194,8 @@ class MessageRepository:
                 "att_size, att_mime, att_file_name, att_width, att_height, att_thumbnail, "
                 "att_file_id, att_local_status, quote_target_id, quote_author, quote_excerpt, "
                 "quote_kind, quote_found, quote_deleted, edited_at, deleted, delivered_at, "
-                "read_by_peer_at) VALUES "
-                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "read_by_peer_at, att_voice_ms, att_waveform) VALUES "
+                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT(conversation_id, id) DO NOTHING",
                 (
                     message.id,
@@ -227,10 +235,14 @@ class MessageRepository:
                     int(message.deleted),
                     message.delivered_at,
                     message.read_by_peer_at,
+                    attachment.voice_ms,
+                    attachment.waveform,
                 ),
             )
             if cursor.rowcount == 0:
                 return False
+            if message.link_preview is not None and not message.deleted:
+                self.link_previews.put(message.conversation_id, message.id, message.link_preview)
             unread = int(message.direction is Direction.INCOMING and message.read_at is None)
             self._db.execute(
                 "UPDATE conversations SET unread_count = unread_count + ?, "
@@ -436,6 +448,7 @@ class MessageRepository:
                 "att_blob_id = NULL, att_key = NULL, att_digest = NULL, att_size = NULL, "
                 "att_mime = NULL, att_file_name = NULL, att_width = NULL, att_height = NULL, "
                 "att_thumbnail = NULL, att_file_id = NULL, att_local_status = NULL, "
+                "att_voice_ms = NULL, att_waveform = NULL, "
                 "quote_target_id = NULL, quote_author = NULL, quote_excerpt = NULL, "
                 "quote_kind = NULL, quote_found = 0, quote_deleted = 0, "
                 "read_at = CASE WHEN direction = 'in' THEN coalesce(read_at, :now) "
@@ -445,6 +458,7 @@ class MessageRepository:
             )
             self.reactions.clear(conversation_id, message_id)
             self.edits.clear(conversation_id, message_id)
+            self.link_previews.clear(conversation_id, message_id)
             payloads = tuple(
                 bytes(row[0])
                 for row in self._db.query_all(
@@ -500,6 +514,8 @@ class MessageRepository:
                 "UPDATE messages SET body = ?, edited_at = ? WHERE conversation_id = ? AND id = ?",
                 (text, edited_at, conversation_id, message_id),
             )
+            if message.link_preview is not None and message.link_preview.url not in text:
+                self.link_previews.clear(conversation_id, message_id)  # its link is gone
             self._db.execute(
                 "UPDATE messages SET quote_excerpt = ? WHERE conversation_id = ? "
                 "AND quote_target_id = ? AND quote_found = 1 AND quote_deleted = 0",
@@ -567,13 +583,13 @@ class MessageRepository:
     def get(self, key: MessageKey, *, reactions: bool = True) -> Message | None:
         """One message (with its reactions unless told not to), or None if absent or expired."""
         row = self._db.query_one(
-            f"SELECT {MESSAGE_COLUMNS} FROM messages "  # noqa: S608
+            f"SELECT {MESSAGE_COLUMNS}, {PREVIEW_COLUMN} FROM messages "  # noqa: S608
             f"WHERE conversation_id = :conv AND id = :id AND {NOT_EXPIRED}",
             {"conv": key.conversation_id, "id": key.message_id, "now": self._clock()},
         )
         if row is None:
             return None
-        message = message_from_row(row)
+        message = _with_preview(row)
         return self._with_reactions([message])[0] if reactions else message
 
     def cursor_of(self, key: MessageKey) -> MessageCursor | None:
@@ -668,15 +684,23 @@ class MessageRepository:
             params.update(sk=anchor.sort_key, seq=anchor.seq)
         order = "DESC" if older else "ASC"
         rows = self._db.query_all(
-            f"SELECT {MESSAGE_COLUMNS} FROM messages "  # noqa: S608 - fixed fragments only
+            f"SELECT {MESSAGE_COLUMNS}, {PREVIEW_COLUMN} FROM messages "  # noqa: S608 - fixed
             f"WHERE conversation_id = :conv {position} AND {NOT_EXPIRED} "
             f"ORDER BY sort_key {order}, seq {order} LIMIT :limit",
             params,
         )
-        messages = [message_from_row(row) for row in rows]
+        messages = [_with_preview(row) for row in rows]
         if older:
             messages.reverse()
         return messages
+
+
+def _with_preview(row: Row) -> Message:
+    """The message of a row selected with :data:`MESSAGE_COLUMNS` then
+    :data:`~chat_desktop.storage.link_previews.PREVIEW_COLUMN` (its link preview, if any)."""
+    message = message_from_row(row)
+    preview = stored_preview(row[-1])
+    return message if preview is None else msgspec.structs.replace(message, link_preview=preview)
 
 
 def _unlink_all(paths: Sequence[Path]) -> None:

@@ -12,6 +12,8 @@ from typing import Final
 
 import msgspec
 
+from chat_desktop.protocol.link_preview import LinkPreview
+
 #: The kind of the note a conversation shows when its disappearing timer changed (its body
 #: is the new timer in seconds; it is never unread and never disappears itself).
 TIMER_NOTE_KIND: Final = "timer"
@@ -79,6 +81,8 @@ class AttachmentInfo(msgspec.Struct, frozen=True):
         thumbnail: A small JPEG preview (≤ 2 KiB), if any.
         local_file_id: The encrypted-at-rest local file, once downloaded or sent.
         local_status: Free-form download state ("none", "downloading", "done", "failed").
+        voice_ms: A voice note's length in ms as its sender claimed it (voice notes only).
+        waveform: A voice note's levels to draw, 0–255 each (voice notes only).
     """
 
     blob_id: str | None = None
@@ -92,6 +96,8 @@ class AttachmentInfo(msgspec.Struct, frozen=True):
     thumbnail: bytes | None = None
     local_file_id: str | None = None
     local_status: str | None = None
+    voice_ms: int | None = None
+    waveform: bytes | None = None
 
 
 class Quote(msgspec.Struct, frozen=True):
@@ -176,6 +182,8 @@ class NewMessage(msgspec.Struct, frozen=True):
         reactions: Reactions to it, oldest first (filled when loaded; ignored on insert).
         delivered_at: Outgoing: when the peer's delivery receipt came, ms.
         read_by_peer_at: Outgoing: when the peer's read receipt came, ms.
+        link_preview: The first link's preview the sender put in it, checked (text only;
+            filled when loaded by windows and ``get``).
     """
 
     id: str
@@ -201,6 +209,7 @@ class NewMessage(msgspec.Struct, frozen=True):
     reactions: tuple[Reaction, ...] = ()
     delivered_at: int | None = None
     read_by_peer_at: int | None = None
+    link_preview: LinkPreview | None = None
 
 
 class Message(NewMessage, frozen=True):
@@ -249,6 +258,8 @@ class Conversation(msgspec.Struct, frozen=True):
             muted too).
         marked_unread: The user marked it unread from the list (shown unread until opened).
         draft: The unsent text of its box ("" for none), for the list's "Draft: …".
+        accepted: False while it is a message request (someone not in our conversations
+            wrote first; nothing goes back until the user accepts it).
     """
 
     id: str
@@ -266,6 +277,8 @@ class Conversation(msgspec.Struct, frozen=True):
     # issue 19 (H2)
     marked_unread: bool = False
     draft: str = ""
+    # issue 23 (message requests)
+    accepted: bool = True
 
 
 class Contact(msgspec.Struct, frozen=True):

@@ -34,6 +34,7 @@ from chat_desktop.storage.errors import (
     DatabaseKeyRejected,
     VaultLocked,
 )
+from chat_desktop.storage.group_avatars import GroupAvatarRepository
 from chat_desktop.storage.groups import GroupRepository
 from chat_desktop.storage.integrity import database_problem
 from chat_desktop.storage.messages import MessageRepository
@@ -42,6 +43,7 @@ from chat_desktop.storage.migrator import migrate
 from chat_desktop.storage.models import Message, MessageKey
 from chat_desktop.storage.outbox import OutboxRepository
 from chat_desktop.storage.profile import ProfilePaths
+from chat_desktop.storage.profiles import ProfileRepository
 from chat_desktop.storage.search import MessageSearch
 from chat_desktop.storage.secret_rows import SecretRepository
 from chat_desktop.storage.send_log import SendLogRepository
@@ -107,10 +109,12 @@ class MessageStore:
         conversations: The conversation list.
         drafts: The unsent text of each conversation's box.
         contacts: Contacts and their identity keys.
+        profiles: Names and avatars (ours and contacts'), and their profile keys.
         outbox: Unacked encrypted messages.
         send_log: What a retry request may have re-sent, per message and device.
         secrets: Sealed sessions, identity and prekeys, key-id counters.
         groups: Each group's state and its sealed sender keys.
+        group_avatars: Each group's picture as this device holds it.
         attachments: Attachment files encrypted at rest.
         settings: Key/value settings.
     """
@@ -135,10 +139,12 @@ class MessageStore:
         self.conversations = ConversationRepository(database, clock, self.attachments.path_of)
         self.drafts = DraftRepository(database, clock)
         self.contacts = ContactRepository(database, clock)
+        self.profiles = ProfileRepository(database, clock)
         self.outbox = OutboxRepository(database, clock)
         self.send_log = SendLogRepository(database, clock)
         self.secrets = SecretRepository(database, clock, self._current_row_key)
         self.groups = GroupRepository(database, clock, self._current_row_key)
+        self.group_avatars = GroupAvatarRepository(database, clock)
         self.settings = SettingsRepository(database)
         self._search = MessageSearch(database, clock)
         # Housekeeping runs on its own connection, possibly on another thread; close() stops it.

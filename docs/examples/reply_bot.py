@@ -93,7 +93,9 @@ async def unread_backlog(client: ChatClient) -> list[Message]:
     The bot marks what it answered read, so what is still unread is what it has not answered.
     """
     backlog: list[Message] = []
-    for conversation in await client.conversations.list(include_archived=True):
+    # Message requests too: a bot answers anyone (answering accepts the request).
+    chats = await client.conversations.list(include_archived=True)
+    for conversation in [*chats, *await client.conversations.requests()]:
         if conversation.unread_count == 0:
             continue
         history = await client.messages.history(conversation.id, limit=BACKLOG_LIMIT)

@@ -99,6 +99,9 @@ async def open_pair(root: Path, qtbot: QtBot) -> AsyncIterator[Pair]:
             await client.connect()
             await client.wait_connected()
         alice, bob = clients
+        # They know each other: neither chat is a message request (services/requests.py).
+        await alice.conversations.start("bob")
+        await bob.conversations.start("alice")
         bridge = EventBridge(alice.events)
         bob_bridge = EventBridge(bob.events)
         bridges += [bridge, bob_bridge]

@@ -70,6 +70,7 @@ async def two_accounts(root: Path) -> AsyncIterator[tuple[ChatClient, ChatClient
             await client.connect()
             await client.wait_connected()
         alice, bob = clients
+        await alice.conversations.start("bob")  # no message request (services/requests.py)
         await bob.messages.send_text("alice", "hello alice, a searchable word: pineapple")
         await wait_for_message(alice)
         yield alice, bob

@@ -79,6 +79,7 @@ async def test_find_walks_this_chats_matches_and_highlights_them(
         try:
             await carol.connect()
             await carol.wait_connected()
+            await pair.alice.conversations.start("carol")  # a contact: no message request
             # Another chat's message that matches: never one of this chat's matches.
             await carol.messages.send_text("alice", "a lantern from carol")
             oldest = await pair.from_bob("lantern one")

@@ -46,6 +46,7 @@ async def test_forward_one_then_pick_several_to_forward_and_delete(
         try:
             await carol.connect()
             await carol.wait_connected()
+            await pair.alice.conversations.start("carol")  # no message request
             await carol.messages.send_text("alice", "hi alice")
             await wait_for(lambda: "carol" in pair.window.conversation_list.peers())
             first = await pair.from_bob("the first plan")

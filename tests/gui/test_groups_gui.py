@@ -18,7 +18,7 @@ import pytest
 from conversation_helpers import eventually, top_message_box
 from gui_helpers import PASSWORD, RELAXED_LIMITS, wait_for
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont, QImage
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -240,6 +240,29 @@ async def test_create_send_names_info_members_and_notes(tmp_path: Path, qtbot: Q
         await wait_for(lambda: pane.peer_label.text() == "Hiking 2026")
         await wait_for(lambda: "You renamed the group to “Hiking 2026”" in trio.notes())
         await wait_for(lambda: not members.rename_button.isEnabled())
+        # The group's picture: chosen on the members page, uploaded, fetched by the members.
+        assert members.picture_row.picture is None
+        assert not members.picture_row.remove_button.isEnabled()
+        members.picture_row.choose_button.click()
+        chooser = members.picture_row.chooser
+        assert chooser is not None and chooser.isVisible()
+        picture_file = tmp_path / "lake.png"
+        write_picture(picture_file)
+        chooser.fileSelected.emit(str(picture_file))
+        await wait_for(lambda: members.picture_row.picture is not None, 60)
+        assert members.picture_row.picture_label.pixmap() is not None
+        assert members.picture_row.remove_button.isEnabled()
+        await eventually(lambda: _avatar_is(trio.bob, group, members.picture_row.picture), 60)
+        await wait_for(lambda: "You changed the group's picture" in trio.notes())
+        # The header and the list show it too.
+        await wait_for(lambda: pane.header.avatar_label.isVisibleTo(window))
+        model = window.conversation_list.model
+
+        def listed_avatar() -> object:
+            row = model.row_of(group)
+            return None if row is None else model.row_data(row).avatar
+
+        await wait_for(lambda: listed_avatar() is not None)
         # The timer menu sets the group's timer (a note tells it); then off again.
         for seconds, note in (
             (3_600, "You set disappearing messages to 1 hour"),
@@ -294,6 +317,17 @@ async def test_create_send_names_info_members_and_notes(tmp_path: Path, qtbot: Q
 
 def _fields(message: Message) -> dict[str, object]:
     return {name: getattr(message, name) for name in message.__struct_fields__}
+
+
+async def _avatar_is(client: ChatClient, group: str, picture: bytes | None) -> bool:
+    return await client.groups.avatar(group) == picture
+
+
+def write_picture(path: Path) -> None:
+    """Writes a 300 × 200 PNG picture to ``path``."""
+    image = QImage(300, 200, QImage.Format.Format_RGB32)
+    image.fill(QColor(40, 160, 90))
+    assert image.save(str(path), "PNG")
 
 
 async def _members_are(client: ChatClient, group: str, members: tuple[str, ...]) -> bool:

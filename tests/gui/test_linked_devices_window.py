@@ -61,6 +61,7 @@ async def test_the_window_follows_reads_and_verification_done_on_another_device(
         clients.append(a1)
         bob = await _client(tmp_path, relay.url, "bob")
         clients.append(bob)
+        await a1.conversations.start("bob")  # a contact: no message request
         a2 = await _link(a1, tmp_path, relay.url, "alice2")
         clients.append(a2)
         bridge = EventBridge(a1.events)

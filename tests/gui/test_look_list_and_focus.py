@@ -74,6 +74,7 @@ async def with_long_named_contact(pair: Pair, root: Path) -> AsyncIterator[ChatC
     try:
         await other.connect()
         await other.wait_connected()
+        await pair.alice.conversations.start(LONG_NAME)  # no message request
         await other.messages.send_text("alice", "a long name and a short message")
         pane = pair.window.conversation_list
         await wait_for(lambda: pane.model.row_of(LONG_NAME) is not None)

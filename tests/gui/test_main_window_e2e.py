@@ -80,6 +80,8 @@ async def open_chat(root: Path, qtbot: QtBot) -> AsyncIterator[Chat]:
         clients.append(alice)
         bob = await new_client(root, relay.url, "bob")
         clients.append(bob)
+        for me, other in ((alice, "bob"), (bob, "alice")):  # contacts: no message requests
+            await me.conversations.start(other)
         bridge = EventBridge(alice.events)
         window = MainWindow(alice, bridge)
         qtbot.addWidget(window)

@@ -77,6 +77,27 @@ async def test_a_background_chat_notifies_the_open_one_does_not_and_a_click_open
         center.stop()
 
 
+async def test_a_group_message_is_titled_with_the_group_and_says_who_wrote_it(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    async with open_pair(tmp_path, qtbot) as pair, with_carol(pair, tmp_path) as carol:
+        window = pair.window
+        recorder = RecordingNotifier()
+        center = NotificationCenter(
+            pair.alice, pair.bridge, window, recorder, raise_window=lambda: None
+        )
+        window.activateWindow()
+        await wait_for(window.isActiveWindow)
+        group = await carol.groups.create("Hiking", ["alice", "bob"])
+        await carol.groups.send_text(group, "who brings the map?")
+        await wait_for(lambda: len(recorder.shown) == 1, 60)
+        title, body, clicked = recorder.shown[0]
+        assert (title, body) == ("Hiking", "carol: who brings the map?")
+        clicked()
+        await wait_for(lambda: window.open_peer == group)
+        center.stop()
+
+
 async def test_muted_chats_and_the_privacy_choices(qtbot: QtBot, tmp_path: Path) -> None:
     async with open_pair(tmp_path, qtbot) as pair, with_carol(pair, tmp_path) as carol:
         window = pair.window

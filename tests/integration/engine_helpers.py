@@ -26,6 +26,16 @@ async def new_client(root: Path, relay_url: str, name: str) -> ChatClient:
     return client
 
 
+async def acquaint(*clients: ChatClient) -> None:
+    """Makes ``clients`` each other's contacts: each starts its chat with every other one, so
+    none of their chats is a message request (which sends nothing back: services/requests.py).
+    """
+    for client in clients:
+        for other in clients:
+            if other is not client:
+                await client.conversations.start(other.username)
+
+
 class EventLog:
     """Collects a client's events so a test can wait for the ones it expects."""
 

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from engine_helpers import EventLog, new_client, wait_until
+from engine_helpers import EventLog, acquaint, new_client, wait_until
 from PIL import ExifTags, Image
 
 from chat_desktop.crypto.errors import AttachmentRejected
@@ -46,6 +46,7 @@ async def test_photo_arrives_without_metadata_with_size_known_before_download(
 ) -> None:
     alice = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
+    await acquaint(alice, bob)
     bob_log = EventLog(bob)
     photo = tmp_path / "holiday.jpg"
     phone_photo(photo)
@@ -161,6 +162,7 @@ async def shown(client: ChatClient, peer: str) -> list[Message]:
 async def test_disappearing_messages_leave_no_trace(tmp_path: Path, relay: RelayServer) -> None:
     alice = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
+    await acquaint(alice, bob)
     bob_log, alice_log = EventLog(bob), EventLog(alice)
     photo = tmp_path / "outside" / "secret.png"
     photo.parent.mkdir()

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_helpers import EventLog, new_client
+from engine_helpers import EventLog, acquaint, new_client
 from PIL import Image
 
 from chat_desktop.relay.app import RelayServer
@@ -86,6 +86,7 @@ async def age_message(client: ChatClient, peer: str, message_id: str, hours: flo
 async def pair(tmp_path: Path, relay: RelayServer) -> Any:
     alice = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
+    await acquaint(alice, bob)
     alice_log, bob_log = EventLog(alice), EventLog(bob)
     yield alice, bob, alice_log, bob_log
     alice_log.close()

@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 import pytest
 import uuid6
-from engine_helpers import EventLog, new_client, wait_until
+from engine_helpers import EventLog, acquaint, new_client, wait_until
 
 from chat_desktop.protocol import events
 from chat_desktop.protocol.message_content import (
@@ -107,6 +107,7 @@ async def scene(tmp_path: Path, relay: RelayServer) -> Any:
     mallory = await new_client(tmp_path, relay.url, "mallory")
     bob = await new_client(tmp_path, relay.url, "bob")
     carol = await new_client(tmp_path, relay.url, "carol")
+    await acquaint(mallory, bob, carol)
     result = Scene(mallory, bob, carol)
     yield result
     result.log.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from engine_helpers import EventLog, new_client
+from engine_helpers import EventLog, acquaint, new_client
 
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.services.client import ChatClient
@@ -29,6 +29,7 @@ async def test_a_new_message_brings_an_archived_conversation_back_unless_muted(
     alice = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
     carol = await new_client(tmp_path, relay.url, "carol")
+    await acquaint(alice, bob, carol)
     alice_log = EventLog(alice)
     conversations = alice.conversations  # the conversation-list capability
     try:

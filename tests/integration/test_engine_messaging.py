@@ -8,6 +8,7 @@ import pytest
 from engine_helpers import (
     PASSWORD,
     EventLog,
+    acquaint,
     all_outgoing_have_status,
     new_client,
     wait_until,
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.integration
 async def test_text_both_ways_with_receipts_and_typing(tmp_path: Path, relay: RelayServer) -> None:
     alice = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
+    await acquaint(alice, bob)
     alice_log, bob_log = EventLog(alice), EventLog(bob)
     try:
         first = await alice.messages.send_text("bob", "hello bob")

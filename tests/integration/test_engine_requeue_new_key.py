@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from engine_helpers import PASSWORD, EventLog, new_client, wait_until
+from engine_helpers import PASSWORD, EventLog, acquaint, new_client, wait_until
 from test_engine_resend_log import (
     WatchedRelay,
     alice_to_bob,
@@ -50,6 +50,7 @@ async def test_undelivered_messages_go_to_the_new_key_once_and_delivered_ones_ne
     alice = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
     mallory = await new_client(tmp_path, relay.url, "mallory")
+    await acquaint(alice, bob)
     clients = [alice, bob, mallory]
     log = EventLog(alice)
     try:

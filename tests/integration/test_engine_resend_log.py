@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
-from engine_helpers import PASSWORD, EventLog, new_client, wait_until
+from engine_helpers import PASSWORD, EventLog, acquaint, new_client, wait_until
 from test_linked_devices import link_device
 
 from chat_desktop.protocol import events as wire_events
@@ -160,6 +160,7 @@ async def people(tmp_path: Path, relay: RelayServer):  # type: ignore[no-untyped
     watched = WatchedRelay(relay)
     alice = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
+    await acquaint(alice, bob)
     clients = [alice, bob]
     try:
         yield watched, alice, bob, clients

@@ -14,6 +14,7 @@ import pytest
 from engine_helpers import (
     PASSWORD,
     EventLog,
+    acquaint,
     all_outgoing_have_status,
     new_client,
     wait_until,
@@ -40,6 +41,7 @@ async def test_relay_killed_three_times_during_a_burst(
     port = relay.port
     alice = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
+    await acquaint(alice, bob)
     bob_log = EventLog(bob)
     try:
         texts = [f"burst {n:04d}" for n in range(1000)]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_helpers import EventLog, new_client, wait_until
+from engine_helpers import EventLog, acquaint, new_client, wait_until
 from test_linked_devices import _insert_hostile_device, link_device
 
 from chat_desktop.crypto.identity import IdentityKeyPair
@@ -154,6 +154,7 @@ async def test_a_contacts_device_with_another_key_is_refused_alone_once(
     alice = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
     carol = await new_client(tmp_path, relay.url, "carol")
+    await acquaint(alice, bob, carol)
     log = EventLog(bob)
     try:
         hello = await bob.messages.send_text("alice", "hello")

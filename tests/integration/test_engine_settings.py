@@ -10,7 +10,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from engine_helpers import PASSWORD, EventLog, new_client
+from engine_helpers import PASSWORD, EventLog, acquaint, new_client
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
 from chat_desktop.relay.app import RelayServer
@@ -60,6 +60,7 @@ async def test_with_read_receipts_off_the_sender_sees_delivered_but_never_read(
 ) -> None:
     alice = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
+    await acquaint(alice, bob)
     alice_log = EventLog(alice)
     try:
         await bob.preferences.save(msgspec.structs.replace(Preferences(), read_receipts=False))

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 
 import pytest
-from engine_helpers import PASSWORD, EventLog, new_client, wait_until
+from engine_helpers import PASSWORD, EventLog, acquaint, new_client, wait_until
 from PIL import Image
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
@@ -72,6 +72,7 @@ async def test_everything_a_conversation_shows_arrives_on_the_linked_device(
 ) -> None:
     a1 = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
+    await acquaint(a1, bob)
     clients = [a1, bob]
     try:
         photo = tmp_path / "beach.png"

@@ -15,7 +15,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from engine_helpers import PASSWORD, EventLog, new_client, wait_until
+from engine_helpers import PASSWORD, EventLog, acquaint, new_client, wait_until
 from relay_harness import make_pq_prekey, make_signed_prekey
 from test_engine_trust import reinstall
 
@@ -182,6 +182,7 @@ async def test_sends_follow_the_device_set_without_the_user_noticing(
 ) -> None:
     a1 = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
+    await acquaint(a1, bob)
     bob_log = EventLog(bob)
     try:
         await bob.messages.send_text("alice", "only A1 exists")  # Bob's sessions: A1 only
@@ -398,6 +399,7 @@ async def test_a_disappearing_message_disappears_from_every_device(
 ) -> None:
     a1 = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
+    await acquaint(a1, bob)
     a2 = await link_device(a1, tmp_path, relay.url, "alice2", history=False)
     try:
         await a1.conversations.set_disappearing_timer("bob", 1)  # A2 follows through the transcript
@@ -601,6 +603,7 @@ async def test_sync_contents_from_a_contact_are_ignored(tmp_path: Path, relay: R
     sync contents changes nothing (the envelopes are acked and dropped)."""
     alice = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
+    await acquaint(alice, bob)
     try:
         unread = await bob.messages.send_text("alice", "unread, and it stays so")
         await wait_until(functools.partial(_has_text, alice, "bob", "unread, and it stays so"))

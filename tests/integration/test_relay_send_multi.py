@@ -470,7 +470,7 @@ async def test_a_version_4_database_is_migrated_and_its_envelopes_still_deliver(
     await server.start()
     try:
         database = server.config.database_path
-        assert query(database, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(5,)]
+        assert query(database, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(6,)]
         assert query(database, "SELECT * FROM queue_usage") == [("erin", 1, 700)]
         alice, bob = [await register_device_account(server.url) for _ in range(2)]
         sender = await online(relay_clients, server.url, alice)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from engine_helpers import EventLog, new_client, wait_until
+from engine_helpers import EventLog, acquaint, new_client, wait_until
 
 from chat_desktop.relay.app import RelayServer
 from chat_desktop.services.events import ClientEvent, MessageChanged
@@ -24,6 +24,7 @@ async def test_a_timer_change_is_a_note_on_both_sides_never_unread_never_expirin
 ) -> None:
     alice = await new_client(tmp_path, relay.url, "alice")
     bob = await new_client(tmp_path, relay.url, "bob")
+    await acquaint(alice, bob)
     try:
         await alice.messages.send_text("bob", "hello")
         await alice.conversations.set_disappearing_timer("bob", 2)

@@ -34,6 +34,8 @@ LOADED_LATER = (
     "emoji",
     "enchant",
     "importlib.metadata",
+    "av",
+    "sounddevice",
 )
 
 

@@ -26,6 +26,7 @@ from chat_desktop.services.events import (
     MessagesWaiting,
     MessageUndecryptable,
     PresenceChanged,
+    ProfileChanged,
     ReadElsewhere,
     ResumedElsewhere,
     SendingDeferred,
@@ -110,6 +111,8 @@ class EventBridge(QObject):
     resumedElsewhere = Signal(str)  # noqa: N815
     #: A group's state changed (members, admins, title, timer): reload it (its conversation id).
     groupChanged = Signal(str)  # noqa: N815
+    #: An account's profile (name, picture) changed: ours too (our username).
+    profileChanged = Signal(str)  # noqa: N815
 
     def __init__(self, events: EventStream, parent: QObject | None = None) -> None:
         """Subscribes to ``events`` right away, so nothing published from now on is lost."""
@@ -197,3 +200,5 @@ class EventBridge(QObject):
                 self.resumedElsewhere.emit(peer)
             case GroupChanged(peer=peer):
                 self.groupChanged.emit(peer)
+            case ProfileChanged(peer=peer):
+                self.profileChanged.emit(peer)

@@ -58,6 +58,9 @@ ICON_NAMES: tuple[str, ...] = (
     "arrow-up",
     "more",
     "emoji",
+    "mic",
+    "play",
+    "pause",
 )
 #: The full-colour application icon (``resources/icons/<name>.svg``, PNGs beside it).
 APP_ICON_NAME = "chat-desktop"

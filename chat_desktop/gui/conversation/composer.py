@@ -46,6 +46,7 @@ from chat_desktop.gui.common.theme import current_colors
 from chat_desktop.gui.conversation.emoji_completion import EmojiCompletion
 from chat_desktop.gui.conversation.emoji_picker import EmojiPicker, RecentEmojiSource
 from chat_desktop.gui.conversation.spell_check import SpellCheck, SpellSource, context_menu
+from chat_desktop.gui.conversation.voice_recorder import VoiceRecorder
 
 #: "Typing" is re-sent at most this often while the user keeps typing.
 TYPING_REPEAT_MS = 4_000
@@ -291,19 +292,24 @@ class Composer(QWidget):
             button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.context_bar = ComposerContextBar(self)
         self.context_bar.closeClicked.connect(self.cancel_context)
+        #: The microphone button and recording bar (voice_recorder.py).
+        self.voice_recorder = VoiceRecorder(self)
         row = QHBoxLayout()
         row.setSpacing(8)
         row.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.edit, 1)
         row.addWidget(self.emoji_button, 0, Qt.AlignmentFlag.AlignBottom)
+        row.addWidget(self.voice_recorder.button, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 10)
         layout.setSpacing(6)
         layout.addWidget(self.context_bar)
+        layout.addWidget(self.voice_recorder.bar)
         layout.addLayout(row)
         QWidget.setTabOrder(self.edit, self.emoji_button)
-        QWidget.setTabOrder(self.emoji_button, self.send_button)
+        QWidget.setTabOrder(self.emoji_button, self.voice_recorder.button)
+        QWidget.setTabOrder(self.voice_recorder.button, self.send_button)
         QWidget.setTabOrder(self.send_button, self.attach_button)
         QWidget.setTabOrder(self.attach_button, self.context_bar.close_button)
         self._reply_to: str | None = None
@@ -356,7 +362,12 @@ class Composer(QWidget):
 
     def _apply_metrics(self) -> None:
         side = round(self.fontMetrics().lineSpacing() * ICON_LINES)
-        for button in (self.attach_button, self.emoji_button, self.send_button):
+        for button in (
+            self.attach_button,
+            self.emoji_button,
+            self.voice_recorder.button,
+            self.send_button,
+        ):
             button.setIconSize(QSize(side, side))
         self.send_button.setIcon(tinted_icon("send", current_colors().accent_text))
         self._style_emoji_button()
@@ -374,6 +385,7 @@ class Composer(QWidget):
         )
         if self.emoji_button.styleSheet() != sheet:
             self.emoji_button.setStyleSheet(sheet)
+        self.voice_recorder.apply_style(padding, colors.hover, colors.accent)
 
     def _fit_height(self) -> None:
         """Grows the box with its wrapped lines up to :data:`MAX_LINES_SHOWN`, then scrolls."""

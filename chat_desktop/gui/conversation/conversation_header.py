@@ -1,14 +1,16 @@
 """``ConversationHeader``: the bar above the open conversation's messages.
 
-It shows the peer's name with a "verified" badge, their presence ("online", "typing…") under
-it, the disappearing-messages menu and the "Safety number" button. The pane
+It shows the peer's profile picture and name with a "verified" badge, their presence
+("online", "typing…") under it, the disappearing-messages menu and the "Safety number"
+button. The pane
 (:class:`~chat_desktop.gui.conversation.conversation_view.ConversationView`) fills it in and
 acts on its controls; its strings stay in the pane's translation context.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -49,6 +51,10 @@ class ConversationHeader(QFrame):
         """Builds the header with no peer shown and the timer off."""
         super().__init__()
         self.setObjectName("conversationHeader")
+        #: The contact's round profile picture (hidden when it has none).
+        self.avatar_label = QLabel()
+        self.avatar_label.setObjectName("peerAvatar")
+        self.avatar_label.hide()
         self.peer_label = QLabel()
         self.peer_label.setObjectName("peerName")
         mark_as_data(self.peer_label)
@@ -112,6 +118,7 @@ class ConversationHeader(QFrame):
             )
         )
         header_layout = QHBoxLayout(self)
+        header_layout.addWidget(self.avatar_label)
         names = QVBoxLayout()
         names.setSpacing(0)
         name_row = QHBoxLayout()
@@ -126,6 +133,25 @@ class ConversationHeader(QFrame):
         header_layout.addWidget(self.timer_box)
         header_layout.addWidget(self.safety_button)
         header_layout.addWidget(self.members_button)
+
+    def show_avatar(self, avatar: QPixmap | None) -> None:
+        """Shows the contact's round picture (at two lines of text high), or hides it."""
+        if avatar is None:
+            self.avatar_label.clear()
+            self.avatar_label.hide()
+            return
+        side = self.peer_label.fontMetrics().height() * 2
+        ratio = self.devicePixelRatioF()
+        scaled = avatar.scaled(
+            round(side * ratio),
+            round(side * ratio),
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        scaled.setDevicePixelRatio(ratio)
+        self.avatar_label.setPixmap(scaled)
+        self.avatar_label.setFixedSize(side, side)
+        self.avatar_label.show()
 
     def select_timer(self, seconds: int) -> None:
         """Shows ``seconds`` in the timer menu; a value it lacks is listed above "Custom…"."""

@@ -15,6 +15,7 @@ from PySide6.QtCore import QDateTime, QLocale, QPoint, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
 
 from chat_desktop.gui.common.accessibility import name_controls
+from chat_desktop.gui.common.avatars import round_avatar
 from chat_desktop.gui.common.event_bridge import EventBridge
 from chat_desktop.gui.common.notices import StandardButton, ask, show_notice
 from chat_desktop.gui.common.tasks import spawn
@@ -28,13 +29,17 @@ from chat_desktop.gui.conversation.forward_dialog import ForwardDialog
 from chat_desktop.gui.conversation.group_source import ConversationSource, is_group
 from chat_desktop.gui.conversation.key_acceptance import compare_then_accept
 from chat_desktop.gui.conversation.key_change_banner import KeyChangeBanner
+from chat_desktop.gui.conversation.link_preview_bar import LinkPreviewBar
 from chat_desktop.gui.conversation.message_details import MessageDetailsDialog
 from chat_desktop.gui.conversation.message_model import MessageWindowModel
 from chat_desktop.gui.conversation.message_view import MessageListView
 from chat_desktop.gui.conversation.message_words import duration_text
 from chat_desktop.gui.conversation.reaction_picker import ReactionPicker
+from chat_desktop.gui.conversation.request_banner import RequestBanner
 from chat_desktop.gui.conversation.safety_number import SafetyNumberDialog
 from chat_desktop.gui.conversation.selection_bar import SelectionBar
+from chat_desktop.gui.conversation.voice_notes_pane import VoiceNotes
+from chat_desktop.protocol.link_preview import LinkPreview
 from chat_desktop.services.client import ChatClient
 from chat_desktop.services.errors import UnknownPeer
 from chat_desktop.services.file_types import display_file_name
@@ -88,6 +93,10 @@ class ConversationView(ConversationFiles):
 
         self.blocked_banner = BlockedBanner()
         self.blocked_banner.unblock_button.clicked.connect(self._unblock)
+        self.request_banner = RequestBanner()  # Delete and Block: the window asks first
+        self.request_banner.acceptClicked.connect(
+            lambda peer: spawn(self._accept_request(peer), "accept request", self._show_error)
+        )
 
         self.banner = KeyChangeBanner()
         self.banner_label = self.banner.label
@@ -105,6 +114,17 @@ class ConversationView(ConversationFiles):
         layout.addWidget(self.banner)
         layout.addWidget(self.blocked_banner)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.request_banner)  # in the composer's place (Signal's)
+        #: The link preview card of the message being written (opt-in, link_preview_bar.py).
+        self.link_preview_bar = LinkPreviewBar(
+            self._client.link_previews.fetch, self._client.link_previews.enabled
+        )
+        layout.addWidget(self.link_preview_bar)
+        self.composer.edit.textChanged.connect(
+            lambda: self.link_preview_bar.watch(
+                "" if self.composer.editing else self.composer.edit.toPlainText()
+            )
+        )
         layout.addWidget(self.composer)
         #: Shown instead of the composer while messages are picked.
         self.selection_bar = SelectionBar()
@@ -134,6 +154,10 @@ class ConversationView(ConversationFiles):
         self.view.cancelRequested.connect(self.cancel_transfer)
         self.view.imageActivated.connect(self.show_image)
         self.view.forwardRequested.connect(self.forward_messages)
+        #: Recording, sending and playing voice notes (voice_notes_pane.py).
+        self.voice_notes = VoiceNotes(
+            self, client, self.composer, self.view, self.model, lambda: self._peer
+        )
         self.view.picking.changed.connect(self._picking_changed)
         self.selection_bar.forwardClicked.connect(
             lambda: self.forward_messages(self.view.picking.picked)
@@ -154,6 +178,7 @@ class ConversationView(ConversationFiles):
 
     async def open(self, peer: str, timer_seconds: int = 0) -> None:
         """Shows the conversation with ``peer`` (newest messages at the bottom)."""
+        self.voice_notes.stop()
         self._peer = peer
         self._typing = False
         self._presence = ""
@@ -166,6 +191,7 @@ class ConversationView(ConversationFiles):
         self.banner.hide()
         self.header.select_timer(timer_seconds)
         self.composer.reset()
+        self.link_preview_bar.set_active(True)  # chats and groups alike
         self.view.picking.stop()
         self.find_bar.conversation_changed(peer)
         await self.model.open_conversation(peer)
@@ -174,6 +200,21 @@ class ConversationView(ConversationFiles):
             spawn(self._client.presence.subscribe([peer]), "subscribe presence")
         spawn(self.refresh_verified(), "verified state")
         spawn(self.refresh_blocked(), "blocked state")
+        spawn(self.refresh_profile(), "profile")
+
+    async def refresh_profile(self) -> None:
+        """Shows the open contact's profile name and picture (the username stays the tooltip)."""
+        peer = self._peer
+        self.header.show_avatar(None)
+        self.peer_label.setToolTip("")
+        if peer is None or is_group(peer) or peer == self._client.username:
+            return
+        profile = await self._client.profile.of(peer)
+        if peer != self._peer:
+            return
+        self.peer_label.setText(profile.name or peer)
+        self.peer_label.setToolTip(peer)
+        self.header.show_avatar(round_avatar(profile.avatar))
 
     async def refresh_verified(self) -> None:
         """Shows or hides the verified badge for the open conversation."""
@@ -195,6 +236,9 @@ class ConversationView(ConversationFiles):
         bridge.transferProgress.connect(self.on_transfer_progress)
         bridge.transferFinished.connect(self.on_transfer_finished)
         bridge.resumedElsewhere.connect(self.on_resumed_elsewhere)
+        bridge.profileChanged.connect(
+            lambda peer: spawn(self.refresh_profile(), "profile") if peer == self._peer else None
+        )
 
     # ---- engine events ----------------------------------------------------------------------
 
@@ -328,8 +372,22 @@ class ConversationView(ConversationFiles):
     # ---- user actions ------------------------------------------------------------------------
 
     def _send_text(self, text: str, reply_to: str = "") -> None:
-        if self._peer is not None:
+        preview = self.link_preview_bar.take(text)
+        if self._peer is not None and preview is not None:
+            sending = self._send_previewed(self._peer, text, reply_to or None, preview)
+            spawn(sending, "send text", self._show_error)
+        elif self._peer is not None:
             spawn(self._send(self._peer, text, reply_to or None), "send text", self._show_error)
+
+    async def _send_previewed(
+        self, peer: str, text: str, reply_to: str | None, preview: LinkPreview
+    ) -> None:
+        message_id = await self._client.messages.send_text(
+            peer, text, reply_to=reply_to, link_preview=preview
+        )
+        await self.model.add_message(peer, message_id)
+        self.view.scroll_to_newest()
+        self.conversationsChanged.emit()
 
     async def _send(self, peer: str, text: str, reply_to: str | None) -> None:
         message_id = await self._client.messages.send_text(peer, text, reply_to=reply_to)
@@ -503,6 +561,7 @@ class ConversationView(ConversationFiles):
 
     def close_conversation(self) -> None:
         """Shows no conversation any more (it was deleted): forgets the peer and its rows."""
+        self.voice_notes.stop()
         self._peer = None
         self.find_bar.conversation_changed(None)
         self.model.clear()
@@ -562,18 +621,28 @@ class ConversationView(ConversationFiles):
         self.view.double_click_replies = on
 
     async def refresh_blocked(self) -> None:
-        """Shows the blocked banner (and turns the composer off) if the open contact is
-        blocked; hides it otherwise."""
+        """Shows the blocked banner, or the message request's, (and turns the composer off)
+        if the open contact is blocked or the chat a request; hides them otherwise."""
         peer = self._peer
         if peer is None:
             return
         blocked = peer in await self._client.conversations.blocked()
+        request = not blocked and await self._client.conversations.is_request(peer)
         if peer != self._peer:
             return  # another conversation opened meanwhile
         self.blocked_banner.setVisible(blocked)
         if blocked:
             self.blocked_banner.show_for(peer)
-        self.composer.setEnabled(not blocked)
+        self.request_banner.setVisible(request)
+        if request:
+            self.request_banner.show_for(peer)
+        self.composer.setEnabled(not blocked and not request)
+        self.composer.setVisible(not request and not self.view.picking.active)
+
+    async def _accept_request(self, peer: str) -> None:
+        await self._client.conversations.accept(peer)
+        await self.refresh_blocked()
+        self.conversationsChanged.emit()  # it joins the list
 
     def _unblock(self) -> None:
         if self._peer is not None:

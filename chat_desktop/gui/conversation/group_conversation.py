@@ -14,6 +14,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from chat_desktop.gui.common.avatars import round_avatar
 from chat_desktop.gui.common.event_bridge import EventBridge
 from chat_desktop.gui.common.notices import StandardButton, ask, show_notice
 from chat_desktop.gui.common.tasks import spawn
@@ -23,6 +24,7 @@ from chat_desktop.gui.conversation.custom_timer import ask_custom_timer
 from chat_desktop.gui.conversation.group_members import GroupMembersDialog, group_error_text
 from chat_desktop.gui.conversation.group_message_info import GroupMessageInfoDialog
 from chat_desktop.gui.conversation.group_source import is_group
+from chat_desktop.protocol.link_preview import LinkPreview
 from chat_desktop.services.capabilities.groups import GroupMessageDetails
 from chat_desktop.services.client import ChatClient
 from chat_desktop.services.group_state import GroupState
@@ -121,6 +123,19 @@ class GroupConversationView(ConversationView):
         self.header.timer_box.setEnabled(still_member)
         if self.members_dialog is not None and self.members_dialog.isVisible():
             self.members_dialog.show_state(state)
+        await self.refresh_profile()
+
+    async def refresh_profile(self) -> None:
+        """A group shows its picture in the header (fetched once by the engine); a chat, its
+        contact's profile."""
+        peer = self.peer
+        if not is_group(peer):
+            await super().refresh_profile()
+            return
+        assert peer is not None
+        picture = await self._client.groups.avatar(peer)
+        if peer == self.peer:
+            self.header.show_avatar(round_avatar(picture))
 
     async def refresh_verified(self) -> None:
         """Shows or hides the verified badge (a group has none)."""
@@ -194,6 +209,19 @@ class GroupConversationView(ConversationView):
             await super()._send(peer, text, reply_to)
             return
         message_id = await self._client.groups.send_text(peer, text, reply_to=reply_to)
+        await self.model.add_message(peer, message_id)
+        self.view.scroll_to_newest()
+        self.conversationsChanged.emit()
+
+    async def _send_previewed(
+        self, peer: str, text: str, reply_to: str | None, preview: LinkPreview
+    ) -> None:
+        if not is_group(peer):
+            await super()._send_previewed(peer, text, reply_to, preview)
+            return
+        message_id = await self._client.groups.send_text(
+            peer, text, reply_to=reply_to, link_preview=preview
+        )
         await self.model.add_message(peer, message_id)
         self.view.scroll_to_newest()
         self.conversationsChanged.emit()

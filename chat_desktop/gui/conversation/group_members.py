@@ -1,6 +1,7 @@
 """``GroupMembersDialog``: a group's members page (issue 21).
 
-The group's name (an admin renames it here), the list of members with admin marks ("admin",
+The group's name and picture (an admin renames it and changes the picture here), the list
+of members with admin marks ("admin",
 "you"); an admin may add members (picked
 from the known contacts), remove one, or make one an admin; everyone may leave the group
 (asked first, "No" the default). Each change goes through ``client.groups`` and the list
@@ -32,11 +33,14 @@ from chat_desktop.gui.common.accessibility import mark_as_data, name_controls
 from chat_desktop.gui.common.form_parts import error_label
 from chat_desktop.gui.common.notices import StandardButton, ask, user_message
 from chat_desktop.gui.common.tasks import spawn
+from chat_desktop.gui.conversation.group_picture import GroupPictureRow
 from chat_desktop.gui.conversation_list.member_picker import MemberPicker
 from chat_desktop.protocol.message_content import MAX_GROUP_TITLE_LENGTH
 from chat_desktop.services.capabilities.groups import GroupChangeRefused, NotAGroupMember
 from chat_desktop.services.client import ChatClient
+from chat_desktop.services.group_avatars import GroupAvatarUnavailable
 from chat_desktop.services.group_state import GroupState
+from chat_desktop.services.image_processing import ImageRejected
 
 #: The username of a member row.
 MEMBER_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -52,6 +56,12 @@ def group_error_text(error: BaseException) -> str:
         return translate("GroupMembers", "You are no longer a member of this group.")
     if isinstance(error, GroupChangeRefused):
         return translate("GroupMembers", "The group was not changed: only an admin can change it.")
+    if isinstance(error, ImageRejected):
+        return translate("GroupMembers", "This picture cannot be used as the group's picture.")
+    if isinstance(error, GroupAvatarUnavailable):
+        return translate(
+            "GroupMembers", "The picture could not be uploaded. Check the connection and try again."
+        )
     return user_message(error)
 
 
@@ -138,6 +148,7 @@ class GroupMembersDialog(QDialog):
         self.title_edit.setMaxLength(MAX_GROUP_TITLE_LENGTH)
         self.rename_button = QPushButton(translate("GroupMembers", "Rename"))
         self.rename_button.setObjectName("renameGroup")
+        self.picture_row = GroupPictureRow(client, conversation_id, self._show_error, self)
         self.heading = QLabel()
         self.list = QListWidget()
         self.list.setObjectName("groupMemberList")
@@ -180,6 +191,7 @@ class GroupMembersDialog(QDialog):
         title_row.addWidget(self.rename_button)
         layout = QVBoxLayout(self)
         layout.addLayout(title_row)
+        layout.addWidget(self.picture_row)
         layout.addWidget(self.heading)
         layout.addWidget(self.list, 1)
         layout.addLayout(row)
@@ -194,6 +206,7 @@ class GroupMembersDialog(QDialog):
         self.title_edit.returnPressed.connect(self.rename)
         self.title_edit.textChanged.connect(lambda _text: self._update_buttons())
         self.show_state(state)
+        self.picture_row.reload()
         self.setMinimumSize(420, 380)
 
     @property
@@ -204,7 +217,10 @@ class GroupMembersDialog(QDialog):
     def show_state(self, state: GroupState) -> None:
         """Lists the members of ``state`` (keeping the selected one selected)."""
         selected = self.selected()
+        picture_changed = state.avatar != self.state.avatar
         self.state = state
+        if picture_changed:
+            self.picture_row.reload()
         own = self._client.username
         self.setWindowTitle(translate("GroupMembers", "Members of %1").replace("%1", state.title))
         if not self.title_edit.hasFocus() or not self.is_admin:
@@ -244,6 +260,7 @@ class GroupMembersDialog(QDialog):
         chosen = self.selected()
         other = chosen is not None and chosen != own
         self.title_edit.setReadOnly(not self.is_admin)
+        self.picture_row.set_admin(self.is_admin)
         self.rename_button.setVisible(self.is_admin)
         wanted = self.title_edit.text().strip()
         self.rename_button.setEnabled(bool(wanted) and wanted != self.state.title)

@@ -61,6 +61,7 @@ def content_key(message: Message) -> tuple[object, ...]:
         message.quote,
         message.reactions,
         attachment,
+        message.link_preview is not None,  # a preview never changes; deleting drops it
     )
 
 

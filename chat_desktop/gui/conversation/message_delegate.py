@@ -66,6 +66,7 @@ from chat_desktop.gui.common.tasks import spawn
 from chat_desktop.gui.common.theme import ThemeColors, current_colors
 from chat_desktop.gui.conversation.group_names import paint_sender
 from chat_desktop.gui.conversation.layout_cache import LayoutCache
+from chat_desktop.gui.conversation.link_preview_painting import paint_card
 from chat_desktop.gui.conversation.match_ranges import match_ranges
 from chat_desktop.gui.conversation.message_hits import Hit, hit_test
 from chat_desktop.gui.conversation.message_layout import (
@@ -123,6 +124,11 @@ from chat_desktop.gui.conversation.transfer_painting import (
     paint_file_row,
     paint_image_transfer,
     with_alpha,
+)
+from chat_desktop.gui.conversation.voice_note_painting import (
+    VoicePosition,
+    is_voice_note,
+    paint_voice_row,
 )
 from chat_desktop.services.image_processing import THUMBNAIL_MAX_BYTES
 from chat_desktop.services.types import TIMER_NOTE_KIND, Direction, Message, MessageStatus
@@ -270,6 +276,8 @@ class MessageDelegate(QStyledItemDelegate):
         self.search_query = ""
         self.selection: TextSelection | None = None
         self.now_ms: Callable[[], int] = QDateTime.currentMSecsSinceEpoch
+        #: Where the voice note of a message id stands in the player (voice_notes_pane.py).
+        self.voice_position: Callable[[str], VoicePosition | None] = lambda _message_id: None
 
     # ---- layout -------------------------------------------------------------------------
 
@@ -473,7 +481,10 @@ class MessageDelegate(QStyledItemDelegate):
         if layout.image is not None:
             self._paint_image(painter, layout.image, message, index, colors)
             paint_image_transfer(painter, layout, state, progress, colors)
-        if layout.file is not None:
+        if layout.file is not None and is_voice_note(message):
+            position = self.voice_position(message.id)
+            paint_voice_row(painter, layout, message, font, colors, state, progress, position)
+        elif layout.file is not None:
             paint_file_row(painter, layout, message, font, colors, state, progress)
         if layout.text is not None and layout.text_layout is not None:
             painter.setFont(italic_font(font) if message.deleted else font)
@@ -482,6 +493,8 @@ class MessageDelegate(QStyledItemDelegate):
             if self.selection is not None:
                 marked += self.selection.ranges(message.id, _selected_look(colors))
             layout.text_layout.draw(painter, QPointF(layout.text.topLeft()), marked)
+        if layout.link_preview is not None and message.link_preview is not None:
+            paint_card(painter, layout.link_preview, message.link_preview, font, colors)
         self._paint_footer(painter, layout, message, font, colors)
         for chip in layout.chips:
             ours = any(self._is_ours(index, reactor) for reactor in chip.reactors)

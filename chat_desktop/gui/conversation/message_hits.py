@@ -14,9 +14,12 @@ from PySide6.QtGui import QTextLine
 
 from chat_desktop.gui.conversation.link_text import Link
 from chat_desktop.gui.conversation.message_layout import MessageLayout, TransferState
+from chat_desktop.gui.conversation.voice_note_painting import is_voice_note, seek_fraction
 from chat_desktop.services.types import Message
 
-HitKind = Literal["quote", "link", "chip", "cancel", "download", "open", "image", "edited"]
+HitKind = Literal[
+    "quote", "link", "chip", "cancel", "download", "open", "image", "edited", "play", "seek"
+]
 
 
 class Hit(msgspec.Struct, frozen=True):
@@ -76,6 +79,9 @@ def hit_test(
     link = link_at(layout, point)
     if link is not None:
         return Hit("link", link.url)
+    card = layout.link_preview
+    if card is not None and message.link_preview is not None and card.contains(point):
+        return Hit("link", message.link_preview.url)
     if layout.image is not None and layout.image.contains(point):
         if state == "transfer":
             button = layout.image_button
@@ -85,6 +91,11 @@ def hit_test(
         parts_file = layout.file
         if state == "transfer":
             return Hit("cancel") if parts_file.badge.contains(point) else None
+        if state == "ready" and is_voice_note(message):  # play, or seek on the waveform
+            if parts_file.badge.contains(point):
+                return Hit("play")
+            fraction = seek_fraction(layout, point)
+            return None if fraction is None else Hit("seek", f"{fraction:.4f}")
         if layout.file_row.contains(point):
             return Hit("open") if state == "ready" else Hit("download")
     return None

@@ -42,6 +42,7 @@ from PySide6.QtGui import (
 
 from chat_desktop.gui.common.data_size import format_size
 from chat_desktop.gui.conversation.group_names import NAME_GAP, sender_band
+from chat_desktop.gui.conversation.link_preview_painting import card_size
 from chat_desktop.gui.conversation.link_text import Link, find_links
 from chat_desktop.gui.conversation.message_words import (
     WIDEST_REMAINING_SAMPLES,
@@ -69,6 +70,8 @@ MIN_BUBBLE_WIDTH = 64
 ICON_GAP_SHARE = 0.3
 #: A file's round badge, in line heights of the message font.
 FILE_BADGE_LINES = 2.4
+#: A voice note's waveform is at least this many line heights wide (voice_note_painting.py).
+VOICE_WAVE_LINES = 10
 #: The quote block's accent bar and inner padding (px).
 QUOTE_BAR = 3
 QUOTE_PAD = 6
@@ -316,6 +319,8 @@ class MessageLayout(msgspec.Struct, frozen=True, eq=False):
     deleted: bool = False
     #: The sender's name line at the top of an incoming group bubble (group_names.py).
     sender_name: QRect | None = None
+    #: The link preview card under the text (link_preview_painting.py).
+    link_preview: QRect | None = None
 
 
 # ---- computing -------------------------------------------------------------------------------
@@ -546,6 +551,10 @@ def compute_layout(
         text_layout, text_size = _text_layout(text, text_font, content_max, links, accent)
         content_width = max(content_width, text_size.width())
         content_height += text_size.height()
+    card = None if message.deleted else card_size(message.link_preview, font, content_max)
+    if card is not None:
+        content_width = max(content_width, card.width())
+        content_height += BUBBLE_PAD_V + card.height()
     content_height += FOOTER_GAP + meta.height()
     bubble_width = max(MIN_BUBBLE_WIDTH, min(bubble_max, content_width + 2 * BUBBLE_PAD_H))
     outgoing = message.direction is Direction.OUTGOING
@@ -604,6 +613,10 @@ def compute_layout(
     if text:
         text_rect = QRect(inner_left, y, inner_width, text_size.height())
         y += text_size.height()
+    card_rect: QRect | None = None
+    if card is not None:
+        card_rect = QRect(inner_left, y + BUBBLE_PAD_V, inner_width, card.height())
+        y = card_rect.bottom() + 1
     footer = QRect(inner_left, y + FOOTER_GAP, inner_width, meta.height())
     chips, bottom = _chips(message, bubble, bubble_max, width, meta)
     return MessageLayout(
@@ -626,6 +639,7 @@ def compute_layout(
         links=links,
         deleted=message.deleted,
         sender_name=name_rect,
+        link_preview=card_rect,
     )
 
 
@@ -645,6 +659,8 @@ def _file_row_size(message: Message, font: QFont, content_max: int) -> QSize:
     text_width = max(
         QFontMetrics(name_font(font)).horizontalAdvance(file_name(message)), meta_width
     )
+    if message.attachment is not None and message.attachment.voice_ms is not None:
+        text_width = max(text_width, round(metrics.height() * VOICE_WAVE_LINES))
     height = max(badge, metrics.height() + meta.height() + 2 * PROGRESS_BAR_HEIGHT)
     return QSize(min(content_max, badge + gap + text_width + 1), height)
 

@@ -68,7 +68,7 @@ HIGHLIGHT_MS = 1500
 #: How often the disappearing countdown of visible rows is redrawn (ms).
 COUNTDOWN_MS = 1000
 #: Parts a click acts on by itself (a click elsewhere, or on "download", is a plain click).
-_ACTIONABLE = frozenset({"quote", "link", "chip", "cancel", "open", "image"})
+_ACTIONABLE = frozenset({"quote", "link", "chip", "cancel", "open", "image", "play", "seek"})
 
 
 class MessageListView(MessageMenus, QListView):
@@ -110,6 +110,8 @@ class MessageListView(MessageMenus, QListView):
     deleteRequested = Signal(str, bool)  # noqa: N815
     detailsRequested = Signal(str)  # noqa: N815
     openRequested = Signal(str)  # noqa: N815
+    voicePlayRequested = Signal(str)  # noqa: N815
+    voiceSeekRequested = Signal(str, float)  # noqa: N815
     saveRequested = Signal(str)  # noqa: N815
     cancelRequested = Signal(str)  # noqa: N815
     imageActivated = Signal(str)  # noqa: N815
@@ -654,6 +656,10 @@ class MessageListView(MessageMenus, QListView):
             self.cancelRequested.emit(message.id)
         elif hit.kind == "open":
             self.openRequested.emit(message.id)
+        elif hit.kind == "play":
+            self.voicePlayRequested.emit(message.id)
+        elif hit.kind == "seek":
+            self.voiceSeekRequested.emit(message.id, float(hit.value))
         elif hit.kind == "image":
             self.imageActivated.emit(message.id)
 

@@ -1,7 +1,8 @@
 """``ConversationDelegate``: paints one row of the conversation list (no widgets per row).
 
-A row shows an avatar circle with the contact's initials (a colour derived from a hash of the
-name, in a tone that reads on the light and the dark theme) and a presence dot, the name with
+A row shows the contact's round profile picture, or else an avatar circle with its initials
+(a colour derived from a hash of the name, in a tone that reads on the light and the dark
+theme) and a presence dot, the name with
 the verified and disappearing-timer marks, the time of the last activity, a one-line preview
 of the last message (or "Draft: …" with the word in the accent colour, as Signal shows an
 unsent text), the muted and pinned marks and the unread badge (accent colour; grey when
@@ -18,7 +19,7 @@ import zlib
 
 import msgspec
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from chat_desktop.gui.common.icons import tinted_icon
@@ -56,6 +57,7 @@ class RowData(msgspec.Struct, frozen=True):
         marked_unread: The user marked it unread: a dot when nothing is unread.
         draft_label: "Draft:" (translated) when ``preview`` is the conversation's draft,
             painted emphasised before it; empty otherwise.
+        avatar: The contact's round profile picture, drawn instead of the initials.
     """
 
     peer: str
@@ -71,6 +73,7 @@ class RowData(msgspec.Struct, frozen=True):
     online: bool
     marked_unread: bool = False
     draft_label: str = ""
+    avatar: QPixmap | None = None
 
 
 class RowLayout(msgspec.Struct, frozen=True):
@@ -323,13 +326,17 @@ class ConversationDelegate(QStyledItemDelegate):
 
         # Avatar and presence.
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(avatar_color(row.name, colors))
-        painter.drawEllipse(QRectF(layout.avatar))
-        avatar_font = QFont(name_font)
-        avatar_font.setPixelSize(max(8, layout.avatar.height() * 2 // 5))
-        painter.setFont(avatar_font)
-        painter.setPen(QColor(colors.base))
-        painter.drawText(layout.avatar, Qt.AlignmentFlag.AlignCenter, row.initials)
+        if row.avatar is not None:  # the profile picture (already round)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawPixmap(layout.avatar, row.avatar)
+        else:
+            painter.setBrush(avatar_color(row.name, colors))
+            painter.drawEllipse(QRectF(layout.avatar))
+            avatar_font = QFont(name_font)
+            avatar_font.setPixelSize(max(8, layout.avatar.height() * 2 // 5))
+            painter.setFont(avatar_font)
+            painter.setPen(QColor(colors.base))
+            painter.drawText(layout.avatar, Qt.AlignmentFlag.AlignCenter, row.initials)
         if row.online:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(background))

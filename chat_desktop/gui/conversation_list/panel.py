@@ -27,7 +27,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QMouseEvent
+from PySide6.QtGui import QAction, QMouseEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -49,6 +49,7 @@ from chat_desktop.gui.conversation_list.delegate import (
     RowData,
     initials_of,
 )
+from chat_desktop.gui.conversation_list.requests_toggle import RequestsToggle
 from chat_desktop.services.file_types import display_file_name
 from chat_desktop.services.types import NOTE_KINDS, Conversation, Direction, Message
 
@@ -93,6 +94,8 @@ def message_preview(message: Message) -> str:
                 if caption
                 else translate("ConversationList", "Photo")
             )
+        if info.voice_ms is not None:
+            return translate("ConversationList", "Voice note")
         name = display_file_name(info.file_name, PREVIEW_NAME_LENGTH) or translate(
             "ConversationList", "File"
         )
@@ -191,6 +194,8 @@ class ConversationListModel(QAbstractListModel):
         self._conversations: dict[str, Conversation] = {}
         self._online: set[str] = set()
         self._verified: set[str] = set()
+        #: Contacts' round profile pictures (``gui/common/avatars.py``).
+        self._avatars: dict[str, QPixmap] = {}
         #: Our own username: its conversation is the Note to Self.
         self.own_username: str | None = None
 
@@ -277,6 +282,15 @@ class ConversationListModel(QAbstractListModel):
             self._verified.discard(peer)
         self._remake(peer)
 
+    def set_avatar(self, peer: str, avatar: QPixmap | None) -> None:
+        """Shows ``peer``'s round profile picture (None: the initials again)."""
+        if avatar is None:
+            if self._avatars.pop(peer, None) is None:
+                return
+        else:
+            self._avatars[peer] = avatar
+        self._remake(peer)
+
     def _make_row(self, conversation: Conversation) -> RowData:
         peer = peer_of(conversation)
         name = conversation_name(conversation)
@@ -297,6 +311,7 @@ class ConversationListModel(QAbstractListModel):
             timer=conversation.expire_timer > 0,
             verified=peer in self._verified,
             online=peer in self._online,
+            avatar=self._avatars.get(peer),
         )
 
     def _remake(self, peer: str) -> None:
@@ -432,6 +447,7 @@ class ConversationList(QWidget):
         self.archived_button.setFlat(True)
         self.archived_button.setIcon(icon("archive"))
         self.archived_button.hide()
+        self.requests_button = RequestsToggle()  # message requests: apart, behind this row
         name_controls(
             (self.new_chat_button, self.tr("New chat")),
             (self.new_group_button, self.tr("New group")),
@@ -449,6 +465,7 @@ class ConversationList(QWidget):
         new_row.addWidget(self.new_chat_button, 1)
         new_row.addWidget(self.new_group_button, 1)
         layout.addLayout(new_row)
+        layout.addWidget(self.requests_button)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.archived_button)
         self.new_chat_button.clicked.connect(self.newChatClicked.emit)
@@ -457,6 +474,8 @@ class ConversationList(QWidget):
         selection.currentChanged.connect(self._on_current_changed)
         self.list.customContextMenuRequested.connect(self._on_context_menu)
         self.archived_button.toggled.connect(self._on_archived_toggled)
+        self.requests_button.toggled.connect(self._on_archived_toggled)
+        self._requests: list[Conversation] = []
         self._updating = False
         self._all: list[Conversation] = []
         self._current: str | None = None
@@ -471,18 +490,29 @@ class ConversationList(QWidget):
         """Whether the archived conversations are shown (instead of the others)."""
         return self.archived_button.isChecked()
 
-    def set_conversations(self, conversations: Sequence[Conversation], current: str | None) -> None:
-        """Shows ``conversations`` (archived ones too: they go behind the toggle).
+    def set_conversations(
+        self,
+        conversations: Sequence[Conversation],
+        current: str | None,
+        requests: Sequence[Conversation] = (),
+    ) -> None:
+        """Shows ``conversations`` (archived ones too: they go behind the toggle; message
+        ``requests`` behind theirs, at the top).
 
         ``current`` (the open conversation) stays selected; no selection is emitted.
         """
         self._all = list(conversations)
+        self._requests = list(requests)
         self._current = current
         self._show()
 
     def _show(self) -> None:
-        archived = self.showing_archived
+        self.requests_button.show_count(len(self._requests))
+        requests = self.requests_button.isChecked()
+        archived = self.showing_archived and not requests
         shown = [c for c in self._all if c.archived == archived]
+        if requests:
+            shown = self._requests
         archived_count = sum(1 for c in self._all if c.archived)
         self._updating = True
         try:
@@ -496,7 +526,7 @@ class ConversationList(QWidget):
             self.archived_button.setText(
                 self.tr("Archived (%1)").replace("%1", str(archived_count))
             )
-        self.archived_button.setVisible(archived or archived_count > 0)
+        self.archived_button.setVisible(not requests and (archived or archived_count > 0))
         peers = self.model.peers()
         if peers != self._listed_peers:
             added = set(peers) - set(self._listed_peers)
@@ -534,6 +564,10 @@ class ConversationList(QWidget):
     def set_verified(self, peer: str, verified: bool) -> None:
         """Shows whether ``peer``'s safety number was verified."""
         self.model.set_verified(peer, verified)
+
+    def set_avatar(self, peer: str, avatar: QPixmap | None) -> None:
+        """Shows ``peer``'s round profile picture on its row (None: its initials)."""
+        self.model.set_avatar(peer, avatar)
 
     def peers(self) -> list[str]:
         """The peers listed, top to bottom."""

@@ -88,6 +88,7 @@
     </message>
     <message>
         <source>Change password…</source>
+        <extracomment>Our name and picture, as contacts see them (``profile_section.py``).</extracomment>
         <translation>Ganti kata sandi…</translation>
     </message>
     <message>
@@ -520,7 +521,7 @@
     </message>
     <message>
         <source>Replying to %1</source>
-        <extracomment>Where recent emoji are kept (``client.preferences``; None: no &quot;Recent&quot; row). The emoji picker last opened (tests look at it).</extracomment>
+        <extracomment>The microphone button and recording bar (voice_recorder.py). Where recent emoji are kept (``client.preferences``; None: no &quot;Recent&quot; row). The emoji picker last opened (tests look at it).</extracomment>
         <translation>Membalas %1</translation>
     </message>
     <message>
@@ -562,6 +563,10 @@
     <message>
         <source>Photo</source>
         <translation>Foto</translation>
+    </message>
+    <message>
+        <source>Voice note</source>
+        <translation>Pesan suara</translation>
     </message>
     <message>
         <source>File</source>
@@ -609,7 +614,7 @@
     </message>
     <message>
         <source>Note to Self</source>
-        <extracomment>Our own username: its conversation is the Note to Self.</extracomment>
+        <extracomment>Contacts&apos; round profile pictures (``gui/common/avatars.py``). Our own username: its conversation is the Note to Self.</extracomment>
         <translation>Catatan untuk Diri Sendiri</translation>
     </message>
     <message>
@@ -770,7 +775,7 @@
     </message>
     <message>
         <source>Verified: you compared the safety number with this contact</source>
-        <extracomment>The timer menu&apos;s last item: a number and a unit (:class:`CustomTimerDialog`).</extracomment>
+        <extracomment>The timer menu&apos;s last item: a number and a unit (:class:`CustomTimerDialog`). The contact&apos;s round profile picture (hidden when it has none).</extracomment>
         <translation>Terverifikasi: Anda sudah membandingkan nomor keamanan dengan kontak ini</translation>
     </message>
     <message>
@@ -804,7 +809,7 @@
     </message>
     <message>
         <source>Note to Self</source>
-        <extracomment>Shown instead of the composer while messages are picked. The last forward dialog opened (tests look at it).</extracomment>
+        <extracomment>The link preview card of the message being written (opt-in, link_preview_bar.py). Shown instead of the composer while messages are picked. The last forward dialog opened (tests look at it). Recording, sending and playing voice notes (voice_notes_pane.py).</extracomment>
         <translation>Catatan untuk Diri Sendiri</translation>
     </message>
     <message>
@@ -1388,7 +1393,7 @@
     <name>ForwardDialog</name>
     <message>
         <source>Forward</source>
-        <extracomment>Chats one forward goes to at most (the engine&apos;s bound).</extracomment>
+        <extracomment>Chats one forward goes to at most (the engine&apos;s bound). A chat row&apos;s username or group id (its text is the name shown).</extracomment>
         <translation>Teruskan</translation>
     </message>
     <message numerus="yes">
@@ -1418,7 +1423,20 @@
         <translation>%1 anggota</translation>
     </message>
     <message>
+        <source>%1 is typing…</source>
+        <translation>%1 sedang mengetik…</translation>
+    </message>
+    <message>
+        <source>%1 and %2 are typing…</source>
+        <translation>%1 dan %2 sedang mengetik…</translation>
+    </message>
+    <message>
+        <source>%1 people are typing…</source>
+        <translation>%1 orang sedang mengetik…</translation>
+    </message>
+    <message>
         <source>Delete for me</source>
+        <extracomment>The members typing in the open group, in the order they started.</extracomment>
         <translation>Hapus untuk saya</translation>
     </message>
     <message>
@@ -1450,6 +1468,14 @@
         <translation>Grup tidak diubah: hanya admin yang dapat mengubahnya.</translation>
     </message>
     <message>
+        <source>This picture cannot be used as the group&apos;s picture.</source>
+        <translation>Gambar ini tidak dapat dipakai sebagai gambar grup.</translation>
+    </message>
+    <message>
+        <source>The picture could not be uploaded. Check the connection and try again.</source>
+        <translation>Gambar tidak dapat diunggah. Periksa koneksi lalu coba lagi.</translation>
+    </message>
+    <message>
         <source>you</source>
         <translation>Anda</translation>
     </message>
@@ -1470,8 +1496,12 @@
         <translation>Tambahkan kontak yang dicentang</translation>
     </message>
     <message>
-        <source>Add members…</source>
+        <source>Rename</source>
         <extracomment>The last &quot;Add members&quot; dialog and &quot;Leave&quot; question opened (tests look at them).</extracomment>
+        <translation>Ubah nama</translation>
+    </message>
+    <message>
+        <source>Add members…</source>
         <translation>Tambah anggota…</translation>
     </message>
     <message>
@@ -1485,6 +1515,14 @@
     <message>
         <source>Leave group</source>
         <translation>Keluar dari grup</translation>
+    </message>
+    <message>
+        <source>Group name</source>
+        <translation>Nama grup</translation>
+    </message>
+    <message>
+        <source>Rename the group</source>
+        <translation>Ubah nama grup</translation>
     </message>
     <message>
         <source>Members</source>
@@ -1650,6 +1688,34 @@
     <message>
         <source>%1 changed the group</source>
         <translation>%1 mengubah grup</translation>
+    </message>
+</context>
+<context>
+    <name>GroupPictureRow</name>
+    <message>
+        <source>Choose picture…</source>
+        <extracomment>The side of the picture shown on the page, in pixels. The last file chooser opened (tests look at it). The picture&apos;s bytes as last read (None: the group has none here).</extracomment>
+        <translation>Pilih gambar…</translation>
+    </message>
+    <message>
+        <source>Remove picture</source>
+        <translation>Hapus gambar</translation>
+    </message>
+    <message>
+        <source>Group picture</source>
+        <translation>Gambar grup</translation>
+    </message>
+    <message>
+        <source>Choose a picture for the group</source>
+        <translation>Pilih gambar untuk grup</translation>
+    </message>
+    <message>
+        <source>Remove the group&apos;s picture</source>
+        <translation>Hapus gambar grup</translation>
+    </message>
+    <message>
+        <source>Choose a group picture</source>
+        <translation>Pilih gambar grup</translation>
     </message>
 </context>
 <context>
@@ -1995,6 +2061,22 @@
     </message>
 </context>
 <context>
+    <name>LinkPreviewBar</name>
+    <message>
+        <source>Send without the link preview</source>
+        <extracomment>How long the text must rest before its link is fetched (ms). Margins around the card (px). The preview shown (None while fetching or when there is none). The fetch last started (tests await it), or None before the first.</extracomment>
+        <translation>Kirim tanpa pratinjau tautan</translation>
+    </message>
+    <message>
+        <source>Remove link preview</source>
+        <translation>Hapus pratinjau tautan</translation>
+    </message>
+    <message>
+        <source>Link preview</source>
+        <translation>Pratinjau tautan</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>A background task of the app stopped unexpectedly and was restarted.</source>
@@ -2040,7 +2122,7 @@
     </message>
     <message>
         <source>New chat…</source>
-        <extracomment>How many list refreshes ran (tests check that bursts are coalesced).</extracomment>
+        <extracomment>How many list refreshes ran (tests check that bursts are coalesced). Contacts&apos; and groups&apos; round pictures, for the list (read again on a change).</extracomment>
         <translation>Obrolan baru…</translation>
     </message>
     <message>
@@ -2128,7 +2210,7 @@
     <name>MessageDelegate</name>
     <message>
         <source>A message from this contact could not be decrypted.</source>
-        <extracomment>Between a status mark and the time, and between an icon and its text (in font heights). A file&apos;s round badge, in line heights of the message font. The quote block&apos;s accent bar and inner padding (px). Reaction chips: inner padding, gap between chips and below the bubble (px). A separator band (day, unread line): its height in meta-font lines. A transfer&apos;s progress bar (px). The round button over an image that is downloading / not downloaded (px). Untranslated; shown through :func:`undecryptable_notice`.</extracomment>
+        <extracomment>Between a status mark and the time, and between an icon and its text (in font heights). A file&apos;s round badge, in line heights of the message font. A voice note&apos;s waveform is at least this many line heights wide (voice_note_painting.py). The quote block&apos;s accent bar and inner padding (px). Reaction chips: inner padding, gap between chips and below the bubble (px). A separator band (day, unread line): its height in meta-font lines. A transfer&apos;s progress bar (px). The round button over an image that is downloading / not downloaded (px). Untranslated; shown through :func:`undecryptable_notice`.</extracomment>
         <translation>Sebuah pesan dari kontak ini tidak dapat didekripsi.</translation>
     </message>
 </context>
@@ -2433,7 +2515,6 @@
     <name>NewGroupDialog</name>
     <message>
         <source>New group</source>
-        <extracomment>The longest group title (as ``client.groups`` checks it).</extracomment>
         <translation>Grup baru</translation>
     </message>
     <message>
@@ -2856,6 +2937,82 @@
         <source>Notifications</source>
         <translation>Notifikasi</translation>
     </message>
+    <message>
+        <source>Off by default: fetching a link tells that website your IP address and that someone is sharing it.</source>
+        <translation>Mati secara bawaan: mengambil tautan memberi tahu situs web itu alamat IP Anda dan bahwa seseorang sedang membagikannya.</translation>
+    </message>
+    <message>
+        <source>The first link of a message you write is fetched by this computer; its title, description and image travel inside your encrypted message. The people you write to never fetch anything.</source>
+        <translation>Tautan pertama dari pesan yang Anda tulis diambil oleh komputer ini; judul, deskripsi, dan gambarnya dikirim di dalam pesan terenkripsi Anda. Orang yang Anda kirimi pesan tidak pernah mengambil apa pun.</translation>
+    </message>
+    <message>
+        <source>Generate link previews</source>
+        <translation>Buat pratinjau tautan</translation>
+    </message>
+    <message>
+        <source>Generate link previews (the website sees your IP address)</source>
+        <translation>Buat pratinjau tautan (situs web melihat alamat IP Anda)</translation>
+    </message>
+</context>
+<context>
+    <name>ProfileSection</name>
+    <message>
+        <source>Your name, as your contacts see it</source>
+        <extracomment>The preview&apos;s side, in average character widths (it grows with the text size). The open file chooser, if any.</extracomment>
+        <translation>Nama Anda, seperti yang dilihat kontak Anda</translation>
+    </message>
+    <message>
+        <source>Save name</source>
+        <translation>Simpan nama</translation>
+    </message>
+    <message>
+        <source>Choose picture…</source>
+        <translation>Pilih gambar…</translation>
+    </message>
+    <message>
+        <source>Remove picture</source>
+        <translation>Hapus gambar</translation>
+    </message>
+    <message>
+        <source>Profile name</source>
+        <translation>Nama profil</translation>
+    </message>
+    <message>
+        <source>Save the profile name</source>
+        <translation>Simpan nama profil</translation>
+    </message>
+    <message>
+        <source>Choose a profile picture</source>
+        <translation>Pilih gambar profil</translation>
+    </message>
+    <message>
+        <source>Remove the profile picture</source>
+        <translation>Hapus gambar profil</translation>
+    </message>
+    <message>
+        <source>Profile picture</source>
+        <translation>Gambar profil</translation>
+    </message>
+    <message>
+        <source>Your name and picture go end to end encrypted to the contacts you write to; the relay cannot see them. Your username stays your address.</source>
+        <translation>Nama dan gambar Anda dikirim terenkripsi ujung ke ujung ke kontak yang Anda kirimi pesan; relay tidak dapat melihatnya. Nama pengguna Anda tetap menjadi alamat Anda.</translation>
+    </message>
+    <message>
+        <source>No picture</source>
+        <translation>Tanpa gambar</translation>
+    </message>
+    <message>
+        <source>Profile not saved</source>
+        <translation>Profil tidak disimpan</translation>
+    </message>
+    <message>
+        <source>A name is one line of at most 128 characters, without control characters.</source>
+        <translation>Nama adalah satu baris berisi paling banyak 128 karakter, tanpa karakter kontrol.</translation>
+    </message>
+    <message>
+        <source>This picture cannot be used. Choose a JPEG, PNG, WebP or GIF image.</source>
+        <translation>Gambar ini tidak dapat digunakan. Pilih gambar JPEG, PNG, WebP, atau GIF.</translation>
+    </message>
 </context>
 <context>
     <name>QFileDialog</name>
@@ -3277,6 +3434,52 @@ Pastikan nama berkasnya benar.</translation>
     <message>
         <source>Continue</source>
         <translation>Lanjut</translation>
+    </message>
+</context>
+<context>
+    <name>RequestBanner</name>
+    <message>
+        <source>Accept</source>
+        <translation>Terima</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Hapus</translation>
+    </message>
+    <message>
+        <source>Block</source>
+        <translation>Blokir</translation>
+    </message>
+    <message>
+        <source>Accept the message request</source>
+        <translation>Terima permintaan pesan</translation>
+    </message>
+    <message>
+        <source>Delete the message request</source>
+        <translation>Hapus permintaan pesan</translation>
+    </message>
+    <message>
+        <source>Block this contact</source>
+        <translation>Blokir kontak ini</translation>
+    </message>
+    <message>
+        <source>Let %1 message you? They won&apos;t know you&apos;ve seen their messages until you accept. Nothing is sent back and their files are not downloaded until then.</source>
+        <translation>Izinkan %1 mengirimi Anda pesan? Mereka tidak akan tahu Anda sudah melihat pesan mereka sampai Anda menerima. Tidak ada yang dikirim balik dan berkas mereka tidak diunduh sampai saat itu.</translation>
+    </message>
+</context>
+<context>
+    <name>RequestsToggle</name>
+    <message>
+        <source>Message requests</source>
+        <translation>Permintaan pesan</translation>
+    </message>
+    <message>
+        <source>Back to chats</source>
+        <translation>Kembali ke obrolan</translation>
+    </message>
+    <message>
+        <source>Message requests (%1)</source>
+        <translation>Permintaan pesan (%1)</translation>
     </message>
 </context>
 <context>
@@ -3755,6 +3958,50 @@ Pastikan nama berkasnya benar.</translation>
     <message>
         <source>%1 Try again.</source>
         <translation>%1 Coba lagi.</translation>
+    </message>
+</context>
+<context>
+    <name>VoiceRecorder</name>
+    <message>
+        <source>Record a voice note: click, or hold to talk</source>
+        <extracomment>Makes the microphone each recording uses (a test may hand in its own).</extracomment>
+        <translation>Rekam pesan suara: klik, atau tahan sambil bicara</translation>
+    </message>
+    <message>
+        <source>Record a voice note</source>
+        <translation>Rekam pesan suara</translation>
+    </message>
+    <message>
+        <source>Click to record and click Send, or hold while you talk</source>
+        <translation>Klik untuk merekam lalu klik Kirim, atau tahan sambil bicara</translation>
+    </message>
+    <message>
+        <source>No microphone found</source>
+        <translation>Mikrofon tidak ditemukan</translation>
+    </message>
+</context>
+<context>
+    <name>VoiceRecordingBar</name>
+    <message>
+        <source>Cancel</source>
+        <extracomment>A press held at least this long is &quot;hold to talk&quot;: letting go sends. How often the bar&apos;s time is brought up to date. Bytes per 16-bit mono sample.</extracomment>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <source>Throws the recording away</source>
+        <translation>Membuang rekaman</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Kirim</translation>
+    </message>
+    <message>
+        <source>Sends the voice note</source>
+        <translation>Mengirim pesan suara</translation>
+    </message>
+    <message>
+        <source>Recording a voice note %1</source>
+        <translation>Merekam pesan suara %1</translation>
     </message>
 </context>
 </TS>

@@ -1,4 +1,5 @@
-"""The Account page of the settings window: relay, password, recovery key, backup, deletion."""
+"""The Account page of the settings window: profile, relay, password, recovery key, backup,
+deletion."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from PySide6.QtWidgets import (
 from chat_desktop.gui.account.account_dialogs import NewPasswordDialog, RecoveryKeyDialog
 from chat_desktop.gui.common.accessibility import name_controls
 from chat_desktop.gui.common.notices import show_notice
+from chat_desktop.gui.common.tasks import spawn
 from chat_desktop.gui.settings.backup_dialog import BackupDialog
 from chat_desktop.gui.settings.dialogs import PasswordPromptDialog
 from chat_desktop.gui.settings.pages import SaveQueue, hint_label, page_layout
+from chat_desktop.gui.settings.profile_section import ProfileSection
 from chat_desktop.services.client import ChatClient
 from chat_desktop.services.preferences import normalise_relay_url
 
@@ -57,6 +60,10 @@ class AccountPage(QWidget):
         form.addRow(self.tr("Username"), self.username_edit)
         form.addRow(self.tr("Relay"), relay_row)
         form.addRow("", self.relay_note)
+        #: Our name and picture, as contacts see them (``profile_section.py``).
+        self.profile_section = ProfileSection(client)
+        layout.addWidget(self.profile_section)
+        self.profile_loading = spawn(self.profile_section.load(), "load profile")
         self.change_password_button = QPushButton(self.tr("Change password\u2026"))
         self.change_password_button.setObjectName("changePasswordButton")
         self.recovery_key_button = QPushButton(self.tr("New recovery key\u2026"))

@@ -36,6 +36,7 @@ from chat_desktop.gui.conversation.speller import spelling_hub
 from chat_desktop.gui.settings.auto_download_setting import auto_download_label, auto_download_spin
 from chat_desktop.gui.settings.blocked_contacts import BlockedContactsDialog
 from chat_desktop.gui.settings.dialogs import settings_error_text
+from chat_desktop.gui.settings.link_preview_setting import link_previews_box
 from chat_desktop.services.client import ChatClient
 from chat_desktop.services.preferences import Appearance, Preferences
 from chat_desktop.services.telemetry import configured_dsn
@@ -182,6 +183,7 @@ class PrivacyPage(QWidget):
         self.read_receipts_box.setObjectName("readReceiptsBox")
         self.typing_box = WrappingCheckBox(self.tr("Send typing indicators"))
         self.typing_box.setObjectName("typingIndicatorsBox")
+        self.link_previews_box = link_previews_box()
         self.notification_combo = QComboBox()
         self.notification_combo.setObjectName("notificationCombo")
         for value, text in NOTIFICATION_CHOICES:
@@ -262,6 +264,7 @@ class PrivacyPage(QWidget):
             self.show_online_box,
             self.read_receipts_box,
             self.typing_box,
+            self.link_previews_box,
             self.crash_reports_box,
             indented(hint_label(crash_hint)),
             self.blocked_button,
@@ -280,6 +283,7 @@ class PrivacyPage(QWidget):
             self.show_online_box,
             self.read_receipts_box,
             self.typing_box,
+            self.link_previews_box,
             self.crash_reports_box,
             self.blocked_button,
         )
@@ -296,6 +300,7 @@ class PrivacyPage(QWidget):
             "close_to_tray": self.close_to_tray_box.setChecked,
             "spell_check": self.spell_check_box.setChecked,
             "double_click_reply": self.double_click_box.setChecked,
+            "link_previews": self.link_previews_box.setChecked,
         }
         self.setEnabled(False)
         self.idle_lock_spin.valueChanged.connect(lambda v: self.save("idle_lock_minutes", v))
@@ -310,6 +315,7 @@ class PrivacyPage(QWidget):
         self.close_to_tray_box.toggled.connect(lambda on: self.save("close_to_tray", on))
         self.spell_check_box.toggled.connect(lambda on: self.save("spell_check", on))
         self.double_click_box.toggled.connect(lambda on: self.save("double_click_reply", on))
+        self.link_previews_box.toggled.connect(lambda on: self.save("link_previews", on))
         self.keychain_box.toggled.connect(self._save_keychain)
         self.crash_reports_box.toggled.connect(self._save_crash_reports)
 
@@ -348,6 +354,7 @@ class PrivacyPage(QWidget):
             "close_to_tray": self.close_to_tray_box,
             "spell_check": self.spell_check_box,
             "double_click_reply": self.double_click_box,
+            "link_previews": self.link_previews_box,
         }[field]
         with QSignalBlocker(control):
             (setter or self._setters[field])(getattr(self._saved, field))

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
 )
 
+from chat_desktop.gui.common.avatars import AvatarImages
 from chat_desktop.gui.common.event_bridge import EventBridge
 from chat_desktop.gui.common.notices import StandardButton, ask, show_error
 from chat_desktop.gui.common.tasks import spawn
@@ -202,7 +203,22 @@ class MainWindow(QMainWindow):
         panel.markUnreadRequested.connect(self.set_marked_unread)
         panel.blockRequested.connect(self.block_contact)
         panel.deleteRequested.connect(self.delete_conversation)
+        view.request_banner.deleteClicked.connect(self.delete_conversation)
+        view.request_banner.blockClicked.connect(self.block_contact)
+        bridge.conversationChanged.connect(  # accepted or blocked elsewhere: its banners follow
+            lambda peer: spawn(view.refresh_blocked(), "banners") if peer == view.peer else None
+        )
         panel.peersChanged.connect(self._on_listed_peers_changed)
+        #: Contacts' and groups' round pictures, for the list (read again on a change).
+        self.avatars = AvatarImages(client, self)
+        self.avatars.changed.connect(lambda peer: panel.set_avatar(peer, self.avatars.pixmap(peer)))
+        bridge.profileChanged.connect(self.refresh_conversations)  # a name titles its chat
+        bridge.profileChanged.connect(
+            lambda peer: spawn(self.avatars.reload(peer), "profile picture")
+        )
+        bridge.groupChanged.connect(  # a group's picture may have changed
+            lambda peer: spawn(self.avatars.reload(peer), "group picture")
+        )
         self._verified_known: set[str] = set()
         bridge.engineTaskRestarted.connect(self._show_task_restarted)
         self.new_chat_dialog: NewChatDialog | None = None
@@ -355,9 +371,10 @@ class MainWindow(QMainWindow):
     async def _refresh(self) -> None:
         self.refresh_count += 1
         conversations = await self._client.conversations.list(LIST_LIMIT, include_archived=True)
+        requests = await self._client.conversations.requests(LIST_LIMIT)
         unread_total = await self._client.conversations.unread_total()
         title_unread = await self._client.conversations.unread_total(include_muted=False)
-        self.conversation_list.set_conversations(conversations, self.open_peer)
+        self.conversation_list.set_conversations(conversations, self.open_peer, requests)
         self.unreadTotalChanged.emit(unread_total)
         self._show_title(title_unread)
         listed = [c for c in conversations if not c.archived]
@@ -396,6 +413,7 @@ class MainWindow(QMainWindow):
         self.conversation_list.set_online(peer, online)
 
     def _on_listed_peers_changed(self, peers: list[str]) -> None:
+        spawn(self.avatars.ensure(peers), "pictures")  # contacts' and groups'
         peers = [peer for peer in peers if not is_group(peer)]  # a group has no presence
         if self._client.connected and peers:
             spawn(self._client.presence.subscribe(peers), "subscribe presence")
@@ -516,6 +534,7 @@ class MainWindow(QMainWindow):
         """
         if conversations is None:
             conversations = await self._client.conversations.list(LIST_LIMIT, include_archived=True)
+            conversations += await self._client.conversations.requests(LIST_LIMIT)
         timer = next((c.expire_timer for c in conversations if c.id == peer), 0)
         marked = any(c.id == peer and c.marked_unread for c in conversations)
         await self.drafts.leave()  # the conversation left keeps what was typed in it

@@ -312,6 +312,10 @@ class NotificationCenter(QObject):
             return
         conversations = await self._client.conversations.list(500, include_archived=True)
         muted = {c.peer_address or c.id for c in conversations if c.muted}
+        # A contact's profile name (its chat's title) names it; a group's message is titled
+        # with the group and says who wrote it ("bob: …"), as Signal Desktop does.
+        names = {c.peer_address: c.title for c in conversations if c.peer_address and c.title}
+        groups = {c.id: c.title for c in conversations if c.id.startswith("g:") and c.title}
         for peer, message_id in latest.items():
             message = await self._client.messages.get(peer, message_id)
             if message is None or self._stopped:
@@ -326,6 +330,13 @@ class NotificationCenter(QObject):
             )
             if notice is None:
                 continue
+            if notice.title in names and notice.title == peer:
+                notice = msgspec.structs.replace(notice, title=names[peer])
+            elif peer in groups:
+                sender = names.get(notice.title, notice.title)
+                notice = msgspec.structs.replace(
+                    notice, title=groups[peer], body=f"{sender}: {notice.body}"
+                )
             try:
                 await self._notifier.notify(
                     notice.title, notice.body, self._click_handler(notice), sound=sound

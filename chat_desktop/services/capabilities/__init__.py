@@ -17,6 +17,8 @@ profile, starts and stops the machinery, and holds one service object per capabi
 - ``client.presence`` (:mod:`.presence`): online status, "show when I'm online", typing.
 - ``client.preferences`` (:mod:`.preferences`): privacy choices, crash reports, the
   window's state, notes told once, recent emoji and the skin tone, the spell-check's words.
+- ``client.profile`` (:mod:`.profile`): our name and picture, sealed with a profile key
+  shared with our contacts; theirs, as they shared them.
 - ``client.backup`` (:mod:`.backup`): the whole history to one passphrase-encrypted file
   (restoring it needs no client: :mod:`chat_desktop.services.backup_restore`).
 

@@ -13,6 +13,7 @@ from chat_desktop.services.attachments import AttachmentTransfers
 from chat_desktop.services.client_errors import check_peer
 from chat_desktop.services.conversation_actions import ConversationActions, wire_quote
 from chat_desktop.services.outbox_queue import OutboxQueue
+from chat_desktop.services.voice_codec import SAMPLE_RATE
 from chat_desktop.storage.models import MessageKey
 
 
@@ -50,6 +51,37 @@ class AttachmentService:
             path,
             functools.partial(self._queue.queue_content, quote=quote),
             caption=caption,
+            quote=wire_quote(quote),
+        )
+
+    async def send_voice_note(
+        self,
+        peer: str,
+        pcm: bytes,
+        *,
+        sample_rate: int = SAMPLE_RATE,
+        reply_to: str | None = None,
+    ) -> str:
+        """Queues recorded sound as a voice note (Opus in Ogg, encoded in a thread).
+
+        Args:
+            peer: The recipient.
+            pcm: 16-bit little-endian mono samples.
+            sample_rate: Their rate (one Opus takes: 8, 12, 16, 24 or 48 kHz).
+            reply_to: The id of a message of this conversation it answers.
+
+        Raises:
+            VoiceRejected: Empty, longer than 15 minutes, or a rate Opus does not take.
+            VoiceUnavailable: PyAV is missing.
+            UnknownMessage: The message replied to is not (or no longer) here.
+        """
+        check_peer(peer)
+        quote = None if reply_to is None else await self._actions.reply_quote(peer, reply_to)
+        return await self._transfers.queue_voice(
+            peer,
+            pcm,
+            sample_rate,
+            functools.partial(self._queue.queue_content, quote=quote),
             quote=wire_quote(quote),
         )
 

@@ -1,5 +1,8 @@
 """``client.conversations``: the list, starting a chat, its flags, drafts, timer, read marks.
 
+Message requests (a stranger's chat, kept apart until accepted) are handled by
+:class:`~chat_desktop.services.requests.MessageRequests`.
+
 The list itself (summaries, mute / pin / archive / mark unread, unread totals) is read and
 changed by :class:`~chat_desktop.services.conversation_list.ConversationList`; drafts by
 :class:`~chat_desktop.services.drafts.Drafts` (reachable as :attr:`ConversationService.drafts`).
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+from collections.abc import Callable
 
 from chat_desktop.net.errors import ConnectionFailure
 from chat_desktop.protocol.errors import ProtocolError
@@ -31,6 +35,7 @@ from chat_desktop.services.drafts import Drafts
 from chat_desktop.services.events import ConversationChanged, MessageChanged, TimerChanged
 from chat_desktop.services.outbox_queue import OutboxQueue
 from chat_desktop.services.preferences import read_receipts_enabled
+from chat_desktop.services.requests import MessageRequests
 from chat_desktop.services.sending import OutboxSender, UnknownRecipient
 from chat_desktop.storage.models import TIMER_NOTE_KIND, Conversation, MessageKey
 from chat_desktop.storage.store import MessageStore
@@ -49,13 +54,17 @@ class ConversationService:
         queue: OutboxQueue,
         actions: ConversationActions,
         sender: OutboxSender,
+        fetch_attachment: Callable[[MessageKey], None] | None = None,
     ) -> None:
-        """Built by the client; sends through ``queue``."""
+        """Built by the client; sends through ``queue``; ``fetch_attachment`` starts fetching
+        a message request's held attachment once it is accepted."""
         self._context = context
         self._queue = queue
         self._actions = actions
         self._sender = sender
         self._list = ConversationList(context)
+        self._requests = MessageRequests(context, queue, actions)
+        self._requests.fetch_attachment = fetch_attachment
         self.drafts = Drafts(context)
 
     # ---- the list ----------------------------------------------------------------------
@@ -65,7 +74,7 @@ class ConversationService:
 
         Each entry has the preview of its newest shown message (``last_message``), its unread
         count and its muted / pinned / archived flags; archived conversations only with
-        ``include_archived`` (the archive view).
+        ``include_archived`` (the archive view). Message requests are apart (:meth:`requests`).
         """
         return await self._list.conversations(limit, include_archived=include_archived)
 
@@ -82,6 +91,38 @@ class ConversationService:
 
         await self._context.worker.run(ensure)
         return me
+
+    async def requests(self, limit: int = 500) -> builtins.list[Conversation]:
+        """The message requests: chats someone not in our conversations opened by writing
+        to us, newest first. They are not in :meth:`list`; nothing goes back to their peers
+        (no receipt, no typing) and their attachments wait, until :meth:`accept`
+        (services/requests.py).
+        """
+        return await self._requests.list(limit)
+
+    async def is_request(self, peer: str) -> bool:
+        """Whether the conversation ``peer`` (a username or a group's id) is a message
+        request (a group never is)."""
+        return await self._requests.is_request(peer)
+
+    async def accept(self, peer: str) -> bool:
+        """Accepts ``peer``'s message request: it joins the list, the receipts held back go
+        once (read for what was read, delivered for the rest), held attachments are fetched
+        and our other devices accept it too. False if it was no request (nothing changes).
+
+        Raises:
+            InvalidPeer: Not a valid username, or our own.
+        """
+        return await self._requests.accept(peer)
+
+    async def delete_request(self, peer: str) -> None:
+        """Deletes ``peer``'s message request and its messages here; nothing is sent.
+
+        Raises:
+            InvalidPeer: Not a valid username, or our own.
+            NotARequest: That conversation is not a message request (nothing changes).
+        """
+        await self._requests.delete(peer)
 
     async def block(self, peer: str) -> None:
         """Blocks ``peer``: everything their devices send is dropped unread (acked, nothing
@@ -140,6 +181,8 @@ class ConversationService:
     async def start(self, peer: str) -> bool:
         """Opens a conversation with ``peer``, checking with the relay that they exist.
 
+        A message request from ``peer`` is accepted (as :meth:`accept` does).
+
         Returns:
             True if the relay confirmed the user (and sessions are ready), False if we are
             offline and could not check yet (the conversation exists all the same).
@@ -166,7 +209,8 @@ class ConversationService:
                     return False
             confirmed = True
         await worker.run(_ensure_conversation, worker.store, peer)
-        await self._queue.sync_contact(peer)
+        if not await self._requests.accept(peer):  # starting a request's chat accepts it
+            await self._queue.sync_contact(peer)
         return confirmed
 
     async def delete(self, peer: str) -> None:

@@ -57,6 +57,22 @@ class GroupFiles:
             quote=wire_quote(quote),
         )
 
+    async def send_voice_note(
+        self, conversation_id: str, pcm: bytes, *, sample_rate: int, reply_to: str | None
+    ) -> str:
+        """Encodes recorded sound (in a thread) and queues it to the group as a voice note."""
+        transfers = self._transfers()
+        quote = (
+            None if reply_to is None else await self._actions.reply_quote(conversation_id, reply_to)
+        )
+        return await transfers.queue_voice(
+            conversation_id,
+            pcm,
+            sample_rate,
+            functools.partial(self._queue_content, quote=quote),
+            quote=wire_quote(quote),
+        )
+
     async def download(self, conversation_id: str, message_id: str) -> None:
         """Downloads, verifies and stores a received file of the group."""
         await self._transfers().download(MessageKey(conversation_id, message_id))

@@ -20,6 +20,7 @@ from typing import Any
 
 import msgspec
 
+from chat_desktop.protocol.link_preview import LinkPreview
 from chat_desktop.protocol.message_content import (
     MAX_GROUP_MEMBERS,
     MAX_TEXT_LENGTH,
@@ -30,10 +31,12 @@ from chat_desktop.protocol.message_content import (
 )
 from chat_desktop.services.attachments import AttachmentTransfers
 from chat_desktop.services.capabilities.group_files import GroupFiles
+from chat_desktop.services.capabilities.messages import checked_preview
 from chat_desktop.services.client_errors import ClientError, UnknownMessage, check_peer
 from chat_desktop.services.context import EngineContext, now_ms
 from chat_desktop.services.conversation_actions import ConversationActions, wire_quote
 from chat_desktop.services.events import ClientEvent, GroupChanged, MessageChanged
+from chat_desktop.services.group_avatars import GroupAvatars, pointer_hash
 from chat_desktop.services.group_state import GroupState, leave_state
 from chat_desktop.services.groups_held import NotAGroupMember, load_held, member_state
 from chat_desktop.services.groups_receipts import (
@@ -81,6 +84,7 @@ class GroupService:
         self._sender = sender
         self._typing = GroupTyping(context)
         self._files = GroupFiles(actions, self.queue_content)
+        self._avatars = GroupAvatars(context)
 
     @property
     def transfers(self) -> AttachmentTransfers | None:
@@ -208,6 +212,37 @@ class GroupService:
         _check_title(title)
         await self._change(conversation_id, lambda state: _replace(state, title=title))
 
+    async def set_avatar(self, conversation_id: str, path: Path | None) -> None:
+        """Sets the group's picture from the image at ``path``, or removes it (None); admins
+        only. The picture is uploaded first (see :mod:`~chat_desktop.services.group_avatars`).
+
+        Raises:
+            ImageRejected: Not a picture we open, or no size of it fits 64 KiB.
+            OSError: The file cannot be read.
+            GroupAvatarUnavailable: Not connected, or the upload failed; nothing changed.
+            NotAGroupMember, GroupChangeRefused: See :meth:`_change` (checked before the
+                upload too: a member who is not an admin uploads nothing).
+        """
+        _check_group(conversation_id)
+        if path is None:
+            await self._change(conversation_id, lambda state: _replace(state, avatar=None))
+            return
+        worker = self._context.worker
+        state = await worker.run(member_state, self._context, worker.store, conversation_id)
+        if self._context.username not in state.admins:
+            raise GroupChangeRefused("only an admin can change the group's picture")
+        avatar, image = await self._avatars.upload(path)
+        await self._change(conversation_id, lambda state: _replace(state, avatar=avatar))
+        await worker.run(
+            worker.store.group_avatars.set, conversation_id, pointer_hash(avatar), image
+        )
+
+    async def avatar(self, conversation_id: str) -> bytes | None:
+        """The group's picture (a JPEG or PNG of at most 512 × 512), or None: it has none,
+        it was refused, or it cannot be fetched now (fetched on first ask)."""
+        _check_group(conversation_id)
+        return await self._avatars.image(conversation_id)
+
     async def add_members(self, conversation_id: str, members: Sequence[str]) -> None:
         """Adds members (admins only); they read the group's messages from now on.
 
@@ -295,7 +330,12 @@ class GroupService:
     # ---- sending ---------------------------------------------------------------------
 
     async def send_text(
-        self, conversation_id: str, text: str, *, reply_to: str | None = None
+        self,
+        conversation_id: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        link_preview: LinkPreview | None = None,
     ) -> str:
         """Queues a text message to the group; returns its id.
 
@@ -303,10 +343,12 @@ class GroupService:
             conversation_id: The group's conversation id.
             text: The message.
             reply_to: The id of a message of the group it answers (quoted from our copy).
+            link_preview: The preview of a link of ``text`` (``client.link_previews``),
+                inside the one sender-key message as in a 1:1 text.
 
         Raises:
             NotAGroupMember: The group is not held or we are not a member of it.
-            ClientError: Empty or too long text.
+            ClientError: Empty or too long text, or a preview its members would drop.
             UnknownMessage: The message replied to is not (or no longer) here.
         """
         if not text.strip():
@@ -314,6 +356,8 @@ class GroupService:
         if len(text) > MAX_TEXT_LENGTH:
             raise ClientError("the message is too long")
         _check_group(conversation_id)
+        fitted = None if link_preview is None else checked_preview(link_preview, text)
+        preview = msgspec.UNSET if fitted is None else fitted[0]
         quote = (
             None if reply_to is None else await self._actions.reply_quote(conversation_id, reply_to)
         )
@@ -325,9 +369,17 @@ class GroupService:
                 expire_timer=timer,
                 text=text,
                 quote=wire_quote(quote),
+                preview=preview,
             )
 
-        return await self.queue_content(conversation_id, make, kind="text", body=text, quote=quote)
+        return await self.queue_content(
+            conversation_id,
+            make,
+            kind="text",
+            body=text,
+            quote=quote,
+            link_preview=None if fitted is None else fitted[1],
+        )
 
     async def react(self, conversation_id: str, message_id: str, emoji: str | None) -> None:
         """Sets (or with None removes) our reaction to a message of the group.
@@ -384,6 +436,22 @@ class GroupService:
             conversation_id, path, caption=caption, reply_to=reply_to
         )
 
+    async def send_voice_note(
+        self,
+        conversation_id: str,
+        pcm: bytes,
+        *,
+        sample_rate: int = 48_000,
+        reply_to: str | None = None,
+    ) -> str:
+        """Queues recorded sound to the group as a voice note (as
+        ``client.attachments.send_voice_note``; also raises NotAGroupMember)."""
+        _check_group(conversation_id)
+        await self._require_member(conversation_id)
+        return await self._files.send_voice_note(
+            conversation_id, pcm, sample_rate=sample_rate, reply_to=reply_to
+        )
+
     async def download(self, conversation_id: str, message_id: str) -> None:
         """Downloads, verifies and stores a received file of the group (as
         ``client.attachments.download``, with the same errors)."""
@@ -426,12 +494,13 @@ class GroupService:
         quote: Quote | None = None,
         attachment: Any = None,
         blob_path: str | None = None,
+        link_preview: LinkPreview | None = None,
     ) -> str:
         """Queues any content to the group (a message row if ``kind``); returns its id.
 
         The membership is checked in the transaction that queues it. ``attachment`` and
         ``blob_path`` are a file's row metadata and its blob still to upload (see
-        :meth:`send_file`).
+        :meth:`send_file`); ``link_preview`` is a text's preview, kept with our copy.
 
         Raises:
             NotAGroupMember: The group is not held or we are not a member of it.
@@ -450,6 +519,7 @@ class GroupService:
             apply=check_member,
             attachment=attachment,
             blob_path=blob_path,
+            link_preview=link_preview,
         )
 
 

@@ -12,7 +12,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from chat_desktop.protocol.message_content import MAX_TEXT_LENGTH, Content, TextContent
+import msgspec
+
+from chat_desktop.protocol.link_preview import (
+    LinkPreview,
+    LinkPreviewError,
+    decode_preview,
+    encode_preview,
+)
+from chat_desktop.protocol.message_content import (
+    MAX_TEXT_LENGTH,
+    MAX_TRANSCRIPT_SIZE,
+    Content,
+    TextContent,
+)
 from chat_desktop.services.client_errors import ClientError, check_conversation, check_peer
 from chat_desktop.services.context import EngineContext
 from chat_desktop.services.conversation_actions import (
@@ -24,6 +37,32 @@ from chat_desktop.services.forwarding import Forwarder
 from chat_desktop.services.outbox_queue import ContentFactory, OutboxQueue
 from chat_desktop.services.sending import OutboxSender
 from chat_desktop.storage.models import Message, MessageDetails, MessageKey, Quote
+
+#: What a text content holds besides its text and preview, at most (kind, ids, quote…).
+_CONTENT_OVERHEAD = 1024
+
+
+def checked_preview(preview: LinkPreview, text: str) -> tuple[msgspec.Raw, LinkPreview] | None:
+    """``preview`` as the wire field (and as kept), after the very checks its receiver makes.
+
+    The content must still fit our other devices' transcript bound
+    (:data:`~chat_desktop.protocol.message_content.MAX_TRANSCRIPT_SIZE`): for a long text the
+    image is left out, and with no room even then, the whole preview (None).
+
+    Raises:
+        ClientError: The receiver would drop it (a field out of its bound, the address not
+            in ``text``, an image that is not a JPEG).
+    """
+    raw = encode_preview(preview)
+    try:
+        decode_preview(raw, text)
+    except LinkPreviewError as error:
+        raise ClientError(str(error)) from None
+    room = MAX_TRANSCRIPT_SIZE - _CONTENT_OVERHEAD - len(text.encode("utf-8", "surrogatepass"))
+    if len(raw) > room and preview.image is not None:
+        preview = msgspec.structs.replace(preview, image=None)
+        raw = encode_preview(preview)
+    return (raw, preview) if len(raw) <= room else None
 
 
 class MessageService:
@@ -47,7 +86,14 @@ class MessageService:
 
     # ---- sending ---------------------------------------------------------------------
 
-    async def send_text(self, peer: str, text: str, *, reply_to: str | None = None) -> str:
+    async def send_text(
+        self,
+        peer: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        link_preview: LinkPreview | None = None,
+    ) -> str:
         """Queues a text message; returns its id. Never fails for being offline.
 
         Args:
@@ -55,10 +101,13 @@ class MessageService:
             text: The message.
             reply_to: The id of a message of this conversation it answers: the quote
                 (author, excerpt, kind) is built from our stored copy of it.
+            link_preview: The preview of a link of ``text`` (``client.link_previews``),
+                sent inside the encrypted message and kept with our copy.
 
         Raises:
             InvalidPeer: ``peer`` is not a valid username.
-            ClientError: Empty or too long text.
+            ClientError: Empty or too long text, or a preview its peer would drop (out of
+                its bounds, or of a link not in the text).
             UnknownMessage: The message replied to is not (or no longer) here.
         """
         check_peer(peer)
@@ -66,6 +115,9 @@ class MessageService:
             raise ClientError("nothing to send")
         if len(text) > MAX_TEXT_LENGTH:
             raise ClientError("the message is too long")
+        fitted = None if link_preview is None else checked_preview(link_preview, text)
+        preview = msgspec.UNSET if fitted is None else fitted[0]
+        kept = None if fitted is None else fitted[1]
         quote = None if reply_to is None else await self._actions.reply_quote(peer, reply_to)
 
         def make(message_id: str, sent_at: int, timer: int) -> Content:
@@ -75,9 +127,12 @@ class MessageService:
                 expire_timer=timer,
                 text=text,
                 quote=wire_quote(quote),
+                preview=preview,
             )
 
-        return await self._queue.queue_content(peer, make, kind="text", body=text, quote=quote)
+        return await self._queue.queue_content(
+            peer, make, kind="text", body=text, quote=quote, link_preview=kept
+        )
 
     async def queue_content(
         self,

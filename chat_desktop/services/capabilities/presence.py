@@ -145,10 +145,13 @@ class PresenceService:
             await connection.request(wire_events.MESSAGE_SEND, request, MessageSendAck)
 
     def _encrypt_now(self, peer: str, plaintext: bytes) -> list[tuple[int, bytes]]:
-        """Encrypts a typing notice now; nothing for a paused peer or with typing turned off."""
+        """Encrypts a typing notice now; nothing for a paused peer, a message request or with
+        typing turned off."""
         store = self._context.worker.store
         if not typing_indicators_enabled(store) or peer in paused_peers(store):
             return []
+        if store.conversations.is_request(peer):
+            return []  # a message request sends nothing back (services/requests.py)
         try:
             with store.transaction():
                 return encrypt_to_peer(self._context, store, peer, plaintext)

@@ -23,6 +23,11 @@ from chat_desktop.storage.migrations import (
     v007_groups,
     v008_group_delivery,
     v009_group_receipts,
+    v010_voice_notes,
+    v011_profiles,
+    v012_previews,
+    v013_requests,
+    v014_group_avatars,
 )
 
 
@@ -85,4 +90,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         name="each group member's receipts for our group messages",
         statements=v009_group_receipts.STATEMENTS,
     ),
+    Migration(
+        version=10,
+        name="voice notes: length and waveform",
+        statements=v010_voice_notes.STATEMENTS,
+    ),
+    Migration(version=11, name="profiles: names and avatars", statements=v011_profiles.STATEMENTS),
+    Migration(
+        version=12,
+        name="link previews of text messages",
+        statements=v012_previews.STATEMENTS,
+    ),
+    Migration(version=13, name="message requests", statements=v013_requests.STATEMENTS),
+    Migration(version=14, name="group pictures", statements=v014_group_avatars.STATEMENTS),
 )

@@ -425,17 +425,14 @@ def test_a_version_6_profile_migrates_to_version_7_keeping_its_messages(
     before = tuple(migration for migration in MIGRATIONS if migration.version <= 6)
     old = vault.open_store(migrations=before)
     assert old._db.query_value("PRAGMA user_version") == 6
-    old.messages.insert(
-        NewMessage(
-            id="m1",
-            conversation_id="bob",
-            sender="bob",
-            direction=Direction.INCOMING,
-            sort_key=7,
-            kind="text",
-            body="hello",
-            status=MessageStatus.DELIVERED,
-        )
+    # Written as a version 6 app wrote it (today's insert names later columns).
+    old._db.execute(
+        "INSERT INTO conversations(id, peer_address, last_activity_at, created_at) "
+        "VALUES ('bob', 'bob', 7, 7)"
+    )
+    old._db.execute(
+        "INSERT INTO messages(id, conversation_id, sender, direction, sort_key, kind, body, "
+        "status) VALUES ('m1', 'bob', 'bob', 'in', 7, 'text', 'hello', 'delivered')"
     )
     old.drafts.set("bob", "a reply")
     old.close()

@@ -26,12 +26,11 @@ from chat_desktop.gui.common.accessibility import name_controls
 from chat_desktop.gui.common.avatars import round_avatar
 from chat_desktop.gui.common.notices import choose_file, show_error, show_notice
 from chat_desktop.gui.common.tasks import spawn
-from chat_desktop.gui.settings.pages import hint_label
 from chat_desktop.services.client import ChatClient
 from chat_desktop.services.errors import ImageRejected, InvalidProfileName
 
 #: The preview's side, in average character widths (it grows with the text size).
-_PREVIEW_CHARS = 9
+_PREVIEW_CHARS = 8
 
 
 class ProfileSection(QWidget):
@@ -72,27 +71,27 @@ class ProfileSection(QWidget):
         name_row = QHBoxLayout()
         name_row.addWidget(self.name_edit, 1)
         name_row.addWidget(self.name_save_button)
-        buttons = QHBoxLayout()
+        # The picture beside its two buttons stacked: narrow enough for 200 % text (no
+        # sideways scrolling) and low enough for the page to fit 760 x 520 at 100 %.
+        buttons = QVBoxLayout()
         buttons.addWidget(self.choose_button)
         buttons.addWidget(self.remove_button)
-        buttons.addStretch(1)
-        fields = QVBoxLayout()
-        fields.addLayout(name_row)
-        fields.addLayout(buttons)
-        fields.addWidget(
-            hint_label(
-                self.tr(
-                    "Your name and picture go end to end encrypted to the contacts you write "
-                    "to; the relay cannot see them. Your username stays your address."
-                )
-            )
-        )
-        # The picture above the fields, not beside them: at 200 % text the page stays within
-        # its width (no sideways scrolling).
+        picture_row = QHBoxLayout()
+        picture_row.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignTop)
+        picture_row.addLayout(buttons)
+        picture_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addLayout(fields, 1)
+        layout.addLayout(name_row)
+        layout.addLayout(picture_row)
+        # Said in the tooltip, not in a line of its own: the Account page must fit 760 x 520.
+        why = self.tr(
+            "Your name and picture go end to end encrypted to the contacts you write "
+            "to; the relay cannot see them. Your username stays your address."
+        )
+        for widget in (self, self.name_edit):
+            widget.setToolTip(why)
+        self.name_edit.setAccessibleDescription(why)
         self.name_edit.textChanged.connect(self._name_edited)
         self.name_edit.returnPressed.connect(self.save_name)
         self.name_save_button.clicked.connect(self.save_name)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import shiboken6
-from conversation_helpers import Pair, open_pair
+from conversation_helpers import Pair, eventually, open_pair
 from gui_helpers import wait_for
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -138,7 +138,9 @@ async def test_a_disappearing_bubble_counts_down_on_both_sides(
         assert placed[1].footer_parts.timer_text is not None
         assert view.countdown_active  # one view-level timer repaints the visible ones
 
-        # Theirs: Bob's message under the timer shows its time left once Alice read it.
+        # Theirs: Bob's message under the timer shows its time left once Alice read it
+        # (sent once Bob has the timer: before, his message could go out without it).
+        await eventually(lambda: _bob_has_timer(pair, 300))
         theirs = await pair.from_bob("mine goes too")
         shown = pair.shown(theirs)
         assert shown is not None and shown.expire_timer == 300
@@ -150,6 +152,11 @@ async def test_a_disappearing_bubble_counts_down_on_both_sides(
         assert message is not None and message.expires_at is not None
         left = message.expires_at - view.delegate.now_ms()
         assert remaining_text(left) in ("5 min", "4 min")
+
+
+async def _bob_has_timer(pair: Pair, seconds: int) -> bool:
+    listed = await pair.bob.conversations.list(include_archived=True)
+    return any(c.id == "alice" and c.expire_timer == seconds for c in listed)
 
 
 def _expires(pair: Pair, message_id: str) -> bool:

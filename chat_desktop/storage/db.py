@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import sqlcipher3
 
@@ -29,6 +29,15 @@ Row = tuple[Any, ...]
 
 #: Raised by sqlcipher3 for a failing statement (corruption, constraint, I/O...).
 SqlError = sqlcipher3.DatabaseError
+
+
+#: Compiled statements kept per connection: more than the distinct statements the app runs
+#: (a few hundred, the migrations' one-off ones included). sqlcipher3's cache ranks entries by
+#: use and, when full, replaces its last entry, which is the newest: past its size, each new
+#: statement of a loop evicted the one before it and every message insert compiled its
+#: statements again (a new or restored profile, whose migrations filled the default 100,
+#: restored 100,000 messages three times slower: tests/unit/storage/test_statement_cache.py).
+STATEMENT_CACHE_SIZE: Final = 2048
 
 
 def connect_encrypted(path: Path, raw_key: bytes) -> Any:
@@ -48,7 +57,12 @@ def connect_encrypted(path: Path, raw_key: bytes) -> Any:
     ensure_private_file(path)
     for companion in ("-wal", "-shm"):  # SQLite copies the database's mode when it creates them
         make_private(Path(f"{path}{companion}"))
-    connection = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    connection = sqlcipher3.connect(
+        str(path),
+        isolation_level=None,
+        check_same_thread=False,
+        cached_statements=STATEMENT_CACHE_SIZE,
+    )
     try:
         # Otherwise a wrong key prints "hmac check failed" on stderr.
         connection.execute("PRAGMA cipher_log_level = NONE")

@@ -7,6 +7,11 @@ playing "No speakers found" (:class:`NoSpeakers`).
 
 Both streams run PortAudio's callbacks on its own thread; what they hand over is plain
 16-bit mono PCM, through the callables given to them.
+
+Calls use the same streams (``services/call_devices.py``) with the device the user chose in
+Settings (``device``: a name from :func:`input_device_names` / :func:`output_device_names`;
+None for the system's default), and tell a device that exists but cannot be opened
+(:class:`MicrophoneBusy`, :class:`SpeakersBusy`) from one that is not there.
 """
 
 from __future__ import annotations
@@ -26,6 +31,14 @@ class NoMicrophone(Exception):
 
 class NoSpeakers(Exception):
     """Nothing can play sound here (no PortAudio, or no output device)."""
+
+
+class MicrophoneBusy(NoMicrophone):
+    """The microphone exists but could not be opened (another program holds it)."""
+
+
+class SpeakersBusy(NoSpeakers):
+    """The output device exists but could not be opened (another program holds it)."""
 
 
 class Microphone(Protocol):
@@ -62,18 +75,48 @@ def _sounddevice(error: type[Exception], message: str) -> Any:
     return sounddevice
 
 
-class SoundDeviceMicrophone:
-    """The default input device, through sounddevice."""
+def _device_names(kind: str) -> list[str]:
+    """The names of the devices that can record (``input``) or play (``output``); none
+    without PortAudio."""
+    try:
+        import sounddevice
+    except (ImportError, OSError):
+        return []
+    try:
+        devices = sounddevice.query_devices()
+    except Exception:  # PortAudioError: no host API at all
+        return []
+    names: list[str] = []
+    for device in devices:
+        if device.get(f"max_{kind}_channels", 0) > 0 and device["name"] not in names:
+            names.append(str(device["name"]))
+    return names
 
-    def __init__(self) -> None:
-        """Nothing is opened until :meth:`start`."""
+
+def input_device_names() -> list[str]:
+    """The microphones PortAudio lists, by name (what Settings offers)."""
+    return _device_names("input")
+
+
+def output_device_names() -> list[str]:
+    """The speakers and headphones PortAudio lists, by name (what Settings offers)."""
+    return _device_names("output")
+
+
+class SoundDeviceMicrophone:
+    """An input device (the default one unless named), through sounddevice."""
+
+    def __init__(self, device: str | None = None) -> None:
+        """Nothing is opened until :meth:`start`; ``device`` names the input (None: default)."""
+        self._device = device
         self._stream: Any = None
 
     def start(self, on_pcm: Callable[[bytes], None]) -> None:
-        """Opens the default input and starts recording.
+        """Opens the input and starts recording.
 
         Raises:
-            NoMicrophone: No PortAudio, no input device, or it could not be opened.
+            NoMicrophone: No PortAudio, or no such input device.
+            MicrophoneBusy: It exists but could not be opened.
         """
         sounddevice = _sounddevice(NoMicrophone, "No microphone found")
 
@@ -81,18 +124,22 @@ class SoundDeviceMicrophone:
             on_pcm(bytes(data))
 
         try:
-            sounddevice.query_devices(kind="input")
+            sounddevice.query_devices(self._device, kind="input")
+        except Exception as error:  # PortAudioError, ValueError: no such device
+            raise NoMicrophone("No microphone found") from error
+        try:
             self._stream = sounddevice.RawInputStream(
                 samplerate=SAMPLE_RATE,
                 channels=1,
                 dtype="int16",
                 blocksize=BLOCK_FRAMES,
+                device=self._device,
                 callback=callback,
             )
             self._stream.start()
-        except Exception as error:  # PortAudioError, ValueError: no device, or it refused
+        except Exception as error:  # PortAudioError: it refused (held by another program)
             self._stream = None
-            raise NoMicrophone("No microphone found") from error
+            raise MicrophoneBusy("The microphone is being used by another program") from error
 
     def stop(self) -> None:
         """Stops and closes the input."""
@@ -103,17 +150,19 @@ class SoundDeviceMicrophone:
 
 
 class SoundDeviceSpeakers:
-    """The default output device, through sounddevice."""
+    """An output device (the default one unless named), through sounddevice."""
 
-    def __init__(self) -> None:
-        """Nothing is opened until :meth:`start`."""
+    def __init__(self, device: str | None = None) -> None:
+        """Nothing is opened until :meth:`start`; ``device`` names the output (None: default)."""
+        self._device = device
         self._stream: Any = None
 
     def start(self, sample_rate: int, pull: Callable[[int], bytes]) -> None:
-        """Opens the default output and starts playing what ``pull`` gives.
+        """Opens the output and starts playing what ``pull`` gives.
 
         Raises:
-            NoSpeakers: No PortAudio, no output device, or it could not be opened.
+            NoSpeakers: No PortAudio, or no such output device.
+            SpeakersBusy: It exists but could not be opened.
         """
         sounddevice = _sounddevice(NoSpeakers, "No speakers found")
 
@@ -123,18 +172,22 @@ class SoundDeviceSpeakers:
             out[len(data) :] = bytes(len(out) - len(data))
 
         try:
-            sounddevice.query_devices(kind="output")
+            sounddevice.query_devices(self._device, kind="output")
+        except Exception as error:  # PortAudioError, ValueError: no such device
+            raise NoSpeakers("No speakers found") from error
+        try:
             self._stream = sounddevice.RawOutputStream(
                 samplerate=sample_rate,
                 channels=1,
                 dtype="int16",
                 blocksize=BLOCK_FRAMES,
+                device=self._device,
                 callback=callback,
             )
             self._stream.start()
-        except Exception as error:  # PortAudioError, ValueError: no device, or it refused
+        except Exception as error:  # PortAudioError: it refused (held by another program)
             self._stream = None
-            raise NoSpeakers("No speakers found") from error
+            raise SpeakersBusy("The speakers are being used by another program") from error
 
     def stop(self) -> None:
         """Stops and closes the output."""

@@ -75,6 +75,50 @@ def _sounddevice(error: type[Exception], message: str) -> Any:
     return sounddevice
 
 
+#: What each kind of device is called when it is missing or busy (the errors' messages).
+_MISSING: Final = {"input": "No microphone found", "output": "No speakers found"}
+_BUSY: Final = {
+    "input": "The microphone is being used by another program",
+    "output": "The speakers are being used by another program",
+}
+
+
+def _open_stream(
+    kind: str,
+    device: str | None,
+    sample_rate: int,
+    callback: Callable[..., None],
+    missing: type[Exception],
+    busy: type[Exception],
+) -> Any:
+    """Opens and starts a 16-bit mono raw stream of ``kind`` (``input`` or ``output``) on
+    ``device`` (None: the default), PortAudio calling ``callback`` on its own thread.
+
+    Raises:
+        missing: No PortAudio, or no such device.
+        busy: The device exists but refused to open (another program holds it).
+    """
+    sounddevice = _sounddevice(missing, _MISSING[kind])
+    try:
+        sounddevice.query_devices(device, kind=kind)
+    except Exception as error:  # PortAudioError, ValueError: no such device
+        raise missing(_MISSING[kind]) from error
+    stream_type = sounddevice.RawInputStream if kind == "input" else sounddevice.RawOutputStream
+    try:
+        stream = stream_type(
+            samplerate=sample_rate,
+            channels=1,
+            dtype="int16",
+            blocksize=BLOCK_FRAMES,
+            device=device,
+            callback=callback,
+        )
+        stream.start()
+    except Exception as error:  # PortAudioError: it refused (held by another program)
+        raise busy(_BUSY[kind]) from error
+    return stream
+
+
 def _device_names(kind: str) -> list[str]:
     """The names of the devices that can record (``input``) or play (``output``); none
     without PortAudio."""
@@ -103,13 +147,24 @@ def output_device_names() -> list[str]:
     return _device_names("output")
 
 
-class SoundDeviceMicrophone:
-    """An input device (the default one unless named), through sounddevice."""
+class _SoundDeviceStream:
+    """One PortAudio stream on a named device (None: the default), opened by ``start``."""
 
     def __init__(self, device: str | None = None) -> None:
-        """Nothing is opened until :meth:`start`; ``device`` names the input (None: default)."""
+        """Nothing is opened until ``start``; ``device`` names the device (None: default)."""
         self._device = device
         self._stream: Any = None
+
+    def stop(self) -> None:
+        """Stops and closes the stream (nothing when it is not open)."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.stop()
+            stream.close()
+
+
+class SoundDeviceMicrophone(_SoundDeviceStream):
+    """An input device (the default one unless named), through sounddevice."""
 
     def start(self, on_pcm: Callable[[bytes], None]) -> None:
         """Opens the input and starts recording.
@@ -118,44 +173,17 @@ class SoundDeviceMicrophone:
             NoMicrophone: No PortAudio, or no such input device.
             MicrophoneBusy: It exists but could not be opened.
         """
-        sounddevice = _sounddevice(NoMicrophone, "No microphone found")
 
         def callback(data: Any, _frames: int, _time: Any, _status: Any) -> None:
             on_pcm(bytes(data))
 
-        try:
-            sounddevice.query_devices(self._device, kind="input")
-        except Exception as error:  # PortAudioError, ValueError: no such device
-            raise NoMicrophone("No microphone found") from error
-        try:
-            self._stream = sounddevice.RawInputStream(
-                samplerate=SAMPLE_RATE,
-                channels=1,
-                dtype="int16",
-                blocksize=BLOCK_FRAMES,
-                device=self._device,
-                callback=callback,
-            )
-            self._stream.start()
-        except Exception as error:  # PortAudioError: it refused (held by another program)
-            self._stream = None
-            raise MicrophoneBusy("The microphone is being used by another program") from error
-
-    def stop(self) -> None:
-        """Stops and closes the input."""
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            stream.stop()
-            stream.close()
+        self._stream = _open_stream(
+            "input", self._device, SAMPLE_RATE, callback, NoMicrophone, MicrophoneBusy
+        )
 
 
-class SoundDeviceSpeakers:
+class SoundDeviceSpeakers(_SoundDeviceStream):
     """An output device (the default one unless named), through sounddevice."""
-
-    def __init__(self, device: str | None = None) -> None:
-        """Nothing is opened until :meth:`start`; ``device`` names the output (None: default)."""
-        self._device = device
-        self._stream: Any = None
 
     def start(self, sample_rate: int, pull: Callable[[int], bytes]) -> None:
         """Opens the output and starts playing what ``pull`` gives.
@@ -164,34 +192,12 @@ class SoundDeviceSpeakers:
             NoSpeakers: No PortAudio, or no such output device.
             SpeakersBusy: It exists but could not be opened.
         """
-        sounddevice = _sounddevice(NoSpeakers, "No speakers found")
 
         def callback(out: Any, frames: int, _time: Any, _status: Any) -> None:
             data = pull(frames)
             out[: len(data)] = data
             out[len(data) :] = bytes(len(out) - len(data))
 
-        try:
-            sounddevice.query_devices(self._device, kind="output")
-        except Exception as error:  # PortAudioError, ValueError: no such device
-            raise NoSpeakers("No speakers found") from error
-        try:
-            self._stream = sounddevice.RawOutputStream(
-                samplerate=sample_rate,
-                channels=1,
-                dtype="int16",
-                blocksize=BLOCK_FRAMES,
-                device=self._device,
-                callback=callback,
-            )
-            self._stream.start()
-        except Exception as error:  # PortAudioError: it refused (held by another program)
-            self._stream = None
-            raise SpeakersBusy("The speakers are being used by another program") from error
-
-    def stop(self) -> None:
-        """Stops and closes the output."""
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            stream.stop()
-            stream.close()
+        self._stream = _open_stream(
+            "output", self._device, sample_rate, callback, NoSpeakers, SpeakersBusy
+        )

@@ -11,7 +11,15 @@ forwarder's percentiles for reference, and ``relay_cpu_ms_per_message``: the rel
 CPU time (user + system, all its threads, from ``/proc``) over the sending phase divided by
 the messages delivered, with ``forwarder_cpu_ms_per_message`` as its baseline (issue 25).
 
-Usage: ``python benchmarks/relay.py [--pairs 50] [--messages 200] [--window 4]``
+``--connections N`` (issue 25, criterion 5) instead holds N idle authenticated connections on
+one relay process, then sends ``--rate`` messages a second among them for ``--duration``
+seconds (``benchmarks/relay_connections.py``), and prints ``memory_per_connection_kib``,
+``p99_at_<N>_connections_ms``, ``relay_cpu_ms_per_message`` at that rate, p50, the achieved
+rate, lost and duplicated counts, the CPU of the relay and of the load generator, and the
+forwarder's figures under the same load as the baseline.
+
+Usage: ``python benchmarks/relay.py [--pairs 50] [--messages 200] [--window 4]`` or
+``python benchmarks/relay.py --connections 5000 [--rate 500] [--duration 30]``
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -106,9 +115,13 @@ def start_server(command: list[str], log: Path) -> tuple[subprocess.Popen[bytes]
 def start_relay(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     """The real relay as a subprocess on a free port, with message and sign-up rates lifted
     (benchmarks measure the machinery, not the rate policy)."""
+    # RELAY_BENCH_PROFILE=FILE runs the relay under cProfile (written when it stops).
+    profile = os.environ.get("RELAY_BENCH_PROFILE")
+    profiler = ["-m", "cProfile", "-o", profile] if profile else []
     return start_server(
         [
             sys.executable,
+            *profiler,
             "-m",
             "chat_desktop.relay",
             "--port",
@@ -289,12 +302,76 @@ async def benchmark(
     }
 
 
+async def benchmark_connections(
+    args: argparse.Namespace, relay: tuple[str, int], forwarder: tuple[str, int]
+) -> dict[str, Any]:
+    """The ``--connections`` mode: the relay, then the forwarder, under the same load."""
+    import relay_connections as load
+
+    def own_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    names = [f"conn{index}" for index in range(args.connections)]
+    relay_url, relay_pid = relay
+    started = time.perf_counter()
+    identities = dict(zip(names, await load.register_accounts(relay_url, names), strict=True))
+    register_s = time.perf_counter() - started
+    relay_figures = await load.measure_server(
+        relay_url,
+        relay_pid,
+        names,
+        load.relay_auth(identities, relay_url),
+        args.rate,
+        args.duration,
+        BODY,
+        cpu_seconds,
+        own_cpu,
+    )
+    forwarder_url, forwarder_pid = forwarder
+    forwarder_figures = await load.measure_server(
+        forwarder_url,
+        forwarder_pid,
+        names,
+        lambda peer: {"user": peer.name},
+        args.rate,
+        args.duration,
+        BODY,
+        cpu_seconds,
+        own_cpu,
+    )
+    n = args.connections
+    return {
+        "benchmark": "relay_connections",
+        "connections": n,
+        "target_msgs_per_s": args.rate,
+        "duration_s": args.duration,
+        "memory_per_connection_kib": relay_figures["memory_per_connection_kib"],
+        f"p99_at_{n}_connections_ms": relay_figures["p99_ms"],
+        "p50_ms": relay_figures["p50_ms"],
+        "relay_cpu_ms_per_message": relay_figures["server_cpu_ms_per_message"],
+        "forwarder_cpu_ms_per_message": forwarder_figures["server_cpu_ms_per_message"],
+        "achieved_msgs_per_s": relay_figures["achieved_msgs_per_s"],
+        "lost": relay_figures["lost"],
+        "duplicated": relay_figures["duplicated"],
+        "register_s": round(register_s, 1),
+        "relay": relay_figures,
+        "forwarder": forwarder_figures,
+        "durable": "sqlite WAL synchronous=FULL, ack after group commit",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=50)
     parser.add_argument("--messages", type=int, default=200, help="messages per pair")
     parser.add_argument("--window", type=int, default=4, help="unacked sends per sender")
     parser.add_argument("--rounds", type=int, default=2, help="best of this many runs each")
+    parser.add_argument(
+        "--connections", type=int, help="idle connections held while sending at --rate"
+    )
+    parser.add_argument("--rate", type=float, default=500.0, help="messages a second")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of sending")
     parser.add_argument("--serve-forwarder", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_forwarder:
@@ -306,10 +383,9 @@ def main() -> None:
         forwarder, forwarder_url = start_server(
             [sys.executable, __file__, "--serve-forwarder"], work / "forwarder.log"
         )
+        run = benchmark_connections if args.connections else benchmark
         try:
-            result = asyncio.run(
-                benchmark(args, (relay_url, relay.pid), (forwarder_url, forwarder.pid))
-            )
+            result = asyncio.run(run(args, (relay_url, relay.pid), (forwarder_url, forwarder.pid)))
         finally:
             for process in (relay, forwarder):
                 process.terminate()

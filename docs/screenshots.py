@@ -20,6 +20,10 @@ contacts' profile names and pictures in the list and the header
 (``docs/screenshot-profile.png``). ``--only link-preview``: a received link preview and one in the
 composer before sending, fetched from a small web server on 127.0.0.1. ``--only voice``: voice
 notes both ways, one playing, with their waveforms (``docs/screenshot-voice.png``).
+``--only call``: Bob's ringing window for Alice's video call
+(``docs/screenshot-call-incoming.png``), then Alice's in-call window once he accepted
+(``docs/screenshot-call.png``), with synthetic media (counter frames as the video: this
+machine has no camera).
 """
 
 from __future__ import annotations
@@ -678,6 +682,70 @@ async def take_voice(folder: Path) -> None:
             await relay.stop()
 
 
+async def take_call(folder: Path) -> None:
+    """Only the call shots: Bob's ringing window, then Alice's in-call window."""
+    from chat_desktop.gui.calls.call_controller import CallController
+    from chat_desktop.services.call_media import CallMedia
+    from chat_desktop.services.call_synthetic_shown import ShownSyntheticMedia
+
+    with tempfile.TemporaryDirectory(prefix="chat-desktop-shots-") as temporary:
+        root = Path(temporary)
+        relay = RelayServer(RelayConfig(data_dir=root / "relay", host="127.0.0.1", port=0))
+        await relay.start()
+        clients: list[ChatClient] = []
+        controllers: list[CallController] = []
+        try:
+            for name in ("alice", "bob"):
+                clients.append(await account(root, relay.url, name))
+            alice, bob = clients
+            await alice.conversations.start("bob")
+            await bob.conversations.start("alice")
+            for client, frequency in ((alice, 1000.0), (bob, 440.0)):
+                calls = CallController(client)
+                controllers.append(calls)
+
+                def make(
+                    video: bool, calls: CallController = calls, hz: float = frequency
+                ) -> CallMedia:
+                    media = ShownSyntheticMedia(hz, video)
+                    calls.prepare(media)
+                    return media
+
+                client.calls.media_factory = make
+            alice_calls, bob_calls = controllers
+            alice_calls.start_call("bob", True)
+            await until(lambda: _true(bob_calls.incoming_window is not None))
+            incoming = bob_calls.incoming_window
+            assert incoming is not None
+            incoming.move(40, 40)
+            await settle(1.0)
+            grab(incoming, folder / "screenshot-call-incoming.png")
+            incoming.accept_video_button.click()
+
+            async def flowing() -> bool:
+                window = alice_calls.call_window
+                return (
+                    window is not None
+                    and window.info.state == "connected"
+                    and window.remote_view.frames_shown > 30
+                    and window.local_view.frames_shown > 30
+                )
+
+            await until(flowing, timeout=60)
+            window = alice_calls.call_window
+            assert window is not None
+            window.move(40, 40)
+            await until(lambda: _true(window.clock >= "0:03"), timeout=20)
+            grab(window, folder / "screenshot-call.png")
+            await alice.calls.hang_up(window.call_id)
+        finally:
+            for controller in controllers:
+                controller.stop()
+            for client in clients:
+                await client.close()
+            await relay.stop()
+
+
 async def take_devices(folder: Path) -> None:
     """Only the linked-devices shots, with a fresh account."""
     with tempfile.TemporaryDirectory(prefix="chat-desktop-shots-") as temporary:
@@ -835,6 +903,7 @@ def main() -> None:
             "profile",
             "link-preview",
             "voice",
+            "call",
         ),
         default="all",
         help="'devices': only the link-code and Settings → Devices shots; 'spell': only the "
@@ -860,6 +929,7 @@ def main() -> None:
             "link-preview": take_link_preview,
             "profile": take_profile,
             "voice": take_voice,
+            "call": take_call,
         }.get(args.only, take)
         loop.run_until_complete(only(args.folder))
 

@@ -27,6 +27,7 @@ import msgspec
 from chat_desktop.protocol.profiles import MAX_PROFILE_VERSION, PROFILE_KEY_SIZE
 from chat_desktop.protocol.schemas import (
     MAX_BLOB_SIZE,
+    MAX_PAYLOADS,
     MAX_TIMESTAMP_MS,
     MESSAGE_ID_PATTERN,
     USERNAME_PATTERN,
@@ -83,6 +84,15 @@ MAX_VOICE_DURATION_MS: Final = 15 * 60 * 1000
 MAX_WAVEFORM_LENGTH: Final = 100
 #: Largest voice note file: 15 minutes of Opus at up to 64 kbit/s with its container.
 MAX_VOICE_NOTE_SIZE: Final = 8 * 1024 * 1024
+#: Longest SDP in a call offer or answer, in bytes (ASCII; docs/protocol.md §14).
+MAX_CALL_SDP_LENGTH: Final = 16 * 1024
+#: Most ICE candidates in one ``call_ice``.
+MAX_CALL_CANDIDATES: Final = 32
+#: Longest ICE candidate line, and longest media id, in characters.
+MAX_CALL_CANDIDATE_LENGTH: Final = 512
+MAX_CALL_MID_LENGTH: Final = 32
+#: Most devices a call content may be addressed to (the relay's devices per send).
+MAX_CALL_DEVICES: Final = MAX_PAYLOADS
 #: The containers a voice note may come in (its Opus stream inside).
 VOICE_MIME_TYPES: Final = ("audio/ogg", "audio/webm")
 
@@ -113,6 +123,13 @@ FILE_NAME_FORBIDDEN_CHARACTERS: Final = frozenset(
 #: No control character (Unicode category Cc: C0, DEL, C1) and no line or paragraph
 #: separator in a reaction: it is drawn inline, on one line.
 _EMOJI_PATTERN: Final = r"\A[^\x00-\x1f\x7f-\x9f\u2028\u2029]+\Z"
+
+#: A call id: 32 lowercase hex digits (16 random bytes) made by the caller.
+CALL_ID_PATTERN: Final = r"\A[0-9a-f]{32}\Z"
+#: SDP is printable ASCII with CR LF line ends.
+_SDP_PATTERN: Final = r"\A[ -~\r\n]*\Z"
+#: A candidate line or media id: printable ASCII, one line.
+_CALL_LINE_PATTERN: Final = r"\A[ -~]*\Z"
 
 MessageId = Annotated[str, msgspec.Meta(pattern=MESSAGE_ID_PATTERN)]
 TimestampMs = Annotated[int, msgspec.Meta(ge=0, le=MAX_TIMESTAMP_MS)]
@@ -468,6 +485,77 @@ class VerifiedSyncContent(_Content, frozen=True, tag="verified"):
     verified: bool
 
 
+CallId = Annotated[str, msgspec.Meta(pattern=CALL_ID_PATTERN)]
+CallSdp = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=MAX_CALL_SDP_LENGTH, pattern=_SDP_PATTERN)
+]
+#: The recipient devices a call content is meant for (None: every device of the recipient).
+CallDevices = (
+    Annotated[
+        list[Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]],
+        msgspec.Meta(max_length=MAX_CALL_DEVICES),
+    ]
+    | None
+)
+
+
+class CallOfferContent(_Content, frozen=True, tag="call_offer"):
+    """A call: the caller's SDP offer (with its DTLS fingerprint and ICE candidates).
+
+    ``restart`` is a re-offer of a connected call on a new peer connection (the network
+    changed); it never rings.
+    """
+
+    call_id: CallId
+    sdp: CallSdp
+    video: bool
+    restart: bool = False
+    devices: CallDevices = None
+
+
+class CallAnswerContent(_Content, frozen=True, tag="call_answer"):
+    """The callee's device that took the call: its SDP answer."""
+
+    call_id: CallId
+    sdp: CallSdp
+    devices: CallDevices = None
+
+
+class CallCandidate(msgspec.Struct, frozen=True, kw_only=True):
+    """One ICE candidate: its media id and its ``candidate:`` line (RFC 8839)."""
+
+    mid: Annotated[str, msgspec.Meta(max_length=MAX_CALL_MID_LENGTH, pattern=_CALL_LINE_PATTERN)]
+    candidate: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1, max_length=MAX_CALL_CANDIDATE_LENGTH, pattern=_CALL_LINE_PATTERN
+        ),
+    ]
+
+
+class CallIceContent(_Content, frozen=True, tag="call_ice"):
+    """More ICE candidates of a call (trickled after the offer or answer)."""
+
+    call_id: CallId
+    candidates: Annotated[list[CallCandidate], msgspec.Meta(max_length=MAX_CALL_CANDIDATES)]
+    devices: CallDevices = None
+
+
+#: Why a call was hung up, as told to the other side.
+CallHangupReason = Literal["hung_up", "declined", "busy", "answered_elsewhere", "timeout", "failed"]
+
+
+class CallHangupContent(_Content, frozen=True, tag="call_hangup"):
+    """The call ended (or never started) on the sender's side, and why."""
+
+    call_id: CallId
+    reason: CallHangupReason
+    devices: CallDevices = None
+
+
+CallContent = CallOfferContent | CallAnswerContent | CallIceContent | CallHangupContent
+
+
 class ContactSyncContent(_Content, frozen=True, tag="contact"):
     """Sync (own devices only): we started a conversation with ``peer``, or accepted its key.
 
@@ -500,6 +588,10 @@ Content = (
     | VerifiedSyncContent
     | ContactSyncContent
     | GroupReadSyncContent
+    | CallOfferContent
+    | CallAnswerContent
+    | CallIceContent
+    | CallHangupContent
 )
 
 #: Contents that go only to one's own devices and are accepted only from them.

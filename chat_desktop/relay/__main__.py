@@ -1,5 +1,11 @@
 """Command line of the relay: ``chat-relay --host H --port P --data-dir DIR``.
 
+``--database postgresql://…`` keeps the store in PostgreSQL instead of the SQLite file in
+the data folder, so several relay processes can share it. ``--blobs s3://bucket[/prefix]``
+keeps attachment blobs in an S3-compatible bucket instead of files in the data folder; the
+endpoint and credentials come from the environment (``AWS_ENDPOINT_URL``,
+``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_DEFAULT_REGION``).
+
 Runs until SIGINT or SIGTERM, then shuts down gracefully. With ``--port 0`` the bound port
 appears in the ``listening`` JSON log line on stdout. ``SENTRY_DSN`` turns on scrubbed error
 reports.
@@ -10,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import os
 import re
 import signal
@@ -17,7 +24,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from chat_desktop.relay.app import RelayServer
+from chat_desktop.relay.app import RelayServer, build_store
+from chat_desktop.relay.blob_storage import BlobStorageUnavailable
 from chat_desktop.relay.client_address import ProxyHeader, ProxySettings, parse_network
 from chat_desktop.relay.config import (
     DEFAULT_MAX_DEVICES,
@@ -30,8 +38,8 @@ from chat_desktop.relay.config import (
     RelayConfig,
 )
 from chat_desktop.relay.logs import configure_logging, log_event
-from chat_desktop.relay.sqlite_store import SqliteRelayStore
 from chat_desktop.relay.telemetry import init_sentry
+from chat_desktop.relay.turn_credentials import DEFAULT_TURN_TTL_S, TurnConfig
 
 _RATE_RULE = re.compile(r"(?P<name>[a-z_]+)=(?P<count>[0-9]+)/(?P<period>[0-9]+(\.[0-9]+)?)")
 
@@ -62,6 +70,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8765, help="TCP port; 0 picks a free one")
     parser.add_argument(
         "--data-dir", type=Path, required=True, help="folder for the database and blob files"
+    )
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="postgresql://USER@HOST:PORT/DB to keep the store in PostgreSQL (shared by several "
+        "relay processes; needs the postgres extra); default: SQLite in the data folder",
+    )
+    parser.add_argument(
+        "--blobs",
+        metavar="URL",
+        help="s3://BUCKET[/PREFIX] to keep attachment blobs in an S3-compatible bucket (shared "
+        "by several relay processes; needs the s3 extra; endpoint and credentials from "
+        "AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION); "
+        "default: files in the data folder",
     )
     parser.add_argument(
         "--public-url", help="URL clients use to reach this relay (default: the bound address)"
@@ -107,7 +129,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="the header the trusted proxies write the client address in "
         "(default x-forwarded-for; forwarded is RFC 7239)",
     )
+    parser.add_argument(
+        "--turn-secret",
+        help="secret shared with coturn (its static-auth-secret): calls get time-limited "
+        "TURN credentials (docs/protocol.md §14.6); needs --turn-url",
+    )
+    parser.add_argument(
+        "--turn-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a TURN server for calls, e.g. turn:turn.example.org:3478 (repeatable)",
+    )
+    parser.add_argument(
+        "--turn-ttl",
+        type=int,
+        default=DEFAULT_TURN_TTL_S,
+        help=f"seconds a TURN credential stays valid (default {DEFAULT_TURN_TTL_S})",
+    )
     parser.add_argument("--sweep-interval", type=float, default=60.0, help="seconds between sweeps")
+    parser.add_argument(
+        "--gc-full-interval",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="seconds between two full garbage collections (default 600); they are timed, "
+        "not triggered by the message rate",
+    )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
     parser.add_argument("--failpoint", choices=FAILPOINTS, help=argparse.SUPPRESS)
     parser.add_argument(
@@ -125,7 +173,7 @@ async def reset_account(config: RelayConfig, username: str) -> bool:
     The deletion is logged in the store; a running relay on the same data folder sees the
     log within ``reset_check_interval_s`` and cuts the account's live connections.
     """
-    store = SqliteRelayStore(config.database_path)
+    store = build_store(config)
     await store.open()
     try:
         return await store.delete_account(username)
@@ -137,11 +185,14 @@ def config_from_args(args: argparse.Namespace) -> RelayConfig:
     """Builds the relay configuration from parsed arguments and the environment."""
     return RelayConfig(
         data_dir=args.data_dir,
+        database_url=args.database,
+        blobs_url=args.blobs,
         host=args.host,
         port=args.port,
         public_url=args.public_url,
         rate_limits=parse_rate_limits(args.rate_limit),
         sweep_interval_s=args.sweep_interval,
+        gc_full_interval_s=args.gc_full_interval,
         max_devices=args.max_devices,
         max_queued_bytes=args.max_queued_bytes,
         proxies=ProxySettings(
@@ -150,6 +201,22 @@ def config_from_args(args: argparse.Namespace) -> RelayConfig:
         ),
         sentry_dsn=os.environ.get("SENTRY_DSN") or None,
         failpoint=args.failpoint,
+        turn=turn_config_from_args(args),
+    )
+
+
+def turn_config_from_args(args: argparse.Namespace) -> TurnConfig | None:
+    """The TURN settings, or None when neither ``--turn-secret`` nor ``--turn-url`` is set.
+
+    Raises:
+        ValueError: Only one of them is set, or a value is out of range.
+    """
+    if not args.turn_secret and not args.turn_url:
+        return None
+    if not args.turn_secret or not args.turn_url:
+        raise ValueError("--turn-secret and --turn-url go together")
+    return TurnConfig(
+        secret=args.turn_secret.encode(), urls=tuple(args.turn_url), ttl_s=args.turn_ttl
     )
 
 
@@ -181,8 +248,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_event("account_reset" if deleted else "account_not_found")
         return 0 if deleted else 1
     init_sentry(config.sentry_dsn)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(config))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(config))
+    except BlobStorageUnavailable as error:
+        log_event("blob_storage_unavailable", logging.ERROR, reason=str(error))
+        return 1
     return 0
 
 

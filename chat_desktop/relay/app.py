@@ -12,16 +12,18 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Final
 
-import socketio
 from aiohttp import web
 
 from chat_desktop.protocol import events
 from chat_desktop.protocol.auth import relay_origin
 from chat_desktop.protocol.schemas import MAX_BODY_SIZE, MAX_PAYLOADS, HealthResponse
+from chat_desktop.relay import turn
+from chat_desktop.relay.blob_storage import BlobStorage
 from chat_desktop.relay.blobs import BlobFiles
 from chat_desktop.relay.config import RelayConfig
 from chat_desktop.relay.context import CONTEXT_KEY, RelayContext, RelayLimiters
 from chat_desktop.relay.dispatch import register_unknown_event_handler
+from chat_desktop.relay.gc_policy import GcPolicy
 from chat_desktop.relay.handlers import (
     account,
     attachments,
@@ -38,6 +40,7 @@ from chat_desktop.relay.http import json_response
 from chat_desktop.relay.logs import log_event
 from chat_desktop.relay.provisioning import ProvisioningChannels
 from chat_desktop.relay.resets import ResetWatcher
+from chat_desktop.relay.socket_server import RelaySocketServer
 from chat_desktop.relay.sqlite_store import SqliteRelayStore
 from chat_desktop.relay.store import RelayStore
 from chat_desktop.relay.sweeper import run_sweeper
@@ -51,6 +54,35 @@ _SHUTDOWN_TIMEOUT_S: Final = 5.0
 
 _SWEEPER_KEY: Final = web.AppKey("relay_sweeper", asyncio.Task[None])
 _RESET_WATCHER_KEY: Final = web.AppKey("relay_reset_watcher", asyncio.Task[None])
+_GC_KEY: Final = web.AppKey("relay_gc", asyncio.Task[None])
+
+
+def build_store(config: RelayConfig) -> RelayStore:
+    """Returns the store ``config`` names: PostgreSQL for ``database_url``, else the
+    embedded SQLite file in ``config.data_dir``.
+
+    asyncpg is imported only for PostgreSQL: it is the ``postgres`` extra, not a base
+    dependency of the relay.
+    """
+    if config.database_url is not None:
+        from chat_desktop.relay.pg_store import PgRelayStore
+
+        return PgRelayStore(config.database_url)
+    return SqliteRelayStore(config.database_path)
+
+
+def build_blob_storage(config: RelayConfig) -> BlobStorage:
+    """Returns the blob storage ``config`` names: an S3-compatible bucket for
+    ``blobs_url``, else files in ``config.blob_dir``.
+
+    aiobotocore is imported only for S3: it is the ``s3`` extra, not a base dependency.
+    """
+    if config.blobs_url is not None:
+        from chat_desktop.relay.s3_blobs import S3Blobs
+        from chat_desktop.relay.s3_location import S3Location
+
+        return S3Blobs(S3Location.parse(config.blobs_url))
+    return BlobFiles(config.blob_dir)
 
 
 def create_app(config: RelayConfig, store: RelayStore | None = None) -> web.Application:
@@ -58,14 +90,14 @@ def create_app(config: RelayConfig, store: RelayStore | None = None) -> web.Appl
 
     Args:
         config: The relay configuration.
-        store: The store to use; the embedded SQLite store in ``config.data_dir`` if omitted.
+        store: The store to use; if omitted, the one :func:`build_store` picks.
 
     Returns:
         The application; the store opens on startup and closes on cleanup. Set
         ``app[CONTEXT_KEY].origin`` before clients connect when not using
         :class:`RelayServer` (which does it from the bound port).
     """
-    sio = socketio.AsyncServer(
+    sio = RelaySocketServer(
         async_mode="aiohttp",
         transports=["websocket"],
         max_http_buffer_size=MAX_WEBSOCKET_MESSAGE,
@@ -77,8 +109,8 @@ def create_app(config: RelayConfig, store: RelayStore | None = None) -> web.Appl
     context = RelayContext(
         config=config,
         sio=sio,
-        store=store or SqliteRelayStore(config.database_path),
-        blobs=BlobFiles(config.blob_dir),
+        store=store or build_store(config),
+        blobs=build_blob_storage(config),
         limiters=RelayLimiters.from_limits(config.rate_limits),
     )
     context.resets = ResetWatcher(context)
@@ -98,6 +130,7 @@ def create_app(config: RelayConfig, store: RelayStore | None = None) -> web.Appl
     linking.register(app)
     provisioning.register(app)
     profiles.register(context)
+    turn.register(context, config.turn)
     register_unknown_event_handler(context)
     app.cleanup_ctx.append(_store_lifetime)
     app.on_shutdown.append(_disconnect_everyone)
@@ -112,7 +145,7 @@ async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:
     context = app[CONTEXT_KEY]
     config = context.config
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    await asyncio.to_thread(context.blobs.prepare)
+    await context.blobs.start()  # an unusable bucket stops the start here
     secret = await asyncio.to_thread(load_or_create_secret, config.token_secret_path)
     context.tokens = BlobTokens(secret)
     await context.store.open()
@@ -131,12 +164,17 @@ async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:
         ),
         name="relay-sweeper",
     )
+    gc_policy = GcPolicy(config.gc_full_interval_s)
+    gc_policy.install()  # start-up is done: freeze it, take full collections off the rate
+    app[_GC_KEY] = asyncio.create_task(gc_policy.run(), name="relay-gc")
     yield
-    for key in (_SWEEPER_KEY, _RESET_WATCHER_KEY):
+    gc_policy.uninstall()
+    for key in (_SWEEPER_KEY, _RESET_WATCHER_KEY, _GC_KEY):
         app[key].cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await app[key]
     await context.store.close()
+    await context.blobs.stop()
 
 
 async def _disconnect_everyone(app: web.Application) -> None:

@@ -1,8 +1,9 @@
-"""Encrypted attachment blobs as files in the relay's data folder.
+"""Encrypted attachment blobs as files in the relay's data folder (the embedded default).
 
 Uploads are streamed to a temporary file, counted as they arrive and refused the moment they
 pass their limit; only a complete upload is fsynced and renamed into place. File work runs in
-worker threads so the event loop never waits on the disk.
+worker threads so the event loop never waits on the disk. Implements
+:class:`~chat_desktop.relay.blob_storage.BlobStorage`.
 """
 
 from __future__ import annotations
@@ -10,29 +11,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
 import secrets
+import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import BinaryIO, Final
+from typing import BinaryIO
 
-_BLOB_ID: Final = re.compile(r"[0-9a-f]{32}")
-
-
-class BlobTooLarge(Exception):
-    """An upload went past its announced size or the protocol's maximum."""
-
-
-def new_blob_id() -> str:
-    """Returns a fresh random blob id (128 bits, lower-case hex)."""
-    return secrets.token_hex(16)
+from chat_desktop.relay.blob_storage import BlobTooLarge as BlobTooLarge
+from chat_desktop.relay.blob_storage import LocalBlob, check_blob_id
+from chat_desktop.relay.blob_storage import new_blob_id as new_blob_id
 
 
 class BlobFiles:
     """The folder of blob files: ``<dir>/<blob_id>``, partial uploads in ``<dir>/partial``."""
 
     def __init__(self, directory: Path) -> None:
-        """Uses ``directory``; :meth:`prepare` creates it."""
+        """Uses ``directory``; :meth:`prepare` (or :meth:`start`) creates it."""
         self._directory = directory
         self._partial = directory / "partial"
 
@@ -42,15 +36,20 @@ class BlobFiles:
         for leftover in self._partial.iterdir():
             leftover.unlink(missing_ok=True)
 
+    async def start(self) -> None:
+        """:meth:`prepare` in a worker thread."""
+        await asyncio.to_thread(self.prepare)
+
+    async def stop(self) -> None:
+        """Nothing to release: files are opened per request."""
+
     def path(self, blob_id: str) -> Path:
         """Returns the file of a complete blob.
 
         Raises:
             ValueError: ``blob_id`` is not a relay-made id (guards against path tricks).
         """
-        if not _BLOB_ID.fullmatch(blob_id):
-            raise ValueError("malformed blob id")
-        return self._directory / blob_id
+        return self._directory / check_blob_id(blob_id)
 
     async def write(self, blob_id: str, chunks: AsyncIterator[bytes], max_size: int) -> int:
         """Streams ``chunks`` into the blob's file and returns the number of bytes written.
@@ -74,6 +73,17 @@ class BlobFiles:
             await asyncio.to_thread(_close_and_remove, file, partial)
             raise
         return size
+
+    async def open(self, blob_id: str) -> LocalBlob | None:
+        """Returns the blob's file and size, or None when there is no such file."""
+        path = self.path(blob_id)
+        try:
+            status = await asyncio.to_thread(path.stat)
+        except OSError:
+            return None
+        if not stat.S_ISREG(status.st_mode):
+            return None
+        return LocalBlob(path, status.st_size)
 
     async def delete(self, blob_ids: list[str]) -> None:
         """Deletes blob files; ids whose file is already gone are skipped."""

@@ -13,6 +13,8 @@ from typing import Final
 
 from chat_desktop.protocol.schemas import MAX_BODY_SIZE, MAX_PAYLOADS
 from chat_desktop.relay.client_address import ProxySettings
+from chat_desktop.relay.s3_location import S3Location
+from chat_desktop.relay.turn_credentials import TurnConfig
 
 DAY_MS: Final = 24 * 3600 * 1000
 #: Undelivered envelopes and unexpired blobs are kept at most this long.
@@ -33,6 +35,8 @@ MAX_MAX_DEVICES: Final = MAX_PAYLOADS
 DEFAULT_MAX_QUEUED_BYTES: Final = 100 * 1024 * 1024
 #: The smallest ``--max-queued-bytes``: one payload of the largest size must fit.
 MIN_MAX_QUEUED_BYTES: Final = MAX_BODY_SIZE
+#: What a ``--database`` URL may start with (the schemes asyncpg accepts).
+DATABASE_URL_SCHEMES: Final = ("postgresql://", "postgres://")
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,12 @@ class RelayConfig:
 
     Attributes:
         data_dir: Folder holding the SQLite database, blob files and the token secret.
+        database_url: ``postgresql://user@host:port/db`` to keep the store in PostgreSQL
+            (several relay processes may share it); None for the SQLite file in
+            ``data_dir``. The token secret stays in ``data_dir`` either way.
+        blobs_url: ``s3://bucket[/prefix]`` to keep attachment blobs in an S3-compatible
+            bucket (endpoint and credentials from the environment, see
+            :mod:`chat_desktop.relay.s3_blobs`); None for files in ``data_dir``.
         host: Address to listen on.
         port: TCP port; 0 picks a free one (the bound port is logged as ``listening``).
         public_url: The URL clients use to reach the relay; its origin is what connect
@@ -100,6 +110,8 @@ class RelayConfig:
         reset_check_interval_s: Seconds between two looks at the log of operator resets
             (``--reset-account`` runs in another process); a reset account's connections
             are cut within this time.
+        gc_full_interval_s: Seconds between two full cyclic-GC collections; automatic
+            ones are off (``gc_policy``: they would follow the message rate).
         retention_ms: Longest time anything undelivered is kept.
         token_lifetime_ms: Validity of blob upload/download tokens.
         max_devices: Most devices of one account (1 … :data:`MAX_MAX_DEVICES`).
@@ -108,6 +120,8 @@ class RelayConfig:
         proxies: The reverse proxies whose forwarding header names the client address
             that per-address limits are charged to (none by default).
         sentry_dsn: Report errors to Sentry (scrubbed) when set.
+        turn: The TURN servers and the secret shared with them that ``call:ice_servers``
+            hands out credentials for (docs/protocol.md §14.6); None: none.
         failpoint: Testing only: one of :data:`FAILPOINTS`.
     """
 
@@ -118,6 +132,7 @@ class RelayConfig:
     rate_limits: RateLimits = field(default_factory=RateLimits)
     sweep_interval_s: float = 60.0
     reset_check_interval_s: float = 0.5
+    gc_full_interval_s: float = 600.0
     retention_ms: int = DEFAULT_RETENTION_MS
     token_lifetime_ms: int = DEFAULT_TOKEN_LIFETIME_MS
     max_devices: int = DEFAULT_MAX_DEVICES
@@ -125,14 +140,25 @@ class RelayConfig:
     proxies: ProxySettings = field(default_factory=ProxySettings)
     sentry_dsn: str | None = None
     failpoint: str | None = None
+    database_url: str | None = None
+    blobs_url: str | None = None
+    turn: TurnConfig | None = None
 
     def __post_init__(self) -> None:
         """Refuses limits no account could live with.
 
         Raises:
-            ValueError: ``max_devices`` is outside 1 … :data:`MAX_MAX_DEVICES`, or
-                ``max_queued_bytes`` is below :data:`MIN_MAX_QUEUED_BYTES`.
+            ValueError: ``max_devices`` is outside 1 … :data:`MAX_MAX_DEVICES`,
+                ``max_queued_bytes`` is below :data:`MIN_MAX_QUEUED_BYTES`, or
+                ``database_url`` is not a ``postgresql://`` URL, or ``blobs_url`` is not
+                an ``s3://bucket[/prefix]`` URL.
         """
+        if self.blobs_url is not None:
+            S3Location.parse(self.blobs_url)
+        if self.database_url is not None and not self.database_url.startswith(DATABASE_URL_SCHEMES):
+            raise ValueError("database must be a postgresql:// URL")
+        if not self.gc_full_interval_s > 0:
+            raise ValueError("gc_full_interval_s must be positive")
         if not 1 <= self.max_devices <= MAX_MAX_DEVICES:
             raise ValueError(f"max_devices must be between 1 and {MAX_MAX_DEVICES}")
         if self.max_queued_bytes < MIN_MAX_QUEUED_BYTES:

@@ -10,7 +10,7 @@ import socketio
 from aiohttp import web
 
 from chat_desktop.protocol.auth import now_ms
-from chat_desktop.relay.blobs import BlobFiles
+from chat_desktop.relay.blob_storage import BlobStorage
 from chat_desktop.relay.config import RateLimits, RelayConfig
 from chat_desktop.relay.limits import RateLimiter
 from chat_desktop.relay.provisioning import ProvisioningChannels
@@ -84,7 +84,7 @@ class RelayContext:
         config: The process configuration.
         sio: The Socket.IO server.
         store: Persistence.
-        blobs: Blob files on disk.
+        blobs: Where blobs are kept (files on disk or an S3 bucket).
         tokens: Blob token signer; set at startup (the secret lives in the data folder).
         resets: Follows operator resets to cut their connections; set by ``create_app``.
         limiters: Rate limiters.
@@ -99,7 +99,7 @@ class RelayContext:
     config: RelayConfig
     sio: socketio.AsyncServer
     store: RelayStore
-    blobs: BlobFiles
+    blobs: BlobStorage
     limiters: RelayLimiters
     tokens: BlobTokens | None = None
     resets: ResetFollower | None = None

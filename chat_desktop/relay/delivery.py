@@ -58,13 +58,14 @@ class DeviceDelivery:
         self._cursor = 0
         self._pushed: collections.deque[StoredEnvelope] = collections.deque()
         self._drain_requested = True
-        self._wake = asyncio.Event()
-        self._wake.set()
+        self._started = False
+        self._stopped = False
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        """Starts delivering in a background task."""
-        self._task = asyncio.create_task(self._run(), name="relay-delivery")
+        """Starts delivering: drains the store now, then whatever is pushed or requested."""
+        self._started = True
+        self._wake()
 
     def push(self, envelope: StoredEnvelope) -> None:
         """Hands over an envelope that was just stored for this device."""
@@ -73,36 +74,48 @@ class DeviceDelivery:
             self._drain_requested = True
         else:
             self._pushed.append(envelope)
-        self._wake.set()
+        self._wake()
 
     def request_drain(self) -> None:
         """Asks for a read of the store, e.g. after another process stored something."""
         self._drain_requested = True
-        self._wake.set()
+        self._wake()
 
     async def stop(self) -> None:
         """Stops delivering; envelopes not acked stay stored for the next connection."""
-        if self._task is not None:
-            self._task.cancel()
+        self._stopped = True
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
+
+    def _wake(self) -> None:
+        """Runs a delivery task unless one is running: an idle connection holds none (issue
+        25: thousands of idle connections, each with a waiting task, slow the collector)."""
+        if self._task is None and self._started and not self._stopped:
+            self._task = asyncio.create_task(self._run(), name="relay-delivery")
 
     async def _run(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            try:
-                if self._drain_requested:
-                    self._drain_requested = False
-                    await self._drain()
-                while self._pushed:
-                    await self._deliver(self._pushed.popleft())
-            except Exception:
-                # Nothing is lost: undelivered envelopes stay stored; retry from the store.
-                log_exception("delivery_failed", device_id=self._device_id)
-                self._pushed.clear()
-                await asyncio.sleep(RETRY_DELAY_S)
-                self.request_drain()
+        try:
+            while self._drain_requested or self._pushed:
+                try:
+                    if self._drain_requested:
+                        self._drain_requested = False
+                        await self._drain()
+                    while self._pushed:
+                        await self._deliver(self._pushed.popleft())
+                except Exception:
+                    # Nothing is lost: undelivered envelopes stay stored; retry from the store.
+                    log_exception("delivery_failed", device_id=self._device_id)
+                    self._pushed.clear()
+                    await asyncio.sleep(RETRY_DELAY_S)
+                    self._drain_requested = True
+        finally:
+            # Nothing awaited between the last look at the queue and here: a push after this
+            # line starts a new task, one before it was taken by this one.
+            if self._task is asyncio.current_task():
+                self._task = None
 
     async def _drain(self) -> None:
         while True:

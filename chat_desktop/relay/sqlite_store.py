@@ -25,7 +25,7 @@ from chat_desktop.protocol.schemas import (
 from chat_desktop.relay.sqlite_devices import (
     FIRST_DEVICE_ID,
     SqliteDeviceMethods,
-    check_device_set,
+    compare_device_sets,
     insert_first_device,
 )
 from chat_desktop.relay.sqlite_multi_send import MULTI_SEND_RECIPIENT, store_multi_message
@@ -46,7 +46,9 @@ from chat_desktop.relay.store import (
     SweepResult,
     TakenBundles,
     UnknownBlob,
+    UnknownRecipient,
 )
+from chat_desktop.relay.store_devices import MismatchedDevices
 
 
 def _row_to_envelope(row: tuple[object, ...]) -> StoredEnvelope:
@@ -299,6 +301,7 @@ class SqliteRelayStore(SqliteDeviceMethods, SqliteProfileMethods):
         max_queued_bytes: int | None = None,
     ) -> StoredMessage:
         """See :meth:`RelayStore.store_message`."""
+        device_sets = self._writer.device_sets
 
         def write(connection: sqlite3.Connection) -> StoredMessage:
             # A record of an older relay has the recipient '' and stands for every recipient;
@@ -310,13 +313,14 @@ class SqliteRelayStore(SqliteDeviceMethods, SqliteProfileMethods):
             ).fetchone()
             if existing is not None:
                 return StoredMessage(server_ts=existing[0], envelopes=())
-            check_device_set(
-                connection,
-                sender,
-                sender_device,
-                recipient,
-                [payload.device_id for payload in payloads],
+            current = device_sets.device_ids(connection, recipient)
+            if not current:
+                raise UnknownRecipient("no such recipient")
+            mismatch = compare_device_sets(
+                current, sender, sender_device, recipient, [p.device_id for p in payloads]
             )
+            if mismatch is not None:
+                raise MismatchedDevices(*mismatch)
             if max_queued_bytes is not None:
                 check_queue_quota(connection, recipient, payloads, max_queued_bytes)
             connection.execute(

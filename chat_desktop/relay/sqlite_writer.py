@@ -7,7 +7,7 @@ a commit costs an fsync; batching makes that one fsync per batch instead of per 
 is what lets ``message:send`` ack only after its envelope is durable and still keep up.
 
 Reads run on a small pool of read-only connections, which WAL lets proceed alongside the
-writer.
+writer. The writer keeps each recipient's device set between sends (:attr:`device_sets`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+from chat_desktop.relay.sqlite_device_cache import DeviceSetCache
 from chat_desktop.relay.store_errors import StoreError
 
 R = TypeVar("R")
@@ -74,11 +75,14 @@ class SqliteWriter:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._read_pool = ThreadPoolExecutor(_READ_THREADS, thread_name_prefix="relay-read")
+        #: Device ids per recipient, for write jobs only (they run on the writer thread).
+        self.device_sets = DeviceSetCache()
 
     def start(self, setup: Callable[[sqlite3.Connection], None]) -> None:
         """Opens the write connection, runs ``setup`` on it (schema), starts the thread."""
         connection = connect(self._path)
         setup(connection)
+        self.device_sets.attach(connection)
         self._thread = threading.Thread(
             target=self._run, args=(connection,), name="relay-writer", daemon=True
         )
@@ -153,19 +157,24 @@ class SqliteWriter:
         outcomes: list[tuple[_PendingWrite, bool, Any]] = []
         try:
             connection.execute("BEGIN IMMEDIATE")
+            self.device_sets.begin(connection)
             for pending in batch:
                 connection.execute("SAVEPOINT write_job")
+                device_changes = self.device_sets.changes
                 try:
                     result = pending.job(connection)
                 except Exception as error:  # handed to the awaiting coroutine
                     connection.execute("ROLLBACK TO write_job")
                     connection.execute("RELEASE write_job")
+                    if self.device_sets.changes != device_changes:
+                        self.device_sets.forget_all()  # it may have cached what rolled back
                     outcomes.append((pending, False, error))
                 else:
                     connection.execute("RELEASE write_job")
                     outcomes.append((pending, True, result))
             connection.execute("COMMIT")
         except sqlite3.Error as error:
+            self.device_sets.forget_all()
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
             failure = StoreError(f"commit failed: {type(error).__name__}")

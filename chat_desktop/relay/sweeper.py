@@ -3,6 +3,11 @@
 Envelopes and blobs past their ``expires_at`` (disappearing messages), anything older than
 the retention period, dedupe records and connect nonces that expired. Queries already skip
 expired rows, so the sweeper is about freeing storage, not about correctness.
+
+Every relay process runs one. On a store shared by several processes (PostgreSQL) the
+store's :meth:`~chat_desktop.relay.store.RelayStore.sweep` takes a try-lock (an advisory
+lock): while one process sweeps, the others' sweeps return an empty result, and each
+expired row is deleted, and its blob named for deletion, by exactly one of them.
 """
 
 from __future__ import annotations
@@ -10,13 +15,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from chat_desktop.relay.blobs import BlobFiles
+from chat_desktop.relay.blob_storage import BlobStorage
 from chat_desktop.relay.logs import log_event, log_exception
 from chat_desktop.relay.store import RelayStore, SweepResult
 
 
 async def sweep_once(
-    store: RelayStore, blobs: BlobFiles, now_ms: int, retention_ms: int
+    store: RelayStore, blobs: BlobStorage, now_ms: int, retention_ms: int
 ) -> SweepResult:
     """Runs one sweep: rows first, so no request finds a row whose file is gone."""
     result = await store.sweep(now_ms, retention_ms)
@@ -29,7 +34,7 @@ async def sweep_once(
 
 async def run_sweeper(
     store: RelayStore,
-    blobs: BlobFiles,
+    blobs: BlobStorage,
     interval_s: float,
     retention_ms: int,
     clock: Callable[[], int],

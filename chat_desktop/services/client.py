@@ -30,9 +30,11 @@ from typing import TYPE_CHECKING, Any
 from chat_desktop.crypto.vault import Argon2Params
 from chat_desktop.services import leftovers
 from chat_desktop.services.account_record import load_account
+from chat_desktop.services.call_signaling import CallInbox
 from chat_desktop.services.capabilities.account import AccountService
 from chat_desktop.services.capabilities.attachments import AttachmentService
 from chat_desktop.services.capabilities.backup import BackupService
+from chat_desktop.services.capabilities.calls import CallService
 from chat_desktop.services.capabilities.conversations import ConversationService
 from chat_desktop.services.capabilities.devices import LinkedDevices
 from chat_desktop.services.capabilities.groups import GroupService
@@ -70,7 +72,7 @@ class ChatClient:
         events: Every event of this client; ``async for event in client.events``.
         username: Our account name.
         account, devices, conversations, messages, groups, attachments, trust, presence,
-        preferences, backup, profile: What the client can do, one capability each
+        preferences, backup, profile, calls: What the client can do, one capability each
             (:mod:`chat_desktop.services.capabilities`).
     """
 
@@ -103,6 +105,9 @@ class ChatClient:
         engine.receiver.profiles = profile_sync
         self.profile = ProfileService(context, profile_sync)
         self.link_previews = LinkPreviewService(context)
+        call_inbox = CallInbox(context)
+        engine.receiver.calls = call_inbox
+        self.calls = CallService(context, engine.sender, call_inbox)
 
     # ---- opening a profile -------------------------------------------------------------
 
@@ -351,5 +356,6 @@ class ChatClient:
         """Disconnects, stops background work, closes the store and drops the keys (lock)."""
         if self._engine.closed:
             return
+        await self.calls.close()
         await self._engine.stop()
         await asyncio.to_thread(self._vault.lock)

@@ -9,6 +9,7 @@ GUI needs no import below the engine.
 from __future__ import annotations
 
 from chat_desktop.net.errors import HttpFailure
+from chat_desktop.services.call_errors import CallBusy, CallDeviceError, CallNotAllowed, UnknownCall
 from chat_desktop.services.capabilities.profile import InvalidProfileName
 from chat_desktop.services.client_errors import (
     ClientError,
@@ -40,6 +41,9 @@ from chat_desktop.storage.errors import (
 
 __all__ = [
     "AttachmentCorrupt",
+    "CallBusy",
+    "CallDeviceError",
+    "CallNotAllowed",
     "ClientError",
     "DatabaseCorrupt",
     "DeleteNotAllowed",
@@ -57,6 +61,7 @@ __all__ = [
     "PasswordTooShort",
     "ProfileInUse",
     "StorageError",
+    "UnknownCall",
     "UnknownMessage",
     "UnknownPeer",
     "UnknownUser",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -371,6 +371,66 @@ class ProfileRefused(msgspec.Struct, frozen=True):
     peer: str
 
 
+#: Where a call stands: ``ringing`` both ways (we ring them, or we are ringing).
+CallState = Literal["ringing", "connecting", "connected", "ended"]
+
+#: Why a call ended (docs/protocol.md §14).
+CallEndReason = Literal[
+    "hung_up",
+    "remote_hung_up",
+    "declined",
+    "busy",
+    "answered_elsewhere",
+    "timeout",
+    "failed",
+    "refused",
+    "device",
+]
+
+
+class CallInfo(msgspec.Struct, frozen=True):
+    """The current call as the GUI shows it (``client.calls.current()``).
+
+    ``outgoing``: we called. Times are Unix milliseconds; ``connected_at_ms`` is None until
+    media flows. ``muted`` and ``camera_on`` are what we send.
+    """
+
+    call_id: str
+    peer: str
+    outgoing: bool
+    video: bool
+    state: CallState
+    started_at_ms: int
+    connected_at_ms: int | None
+    muted: bool
+    camera_on: bool
+
+
+class CallIncoming(msgspec.Struct, frozen=True):
+    """A trusted contact's call offer rings on this device."""
+
+    call_id: str
+    peer: str
+    video: bool
+
+
+class CallStateChanged(msgspec.Struct, frozen=True):
+    """The current call changed state, mute or camera."""
+
+    info: CallInfo
+
+
+class CallEnded(msgspec.Struct, frozen=True):
+    """A call ended (``duration_s`` counts from connected, 0 if it never connected)."""
+
+    call_id: str
+    peer: str
+    outgoing: bool
+    video: bool
+    reason: CallEndReason
+    duration_s: int
+
+
 ClientEvent = (
     ProfileChanged
     | ProfileRefused
@@ -408,6 +468,9 @@ ClientEvent = (
     | GroupMessageRefused
     | GroupMemberGone
     | GroupAvatarRefused
+    | CallIncoming
+    | CallStateChanged
+    | CallEnded
 )
 
 

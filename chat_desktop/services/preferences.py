@@ -46,6 +46,11 @@ AUTO_DOWNLOAD_SETTING: Final = "files.auto_download_mib"
 SPELL_CHECK_SETTING: Final = "composer.spell_check"
 DOUBLE_CLICK_REPLY_SETTING: Final = "conversation.double_click_reply"
 LINK_PREVIEWS_SETTING: Final = "privacy.link_previews"
+CALL_MICROPHONE_SETTING: Final = "calls.microphone"
+CALL_SPEAKER_SETTING: Final = "calls.speaker"
+CALL_CAMERA_SETTING: Final = "calls.camera"
+#: The longest device name kept (PortAudio's and the camera paths are far shorter).
+MAX_DEVICE_NAME_LENGTH: Final = 256
 
 #: Longest idle time before the app locks itself (one day); 0 means never.
 MAX_IDLE_LOCK_MINUTES: Final = 24 * 60
@@ -95,6 +100,9 @@ class Preferences(msgspec.Struct, frozen=True):
         link_previews: Fetch a preview of the first link of a message we send (off by
             default: fetching tells that website our IP address and that someone is
             sharing it; a receiver never fetches).
+        call_microphone, call_speaker, call_camera: The devices calls use, by name (a
+            microphone and speakers as PortAudio lists them, a camera's device); "" for the
+            system's default.
     """
 
     read_receipts: bool = True
@@ -108,6 +116,9 @@ class Preferences(msgspec.Struct, frozen=True):
     spell_check: bool = True
     double_click_reply: bool = False
     link_previews: bool = False
+    call_microphone: str = ""
+    call_speaker: str = ""
+    call_camera: str = ""
 
 
 class Appearance(msgspec.Struct, frozen=True):
@@ -146,6 +157,13 @@ def _check_range(field: str, value: object, low: int, high: int) -> None:
         raise InvalidPreference(field, f"must be a whole number from {low} to {high}")
 
 
+def _check_device_name(field: str, value: object) -> None:
+    if not isinstance(value, str) or len(value) > MAX_DEVICE_NAME_LENGTH or not value.isprintable():
+        raise InvalidPreference(
+            field, f"must be a device name of at most {MAX_DEVICE_NAME_LENGTH} characters"
+        )
+
+
 def validate_preferences(preferences: Preferences) -> None:
     """Checks every field (a frozen dataclass still takes any value at run time).
 
@@ -167,6 +185,9 @@ def validate_preferences(preferences: Preferences) -> None:
     _check_bool("spell_check", preferences.spell_check)
     _check_bool("double_click_reply", preferences.double_click_reply)
     _check_bool("link_previews", preferences.link_previews)
+    _check_device_name("call_microphone", preferences.call_microphone)
+    _check_device_name("call_speaker", preferences.call_speaker)
+    _check_device_name("call_camera", preferences.call_camera)
 
 
 def validate_appearance(appearance: Appearance) -> None:
@@ -219,6 +240,9 @@ _SETTING_OF_FIELD: Final = {
     "spell_check": SPELL_CHECK_SETTING,
     "double_click_reply": DOUBLE_CLICK_REPLY_SETTING,
     "link_previews": LINK_PREVIEWS_SETTING,
+    "call_microphone": CALL_MICROPHONE_SETTING,
+    "call_speaker": CALL_SPEAKER_SETTING,
+    "call_camera": CALL_CAMERA_SETTING,
 }
 
 

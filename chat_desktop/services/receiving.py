@@ -23,6 +23,7 @@ from chat_desktop.protocol import events as wire_events
 from chat_desktop.protocol.errors import ProtocolError
 from chat_desktop.protocol.message_content import (
     AttachmentContent,
+    CallContent,
     Content,
     ContentError,
     DeleteContent,
@@ -45,6 +46,7 @@ from chat_desktop.protocol.message_content import (
 from chat_desktop.protocol.schemas import EmptyAck, MessageAck, MessageDelivery
 from chat_desktop.services import own_keys
 from chat_desktop.services.blocking import is_blocked
+from chat_desktop.services.call_signaling import CallInbox, CallSignal
 from chat_desktop.services.context import EngineContext, now_ms
 from chat_desktop.services.conversation_actions import (
     apply_delete,
@@ -117,6 +119,8 @@ class BatchResult:
     queued: bool = False
     #: A ``profile`` content with a key was taken: profiles may wait to be fetched.
     profiles: bool = False
+    #: Call contents that passed screening, for the call service (after the commit).
+    calls: list[CallSignal] = field(default_factory=list)
 
     def mark(self) -> tuple[int, int, dict[str, int]]:
         """Where the per-envelope lists stand, to undo one envelope's additions."""
@@ -172,6 +176,8 @@ class MessageReceiver:
         self.groups: GroupReceiver | None = None
         #: ``profile`` contents with a key go here (set by the client).
         self.profiles: ProfileSync | None = None
+        #: Call contents go here (set by the client).
+        self.calls: CallInbox | None = None
 
     def enqueue(self, delivery: MessageDelivery) -> None:
         """Called by the connection for every envelope (on the loop, must not block)."""
@@ -201,6 +207,8 @@ class MessageReceiver:
             self._current = []
             for event in result.events:
                 self._context.events.publish(event)
+            if result.calls and self.calls is not None:
+                self.calls.deliver(result.calls)
             await self._ack(result.acks)
             if result.delivered:
                 self._on_delivered(result.delivered)
@@ -312,6 +320,14 @@ class MessageReceiver:
         ):
             # From a member, or from our own other device (it follows our groups too).
             result.events.extend(groups.receive_pairwise(store, delivery, content))
+            return
+        if isinstance(content, CallContent):
+            # Signaling of a call (docs/protocol.md §14): screened here, handled on the loop.
+            if self.calls is not None:
+                events, signal = self.calls.screen(store, delivery, content)
+                result.events.extend(events)
+                if signal is not None:
+                    result.calls.append(signal)
             return
         if (
             isinstance(content, ProfileContent)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from chat_desktop.crypto.attachment import max_plaintext_size
 from chat_desktop.crypto.vault import Argon2Params
 from chat_desktop.storage.models import (
+    CALL_NOTE_KIND,
     GROUP_NOTE_KIND,
     KEY_CHANGE_NOTE_KIND,
     NOTE_KINDS,
@@ -24,6 +25,7 @@ from chat_desktop.storage.models import (
 )
 
 __all__ = [
+    "CALL_NOTE_KIND",
     "GROUP_NOTE_KIND",
     "KEY_CHANGE_NOTE_KIND",
     "NOTE_KINDS",

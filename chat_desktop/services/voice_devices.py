@@ -7,6 +7,11 @@ playing "No speakers found" (:class:`NoSpeakers`).
 
 Both streams run PortAudio's callbacks on its own thread; what they hand over is plain
 16-bit mono PCM, through the callables given to them.
+
+Calls use the same streams (``services/call_devices.py``) with the device the user chose in
+Settings (``device``: a name from :func:`input_device_names` / :func:`output_device_names`;
+None for the system's default), and tell a device that exists but cannot be opened
+(:class:`MicrophoneBusy`, :class:`SpeakersBusy`) from one that is not there.
 """
 
 from __future__ import annotations
@@ -26,6 +31,14 @@ class NoMicrophone(Exception):
 
 class NoSpeakers(Exception):
     """Nothing can play sound here (no PortAudio, or no output device)."""
+
+
+class MicrophoneBusy(NoMicrophone):
+    """The microphone exists but could not be opened (another program holds it)."""
+
+
+class SpeakersBusy(NoSpeakers):
+    """The output device exists but could not be opened (another program holds it)."""
 
 
 class Microphone(Protocol):
@@ -62,83 +75,129 @@ def _sounddevice(error: type[Exception], message: str) -> Any:
     return sounddevice
 
 
-class SoundDeviceMicrophone:
-    """The default input device, through sounddevice."""
+#: What each kind of device is called when it is missing or busy (the errors' messages).
+_MISSING: Final = {"input": "No microphone found", "output": "No speakers found"}
+_BUSY: Final = {
+    "input": "The microphone is being used by another program",
+    "output": "The speakers are being used by another program",
+}
 
-    def __init__(self) -> None:
-        """Nothing is opened until :meth:`start`."""
+
+def _open_stream(
+    kind: str,
+    device: str | None,
+    sample_rate: int,
+    callback: Callable[..., None],
+    missing: type[Exception],
+    busy: type[Exception],
+) -> Any:
+    """Opens and starts a 16-bit mono raw stream of ``kind`` (``input`` or ``output``) on
+    ``device`` (None: the default), PortAudio calling ``callback`` on its own thread.
+
+    Raises:
+        missing: No PortAudio, or no such device.
+        busy: The device exists but refused to open (another program holds it).
+    """
+    sounddevice = _sounddevice(missing, _MISSING[kind])
+    try:
+        sounddevice.query_devices(device, kind=kind)
+    except Exception as error:  # PortAudioError, ValueError: no such device
+        raise missing(_MISSING[kind]) from error
+    stream_type = sounddevice.RawInputStream if kind == "input" else sounddevice.RawOutputStream
+    try:
+        stream = stream_type(
+            samplerate=sample_rate,
+            channels=1,
+            dtype="int16",
+            blocksize=BLOCK_FRAMES,
+            device=device,
+            callback=callback,
+        )
+        stream.start()
+    except Exception as error:  # PortAudioError: it refused (held by another program)
+        raise busy(_BUSY[kind]) from error
+    return stream
+
+
+def _device_names(kind: str) -> list[str]:
+    """The names of the devices that can record (``input``) or play (``output``); none
+    without PortAudio."""
+    try:
+        import sounddevice
+    except (ImportError, OSError):
+        return []
+    try:
+        devices = sounddevice.query_devices()
+    except Exception:  # PortAudioError: no host API at all
+        return []
+    names: list[str] = []
+    for device in devices:
+        if device.get(f"max_{kind}_channels", 0) > 0 and device["name"] not in names:
+            names.append(str(device["name"]))
+    return names
+
+
+def input_device_names() -> list[str]:
+    """The microphones PortAudio lists, by name (what Settings offers)."""
+    return _device_names("input")
+
+
+def output_device_names() -> list[str]:
+    """The speakers and headphones PortAudio lists, by name (what Settings offers)."""
+    return _device_names("output")
+
+
+class _SoundDeviceStream:
+    """One PortAudio stream on a named device (None: the default), opened by ``start``."""
+
+    def __init__(self, device: str | None = None) -> None:
+        """Nothing is opened until ``start``; ``device`` names the device (None: default)."""
+        self._device = device
         self._stream: Any = None
 
-    def start(self, on_pcm: Callable[[bytes], None]) -> None:
-        """Opens the default input and starts recording.
-
-        Raises:
-            NoMicrophone: No PortAudio, no input device, or it could not be opened.
-        """
-        sounddevice = _sounddevice(NoMicrophone, "No microphone found")
-
-        def callback(data: Any, _frames: int, _time: Any, _status: Any) -> None:
-            on_pcm(bytes(data))
-
-        try:
-            sounddevice.query_devices(kind="input")
-            self._stream = sounddevice.RawInputStream(
-                samplerate=SAMPLE_RATE,
-                channels=1,
-                dtype="int16",
-                blocksize=BLOCK_FRAMES,
-                callback=callback,
-            )
-            self._stream.start()
-        except Exception as error:  # PortAudioError, ValueError: no device, or it refused
-            self._stream = None
-            raise NoMicrophone("No microphone found") from error
-
     def stop(self) -> None:
-        """Stops and closes the input."""
+        """Stops and closes the stream (nothing when it is not open)."""
         stream, self._stream = self._stream, None
         if stream is not None:
             stream.stop()
             stream.close()
 
 
-class SoundDeviceSpeakers:
-    """The default output device, through sounddevice."""
+class SoundDeviceMicrophone(_SoundDeviceStream):
+    """An input device (the default one unless named), through sounddevice."""
 
-    def __init__(self) -> None:
-        """Nothing is opened until :meth:`start`."""
-        self._stream: Any = None
-
-    def start(self, sample_rate: int, pull: Callable[[int], bytes]) -> None:
-        """Opens the default output and starts playing what ``pull`` gives.
+    def start(self, on_pcm: Callable[[bytes], None]) -> None:
+        """Opens the input and starts recording.
 
         Raises:
-            NoSpeakers: No PortAudio, no output device, or it could not be opened.
+            NoMicrophone: No PortAudio, or no such input device.
+            MicrophoneBusy: It exists but could not be opened.
         """
-        sounddevice = _sounddevice(NoSpeakers, "No speakers found")
+
+        def callback(data: Any, _frames: int, _time: Any, _status: Any) -> None:
+            on_pcm(bytes(data))
+
+        self._stream = _open_stream(
+            "input", self._device, SAMPLE_RATE, callback, NoMicrophone, MicrophoneBusy
+        )
+
+
+class SoundDeviceSpeakers(_SoundDeviceStream):
+    """An output device (the default one unless named), through sounddevice."""
+
+    def start(self, sample_rate: int, pull: Callable[[int], bytes]) -> None:
+        """Opens the output and starts playing what ``pull`` gives.
+
+        Raises:
+            NoSpeakers: No PortAudio, or no such output device.
+            SpeakersBusy: It exists but could not be opened.
+        """
 
         def callback(out: Any, frames: int, _time: Any, _status: Any) -> None:
             data = pull(frames)
             out[: len(data)] = data
             out[len(data) :] = bytes(len(out) - len(data))
 
-        try:
-            sounddevice.query_devices(kind="output")
-            self._stream = sounddevice.RawOutputStream(
-                samplerate=sample_rate,
-                channels=1,
-                dtype="int16",
-                blocksize=BLOCK_FRAMES,
-                callback=callback,
-            )
-            self._stream.start()
-        except Exception as error:  # PortAudioError, ValueError: no device, or it refused
-            self._stream = None
-            raise NoSpeakers("No speakers found") from error
-
-    def stop(self) -> None:
-        """Stops and closes the output."""
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            stream.stop()
-            stream.close()
+        self._stream = _open_stream(
+            "output", self._device, sample_rate, callback, NoSpeakers, SpeakersBusy
+        )

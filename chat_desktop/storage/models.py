@@ -23,8 +23,13 @@ KEY_CHANGE_NOTE_KIND: Final = "key_change"
 #: The kind of a group's history note ("alice added carol"): its body is a verb and its
 #: argument (services/group_history_notes.py); never unread, never sent, never disappears.
 GROUP_NOTE_KIND: Final = "group_note"
+#: The kind of a 1:1 call's history note: its body is UTF-8 JSON ``{"outgoing", "video",
+#: "outcome", "duration_s"}`` (services/call_history.py); never unread, sent or disappearing.
+CALL_NOTE_KIND: Final = "call"
 #: Every kind drawn as a centred note rather than a bubble (no reply, react, edit, notify).
-NOTE_KINDS: Final = frozenset({TIMER_NOTE_KIND, KEY_CHANGE_NOTE_KIND, GROUP_NOTE_KIND})
+NOTE_KINDS: Final = frozenset(
+    {TIMER_NOTE_KIND, KEY_CHANGE_NOTE_KIND, GROUP_NOTE_KIND, CALL_NOTE_KIND}
+)
 
 
 class Direction(StrEnum):

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
-import qasync
 from gui_helpers import PASSWORD, seed_messages
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication
+from qasync_loop import new_gui_loop
 
 from chat_desktop.crypto.vault import FLOOR_PARAMS
 from chat_desktop.gui.common.notices import install_nested_loop_guard
@@ -27,18 +27,11 @@ from chat_desktop.storage.vault_file import Vault
 install_nested_loop_guard()
 
 
-def _qasync_loop() -> asyncio.AbstractEventLoop:
-    app = QApplication.instance() or QApplication([])
-    assert isinstance(app, QApplication)
-    app.setQuitOnLastWindowClosed(False)  # as in the app: closing a dialog must not quit
-    return qasync.QEventLoop(app)
-
-
 def pytest_asyncio_loop_factories(
     config: pytest.Config, item: pytest.Item
 ) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
     """Every async test of this folder runs on a qasync loop (Qt events flow while awaiting)."""
-    return {"qasync": _qasync_loop}
+    return {"qasync": new_gui_loop}
 
 
 @pytest.fixture

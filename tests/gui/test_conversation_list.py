@@ -4,6 +4,7 @@ clients on a real relay: Alice in the real window, Bob and Carol headless."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
@@ -213,6 +214,45 @@ async def test_deleting_the_open_conversation_asks_then_shows_the_placeholder(
         assert window.centralWidget() is window.splitter
         assert not window.conversation_view.isVisible()  # the placeholder shows instead
         assert await pair.alice.messages.count("bob") == 0
+
+
+async def test_a_chat_deleted_while_it_opens_is_not_shown_by_that_opening(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The opening of a chat (the first message opens the latest chat; a click) reads the
+    list, then shows the chat: a delete confirmed between the two used to be undone by the
+    opening, which showed the deleted chat again (seen under load in CI)."""
+    async with open_pair(tmp_path, qtbot) as pair:
+        window = pair.window
+        pane = window.conversation_list
+        await pair.from_bob("soon gone")
+        await wait_for(lambda: pane.peers() == ["bob"])
+        held = asyncio.Event()
+        reached = asyncio.Event()
+        leave = window.drafts.leave
+
+        async def leave_when_let(*args: object) -> None:
+            reached.set()
+            await held.wait()  # the opening stops here until the delete is done
+            await leave()
+
+        window.drafts.leave = leave_when_let  # type: ignore[method-assign]
+        opening = asyncio.ensure_future(window.open_conversation_now("bob"))
+        await asyncio.wait_for(reached.wait(), 20)
+        window.drafts.leave = leave  # type: ignore[method-assign]
+        await menu_action(pair, "bob", "deleteAction")
+        await wait_for(lambda: top_message_box(window) is not None)
+        box = top_message_box(window)
+        assert box is not None
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        assert yes is not None
+        yes.click()
+        await wait_for(lambda: pane.peers() == [])
+        assert await pair.alice.messages.count("bob") == 0
+        held.set()
+        await asyncio.wait_for(opening, 20)
+        assert window.open_peer is None  # the deleted chat stays closed
+        assert not window.conversation_view.isVisible()
 
 
 async def test_a_burst_of_events_is_one_refresh(qtbot: QtBot, tmp_path: Path) -> None:

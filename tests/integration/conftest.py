@@ -10,6 +10,13 @@
 
 Both relays run with relaxed registration / bundle / key-upload limits (tests register many
 accounts from one address); message and attachment limits keep their protocol defaults.
+
+The relay's own tests (modules ``test_relay_*``) run twice, once per store: the fixtures
+above depend on ``relay_store``, which ``pytest_generate_tests`` parametrizes there with
+``sqlite`` and ``postgresql``. On PostgreSQL every relay gets an empty database on one server
+per session (``postgres_server``, Debian's ``postgresql`` package, started on loopback in a
+temporary folder). Every other test (the engine, groups, GUI) runs on SQLite only: they test
+the client against a relay, not the relay's store.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from postgres_server import PostgresServer
 from relay_harness import RELAXED_LIMITS, RelayClient, RelayProcess, TestAccount
 
 from chat_desktop.relay.__main__ import parse_rate_limits
@@ -31,6 +39,60 @@ from chat_desktop.relay.config import RelayConfig
 #: waiting on: pytest-timeout's own dump shows threads only, and a stuck coroutine leaves
 #: every thread idle.
 TASK_DUMP_AFTER_S = 140.0
+#: The stores the relay's own tests run on.
+RELAY_STORES = ("sqlite", "postgresql")
+#: The modules whose tests run on every store: the relay's integration suite.
+RELAY_SUITE_PREFIX = "test_relay_"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Runs every test of the relay's suite that starts a relay once per store."""
+    if "relay_store" in metafunc.fixturenames and metafunc.module.__name__.startswith(
+        RELAY_SUITE_PREFIX
+    ):
+        metafunc.parametrize("relay_store", RELAY_STORES, indirect=True)
+
+
+@pytest.fixture
+def relay_store(request: pytest.FixtureRequest) -> str:
+    """The store relays of this test run on: ``sqlite`` unless parametrized."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the session; it FAILS (never skips) when not installed."""
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def relay_database(
+    request: pytest.FixtureRequest, relay_store: str
+) -> Iterator[Callable[[], str | None]]:
+    """Makes the ``--database`` of one more relay: an empty PostgreSQL database, or None
+    (the SQLite file in the relay's data folder). The databases are emptied for later tests
+    once the relays using them are gone (fixtures that start relays depend on this one, so
+    they stop first)."""
+    server: PostgresServer | None = None
+    if relay_store == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+    made: list[str] = []
+
+    def make() -> str | None:
+        if server is None:
+            return None
+        made.append(server.create_database())
+        return made[-1]
+
+    yield make
+    if server is not None:
+        for url in made:
+            server.release_database(url)
 
 
 def _dump_tasks() -> None:
@@ -51,10 +113,13 @@ async def dump_tasks_if_stuck() -> AsyncIterator[None]:
 
 
 @pytest.fixture
-async def relay(tmp_path: Path) -> AsyncIterator[RelayServer]:
-    """An in-process relay on 127.0.0.1, port 0, with a fresh data folder."""
+async def relay(
+    tmp_path: Path, relay_database: Callable[[], str | None]
+) -> AsyncIterator[RelayServer]:
+    """An in-process relay on 127.0.0.1, port 0, with a fresh data folder (and database)."""
     config = RelayConfig(
         data_dir=tmp_path / "relay",
+        database_url=relay_database(),
         port=0,
         rate_limits=parse_rate_limits(RELAXED_LIMITS),
         sweep_interval_s=0.2,
@@ -69,13 +134,20 @@ async def relay(tmp_path: Path) -> AsyncIterator[RelayServer]:
 
 @pytest.fixture
 def relay_process_factory(
-    tmp_path: Path,
+    tmp_path: Path, relay_database: Callable[[], str | None]
 ) -> Iterator[Callable[[Sequence[str]], RelayProcess]]:
-    """Starts subprocess relays with extra args; every one is killed at teardown."""
+    """Starts subprocess relays with extra args; every one is killed at teardown.
+
+    Each gets its own data folder and, on PostgreSQL, its own database.
+    """
     started: list[RelayProcess] = []
 
     def start(args: Sequence[str] = ()) -> RelayProcess:
-        process = RelayProcess(tmp_path / f"relay{len(started)}", [*_relaxed_limit_args(), *args])
+        database = relay_database()
+        database_args = [] if database is None else ["--database", database]
+        process = RelayProcess(
+            tmp_path / f"relay{len(started)}", [*_relaxed_limit_args(), *database_args, *args]
+        )
         started.append(process)
         process.start()
         return process

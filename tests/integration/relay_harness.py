@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -41,6 +43,7 @@ from chat_desktop.protocol.auth import (
 )
 from chat_desktop.protocol.codec import encode_http_json
 from chat_desktop.protocol.schemas import OneTimePreKey, PqPreKey, SignedPreKey
+from chat_desktop.relay.app import RelayServer
 
 #: Rate-limit overrides for tests that register or fetch a lot (the defaults stay for others).
 RELAXED_LIMITS = ("registrations=10000/1", "bundles=10000/1", "key_uploads=10000/1")
@@ -134,6 +137,14 @@ class RelayProcess:
         self.kill()
         self.start(args)
 
+    @property
+    def database_url(self) -> str | None:
+        """The ``--database`` URL the relay runs with, None on SQLite."""
+        for flag, value in zip(self.args, self.args[1:], strict=False):
+            if flag == "--database":
+                return value
+        return None
+
     def log_records(self) -> list[dict[str, Any]]:
         """Returns the JSON log records of the current process."""
         records = []
@@ -141,6 +152,31 @@ class RelayProcess:
             if line.startswith("{"):
                 records.append(json.loads(line))
         return records
+
+
+def database_of(relay: RelayServer | RelayProcess) -> Path | str:
+    """The relay's store: its SQLite file, or the ``postgresql://`` URL of its database."""
+    if isinstance(relay, RelayProcess):
+        return relay.database_url or relay.data_dir / "relay.sqlite3"
+    return relay.config.database_url or relay.config.database_path
+
+
+def query_database(database: Path | str, sql: str, *args: object) -> list[tuple[Any, ...]]:
+    """Runs one read-only query on a relay's store, SQLite or PostgreSQL alike.
+
+    ``sql`` is written for SQLite with ``?`` placeholders; on PostgreSQL they become ``$1``,
+    ``$2``... The tables and columns are the same in both stores.
+    """
+    if isinstance(database, str):
+        from postgres_server import query_url  # asyncpg: only where PostgreSQL runs
+
+        numbers = iter(range(1, len(args) + 1))
+        return query_url(database, re.sub(r"\?", lambda _: f"${next(numbers)}", sql), *args)
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        return connection.execute(sql, args).fetchall()
+    finally:
+        connection.close()
 
 
 @dataclass

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 
 import aiohttp
 import pytest
-from relay_harness import new_message_id, register_account
+from relay_harness import database_of, new_message_id, query_database, register_account
 
 from chat_desktop.protocol import events
 from chat_desktop.protocol.auth import now_ms
@@ -112,13 +111,13 @@ async def test_expiring_envelope_and_blob_are_never_served_and_swept(
     assert (await receiver.next_message())["id"] == marker  # the expired one never came
 
     def swept() -> bool:
-        with sqlite3.connect(relay.config.database_path) as db:
-            (envelopes,) = db.execute(
-                "SELECT count(*) FROM envelopes WHERE msg_id = ?", (doomed,)
-            ).fetchone()
-            (blobs,) = db.execute(
-                "SELECT count(*) FROM blobs WHERE blob_id = ?", (upload["blob_id"],)
-            ).fetchone()
+        database = database_of(relay)
+        ((envelopes,),) = query_database(
+            database, "SELECT count(*) FROM envelopes WHERE msg_id = ?", doomed
+        )
+        ((blobs,),) = query_database(
+            database, "SELECT count(*) FROM blobs WHERE blob_id = ?", upload["blob_id"]
+        )
         return envelopes == 0 and blobs == 0 and not blob_file.exists()
 
     await _wait_until(swept)

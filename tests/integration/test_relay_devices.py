@@ -4,7 +4,6 @@ device-set checks of ``message:send`` and bundles of chosen devices."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,9 @@ from relay_harness import (
     RELAXED_LIMITS,
     RelayClient,
     TestAccount,
+    database_of,
     new_message_id,
+    query_database,
     register_account,
     unique_username,
 )
@@ -104,12 +105,8 @@ def identity_signed_auth(account: DeviceAccount, url: str) -> dict[str, Any]:
 
 
 def stored_rows(relay: RelayServer, sql: str, *args: object) -> list[tuple[Any, ...]]:
-    """Runs a read-only query on the relay's database."""
-    connection = sqlite3.connect(f"file:{relay.config.database_path}?mode=ro", uri=True)
-    try:
-        return connection.execute(sql, args).fetchall()
-    finally:
-        connection.close()
+    """Runs a read-only query on the relay's database (SQLite or PostgreSQL)."""
+    return query_database(database_of(relay), sql, *args)
 
 
 # ---- device keys at registration and connect ---------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +24,7 @@ from relay_device_helpers import (
     link_token,
     register_device_account,
 )
-from relay_harness import RelayClient, TestAccount
+from relay_harness import RelayClient, TestAccount, database_of, query_database
 
 from chat_desktop.protocol import events
 from chat_desktop.protocol.codec import b64url_encode
@@ -66,14 +65,10 @@ async def take(relay: RelayServer, provision_id: str) -> tuple[int, Any]:
 
 def token_rows(relay: RelayServer, device_id: int) -> int:
     """How many link tokens of one device the relay's database holds."""
-    connection = sqlite3.connect(f"file:{relay.config.database_path}?mode=ro", uri=True)
-    try:
-        (count,) = connection.execute(
-            "SELECT count(*) FROM link_tokens WHERE device_id = ?", (device_id,)
-        ).fetchone()
-        return int(count)
-    finally:
-        connection.close()
+    ((count,),) = query_database(
+        database_of(relay), "SELECT count(*) FROM link_tokens WHERE device_id = ?", device_id
+    )
+    return int(count)
 
 
 async def test_a_removed_device_cannot_come_back_with_any_token_it_kept(

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
+from pathlib import Path
 
 import pytest
 from relay_harness import (
     RelayClient,
     RelayProcess,
+    database_of,
     new_message_id,
+    query_database,
     register_account,
     send_payload,
 )
@@ -22,12 +24,11 @@ pytestmark = pytest.mark.integration
 FAST_SENDS = ("--rate-limit", "messages=100000/1")
 
 
-def _stored_envelopes(database: str, msg_id: str) -> int:
-    with sqlite3.connect(database) as connection:
-        (count,) = connection.execute(
-            "SELECT count(*) FROM envelopes WHERE msg_id = ?", (msg_id,)
-        ).fetchone()
-    return count
+def _stored_envelopes(database: Path | str, msg_id: str) -> int:
+    ((count,),) = query_database(
+        database, "SELECT count(*) FROM envelopes WHERE msg_id = ?", msg_id
+    )
+    return int(count)
 
 
 async def _assert_next_is_marker(sender: RelayClient, receiver: RelayClient) -> str:
@@ -49,7 +50,7 @@ async def test_same_send_three_times_is_stored_and_delivered_once(
     acks.append(await sender.call(events.MESSAGE_SEND, payload))
     assert all(ack["ok"] for ack in acks)
     assert len({ack["server_ts"] for ack in acks}) == 1
-    assert _stored_envelopes(str(relay.config.database_path), payload["id"]) == 1
+    assert _stored_envelopes(database_of(relay), payload["id"]) == 1
 
     receiver = relay_clients(bob)
     await receiver.connect(relay.url)
@@ -98,7 +99,7 @@ async def test_unacked_messages_are_redelivered_on_reconnect_until_acked(
     assert [m["id"] for m in await second.receive(2)] == ids[1:]
     assert await second.call(events.MESSAGE_ACK, {"ids": ids[1:]}) == {"ok": True}
     await _assert_next_is_marker(sender, second)
-    assert _stored_envelopes(str(relay.config.database_path), ids[2]) == 0
+    assert _stored_envelopes(database_of(relay), ids[2]) == 0
 
 
 async def test_send_to_unknown_recipient_is_not_found_and_to_unknown_device_mismatched(

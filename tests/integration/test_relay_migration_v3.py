@@ -3,6 +3,9 @@
 The database is built with the relay's own first two schema steps and filled the way the
 version-2 relay did; then the current relay opens it and its old device carries on: it
 connects with its identity key, registers a device key, and from then on only that key works.
+
+SQLite only: it upgrades an SQLite file an older relay left behind; PostgreSQL has its own
+migrations (``chat_desktop/relay/pg_schema.py``), tested in ``test_relay_postgres.py``.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Version 4 binds link tokens to the device that asked for them (tokens of version 3 name no
 device and are dropped) and counts the bytes waiting per recipient device (for the quota of
 docs/protocol.md §6.8) from the envelopes already stored.
+
+SQLite only: it upgrades an SQLite file an older relay left behind; PostgreSQL has its own
+migrations (``chat_desktop/relay/pg_schema.py``), tested in ``test_relay_postgres.py``.
 """
 
 from __future__ import annotations

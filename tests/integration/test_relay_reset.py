@@ -27,9 +27,11 @@ def disconnected(client: RelayClient) -> asyncio.Event:
     return gone
 
 
-def run_reset_command(data_dir: Path, username: str) -> subprocess.CompletedProcess[bytes]:
-    """What the operator runs, in its own process, against the running relay's data folder."""
-    command = [sys.executable, "-m", "chat_desktop.relay", "--data-dir", str(data_dir)]
+def run_reset_command(relay: RelayProcess, username: str) -> subprocess.CompletedProcess[bytes]:
+    """What the operator runs, in its own process, against the running relay's store."""
+    command = [sys.executable, "-m", "chat_desktop.relay", "--data-dir", str(relay.data_dir)]
+    if relay.database_url is not None:
+        command += ["--database", relay.database_url]
     return subprocess.run(
         [*command, "--reset-account", username], capture_output=True, timeout=60, check=False
     )
@@ -48,7 +50,7 @@ async def test_the_reset_command_cuts_the_live_connection_of_a_running_relay(
     await other.connect(relay_process.url)
     gone = disconnected(victim)
 
-    result = await asyncio.to_thread(run_reset_command, relay_process.data_dir, alice.username)
+    result = await asyncio.to_thread(run_reset_command, relay_process, alice.username)
     assert result.returncode == 0, result.stdout + result.stderr
 
     await asyncio.wait_for(gone.wait(), 10)
@@ -109,6 +111,7 @@ async def test_the_same_name_registered_again_keeps_its_new_connection(
     assert ack["ok"]
 
 
+# SQLite only: the upgrade of an SQLite file (PostgreSQL's migrations: test_relay_postgres.py).
 def test_a_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
     path = tmp_path / "relay.sqlite3"
     connection = connect(path)

@@ -10,7 +10,6 @@ is read directly to prove the body is stored once and goes with the last envelop
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,15 @@ from typing import Any
 
 import pytest
 from relay_device_helpers import DeviceAccount, add_device, register_device_account
-from relay_harness import RELAXED_LIMITS, RelayClient, RelayProcess, TestAccount, new_message_id
+from relay_harness import (
+    RELAXED_LIMITS,
+    RelayClient,
+    RelayProcess,
+    TestAccount,
+    database_of,
+    new_message_id,
+    query_database,
+)
 
 from chat_desktop.protocol import events
 from chat_desktop.protocol.auth import now_ms
@@ -92,16 +99,12 @@ async def online(relay_clients: Clients, url: str, device: TestAccount) -> Relay
     return client
 
 
-def query(database: Path, sql: str, *args: object) -> list[tuple[Any, ...]]:
-    """Runs a read-only query on the relay's SQLite file."""
-    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
-        return connection.execute(sql, args).fetchall()
-    finally:
-        connection.close()
+def query(database: Path | str, sql: str, *args: object) -> list[tuple[Any, ...]]:
+    """Runs a read-only query on the relay's store (its SQLite file or PostgreSQL URL)."""
+    return query_database(database, sql, *args)
 
 
-def stored(database: Path, msg_id: str) -> tuple[int, int, int]:
+def stored(database: Path | str, msg_id: str) -> tuple[int, int, int]:
     """How many envelopes, dedupe records and shared bodies hold ``msg_id`` (and in all).
 
     A ``message:send_multi`` leaves ONE dedupe record, whatever the number of its users.
@@ -126,7 +129,7 @@ async def assert_next_is_a_marker(
 async def test_one_body_reaches_every_listed_device_once_and_goes_with_the_last_ack(
     relay: RelayServer, relay_clients: Clients, people: People
 ) -> None:
-    database = relay.config.database_path
+    database = database_of(relay)
     sender = await online(relay_clients, relay.url, people.alice)
     receivers = {
         device.username + str(device.device_id): await online(relay_clients, relay.url, device)
@@ -186,7 +189,7 @@ async def test_undelivered_copies_survive_a_relay_restart(
     await sender.disconnect()
 
     relay_process.kill()  # SIGKILL: the ack promised the envelopes were durable
-    database = relay_process.data_dir / "relay.sqlite3"
+    database = database_of(relay_process)
     assert stored(database, payload["id"]) == (5, 1, 1)
     relay_process.start()
 
@@ -206,7 +209,7 @@ async def test_undelivered_copies_survive_a_relay_restart(
 async def test_a_stale_device_list_refuses_the_whole_send_naming_each_user(
     relay: RelayServer, relay_clients: Clients, people: People
 ) -> None:
-    database = relay.config.database_path
+    database = database_of(relay)
     sender = await online(relay_clients, relay.url, people.alice)
     stale = [(people.bob, [1]), (people.carol, [1]), (people.dave, [1, 9]), (people.alice, [2])]
     payload = multi(stale, b"to a stale list")
@@ -241,7 +244,7 @@ async def test_the_sending_device_is_never_a_recipient(
         assert refused["users"] == [
             {"user": people.alice.username, "missing": missing, "extra": extra}
         ]
-        assert stored(relay.config.database_path, payload["id"]) == (0, 0, 0)
+        assert stored(database_of(relay), payload["id"]) == (0, 0, 0)
     # An account whose only device sends lists itself with no device (or not at all).
     carol = await online(relay_clients, relay.url, people.carol)
     alone = multi([(people.carol, []), (people.dave, [1])], b"from carol")
@@ -251,7 +254,7 @@ async def test_the_sending_device_is_never_a_recipient(
 async def test_malformed_and_oversize_sends_are_refused_and_store_nothing(
     relay: RelayServer, relay_clients: Clients, people: People
 ) -> None:
-    database = relay.config.database_path
+    database = database_of(relay)
     sender = await online(relay_clients, relay.url, people.alice)
     many = [
         (TestAccount(username=f"nobody_{n:04d}", identity=people.alice.identity), [1])
@@ -291,13 +294,13 @@ async def test_an_unknown_user_is_not_found_as_for_message_send(
         {"id": new_message_id(), "to": "ghost_user", "payloads": [{"device_id": 1, "body": b"x"}]},
     )
     assert answer == one_to_one == {"ok": False, "error": "not_found", "message": answer["message"]}
-    assert stored(relay.config.database_path, payload["id"]) == (0, 0, 0)
+    assert stored(database_of(relay), payload["id"]) == (0, 0, 0)
 
 
 async def test_a_repeated_id_is_acked_again_and_stored_once(
     relay: RelayServer, relay_clients: Clients, people: People
 ) -> None:
-    database = relay.config.database_path
+    database = database_of(relay)
     sender = await online(relay_clients, relay.url, people.alice)
     carol = await online(relay_clients, relay.url, people.carol)
     payload = multi(people.everyone(), b"once")
@@ -360,7 +363,7 @@ async def test_the_queue_quota_counts_the_body_for_each_device(
     small_quota_relay: RelayServer, relay_clients: Clients
 ) -> None:
     relay = small_quota_relay
-    database = relay.config.database_path
+    database = database_of(relay)
     people = await make_people(relay.url, relay_clients)
     sender = await online(relay_clients, relay.url, people.alice)
     quarter = MAX_BODY_SIZE // 4
@@ -392,10 +395,13 @@ async def test_the_queue_quota_counts_the_body_for_each_device(
     assert (await sender.call(events.MESSAGE_SEND_MULTI, payload))["ok"] is True
 
 
-async def test_sends_are_rate_limited_per_account(tmp_path: Path, relay_clients: Clients) -> None:
+async def test_sends_are_rate_limited_per_account(
+    tmp_path: Path, relay_clients: Clients, relay_database: Callable[[], str | None]
+) -> None:
     server = RelayServer(
         RelayConfig(
             data_dir=tmp_path / "limited",
+            database_url=relay_database(),
             port=0,
             rate_limits=parse_rate_limits([*RELAXED_LIMITS, "messages=2/60"]),
         )
@@ -419,7 +425,7 @@ async def test_sends_are_rate_limited_per_account(tmp_path: Path, relay_clients:
 async def test_expiry_removal_and_account_deletion_drop_the_shared_body(
     relay: RelayServer, relay_clients: Clients, people: People
 ) -> None:
-    database = relay.config.database_path
+    database = database_of(relay)
     sender = await online(relay_clients, relay.url, people.alice)
     expiring = multi(people.everyone(), b"gone soon", expires_at=now_ms() + 300)
     assert (await sender.call(events.MESSAGE_SEND_MULTI, expiring))["ok"] is True
@@ -444,6 +450,8 @@ async def test_expiry_removal_and_account_deletion_drop_the_shared_body(
     assert stored(database, kept["id"])[0::2] == (0, 0)
 
 
+# SQLite only: the upgrade of an SQLite file an older relay left (PostgreSQL has its own
+# migrations, tested in test_relay_postgres.py).
 async def test_a_version_4_database_is_migrated_and_its_envelopes_still_deliver(
     tmp_path: Path, relay_clients: Clients
 ) -> None:

@@ -1,10 +1,12 @@
-"""The relay's SQLite store, limits and tokens with an injected clock (pure unit tests)."""
+"""The relay's stores (SQLite, and PostgreSQL through the ``relay_store`` parameter), limits
+and tokens with an injected clock (unit tests; PostgreSQL is the session's test server)."""
 
 from __future__ import annotations
 
 import asyncio
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,8 +17,9 @@ from chat_desktop.protocol.errors import ErrorCode, ProtocolError
 from chat_desktop.protocol.schemas import DevicePayload
 from chat_desktop.relay.config import DAY_MS, RateRule
 from chat_desktop.relay.limits import RateLimiter
+from chat_desktop.relay.pg_store import PgRelayStore
 from chat_desktop.relay.sqlite_store import SqliteRelayStore
-from chat_desktop.relay.store import AccountExists, NewAccount, UnknownRecipient
+from chat_desktop.relay.store import AccountExists, NewAccount, RelayStore, UnknownRecipient
 from chat_desktop.relay.telemetry import init_sentry
 from chat_desktop.relay.tokens import BlobGrant, BlobTokens, InvalidToken
 
@@ -26,8 +29,9 @@ RETENTION = 30 * DAY_MS
 
 
 @pytest.fixture
-async def store(tmp_path: Path):
-    relay_store = SqliteRelayStore(tmp_path / "relay.sqlite3")
+async def store(tmp_path: Path, relay_database: Callable[[], str | None]):
+    url = relay_database()
+    relay_store = SqliteRelayStore(tmp_path / "relay.sqlite3") if url is None else PgRelayStore(url)
     await relay_store.open()
     identity = IdentityKeyPair.generate()
     for name in ("alice", "bob"):
@@ -45,13 +49,13 @@ async def store(tmp_path: Path):
     await relay_store.close()
 
 
-async def _send(store: SqliteRelayStore, msg_id: str, now: int, expires_at: int | None = None):
+async def _send(store: RelayStore, msg_id: str, now: int, expires_at: int | None = None):
     return await store.store_message(
         "alice", 1, msg_id, "bob", [DevicePayload(device_id=1, body=b"x")], expires_at, now
     )
 
 
-async def test_account_names_are_unique(store: SqliteRelayStore) -> None:
+async def test_account_names_are_unique(store: RelayStore) -> None:
     identity = IdentityKeyPair.generate()
     with pytest.raises(AccountExists):
         await store.create_account(
@@ -59,7 +63,7 @@ async def test_account_names_are_unique(store: SqliteRelayStore) -> None:
         )
 
 
-async def test_store_once_per_sender_and_id(store: SqliteRelayStore) -> None:
+async def test_store_once_per_sender_and_id(store: RelayStore) -> None:
     first, second = await asyncio.gather(_send(store, "m1", 100), _send(store, "m1", 200))
     assert (first.server_ts, second.server_ts) == (100, 100)
     assert len(first.envelopes) + len(second.envelopes) == 1
@@ -67,7 +71,7 @@ async def test_store_once_per_sender_and_id(store: SqliteRelayStore) -> None:
         await store.store_message("alice", 1, "m2", "nobody", [], None, 1)
 
 
-async def test_expired_envelopes_are_never_pending_and_get_swept(store: SqliteRelayStore) -> None:
+async def test_expired_envelopes_are_never_pending_and_get_swept(store: RelayStore) -> None:
     await _send(store, "expiring", 100, expires_at=1_000)
     await _send(store, "old", 100)
     assert [e.msg_id for e in await store.pending_envelopes("bob", 1, 0, 999, 10)] == [
@@ -83,13 +87,13 @@ async def test_expired_envelopes_are_never_pending_and_get_swept(store: SqliteRe
     assert (await _send(store, "old", 100 + RETENTION + 2)).envelopes
 
 
-async def test_ack_deletes_only_the_acking_devices_envelopes(store: SqliteRelayStore) -> None:
+async def test_ack_deletes_only_the_acking_devices_envelopes(store: RelayStore) -> None:
     await _send(store, "m", 1)
     assert await store.delete_envelopes("alice", 1, ["m"]) == 0
     assert await store.delete_envelopes("bob", 1, ["m"]) == 1
 
 
-async def test_nonces_are_remembered_until_they_expire(store: SqliteRelayStore) -> None:
+async def test_nonces_are_remembered_until_they_expire(store: RelayStore) -> None:
     assert await store.remember_nonce(b"n" * 16, expires_at=100, now_ms=0)
     assert not await store.remember_nonce(b"n" * 16, expires_at=200, now_ms=50)
     assert await store.remember_nonce(b"n" * 16, expires_at=300, now_ms=100)

@@ -61,6 +61,11 @@ ICON_NAMES: tuple[str, ...] = (
     "mic",
     "play",
     "pause",
+    "call",
+    "video",
+    "video-off",
+    "mic-off",
+    "hang-up",
 )
 #: The full-colour application icon (``resources/icons/<name>.svg``, PNGs beside it).
 APP_ICON_NAME = "chat-desktop"

@@ -1,15 +1,16 @@
 """``ConversationHeader``: the bar above the open conversation's messages.
 
 It shows the peer's profile picture and name with a "verified" badge, their presence
-("online", "typing…") under it, the disappearing-messages menu and the "Safety number"
-button. The pane
+("online", "typing…") under it, the voice and video call buttons (a 1:1 chat with a contact
+one may call: not a group, the Note to Self, a message request or a blocked contact), the
+disappearing-messages menu and the "Safety number" button. The pane
 (:class:`~chat_desktop.gui.conversation.conversation_view.ConversationView`) fills it in and
 acts on its controls; its strings stay in the pane's translation context.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -43,9 +44,14 @@ CUSTOM_TIMER = -1
 class ConversationHeader(QFrame):
     """The peer's name, badge and presence, the timer menu and the safety-number button.
 
+    Signals:
+        callRequested(bool): A call button was pressed: video (True) or voice.
+
     Attributes:
         timer_seconds: The timer the menu shows (what a cancelled choice goes back to).
     """
+
+    callRequested = Signal(bool)  # noqa: N815
 
     def __init__(self) -> None:
         """Builds the header with no peer shown and the timer off."""
@@ -103,6 +109,28 @@ class ConversationHeader(QFrame):
             QCoreApplication.translate("ConversationView", "Group members")
         )
         self.members_button.hide()
+        #: Voice and video calls (disabled where no call is possible: :meth:`allow_calls`).
+        self.voice_call_button = QToolButton()
+        self.voice_call_button.setObjectName("voiceCallButton")
+        self.voice_call_button.setIcon(icon("call"))
+        self.voice_call_button.setAutoRaise(True)
+        self.voice_call_button.setToolTip(
+            QCoreApplication.translate("ConversationView", "Voice call")
+        )
+        self.video_call_button = QToolButton()
+        self.video_call_button.setObjectName("videoCallButton")
+        self.video_call_button.setIcon(icon("video"))
+        self.video_call_button.setAutoRaise(True)
+        self.video_call_button.setToolTip(
+            QCoreApplication.translate("ConversationView", "Video call")
+        )
+        self.voice_call_button.clicked.connect(lambda: self.callRequested.emit(False))
+        self.video_call_button.clicked.connect(lambda: self.callRequested.emit(True))
+        self.allow_calls(False)
+        name_controls(
+            (self.voice_call_button, QCoreApplication.translate("ConversationView", "Voice call")),
+            (self.video_call_button, QCoreApplication.translate("ConversationView", "Video call")),
+        )
         name_controls(
             (
                 self.timer_box,
@@ -129,10 +157,22 @@ class ConversationHeader(QFrame):
         names.addLayout(name_row)
         names.addWidget(self.presence_label)
         header_layout.addLayout(names, 1)
+        # The two call buttons side by side with no gap: the window still fits 640 px wide
+        # (two demo windows on a 1280 px screen) with them.
+        calls = QHBoxLayout()
+        calls.setSpacing(0)
+        calls.addWidget(self.voice_call_button)
+        calls.addWidget(self.video_call_button)
+        header_layout.addLayout(calls)
         header_layout.addWidget(self.find_button)
         header_layout.addWidget(self.timer_box)
         header_layout.addWidget(self.safety_button)
         header_layout.addWidget(self.members_button)
+
+    def allow_calls(self, allowed: bool) -> None:
+        """Enables the call buttons for a contact one may call, disables them otherwise."""
+        for button in (self.voice_call_button, self.video_call_button):
+            button.setEnabled(allowed)
 
     def show_avatar(self, avatar: QPixmap | None) -> None:
         """Shows the contact's round picture (at two lines of text high), or hides it."""

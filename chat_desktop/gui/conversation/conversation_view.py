@@ -638,6 +638,8 @@ class ConversationView(ConversationFiles):
             self.request_banner.show_for(peer)
         self.composer.setEnabled(not blocked and not request)
         self.composer.setVisible(not request and not self.view.picking.active)
+        one_to_one = not is_group(peer) and peer != self._client.username
+        self.header.allow_calls(one_to_one and not blocked and not request)
 
     async def _accept_request(self, peer: str) -> None:
         await self._client.conversations.accept(peer)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QDateTime, QLocale
 
+from chat_desktop.gui.conversation.call_notes import call_note_text
 from chat_desktop.gui.conversation.group_notes import group_note_text
 from chat_desktop.services.types import (
+    CALL_NOTE_KIND,
     GROUP_NOTE_KIND,
     KEY_CHANGE_NOTE_KIND,
     Direction,
@@ -116,6 +118,8 @@ def note_text(message: Message) -> str:
         return key_change_note_text(message)
     if message.kind == GROUP_NOTE_KIND:
         return group_note_text(message, duration_text)
+    if message.kind == CALL_NOTE_KIND:
+        return call_note_text(message)
     return timer_note_text(message)
 
 

@@ -200,7 +200,7 @@
     <name>AppController</name>
     <message>
         <source>chat_desktop is already running</source>
-        <extracomment>The modules of the unlocked window, loaded while the first dialog waits for the user. Loaded once the window has painted (so that the first opening is quick), not before: the settings window and its licence list are not needed to show the conversation. The relay link starts this long after the window shows, so that the network stack loads after the window&apos;s first paint (benchmarks/ui.py); sending works offline meanwhile. Lock after this long without keyboard or mouse input, until the account&apos;s setting is read. How long after the window shows the background upkeep (database check, snapshot) starts. The settings window&apos;s &quot;Appearance&quot; section (shown again after a language change). The message that this computer was unlinked, while it is shown. The tray icon and the notifications, while a window is open. The caller&apos;s notifier, or None: the desktop&apos;s own, made with the first window. The user&apos;s &quot;keep running in the tray when the window is closed&quot;. Where crash reports go, if the user opts in: the build&apos;s or deployment&apos;s choice.</extracomment>
+        <extracomment>The modules of the unlocked window, loaded while the first dialog waits for the user. Loaded once the window has painted (so that the first opening is quick), not before: the settings window and its licence list are not needed to show the conversation. The relay link starts this long after the window shows, so that the network stack loads after the window&apos;s first paint (benchmarks/ui.py); sending works offline meanwhile. Lock after this long without keyboard or mouse input, until the account&apos;s setting is read. How long after the window shows the background upkeep (database check, snapshot) starts. The settings window&apos;s &quot;Appearance&quot; section (shown again after a language change). The message that this computer was unlinked, while it is shown. The tray icon and the notifications, while a window is open. The call windows of the unlocked account (ringing, in call), while a window is open. The caller&apos;s notifier, or None: the desktop&apos;s own, made with the first window. The user&apos;s &quot;keep running in the tray when the window is closed&quot;. Where crash reports go, if the user opts in: the build&apos;s or deployment&apos;s choice.</extracomment>
         <translation>chat_desktop sudah berjalan</translation>
     </message>
     <message>
@@ -467,6 +467,171 @@
     <message>
         <source>Could not do that</source>
         <translation>Tidak dapat melakukannya</translation>
+    </message>
+</context>
+<context>
+    <name>CallController</name>
+    <message>
+        <source>Call ended</source>
+        <extracomment>Reasons an ended call is worth a word only when we placed it (the callee knows already). Reasons worth a word whoever called. The devices chosen in Settings (microphone, speaker, camera; &quot;&quot; = default), read again before each call starts or is accepted.</extracomment>
+        <translation>Panggilan berakhir</translation>
+    </message>
+</context>
+<context>
+    <name>Calls</name>
+    <message>
+        <source>Incoming video call</source>
+        <extracomment>``translate(&quot;Calls&quot;, …)`` spelled out at each call, so ``pyside6-lupdate`` finds it.</extracomment>
+        <translation>Panggilan video masuk</translation>
+    </message>
+    <message>
+        <source>Incoming voice call</source>
+        <translation>Panggilan suara masuk</translation>
+    </message>
+    <message>
+        <source>Ringing…</source>
+        <translation>Berdering…</translation>
+    </message>
+    <message>
+        <source>Answering…</source>
+        <translation>Menjawab…</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>Menghubungkan…</translation>
+    </message>
+    <message>
+        <source>Call ended</source>
+        <translation>Panggilan berakhir</translation>
+    </message>
+    <message>
+        <source>%1 is in another call. Try again later.</source>
+        <translation>%1 sedang dalam panggilan lain. Coba lagi nanti.</translation>
+    </message>
+    <message>
+        <source>%1 declined the call.</source>
+        <translation>%1 menolak panggilan.</translation>
+    </message>
+    <message>
+        <source>%1 did not answer.</source>
+        <translation>%1 tidak menjawab.</translation>
+    </message>
+    <message>
+        <source>The call with %1 could not be connected or was cut off.</source>
+        <translation>Panggilan dengan %1 tidak dapat tersambung atau terputus.</translation>
+    </message>
+    <message>
+        <source>%1&apos;s app refused the call. Compare your safety numbers, then try again.</source>
+        <translation>Aplikasi %1 menolak panggilan. Bandingkan nomor keamanan kalian, lalu coba lagi.</translation>
+    </message>
+    <message>
+        <source>The call with %1 ended: a device stopped working.</source>
+        <translation>Panggilan dengan %1 berakhir: sebuah perangkat berhenti berfungsi.</translation>
+    </message>
+    <message>
+        <source>No microphone found. Connect one, or choose another in Settings, Calls.</source>
+        <translation>Mikrofon tidak ditemukan. Sambungkan mikrofon, atau pilih yang lain di Pengaturan, Panggilan.</translation>
+    </message>
+    <message>
+        <source>The microphone is being used by another program. Close it and try again.</source>
+        <translation>Mikrofon sedang digunakan program lain. Tutup program itu lalu coba lagi.</translation>
+    </message>
+    <message>
+        <source>The microphone stopped working.</source>
+        <translation>Mikrofon berhenti berfungsi.</translation>
+    </message>
+    <message>
+        <source>No speakers or headphones found. Connect some, or choose others in Settings, Calls.</source>
+        <translation>Speaker atau headphone tidak ditemukan. Sambungkan, atau pilih yang lain di Pengaturan, Panggilan.</translation>
+    </message>
+    <message>
+        <source>The speakers are being used by another program. Close it and try again.</source>
+        <translation>Speaker sedang digunakan program lain. Tutup program itu lalu coba lagi.</translation>
+    </message>
+    <message>
+        <source>The speakers stopped working.</source>
+        <translation>Speaker berhenti berfungsi.</translation>
+    </message>
+    <message>
+        <source>No camera found. Connect one, or make a voice call instead.</source>
+        <translation>Kamera tidak ditemukan. Sambungkan kamera, atau lakukan panggilan suara saja.</translation>
+    </message>
+    <message>
+        <source>The camera is being used by another program. Close it and try again.</source>
+        <translation>Kamera sedang digunakan program lain. Tutup program itu lalu coba lagi.</translation>
+    </message>
+    <message>
+        <source>The camera stopped working.</source>
+        <translation>Kamera berhenti berfungsi.</translation>
+    </message>
+    <message>
+        <source>You are already in a call. Hang up first.</source>
+        <translation>Anda sedang dalam panggilan. Akhiri dulu panggilan itu.</translation>
+    </message>
+    <message>
+        <source>You can only call a contact you have accepted, who is not blocked and whose safety number has not just changed.</source>
+        <translation>Anda hanya dapat memanggil kontak yang sudah Anda terima, tidak diblokir, dan nomor keamanannya tidak baru saja berubah.</translation>
+    </message>
+    <message>
+        <source>Cannot call</source>
+        <translation>Tidak dapat memanggil</translation>
+    </message>
+</context>
+<context>
+    <name>CallsPage</name>
+    <message>
+        <source>Calls</source>
+        <extracomment>The preference of each list.</extracomment>
+        <translation>Panggilan</translation>
+    </message>
+    <message>
+        <source>Microphone for calls</source>
+        <translation>Mikrofon untuk panggilan</translation>
+    </message>
+    <message>
+        <source>Speakers for calls</source>
+        <translation>Speaker untuk panggilan</translation>
+    </message>
+    <message>
+        <source>Camera for video calls</source>
+        <translation>Kamera untuk panggilan video</translation>
+    </message>
+    <message>
+        <source>Microphone</source>
+        <translation>Mikrofon</translation>
+    </message>
+    <message>
+        <source>Speakers</source>
+        <translation>Speaker</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>Kamera</translation>
+    </message>
+    <message>
+        <source>Changes apply from the next call.</source>
+        <translation>Perubahan berlaku mulai panggilan berikutnya.</translation>
+    </message>
+    <message>
+        <source>No microphone found.</source>
+        <extracomment>One line per kind of device this computer lacks (each hidden while it has one).</extracomment>
+        <translation>Mikrofon tidak ditemukan.</translation>
+    </message>
+    <message>
+        <source>No speakers found.</source>
+        <translation>Speaker tidak ditemukan.</translation>
+    </message>
+    <message>
+        <source>No camera found.</source>
+        <translation>Kamera tidak ditemukan.</translation>
+    </message>
+    <message>
+        <source>System default</source>
+        <translation>Bawaan sistem</translation>
+    </message>
+    <message>
+        <source>%1 (not found)</source>
+        <translation>%1 (tidak ditemukan)</translation>
     </message>
 </context>
 <context>
@@ -752,6 +917,15 @@
     <message>
         <source>Group members</source>
         <translation>Anggota grup</translation>
+    </message>
+    <message>
+        <source>Voice call</source>
+        <extracomment>Voice and video calls (disabled where no call is possible: :meth:`allow_calls`).</extracomment>
+        <translation>Panggilan suara</translation>
+    </message>
+    <message>
+        <source>Video call</source>
+        <translation>Panggilan video</translation>
     </message>
     <message>
         <source>Find in this chat</source>
@@ -1829,6 +2003,98 @@
     </message>
 </context>
 <context>
+    <name>InCallWindow</name>
+    <message>
+        <source>Call with %1</source>
+        <extracomment>The preview&apos;s share of the window&apos;s width. The preview&apos;s distance from the video&apos;s bottom-right corner.</extracomment>
+        <translation>Panggilan dengan %1</translation>
+    </message>
+    <message>
+        <source>%1&apos;s video</source>
+        <translation>Video %1</translation>
+    </message>
+    <message>
+        <source>Your camera</source>
+        <translation>Kamera Anda</translation>
+    </message>
+    <message>
+        <source>Camera off</source>
+        <translation>Kamera mati</translation>
+    </message>
+    <message>
+        <source>Hang up</source>
+        <translation>Tutup panggilan</translation>
+    </message>
+    <message>
+        <source>Mute the microphone</source>
+        <translation>Bisukan mikrofon</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>Kamera</translation>
+    </message>
+    <message>
+        <source>Unmute</source>
+        <translation>Bunyikan</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>Bisukan</translation>
+    </message>
+    <message>
+        <source>Stop camera</source>
+        <translation>Matikan kamera</translation>
+    </message>
+    <message>
+        <source>Start camera</source>
+        <translation>Nyalakan kamera</translation>
+    </message>
+    <message>
+        <source>Turn the camera off</source>
+        <translation>Matikan kamera</translation>
+    </message>
+    <message>
+        <source>Turn the camera on</source>
+        <translation>Nyalakan kamera</translation>
+    </message>
+</context>
+<context>
+    <name>IncomingCallWindow</name>
+    <message>
+        <source>Call from %1</source>
+        <extracomment>How often the ring sounds while the window waits for an answer.</extracomment>
+        <translation>Panggilan dari %1</translation>
+    </message>
+    <message>
+        <source>Accept with video</source>
+        <translation>Terima dengan video</translation>
+    </message>
+    <message>
+        <source>Accept voice only</source>
+        <translation>Terima suara saja</translation>
+    </message>
+    <message>
+        <source>Accept</source>
+        <translation>Terima</translation>
+    </message>
+    <message>
+        <source>Decline</source>
+        <translation>Tolak</translation>
+    </message>
+    <message>
+        <source>Accept the call with video</source>
+        <translation>Terima panggilan dengan video</translation>
+    </message>
+    <message>
+        <source>Accept the call with voice only</source>
+        <translation>Terima panggilan dengan suara saja</translation>
+    </message>
+    <message>
+        <source>Decline the call</source>
+        <translation>Tolak panggilan</translation>
+    </message>
+</context>
+<context>
     <name>KeyChangeBanner</name>
     <message>
         <source>Accept new key</source>
@@ -2270,7 +2536,7 @@
     <name>MessageListView</name>
     <message>
         <source>Messages</source>
-        <extracomment>Pixels from an edge at which the next page is fetched. How long a message stays highlighted after a jump to it (ms). How often the disappearing countdown of visible rows is redrawn (ms). Parts a click acts on by itself (a click elsewhere, or on &quot;download&quot;, is a plain click).</extracomment>
+        <extracomment>Pixels from an edge at which the next page comes in. Viewport heights beyond that at which the next page is fetched ahead (page_ahead.py), so a scroll that reaches the edge inserts it at once instead of waiting for the store. How long a message stays highlighted after a jump to it (ms). How often the disappearing countdown of visible rows is redrawn (ms). Parts a click acts on by itself (a click elsewhere, or on &quot;download&quot;, is a plain click).</extracomment>
         <translation>Pesan</translation>
     </message>
     <message>
@@ -2470,12 +2736,118 @@
         <source>Original message not found</source>
         <translation>Pesan asli tidak ditemukan</translation>
     </message>
+    <message>
+        <source>Outgoing voice call, %1</source>
+        <extracomment>The longest call a note may claim (a week); more reads as no duration. (outcome, outgoing, video) -&gt; the sentence; &quot;%1&quot; is the call&apos;s length where it has one.</extracomment>
+        <translation>Panggilan suara keluar, %1</translation>
+    </message>
+    <message>
+        <source>Outgoing video call, %1</source>
+        <translation>Panggilan video keluar, %1</translation>
+    </message>
+    <message>
+        <source>Incoming voice call, %1</source>
+        <translation>Panggilan suara masuk, %1</translation>
+    </message>
+    <message>
+        <source>Incoming video call, %1</source>
+        <translation>Panggilan video masuk, %1</translation>
+    </message>
+    <message>
+        <source>Outgoing voice call, no answer</source>
+        <translation>Panggilan suara keluar, tidak dijawab</translation>
+    </message>
+    <message>
+        <source>Outgoing video call, no answer</source>
+        <translation>Panggilan video keluar, tidak dijawab</translation>
+    </message>
+    <message>
+        <source>Missed voice call</source>
+        <translation>Panggilan suara tak terjawab</translation>
+    </message>
+    <message>
+        <source>Missed video call</source>
+        <translation>Panggilan video tak terjawab</translation>
+    </message>
+    <message>
+        <source>Outgoing voice call, declined</source>
+        <translation>Panggilan suara keluar, ditolak</translation>
+    </message>
+    <message>
+        <source>Outgoing video call, declined</source>
+        <translation>Panggilan video keluar, ditolak</translation>
+    </message>
+    <message>
+        <source>Declined voice call</source>
+        <translation>Panggilan suara ditolak</translation>
+    </message>
+    <message>
+        <source>Declined video call</source>
+        <translation>Panggilan video ditolak</translation>
+    </message>
+    <message>
+        <source>Outgoing voice call, line busy</source>
+        <translation>Panggilan suara keluar, sedang sibuk</translation>
+    </message>
+    <message>
+        <source>Outgoing video call, line busy</source>
+        <translation>Panggilan video keluar, sedang sibuk</translation>
+    </message>
+    <message>
+        <source>Missed voice call while in another call</source>
+        <translation>Panggilan suara tak terjawab saat dalam panggilan lain</translation>
+    </message>
+    <message>
+        <source>Missed video call while in another call</source>
+        <translation>Panggilan video tak terjawab saat dalam panggilan lain</translation>
+    </message>
+    <message>
+        <source>Voice call failed</source>
+        <translation>Panggilan suara gagal</translation>
+    </message>
+    <message>
+        <source>Video call failed</source>
+        <translation>Panggilan video gagal</translation>
+    </message>
+    <message>
+        <source>Voice call refused</source>
+        <translation>Panggilan suara ditolak otomatis</translation>
+    </message>
+    <message>
+        <source>Video call refused</source>
+        <translation>Panggilan video ditolak otomatis</translation>
+    </message>
+    <message>
+        <source>Voice call refused: the safety number changed</source>
+        <translation>Panggilan suara ditolak otomatis: nomor keamanan berubah</translation>
+    </message>
+    <message>
+        <source>Video call refused: the safety number changed</source>
+        <translation>Panggilan video ditolak otomatis: nomor keamanan berubah</translation>
+    </message>
+    <message>
+        <source>Cancelled voice call</source>
+        <translation>Panggilan suara dibatalkan</translation>
+    </message>
+    <message>
+        <source>Cancelled video call</source>
+        <translation>Panggilan video dibatalkan</translation>
+    </message>
+    <message>
+        <source>Voice call</source>
+        <extracomment>A note whose outcome this version does not know.</extracomment>
+        <translation>Panggilan suara</translation>
+    </message>
+    <message>
+        <source>Video call</source>
+        <translation>Panggilan video</translation>
+    </message>
 </context>
 <context>
     <name>MessageWindowModel</name>
     <message>
         <source>Not delivered: the relay never accepted this message (the user may not exist, or the connection failed for too long). Click it to send it again.</source>
-        <extracomment>Rows a page brings. A page is laid out on the GUI thread as it comes in (about 0.3 ms a row), so small pages keep each scroll step short: measured on a 1M-message conversation (benchmarks/scroll.py), 25-row pages brought the longest GUI stall from about 65 ms (100-row pages) to about 40 ms, and the slowest page-in step from about 110 ms to 85 ms. Rows the window opens with (a conversation opened, a jump to a search hit): a full screen and some to scroll, in one query, before any page-in is needed. The row&apos;s :class:`~chat_desktop.gui.conversation.message_layout.RowDecor` (day separator, unread line). ``(done, total)`` bytes of a running upload or download, or None. Why a red &quot;!&quot; is there and what to do about it (tooltip of a failed message).</extracomment>
+        <extracomment>Rows a page brings. A page is laid out on the GUI thread as it comes in (about 0.3 ms a row), so small pages keep each scroll step short: measured on a 1M-message conversation (benchmarks/scroll.py), 25-row pages brought the longest GUI stall from about 65 ms (100-row pages) to about 40 ms, and the slowest page-in step from about 110 ms to 85 ms. Rows the window opens with (a conversation opened, a jump to a search hit): a full screen and some to scroll, in one query, before any page-in is needed. The most rows the window holds: several screens each way. Qt lays every row out again at each page-in (each a remembered height, but a call into Python each), so a smaller window is a shorter page-in (150 rows: half the work of the 300 held before). The row&apos;s :class:`~chat_desktop.gui.conversation.message_layout.RowDecor` (day separator, unread line). ``(done, total)`` bytes of a running upload or download, or None. Why a red &quot;!&quot; is there and what to do about it (tooltip of a failed message).</extracomment>
         <translation>Tidak terkirim: relai tidak pernah menerima pesan ini (pengguna mungkin tidak ada, atau sambungan terlalu lama gagal). Klik untuk mengirim ulang.</translation>
     </message>
 </context>
@@ -2607,6 +2979,18 @@
         <source>Something went wrong (%1). Try again; if it persists, restart.</source>
         <extracomment>Errors whose text was written for the user (no content, keys or passwords in it).</extracomment>
         <translation>Terjadi kesalahan (%1). Coba lagi; jika terus terjadi, mulai ulang aplikasi.</translation>
+    </message>
+</context>
+<context>
+    <name>Notifications</name>
+    <message>
+        <source>Incoming video call</source>
+        <extracomment>Shows a notification another way (the tray&apos;s bubble); False when it could not. The library whose log records are reduced to their type (they would name the text). The freedesktop sound theme&apos;s name for an incoming instant message.</extracomment>
+        <translation>Panggilan video masuk</translation>
+    </message>
+    <message>
+        <source>Incoming voice call</source>
+        <translation>Panggilan suara masuk</translation>
     </message>
 </context>
 <context>
@@ -3790,6 +4174,10 @@ Pastikan nama berkasnya benar.</translation>
     <message>
         <source>Devices</source>
         <translation>Perangkat</translation>
+    </message>
+    <message>
+        <source>Calls</source>
+        <translation>Panggilan</translation>
     </message>
 </context>
 <context>

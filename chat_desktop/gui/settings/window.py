@@ -30,6 +30,7 @@ from chat_desktop.gui.common.notices import show_error
 from chat_desktop.gui.common.tasks import spawn
 from chat_desktop.gui.settings.about import AboutPage
 from chat_desktop.gui.settings.account_page import AccountPage
+from chat_desktop.gui.settings.call_devices_setting import CallsPage
 from chat_desktop.gui.settings.devices_page import DevicesPage
 from chat_desktop.gui.settings.pages import AppearancePage, PrivacyPage, SaveQueue
 from chat_desktop.services.client import ChatClient
@@ -38,11 +39,13 @@ from chat_desktop.services.client import ChatClient
 DEFAULT_SIZE = (760, 520)
 #: The sections' numbers, as :meth:`SettingsWindow.show_section` takes them.
 ACCOUNT_SECTION, PRIVACY_SECTION, APPEARANCE_SECTION, ABOUT_SECTION, DEVICES_SECTION = range(5)
+CALLS_SECTION = 5
 #: The order the sections are listed in.
 SECTION_ORDER = (
     ACCOUNT_SECTION,
     DEVICES_SECTION,
     PRIVACY_SECTION,
+    CALLS_SECTION,
     APPEARANCE_SECTION,
     ABOUT_SECTION,
 )
@@ -97,6 +100,7 @@ class SettingsWindow(QWidget):
         self.appearance_page = AppearancePage(client.store.paths.root, self.saves)
         self.about_page = AboutPage()
         self.devices_page = DevicesPage(client)
+        self.calls_page = CallsPage(client, self.saves)
         self.pages = QStackedWidget()
         self.pages.setObjectName("settingsPages")
         sections: dict[int, tuple[str, QWidget]] = {
@@ -105,6 +109,7 @@ class SettingsWindow(QWidget):
             APPEARANCE_SECTION: (self.tr("Appearance"), self.appearance_page),
             ABOUT_SECTION: (self.tr("About"), self.about_page),
             DEVICES_SECTION: (self.tr("Devices"), self.devices_page),
+            CALLS_SECTION: (self.tr("Calls"), self.calls_page),
         }
         for title, page in (sections[section] for section in SECTION_ORDER):
             self.sections.addItem(title)
@@ -138,6 +143,7 @@ class SettingsWindow(QWidget):
         self.loading: asyncio.Future[None] = spawn(
             self.privacy_page.load(), "load settings", lambda error: show_error(self, error)
         )
+        spawn(self.calls_page.load(), "list call devices", lambda error: show_error(self, error))
 
     @property
     def saving(self) -> bool:
@@ -145,7 +151,7 @@ class SettingsWindow(QWidget):
         return self.saves.pending > 0
 
     def show_section(self, section: int) -> None:
-        """Opens ``section`` (0 Account, 1 Privacy, 2 Appearance, 3 About, 4 Devices)."""
+        """Opens ``section`` (0 Account, 1 Privacy, 2 Appearance, 3 About, 4 Devices, 5 Calls)."""
         self.sections.setCurrentRow(SECTION_ORDER.index(section))
 
     def _account_deleted(self) -> None:

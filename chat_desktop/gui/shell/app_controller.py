@@ -40,6 +40,7 @@ from chat_desktop.services.types import Argon2Params
 
 if TYPE_CHECKING:
     # Imported while the user types the password (see _preload), not at start.
+    from chat_desktop.gui.calls.call_controller import CallController
     from chat_desktop.gui.settings.device_events import DeviceEvents, UnlinkedNotice
     from chat_desktop.gui.settings.window import SettingsWindow
     from chat_desktop.gui.shell.main_window import MainWindow
@@ -52,6 +53,7 @@ MAIN_WINDOW_MODULES = (
     "chat_desktop.gui.shell.main_window",
     "chat_desktop.gui.shell.notifications",
     "chat_desktop.gui.shell.tray",
+    "chat_desktop.gui.calls.call_controller",
 )
 #: Loaded once the window has painted (so that the first opening is quick), not before: the
 #: settings window and its licence list are not needed to show the conversation.
@@ -126,6 +128,8 @@ class AppController(QObject):
         self.tray: TrayIcon | None = None
         self.notifications: NotificationCenter | None = None
         self._native_notifier: NativeNotifier | None = None
+        #: The call windows of the unlocked account (ringing, in call), while a window is open.
+        self.calls: CallController | None = None
         #: The caller's notifier, or None: the desktop's own, made with the first window.
         self._notifier: Notifier | None = notifier
         self._tray_available = tray_available
@@ -282,6 +286,7 @@ class AppController(QObject):
         self._bridge = bridge
         self.window = window
         self._open_tray_and_notifications(client, bridge, window)
+        self._open_calls(client, window)
         self._keep_running_in_tray(client, window, close_to_tray)
         bridge.start()
         self._watch_devices(client)
@@ -378,6 +383,26 @@ class AppController(QObject):
         self.notifications = NotificationCenter(
             client, bridge, window, notifier, raise_window=self.raise_window, parent=self
         )
+
+    def _open_calls(self, client: ChatClient, window: MainWindow) -> None:
+        """The call windows, the header's call buttons, and calls on this computer's real
+        microphone, speakers and camera (a test may have given the client its own media)."""
+        from chat_desktop.gui.calls.call_controller import CallController
+
+        calls = CallController(
+            client, window, self._notifier or self._native_notifier, self.raise_window
+        )
+        header = window.conversation_view.header
+        header.callRequested.connect(
+            lambda video: (
+                calls.start_call(window.conversation_view.peer, video)
+                if window.conversation_view.peer
+                else None
+            )
+        )
+        if client.calls.media_factory is None:
+            client.calls.media_factory = calls.device_media
+        self.calls = calls
 
     def _keep_running_in_tray(self, client: ChatClient, window: MainWindow, wanted: bool) -> None:
         """Closing the window hides it where a tray shows the app and the user wants that;
@@ -554,6 +579,10 @@ class AppController(QObject):
         restore_dialog, self.restore_dialog = self.restore_dialog, None
         if restore_dialog is not None:
             restore_dialog.close()
+        calls, self.calls = self.calls, None
+        if calls is not None:
+            calls.stop()
+            calls.deleteLater()
         notifications, self.notifications = self.notifications, None
         if notifications is not None:
             notifications.stop()

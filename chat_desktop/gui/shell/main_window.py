@@ -114,6 +114,11 @@ class MainWindow(QMainWindow):
         #: (the one open when the window last closed) if it still exists, else the latest.
         self.open_latest_on_start = True
         self.start_peer: str | None = None
+        #: The conversation an opening still in flight shows, and that opening's number: a
+        #: delete of that conversation (or a newer opening) makes it stop where it is, so a
+        #: deleted chat is never shown again by an opening that began before the delete.
+        self._opening_peer: str | None = None
+        self._opening = 0
         # Built from the window down: each part joins the window once, so the style sheet is
         # worked out once for it (built bottom up, every part was styled again at each of the
         # two levels it was added to: a quarter of the window's construction).
@@ -496,6 +501,9 @@ class MainWindow(QMainWindow):
         if self.drafts.peer == peer:
             self.drafts.forget()  # its draft goes with it (not saved back)
         await self._client.conversations.delete(peer)
+        if self._opening_peer == peer:
+            self._opening += 1  # an opening of it still in flight stops where it is
+            self._opening_peer = None
         if self.open_peer == peer:
             self._stack.setCurrentWidget(self._placeholder)
             self.conversation_view.close_conversation()
@@ -532,16 +540,28 @@ class MainWindow(QMainWindow):
 
         ``conversations``: the list just read, if the caller has it (saves reading it again).
         """
+        self._opening += 1
+        opening = self._opening
+        self._opening_peer = peer
+
+        def superseded() -> bool:
+            return opening != self._opening
+
         if conversations is None:
             conversations = await self._client.conversations.list(LIST_LIMIT, include_archived=True)
             conversations += await self._client.conversations.requests(LIST_LIMIT)
         timer = next((c.expire_timer for c in conversations if c.id == peer), 0)
         marked = any(c.id == peer and c.marked_unread for c in conversations)
         await self.drafts.leave()  # the conversation left keeps what was typed in it
+        if superseded():
+            return
         # Shown first: a hidden view has no width yet, and its rows would be laid out twice
         # (at the minimum width, then at the real one) before the first page is painted.
         self._stack.setCurrentWidget(self.conversation_view)
         await self.conversation_view.open(peer, timer)
+        if superseded():
+            return
+        self._opening_peer = None
         await self.drafts.enter(peer)
         if marked:  # opened: no longer marked unread
             await self._client.conversations.set_marked_unread(peer, False)

@@ -235,6 +235,22 @@ class NativeNotifier:
             logger.info("no notification service is available")
 
 
+async def announce_call(
+    notifier: Notifier, client: ChatClient, name: str, video: bool, on_clicked: Callable[[], None]
+) -> None:
+    """Tells of an incoming call ("bob", "Incoming video call"), with the desktop's sound when
+    the user wants sounds; none when the user turned notifications off (the ringing window
+    still shows)."""
+    preferences = await client.preferences.load()
+    if preferences.notification_content == "none":
+        return
+    if video:
+        body = QCoreApplication.translate("Notifications", "Incoming video call")
+    else:
+        body = QCoreApplication.translate("Notifications", "Incoming voice call")
+    await notifier.notify(name, body, on_clicked, sound=preferences.notification_sound)
+
+
 class NotificationCenter(QObject):
     """Announces the messages that arrive for one unlocked window.
 

@@ -1,15 +1,14 @@
 """Attachments: ``attachment:upload`` / ``attachment:download`` tokens and the blob HTTP API.
 
 The Socket.IO events reserve a blob and hand out short-lived bearer tokens; the bytes go over
-plain HTTP, streamed to disk (``PUT``, ``413`` past the announced size or 100 MiB) and back
-(``GET``, ``404`` once expired, also before the sweeper ran).
+plain HTTP, streamed to the blob storage (files or an S3 bucket; ``PUT``, ``413`` past the
+announced size or 100 MiB) and back (``GET``, ``404`` once expired, also before the sweeper
+ran). A storage failure is ``500 internal`` and changes nothing: the upload can be retried.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from pathlib import Path
+import logging
 
 from aiohttp import web
 
@@ -22,10 +21,17 @@ from chat_desktop.protocol.schemas import (
     AttachmentUpload,
     AttachmentUploadAck,
 )
-from chat_desktop.relay.blobs import BlobTooLarge, new_blob_id
+from chat_desktop.relay.blob_storage import (
+    BlobStorageUnavailable,
+    BlobTooLarge,
+    LocalBlob,
+    StoredBlob,
+    new_blob_id,
+)
 from chat_desktop.relay.context import CONTEXT_KEY, RelayContext
 from chat_desktop.relay.dispatch import register_event
 from chat_desktop.relay.http import bearer_token, error_response
+from chat_desktop.relay.logs import log_event
 from chat_desktop.relay.sessions import ConnectedDevice
 from chat_desktop.relay.store import BlobAlreadyUploaded, UnknownBlob
 from chat_desktop.relay.tokens import BlobGrant, InvalidToken, Purpose
@@ -81,7 +87,7 @@ def _authorize(request: web.Request, purpose: Purpose) -> BlobGrant:
 
 
 async def put_blob(request: web.Request) -> web.StreamResponse:
-    """``PUT /v1/blobs/{blob_id}``: streams the blob to disk; ``201`` when stored."""
+    """``PUT /v1/blobs/{blob_id}``: streams the blob to storage; ``201`` when stored."""
     context = request.app[CONTEXT_KEY]
     try:
         grant = _authorize(request, "put")
@@ -97,10 +103,12 @@ async def put_blob(request: web.Request) -> web.StreamResponse:
             size = await context.blobs.write(grant.blob_id, request.content.iter_any(), limit)
         except BlobTooLarge:
             raise ProtocolError(ErrorCode.TOO_LARGE, "blob is larger than announced") from None
+        except BlobStorageUnavailable as error:
+            raise _storage_failed(error) from None
         try:
             await context.store.mark_blob_uploaded(grant.blob_id, size, context.clock())
         except UnknownBlob:
-            await context.blobs.delete([grant.blob_id])
+            await _delete_quietly(request, grant.blob_id)
             raise ProtocolError(ErrorCode.NOT_FOUND, "blob expired during upload") from None
         except BlobAlreadyUploaded:
             raise ProtocolError(ErrorCode.CONFLICT, "blob already uploaded") from None
@@ -117,18 +125,51 @@ async def get_blob(request: web.Request) -> web.StreamResponse:
         record = await context.store.blob(grant.blob_id, context.clock())
         if record is None or not record.uploaded:
             raise ProtocolError(ErrorCode.NOT_FOUND, "no such blob")
-        path = context.blobs.path(grant.blob_id)
-        if not await _exists(path):
+        try:
+            blob = await context.blobs.open(grant.blob_id)
+        except BlobStorageUnavailable as error:
+            raise _storage_failed(error) from None
+        if blob is None:
             raise ProtocolError(ErrorCode.NOT_FOUND, "no such blob")
     except ProtocolError as error:
         return error_response(error)
-    return web.FileResponse(path, headers={"Content-Type": "application/octet-stream"})
+    return await _send_blob(request, blob)
 
 
-async def _exists(path: Path) -> bool:
-    with contextlib.suppress(OSError):
-        return await asyncio.to_thread(path.is_file)
-    return False
+async def _send_blob(request: web.Request, blob: StoredBlob) -> web.StreamResponse:
+    """Answers with a file directly, or streams a remote blob chunk by chunk."""
+    headers = {"Content-Type": "application/octet-stream"}
+    if isinstance(blob, LocalBlob):
+        return web.FileResponse(blob.path, headers=headers)
+    try:
+        response = web.StreamResponse(headers=headers)
+        response.content_length = blob.size
+        await response.prepare(request)
+        async for chunk in blob.chunks:
+            await response.write(chunk)
+        await response.write_eof()
+    except BlobStorageUnavailable as error:
+        # Headers are sent: all the client can see is a short body (it retries later).
+        log_event("blob_storage_failed", logging.WARNING, reason=str(error))
+        raise
+    finally:
+        await blob.close()
+    return response
+
+
+def _storage_failed(error: BlobStorageUnavailable) -> ProtocolError:
+    """Logs a storage failure for the operator; the client gets a plain ``internal``."""
+    log_event("blob_storage_failed", logging.WARNING, reason=str(error))
+    return ProtocolError(ErrorCode.INTERNAL, "blob storage unavailable, try again later")
+
+
+async def _delete_quietly(request: web.Request, blob_id: str) -> None:
+    """Deletes a blob nobody can fetch any more; the sweeper's rows are gone, so a failure
+    is only logged (the object is then left for the bucket's lifecycle rule)."""
+    try:
+        await request.app[CONTEXT_KEY].blobs.delete([blob_id])
+    except BlobStorageUnavailable as error:
+        log_event("blob_storage_failed", logging.WARNING, reason=str(error))
 
 
 def register(context: RelayContext, app: web.Application) -> None:

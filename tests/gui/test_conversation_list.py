@@ -255,6 +255,34 @@ async def test_a_chat_deleted_while_it_opens_is_not_shown_by_that_opening(
         assert not window.conversation_view.isVisible()
 
 
+async def test_a_chat_being_deleted_is_not_opened_again_by_the_list(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The answer's box closes while the chat is still listed; the list gets the focus back
+    and makes its row current, which opens the chat (CI: it came back after the delete).
+    Nothing opens a chat while it is being deleted."""
+    from chat_desktop.gui.common import tasks
+
+    async with open_pair(tmp_path, qtbot) as pair:
+        window = pair.window
+        pane = window.conversation_list
+        await pair.from_bob("soon gone")
+        await wait_for(lambda: pane.peers() == ["bob"])
+        await menu_action(pair, "bob", "deleteAction")
+        await wait_for(lambda: top_message_box(window) is not None)
+        box = top_message_box(window)
+        assert box is not None
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        assert yes is not None
+        yes.click()
+        await wait_for(lambda: window._deleting == "bob")
+        window.open_conversation("bob")  # what the list's current row asks for then
+        await wait_for(lambda: pane.peers() == [])
+        await asyncio.gather(*list(tasks._running), return_exceptions=True)
+        assert window.open_peer is None
+        assert await pair.alice.messages.count("bob") == 0
+
+
 async def test_a_burst_of_events_is_one_refresh(qtbot: QtBot, tmp_path: Path) -> None:
     async with open_pair(tmp_path, qtbot) as pair:
         window = pair.window

@@ -119,6 +119,8 @@ class MainWindow(QMainWindow):
         #: deleted chat is never shown again by an opening that began before the delete.
         self._opening_peer: str | None = None
         self._opening = 0
+        #: The conversation being deleted (asked, confirmed, not yet gone from the list).
+        self._deleting: str | None = None
         # Built from the window down: each part joins the window once, so the style sheet is
         # worked out once for it (built bottom up, every part was styled again at each of the
         # two levels it was added to: a quarter of the window's construction).
@@ -500,15 +502,22 @@ class MainWindow(QMainWindow):
             return False
         if self.drafts.peer == peer:
             self.drafts.forget()  # its draft goes with it (not saved back)
-        await self._client.conversations.delete(peer)
-        if self._opening_peer == peer:
-            self._opening += 1  # an opening of it still in flight stops where it is
-            self._opening_peer = None
-        if self.open_peer == peer:
-            self._stack.setCurrentWidget(self._placeholder)
-            self.conversation_view.close_conversation()
-            self.conversation_list.set_current(None)
-        await self.refresh_conversations_now()
+        # Until the list no longer shows it, nothing opens it again: the answer's box closing
+        # gives the list the focus back, and a list that gets the focus makes a row current,
+        # which opens that chat (it came back after the delete, found by the CI).
+        self._deleting = peer
+        try:
+            await self._client.conversations.delete(peer)
+            if self._opening_peer == peer:
+                self._opening += 1  # an opening of it still in flight stops where it is
+                self._opening_peer = None
+            if self.open_peer == peer:
+                self._stack.setCurrentWidget(self._placeholder)
+                self.conversation_view.close_conversation()
+                self.conversation_list.set_current(None)
+            await self.refresh_conversations_now()
+        finally:
+            self._deleting = None
         return True
 
     # ---- window state ---------------------------------------------------------------------
@@ -530,7 +539,10 @@ class MainWindow(QMainWindow):
         )
 
     def open_conversation(self, peer: str) -> None:
-        """Shows the conversation with ``peer`` (a new one if we never talked)."""
+        """Shows the conversation with ``peer`` (a new one if we never talked); nothing while
+        that conversation is being deleted."""
+        if peer == self._deleting:
+            return
         spawn(self.open_conversation_now(peer), "open conversation", self._show_error)
 
     async def open_conversation_now(
@@ -545,7 +557,7 @@ class MainWindow(QMainWindow):
         self._opening_peer = peer
 
         def superseded() -> bool:
-            return opening != self._opening
+            return opening != self._opening or peer == self._deleting
 
         if conversations is None:
             conversations = await self._client.conversations.list(LIST_LIMIT, include_archived=True)

@@ -274,9 +274,21 @@ async def test_a_chat_being_deleted_is_not_opened_again_by_the_list(
         assert box is not None
         yes = box.button(QMessageBox.StandardButton.Yes)
         assert yes is not None
+        held = asyncio.Event()
+        reached = asyncio.Event()
+        delete = pair.alice.conversations.delete
+
+        async def delete_when_let(peer: str) -> None:
+            reached.set()
+            await held.wait()  # the delete stops here while the list asks to open the chat
+            await delete(peer)
+
+        pair.alice.conversations.delete = delete_when_let  # type: ignore[method-assign]
         yes.click()
-        await wait_for(lambda: window._deleting == "bob")
+        await asyncio.wait_for(reached.wait(), 20)
+        pair.alice.conversations.delete = delete  # type: ignore[method-assign]
         window.open_conversation("bob")  # what the list's current row asks for then
+        held.set()
         await wait_for(lambda: pane.peers() == [])
         await asyncio.gather(*list(tasks._running), return_exceptions=True)
         assert window.open_peer is None

@@ -9,6 +9,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conversation_helpers import Pair, open_pair, top_message_box
@@ -28,6 +29,7 @@ from chat_desktop.gui.conversation_list.panel import (
 from chat_desktop.gui.shell.tray import TrayIcon, badge_rect
 from chat_desktop.services.client import ChatClient
 from chat_desktop.storage.models import (
+    Conversation,
     Direction,
     MessageStatus,
     NewMessage,
@@ -293,6 +295,47 @@ async def test_a_chat_being_deleted_is_not_opened_again_by_the_list(
         await asyncio.gather(*list(tasks._running), return_exceptions=True)
         assert window.open_peer is None
         assert await pair.alice.messages.count("bob") == 0
+
+
+async def test_a_list_read_before_a_delete_does_not_open_the_deleted_chat(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """A reload of the list that read it before a delete ends after it: the window has no
+    chat open then, and "open the latest chat at start" used to open the deleted one from
+    that stale list (CI, under load). Once any chat was opened, nothing opens by itself."""
+    async with open_pair(tmp_path, qtbot) as pair:
+        window = pair.window
+        pane = window.conversation_list
+        await pair.from_bob("soon gone")
+        await wait_for(lambda: pane.peers() == ["bob"] and window.open_peer == "bob")
+        held = asyncio.Event()
+        reached = asyncio.Event()
+        read_list = pair.alice.conversations.list
+
+        async def list_then_wait(*args: Any, **kwargs: Any) -> list[Conversation]:
+            listed = await read_list(*args, **kwargs)
+            pair.alice.conversations.list = read_list  # type: ignore[method-assign]
+            reached.set()
+            await held.wait()  # the reload holds its (soon stale) list until the delete ends
+            return listed
+
+        pair.alice.conversations.list = list_then_wait  # type: ignore[method-assign]
+        reload = asyncio.ensure_future(window.refresh_conversations_now())
+        await asyncio.wait_for(reached.wait(), 20)
+        await menu_action(pair, "bob", "deleteAction")
+        await wait_for(lambda: top_message_box(window) is not None)
+        box = top_message_box(window)
+        assert box is not None
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        assert yes is not None
+        yes.click()
+        await wait_for(lambda: window.open_peer is None)
+        assert await pair.alice.messages.count("bob") == 0
+        held.set()
+        await asyncio.wait_for(reload, 20)
+        await wait_for(lambda: pane.peers() == [])
+        assert window.open_peer is None  # the stale list opened nothing
+        assert not window.conversation_view.isVisible()
 
 
 async def test_a_burst_of_events_is_one_refresh(qtbot: QtBot, tmp_path: Path) -> None:

@@ -112,6 +112,8 @@ class MainWindow(QMainWindow):
         self._show_title(0)
         #: Opens a conversation at the first list refresh (as chat apps do): ``start_peer``'s
         #: (the one open when the window last closed) if it still exists, else the latest.
+        #: Only until a chat opens or one is deleted: after that a reload that finds no chat
+        #: open (a delete just closed it; its list read before the delete) opens nothing.
         self.open_latest_on_start = True
         self.start_peer: str | None = None
         #: The conversation an opening still in flight shows, and that opening's number: a
@@ -500,6 +502,7 @@ class MainWindow(QMainWindow):
         )
         if answer != StandardButton.Yes:
             return False
+        self.open_latest_on_start = False
         if self.drafts.peer == peer:
             self.drafts.forget()  # its draft goes with it (not saved back)
         # Until the list no longer shows it, nothing opens it again: the answer's box closing
@@ -552,6 +555,7 @@ class MainWindow(QMainWindow):
 
         ``conversations``: the list just read, if the caller has it (saves reading it again).
         """
+        self.open_latest_on_start = False  # a chat opens: nothing opens by itself after
         self._opening += 1
         opening = self._opening
         self._opening_peer = peer

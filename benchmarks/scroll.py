@@ -16,8 +16,12 @@ Figures, with their targets on this 2-core machine (issue 22):
   every coroutine the GUI spawned meanwhile (image decrypt-and-decode, thumbnail decode;
   ``chat_desktop.gui.common.tasks``). If the work ends without a paint of its own, the
   viewport is asked for one. A paint that sets off more work (a thumbnail to decode) does
-  not end the step. ``step_kinds`` splits the steps: ``page_in`` (rows came in),
-  ``image`` (a decoded image arrived), ``text`` (neither), each with its count, p50 and p99;
+  not end the step. Work for later steps (images decoded ahead of the viewport, the next
+  page fetched ahead: the app's image_queue.py, page_ahead.py) is not the step's own: a step
+  that needs it (a row on screen, a page at the edge) waits for it. ``step_kinds`` splits
+  the steps: ``page_in`` (rows came in), ``image`` (a decoded image arrived), ``text``
+  (neither), each with its count, p50 and p99; ``pages_at_once`` counts the pages that came
+  in at once (fetched ahead), ``pages_waited`` those the list waited for;
   ``steps_ended_on_asked_paint`` counts the steps whose work ended after the app's last
   paint (the benchmark asked for the one that ended them).
 - ``gui_stall_max_ms`` (≤ 50): a 5 ms precise ``QTimer`` on the GUI thread runs while the
@@ -27,9 +31,10 @@ Figures, with their targets on this 2-core machine (issue 22):
 - ``rows_changed_height`` and ``anchor_jumps`` (both 0): after each step, every visible
   row's height (``visualRect``) is compared with the height it had when first seen (rows
   counted once; ``rows_seen`` rows were); and the message that was at the top before the
-  step, if still visible, must have moved by exactly the scroll bar's change from
-  ``triggerAction`` (later changes are the view's own, e.g. keeping its place while a page
-  comes in above; ``anchor_jump_examples`` shows the first few that did not).
+  step, if still visible, must have moved by exactly the page step of ``triggerAction``
+  (the slider's position when the action fires, before the view reacts to it: later changes
+  are the view's own, e.g. keeping its place while a page comes in above, even within
+  ``triggerAction``; ``anchor_jump_examples`` shows the first few that did not).
 - ``jump_900k_ms`` (≤ 100): ``MainWindow.open_message`` (what choosing a search result
   does) to the message 900,000 before the newest (``jump_back_messages``: 90 % of a smaller
   profile), from the newest page, until the first paint that begins with the message in
@@ -60,6 +65,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import logging
 import math
@@ -361,6 +367,9 @@ class Pager(QObject):
         self._finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._started_ns = 0
         self._delta = 0
+        self._action_position: int | None = None
+        self._bar = self._view.verticalScrollBar()
+        self._bar.actionTriggered.connect(self._action_fired)
         self._anchor: Any = None
         self._page_in = False
         self._image = False
@@ -390,11 +399,16 @@ class Pager(QObject):
             self._watch.disarm()
             self._model.rowsInserted.disconnect(self._rows_came)
             self._model.dataChanged.disconnect(self._data_changed)
+            self._bar.actionTriggered.disconnect(self._action_fired)
             if self._image_ready is not None:
                 self._image_ready.disconnect(self._image_came)
 
     def _rows_came(self, *_args: object) -> None:
         self._page_in = True
+
+    def _action_fired(self, _action: int) -> None:
+        """The page action's own move: the slider is there, the value not yet."""
+        self._action_position = self._bar.sliderPosition()
 
     def _data_changed(self, _first: object, _last: object, roles: list[int]) -> None:
         if IMAGE_ROLE in roles:
@@ -424,7 +438,9 @@ class Pager(QObject):
         self._timeout.start()
         self._started_ns = time.perf_counter_ns()
         bar.triggerAction(action)
-        self._delta = bar.value() - before
+        moved_to = self._action_position
+        self._action_position = None
+        self._delta = (bar.value() if moved_to is None else moved_to) - before
         self._watch.arm(lambda: True, self._pending, self._step_done)
 
     def _step_done(self, painted_ns: int) -> None:
@@ -510,20 +526,29 @@ async def _opens_ms(session: AppSession, repeats: int) -> list[float]:
     return samples
 
 
-async def _page(session: AppSession, steps: int) -> dict[str, Any]:
-    """Pages up and back down; the step times, stalls, memory, heights and anchor jumps."""
+async def _page(session: AppSession, steps: int, profile_to: Path | None = None) -> dict[str, Any]:
+    """Pages up and back down; the step times, stalls, memory, heights and anchor jumps
+    (with ``profile_to``: the GUI thread's profile while it pages, written there)."""
     session.view.show_newest()
     await session.settle(lambda: not session.window.conversation_view.model.has_newer)
     await asyncio.sleep(0.5)  # let the allocator and the caches settle before RSS is read
     pager = Pager(session, steps)
     asked_before = paint_watch_of(session.view).asked_paints
+    at_once_before, waited_before = session.view.pages_at_once, session.view.pages_waited
     clock = StallClock()
     rss_before = _rss_mb()
+    profiler = cProfile.Profile() if profile_to is not None else None
     clock.start()
+    if profiler is not None:
+        profiler.enable()
     try:
         await pager.run()
     finally:
+        if profiler is not None:
+            profiler.disable()
         clock.stop()
+    if profiler is not None and profile_to is not None:
+        profiler.dump_stats(str(profile_to))
     rss_after = _rss_mb()
     times = [took for _kind, took in pager.samples]
     stalls = [gap - TICK_MS for gap in clock.gaps]
@@ -552,6 +577,8 @@ async def _page(session: AppSession, steps: int) -> dict[str, Any]:
         "rows_changed_height": len(pager.changed_height),
         "anchor_jumps": pager.anchor_jumps,
         "steps_ended_on_asked_paint": paint_watch_of(session.view).asked_paints - asked_before,
+        "pages_at_once": session.view.pages_at_once - at_once_before,
+        "pages_waited": session.view.pages_waited - waited_before,
     }
     if pager.anchor_examples:
         result["anchor_jump_examples"] = pager.anchor_examples
@@ -611,10 +638,14 @@ async def run_benchmark(
     cache: Path = DEFAULT_CACHE,
     baseline_messages: int = BASELINE_MESSAGES,
     repeats: int = DEFAULT_REPEATS,
+    profile_to: Path | None = None,
 ) -> dict[str, Any]:
     """Builds (or takes from ``cache``) both profiles, measures, returns the JSON's fields.
 
-    Runs on the running qasync loop (the app's own, or a GUI test's).
+    Runs on the running qasync loop (the app's own, or a GUI test's). With ``profile_to``,
+    the GUI thread is profiled (``cProfile``) while it pages and the statistics are written
+    there (``pstats`` format; the profiler slows the steps: their figures are not the
+    app's then).
     """
     result: dict[str, Any] = {
         "benchmark": "scroll",
@@ -630,7 +661,7 @@ async def run_benchmark(
         small_opens = await _opens_ms(session, repeats)
     async with AppSession(big) as session:
         big_opens = await _opens_ms(session, repeats)
-        result.update(await _page(session, steps))
+        result.update(await _page(session, steps, profile_to))
         jumps = await _jumps_ms(session, repeats)
         searches, hits = await _searches_ms(session, repeats)
     open_big, open_small = statistics.median(big_opens), statistics.median(small_opens)
@@ -691,6 +722,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--quick", action="store_true", help="3,000 messages, 20 steps")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="write a cProfile of the GUI thread while it pages here (slows the steps)",
+    )
     args = parser.parse_args()
     messages = args.messages or (QUICK_MESSAGES if args.quick else DEFAULT_MESSAGES)
     steps = args.steps or (QUICK_STEPS if args.quick else min(DEFAULT_STEPS, messages // 10))
@@ -699,10 +736,11 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     import qasync
 
-    from chat_desktop.app import freeze_imported_objects
+    from chat_desktop.app import freeze_imported_objects, shorten_gil_turns
     from chat_desktop.gui.common.notices import install_nested_loop_guard
 
     freeze_imported_objects()  # as the app does at its start
+    shorten_gil_turns()  # as the app does at its start
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)
@@ -711,7 +749,9 @@ def main() -> None:
     asyncio.set_event_loop(loop)
     with loop:
         result = loop.run_until_complete(
-            run_benchmark(messages, max(2, steps), cache=args.cache, repeats=repeats)
+            run_benchmark(
+                messages, max(2, steps), cache=args.cache, repeats=repeats, profile_to=args.profile
+            )
         )
     sys.stdout.write(json.dumps(result) + "\n")
 

@@ -30,8 +30,12 @@ from chat_desktop.gui.conversation.attachment_preview import AttachmentPreviewDi
 from chat_desktop.gui.conversation.composer import Composer, local_files, pasted_image
 from chat_desktop.gui.conversation.file_actions import file_actions
 from chat_desktop.gui.conversation.file_opening import refuse_programs, show_unsafe_file_notice
-from chat_desktop.gui.conversation.image_files import decode_scaled, decoding_threads, write_png
-from chat_desktop.gui.conversation.image_lookahead import rows_near
+from chat_desktop.gui.conversation.image_files import (
+    IMAGE_JOBS_AT_ONCE,
+    decode_scaled,
+    decoding_threads,
+    write_png,
+)
 from chat_desktop.gui.conversation.image_queue import ImageJob, ImageQueue
 from chat_desktop.gui.conversation.image_viewer import ImageViewer, decode_full
 from chat_desktop.gui.conversation.message_delegate import (
@@ -77,7 +81,7 @@ class ConversationFiles(QWidget):
         self.setAcceptDrops(True)
         self._loading_images: set[str] = set()
         #: Decrypt-and-decode jobs, a few at a time, rows on screen first.
-        self._images = ImageQueue()
+        self._images = ImageQueue(limit=IMAGE_JOBS_AT_ONCE)
         #: Opens a file in the desktop's application for its type.
         self.url_opener: UrlOpener = QDesktopServices.openUrl
         #: The last dialog or window opened for a file (tests and the walk look at it).
@@ -274,7 +278,7 @@ class ConversationFiles(QWidget):
         row = self.model.row_of(message_id)
         if row is None or peer != self._peer:
             return  # the row left the window (or another conversation opened): nothing to do
-        if row not in rows_near(self.view, self.model.rowCount()):
+        if row not in self.view.rows_wanting_images():
             return  # scrolled past before its turn came
         message: Message = self.model.message_at(row)
         info = message.attachment

@@ -17,8 +17,14 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
 from PySide6.QtGui import QImage, QImageReader
 
-#: Threads that decode bubble images (as many as image jobs run at once).
+#: Threads that decode bubble images.
 DECODING_THREADS = 2
+#: Image jobs (find the file on the store's thread, decrypt in a worker, decode here) in
+#: flight at once. A job is mostly waiting: measured paging a photo-rich history
+#: (benchmarks/scroll.py), about 45 ms from start to image of which the decode is about 10.
+#: Two at once could not keep up with a reader paging back, who then waited for most images;
+#: more overlap the waits, while the decoding itself stays on :data:`DECODING_THREADS`.
+IMAGE_JOBS_AT_ONCE = 4
 #: Qt refuses to allocate more than this (MiB) for one decoded image: a 4096² RGBA is 64 MiB.
 IMAGE_ALLOCATION_LIMIT_MB = 128
 
@@ -64,8 +70,8 @@ class DecodingThreads:
 
     Long-lived threads rather than ``asyncio.to_thread``'s pool: glibc gives each thread that
     allocates its own malloc arena, and a decoded image's pixels are large; a fixed pair of
-    threads keeps a fixed pair of arenas. Two, as many as image jobs run at once
-    (:data:`~chat_desktop.gui.conversation.image_queue.RUNNING_LIMIT`).
+    threads keeps a fixed pair of arenas. Two: more image jobs than that may be in flight
+    (:data:`IMAGE_JOBS_AT_ONCE`), but their decodes take turns here.
     """
 
     def __init__(self, threads: int = DECODING_THREADS) -> None:

@@ -1,9 +1,9 @@
 """Which image rows the message list wants decoded: those on screen, then those about to be.
 
 Decoding an image (decrypt, then decode to the bubble's box) takes longer than a scroll step.
-So the list asks not only for the images of the rows on screen but also for those within
-about a screen above and below (:data:`LOOKAHEAD_SCREENS`), the way the user is scrolling
-first: by the time such a row scrolls into view its image is usually decoded and cached.
+So the list asks not only for the images of the rows on screen but also for those ahead of
+them (how far: :mod:`chat_desktop.gui.conversation.images_ahead`), the way the user is
+scrolling first: by the time such a row scrolls into view its image is usually decoded.
 """
 
 from __future__ import annotations
@@ -17,9 +17,6 @@ from PySide6.QtWidgets import QWidget
 from chat_desktop.gui.conversation.message_delegate import is_image
 from chat_desktop.gui.conversation.message_model import MessageWindowModel
 
-#: How far ahead of the viewport (in viewport heights, above and below) images are decoded.
-LOOKAHEAD_SCREENS = 1.0
-
 
 class ImageList(Protocol):
     """What the look-ahead needs of the list (``MessageListView`` provides it)."""
@@ -31,20 +28,6 @@ class ImageList(Protocol):
     def indexAt(self, point: QPoint) -> QModelIndex:  # noqa: N802
         """The row at a viewport position (positions beyond the viewport too)."""
         ...
-
-
-def rows_near(view: ImageList, count: int) -> range:
-    """The rows within :data:`LOOKAHEAD_SCREENS` of the viewport, the visible ones included."""
-    if count == 0:
-        return range(0)
-    viewport = view.viewport()
-    reach = int(viewport.height() * LOOKAHEAD_SCREENS)
-    x = viewport.width() // 2
-    first = view.indexAt(QPoint(x, -reach))
-    last = view.indexAt(QPoint(x, viewport.height() - 1 + reach))
-    start = first.row() if first.isValid() else 0
-    end = last.row() if last.isValid() else count - 1
-    return range(start, end + 1)
 
 
 def rows_by_urgency(visible: range, near: range, *, up: bool) -> Iterator[int]:

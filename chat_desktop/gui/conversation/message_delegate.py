@@ -21,7 +21,7 @@ repaint; symbols are icons, never glyphs a font may lack.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import (
     QBuffer,
@@ -65,6 +65,7 @@ from chat_desktop.gui.common.icons import tinted_icon
 from chat_desktop.gui.common.tasks import spawn
 from chat_desktop.gui.common.theme import ThemeColors, current_colors
 from chat_desktop.gui.conversation.group_names import paint_sender
+from chat_desktop.gui.conversation.heights_ahead import HeightsAhead
 from chat_desktop.gui.conversation.layout_cache import LayoutCache
 from chat_desktop.gui.conversation.link_preview_painting import paint_card
 from chat_desktop.gui.conversation.match_ranges import match_ranges
@@ -253,7 +254,8 @@ class MessageDelegate(QStyledItemDelegate):
         heights: The rows' measured heights (by row revision, for the width and font).
         size_hints: How many times Qt asked for a row's size (tests compare the two).
         measured: How many of those the remembered heights could not answer (a layout was
-            looked up or made: a row new to the window, or changed).
+            looked up or made: a row new to the window, or changed), nor the heights
+            measured ahead (``ahead``: the rows of a page fetched ahead).
         highlighted_id: The message flashed after a jump, or None (the view sets it).
         search_query: The words of the find bar whose matches are highlighted in the text,
             or "" (the find bar sets it).
@@ -270,6 +272,8 @@ class MessageDelegate(QStyledItemDelegate):
         self._refused: set[str] = set()
         self.layouts = LayoutCache()
         self.heights = RowHeights(view)
+        #: Heights of the rows of pages fetched ahead, measured off the GUI thread.
+        self.ahead = HeightsAhead()
         self.size_hints = 0
         self.measured = 0
         self.highlighted_id: str | None = None
@@ -334,7 +338,10 @@ class MessageDelegate(QStyledItemDelegate):
         )
         if revision is not None:
             height = self.heights.get(revision)
+            if height is None:
+                height = self._measured_ahead(index, width, option.font)
             if height is not None:
+                self.heights.put(revision, height)
                 return QSize(width, height)
         self.measured += 1
         layout = self.layout_for(index, width, option.font)
@@ -343,6 +350,30 @@ class MessageDelegate(QStyledItemDelegate):
         if revision is not None:
             self.heights.put(revision, layout.height)
         return QSize(width, layout.height)
+
+    def _measured_ahead(
+        self, index: QModelIndex | QPersistentModelIndex, width: int, font: QFont
+    ) -> int | None:
+        """The row's height if it was measured ahead (off the GUI thread) for these inputs."""
+        if not len(self.ahead):
+            return None
+        message = index.data(MESSAGE_ROLE)
+        decor = index.data(DECOR_ROLE)
+        if not isinstance(message, Message) or not isinstance(decor, RowDecor):
+            return None
+        return self.ahead.take(message, decor, width, font, current_colors().accent)
+
+    async def measure_ahead(self, messages: Sequence[Message], decors: Sequence[RowDecor]) -> None:
+        """Measures rows about to come in (a page fetched ahead, with the decorations they
+        will have) off the GUI thread, so their coming in costs no layout
+        (:mod:`~chat_desktop.gui.conversation.heights_ahead`)."""
+        await self.ahead.measure(
+            messages,
+            decors,
+            self.available_width(),
+            self._view.font(),
+            current_colors().accent,
+        )
 
     def _found_words(
         self, layout: MessageLayout, colors: ThemeColors
@@ -611,8 +642,19 @@ class MessageDelegate(QStyledItemDelegate):
         if len(self._thumbnails) >= MAX_CACHED_THUMBNAILS:
             self._thumbnails.clear()
         self._thumbnails[message_id] = image
-        viewport = getattr(self._view, "viewport", None)
-        (viewport() if callable(viewport) else self._view).update()
+        self._repaint_message(message_id)
+
+    def _repaint_message(self, message_id: str) -> None:
+        """Repaints the row of ``message_id`` only (its look changed, not its height), or
+        the whole view when it is not a list of the message window."""
+        view = self._view
+        model = view.model() if isinstance(view, QAbstractItemView) else None
+        if isinstance(view, QAbstractItemView) and isinstance(model, MessageWindowModel):
+            row = model.row_of(message_id)
+            if row is not None:
+                view.viewport().update(view.visualRect(model.index(row)))
+            return
+        view.update()
 
     def cached_thumbnail(self, message_id: str) -> QImage | None:
         """The decoded thumbnail of ``message_id`` held for painting, if any."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 import msgspec
@@ -41,8 +42,10 @@ from chat_desktop.gui.conversation.message_words import (
     quote_excerpt,
     you_text,
 )
+from chat_desktop.gui.conversation.page_ahead import PageAhead
 from chat_desktop.services.types import Direction, Message, MessageStatus
 
+logger = logging.getLogger(__name__)
 #: Rows a page brings. A page is laid out on the GUI thread as it comes in (about 0.3 ms a
 #: row), so small pages keep each scroll step short: measured on a 1M-message conversation
 #: (benchmarks/scroll.py), 25-row pages brought the longest GUI stall from about 65 ms
@@ -51,6 +54,10 @@ PAGE_SIZE = 25
 #: Rows the window opens with (a conversation opened, a jump to a search hit): a full screen
 #: and some to scroll, in one query, before any page-in is needed.
 FIRST_PAGE_SIZE = 100
+#: The most rows the window holds: several screens each way. Qt lays every row out again at
+#: each page-in (each a remembered height, but a call into Python each), so a smaller window
+#: is a shorter page-in (150 rows: half the work of the 300 held before).
+MAX_WINDOW_ROWS = 150
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
 IMAGE_ROLE = Qt.ItemDataRole.UserRole + 2
 #: The row's :class:`~chat_desktop.gui.conversation.message_layout.RowDecor` (day separator,
@@ -214,7 +221,7 @@ class MessageWindowModel(QAbstractListModel):
         self,
         source: MessageSource,
         page_size: int | None = None,
-        max_rows: int = 300,
+        max_rows: int = MAX_WINDOW_ROWS,
         *,
         first_page_size: int | None = None,
     ) -> None:
@@ -223,7 +230,8 @@ class MessageWindowModel(QAbstractListModel):
         Args:
             source: Where pages come from (``client.messages``).
             page_size: Rows fetched per page-in (:data:`PAGE_SIZE` by default).
-            max_rows: The most rows ever held; the view trims back to this.
+            max_rows: The most rows ever held (:data:`MAX_WINDOW_ROWS` by default); the view
+                trims back to this.
             first_page_size: Rows fetched when a conversation opens or the window jumps
                 (:data:`FIRST_PAGE_SIZE` by default; ``page_size`` when only that is given).
         """
@@ -237,6 +245,13 @@ class MessageWindowModel(QAbstractListModel):
         self._peer: str | None = None
         self._rows: list[Message] = []
         self.images = ImageCache()
+        #: The page beyond each edge, fetched before a scroll reaches it.
+        self.ahead = PageAhead()
+        #: Measures the rows of a page fetched ahead, with the decorations they will have,
+        #: before it is ready (the view's delegate does it off the GUI thread), or None.
+        self.measure_ahead: (
+            Callable[[Sequence[Message], Sequence[RowDecor]], Awaitable[None]] | None
+        ) = None
         self._revisions: dict[str, int] = {}
         self._revision_numbers = itertools.count(1)
         self._has_older = False
@@ -427,18 +442,111 @@ class MessageWindowModel(QAbstractListModel):
         self._reset(rows, has_older=bool(older), has_newer=bool(newer))
         return ids.index(message_id)
 
+    def prefetch_older(self) -> None:
+        """Fetches the page before the first row ahead of need (:class:`PageAhead`)."""
+        if self._peer is None or not self._has_older or not self._rows:
+            return
+        peer, first_id = self._peer, self._rows[0].id
+
+        async def fetch() -> list[Message]:
+            rows = await self._source.history(peer, self.page_size, first_id)
+            # The oldest row shows its day when nothing is older (a short page).
+            await self._measure_ahead(rows, None, starts=len(rows) < self.page_size)
+            return rows
+
+        self.ahead.start("older", (self._generation, first_id), fetch)
+
+    def prefetch_newer(self) -> None:
+        """Fetches the page after the last row ahead of need (the window is not at the end)."""
+        if self._peer is None or not self._has_newer or not self._rows:
+            return
+        peer, last_id, above = self._peer, self._rows[-1].id, self._rows[-1]
+
+        async def fetch() -> list[Message]:
+            rows = await self._source.history_after(peer, last_id, self.page_size)
+            await self._measure_ahead(rows, above, starts=False)
+            return rows
+
+        self.ahead.start("newer", (self._generation, last_id), fetch)
+
+    async def _measure_ahead(
+        self, rows: Sequence[Message], above: Message | None, *, starts: bool
+    ) -> None:
+        """Has the rows of a page fetched ahead measured with the decorations :meth:`decor`
+        will give them once they are in (``above``: the row they will follow; ``starts``:
+        the first of them will start the conversation). A failure only leaves them to be
+        measured when they come in."""
+        measure = self.measure_ahead
+        if measure is None or not rows:
+            return
+        decors = []
+        for number, message in enumerate(rows):
+            previous = rows[number - 1] if number else above
+            if previous is None:
+                day = self._day_label(message) if starts else None
+            else:
+                day = self._day_label(message) if _day_of(message) != _day_of(previous) else None
+            decors.append(RowDecor(day, message.id == self._unread_marker))
+        try:
+            await measure(rows, decors)
+        except Exception as error:
+            logger.debug("measuring a page ahead failed: %s", type(error).__name__)
+
+    def older_ready(self) -> bool:
+        """Whether the page before the first row was fetched ahead and can come in now."""
+        return (
+            self._has_older
+            and not self._busy
+            and bool(self._rows)
+            and self.ahead.ready("older", (self._generation, self._rows[0].id))
+        )
+
+    def newer_ready(self) -> bool:
+        """Whether the page after the last row was fetched ahead and can come in now."""
+        return (
+            self._has_newer
+            and not self._busy
+            and bool(self._rows)
+            and self.ahead.ready("newer", (self._generation, self._rows[-1].id))
+        )
+
+    def insert_older_ready(self) -> int:
+        """Prepends the page fetched ahead before the first row, at once (no wait); returns
+        how many rows came in (0 when none was ready)."""
+        if not self.older_ready():
+            return 0
+        fetched = self.ahead.take("older", (self._generation, self._rows[0].id))
+        return 0 if fetched is None else self._prepend(list(fetched.result()))
+
+    def insert_newer_ready(self) -> int:
+        """Appends the page fetched ahead after the last row, at once; returns how many rows
+        came in (0 when none was ready)."""
+        if not self.newer_ready():
+            return 0
+        fetched = self.ahead.take("newer", (self._generation, self._rows[-1].id))
+        return 0 if fetched is None else self._append(list(fetched.result()))
+
     async def load_older(self) -> int:
-        """Prepends the page before the first row; returns how many rows came in."""
+        """Prepends the page before the first row (the one fetched ahead, if it is there or
+        on its way); returns how many rows came in."""
         if self._peer is None or not self._has_older or self._busy or not self._rows:
             return 0
         peer, generation, first_id = self._peer, self._generation, self._rows[0].id
+        ahead = self.ahead.take("older", (generation, first_id))
         self._busy = True
         try:
-            rows = await self._source.history(peer, self.page_size, first_id)
+            if ahead is not None:
+                rows = list(await ahead)
+            else:
+                rows = await self._source.history(peer, self.page_size, first_id)
         finally:
             self._busy = False
         if generation != self._generation or not self._rows or self._rows[0].id != first_id:
             return 0
+        return self._prepend(rows)
+
+    def _prepend(self, rows: list[Message]) -> int:
+        """Puts the page before the first row in the window."""
         self._has_older = len(rows) >= self.page_size
         if rows:
             self._forget_revisions(rows)
@@ -451,17 +559,26 @@ class MessageWindowModel(QAbstractListModel):
         return len(rows)
 
     async def load_newer(self) -> int:
-        """Appends the page after the last row (when the window is not at the end)."""
+        """Appends the page after the last row (when the window is not at the end), the one
+        fetched ahead if it is there or on its way."""
         if self._peer is None or not self._has_newer or self._busy or not self._rows:
             return 0
         peer, generation, last_id = self._peer, self._generation, self._rows[-1].id
+        ahead = self.ahead.take("newer", (generation, last_id))
         self._busy = True
         try:
-            rows = await self._source.history_after(peer, last_id, self.page_size)
+            if ahead is not None:
+                rows = list(await ahead)
+            else:
+                rows = await self._source.history_after(peer, last_id, self.page_size)
         finally:
             self._busy = False
         if generation != self._generation or not self._rows or self._rows[-1].id != last_id:
             return 0
+        return self._append(rows)
+
+    def _append(self, rows: list[Message]) -> int:
+        """Puts the page after the last row in the window."""
         self._has_newer = len(rows) >= self.page_size
         known = set(self.message_ids())
         rows = [message for message in rows if message.id not in known]
@@ -509,7 +626,10 @@ class MessageWindowModel(QAbstractListModel):
         A window that is not at the newest end ignores new messages (they are paged in when
         the user scrolls down). Returns True if a row was added.
         """
-        if peer != self._peer or self._has_newer:
+        if peer != self._peer:
+            return False
+        if self._has_newer:
+            self.ahead.forget("newer")  # fetched before this message came: it would be missing
             return False
         generation = self._generation
         message = await self._source.get(peer, message_id)
@@ -532,6 +652,8 @@ class MessageWindowModel(QAbstractListModel):
     async def refresh_message(self, peer: str, message_id: str) -> Message | None:
         """Re-reads one shown message (attachment state changed, for example)."""
         if peer != self._peer or self.row_of(message_id) is None:
+            if peer == self._peer:
+                self.ahead.forget_containing(message_id)
             return None
         message = await self._source.get(peer, message_id)
         if message is not None:
@@ -542,6 +664,7 @@ class MessageWindowModel(QAbstractListModel):
         """Puts a newer copy of a shown message in its row."""
         row = self.row_of(message.id)
         if row is None:
+            self.ahead.forget_containing(message.id)
             return
         if content_key(message) != content_key(self._rows[row]):
             # Its height may change, and the row below's separator depends on its day.
@@ -556,6 +679,8 @@ class MessageWindowModel(QAbstractListModel):
         """Moves one of our shown messages to ``status`` (never backwards, except to retry)."""
         row = self.row_of(message_id) if peer == self._peer else None
         if row is None:
+            if peer == self._peer:
+                self.ahead.forget_containing(message_id)
             return
         message = self._rows[row]
         new_status = MessageStatus(status)
@@ -586,6 +711,7 @@ class MessageWindowModel(QAbstractListModel):
         for message_id in message_ids:
             row = self.row_of(message_id)
             if row is None:
+                self.ahead.forget_containing(message_id)
                 continue
             self.beginRemoveRows(QModelIndex(), row, row)
             dropped = self._rows.pop(row)
@@ -630,6 +756,7 @@ class MessageWindowModel(QAbstractListModel):
         and dropped with it (another conversation, or none: locked).
         """
         self._generation += 1
+        self.ahead.forget()
         if peer != self._peer:
             self.images.clear()
         self._peer = peer

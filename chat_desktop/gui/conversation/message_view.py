@@ -36,8 +36,10 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
 from chat_desktop.gui.common.tasks import spawn
 from chat_desktop.gui.conversation.hover_bar import HoverBar
-from chat_desktop.gui.conversation.image_lookahead import images_wanted, rows_near
+from chat_desktop.gui.conversation.image_lookahead import images_wanted
+from chat_desktop.gui.conversation.images_ahead import rows_ahead
 from chat_desktop.gui.conversation.link_text import is_openable
+from chat_desktop.gui.conversation.list_paging import PAGE_TRIGGER_PX, ListPaging
 from chat_desktop.gui.conversation.message_delegate import MessageDelegate
 from chat_desktop.gui.conversation.message_hits import Hit
 from chat_desktop.gui.conversation.message_layout import (
@@ -60,8 +62,6 @@ from chat_desktop.gui.conversation.scroll_keeping import (
 from chat_desktop.gui.conversation.text_selection import TextSelection, cursor_at, word_around
 from chat_desktop.services.types import Direction, Message, MessageStatus
 
-#: Pixels from an edge at which the next page is fetched.
-PAGE_TRIGGER_PX = 400
 BOTTOM_SLACK_PX = 4
 #: How long a message stays highlighted after a jump to it (ms).
 HIGHLIGHT_MS = 1500
@@ -71,7 +71,7 @@ COUNTDOWN_MS = 1000
 _ACTIONABLE = frozenset({"quote", "link", "chip", "cancel", "open", "image", "play", "seek"})
 
 
-class MessageListView(MessageMenus, QListView):
+class MessageListView(MessageMenus, ListPaging, QListView):
     """A ``QListView`` that pages its window model as the user scrolls.
 
     Signals:
@@ -125,6 +125,8 @@ class MessageListView(MessageMenus, QListView):
         self.setModel(model)
         self._delegate = MessageDelegate(self)
         self.setItemDelegate(self._delegate)
+        # Pages fetched ahead are measured off the GUI thread before they come in.
+        model.measure_ahead = self._delegate.measure_ahead
         self.setUniformItemSizes(False)  # bubbles differ; fine, the model is small
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -158,6 +160,9 @@ class MessageListView(MessageMenus, QListView):
         self.require_active_window = True
         self._stick_to_bottom = True
         self._paging = False
+        #: Pages that came in at once (fetched ahead) and pages the list waited for.
+        self.pages_at_once = 0
+        self.pages_waited = 0
         #: Part of one message's text selected with the mouse (the delegate draws it).
         self.selection = TextSelection()
         self._delegate.selection = self.selection
@@ -185,6 +190,12 @@ class MessageListView(MessageMenus, QListView):
         self._idle_check.setSingleShot(True)
         self._idle_check.setInterval(0)
         self._idle_check.timeout.connect(self._after_layout)
+        # After a scroll the images are asked for at once (before the paint); the read marks
+        # and the countdown, which change nothing drawn, follow the paint.
+        self._read_check = QTimer(self)
+        self._read_check.setSingleShot(True)
+        self._read_check.setInterval(0)
+        self._read_check.timeout.connect(self._after_paint)
         self._watched_window: QWidget | None = None
         # A short conversation sits at the bottom, next to the composer, as in every chat app.
         self._top_gap = 0
@@ -283,38 +294,6 @@ class MessageListView(MessageMenus, QListView):
 
     # ---- paging -------------------------------------------------------------------------------
 
-    async def load_older_keeping_anchor(self) -> int:
-        """Loads the previous page, trims far rows at the bottom, keeps the top message put."""
-        if self._paging:
-            return 0
-        self._paging = True
-        try:
-            anchor = self.top_anchor()
-            added = await self._model.load_older()
-            if added:
-                self._model.trim_bottom(self._model.max_rows)
-                self.restore_anchor(anchor)
-        finally:
-            self._paging = False
-        self.pagingFinished.emit()
-        return added
-
-    async def load_newer_keeping_anchor(self) -> int:
-        """Loads the next page (window not at the end), trims far rows at the top."""
-        if self._paging:
-            return 0
-        self._paging = True
-        try:
-            anchor = self.top_anchor()
-            added = await self._model.load_newer()
-            if added:
-                self._model.trim_top(self._model.max_rows)
-                self.restore_anchor(anchor)
-        finally:
-            self._paging = False
-        self.pagingFinished.emit()
-        return added
-
     async def jump_to(self, message_id: str) -> bool:
         """Loads the window around ``message_id`` (e.g. a search hit) and centres it."""
         row = await self._model.jump_to(message_id)
@@ -368,15 +347,26 @@ class MessageListView(MessageMenus, QListView):
         elif self._model.has_newer or far_from_bottom(self):
             self._new_button.appear()  # the way back down
         self._place.remember()
-        self._idle_check.start()
         if self._paging or self._model.busy:
+            self._idle_check.start()  # once the page is in and laid out
             return
-        if value <= PAGE_TRIGGER_PX and self._model.has_older:
+        near_top = value <= PAGE_TRIGGER_PX and self._model.has_older
+        near_bottom = not near_top and (
+            value >= self.verticalScrollBar().maximum() - PAGE_TRIGGER_PX and self._model.has_newer
+        )
+        # A page fetched ahead comes in now, before the paint (and asks for the images).
+        if (near_top or near_bottom) and self.page_in_fetched(older=near_top):
+            return
+        # The rows are where this scroll put them: the images they want are asked for now,
+        # so the paint that follows is the step's last unless a decode has to land.
+        self.check_images()
+        self._read_check.start()
+        if near_top:
             spawn(self.load_older_keeping_anchor(), "load older messages")
-        elif value >= self.verticalScrollBar().maximum() - PAGE_TRIGGER_PX and (
-            self._model.has_newer
-        ):
+        elif near_bottom:
             spawn(self.load_newer_keeping_anchor(), "load newer messages")
+        else:
+            self._fetch_ahead()
 
     def _remember_bottom(self, parent: QModelIndex, first: int, last: int) -> None:
         self._stick_to_bottom = self.at_bottom()
@@ -434,6 +424,10 @@ class MessageListView(MessageMenus, QListView):
 
     def _after_layout(self) -> None:
         self.check_images()
+        self._after_paint()
+
+    def _after_paint(self) -> None:
+        """The read marks and the countdown of the rows now shown (nothing drawn changes)."""
         self.check_read()
         self._tick_countdown()
 
@@ -476,11 +470,18 @@ class MessageListView(MessageMenus, QListView):
 
     def check_images(self) -> None:
         """Asks for the image of every downloaded image row on screen or near it not decoded
-        yet: the visible ones first, then those ahead in the direction of travel."""
-        near = rows_near(self, self._model.rowCount())
+        yet: the visible ones first, then those ahead in the direction of travel (a few
+        screens that way, one the other: images_ahead.py)."""
+        near = self.rows_wanting_images()
         visible = self.visible_rows()
         for message_id in images_wanted(self._model, visible, near, up=self._scrolling_up):
             self.imageWanted.emit(message_id)
+
+    def rows_wanting_images(self) -> range:
+        """The rows whose images are decoded now or ahead: on screen, a few screens the way
+        the list scrolls and one the other (an image asked for earlier whose row left this
+        range is not decoded any more)."""
+        return rows_ahead(self, self._model.rowCount(), up=self._scrolling_up)
 
     def check_read(self) -> None:
         """Emits ``readUpTo`` for the newest unread incoming message on screen."""
@@ -745,8 +746,9 @@ class MessageListView(MessageMenus, QListView):
     @property
     def settling(self) -> bool:
         """Whether work the view started is still to finish: a page coming in, the check for
-        images and read marks queued after a scroll, or the re-align of a short list
-        (benchmarks/scroll.py waits for it before it calls a step done)."""
+        images queued after a page or a layout, or the re-align of a short list
+        (benchmarks/scroll.py waits for it before it calls a step done). The read marks and
+        the countdown checked after a scroll's paint are not: they change nothing drawn."""
         return (
             self._paging
             or self._model.busy

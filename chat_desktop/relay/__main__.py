@@ -4,7 +4,9 @@
 the data folder, so several relay processes can share it. ``--blobs s3://bucket[/prefix]``
 keeps attachment blobs in an S3-compatible bucket instead of files in the data folder; the
 endpoint and credentials come from the environment (``AWS_ENDPOINT_URL``,
-``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_DEFAULT_REGION``).
+``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_DEFAULT_REGION``). ``--redis
+redis://host:port/db`` makes this one of several interchangeable processes on that store:
+they wake each other and share per-process state through Redis.
 
 Runs until SIGINT or SIGTERM, then shuts down gracefully. With ``--port 0`` the bound port
 appears in the ``listening`` JSON log line on stdout. ``SENTRY_DSN`` turns on scrubbed error
@@ -84,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
         "by several relay processes; needs the s3 extra; endpoint and credentials from "
         "AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION); "
         "default: files in the data folder",
+    )
+    parser.add_argument(
+        "--redis",
+        metavar="URL",
+        help="redis://HOST:PORT/DB to run as one of several relay processes sharing one store "
+        "(--database): they wake each other and share connection state through Redis (needs "
+        "the redis extra); default: one process, no Redis",
     )
     parser.add_argument(
         "--public-url", help="URL clients use to reach this relay (default: the bound address)"
@@ -171,14 +180,21 @@ async def reset_account(config: RelayConfig, username: str) -> bool:
     """Deletes one account from the relay's store (the relay may be running).
 
     The deletion is logged in the store; a running relay on the same data folder sees the
-    log within ``reset_check_interval_s`` and cuts the account's live connections.
+    log within ``reset_check_interval_s`` and cuts the account's live connections (at once
+    with ``--redis``: the reset is published to every relay process).
     """
     store = build_store(config)
     await store.open()
     try:
-        return await store.delete_account(username)
+        deleted = await store.delete_account(username)
     finally:
         await store.close()
+    if deleted and config.redis_url is not None:
+        from chat_desktop.relay.redis_peers import announce_reset
+
+        if not await announce_reset(config.redis_url, username):
+            log_event("redis_unavailable", logging.WARNING)
+    return deleted
 
 
 def config_from_args(args: argparse.Namespace) -> RelayConfig:
@@ -187,6 +203,7 @@ def config_from_args(args: argparse.Namespace) -> RelayConfig:
         data_dir=args.data_dir,
         database_url=args.database,
         blobs_url=args.blobs,
+        redis_url=args.redis,
         host=args.host,
         port=args.port,
         public_url=args.public_url,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from aiohttp import web
 
@@ -45,6 +45,9 @@ from chat_desktop.relay.sqlite_store import SqliteRelayStore
 from chat_desktop.relay.store import RelayStore
 from chat_desktop.relay.sweeper import run_sweeper
 from chat_desktop.relay.tokens import BlobTokens, load_or_create_secret
+
+if TYPE_CHECKING:
+    from chat_desktop.relay.redis_peers import RedisPeers
 
 #: Largest single WebSocket message: a full ``message:send`` plus framing. Binary fields travel
 #: as separate messages, so this bounds one body; bigger ones end the connection, smaller
@@ -149,6 +152,7 @@ async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:
     secret = await asyncio.to_thread(load_or_create_secret, config.token_secret_path)
     context.tokens = BlobTokens(secret)
     await context.store.open()
+    peers = _start_peers(context)
     assert context.resets is not None
     await context.resets.prime()
     app[_RESET_WATCHER_KEY] = asyncio.create_task(
@@ -173,13 +177,32 @@ async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:
         app[key].cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await app[key]
+    if peers is not None:
+        await peers.stop()
     await context.store.close()
     await context.blobs.stop()
+
+
+def _start_peers(context: RelayContext) -> RedisPeers | None:
+    """With ``--redis``, starts talking to the other relay processes (Redis may be down:
+    the relay serves meanwhile). redis is imported only then: it is the ``redis`` extra."""
+    if context.config.redis_url is None:
+        return None
+    from chat_desktop.relay.redis_peers import RedisPeers
+
+    peers = RedisPeers(context, context.config.redis_url)
+    context.peers = peers
+    context.shared_channels = peers.channels
+    context.limiters = RelayLimiters.from_limits(context.config.rate_limits, shared=peers.limiter)
+    peers.start()
+    return peers
 
 
 async def _disconnect_everyone(app: web.Application) -> None:
     context = app[CONTEXT_KEY]
     context.provisioning().close()  # long polls end now instead of holding up the shutdown
+    if context.shared_channels is not None:
+        context.shared_channels.close()  # this process's polls; the channels live on
     for device in context.sessions.all():
         await device.delivery.stop()
         await context.sio.disconnect(device.sid)

@@ -37,6 +37,8 @@ DEFAULT_MAX_QUEUED_BYTES: Final = 100 * 1024 * 1024
 MIN_MAX_QUEUED_BYTES: Final = MAX_BODY_SIZE
 #: What a ``--database`` URL may start with (the schemes asyncpg accepts).
 DATABASE_URL_SCHEMES: Final = ("postgresql://", "postgres://")
+#: What a ``--redis`` URL may start with (TCP, TLS, or a Unix socket).
+REDIS_URL_SCHEMES: Final = ("redis://", "rediss://", "unix://")
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,10 @@ class RelayConfig:
         database_url: ``postgresql://user@host:port/db`` to keep the store in PostgreSQL
             (several relay processes may share it); None for the SQLite file in
             ``data_dir``. The token secret stays in ``data_dir`` either way.
+        redis_url: ``redis://host:port/db`` to run as one of several relay processes: they
+            wake each other through Redis when they store a message for a device connected
+            elsewhere, and share what is per-process otherwise (docs/protocol.md, "Several
+            relay processes (Redis)"). None: one process, nothing imported from Redis.
         blobs_url: ``s3://bucket[/prefix]`` to keep attachment blobs in an S3-compatible
             bucket (endpoint and credentials from the environment, see
             :mod:`chat_desktop.relay.s3_blobs`); None for files in ``data_dir``.
@@ -142,6 +148,7 @@ class RelayConfig:
     failpoint: str | None = None
     database_url: str | None = None
     blobs_url: str | None = None
+    redis_url: str | None = None
     turn: TurnConfig | None = None
 
     def __post_init__(self) -> None:
@@ -150,13 +157,15 @@ class RelayConfig:
         Raises:
             ValueError: ``max_devices`` is outside 1 … :data:`MAX_MAX_DEVICES`,
                 ``max_queued_bytes`` is below :data:`MIN_MAX_QUEUED_BYTES`, or
-                ``database_url`` is not a ``postgresql://`` URL, or ``blobs_url`` is not
-                an ``s3://bucket[/prefix]`` URL.
+                ``database_url`` is not a ``postgresql://`` URL, ``redis_url`` not a
+                ``redis://`` one, or ``blobs_url`` is not an ``s3://bucket[/prefix]`` URL.
         """
         if self.blobs_url is not None:
             S3Location.parse(self.blobs_url)
         if self.database_url is not None and not self.database_url.startswith(DATABASE_URL_SCHEMES):
             raise ValueError("database must be a postgresql:// URL")
+        if self.redis_url is not None and not self.redis_url.startswith(REDIS_URL_SCHEMES):
+            raise ValueError("redis must be a redis://, rediss:// or unix:// URL")
         if not self.gc_full_interval_s > 0:
             raise ValueError("gc_full_interval_s must be positive")
         if not 1 <= self.max_devices <= MAX_MAX_DEVICES:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
@@ -11,9 +12,9 @@ from aiohttp import web
 
 from chat_desktop.protocol.auth import now_ms
 from chat_desktop.relay.blob_storage import BlobStorage
-from chat_desktop.relay.config import RateLimits, RelayConfig
-from chat_desktop.relay.limits import RateLimiter
-from chat_desktop.relay.provisioning import ProvisioningChannels
+from chat_desktop.relay.config import RateLimits, RateRule, RelayConfig
+from chat_desktop.relay.limits import Limiter, LocalLimiter, RateLimiter
+from chat_desktop.relay.provisioning import Channels, LocalChannels, ProvisioningChannels
 from chat_desktop.relay.sessions import SessionRegistry
 from chat_desktop.relay.store import RelayStore
 from chat_desktop.relay.tokens import BlobTokens
@@ -40,39 +41,98 @@ class ResetFollower(Protocol):
         ...
 
 
+class PeerProcesses(Protocol):
+    """What this relay process tells the other relay processes on its store.
+
+    One process alone (the embedded default) has nobody to tell: :class:`NoPeers`. With
+    ``--redis`` it is :class:`chat_desktop.relay.redis_peers.RedisPeers`. A protocol for the
+    same reason as :class:`ResetFollower`: the Redis side acts on the context and handlers.
+    Every method returns at once and never fails: the signals are best effort, the store
+    decides (a process that misses one still drains and cuts on its timers).
+    """
+
+    def wake(self, devices: Sequence[tuple[str, int]]) -> None:
+        """Envelopes were stored for these devices, which are not connected here."""
+        ...
+
+    def devices_changed(self, user: str, removed: int | None) -> None:
+        """``user``'s device set changed; ``removed`` was taken out (None: one was linked)."""
+        ...
+
+    def account_reset(self, user: str) -> None:
+        """``user``'s account was deleted: its connections elsewhere are to be cut."""
+        ...
+
+    def presence_changed(
+        self, user: str, online: bool, last_seen: int | None, visible: bool | None
+    ) -> None:
+        """``user``'s followers connected elsewhere are to get this ``presence`` event;
+        ``visible`` is set when the account changed "show when I'm online"."""
+        ...
+
+    async def online_elsewhere(self, users: Sequence[str]) -> set[str]:
+        """Returns those of ``users`` (none of them online here) with a device connected to
+        another relay process."""
+        ...
+
+
+class NoPeers:
+    """The peers of a relay that runs alone: nobody to tell."""
+
+    def wake(self, devices: Sequence[tuple[str, int]]) -> None:
+        """Nothing to do: every device is connected here or nowhere."""
+
+    def devices_changed(self, user: str, removed: int | None) -> None:
+        """Nothing to do: this process told its own connections already."""
+
+    def account_reset(self, user: str) -> None:
+        """Nothing to do: this process cut its own connections already."""
+
+    def presence_changed(
+        self, user: str, online: bool, last_seen: int | None, visible: bool | None
+    ) -> None:
+        """Nothing to do: every follower is connected here."""
+
+    async def online_elsewhere(self, users: Sequence[str]) -> set[str]:
+        """Nobody: there is no elsewhere."""
+        return set()
+
+
 @dataclass(frozen=True)
 class RelayLimiters:
     """One limiter per rate rule of docs/protocol.md §6."""
 
-    messages: RateLimiter
-    bundles: RateLimiter
-    key_uploads: RateLimiter
-    attachments: RateLimiter
-    registrations: RateLimiter
-    presence: RateLimiter
-    visibility: RateLimiter
-    account_deletions: RateLimiter
-    device_links: RateLimiter
-    device_removals: RateLimiter
-    provisioning: RateLimiter
-    profiles: RateLimiter
+    messages: Limiter
+    bundles: Limiter
+    key_uploads: Limiter
+    attachments: Limiter
+    registrations: Limiter
+    presence: Limiter
+    visibility: Limiter
+    account_deletions: Limiter
+    device_links: Limiter
+    device_removals: Limiter
+    provisioning: Limiter
+    profiles: Limiter
 
     @classmethod
-    def from_limits(cls, limits: RateLimits) -> RelayLimiters:
-        """Builds the limiters of ``limits``."""
+    def from_limits(
+        cls, limits: RateLimits, shared: Callable[[str, RateRule], Limiter] | None = None
+    ) -> RelayLimiters:
+        """Builds the limiters of ``limits``: in this process, or ``shared(name, rule)``
+        for every rule but ``messages`` (several relay processes: see
+        :mod:`chat_desktop.relay.redis_limits`; the hot path stays in memory)."""
+
+        def make(name: str, rule: RateRule) -> Limiter:
+            if shared is None or name == "messages":
+                return LocalLimiter(RateLimiter(rule))
+            return shared(name, rule)
+
         return cls(
-            messages=RateLimiter(limits.messages),
-            bundles=RateLimiter(limits.bundles),
-            key_uploads=RateLimiter(limits.key_uploads),
-            attachments=RateLimiter(limits.attachments),
-            registrations=RateLimiter(limits.registrations),
-            presence=RateLimiter(limits.presence),
-            visibility=RateLimiter(limits.visibility),
-            account_deletions=RateLimiter(limits.account_deletions),
-            device_links=RateLimiter(limits.device_links),
-            device_removals=RateLimiter(limits.device_removals),
-            provisioning=RateLimiter(limits.provisioning),
-            profiles=RateLimiter(limits.profiles),
+            **{
+                rule_field.name: make(rule_field.name, getattr(limits, rule_field.name))
+                for rule_field in dataclasses.fields(limits)
+            }
         )
 
 
@@ -92,8 +152,12 @@ class RelayContext:
         origin: The relay origin that connect signatures cover; set once the port is bound.
         clock: Current time in ms.
         channels: The open provisioning channels (in memory); set by ``create_app``.
-        device_removals: How many devices this process removed; a connect that sees it
-            change while it authenticated looks at its device again (it may be gone).
+        shared_channels: The provisioning channels shared by every relay process (in
+            Redis), used instead of ``channels`` when set (``--redis``).
+        device_removals: How many device removals this process made or heard of; a
+            connect that sees it change while it authenticated looks at its device again
+            (it may be gone).
+        peers: The other relay processes on the same store (none by default).
     """
 
     config: RelayConfig
@@ -107,12 +171,21 @@ class RelayContext:
     origin: str = ""
     clock: Callable[[], int] = now_ms
     channels: ProvisioningChannels | None = None
+    shared_channels: Channels | None = None
     device_removals: int = 0
+    peers: PeerProcesses = field(default_factory=NoPeers)
 
     def provisioning(self) -> ProvisioningChannels:
         """Returns the provisioning channels (made with the application)."""
         assert self.channels is not None, "the relay application was not created"
         return self.channels
+
+    def channel_store(self) -> Channels:
+        """Returns the provisioning channels the routes use: the shared ones with several
+        relay processes, else this process's."""
+        if self.shared_channels is not None:
+            return self.shared_channels
+        return LocalChannels(self.provisioning())
 
     def blob_tokens(self) -> BlobTokens:
         """Returns the token signer (available once the relay started)."""

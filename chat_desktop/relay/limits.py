@@ -3,14 +3,16 @@
 One :class:`RateLimiter` per rule, keyed by account (or, for registrations and provisioning
 channels, by client address: see :mod:`chat_desktop.relay.client_address`).
 Buckets live in memory: a restarted relay starts everyone with full buckets, which errs on
-the side of serving.
+the side of serving. Handlers use a rule through :class:`Limiter` (awaited): this process's
+buckets (:class:`LocalLimiter`), or with several relay processes buckets in Redis
+(:class:`chat_desktop.relay.redis_limits.RedisLimiter`).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Final
+from typing import Final, Protocol
 
 from chat_desktop.protocol.errors import ErrorCode, ProtocolError
 from chat_desktop.relay.config import RateRule
@@ -53,3 +55,24 @@ class RateLimiter:
         self._buckets = {
             key: value for key, value in self._buckets.items() if now - value[1] < full_after
         }
+
+
+class Limiter(Protocol):
+    """One rate rule as handlers use it, wherever its buckets are kept."""
+
+    async def acquire(self, key: str, cost: float = 1.0) -> None:
+        """See :meth:`RateLimiter.acquire`."""
+        ...
+
+
+class LocalLimiter:
+    """A :class:`Limiter` over this process's buckets (never suspends: a handler that checks
+    something, acquires and acts has nothing yield in between)."""
+
+    def __init__(self, limiter: RateLimiter) -> None:
+        """Wraps ``limiter``."""
+        self.limiter = limiter
+
+    async def acquire(self, key: str, cost: float = 1.0) -> None:
+        """See :meth:`RateLimiter.acquire`."""
+        self.limiter.acquire(key, cost)

@@ -417,6 +417,21 @@ class PgRelayStore(PgDeviceMethods, PgProfileMethods):
 
         return await self._pool.read(read)
 
+    async def recipients_since(self, since_ms: int, limit: int) -> list[tuple[str, int]]:
+        """See :meth:`RelayStore.recipients_since` (a range of the ``envelopes_by_age``
+        index)."""
+
+        async def read(connection: Any) -> list[tuple[str, int]]:
+            rows = await connection.fetch(
+                "SELECT DISTINCT recipient, recipient_device FROM envelopes"
+                " WHERE server_ts >= $1 LIMIT $2",
+                since_ms,
+                limit,
+            )
+            return [(str(row[0]), int(row[1])) for row in rows]
+
+        return await self._pool.read(read)
+
     async def delete_envelopes(self, user: str, device_id: int, msg_ids: Sequence[str]) -> int:
         """See :meth:`RelayStore.delete_envelopes`."""
         unique_ids = list(dict.fromkeys(msg_ids))

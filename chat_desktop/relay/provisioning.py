@@ -18,6 +18,11 @@ A fill is two steps around the store write that spends the link token's one fill
 :meth:`ProvisioningChannels.reserve` holds the channel (a second fill is refused at once),
 then :meth:`~ProvisioningChannels.fill` puts the envelope in, or
 :meth:`~ProvisioningChannels.release` frees the channel when the token was refused.
+
+The routes use the channels through :class:`Channels`, an async interface: here
+:class:`LocalChannels` over this process's :class:`ProvisioningChannels`; with several relay
+processes (``--redis``) :class:`chat_desktop.relay.redis_channels.RedisChannels`, so a
+channel opened through one process can be filled and read through another.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import asyncio
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Protocol
 
 #: How long a channel lives after it was opened.
 CHANNEL_LIFETIME_MS: Final = 10 * 60 * 1000
@@ -59,6 +64,11 @@ class ChannelsFull(ChannelError):
 
 class AddressFull(ChannelsFull):
     """The client address has :data:`MAX_CHANNELS_PER_ADDRESS` channels open already."""
+
+
+class ChannelsUnavailable(ChannelsFull):
+    """Where the channels are kept (Redis, with several relay processes) cannot be reached
+    now; try again later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,3 +269,83 @@ class ProvisioningChannels:
             if channel.expires_at > now:
                 return
             self._drop(provision_id)
+
+
+class Channels(Protocol):
+    """The provisioning channels as the routes use them, wherever they are kept.
+
+    The methods are those of :class:`ProvisioningChannels`, awaited; each may also raise
+    :class:`ChannelsUnavailable`.
+    """
+
+    async def check_room(self, owner: str) -> None:
+        """See :meth:`ProvisioningChannels.check_room`."""
+        ...
+
+    async def open(self, owner: str) -> OpenedChannel:
+        """See :meth:`ProvisioningChannels.open`."""
+        ...
+
+    async def check_open(self, provision_id: str) -> None:
+        """See :meth:`ProvisioningChannels.check_open`."""
+        ...
+
+    async def reserve(self, provision_id: str, size: int) -> None:
+        """See :meth:`ProvisioningChannels.reserve`."""
+        ...
+
+    async def release(self, provision_id: str) -> None:
+        """See :meth:`ProvisioningChannels.release`."""
+        ...
+
+    async def fill(self, provision_id: str, envelope: bytes) -> None:
+        """See :meth:`ProvisioningChannels.fill`."""
+        ...
+
+    async def take(self, provision_id: str, wait_s: float) -> bytes | None:
+        """See :meth:`ProvisioningChannels.take`."""
+        ...
+
+    def close(self) -> None:
+        """Ends this process's long polls at once: the relay stops."""
+        ...
+
+
+class LocalChannels:
+    """:class:`Channels` over the channels in this process's memory (one relay process)."""
+
+    def __init__(self, channels: ProvisioningChannels) -> None:
+        """Wraps ``channels``."""
+        self._channels = channels
+
+    async def check_room(self, owner: str) -> None:
+        """See :meth:`ProvisioningChannels.check_room`."""
+        self._channels.check_room(owner)
+
+    async def open(self, owner: str) -> OpenedChannel:
+        """See :meth:`ProvisioningChannels.open`."""
+        return self._channels.open(owner)
+
+    async def check_open(self, provision_id: str) -> None:
+        """See :meth:`ProvisioningChannels.check_open`."""
+        self._channels.check_open(provision_id)
+
+    async def reserve(self, provision_id: str, size: int) -> None:
+        """See :meth:`ProvisioningChannels.reserve`."""
+        self._channels.reserve(provision_id, size)
+
+    async def release(self, provision_id: str) -> None:
+        """See :meth:`ProvisioningChannels.release`."""
+        self._channels.release(provision_id)
+
+    async def fill(self, provision_id: str, envelope: bytes) -> None:
+        """See :meth:`ProvisioningChannels.fill`."""
+        self._channels.fill(provision_id, envelope)
+
+    async def take(self, provision_id: str, wait_s: float) -> bytes | None:
+        """See :meth:`ProvisioningChannels.take`."""
+        return await self._channels.take(provision_id, wait_s)
+
+    def close(self) -> None:
+        """See :meth:`ProvisioningChannels.close`."""
+        self._channels.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chat_desktop.relay.delivery import DeviceDelivery
@@ -36,13 +37,20 @@ class ConnectedDevice:
 
 
 class SessionRegistry:
-    """Index of connected devices; one connection per device (the newest wins)."""
+    """Index of connected devices; one connection per device (the newest wins).
+
+    Attributes:
+        on_user_change: Called with ``(user, True)`` when a user's first device connects
+            here and ``(user, False)`` when its last one leaves (the shared online map of
+            several relay processes follows it); None: nobody listens.
+    """
 
     def __init__(self) -> None:
         """Starts empty."""
         self._by_sid: dict[str, ConnectedDevice] = {}
         self._by_device: dict[tuple[str, int], ConnectedDevice] = {}
         self._devices_of_user: dict[str, set[int]] = {}
+        self.on_user_change: Callable[[str, bool], None] | None = None
 
     def add(self, device: ConnectedDevice) -> ConnectedDevice | None:
         """Registers a connection; returns the connection of the same device it replaces."""
@@ -52,7 +60,10 @@ class SessionRegistry:
             self._by_sid.pop(previous.sid, None)
         self._by_sid[device.sid] = device
         self._by_device[key] = device
+        came_online = device.user not in self._devices_of_user
         self._devices_of_user.setdefault(device.user, set()).add(device.device_id)
+        if came_online and self.on_user_change is not None:
+            self.on_user_change(device.user, True)
         return previous
 
     def remove(self, sid: str) -> ConnectedDevice | None:
@@ -67,6 +78,8 @@ class SessionRegistry:
             devices.discard(device.device_id)
             if not devices:
                 self._devices_of_user.pop(device.user, None)
+                if self.on_user_change is not None:
+                    self.on_user_change(device.user, False)
         return device
 
     def by_sid(self, sid: str) -> ConnectedDevice | None:
@@ -87,6 +100,10 @@ class SessionRegistry:
     def is_online(self, user: str) -> bool:
         """True when at least one of the user's devices is connected here."""
         return user in self._devices_of_user
+
+    def users(self) -> list[str]:
+        """Returns every user with a device connected here."""
+        return list(self._devices_of_user)
 
     def all(self) -> list[ConnectedDevice]:
         """Returns every current connection."""

@@ -414,6 +414,20 @@ class SqliteRelayStore(SqliteDeviceMethods, SqliteProfileMethods):
 
         return await self._writer.read(read)
 
+    async def recipients_since(self, since_ms: int, limit: int) -> list[tuple[str, int]]:
+        """See :meth:`RelayStore.recipients_since` (a range of the ``envelopes_by_age``
+        index)."""
+
+        def read(connection: sqlite3.Connection) -> list[tuple[str, int]]:
+            rows = connection.execute(
+                "SELECT DISTINCT recipient, recipient_device FROM envelopes"
+                " WHERE server_ts >= ? LIMIT ?",
+                (since_ms, limit),
+            ).fetchall()
+            return [(str(recipient), int(device_id)) for recipient, device_id in rows]
+
+        return await self._writer.read(read)
+
     async def delete_envelopes(self, user: str, device_id: int, msg_ids: Sequence[str]) -> int:
         """See :meth:`RelayStore.delete_envelopes`."""
         unique_ids = list(dict.fromkeys(msg_ids))

@@ -383,6 +383,16 @@ class RelayStore(Protocol):
     ) -> list[StoredEnvelope]:
         """Returns the device's unexpired envelopes with ``seq > after_seq``, in seq order."""
 
+    async def recipients_since(self, since_ms: int, limit: int) -> list[tuple[str, int]]:
+        """Returns up to ``limit`` distinct ``(recipient, recipient_device)`` pairs with an
+        envelope whose ``server_ts >= since_ms`` (in no particular order).
+
+        The drain tick of several relay processes (:mod:`chat_desktop.relay.redis_peers`)
+        asks this once per tick instead of reading every connected device's queue. It goes by
+        ``server_ts``, not ``seq``: on PostgreSQL ``seq`` values can commit out of order, so a
+        ``seq`` watermark could pass a row that commits later and never look at it again.
+        """
+
     async def delete_envelopes(self, user: str, device_id: int, msg_ids: Sequence[str]) -> int:
         """Deletes this device's envelopes with these ids; returns how many were deleted."""
 

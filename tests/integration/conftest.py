@@ -7,6 +7,8 @@
   ``data_dir``, ``kill()`` (SIGKILL), ``restart()`` (same data folder, new port), ``stop()``.
 - ``relay_process_factory(args)``: more subprocess relays with extra command-line args.
 - ``relay_clients(account)``: a :class:`relay_harness.RelayClient`, disconnected at teardown.
+- ``redis_server``: a real ``redis-server`` on loopback for this test (relays as several
+  processes, ``--redis``), see :class:`redis_server.RedisServer`.
 
 Both relays run with relaxed registration / bundle / key-upload limits (tests register many
 accounts from one address); message and attachment limits keep their protocol defaults.
@@ -29,6 +31,7 @@ from pathlib import Path
 
 import pytest
 from postgres_server import PostgresServer
+from redis_server import RedisServer
 from relay_harness import RELAXED_LIMITS, RelayClient, RelayProcess, TestAccount
 
 from chat_desktop.relay.__main__ import parse_rate_limits
@@ -63,6 +66,18 @@ def relay_store(request: pytest.FixtureRequest) -> str:
 def postgres_server() -> Iterator[PostgresServer]:
     """One PostgreSQL server for the session; it FAILS (never skips) when not installed."""
     server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A Redis server of this test's own (``kill()`` and ``start()`` make an outage); it
+    FAILS (never skips) when ``redis-server`` is not installed."""
+    server = RedisServer()
     try:
         server.start()
         yield server

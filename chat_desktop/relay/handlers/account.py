@@ -34,7 +34,7 @@ async def delete_account(
             account's identity key is no longer the connection's (reset and registered
             again by someone else meanwhile: that new account is not ours to delete).
     """
-    context.limiters.account_deletions.acquire(device.user)
+    await context.limiters.account_deletions.acquire(device.user)
     if request.user != device.user:
         raise ProtocolError(ErrorCode.UNAUTHORIZED, "a connection may delete only its own account")
     stored_key = await context.store.identity_key(device.user, device.device_id)
@@ -50,6 +50,7 @@ async def delete_account(
         context.sio.start_background_task(_disconnect, context, device.sid)
         raise
     log_event("account_deleted", sid=device.sid, device_id=device.device_id)
+    context.peers.account_reset(device.user)  # cut it on the other relay processes too
     await cut_stale_connections(context, device.user)
     if device.visible and not context.sessions.is_online(device.user):
         await presence.announce(context, device.user, False, None)

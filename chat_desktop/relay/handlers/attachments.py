@@ -41,7 +41,7 @@ async def reserve_upload(
     context: RelayContext, device: ConnectedDevice, request: AttachmentUpload
 ) -> AttachmentUploadAck:
     """Reserves a blob id and returns the token to ``PUT`` its bytes."""
-    context.limiters.attachments.acquire(device.user)
+    await context.limiters.attachments.acquire(device.user)
     if request.size > MAX_BLOB_SIZE:
         raise ProtocolError(ErrorCode.TOO_LARGE, f"attachments are at most {MAX_BLOB_SIZE} bytes")
     now = context.clock()
@@ -62,7 +62,7 @@ async def grant_download(
     context: RelayContext, device: ConnectedDevice, request: AttachmentDownload
 ) -> AttachmentDownloadAck:
     """Returns a token to ``GET`` an uploaded, unexpired blob."""
-    context.limiters.attachments.acquire(device.user)
+    await context.limiters.attachments.acquire(device.user)
     now = context.clock()
     record = await context.store.blob(request.blob_id, now)
     if record is None or not record.uploaded:

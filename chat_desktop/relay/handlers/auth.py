@@ -64,7 +64,9 @@ async def register_account(request: web.Request) -> web.StreamResponse:
         )
         # Charged once the request parses (junk costs nobody a registration) and before the
         # signatures are checked (the expensive part).
-        context.limiters.registrations.acquire(client_rate_key(request, context.config.proxies))
+        await context.limiters.registrations.acquire(
+            client_rate_key(request, context.config.proxies)
+        )
         now = context.clock()
         if abs(now - registration.ts) > TIMESTAMP_WINDOW_MS:
             raise bad_request("registration timestamp is too far from the relay's clock")

@@ -36,7 +36,7 @@ def is_low(counts: KeyCounts) -> bool:
 
 async def upload(context: RelayContext, device: ConnectedDevice, request: KeysUpload) -> KeyCounts:
     """Checks and stores new prekeys; answers with the one-time key counts now."""
-    context.limiters.key_uploads.acquire(device.user)
+    await context.limiters.key_uploads.acquire(device.user)
     pq_prekeys = request.pq_prekeys or []
     one_time_prekeys = request.one_time_prekeys or []
     await asyncio.to_thread(
@@ -52,7 +52,7 @@ async def bundle(
 ) -> KeysBundleAck:
     """Hands out a bundle per device of the user (or per listed device), one-time keys
     taken out; ``not_found`` when no device is left to hand out."""
-    context.limiters.bundles.acquire(device.user)
+    await context.limiters.bundles.acquire(device.user)
     try:
         taken = await context.store.take_bundles(request.user, request.devices)
     except UnknownRecipient:

@@ -73,7 +73,7 @@ async def make_link_token(
             learnt the identity key and was removed later); ``unauthorized`` when the
             device was removed while the request ran.
     """
-    context.limiters.device_links.acquire(device.user)
+    await context.limiters.device_links.acquire(device.user)
     if device.needs_device_key:
         raise bad_request("register this device's key before linking a device")
     if len(await context.store.list_devices(device.user)) >= context.config.max_devices:
@@ -157,7 +157,7 @@ async def remove_device(
         ProtocolError: ``rate_limited`` past the ``device_removals`` rule; ``not_found``
             for a device the account does not have; ``bad_request`` for its only device.
     """
-    context.limiters.device_removals.acquire(device.user)
+    await context.limiters.device_removals.acquire(device.user)
     user, removed_id = device.user, request.device_id
     current = {info.device_id for info in await context.store.list_devices(user)}
     if removed_id not in current:
@@ -180,6 +180,7 @@ async def remove_device(
     # registered meanwhile is caught here, a later one sees the counter change.
     context.device_removals += 1
     late = _leave_registry(context, user, removed_id)
+    context.peers.devices_changed(user, removed_id)  # cut it on the other relay processes
     await _stop_deliveries(late)
     cut += late
     log_event("device_removed", device_id=removed_id, by_device_id=device.device_id)

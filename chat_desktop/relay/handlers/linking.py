@@ -48,6 +48,7 @@ async def link_device(request: web.Request) -> web.StreamResponse:
         return error_response(error)
     log_event("device_linked", device_id=change.device_id)
     await notify_devices_changed(context, link.username, change.devices)
+    context.peers.devices_changed(link.username, None)  # and on the other relay processes
     return json_response(RegisterResponse(device_id=change.device_id), status=201)
 
 

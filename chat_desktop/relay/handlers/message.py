@@ -95,14 +95,19 @@ def _quota_exceeded() -> ProtocolError:
 
 def _deliver(context: RelayContext, stored: StoredMessage) -> None:
     """Crashes here if the failpoint asks to, else pushes the envelopes just stored to their
-    devices connected here (the others get them from the store at their next connect)."""
+    devices connected here, and wakes the other relay processes for the rest (a device
+    connected nowhere gets them from the store at its next connect)."""
     if context.config.failpoint == FAILPOINT_CRASH_AFTER_STORE:
         log_event("failpoint_crash", failpoint=FAILPOINT_CRASH_AFTER_STORE)
         os.kill(os.getpid(), signal.SIGKILL)
+    elsewhere = []
     for envelope in stored.envelopes:
         recipient = context.sessions.by_device(envelope.recipient, envelope.recipient_device)
         if recipient is not None:
             recipient.delivery.push(envelope)
+        else:
+            elsewhere.append((envelope.recipient, envelope.recipient_device))
+    context.peers.wake(elsewhere)  # maybe connected to another relay process
 
 
 async def send(
@@ -110,7 +115,7 @@ async def send(
 ) -> MessageSendAck:
     """Stores a message durably (once per recipient and id), then acks it and pushes it to
     the recipient's devices."""
-    context.limiters.messages.acquire(device.user)
+    await context.limiters.messages.acquire(device.user)
     check_send_limits(request)
     try:
         stored = await context.store.store_message(
@@ -143,7 +148,7 @@ async def send_multi(
 ) -> MessageSendAck:
     """Stores one body durably for every listed device of every recipient (once per sender
     and id), then acks it and pushes it to the recipient devices connected here."""
-    context.limiters.messages.acquire(device.user)
+    await context.limiters.messages.acquire(device.user)
     check_multi_send_limits(request)
     try:
         stored = await context.store.store_multi_message(

@@ -39,7 +39,7 @@ async def put_profile(
         raise ProtocolError(
             ErrorCode.TOO_LARGE, f"a profile blob is at most {MAX_PROFILE_BLOB_SIZE} bytes"
         )
-    context.limiters.profiles.acquire(device.user)
+    await context.limiters.profiles.acquire(device.user)
     try:
         await context.store.put_profile(device.user, request.version, request.blob, context.clock())
     except StaleProfile:
@@ -58,7 +58,7 @@ async def get_profile(
         ProtocolError: ``rate_limited`` past the profiles rate; ``not_found`` if ``user``
             has no profile (or no account).
     """
-    context.limiters.profiles.acquire(device.user)
+    await context.limiters.profiles.acquire(device.user)
     stored = await context.store.profile(request.user)
     if stored is None:
         raise ProtocolError(ErrorCode.NOT_FOUND, "no such profile")

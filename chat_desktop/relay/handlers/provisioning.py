@@ -9,7 +9,8 @@
   leaves the relay with that answer.
 
 The channels themselves are :class:`chat_desktop.relay.provisioning.ProvisioningChannels`
-(in memory; a restart loses them).
+(in memory; a restart loses them), or with several relay processes
+:class:`chat_desktop.relay.redis_channels.RedisChannels` (shared through Redis).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from chat_desktop.relay.provisioning import (
     AddressFull,
     ChannelFilled,
     ChannelsFull,
+    ChannelsUnavailable,
     UnknownChannel,
 )
 
@@ -56,6 +58,8 @@ MAX_PROVISIONING_BODY: Final = math.ceil(MAX_PROVISIONING_ENVELOPE * 4 / 3) + 64
 #: ``retry_after`` when every channel slot (or the envelope memory) is taken.
 _FULL_RETRY_AFTER_S: Final = 60.0
 _PROVISION_ID: Final = re.compile(PROVISION_ID_PATTERN)
+#: The refusal while the shared channels (Redis) cannot be reached.
+_UNAVAILABLE: Final = "provisioning is unavailable for a moment"
 
 
 class _UnboundedEnvelope(WireStruct, frozen=True):
@@ -69,16 +73,19 @@ async def open_channel(request: web.Request) -> web.StreamResponse:
     """``POST /v1/provisioning``: ``201 {provision_id, expires_at}``."""
     context = request.app[CONTEXT_KEY]
     owner = client_rate_key(request, context.config.proxies)
-    channels = context.provisioning()
+    channels = context.channel_store()
     try:
         try:
-            # Room first, so a refused open takes no token from the address's bucket; no
-            # await between the check and the open.
-            channels.check_room(owner)
-            context.limiters.provisioning.acquire(owner)
-            opened = channels.open(owner)
+            # Room first, so a refused open takes no token from the address's bucket (in
+            # one process nothing yields between the check and the open; shared channels
+            # check again, atomically, as they open).
+            await channels.check_room(owner)
+            await context.limiters.provisioning.acquire(owner)
+            opened = await channels.open(owner)
         except AddressFull:
             raise _busy("this address has the most provisioning channels open") from None
+        except ChannelsUnavailable:
+            raise _busy(_UNAVAILABLE) from None
         except ChannelsFull:
             raise _busy("the relay holds too many provisioning channels") from None
     except ProtocolError as error:
@@ -99,28 +106,30 @@ async def fill_channel(request: web.Request) -> web.StreamResponse:
     try:
         token_hash = await _check_link_token(context, request)
         provision_id = _provision_id(request)
-        channels = context.provisioning()
-        channels.check_open(provision_id)  # before reading up to 1 MiB for nothing
+        channels = context.channel_store()
+        await channels.check_open(provision_id)  # before reading up to 1 MiB for nothing
         body = await read_body(request, MAX_PROVISIONING_BODY)
         envelope = decode_http_json(body, _UnboundedEnvelope).envelope
         if len(envelope) > MAX_PROVISIONING_ENVELOPE:
             raise ProtocolError(ErrorCode.TOO_LARGE, "the envelope is over 1 MiB")
-        channels.reserve(provision_id, len(envelope))
+        await channels.reserve(provision_id, len(envelope))
         try:
             spent = await context.store.fill_with_link_token(token_hash, context.clock())
         except BaseException:
-            channels.release(provision_id)
+            await channels.release(provision_id)
             raise
         if not spent:
-            channels.release(provision_id)
+            await channels.release(provision_id)
             raise _spent_token()
-        channels.fill(provision_id, envelope)
+        await channels.fill(provision_id, envelope)
     except ProtocolError as error:
         return error_response(error)
     except UnknownChannel:
         return error_response(_unknown_channel())
     except ChannelFilled:
         return error_response(ProtocolError(ErrorCode.CONFLICT, "the channel was filled already"))
+    except ChannelsUnavailable:
+        return error_response(_busy(_UNAVAILABLE))
     except ChannelsFull:
         return error_response(_busy())
     log_event("provisioning_filled")
@@ -134,11 +143,13 @@ async def take_envelope(request: web.Request) -> web.StreamResponse:
     try:
         provision_id = _provision_id(request)
         wait_s = _wait_seconds(request)
-        envelope = await context.provisioning().take(provision_id, wait_s)
+        envelope = await context.channel_store().take(provision_id, wait_s)
     except ProtocolError as error:
         return error_response(error)
     except UnknownChannel:
         return error_response(_unknown_channel())
+    except ChannelsUnavailable:
+        return error_response(_busy(_UNAVAILABLE))
     if envelope is None:
         return web.Response(status=204)
     return json_response(ProvisioningEnvelope(envelope=envelope))

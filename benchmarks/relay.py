@@ -18,8 +18,15 @@ seconds (``benchmarks/relay_connections.py``), and prints ``memory_per_connectio
 rate, lost and duplicated counts, the CPU of the relay and of the load generator, and the
 forwarder's figures under the same load as the baseline.
 
-Usage: ``python benchmarks/relay.py [--pairs 50] [--messages 200] [--window 4]`` or
-``python benchmarks/relay.py --connections 5000 [--rate 500] [--duration 30]``
+With ``--connections 5000`` the latency key is ``p99_at_5000_connections_ms``.
+
+``--scale`` (``benchmarks/relay_scale.py``) runs the pairs on one relay process, then on two
+sharing PostgreSQL and Redis, and prints ``one_process_msgs_per_s``,
+``two_process_msgs_per_s`` and ``two_vs_one_process_ratio``.
+
+Usage: ``python benchmarks/relay.py [--pairs 50] [--messages 200] [--window 4]``,
+``python benchmarks/relay.py --connections 5000 [--rate 500] [--duration 30]`` or
+``python benchmarks/relay.py --scale [--pairs 50] [--messages 200]``
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -200,17 +208,34 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def run_pairs(
-    url: str, pairs: int, messages: int, window: int, authed: bool, tag: str, pid: int
+    url: str,
+    pairs: int,
+    messages: int,
+    window: int,
+    authed: bool,
+    tag: str,
+    pids: int | Sequence[int],
+    *,
+    place: Callable[[int], tuple[str, str]] | None = None,
 ) -> tuple[float, list[float], float]:
     """Runs the pairs once; returns (messages per second, send→delivered latencies in ms,
-    the server's CPU ms per message over the sending phase)."""
+    the servers' CPU ms per message over the sending phase).
+
+    ``place(i)``: the URLs pair ``i``'s sender and receiver connect to (default: ``url``
+    both), for several relay processes (``--scale``); ``pids``: the server process(es).
+    """
     senders, receivers = [], []
+    urls: list[str] = []
     for index in range(pairs):
         names = (f"{tag}s{index}", f"{tag}r{index}")
         identities = [await register(url, n) if authed else None for n in names]
         senders.append(Peer(names[0], identities[0]))
         receivers.append(Peer(names[1], identities[1]))
-    await asyncio.gather(*(peer.connect(url) for peer in senders + receivers))
+    for index in range(pairs):
+        urls += place(index) if place is not None else (url, url)
+    peers = [peer for pair in zip(senders, receivers, strict=True) for peer in pair]
+    await asyncio.gather(*(peer.connect(at) for peer, at in zip(peers, urls, strict=True)))
+    server_pids = [pids] if isinstance(pids, int) else list(pids)
 
     sent_at: dict[str, float] = {}
     latencies: list[float] = []
@@ -253,11 +278,12 @@ async def run_pairs(
             assert (await future)["ok"]
 
     started = time.perf_counter()
-    cpu_before = cpu_seconds(pid)
+    cpu_before = sum(cpu_seconds(pid) for pid in server_pids)
     await asyncio.gather(*(send_all(s, r) for s, r in zip(senders, receivers, strict=True)))
     await asyncio.wait_for(finished.wait(), 120)
     elapsed = time.perf_counter() - started
-    cpu_ms = (cpu_seconds(pid) - cpu_before) * 1000 / (pairs * messages)
+    cpu_used = sum(cpu_seconds(pid) for pid in server_pids) - cpu_before
+    cpu_ms = cpu_used * 1000 / (pairs * messages)
     await asyncio.gather(*(peer.sio.disconnect() for peer in senders + receivers))
     return pairs * messages / elapsed, latencies, cpu_ms
 
@@ -372,10 +398,19 @@ def main() -> None:
     )
     parser.add_argument("--rate", type=float, default=500.0, help="messages a second")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of sending")
+    parser.add_argument(
+        "--scale", action="store_true", help="one relay process against two (PostgreSQL, Redis)"
+    )
     parser.add_argument("--serve-forwarder", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_forwarder:
         serve_forwarder()
+        return
+    if args.scale:
+        import relay_scale
+
+        with tempfile.TemporaryDirectory(prefix="relay-scale-") as folder:
+            print(json.dumps(relay_scale.benchmark_scale(args, Path(folder))))
         return
     with tempfile.TemporaryDirectory(prefix="relay-bench-") as folder:
         work = Path(folder)

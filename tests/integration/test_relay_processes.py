@@ -36,6 +36,7 @@ from relay_harness import (
     RelayClient,
     RelayProcess,
     TestAccount,
+    new_message_id,
     register_account,
     send_payload,
 )
@@ -253,6 +254,36 @@ async def test_wake_ups_carry_1000_messages_across_processes_exactly_once_in_ord
     alice_inbox = Inbox(sender)
     await send_numbers(bob_client, alice, [7])
     await wait_until(lambda: alice_inbox.numbers == [7], "the answer")
+
+
+async def test_a_group_message_reaches_its_members_on_both_processes_once(
+    monkeypatch: pytest.MonkeyPatch,
+    start_relays: StartRelays,
+    relay_clients: Callable[[TestAccount], RelayClient],
+) -> None:
+    """Criterion 3: one ``message:send_multi`` (a group message) sent through A reaches a
+    member connected to A (pushed) and one connected to B (woken through Redis), each once."""
+    monkeypatch.setattr(redis_peers, "DRAIN_INTERVAL_S", 3600.0)  # only wake-ups cross
+    a, b = await start_relays()
+    alice, bob, carol = [await register_account(a.url) for _ in range(3)]
+    sender = await connect(relay_clients, a.url, alice)
+    bob_client = relay_clients(bob)
+    bob_inbox = Inbox(bob_client)
+    await bob_client.connect(b.url, auth=public_auth(bob))
+    carol_client = relay_clients(carol)
+    carol_inbox = Inbox(carol_client)
+    await carol_client.connect(a.url, auth=public_auth(carol))
+    group = [{"user": member.username, "device_ids": [member.device_id]} for member in (bob, carol)]
+
+    for number in (1, 2):
+        payload = {"id": new_message_id(), "recipients": group, "body": str(number).encode()}
+        ack = await sender.call(events.MESSAGE_SEND_MULTI, payload)
+        assert ack["ok"] is True, ack
+
+    await wait_until(lambda: bob_inbox.numbers[-1:] == [2], "the group messages on B")
+    await wait_until(lambda: carol_inbox.numbers[-1:] == [2], "the group messages on A")
+    assert bob_inbox.numbers == [1, 2]
+    assert carol_inbox.numbers == [1, 2]
 
 
 async def test_a_redis_outage_delays_messages_but_loses_none(

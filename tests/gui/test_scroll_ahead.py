@@ -28,7 +28,8 @@ from chat_desktop.gui.conversation import (
     message_delegate,
     message_view,
 )
-from chat_desktop.gui.conversation.message_view import PAGE_TRIGGER_PX, MessageListView
+from chat_desktop.gui.conversation.list_paging import PAGE_TRIGGER_PX
+from chat_desktop.gui.conversation.message_view import MessageListView
 from chat_desktop.services.types import Message
 from chat_desktop.storage.models import AttachmentInfo, Direction, MessageStatus, NewMessage
 from chat_desktop.storage.store import MessageStore

@@ -11,19 +11,17 @@ encrypted store of 5,000 messages, the app's decrypt-and-decode path, the real v
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
-from gui_helpers import PEER, START_MS, wait_for
+from gui_helpers import wait_for
 from pytestqt.qtbot import QtBot
 from test_scroll_keeping import opened_view, settled
-from test_scroll_work import IMAGE_SIZE, ShownFiles, add_images
+from test_scroll_work import ShownFiles, add_images
 
 from chat_desktop.gui.conversation.images_ahead import AHEAD_SCREENS, BEHIND_SCREENS
 from chat_desktop.gui.conversation.message_model import MessageWindowModel
 from chat_desktop.gui.conversation.message_view import MessageListView
-from chat_desktop.storage.models import AttachmentInfo, Direction, MessageStatus, NewMessage
 from chat_desktop.storage.store import MessageStore
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_scope="session")]
@@ -48,33 +46,7 @@ def screens_below(view: MessageListView, model: MessageWindowModel, message_id: 
 def add_broken_image(store: MessageStore, number: int) -> str:
     """A peer's "image" whose stored file is not an image at all (a hostile or broken file)."""
     data = b"\x89PNG\r\n\x1a\n" + b"not really a picture" * 50
-    stored = store.attachments.write(io.BytesIO(data))
-    image_id = f"bad{number:05d}"
-    at = START_MS + number * 1000 + 700
-    with store.transaction():
-        store.messages.insert(
-            NewMessage(
-                id=image_id,
-                conversation_id=PEER,
-                sender=PEER,
-                direction=Direction.INCOMING,
-                sort_key=at,
-                kind="attachment",
-                body=None,
-                status=MessageStatus.DELIVERED,
-                sent_at=at,
-                attachment=AttachmentInfo(
-                    size=len(data),
-                    mime="image/png",
-                    file_name="photo.png",
-                    width=IMAGE_SIZE[0],
-                    height=IMAGE_SIZE[1],
-                    local_file_id=stored.file_id,
-                    local_status="done",
-                ),
-            )
-        )
-    return image_id
+    return add_images(store, [number], data=data, prefix="bad", after_ms=700)[0]
 
 
 async def test_images_a_few_screens_ahead_the_way_the_list_scrolls_are_decoded_first(

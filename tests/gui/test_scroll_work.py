@@ -31,9 +31,10 @@ from chat_desktop.gui.conversation import conversation_files, message_view
 from chat_desktop.gui.conversation.conversation_files import ConversationFiles
 from chat_desktop.gui.conversation.image_files import IMAGE_JOBS_AT_ONCE
 from chat_desktop.gui.conversation.layout_cache import LayoutCache
+from chat_desktop.gui.conversation.list_paging import PAGE_TRIGGER_PX
 from chat_desktop.gui.conversation.message_delegate import MessageDelegate
 from chat_desktop.gui.conversation.message_model import MessageWindowModel
-from chat_desktop.gui.conversation.message_view import PAGE_TRIGGER_PX, MessageListView
+from chat_desktop.gui.conversation.message_view import MessageListView
 from chat_desktop.services.attachment_at_rest import StoredAttachments
 from chat_desktop.services.store_worker import StoreWorker
 from chat_desktop.storage.attachment_files import AttachmentReader
@@ -62,17 +63,25 @@ def png_bytes(size: tuple[int, int] = IMAGE_SIZE) -> bytes:
 
 
 def add_images(
-    store: MessageStore, numbers: Iterable[int], size: tuple[int, int] = IMAGE_SIZE
+    store: MessageStore,
+    numbers: Iterable[int],
+    size: tuple[int, int] = IMAGE_SIZE,
+    *,
+    data: bytes | None = None,
+    prefix: str = "img",
+    after_ms: int = 500,
 ) -> list[str]:
-    """Downloaded images from ``PEER``, each just after the seeded message ``number``; all
-    show one file (of ``size``) stored encrypted at rest. Returns their ids, oldest first."""
-    data = png_bytes(size)
+    """Downloaded images from ``PEER``, each ``after_ms`` after the seeded message
+    ``number``; all show one file (a PNG of ``size``, or ``data``: what a peer claims is
+    one) stored encrypted at rest. Returns their ids (``prefix`` + number), oldest first."""
+    if data is None:
+        data = png_bytes(size)
     stored = store.attachments.write(io.BytesIO(data))
     ids: list[str] = []
     with store.transaction():
         for number in numbers:
-            image_id = f"img{number:05d}"
-            at = START_MS + number * 1000 + 500
+            image_id = f"{prefix}{number:05d}"
+            at = START_MS + number * 1000 + after_ms
             store.messages.insert(
                 NewMessage(
                     id=image_id,

@@ -120,9 +120,12 @@ def start_server(command: list[str], log: Path) -> tuple[subprocess.Popen[bytes]
     raise RuntimeError("server did not start")
 
 
-def start_relay(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_relay(
+    data_dir: Path, log: Path, options: Sequence[str] = ()
+) -> tuple[subprocess.Popen[bytes], str]:
     """The real relay as a subprocess on a free port, with message and sign-up rates lifted
-    (benchmarks measure the machinery, not the rate policy)."""
+    (benchmarks measure the machinery, not the rate policy); ``options``: more of its
+    command line (``--database``, ``--redis``)."""
     # RELAY_BENCH_PROFILE=FILE runs the relay under cProfile (written when it stops).
     profile = os.environ.get("RELAY_BENCH_PROFILE")
     profiler = ["-m", "cProfile", "-o", profile] if profile else []
@@ -140,6 +143,7 @@ def start_relay(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str
             "messages=1000000/1",
             "--rate-limit",
             "registrations=1000000/1",
+            *options,
         ],
         log,
     )

@@ -64,32 +64,6 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("redis-server did not start")
 
 
-def start_scaled_relay(
-    data_dir: Path, log: Path, database_url: str, redis_url: str
-) -> tuple[subprocess.Popen[bytes], str]:
-    """One relay process on the shared PostgreSQL and Redis (rates lifted, as in relay.py)."""
-    return bench.start_server(
-        [
-            sys.executable,
-            "-m",
-            "chat_desktop.relay",
-            "--port",
-            "0",
-            "--data-dir",
-            str(data_dir),
-            "--database",
-            database_url,
-            "--redis",
-            redis_url,
-            "--rate-limit",
-            "messages=1000000/1",
-            "--rate-limit",
-            "registrations=1000000/1",
-        ],
-        log,
-    )
-
-
 async def run_scale(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     """Both runs; the figures as one dictionary."""
     sys.path.insert(0, str(REPO / "tests"))
@@ -106,8 +80,10 @@ async def run_scale(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             relays = []
             for index in range(count):
                 # One data folder for all: they share token_secret, as deploy/compose does.
-                process, url = start_scaled_relay(
-                    work / f"data{count}", work / f"relay{count}_{index}.log", database, redis_url
+                process, url = bench.start_relay(
+                    work / f"data{count}",
+                    work / f"relay{count}_{index}.log",
+                    ["--database", database, "--redis", redis_url],
                 )
                 processes.append(process)
                 relays.append((process, url))

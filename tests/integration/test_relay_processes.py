@@ -194,6 +194,19 @@ class Inbox:
         return len(set(self.numbers))
 
 
+async def alice_on_a_bob_on_b(
+    a: RelayServer, b: RelayServer, clients: Callable[[TestAccount], RelayClient]
+) -> tuple[TestAccount, TestAccount, RelayClient, RelayClient, Inbox]:
+    """Alice connected to process A, Bob to process B with an inbox: (alice, bob, Alice's
+    client, Bob's client, Bob's inbox)."""
+    alice, bob = await register_account(a.url), await register_account(b.url)
+    sender = await connect(clients, a.url, alice)
+    bob_client = clients(bob)
+    inbox = Inbox(bob_client)
+    await bob_client.connect(b.url, auth=public_auth(bob))
+    return alice, bob, sender, bob_client, inbox
+
+
 async def send_numbers(sender: RelayClient, to: TestAccount, numbers: Sequence[int]) -> None:
     """Sends ``numbers`` one after the other (each acked before the next), bodies b"N"."""
     for number in numbers:
@@ -238,11 +251,7 @@ async def test_wake_ups_carry_1000_messages_across_processes_exactly_once_in_ord
     # No drain ticks in this test: only the Redis wake-ups can bring the messages over.
     monkeypatch.setattr(redis_peers, "DRAIN_INTERVAL_S", 3600.0)
     a, b = await start_relays()
-    alice, bob = await register_account(a.url), await register_account(b.url)
-    sender = await connect(relay_clients, a.url, alice)
-    bob_client = relay_clients(bob)
-    inbox = Inbox(bob_client)
-    await bob_client.connect(b.url, auth=public_auth(bob))
+    alice, bob, sender, bob_client, inbox = await alice_on_a_bob_on_b(a, b, relay_clients)
     assert b.context.sessions.by_device(bob.username, bob.device_id) is not None
     assert a.context.sessions.by_device(bob.username, bob.device_id) is None
 
@@ -294,11 +303,7 @@ async def test_a_redis_outage_delays_messages_but_loses_none(
     relay_clients: Callable[[TestAccount], RelayClient],
 ) -> None:
     a, b = two_relays
-    alice, bob = await register_account(a.url), await register_account(b.url)
-    sender = await connect(relay_clients, a.url, alice)
-    bob_client = relay_clients(bob)
-    inbox = Inbox(bob_client)
-    await bob_client.connect(b.url, auth=public_auth(bob))
+    _alice, bob, sender, _bob_client, inbox = await alice_on_a_bob_on_b(a, b, relay_clients)
     first, during, after = range(0, 300), range(300, 700), range(700, MESSAGES)
 
     with LogRecords().attached() as logs:
@@ -673,11 +678,7 @@ async def test_forged_and_malformed_redis_messages_cut_and_invent_nothing(
     relay_clients: Callable[[TestAccount], RelayClient],
 ) -> None:
     a, b = two_relays
-    alice, bob = await register_account(a.url), await register_account(b.url)
-    sender = await connect(relay_clients, a.url, alice)
-    bob_client = relay_clients(bob)
-    inbox = Inbox(bob_client)
-    await bob_client.connect(b.url, auth=public_auth(bob))
+    alice, bob, sender, bob_client, inbox = await alice_on_a_bob_on_b(a, b, relay_clients)
     intruder = redis_asyncio.Redis.from_url(redis_server.url)
     forged_origin = "0123456789abcdef"
     try:
@@ -734,11 +735,7 @@ async def test_a_relay_starts_and_serves_while_redis_is_down(
     redis_server.kill()
     a, b = await start_relays(subscribed=False)
     assert not peers_of(a).connected
-    alice, bob = await register_account(a.url), await register_account(b.url)
-    sender = await connect(relay_clients, a.url, alice)
-    bob_client = relay_clients(bob)
-    inbox = Inbox(bob_client)
-    await bob_client.connect(b.url, auth=public_auth(bob))
+    _alice, bob, sender, _bob_client, inbox = await alice_on_a_bob_on_b(a, b, relay_clients)
     await send_numbers(sender, bob, [1])
     await wait_until(lambda: inbox.numbers == [1], "a message through the store")
     redis_server.start()

@@ -19,6 +19,7 @@ from relay_harness import RelayClient, TestAccount, register_account
 from test_relay_processes import (  # noqa: F401 (shared_database, start_relays: fixtures)
     Inbox,
     StartRelays,
+    alice_on_a_bob_on_b,
     connect,
     peers_of,
     public_auth,
@@ -114,11 +115,7 @@ async def test_a_message_whose_wake_up_is_lost_is_delivered_by_the_tick(
 ) -> None:
     a, b = await start_relays()
     lose_wake_ups(monkeypatch, a)
-    alice, bob = await register_account(a.url), await register_account(b.url)
-    sender = await connect(relay_clients, a.url, alice)
-    bob_client = relay_clients(bob)
-    inbox = Inbox(bob_client)
-    await bob_client.connect(b.url, auth=public_auth(bob))
+    _alice, bob, sender, _bob_client, inbox = await alice_on_a_bob_on_b(a, b, relay_clients)
     assert a.context.sessions.by_device(bob.username, bob.device_id) is None
 
     await send_numbers(sender, bob, [1, 2, 3])
@@ -240,11 +237,7 @@ async def test_a_failing_store_does_not_move_the_tick_past_a_message(
 
     monkeypatch.setattr(b.context.store, "recipients_since", hostile_query)
     reads = CountedReads(monkeypatch, b)
-    alice, bob = await register_account(a.url), await register_account(b.url)
-    sender = await connect(relay_clients, a.url, alice)
-    bob_client = relay_clients(bob)
-    inbox = Inbox(bob_client)
-    await bob_client.connect(b.url, auth=public_auth(bob))
+    _alice, bob, sender, _bob_client, inbox = await alice_on_a_bob_on_b(a, b, relay_clients)
     await wait_until(lambda: reads.count >= 1, "Bob's drain on connect")
 
     await send_numbers(sender, bob, [1])

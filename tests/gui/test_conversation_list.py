@@ -16,7 +16,12 @@ from conversation_helpers import Pair, open_pair, top_message_box
 from gui_helpers import PASSWORD, wait_for
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QApplication, QMessageBox, QStyleOptionViewItem
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QMessageBox,
+    QStyleOptionViewItem,
+)
 from pytestqt.qtbot import QtBot
 from ui_walk import problems
 
@@ -103,6 +108,19 @@ async def menu_action(pair: Pair, peer: str, name: str) -> None:
     action = next(a for a in menu.actions() if a.objectName() == name)
     action.trigger()
     menu.close()
+
+
+async def ask_to_delete(pair: Pair, peer: str) -> tuple[QMessageBox, QAbstractButton]:
+    """Chooses Delete in ``peer``'s menu; returns the question shown and its Yes button (not
+    clicked: the test answers)."""
+    window = pair.window
+    await menu_action(pair, peer, "deleteAction")
+    await wait_for(lambda: top_message_box(window) is not None)
+    box = top_message_box(window)
+    assert box is not None
+    yes = box.button(QMessageBox.StandardButton.Yes)
+    assert yes is not None
+    return box, yes
 
 
 async def test_unread_badge_and_tray_count_follow_arrivals_and_reading(
@@ -203,13 +221,9 @@ async def test_deleting_the_open_conversation_asks_then_shows_the_placeholder(
         pane = window.conversation_list
         await pair.from_bob("soon gone")
         await wait_for(lambda: pane.peers() == ["bob"])
-        await menu_action(pair, "bob", "deleteAction")
-        await wait_for(lambda: top_message_box(window) is not None)
-        box = top_message_box(window)
-        assert box is not None and "bob" in box.text()
+        box, yes = await ask_to_delete(pair, "bob")
+        assert "bob" in box.text()
         assert await pair.alice.messages.count("bob") == 1  # nothing gone before the answer
-        yes = box.button(QMessageBox.StandardButton.Yes)
-        assert yes is not None
         yes.click()
         # The list may empty (an engine event's refresh) before the pane closes the chat.
         await wait_for(lambda: pane.peers() == [] and window.open_peer is None)
@@ -242,12 +256,7 @@ async def test_a_chat_deleted_while_it_opens_is_not_shown_by_that_opening(
         opening = asyncio.ensure_future(window.open_conversation_now("bob"))
         await asyncio.wait_for(reached.wait(), 20)
         window.drafts.leave = leave  # type: ignore[method-assign]
-        await menu_action(pair, "bob", "deleteAction")
-        await wait_for(lambda: top_message_box(window) is not None)
-        box = top_message_box(window)
-        assert box is not None
-        yes = box.button(QMessageBox.StandardButton.Yes)
-        assert yes is not None
+        _box, yes = await ask_to_delete(pair, "bob")
         yes.click()
         await wait_for(lambda: pane.peers() == [])
         assert await pair.alice.messages.count("bob") == 0
@@ -270,12 +279,7 @@ async def test_a_chat_being_deleted_is_not_opened_again_by_the_list(
         pane = window.conversation_list
         await pair.from_bob("soon gone")
         await wait_for(lambda: pane.peers() == ["bob"])
-        await menu_action(pair, "bob", "deleteAction")
-        await wait_for(lambda: top_message_box(window) is not None)
-        box = top_message_box(window)
-        assert box is not None
-        yes = box.button(QMessageBox.StandardButton.Yes)
-        assert yes is not None
+        _box, yes = await ask_to_delete(pair, "bob")
         held = asyncio.Event()
         reached = asyncio.Event()
         delete = pair.alice.conversations.delete
@@ -322,12 +326,7 @@ async def test_a_list_read_before_a_delete_does_not_open_the_deleted_chat(
         pair.alice.conversations.list = list_then_wait  # type: ignore[method-assign]
         reload = asyncio.ensure_future(window.refresh_conversations_now())
         await asyncio.wait_for(reached.wait(), 20)
-        await menu_action(pair, "bob", "deleteAction")
-        await wait_for(lambda: top_message_box(window) is not None)
-        box = top_message_box(window)
-        assert box is not None
-        yes = box.button(QMessageBox.StandardButton.Yes)
-        assert yes is not None
+        _box, yes = await ask_to_delete(pair, "bob")
         yes.click()
         await wait_for(lambda: window.open_peer is None)
         assert await pair.alice.messages.count("bob") == 0
